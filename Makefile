@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SOURCES := api core crypto cli migrations tests bench
+
+.PHONY: run test lint typecheck test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: install, migrate the SQLite database, load the demo data, serve on 127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/credence migrate
+	$(BIN)/credence demo
+	$(BIN)/credence serve --host 127.0.0.1 --port 8000
+
+## test: lint, type-check, then the whole suite on SQLite and on a throw-away PostgreSQL
+test: $(STAMP) lint typecheck test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy api core crypto cli migrations
+
+test-sqlite: $(STAMP)
+	@echo "== pytest on SQLite (whole suite) =="
+	$(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	@echo "== pytest on PostgreSQL (every database test) =="
+	scripts/with-postgres.sh $(BIN)/pytest -q -m db
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

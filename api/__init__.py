@@ -1,0 +1,1 @@
+"""HTTP only: the app factory, routes per audience, dependencies and error mapping."""

@@ -1,0 +1,94 @@
+"""RFC 9457 problem+json for every error; bodies never echo input or carry a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import Conflict, DomainError, InvalidInput, KeysUnavailable, NotFound, Shredded
+
+log = logging.getLogger("credence.api")
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://credence.example/problems/"
+
+_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Shredded: 410,
+    KeysUnavailable: 503,
+}
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _safe_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Pydantic puts the offending input (and sometimes it again in ctx) into each error:
+    # keep only where and which rule, so no personal value comes back or reaches a log.
+    return [
+        {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers once for the whole app."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(
+            422,
+            "validation",
+            "Request body or parameters are invalid",
+            "One or more fields break a rule; see errors.",
+            errors=_safe_errors(exc),
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+        return problem(status, exc.type_slug, exc.title, exc.detail, rule=exc.rule)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+        }.get(exc.status_code, "http-error")
+        return problem(
+            exc.status_code, slug, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # The exception type only: its message or traceback may hold decrypted values.
+        log.error("unhandled error: %s", type(exc).__name__)
+        return problem(
+            500, "internal", "Internal error", "The request failed; nothing was changed."
+        )

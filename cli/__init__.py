@@ -1,0 +1,1 @@
+"""The `credence` command line."""

@@ -1,0 +1,1 @@
+"""The domain: settings, storage, rules and services of Credence."""

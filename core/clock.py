@@ -1,0 +1,50 @@
+"""The project clock: the one source of time, so tests can move it without sleeping."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+
+class Clock:
+    """Wall-clock time in UTC, optionally frozen or shifted (tests, demos)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frozen: datetime | None = None
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        with self._lock:
+            if self._frozen is not None:
+                return self._frozen
+            return datetime.now(UTC) + self._offset
+
+    def today(self) -> date:
+        """The current date (UTC+8, the calendar the regulations count in)."""
+        return (self.now() + timedelta(hours=8)).date()
+
+    def freeze(self, at: datetime) -> None:
+        """Stop time at one instant."""
+        if at.tzinfo is None:
+            raise ValueError("the clock takes timezone-aware instants")
+        with self._lock:
+            self._frozen = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward (or back) by a delta."""
+        with self._lock:
+            if self._frozen is not None:
+                self._frozen += delta
+            else:
+                self._offset += delta
+
+    def reset(self) -> None:
+        """Return to real time."""
+        with self._lock:
+            self._frozen = None
+            self._offset = timedelta(0)
+
+
+clock = Clock()

@@ -1,0 +1,74 @@
+"""Subjects, list entries and entry history; personal fields only as ciphertext (`*_ct`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.types import UTCDateTime
+
+
+class Subject(SQLModel, table=True):
+    """A person or organisation, found by the blind index of its code."""
+
+    __tablename__ = "subject"
+    __table_args__ = (CheckConstraint("code_kind IN ('citizen', 'org')", name="code_kind"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    code_index: bytes = Field(sa_column=Column(LargeBinary, nullable=False, unique=True))
+    code_kind: str = Field(max_length=8)
+    data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
+    code_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Entry(SQLModel, table=True):
+    """One list entry (名单信息); its personal fields are sealed under its own data key."""
+
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("department", "external_id"),
+        CheckConstraint("list_kind IN ('red', 'black', 'watch', 'warning')", name="list_kind"),
+        CheckConstraint("severity IN ('minor', 'general', 'serious')", name="severity"),
+        CheckConstraint("display_until >= decided_on", name="display_after_decision"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", index=True)
+    data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
+    department: str = Field(max_length=64, index=True)
+    external_id: str = Field(max_length=128)
+    public_ref: str = Field(max_length=32, unique=True)
+    list_kind: str = Field(max_length=8)
+    domain: str = Field(max_length=32)
+    severity: str = Field(max_length=8)
+    subject_name_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    facts_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    public_summary_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    legal_basis: str = Field(max_length=500)
+    decided_on: date
+    display_until: date = Field(index=True)
+    valid_until: date
+    retain_until: date
+    repairable: bool = False
+    repair_ways: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="active", max_length=16, index=True)
+    version: int = 1
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class EntryEvent(SQLModel, table=True):
+    """An append-only line of an entry's history: who did what, when, and why."""
+
+    __tablename__ = "entry_event"
+
+    id: uuid.UUID = Field(primary_key=True)
+    entry_id: uuid.UUID = Field(foreign_key="entry.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    actor: str = Field(max_length=128)
+    event: str = Field(max_length=32)
+    reason_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))

@@ -1,0 +1,72 @@
+"""Start-up: engine, migrations, the key provider and its checks — or a clear refusal.
+
+Invariants: a missing local key file is only ever created for a database that
+holds no encrypted data yet; the service never starts when the provider lacks a
+key the database needs (it would serve garbage or fail on every read).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, inspect
+from sqlmodel import Session
+
+from core import migrate
+from core.db import make_engine
+from core.errors import KeysUnavailable
+from core.keyring import Keyring
+from core.services.keys import has_key_checks, verify_keys
+from core.settings import Settings
+from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
+from crypto.suites import suite_by_name
+
+
+@dataclass
+class Runtime:
+    """What a running process holds: settings, the engine and the keyring."""
+
+    settings: Settings
+    engine: Engine
+    keyring: Keyring
+
+
+def _database_has_keys(engine: Engine) -> bool:
+    if not inspect(engine).has_table("key_check"):
+        return False
+    with Session(engine) as session:
+        return has_key_checks(session)
+
+
+def _provider(settings: Settings, engine: Engine) -> KeyProvider:
+    if settings.key_provider == "env":
+        if settings.master_keys is None:
+            raise KeysUnavailable("CREDENCE_MASTER_KEYS is not set for the env key provider")
+        return EnvKeyProvider(settings.master_keys.get_secret_value())
+    path = settings.key_file
+    if not path.exists() and _database_has_keys(engine):
+        raise KeysUnavailable(
+            f"the master key file {path} is missing but the database holds data encrypted "
+            "under it; restore the file (a new key would make every record unreadable)"
+        )
+    return LocalFileKeyProvider(path, create=True)
+
+
+def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    """Open the database, migrate, load and verify keys; raises KeysUnavailable on any key fault."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = make_engine(settings.database())
+    if run_migrations:
+        migrate.upgrade(engine)
+    try:
+        keyring = Keyring(_provider(settings, engine), suite_by_name(settings.crypto_suite))
+    except KeyProviderError as exc:
+        raise KeysUnavailable(str(exc)) from None
+    with Session(engine) as session:
+        verify_keys(session=session, keyring=keyring)
+        session.commit()
+    if settings.database_url is None and settings.sqlite_path.exists():
+        os.chmod(settings.sqlite_path, 0o600)
+    return Runtime(settings=settings, engine=engine, keyring=keyring)

@@ -1,0 +1,116 @@
+"""Schemas for entries as a recorder submits them and as their owner reads them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from core.clock import clock
+from core.codes import InvalidCode, validate_code
+from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:/-]{1,128}$")
+]
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 0x20 and c not in "\n\t" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+class EntryCreate(BaseModel):
+    """An entry as a recording department submits it (§10); the department comes from the token."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    external_id: ExternalId
+    subject_code: str = Field(repr=False, max_length=64)
+    subject_name: Name = Field(repr=False)
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    facts: LongText = Field(repr=False)
+    public_summary: ShortText | None = Field(default=None, repr=False)
+    legal_basis: ShortText
+    decided_on: date
+    display_until: date | None = None
+    valid_until: date
+    repairable: bool = False
+    repair_ways: list[RepairWay] = Field(default_factory=list, max_length=5)
+
+    @field_validator("subject_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        try:
+            return validate_code(value, today=clock.today())[0]
+        except InvalidCode as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("subject_name", "facts", "public_summary", "legal_basis")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _no_control_chars(value)
+
+    @field_validator("list_kind")
+    @classmethod
+    def _not_derived(cls, value: str) -> str:
+        if value == "warning":
+            raise ValueError("the warning list is derived (§5) and cannot be recorded")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_and_ways(self) -> EntryCreate:
+        if self.valid_until < self.decided_on:
+            raise ValueError("valid_until must not be before decided_on")
+        if self.display_until is not None and self.display_until <= self.decided_on:
+            raise ValueError("display_until must be after decided_on")
+        if len(set(self.repair_ways)) != len(self.repair_ways):
+            raise ValueError("repair_ways must not repeat a way")
+        if self.repair_ways and not self.repairable:
+            raise ValueError("repair_ways given for an entry that is not repairable")
+        if self.repairable and not self.repair_ways:
+            raise ValueError("a repairable entry must name the repair ways that apply")
+        return self
+
+
+class EntryView(BaseModel):
+    """A decrypted entry, for its owner or its recording department."""
+
+    model_config = ConfigDict(from_attributes=False)
+
+    id: uuid.UUID
+    external_id: str
+    public_ref: str
+    department: str
+    subject_code: str = Field(repr=False)
+    subject_name: str = Field(repr=False)
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    facts: str = Field(repr=False)
+    public_summary: str | None = Field(repr=False)
+    legal_basis: str
+    decided_on: date
+    display_until: date
+    valid_until: date
+    retain_until: date
+    repairable: bool
+    repair_ways: list[RepairWay]
+    state: EntryState
+    version: int
+    created_at: datetime

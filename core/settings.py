@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix `CREDENCE_`); secrets are SecretStr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDENCE_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: SecretStr | None = None
+    oidc_issuer: str | None = None
+    key_provider: Literal["file", "env"] = "file"
+    master_keys: SecretStr | None = None
+    crypto_suite: Literal["aes", "sm4"] = "aes"
+    rotation_batch: int = 500
+    log_level: str = "INFO"
+
+    @property
+    def key_file(self) -> Path:
+        """The local master key file under the data dir."""
+        return self.data_dir / "master.key"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded SQLite database file."""
+        return self.data_dir / "credence.db"
+
+    def database(self) -> str:
+        """The effective SQLAlchemy URL (the SQLite file unless overridden)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.sqlite_path}"

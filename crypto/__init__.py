@@ -1,0 +1,1 @@
+"""Cryptography for Credence: keys, envelopes, blind index, Merkle log, signing."""

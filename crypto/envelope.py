@@ -1,0 +1,135 @@
+"""Envelope encryption: per-owner data keys wrapped by a versioned master key.
+
+Invariants:
+- Field ciphertext = `format | suite | data-key id (16) | nonce (12) | ciphertext+tag`.
+  The header is authenticated, and the AAD also binds table, column, row key and
+  schema version, so a ciphertext moved to another row or field fails to open.
+- Wrapped data key = `format | suite | master version (4, big-endian) | nonce | ct+tag`,
+  its AAD binding the data key's id. Unwrapping picks the master key by the
+  version in the header, never by trying keys in turn.
+- A data key is fresh random material per owner (entry or subject); destroying
+  its wrapped form erases every field sealed under it (crypto-shredding).
+- Key material never appears in a repr.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import uuid
+from dataclasses import dataclass, field
+
+from crypto.keys import KeyProvider, MasterKey
+from crypto.suites import NONCE_LEN, DecryptionError, Suite, suite_by_code
+
+FORMAT_V1 = 1
+SCHEMA_VERSION = 1
+_FIELD_HEADER = struct.Struct(">BB16s")
+_WRAP_HEADER = struct.Struct(">BBI")
+_WRAP_INFO = b"credence/wrap/v1"
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """Where a ciphertext lives: bound into its AAD."""
+
+    table: str
+    column: str
+    row_key: str
+    schema: int = SCHEMA_VERSION
+
+    def encode(self) -> bytes:
+        """Length-prefixed encoding, so no two contexts share a byte string."""
+        parts = [self.table, self.column, self.row_key, str(self.schema)]
+        return b"".join(struct.pack(">H", len(p.encode())) + p.encode() for p in parts)
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """A per-owner data key: its id and plaintext material (kept in memory only)."""
+
+    id: uuid.UUID
+    suite: Suite
+    material: bytes = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"DataKey(id={self.id}, suite={self.suite.name}, material=<redacted>)"
+
+    @classmethod
+    def generate(cls, suite: Suite) -> DataKey:
+        """Fresh random key material for one owner."""
+        return cls(id=uuid.uuid4(), suite=suite, material=os.urandom(suite.key_len))
+
+
+def seal(key: DataKey, plaintext: bytes, ctx: FieldContext) -> bytes:
+    """Encrypt one field value under a data key."""
+    header = _FIELD_HEADER.pack(FORMAT_V1, key.suite.code, key.id.bytes)
+    nonce, body = key.suite.seal(key.material, plaintext, header + ctx.encode())
+    return header + nonce + body
+
+
+def _split_field(blob: bytes) -> tuple[bytes, int, uuid.UUID, bytes, bytes]:
+    if len(blob) < _FIELD_HEADER.size + NONCE_LEN:
+        raise DecryptionError("ciphertext too short")
+    header = blob[: _FIELD_HEADER.size]
+    fmt, suite_code, key_id = _FIELD_HEADER.unpack(header)
+    if fmt != FORMAT_V1:
+        raise DecryptionError("unknown ciphertext format")
+    rest = blob[_FIELD_HEADER.size :]
+    return header, suite_code, uuid.UUID(bytes=key_id), rest[:NONCE_LEN], rest[NONCE_LEN:]
+
+
+def key_id_of(blob: bytes) -> uuid.UUID:
+    """The id of the data key a field ciphertext was sealed with."""
+    return _split_field(blob)[2]
+
+
+def open_field(key: DataKey, blob: bytes, ctx: FieldContext) -> bytes:
+    """Decrypt one field value; fails unless the key id, suite and context all match."""
+    header, suite_code, key_id, nonce, body = _split_field(blob)
+    if key_id != key.id or suite_code != key.suite.code:
+        raise DecryptionError("ciphertext was sealed under another data key")
+    return key.suite.open(key.material, nonce, body, header + ctx.encode())
+
+
+def _wrapping_key(suite: Suite, master: MasterKey) -> bytes:
+    return suite.derive(master.material, _WRAP_INFO, suite.key_len)
+
+
+def wrap(key: DataKey, master: MasterKey) -> bytes:
+    """Wrap a data key under a master key version."""
+    header = _WRAP_HEADER.pack(FORMAT_V1, key.suite.code, master.version)
+    nonce, body = key.suite.seal(
+        _wrapping_key(key.suite, master), key.material, header + b"data_key" + key.id.bytes
+    )
+    return header + nonce + body
+
+
+def wrapped_version(blob: bytes) -> int:
+    """The master key version a wrapped data key names."""
+    if len(blob) < _WRAP_HEADER.size + NONCE_LEN:
+        raise DecryptionError("wrapped key too short")
+    return int(_WRAP_HEADER.unpack(blob[: _WRAP_HEADER.size])[2])
+
+
+def unwrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider) -> DataKey:
+    """Unwrap a data key with the master version its header names."""
+    if len(blob) < _WRAP_HEADER.size + NONCE_LEN:
+        raise DecryptionError("wrapped key too short")
+    header = blob[: _WRAP_HEADER.size]
+    fmt, suite_code, version = _WRAP_HEADER.unpack(header)
+    if fmt != FORMAT_V1:
+        raise DecryptionError("unknown wrapped-key format")
+    suite = suite_by_code(suite_code)
+    master = provider.get(version)
+    nonce = blob[_WRAP_HEADER.size : _WRAP_HEADER.size + NONCE_LEN]
+    body = blob[_WRAP_HEADER.size + NONCE_LEN :]
+    material = suite.open(
+        _wrapping_key(suite, master), nonce, body, header + b"data_key" + key_id.bytes
+    )
+    return DataKey(id=key_id, suite=suite, material=material)
+
+
+def rewrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider) -> bytes:
+    """Re-wrap a data key under the provider's current master version (data stays as it is)."""
+    return wrap(unwrap(key_id, blob, provider), provider.current())

@@ -1,0 +1,1 @@
+"""Alembic migrations: dated, reversible revisions (never decrypt inside one)."""

@@ -1,0 +1,42 @@
+"""Factories for test data (no shared state between tests)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from core.codes import citizen_check_char
+from core.schemas.records import EntryCreate
+
+_seq = itertools.count(1)
+
+
+def make_code(n: int | None = None) -> str:
+    """A valid, unique citizen code."""
+    n = next(_seq) if n is None else n
+    first17 = f"110105198{n % 10}0{(n // 10) % 9 + 1}1{(n // 100) % 2}{n % 1000:03d}"
+    return first17 + citizen_check_char(first17)
+
+
+def make_payload(**overrides: Any) -> EntryCreate:
+    """A valid black-list entry submission; override any field."""
+    decided = date.today() - timedelta(days=10)
+    data: dict[str, Any] = {
+        "external_id": f"T-{next(_seq):06d}",
+        "subject_code": make_code(),
+        "subject_name": "欧阳小明",
+        "list_kind": "black",
+        "domain": "tax",
+        "severity": "serious",
+        "facts": "逾期未缴税款一百二十万元",
+        "public_summary": "逾期未缴税款",
+        "legal_basis": "《税收征收管理法》第六十三条",
+        "decided_on": decided,
+        "display_until": decided + timedelta(days=500),
+        "valid_until": decided + timedelta(days=900),
+        "repairable": True,
+        "repair_ways": ["performance", "commitment"],
+    }
+    data.update(overrides)
+    return EntryCreate.model_validate(data)
