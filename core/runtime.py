@@ -53,20 +53,28 @@ def _provider(settings: Settings, engine: Engine) -> KeyProvider:
     return LocalFileKeyProvider(path, create=True)
 
 
+def _keyring(settings: Settings, engine: Engine) -> Keyring:
+    try:
+        return Keyring(_provider(settings, engine), suite_by_name(settings.crypto_suite))
+    except KeyProviderError as exc:
+        raise KeysUnavailable(str(exc)) from None
+
+
 def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Open the database, migrate, load and verify keys; raises KeysUnavailable on any key fault."""
     if settings.database_url is None:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(settings.database())
-    if run_migrations:
-        migrate.upgrade(engine)
     try:
-        keyring = Keyring(_provider(settings, engine), suite_by_name(settings.crypto_suite))
-    except KeyProviderError as exc:
-        raise KeysUnavailable(str(exc)) from None
-    with Session(engine) as session:
-        verify_keys(session=session, keyring=keyring)
-        session.commit()
+        if run_migrations:
+            migrate.upgrade(engine)
+        keyring = _keyring(settings, engine)
+        with Session(engine) as session:
+            verify_keys(session=session, keyring=keyring)
+            session.commit()
+    except BaseException:
+        engine.dispose()
+        raise
     if settings.database_url is None and settings.sqlite_path.exists():
         os.chmod(settings.sqlite_path, 0o600)
     return Runtime(settings=settings, engine=engine, keyring=keyring)

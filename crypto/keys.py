@@ -9,6 +9,7 @@ is created with mode 0600 and refused when group or others can read it.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import stat
@@ -96,7 +97,7 @@ class LocalFileKeyProvider:
             data = json.loads(self._path.read_text("utf-8"))
             keys = {int(v): _unb64(k) for v, k in data["keys"].items()}
             current, index = int(data["current"]), int(data["index"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyProviderError(f"master key file {self._path} is malformed") from exc
         if current not in keys or index not in keys:
             raise KeyProviderError(f"master key file {self._path} lacks its current version")
@@ -145,20 +146,31 @@ class LocalFileKeyProvider:
         return sorted(self._keys())
 
     def add_version(self) -> MasterKey:
-        """Append a new random version and make it current (the file is replaced atomically)."""
-        with self._lock:
-            keys = dict(self._keys())
-            version = max(keys) + 1
-            keys[version] = os.urandom(MASTER_KEY_LEN)
-            self._write(
-                {
-                    "current": version,
-                    "index": self._data["index"],
-                    "keys": {str(v): _b64(k) for v, k in keys.items()},
-                }
-            )
-            self._data = {"current": version, "index": self._data["index"], "keys": keys}
-            return MasterKey(version, keys[version])
+        """Append a new random version and make it current (atomic, safe across processes)."""
+        # The key file is replaced on write, so lock its directory instead (no extra file).
+        fd = os.open(self._path.parent, os.O_RDONLY)
+        try:
+            # Another process may be rotating too: hold the lock and re-read first,
+            # so no two writers ever mint the same version number.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with self._lock:
+                self._data = self._read()
+                keys = dict(self._keys())
+                version = max(keys) + 1
+                keys[version] = os.urandom(MASTER_KEY_LEN)
+                index = self._data["index"]
+                self._write(
+                    {
+                        "current": version,
+                        "index": index,
+                        "keys": {str(v): _b64(k) for v, k in keys.items()},
+                    }
+                )
+                self._data = {"current": version, "index": index, "keys": keys}
+                return MasterKey(version, keys[version])
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 class EnvKeyProvider:

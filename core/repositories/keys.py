@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.models import DataKeyRow, KeyCheck
 
@@ -35,6 +35,11 @@ def add_data_key(
     return row
 
 
+def _changed(result: object) -> bool:
+    """Whether a DML statement touched a row."""
+    return bool(getattr(result, "rowcount", 0))
+
+
 def get_data_key(session: Session, key_id: uuid.UUID) -> DataKeyRow | None:
     """One data key row."""
     return session.get(DataKeyRow, key_id)
@@ -44,8 +49,8 @@ def stale_key_batch(session: Session, *, below: int, limit: int) -> Sequence[Dat
     """Live data keys wrapped under a master version older than `below`."""
     stmt = (
         select(DataKeyRow)
-        .where(DataKeyRow.master_version < below, DataKeyRow.wrapped.is_not(None))  # type: ignore[union-attr]
-        .order_by(DataKeyRow.id)
+        .where(col(DataKeyRow.master_version) < below, col(DataKeyRow.wrapped).is_not(None))
+        .order_by(col(DataKeyRow.id))
         .limit(limit)
     )
     return session.execute(stmt).scalars().all()
@@ -57,35 +62,35 @@ def set_wrapped(
     """Replace a wrapped key only if it is still the one read (never revive a shredded key)."""
     stmt = (
         update(DataKeyRow)
-        .where(DataKeyRow.id == key_id, DataKeyRow.wrapped == old)  # type: ignore[arg-type]
+        .where(col(DataKeyRow.id) == key_id, col(DataKeyRow.wrapped) == old)
         .values(wrapped=new, master_version=version)
     )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return _changed(session.execute(stmt))
 
 
 def shred_data_key(session: Session, *, key_id: uuid.UUID, now: datetime) -> bool:
     """Destroy a wrapped key for good; true if it was live."""
     stmt = (
         update(DataKeyRow)
-        .where(DataKeyRow.id == key_id, DataKeyRow.wrapped.is_not(None))  # type: ignore[union-attr]
+        .where(col(DataKeyRow.id) == key_id, col(DataKeyRow.wrapped).is_not(None))
         .values(wrapped=None, shredded_at=now)
     )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return _changed(session.execute(stmt))
 
 
 def count_by_version(session: Session) -> dict[int, int]:
     """Live data keys per master version."""
     stmt = (
-        select(DataKeyRow.master_version, func.count())
-        .where(DataKeyRow.wrapped.is_not(None))  # type: ignore[union-attr]
-        .group_by(DataKeyRow.master_version)
+        select(col(DataKeyRow.master_version), func.count())
+        .where(col(DataKeyRow.wrapped).is_not(None))
+        .group_by(col(DataKeyRow.master_version))
     )
     return {int(v): int(n) for v, n in session.execute(stmt).all()}
 
 
 def key_checks(session: Session) -> Sequence[KeyCheck]:
     """Every stored master-key check value."""
-    return session.execute(select(KeyCheck).order_by(KeyCheck.master_version)).scalars().all()
+    return session.execute(select(KeyCheck).order_by(col(KeyCheck.master_version))).scalars().all()
 
 
 def add_key_check(

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
 
 
 def subject_by_index(session: Session, code_index: bytes) -> Subject | None:
     """The subject whose blind index matches."""
-    stmt = select(Subject).where(Subject.code_index == code_index)  # type: ignore[arg-type]
+    stmt = select(Subject).where(col(Subject.code_index) == code_index)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -21,22 +21,20 @@ def entry_for_department(
     session: Session, *, entry_id: uuid.UUID, department: str
 ) -> tuple[Entry, Subject, DataKeyRow, DataKeyRow] | None:
     """One entry of one department, with its subject and both data key rows."""
-    subject_key = DataKeyRow.__table__.alias("subject_key")  # type: ignore[attr-defined]
     stmt = (
-        select(Entry, Subject, DataKeyRow, subject_key.c.id)
-        .join(Subject, Subject.id == Entry.subject_id)  # type: ignore[arg-type]
-        .join(DataKeyRow, DataKeyRow.id == Entry.data_key_id)  # type: ignore[arg-type]
-        .join(subject_key, subject_key.c.id == Subject.data_key_id)
-        .where(Entry.id == entry_id, Entry.department == department)  # type: ignore[arg-type]
+        select(Entry, Subject, DataKeyRow)
+        .join(Subject, col(Subject.id) == col(Entry.subject_id))
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
+        .where(col(Entry.id) == entry_id, col(Entry.department) == department)
     )
     row = session.execute(stmt).first()
     if row is None:
         return None
-    entry, subject, entry_key, subject_key_id = row
-    skey = session.get(DataKeyRow, subject_key_id)
-    if skey is None:
+    entry, subject, entry_key = row
+    subject_key = session.get(DataKeyRow, subject.data_key_id)
+    if subject_key is None:
         return None
-    return entry, subject, entry_key, skey
+    return entry, subject, entry_key, subject_key
 
 
 def entries_of_subject(
@@ -45,9 +43,9 @@ def entries_of_subject(
     """Every entry of one subject with its data key row, oldest decision first."""
     stmt = (
         select(Entry, DataKeyRow)
-        .join(DataKeyRow, DataKeyRow.id == Entry.data_key_id)  # type: ignore[arg-type]
-        .where(Entry.subject_id == subject_id)  # type: ignore[arg-type]
-        .order_by(Entry.decided_on, Entry.id)  # type: ignore[arg-type]
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
+        .where(col(Entry.subject_id) == subject_id)
+        .order_by(col(Entry.decided_on), col(Entry.id))
     )
     return [(e, k) for e, k in session.execute(stmt).all()]
 
@@ -55,8 +53,8 @@ def entries_of_subject(
 def entry_by_external_id(session: Session, *, department: str, external_id: str) -> Entry | None:
     """The department's entry with this external id, if any."""
     stmt = select(Entry).where(
-        Entry.department == department,  # type: ignore[arg-type]
-        Entry.external_id == external_id,  # type: ignore[arg-type]
+        col(Entry.department) == department,
+        col(Entry.external_id) == external_id,
     )
     return session.execute(stmt).scalar_one_or_none()
 
@@ -65,7 +63,7 @@ def history(session: Session, *, entry_id: uuid.UUID) -> Sequence[EntryEvent]:
     """An entry's history, oldest first."""
     stmt = (
         select(EntryEvent)
-        .where(EntryEvent.entry_id == entry_id)  # type: ignore[arg-type]
-        .order_by(EntryEvent.at, EntryEvent.id)  # type: ignore[arg-type]
+        .where(col(EntryEvent.entry_id) == entry_id)
+        .order_by(col(EntryEvent.at), col(EntryEvent.id))
     )
     return session.execute(stmt).scalars().all()

@@ -86,8 +86,8 @@ def _plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, str, 
                     subject_code=person.code,
                     subject_name=person.name,
                     list_kind=kind,
-                    domain=domain,  # type: ignore[arg-type]
-                    severity=severity,  # type: ignore[arg-type]
+                    domain=domain,
+                    severity=severity,
                     facts=_FACTS[domain][1 if kind == "red" else 0],
                     public_summary=_FACTS[domain][1 if kind == "red" else 0][:12],
                     legal_basis=_BASIS[kind],
@@ -95,7 +95,7 @@ def _plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, str, 
                     display_until=display,
                     valid_until=add_months(decided, 36),
                     repairable=bool(ways),
-                    repair_ways=ways,  # type: ignore[arg-type]
+                    repair_ways=ways,
                 ),
             )
         )
@@ -112,7 +112,7 @@ def _plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, str, 
                     subject_code=watched.code,
                     subject_name=watched.name,
                     list_kind="watch",
-                    domain=domain,  # type: ignore[arg-type]
+                    domain=domain,
                     severity="general",
                     facts=_FACTS[domain][0],
                     public_summary=_FACTS[domain][0][:12],

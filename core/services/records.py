@@ -150,9 +150,9 @@ def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
         department=entry.department,
         subject_code=code,
         subject_name=_open(key, entry.subject_name_ct, "subject_name", entry.id),
-        list_kind=entry.list_kind,  # type: ignore[arg-type]
-        domain=entry.domain,  # type: ignore[arg-type]
-        severity=entry.severity,  # type: ignore[arg-type]
+        list_kind=entry.list_kind,
+        domain=entry.domain,
+        severity=entry.severity,
         facts=_open(key, entry.facts_ct, "facts", entry.id),
         public_summary=None if summary is None else _open(key, summary, "public_summary", entry.id),
         legal_basis=entry.legal_basis,
@@ -161,10 +161,8 @@ def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
         valid_until=entry.valid_until,
         retain_until=entry.retain_until,
         repairable=entry.repairable,
-        repair_ways=entry.repair_ways,  # type: ignore[arg-type]
-        state=state_at(  # type: ignore[arg-type]
-            status=entry.status, display_until=entry.display_until, today=today
-        ),
+        repair_ways=entry.repair_ways,
+        state=state_at(status=entry.status, display_until=entry.display_until, today=today),
         version=entry.version,
         created_at=entry.created_at,
     )

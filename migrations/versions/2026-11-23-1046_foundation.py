@@ -8,7 +8,7 @@ Create Date: 2026-11-23 10:46:01.355591
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "1306e414f023"

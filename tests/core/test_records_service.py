@@ -18,13 +18,24 @@ from tests.factories import make_code, make_payload
 
 
 def _create(session: Session, keyring: Keyring, department: str = "dept-a", **kw: object):
-    return create_entry(session=session, keyring=keyring, department=department, actor="t",
-                        payload=make_payload(**kw), now=clock.now())
+    return create_entry(
+        session=session,
+        keyring=keyring,
+        department=department,
+        actor="t",
+        payload=make_payload(**kw),
+        now=clock.now(),
+    )
 
 
 def _read(session: Session, keyring: Keyring, entry_id, department: str = "dept-a"):
-    return read_entry(session=session, keyring=keyring, department=department,
-                      entry_id=entry_id, today=clock.today())
+    return read_entry(
+        session=session,
+        keyring=keyring,
+        department=department,
+        entry_id=entry_id,
+        today=clock.today(),
+    )
 
 
 class TestCreateAndRead:
@@ -42,8 +53,13 @@ class TestCreateAndRead:
         made = _create(session, keyring, subject_code=code, subject_name="诸葛亮")
         entry = session.get(Entry, made.id)
         subject = session.get(Subject, entry.subject_id)
-        blobs = [entry.subject_name_ct, entry.facts_ct, entry.public_summary_ct, subject.code_ct,
-                 subject.code_index]
+        blobs = [
+            entry.subject_name_ct,
+            entry.facts_ct,
+            entry.public_summary_ct,
+            subject.code_ct,
+            subject.code_index,
+        ]
         for blob in blobs:
             assert "诸葛亮".encode() not in blob
             assert code.encode() not in blob
@@ -103,7 +119,7 @@ class TestCiphertextBinding:
 
     def test_wrong_master_key_cannot_read(self, session, keyring, keyring_factory):
         made = _create(session, keyring)
-        with pytest.raises(Exception, match="not available|authentication"):
+        with pytest.raises(Exception, match=r"not available|authentication"):
             _read(session, keyring_factory(), made.id)
 
 
@@ -112,27 +128,52 @@ class TestShredding:
         code = make_code()
         a = _create(session, keyring, subject_code=code)
         b = _create(session, keyring, subject_code=code)
-        shred_entry(session=session, keyring=keyring, department="dept-a", entry_id=a.id,
-                    actor="t", now=clock.now())
+        shred_entry(
+            session=session,
+            keyring=keyring,
+            department="dept-a",
+            entry_id=a.id,
+            actor="t",
+            now=clock.now(),
+        )
         with pytest.raises(Shredded):
             _read(session, keyring, a.id)
         assert _read(session, keyring, b.id).subject_code == code
         key_row = session.get(DataKeyRow, session.get(Entry, a.id).data_key_id)
-        assert key_row.wrapped is None and key_row.shredded_at is not None
+        assert key_row.wrapped is None
+        assert key_row.shredded_at is not None
 
     def test_shredding_twice_is_refused(self, session, keyring):
         a = _create(session, keyring)
-        shred_entry(session=session, keyring=keyring, department="dept-a", entry_id=a.id,
-                    actor="t", now=clock.now())
+        shred_entry(
+            session=session,
+            keyring=keyring,
+            department="dept-a",
+            entry_id=a.id,
+            actor="t",
+            now=clock.now(),
+        )
         with pytest.raises(Conflict):
-            shred_entry(session=session, keyring=keyring, department="dept-a", entry_id=a.id,
-                        actor="t", now=clock.now())
+            shred_entry(
+                session=session,
+                keyring=keyring,
+                department="dept-a",
+                entry_id=a.id,
+                actor="t",
+                now=clock.now(),
+            )
 
     def test_other_department_cannot_shred(self, session, keyring):
         a = _create(session, keyring)
         with pytest.raises(NotFound):
-            shred_entry(session=session, keyring=keyring, department="dept-b", entry_id=a.id,
-                        actor="t", now=clock.now())
+            shred_entry(
+                session=session,
+                keyring=keyring,
+                department="dept-b",
+                entry_id=a.id,
+                actor="t",
+                now=clock.now(),
+            )
         assert _read(session, keyring, a.id).state == "displayed"
 
 
@@ -151,8 +192,14 @@ class TestBadInput:
         payload = make_payload(display_until=payload.decided_on + timedelta(days=days), **overrides)
         count = session.scalar(select(func.count()).select_from(Entry))
         with pytest.raises(InvalidInput) as info:
-            create_entry(session=session, keyring=keyring, department="d", actor="t",
-                         payload=payload, now=clock.now())
+            create_entry(
+                session=session,
+                keyring=keyring,
+                department="d",
+                actor="t",
+                payload=payload,
+                now=clock.now(),
+            )
         assert info.value.rule == rule
         assert session.scalar(select(func.count()).select_from(Entry)) == count
         assert session.scalar(select(func.count()).select_from(Subject)) is not None
@@ -166,10 +213,11 @@ class TestBadInput:
         self, session, keyring
     ):
         made = _create(session, keyring)
-        with pytest.raises(Exception, match="(?i)check|constraint"):
-            with session.begin_nested():
-                session.execute(
-                    text("UPDATE entry SET display_until = :d WHERE id = :i"),
-                    {"d": made.decided_on - timedelta(days=1), "i": made.id.hex
-                     if session.bind.dialect.name == "sqlite" else made.id},
-                )
+        with pytest.raises(Exception, match=r"(?i)check|constraint"), session.begin_nested():
+            session.execute(
+                text("UPDATE entry SET display_until = :d WHERE id = :i"),
+                {
+                    "d": made.decided_on - timedelta(days=1),
+                    "i": made.id.hex if session.bind.dialect.name == "sqlite" else made.id,
+                },
+            )

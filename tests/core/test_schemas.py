@@ -26,7 +26,8 @@ class TestEntryCreate:
         bad = code[:-1] + ("0" if code[-1] != "0" else "1")
         text = _errors(subject_code=bad)
         assert "check_character" in text
-        assert bad not in text and bad[:6] not in text
+        assert bad not in text
+        assert bad[:6] not in text
 
     @pytest.mark.parametrize(
         ("field", "value"),
@@ -48,8 +49,9 @@ class TestEntryCreate:
 
     def test_validity_before_decision_refused(self):
         p = make_payload()
-        assert "valid_until" in _errors(decided_on=p.decided_on,
-                                        valid_until=p.decided_on - timedelta(days=1))
+        assert "valid_until" in _errors(
+            decided_on=p.decided_on, valid_until=p.decided_on - timedelta(days=1)
+        )
 
     def test_display_end_before_decision_refused(self):
         p = make_payload()
@@ -61,5 +63,6 @@ class TestEntryCreate:
 
     def test_repr_hides_personal_fields(self):
         p = make_payload(subject_name="上官婉儿")
-        assert "上官婉儿" not in repr(p) and p.subject_code not in repr(p)
+        assert "上官婉儿" not in repr(p)
+        assert p.subject_code not in repr(p)
         assert "逾期" not in repr(p)

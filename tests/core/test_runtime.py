@@ -1,0 +1,81 @@
+"""Start-up refuses a missing, wrong or unsafe master key instead of serving garbage."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+from pydantic import SecretStr
+
+from core.errors import KeysUnavailable
+from core.runtime import open_runtime
+from core.settings import Settings
+from crypto.keys import encode_env_keys
+
+
+def _settings(tmp_path, url: str, **kw) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=SecretStr(url), **kw)
+
+
+class TestKeyFile:
+    def test_first_run_creates_key_file_0600_and_second_run_reuses_it(self, tmp_path, fresh_url):
+        settings = _settings(tmp_path, fresh_url)
+        rt = open_runtime(settings)
+        rt.engine.dispose()
+        assert oct(settings.key_file.stat().st_mode & 0o777) == "0o600"
+        before = settings.key_file.read_bytes()
+        open_runtime(settings).engine.dispose()
+        assert settings.key_file.read_bytes() == before
+
+    def test_missing_key_file_with_existing_data_is_refused_not_recreated(
+        self, tmp_path, fresh_url
+    ):
+        settings = _settings(tmp_path, fresh_url)
+        open_runtime(settings).engine.dispose()
+        settings.key_file.unlink()
+        with pytest.raises(KeysUnavailable, match="missing"):
+            open_runtime(settings)
+        assert not settings.key_file.exists()
+
+    def test_wrong_key_file_is_refused(self, tmp_path, fresh_url):
+        settings = _settings(tmp_path, fresh_url)
+        open_runtime(settings).engine.dispose()
+        settings.key_file.unlink()
+        other = _settings(tmp_path / "other", f"sqlite:///{tmp_path / 'other.db'}")
+        open_runtime(other).engine.dispose()
+        os.replace(other.key_file, settings.key_file)
+        with pytest.raises(KeysUnavailable, match="wrong"):
+            open_runtime(settings)
+
+    def test_key_file_readable_by_others_is_refused(self, tmp_path, fresh_url):
+        settings = _settings(tmp_path, fresh_url)
+        open_runtime(settings).engine.dispose()
+        settings.key_file.chmod(0o644)
+        with pytest.raises(KeysUnavailable, match="readable by others"):
+            open_runtime(settings)
+
+
+class TestEnvProvider:
+    def test_env_keys_work_and_a_different_env_key_is_refused(self, tmp_path, fresh_url):
+        keys = encode_env_keys({1: secrets.token_bytes(32)})
+        settings = _settings(tmp_path, fresh_url, key_provider="env", master_keys=SecretStr(keys))
+        open_runtime(settings).engine.dispose()
+        wrong = _settings(
+            tmp_path,
+            fresh_url,
+            key_provider="env",
+            master_keys=SecretStr(encode_env_keys({1: secrets.token_bytes(32)})),
+        )
+        with pytest.raises(KeysUnavailable):
+            open_runtime(wrong)
+
+    def test_env_provider_without_keys_is_refused(self, tmp_path, fresh_url):
+        with pytest.raises(KeysUnavailable, match="CREDENCE_MASTER_KEYS"):
+            open_runtime(_settings(tmp_path, fresh_url, key_provider="env"))
+
+    def test_switching_suite_is_refused(self, tmp_path, fresh_url):
+        settings = _settings(tmp_path, fresh_url)
+        open_runtime(settings).engine.dispose()
+        with pytest.raises(KeysUnavailable, match="suite"):
+            open_runtime(_settings(tmp_path, fresh_url, crypto_suite="sm4"))

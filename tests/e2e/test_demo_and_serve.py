@@ -1,0 +1,163 @@
+"""End to end through the installed `credence` command: demo data at rest, rotation, serving."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from core.clock import clock
+from core.demo_people import demo_people
+from core.models import Entry
+from core.runtime import open_runtime
+from core.services.records import read_entry
+from core.settings import Settings
+
+CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+
+
+def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    env["CREDENCE_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [CREDENCE, *args], env=env, capture_output=True, text=True, timeout=120, check=check
+    )
+
+
+def _needles() -> list[bytes]:
+    """Every demo code and name, and every 4-character run of each code, in UTF-8 and UTF-16."""
+    values: set[str] = set()
+    for person in demo_people(50):
+        values |= {person.code, person.name}
+        values |= {person.code[i : i + 4] for i in range(len(person.code) - 3)}
+    out = []
+    for v in values:
+        out += [v.encode("utf-8"), v.encode("utf-16-le"), v.encode("utf-16-be")]
+    return out
+
+
+def _full_values() -> list[str]:
+    return [v for p in demo_people(50) for v in (p.code, p.name)]
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> tuple[Path, str]:
+    data = tmp_path_factory.mktemp("demo")
+    first = _run(data, "demo")
+    second = _run(data, "demo")
+    return data, first.stdout + first.stderr + second.stdout + second.stderr
+
+
+class TestDemoAtRest:
+    def test_demo_is_idempotent(self, demo_dir):
+        _data, output = demo_dir
+        assert "53 entries created, 0 already present" in output
+        assert "0 entries created, 53 already present" in output
+
+    def test_no_plaintext_code_or_name_in_database_files(self, demo_dir):
+        data, _ = demo_dir
+        files = [p for p in data.iterdir() if p.name.startswith("credence.db")]
+        assert any(p.name == "credence.db" for p in files)
+        blob = b"".join(p.read_bytes() for p in files)
+        assert len(blob) > 50_000
+        full = [v.encode() for v in _full_values()]
+        assert [n for n in full if n in blob] == []
+        # A 4-byte run (four ASCII digits) would match random ciphertext by chance about
+        # once in thirty runs of this test; from 8 bytes up a chance match is negligible.
+        hits = [n for n in _needles() if n in blob and len(n) >= 8]
+        assert hits == []
+
+    def test_no_plaintext_in_command_output_or_logs(self, demo_dir):
+        _, output = demo_dir
+        hits = [v for v in _full_values() if v in output]
+        assert hits == []
+
+    def test_key_file_is_private(self, demo_dir):
+        data, _ = demo_dir
+        assert oct((data / "master.key").stat().st_mode & 0o777) == "0o600"
+        assert oct((data / "credence.db").stat().st_mode & 0o777) == "0o600"
+
+    def test_rotate_leaves_every_entry_readable(self, demo_dir):
+        data, _ = demo_dir
+        out = _run(data, "keys", "rotate").stdout
+        assert "re-wrapped" in out
+        assert "version 2" in out
+        status = _run(data, "keys", "status").stdout
+        assert "current master key version: 2" in status
+        rt = open_runtime(Settings(data_dir=data))
+        with Session(rt.engine) as session:
+            entries = session.scalars(select(Entry)).all()
+            names = {
+                read_entry(
+                    session=session,
+                    keyring=rt.keyring,
+                    department=e.department,
+                    entry_id=e.id,
+                    today=clock.today(),
+                ).subject_name
+                for e in entries
+            }
+        rt.engine.dispose()
+        assert len(entries) == 53
+        assert names == {p.name for p in demo_people(50)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class TestServe:
+    def test_serve_answers_health_readiness_and_docs(self, tmp_path):
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+        env["CREDENCE_DATA_DIR"] = str(tmp_path)
+        proc = subprocess.Popen(
+            [CREDENCE, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, "server exited early"
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)  # polling a real process, not moving project time
+            assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}
+            assert httpx.get(f"{base}/docs").status_code == 200
+            assert httpx.get(f"{base}/openapi.json").status_code == 200
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=20)
+        assert f"http://127.0.0.1:{port}/docs" in out
+
+    def test_serve_refuses_to_start_without_its_key(self, tmp_path):
+        _run(tmp_path, "migrate")
+        (tmp_path / "master.key").unlink()
+        res = _run(tmp_path, "serve", "--port", str(_free_port()), check=False)
+        assert res.returncode != 0
+        assert "master key file" in res.stderr
+        assert "missing" in res.stderr
+        assert not (tmp_path / "master.key").exists()
+
+    def test_bad_cli_input_exits_2(self, tmp_path):
+        res = _run(tmp_path, "serve", "--port", "notaport", check=False)
+        assert res.returncode == 2
