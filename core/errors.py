@@ -48,3 +48,17 @@ class Shredded(DomainError):
 
     type_slug = "shredded"
     title = "Erased"
+
+
+class Unauthenticated(DomainError):
+    """No valid access token: missing, expired, forged, or from an issuer we do not trust."""
+
+    type_slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    """The caller is known but their role may not do this."""
+
+    type_slug = "forbidden"
+    title = "Forbidden"

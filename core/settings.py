@@ -21,12 +21,21 @@ class Settings(BaseSettings):
     master_keys: SecretStr | None = None
     crypto_suite: Literal["aes", "sm4"] = "aes"
     rotation_batch: int = 500
+    token_audience: str = "credence-api"
+    embedded_issuer_id: str = "urn:credence:embedded-issuer"
+    citizen_code_claim: str = "credit_code"
+    access_token_ttl_seconds: int = 900
     log_level: str = "INFO"
 
     @property
     def key_file(self) -> Path:
         """The local master key file under the data dir."""
         return self.data_dir / "master.key"
+
+    @property
+    def issuer_key_file(self) -> Path:
+        """The embedded issuer's signing keys under the data dir."""
+        return self.data_dir / "issuer-keys.json"
 
     @property
     def sqlite_path(self) -> Path:

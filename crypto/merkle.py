@@ -285,9 +285,6 @@ class CompactRange:
             return NotImplemented
         return self._size == other._size and self._hashes == other._hashes
 
-    def __hash__(self) -> int:
-        return hash((self._size, tuple(self._hashes)))
-
     def __repr__(self) -> str:
         return f"CompactRange(size={self._size}, root={self.root().hex()})"
 

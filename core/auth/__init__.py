@@ -1,0 +1,1 @@
+"""Identity: who is calling (verified access tokens) and what role they hold."""
