@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SOURCES := api core crypto cli migrations tests bench
+SOURCES := api core crypto cli migrations tests
 
 .PHONY: run test lint typecheck test-sqlite test-postgres clean
 
