@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import ops
+from api.routes import me, ops, records
+from core.auth.issuer_keys import IssuerKeys
+from core.auth.tokens import build_verifier
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 
@@ -20,10 +22,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if runtime is None:
-            app.state.runtime = open_runtime(settings or Settings())
-        else:
-            app.state.runtime = runtime
+        rt = runtime if runtime is not None else open_runtime(settings or Settings())
+        app.state.runtime = rt
+        embedded = rt.settings.oidc_issuer is None
+        app.state.issuer_keys = (
+            IssuerKeys.load_or_create(rt.settings.issuer_key_file) if embedded else None
+        )
+        app.state.verifier = build_verifier(rt.settings, app.state.issuer_keys)
         yield
         if runtime is None:
             app.state.runtime.engine.dispose()
@@ -38,4 +43,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     errors.install(app)
     app.include_router(ops.router)
+    app.include_router(records.router, prefix=API_PREFIX)
+    app.include_router(me.router, prefix=API_PREFIX)
     return app

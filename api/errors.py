@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import Conflict, DomainError, InvalidInput, KeysUnavailable, NotFound, Shredded
+from core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    KeysUnavailable,
+    NotFound,
+    Shredded,
+    Unauthenticated,
+)
 
 log = logging.getLogger("credence.api")
 PROBLEM = "application/problem+json"
@@ -22,7 +31,10 @@ _STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Shredded: 410,
     KeysUnavailable: 503,
+    Unauthenticated: 401,
+    Forbidden: 403,
 }
+_CHALLENGE = 'Bearer realm="credence", error="invalid_token"'
 
 
 def problem(
@@ -71,7 +83,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
-        return problem(status, exc.type_slug, exc.title, exc.detail, rule=exc.rule)
+        headers = {"WWW-Authenticate": _CHALLENGE} if status == 401 else None
+        return problem(status, exc.type_slug, exc.title, exc.detail, headers=headers, rule=exc.rule)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

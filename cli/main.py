@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
-from core.errors import KeysUnavailable
+from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
+from core.auth.tokens import mint_access_token
+from core.clock import clock
+from core.errors import InvalidInput, KeysUnavailable
 from core.runtime import Runtime, open_runtime
+from core.services.clients import add_client, check_identity, dev_token_claims
 from core.services.demo import load_demo
 from core.services.keys import key_status, rewrap_stale, rotate_master_key
 from core.settings import Settings
@@ -18,6 +24,8 @@ from crypto.keys import KeyProviderError
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 keys_app = typer.Typer(no_args_is_help=True, help="Master keys: status and rotation.")
 app.add_typer(keys_app, name="keys")
+clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the embedded issuer.")
+app.add_typer(clients_app, name="clients")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:
@@ -26,6 +34,15 @@ def _runtime(settings: Settings | None = None) -> Runtime:
     except KeysUnavailable as exc:
         typer.echo(f"credence: refusing to start: {exc.detail}", err=True)
         raise typer.Exit(1) from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()
@@ -38,7 +55,15 @@ def serve(
 
     from api.app import create_app
 
-    runtime = _runtime()
+    settings = Settings()
+    if settings.oidc_issuer is None and not _is_loopback(host):
+        typer.echo(
+            "credence: refusing to serve the embedded token issuer on a non-loopback "
+            "address; set CREDENCE_OIDC_ISSUER to an external OIDC provider",
+            err=True,
+        )
+        raise typer.Exit(2)
+    runtime = _runtime(settings)
     typer.echo(f"Credence on http://{host}:{port}/ — API docs at http://{host}:{port}/docs")
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
 
@@ -92,6 +117,109 @@ def keys_rotate(
             raise typer.Exit(2) from None
         current = runtime.keyring.provider.current().version
     typer.echo(f"re-wrapped {done} data keys under master key version {current}")
+
+
+def _refuse(exc: InvalidInput) -> typer.Exit:
+    """Report a refused input (its message never quotes the value) and exit 2."""
+    typer.echo(f"credence: {exc.detail} (rule: {exc.rule})", err=True)
+    return typer.Exit(2)
+
+
+RoleOption = Annotated[str, typer.Option(help="One of the roles of SPEC §1.")]
+DepartmentOption = Annotated[
+    str | None, typer.Option(help="Department id (recorder and officer roles).")
+]
+AgencyOption = Annotated[str | None, typer.Option(help="Agency id (agency role).")]
+SupervisorOption = Annotated[
+    bool, typer.Option("--supervisor", help="The department's supervisor (officer roles).")
+]
+
+
+@clients_app.command("add")
+def clients_add(
+    role: RoleOption,
+    name: Annotated[str, typer.Option(help="The organisation or department (not a person).")],
+    department: DepartmentOption = None,
+    agency: AgencyOption = None,
+    supervisor: SupervisorOption = False,
+) -> None:
+    """Register a client; prints its id and secret, the secret this once only."""
+    try:
+        # Checked before the database is opened: a refused client leaves nothing behind.
+        check_identity(role=role, department=department, agency=agency, supervisor=supervisor)
+    except InvalidInput as exc:
+        raise _refuse(exc) from None
+    runtime = _runtime()
+    try:
+        with Session(runtime.engine, expire_on_commit=False) as session:
+            try:
+                client, secret = add_client(
+                    session=session,
+                    name=name,
+                    role=role,
+                    department=department,
+                    agency=agency,
+                    supervisor=supervisor,
+                    now=clock.now(),
+                )
+            except InvalidInput as exc:
+                raise _refuse(exc) from None
+            session.commit()
+    finally:
+        runtime.engine.dispose()
+    typer.echo(f"client_id: {client.client_id}")
+    typer.echo(f"client_secret: {secret}")
+    typer.echo("credence: store the secret now; it cannot be shown again", err=True)
+
+
+@app.command("dev-token")
+def dev_token(
+    role: RoleOption,
+    code: Annotated[
+        str | None, typer.Option(help="The citizen's credit code (citizen role).")
+    ] = None,
+    department: DepartmentOption = None,
+    agency: AgencyOption = None,
+    supervisor: SupervisorOption = False,
+    ttl: Annotated[int | None, typer.Option(help="Lifetime in seconds.", min=1, max=86_400)] = None,
+) -> None:
+    """Print an access token from the embedded issuer (development only)."""
+    settings = Settings()
+    if settings.oidc_issuer is not None:
+        typer.echo(
+            "credence: dev-token needs the embedded issuer, but CREDENCE_OIDC_ISSUER names "
+            "an external one; get tokens from that issuer",
+            err=True,
+        )
+        raise typer.Exit(2)
+    try:
+        claims = dev_token_claims(
+            role=role,
+            code=code,
+            department=department,
+            agency=agency,
+            supervisor=supervisor,
+            code_claim=settings.citizen_code_claim,
+        )
+    except InvalidInput as exc:
+        raise _refuse(exc) from None
+    try:
+        keys = IssuerKeys.load_or_create(settings.issuer_key_file)
+    except IssuerKeysError as exc:
+        typer.echo(f"credence: {exc}", err=True)
+        raise typer.Exit(1) from None
+    lifetime = ttl if ttl is not None else settings.access_token_ttl_seconds
+    token = mint_access_token(
+        keys=keys,
+        issuer=settings.embedded_issuer_id,
+        audience=settings.token_audience,
+        subject=f"dev:{role}",
+        claims=claims,
+        ttl=timedelta(seconds=lifetime),
+        now=clock.now(),
+        client_id="credence-dev-token",
+    )
+    typer.echo(token)
 
 
 def main() -> None:

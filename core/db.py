@@ -23,6 +23,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # pysqlite issues no BEGIN before a SAVEPOINT, so RELEASE would commit the whole
+            # transaction: take transaction control away from the driver and BEGIN ourselves.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

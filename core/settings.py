@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     master_keys: SecretStr | None = None
     crypto_suite: Literal["aes", "sm4"] = "aes"
     rotation_batch: int = 500
-    token_audience: str = "credence-api"
+    token_audience: str = "credence-api"  # noqa: S105 - an audience name, not a secret
     embedded_issuer_id: str = "urn:credence:embedded-issuer"
     citizen_code_claim: str = "credit_code"
     access_token_ttl_seconds: int = 900

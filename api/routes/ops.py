@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import KeyringDep, SessionDep
 from api.errors import problem
+from api.policy import public
 from core.errors import KeysUnavailable
 from core.services.keys import verify_keys
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], dependencies=[Depends(public)])
 
 
 class Health(BaseModel):

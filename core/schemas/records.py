@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -114,3 +114,47 @@ class EntryView(BaseModel):
     state: EntryState
     version: int
     created_at: datetime
+
+
+class WithdrawRequest(BaseModel):
+    """Why a department withdraws an entry (criteria changed, recorded in error…)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    reason: ShortText = Field(repr=False)
+
+
+class BatchRequest(BaseModel):
+    """Up to 1,000 submissions; each item is validated on its own so one bad item loses nothing."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    items: list[dict[str, object]] = Field(min_length=1, max_length=1000, repr=False)
+
+
+class ItemError(BaseModel):
+    """Where and which rule one batch item broke (never its value)."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class BatchItemResult(BaseModel):
+    """The outcome of one batch item, in submission order."""
+
+    index: int
+    external_id: str | None
+    status: Literal["created", "existing", "invalid"]
+    http_status: Literal[200, 201, 422]
+    id: uuid.UUID | None = None
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    """Per-item outcomes and counts."""
+
+    created: int
+    existing: int
+    invalid: int
+    items: list[BatchItemResult]

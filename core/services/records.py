@@ -211,3 +211,61 @@ def shred_entry(
     )
     session.flush()
     keyring.forget(entry_key.id)
+
+
+def withdraw_entry(
+    *,
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    entry_id: uuid.UUID,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> EntryView:
+    """Withdraw an active entry of the caller's department; the reason is kept sealed."""
+    found = repo.entry_for_department(session, entry_id=entry_id, department=department)
+    if found is None:
+        raise NotFound("no such entry")
+    entry, subject, entry_key, subject_key = found
+    if entry.status != "active":
+        raise Conflict(f"the entry is already {entry.status}", rule="not_active")
+    key = _live_key(keyring, entry_key)
+    event_id = uuid.uuid4()
+    entry.status = "withdrawn"
+    entry.updated_at = now
+    session.add(entry)
+    session.add(
+        EntryEvent(
+            id=event_id,
+            entry_id=entry.id,
+            at=now,
+            actor=actor,
+            event="withdrawn",
+            reason_ct=seal(key, reason.encode(), _ctx("entry_event", "reason", event_id)),
+        )
+    )
+    session.flush()
+    skey = _live_key(keyring, subject_key)
+    code = open_field(skey, subject.code_ct, _ctx("subject", "code", subject.id)).decode()
+    return _view(entry, code, key, today=now.date())
+
+
+def record_of(
+    *, session: Session, keyring: Keyring, code_index: bytes, today: date
+) -> list[EntryView]:
+    """Every readable entry of the subject with this blind index, decrypted (the owner's view)."""
+    subject = repo.subject_by_index(session, code_index)
+    if subject is None:
+        return []
+    skey_row = key_repo.get_data_key(session, subject.data_key_id)
+    if skey_row is None:
+        return []
+    code = open_field(
+        _live_key(keyring, skey_row), subject.code_ct, _ctx("subject", "code", subject.id)
+    ).decode()
+    return [
+        _view(entry, code, _live_key(keyring, key_row), today=today)
+        for entry, key_row in repo.entries_of_subject(session, subject_id=subject.id)
+        if key_row.wrapped is not None
+    ]

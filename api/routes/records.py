@@ -1,0 +1,93 @@
+"""Recorder routes (§10): submit, batch-submit, read and withdraw the department's entries."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import KeyringDep, SessionDep
+from api.policy import RecorderDep
+from core.clock import clock
+from core.errors import Forbidden
+from core.schemas.records import BatchRequest, BatchResult, EntryCreate, EntryView, WithdrawRequest
+from core.services import records as service
+from core.services.batches import submit_batch
+
+router = APIRouter(prefix="/records", tags=["recorder"])
+
+
+def _department(principal: RecorderDep) -> str:
+    if principal.department is None:
+        raise Forbidden("the token names no department")
+    return principal.department
+
+
+@router.post("", response_model=EntryView, status_code=status.HTTP_201_CREATED)
+def create_record(
+    payload: EntryCreate, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+) -> EntryView:
+    """Record one entry for the caller's department."""
+    view = service.create_entry(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        actor=principal.subject,
+        payload=payload,
+        now=clock.now(),
+    )
+    session.commit()
+    return view
+
+
+@router.post(":batch", response_model=BatchResult)
+def create_batch(
+    payload: BatchRequest, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+) -> BatchResult:
+    """Record up to 1,000 entries; idempotent by external id; one result per item."""
+    result = submit_batch(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        actor=principal.subject,
+        items=payload.items,
+        now=clock.now(),
+    )
+    session.commit()
+    return result
+
+
+@router.get("/{entry_id}", response_model=EntryView)
+def get_record(
+    entry_id: uuid.UUID, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+) -> EntryView:
+    """One entry of the caller's department."""
+    return service.read_entry(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        entry_id=entry_id,
+        today=clock.today(),
+    )
+
+
+@router.post("/{entry_id}/withdraw", response_model=EntryView)
+def withdraw_record(
+    entry_id: uuid.UUID,
+    payload: WithdrawRequest,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> EntryView:
+    """Withdraw an entry of the caller's department (reason required)."""
+    view = service.withdraw_entry(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        entry_id=entry_id,
+        reason=payload.reason,
+        actor=principal.subject,
+        now=clock.now(),
+    )
+    session.commit()
+    return view

@@ -1,0 +1,241 @@
+"""End to end through the installed `credence`: `clients add` and `dev-token`."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from core.auth.issuer_keys import IssuerKeys
+from core.auth.principal import principal_from_claims
+from core.auth.tokens import EmbeddedKeySource, TokenVerifier
+from core.codes import citizen_check_char
+from core.models import OAuthClient
+from core.runtime import open_runtime
+from core.services.clients import authenticate_client
+from core.settings import Settings
+from tests.conftest import make_keyring
+from tests.factories import make_code
+
+CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+
+
+def _run(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    env["CREDENCE_DATA_DIR"] = str(data_dir)
+    env.update(env_extra)
+    return subprocess.run(
+        [CREDENCE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=None, oidc_issuer=None)
+
+
+def _parse_added(stdout: str) -> tuple[str, str]:
+    lines = dict(line.split(": ", 1) for line in stdout.strip().splitlines())
+    return lines["client_id"], lines["client_secret"]
+
+
+def _count_clients(data_dir: Path) -> int:
+    if not (data_dir / "credence.db").exists():
+        return 0
+    rt = open_runtime(_settings(data_dir))
+    try:
+        with Session(rt.engine) as session:
+            return int(session.scalar(select(func.count()).select_from(OAuthClient)) or 0)
+    finally:
+        rt.engine.dispose()
+
+
+def _verifier(data_dir: Path) -> TokenVerifier:
+    settings = _settings(data_dir)
+    return TokenVerifier(
+        issuer=settings.embedded_issuer_id,
+        audience=settings.token_audience,
+        keys=EmbeddedKeySource(IssuerKeys.load_or_create(data_dir / "issuer-keys.json")),
+    )
+
+
+def _code_ending_in_x() -> str:
+    for n in itertools.count(1):
+        first17 = f"11010519900101{n % 1000:03d}"
+        if citizen_check_char(first17) == "X":
+            return first17 + "X"
+    raise AssertionError("unreachable")
+
+
+class TestClientsAdd:
+    def test_prints_id_and_secret_once_and_stores_only_a_hash(self, tmp_path):
+        res = _run(
+            tmp_path,
+            "clients",
+            "add",
+            "--role",
+            "recorder",
+            "--name",
+            "Shenzhen Tax Bureau",
+            "--department",
+            "sz-tax-bureau",
+        )
+        assert res.returncode == 0, res.stderr
+        client_id, secret = _parse_added(res.stdout)
+        assert client_id.startswith("cl_")
+        assert len(secret) >= 43
+        output = res.stdout + res.stderr
+        assert output.count(secret) == 1
+        assert output.count("client_secret:") == 1
+        assert secret not in res.stderr
+
+        blob = b"".join(p.read_bytes() for p in tmp_path.glob("credence.db*"))
+        assert b"$argon2id$" in blob
+        assert secret.encode() not in blob
+        assert secret[:16].encode() not in blob
+
+        rt = open_runtime(_settings(tmp_path))
+        try:
+            with Session(rt.engine) as session:
+                found = authenticate_client(session=session, client_id=client_id, secret=secret)
+                assert found is not None
+                assert (found.role, found.department) == ("recorder", "sz-tax-bureau")
+                assert found.name == "Shenzhen Tax Bureau"
+                assert (
+                    authenticate_client(session=session, client_id=client_id, secret=secret + "x")
+                    is None
+                )
+        finally:
+            rt.engine.dispose()
+
+    def test_agency_supervisor_flag_refused_and_agency_accepted(self, tmp_path):
+        refused = _run(
+            tmp_path,
+            "clients",
+            "add",
+            "--role",
+            "agency",
+            "--name",
+            "ICBC",
+            "--agency",
+            "icbc",
+            "--supervisor",
+        )
+        assert refused.returncode == 2
+        assert "supervisor" in refused.stderr
+        ok = _run(
+            tmp_path, "clients", "add", "--role", "agency", "--name", "ICBC", "--agency", "icbc"
+        )
+        assert ok.returncode == 0, ok.stderr
+        assert _count_clients(tmp_path) == 1
+
+    @pytest.mark.parametrize(
+        ("args", "rule"),
+        [
+            (["--role", "citizen", "--name", "Someone"], "role"),
+            (["--role", "superuser", "--name", "Ops"], "role"),
+            (["--role", "recorder", "--name", "Tax"], "department"),
+            (["--role", "objection_officer", "--name", "Tax"], "department"),
+            (["--role", "agency", "--name", "Bank"], "agency"),
+            (["--role", "auditor", "--name", "   "], "name"),
+        ],
+    )
+    def test_refused_input_exits_2_and_stores_nothing(self, tmp_path, args, rule):
+        res = _run(tmp_path, "clients", "add", *args)
+        assert res.returncode == 2
+        assert f"rule: {rule}" in res.stderr
+        assert "client_secret" not in res.stdout + res.stderr
+        assert _count_clients(tmp_path) == 0
+
+
+class TestDevToken:
+    def test_token_verifies_with_the_issuer_keys(self, tmp_path):
+        res = _run(tmp_path, "dev-token", "--role", "auditor")
+        assert res.returncode == 0, res.stderr
+        token = res.stdout.strip()
+        assert token.count(".") == 2
+        claims = _verifier(tmp_path).verify(token)
+        assert claims["role"] == "auditor"
+        assert claims["sub"] == "dev:auditor"
+        assert claims["exp"] - claims["iat"] == _settings(tmp_path).access_token_ttl_seconds
+        key_file = tmp_path / "issuer-keys.json"
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+    def test_same_claims_as_a_client_token_and_ttl(self, tmp_path):
+        res = _run(
+            tmp_path,
+            "dev-token",
+            "--role",
+            "repair_officer",
+            "--department",
+            "sz-tax-bureau",
+            "--supervisor",
+            "--ttl",
+            "60",
+        )
+        assert res.returncode == 0, res.stderr
+        claims = _verifier(tmp_path).verify(res.stdout.strip())
+        assert claims["sub"] == "dev:repair_officer"
+        assert claims["department"] == "sz-tax-bureau"
+        assert claims["supervisor"] is True
+        assert claims["exp"] - claims["iat"] == 60
+
+    def test_keys_are_reused_across_runs(self, tmp_path):
+        first = _run(tmp_path, "dev-token", "--role", "admin").stdout.strip()
+        second = _run(tmp_path, "dev-token", "--role", "admin").stdout.strip()
+        verifier = _verifier(tmp_path)
+        assert verifier.verify(first)["role"] == verifier.verify(second)["role"] == "admin"
+
+    def test_citizen_token_carries_the_normalised_code(self, tmp_path):
+        code = _code_ending_in_x()
+        res = _run(tmp_path, "dev-token", "--role", "citizen", "--code", f" {code.lower()} ")
+        assert res.returncode == 0, res.stderr
+        claims = _verifier(tmp_path).verify(res.stdout.strip())
+        assert claims["role"] == "citizen"
+        assert claims["sub"] == "dev:citizen"
+        assert claims[_settings(tmp_path).citizen_code_claim] == code
+        keyring = make_keyring()
+        principal = principal_from_claims(
+            claims, keyring=keyring, code_claim=_settings(tmp_path).citizen_code_claim
+        )
+        assert principal.code_index == keyring.blind_index(code)
+
+    @pytest.mark.parametrize(
+        ("mangle", "rule"),
+        [
+            (lambda c: c[:-1] + ("1" if c[-1] != "1" else "2"), "check_character"),
+            (lambda c: c[:-2], "length"),
+            (lambda c: "99" + c[2:], "region"),
+        ],
+    )
+    def test_invalid_code_exits_2_with_the_rule_and_no_echo(self, tmp_path, mangle, rule):
+        bad = mangle(make_code())
+        res = _run(tmp_path, "dev-token", "--role", "citizen", "--code", bad)
+        assert res.returncode == 2
+        assert rule in res.stderr
+        output = res.stdout + res.stderr
+        assert bad not in output
+        assert [bad[i : i + 6] for i in range(len(bad) - 5) if bad[i : i + 6] in output] == []
+        assert res.stdout == ""
+
+    def test_refused_for_other_roles_missing_fields(self, tmp_path):
+        res = _run(tmp_path, "dev-token", "--role", "recorder")
+        assert res.returncode == 2
+        assert "rule: department" in res.stderr
+        assert _run(tmp_path, "dev-token", "--role", "citizen").returncode == 2
+        assert _run(tmp_path, "dev-token", "--role", "nobody").returncode == 2
+
+    def test_refused_with_an_external_issuer(self, tmp_path):
+        res = _run(
+            tmp_path, "dev-token", "--role", "auditor", CREDENCE_OIDC_ISSUER="https://idp.example"
+        )
+        assert res.returncode == 2
+        assert "CREDENCE_OIDC_ISSUER" in res.stderr
+        assert res.stdout == ""
+        assert not (tmp_path / "issuer-keys.json").exists()
