@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import me, ops, records
+from api.routes import me, oauth, ops, records
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.tokens import build_verifier
 from core.runtime import Runtime, open_runtime
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     errors.install(app)
     app.include_router(ops.router)
+    app.include_router(oauth.router)
     app.include_router(records.router, prefix=API_PREFIX)
     app.include_router(me.router, prefix=API_PREFIX)
     return app

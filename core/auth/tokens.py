@@ -595,5 +595,7 @@ def build_verifier(settings: Settings, issuer_keys: IssuerKeys | None) -> TokenV
     return TokenVerifier(
         issuer=settings.oidc_issuer,
         audience=settings.token_audience,
-        keys=RemoteJwks(settings.oidc_issuer),
+        keys=RemoteJwks(
+            settings.oidc_issuer, min_refetch_seconds=settings.jwks_min_refetch_seconds
+        ),
     )

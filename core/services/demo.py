@@ -62,7 +62,8 @@ class DemoResult:
     existing: int
 
 
-def _plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, str, EntryCreate]]:
+def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, str, EntryCreate]]:
+    """Each demo person with the department domain and submission they get."""
     rng = random.Random(20261123)  # noqa: S311 - demo data, not security
     plan: list[tuple[DemoPerson, str, EntryCreate]] = []
     for i, person in enumerate(people):
@@ -130,7 +131,7 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = 50) -> DemoRes
     """Load the demo data set (idempotent)."""
     now = clock.now()
     created = existing = 0
-    for _person, domain, payload in _plan(demo_people(count), clock.today()):
+    for _person, domain, payload in demo_plan(demo_people(count), clock.today()):
         department = DEPARTMENTS[domain]
         if (
             repo.entry_by_external_id(

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,16 +16,11 @@ from core.models import Entry
 from core.runtime import open_runtime
 from core.services.records import read_entry
 from core.settings import Settings
-
-CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+from tests.support.server import free_port, run_credence, serving
 
 
 def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
-    env["CREDENCE_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [CREDENCE, *args], env=env, capture_output=True, text=True, timeout=120, check=check
-    )
+    return run_credence(data_dir, *args, check=check)
 
 
 def _needles() -> list[bytes]:
@@ -111,48 +101,18 @@ class TestDemoAtRest:
         assert names == {p.name for p in demo_people(50)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class TestServe:
     def test_serve_answers_health_readiness_and_docs(self, tmp_path):
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
-        env["CREDENCE_DATA_DIR"] = str(tmp_path)
-        proc = subprocess.Popen(
-            [CREDENCE, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, "server exited early"
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.1)  # polling a real process, not moving project time
+        with serving(tmp_path) as (base, output):
             assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}
             assert httpx.get(f"{base}/docs").status_code == 200
             assert httpx.get(f"{base}/openapi.json").status_code == 200
-        finally:
-            proc.terminate()
-            out, _ = proc.communicate(timeout=20)
-        assert f"http://127.0.0.1:{port}/docs" in out
+        assert f"{base}/docs" in output[0]
 
     def test_serve_refuses_to_start_without_its_key(self, tmp_path):
         _run(tmp_path, "migrate")
         (tmp_path / "master.key").unlink()
-        res = _run(tmp_path, "serve", "--port", str(_free_port()), check=False)
+        res = _run(tmp_path, "serve", "--port", str(free_port()), check=False)
         assert res.returncode != 0
         assert "master key file" in res.stderr
         assert "missing" in res.stderr

@@ -1,0 +1,83 @@
+"""Run the installed `credence` command, and a live server, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+
+
+def credence_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment without the caller's CREDENCE_ settings, plus a data dir and extras."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    env["CREDENCE_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+def run_credence(
+    data_dir: Path, *args: str, check: bool = True, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run one `credence` command to completion."""
+    return subprocess.run(
+        [CREDENCE, *args],
+        env=credence_env(data_dir, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:
+    """Poll a real process's health URL (wall-clock waiting for a process, not project time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("process exited before it came up")
+        if time.monotonic() > deadline:
+            raise RuntimeError("process did not come up in time")
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving(data_dir: Path, **extra: str) -> Iterator[tuple[str, list[str]]]:
+    """A live `credence serve` on a free port; yields its base URL and (after exit) its output."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [CREDENCE, "serve", "--port", str(port)],
+        env=credence_env(data_dir, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
+        yield f"http://127.0.0.1:{port}", output
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+        output.append(out)
