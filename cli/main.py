@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from datetime import timedelta
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from sqlmodel import Session
 
 from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
-from core.auth.tokens import mint_access_token
+from core.auth.tokens import is_loopback, mint_access_token
 from core.clock import clock
 from core.errors import InvalidInput, KeysUnavailable
 from core.runtime import Runtime, open_runtime
@@ -36,15 +35,6 @@ def _runtime(settings: Settings | None = None) -> Runtime:
         raise typer.Exit(1) from None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
@@ -56,7 +46,7 @@ def serve(
     from api.app import create_app
 
     settings = Settings()
-    if settings.oidc_issuer is None and not _is_loopback(host):
+    if settings.oidc_issuer is None and not is_loopback(host):
         typer.echo(
             "credence: refusing to serve the embedded token issuer on a non-loopback "
             "address; set CREDENCE_OIDC_ISSUER to an external OIDC provider",

@@ -233,12 +233,13 @@ def _check_fetch_url(url: str) -> None:
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return
     raise JwksError("issuer URLs must be https (plain http only to a loopback host)")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is the loopback interface."""
     if host == "localhost":
         return True
     try:

@@ -9,12 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
-from api.routes import oauth
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.principal import principal_from_claims
 from core.auth.tokens import EmbeddedKeySource, TokenVerifier
@@ -22,27 +20,11 @@ from core.clock import clock
 from core.errors import Unauthenticated
 from core.runtime import Runtime
 from core.services.clients import add_client, disable_client
-from core.services.keys import verify_keys
 from core.settings import Settings
 
 TOKEN = "/oauth/token"
 JWKS = "/.well-known/jwks.json"
 BASE = "http://127.0.0.1"  # the embedded issuer only ever listens on loopback
-
-
-def _app(runtime: Runtime) -> FastAPI:
-    app = create_app(runtime=runtime)
-    if not any(getattr(r, "path", None) == TOKEN for r in app.routes):
-        app.include_router(oauth.router)
-    return app
-
-
-@pytest.fixture
-def runtime(fresh_engine, keyring, tmp_path: Path) -> Runtime:
-    with Session(fresh_engine) as session:
-        verify_keys(session=session, keyring=keyring)
-        session.commit()
-    return Runtime(settings=Settings(data_dir=tmp_path), engine=fresh_engine, keyring=keyring)
 
 
 @pytest.fixture
@@ -52,7 +34,7 @@ def issuer_keys(tmp_path: Path) -> IssuerKeys:
 
 @pytest.fixture
 def http(runtime: Runtime, issuer_keys: IssuerKeys) -> Iterator[TestClient]:
-    app = _app(runtime)
+    app = create_app(runtime=runtime)
     with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
         app.state.issuer_keys = issuer_keys
         yield c
@@ -247,7 +229,7 @@ class TestRequestErrors:
 
     def test_plain_http_to_a_non_loopback_host_is_refused(self, runtime, issuer_keys):
         client_id, secret = _register(runtime)
-        app = _app(runtime)
+        app = create_app(runtime=runtime)
         with TestClient(app, base_url="http://credence.example") as c:
             app.state.issuer_keys = issuer_keys
             res = c.post(TOKEN, data=GRANT, auth=(client_id, secret))
@@ -306,7 +288,7 @@ class TestExternalIssuer:
     @pytest.fixture
     def external(self, runtime: Runtime, tmp_path: Path) -> Iterator[TestClient]:
         runtime.settings = Settings(data_dir=tmp_path, oidc_issuer="https://idp.example")
-        app = _app(runtime)
+        app = create_app(runtime=runtime)
         with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
             yield c
 
