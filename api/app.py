@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import me, oauth, ops, records
+from core.auth.authenticator import Authenticator
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.tokens import build_verifier
 from core.runtime import Runtime, open_runtime
@@ -28,7 +29,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.issuer_keys = (
             IssuerKeys.load_or_create(rt.settings.issuer_key_file) if embedded else None
         )
-        app.state.verifier = build_verifier(rt.settings, app.state.issuer_keys)
+        app.state.authenticator = Authenticator(
+            build_verifier(rt.settings, app.state.issuer_keys),
+            keyring=rt.keyring,
+            code_claim=rt.settings.citizen_code_claim,
+        )
         yield
         if runtime is None:
             app.state.runtime.engine.dispose()

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from core.auth.principal import ROLES, Principal, principal_from_claims
+from core.auth.authenticator import Authenticator
+from core.auth.principal import ROLES, Principal
 from core.errors import Forbidden, Unauthenticated
 
 PUBLIC = "public"
@@ -28,11 +29,8 @@ def _bearer(request: Request) -> str:
 
 def authenticate(request: Request) -> Principal:
     """The verified principal of a request (401 when the token is missing or invalid)."""
-    runtime = request.app.state.runtime
-    claims = request.app.state.verifier.verify(_bearer(request))
-    return principal_from_claims(
-        claims, keyring=runtime.keyring, code_claim=runtime.settings.citizen_code_claim
-    )
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(_bearer(request))
 
 
 class Policy:

@@ -583,8 +583,14 @@ def _split(token: str) -> tuple[dict[str, object], dict[str, object], bytes, byt
     return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
 
 
-def build_verifier(settings: Settings, issuer_keys: IssuerKeys | None) -> TokenVerifier:
-    """The verifier for the configured issuer: the embedded one, or an external OIDC provider."""
+def build_verifier(
+    settings: Settings, issuer_keys: IssuerKeys | None, *, cache_size: int = 0
+) -> TokenVerifier:
+    """The verifier for the configured issuer: the embedded one, or an external OIDC provider.
+
+    Uncached by default: the service caches principals instead (core/auth/authenticator.py),
+    so verified claims, which carry a citizen's code, are not kept in memory.
+    """
     if settings.oidc_issuer is None:
         if issuer_keys is None:
             raise ValueError("the embedded issuer needs its signing keys")
@@ -592,6 +598,7 @@ def build_verifier(settings: Settings, issuer_keys: IssuerKeys | None) -> TokenV
             issuer=settings.embedded_issuer_id,
             audience=settings.token_audience,
             keys=EmbeddedKeySource(issuer_keys),
+            cache_size=cache_size,
         )
     return TokenVerifier(
         issuer=settings.oidc_issuer,
@@ -599,4 +606,5 @@ def build_verifier(settings: Settings, issuer_keys: IssuerKeys | None) -> TokenV
         keys=RemoteJwks(
             settings.oidc_issuer, min_refetch_seconds=settings.jwks_min_refetch_seconds
         ),
+        cache_size=cache_size,
     )

@@ -1,0 +1,65 @@
+"""Principals are cached per token until expiry, and the cache never holds a plaintext code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.auth.authenticator import Authenticator
+from core.auth.issuer_keys import IssuerKeys
+from core.auth.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
+from core.clock import clock
+from core.errors import Unauthenticated
+from tests.factories import make_code
+
+
+@pytest.fixture
+def setup(tmp_path, keyring):
+    keys = IssuerKeys.load_or_create(tmp_path / "k.json")
+    verifier = TokenVerifier(
+        issuer="iss", audience="aud", keys=EmbeddedKeySource(keys), cache_size=0
+    )
+    auth = Authenticator(verifier, keyring=keyring, code_claim="credit_code")
+
+    def mint(code: str, ttl: timedelta = timedelta(minutes=5)) -> str:
+        return mint_access_token(
+            keys=keys,
+            issuer="iss",
+            audience="aud",
+            subject="s",
+            claims={"role": "citizen", "credit_code": code},
+            ttl=ttl,
+            now=clock.now(),
+            client_id="c",
+        )
+
+    return auth, mint, keyring
+
+
+class TestAuthenticator:
+    def test_principal_carries_only_the_blind_index(self, setup):
+        auth, mint, keyring = setup
+        code = make_code()
+        principal = auth.authenticate(mint(code))
+        assert principal.code_index == keyring.blind_index(code)
+        assert code not in repr(principal)
+        assert all(code not in repr(vars(p)) for p in auth._cache.values())
+
+    def test_cached_principal_is_refused_after_expiry(self, setup):
+        auth, mint, _ = setup
+        token = mint(make_code(), ttl=timedelta(seconds=60))
+        first = auth.authenticate(token)
+        assert auth.authenticate(token) is first
+        clock.advance(timedelta(seconds=61 + 30))
+        with pytest.raises(Unauthenticated):
+            auth.authenticate(token)
+
+    def test_cache_is_bounded(self, setup, keyring):
+        auth, mint, _ = setup
+        small = Authenticator(
+            auth._verifier, keyring=keyring, code_claim="credit_code", cache_size=3
+        )
+        for _ in range(5):
+            small.authenticate(mint(make_code()))
+        assert len(small._cache) == 3
