@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SOURCES := api core crypto cli migrations tests
+SOURCES := api core crypto cli migrations tests bench
 
-.PHONY: run test lint typecheck test-sqlite test-postgres clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(SOURCES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy api core crypto cli migrations
+	$(BIN)/mypy api core crypto cli migrations bench
 
 test-sqlite: $(STAMP)
 	@echo "== pytest on SQLite (whole suite) =="
@@ -38,6 +38,10 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL (every database test) =="
 	scripts/with-postgres.sh $(BIN)/pytest -q -m db
+
+## bench: hot-path micro-benchmarks as ratios to an in-process baseline (not part of test)
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench_hot_paths
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
