@@ -2,7 +2,23 @@
 
 from core.models.base import metadata
 from core.models.clients import OAuthClient
+from core.models.consents import Authorization, SubjectFreeze
 from core.models.keys import DataKeyRow, KeyCheck
+from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
 
-__all__ = ["DataKeyRow", "Entry", "EntryEvent", "KeyCheck", "OAuthClient", "Subject", "metadata"]
+__all__ = [
+    "Authorization",
+    "DataKeyRow",
+    "Entry",
+    "EntryEvent",
+    "KeyCheck",
+    "LogCheckpoint",
+    "LogLeaf",
+    "LogNode",
+    "LogState",
+    "OAuthClient",
+    "Subject",
+    "SubjectFreeze",
+    "metadata",
+]

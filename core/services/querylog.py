@@ -1,0 +1,496 @@
+"""The tamper-evident query log (SPEC §6, §12): appending, checkpoints, proofs, audit.
+
+Invariants:
+- Leaf bodies are canonical JSON (sorted keys, compact separators, UTF-8) of flat
+  fields holding pseudonyms and ids only; `append_leaves` refuses any other bytes, so
+  a body re-encodes to itself and its leaf hash is reproducible by anyone.
+- Leaf indices are dense, 0-based and assigned in append order under the lock on the
+  single state row; a batch costs one state read and one state write, whatever its size.
+- The state row holds the size and the compact-range frontier (one hash per set bit of
+  the size), so append and root are O(log n); every interior node completed by an
+  append is cached, so a proof reads O(log n) rows and never the whole log.
+- Nothing here commits: the caller's transaction makes leaves, nodes and the new state
+  visible together, or none of them.
+- A checkpoint is a C2SP signed note over (origin, size, root) by the log's Ed25519
+  key; at most one per size. `verify_log` trusts nothing stored: it re-hashes every
+  body, rebuilds the tree and checks every cached node, checkpoint and the state row.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import secrets
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core.errors import InvalidInput, KeysUnavailable, NotFound
+from core.models.querylog import LogCheckpoint, LogState
+from core.repositories import querylog as repo
+from crypto.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    key_id,
+    open_checkpoint,
+    sign_checkpoint,
+    verifier_key,
+)
+from crypto.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
+from crypto.receipt import build_receipt
+
+KEY_FILE_NAME = "query-log-key.json"
+VERIFY_CHUNK = 1000
+
+_KEY_FILE_VERSION = 1
+_MAX_KEY_FILE_BYTES = 16 * 1024
+_Scalar = str | int | bool | None
+
+
+class LogKeyError(KeysUnavailable):
+    """The log signing key file is missing, malformed, or readable by others."""
+
+
+# --- leaves ------------------------------------------------------------------------------
+
+
+def _is_scalar(value: object) -> bool:
+    # bool is an int subclass and passes as itself; float is refused (no canonical form).
+    return value is None or isinstance(value, str | bool | int)
+
+
+def canonical_leaf(fields: Mapping[str, object]) -> bytes:
+    """The canonical JSON body of a leaf: flat str/int/bool/None (or lists of them) values."""
+    if not isinstance(fields, Mapping):
+        raise InvalidInput("a log leaf must be a mapping of fields")
+    for key, value in fields.items():
+        if not isinstance(key, str):
+            raise InvalidInput("log leaf field names must be text")
+        if isinstance(value, list):
+            if not all(_is_scalar(v) for v in value):
+                raise InvalidInput(f"log leaf field {key!r} holds a list of non-scalars")
+        elif not _is_scalar(value):
+            raise InvalidInput(f"log leaf field {key!r} has type {type(value).__name__}")
+    try:
+        text = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("log leaf text is not valid Unicode") from None
+
+
+def _check_body(body: bytes) -> None:
+    if not isinstance(body, bytes):
+        raise InvalidInput("a log leaf body must be bytes")
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("a log leaf body must be canonical JSON") from None
+    if not isinstance(parsed, dict) or canonical_leaf(parsed) != body:
+        raise InvalidInput("a log leaf body must be canonical JSON")
+
+
+def append_leaves(*, session: Session, bodies: Sequence[bytes], now: datetime) -> list[int]:
+    """Append canonical leaf bodies in order under the state lock; return their indices."""
+    if not bodies:
+        return []
+    for body in bodies:
+        _check_body(body)
+    state = _locked_state(session, now)
+    frontier = CompactRange.from_bytes(state.frontier)
+    if state.size != frontier.size:
+        raise RuntimeError("the query log state row is inconsistent with its frontier")
+    start = frontier.size
+    leaves: list[dict[str, object]] = []
+    nodes: list[dict[str, object]] = []
+    for body in bodies:
+        h = leaf_hash(body)
+        leaves.append({"idx": frontier.size, "leaf_hash": h, "body": body, "created_at": now})
+        # Level 0 is the leaf itself, already stored in the leaf table.
+        nodes.extend(
+            {"level": n.level, "index": n.index, "digest": n.digest}
+            for n in frontier.append(h)
+            if n.level > 0
+        )
+    repo.insert_leaves(session, leaves)
+    repo.insert_nodes(session, nodes)
+    repo.write_state(session, size=frontier.size, frontier=frontier.to_bytes(), now=now)
+    return list(range(start, frontier.size))
+
+
+def _locked_state(session: Session, now: datetime) -> LogState:
+    """The state row, locked; inserted empty (in a savepoint) before the very first append."""
+    state = repo.lock_state(session)
+    if state is not None:
+        return state
+    try:
+        with session.begin_nested():
+            repo.create_state(session, size=0, frontier=CompactRange().to_bytes(), now=now)
+    except IntegrityError:
+        # A concurrent first append inserted it; its commit released our wait, so it is
+        # there to lock now.
+        pass
+    state = repo.lock_state(session)
+    if state is None:
+        raise RuntimeError("the query log state row could not be created")
+    return state
+
+
+def current_frontier(*, session: Session) -> CompactRange:
+    """The frontier of the log as committed so far in this transaction's view."""
+    state = repo.read_state(session)
+    return CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
+
+
+def log_size(*, session: Session) -> int:
+    """Number of leaves in the log."""
+    state = repo.read_state(session)
+    return 0 if state is None else state.size
+
+
+# --- signing key -------------------------------------------------------------------------
+
+
+class LogSigner:
+    """The log's Ed25519 checkpoint key with its origin line and signed-note key name."""
+
+    __slots__ = ("_private", "name", "origin")
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, origin: str, name: str) -> None:
+        # Checkpoint and key-id rules validate origin and name now, not at first signature.
+        Checkpoint(origin=origin, size=0, root=bytes(32))
+        key_id(name, private_key.public_key())
+        self._private = private_key
+        self.origin = origin
+        self.name = name
+
+    @classmethod
+    def load_or_create(cls, path: Path, *, origin: str, name: str) -> LogSigner:
+        """The signer kept in `path` (a 0600 JSON file), generated there on first use."""
+        if not path.exists():
+            _create_key_file(path, origin=origin, name=name)
+        signer = _read_key_file(path)
+        if signer.origin != origin or signer.name != name:
+            raise LogKeyError(f"log key file {path} belongs to another origin or key name")
+        return signer
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, *, origin: str, name: str) -> LogSigner:
+        """The signer kept under the service's data directory."""
+        return cls.load_or_create(data_dir / KEY_FILE_NAME, origin=origin, name=name)
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """The Ed25519 public key checkpoints verify with."""
+        return self._private.public_key()
+
+    def verifier_key(self) -> str:
+        """The signed-note vkey string to publish (`name+keyid+base64 key`)."""
+        return verifier_key(self.name, self.public_key)
+
+    def sign(self, checkpoint: Checkpoint) -> str:
+        """The checkpoint as a signed note."""
+        return sign_checkpoint(checkpoint, self.name, self._private)
+
+    def __repr__(self) -> str:
+        return f"LogSigner(origin={self.origin!r}, key={self.verifier_key()!r})"
+
+
+def _create_key_file(path: Path, *, origin: str, name: str) -> None:
+    private = Ed25519PrivateKey.generate()
+    LogSigner(private, origin=origin, name=name)  # validate before anything touches disk
+    raw = private.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    content = json.dumps(
+        {
+            "version": _KEY_FILE_VERSION,
+            "origin": origin,
+            "name": name,
+            "ed25519_private": base64.b64encode(raw).decode("ascii"),
+        },
+        indent=1,
+    ).encode("utf-8")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        # The umask can only take bits away; be explicit, the file is a secret.
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # link() never replaces: if another process created the key first, keep theirs.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_key_file(path: Path) -> LogSigner:
+    try:
+        # O_NOFOLLOW + fstat: check the mode of the very file read, not a symlink's target.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise LogKeyError(f"log key file {path} is unreadable") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise LogKeyError(f"log key file {path} is not a regular file")
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise LogKeyError(
+                f"log key file {path} is accessible to others "
+                f"(mode {stat.S_IMODE(st.st_mode):04o}); chmod 600 it"
+            )
+        raw = fh.read(_MAX_KEY_FILE_BYTES + 1)
+    if len(raw) > _MAX_KEY_FILE_BYTES:
+        raise LogKeyError(f"log key file {path} is malformed (too large)")
+    try:
+        data = json.loads(raw)
+        if data["version"] != _KEY_FILE_VERSION:
+            raise ValueError("version")
+        key = base64.b64decode(data["ed25519_private"], validate=True)
+        private = Ed25519PrivateKey.from_private_bytes(key)
+        return LogSigner(private, origin=str(data["origin"]), name=str(data["name"]))
+    except (ValueError, TypeError, KeyError, binascii.Error, CheckpointError):
+        # Never echo the file: it holds the private key.
+        raise LogKeyError(f"log key file {path} is malformed") from None
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+
+def make_checkpoint(*, session: Session, signer: LogSigner, now: datetime) -> LogCheckpoint:
+    """Sign the log's current size and root, unless the latest checkpoint has this size."""
+    state = repo.read_state(session)
+    frontier = CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
+    latest = repo.latest_checkpoint(session)
+    if latest is not None and latest.size == frontier.size:
+        return latest
+    root = frontier.root()
+    note = signer.sign(Checkpoint(origin=signer.origin, size=frontier.size, root=root))
+    repo.add_checkpoint(session, size=frontier.size, root=root, note=note, now=now)
+    made = repo.checkpoint_at(session, frontier.size)
+    if made is None:
+        raise RuntimeError("the checkpoint just written is missing")
+    return made
+
+
+def checkpoint_due(*, session: Session, every_n: int, every: timedelta, now: datetime) -> bool:
+    """Whether new leaves await a checkpoint: `every_n` of them, or older than `every`."""
+    size = log_size(session=session)
+    latest = repo.latest_checkpoint(session)
+    if latest is None:
+        return size > 0
+    if size <= latest.size:
+        return False
+    return size - latest.size >= every_n or now - latest.created_at >= every
+
+
+# --- proofs ------------------------------------------------------------------------------
+
+
+def _source(session: Session, size: int) -> repo.SessionNodes:
+    available = log_size(session=session)
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= available:
+        raise InvalidInput(f"tree size {size!r} is outside the log's {available} leaves")
+    return repo.SessionNodes(session, size)
+
+
+def inclusion(*, session: Session, index: int, size: int) -> list[bytes]:
+    """The inclusion proof of leaf `index` in the tree of the first `size` leaves."""
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+        raise InvalidInput(f"index {index!r} is outside a tree of size {size}")
+    return inclusion_proof(index, size, _source(session, size))
+
+
+def consistency(*, session: Session, size1: int, size2: int) -> list[bytes]:
+    """The consistency proof from the tree of `size1` leaves to the tree of `size2`."""
+    if not 0 < size1 <= size2:
+        raise InvalidInput(f"consistency proofs need 0 < size1 <= size2, got {size1}, {size2}")
+    return consistency_proof(size1, size2, _source(session, size2))
+
+
+def receipt(
+    *, session: Session, index: int, checkpoint: LogCheckpoint | None = None
+) -> dict[str, object]:
+    """A receipt for leaf `index` against a stored checkpoint covering it (latest by default)."""
+    stored = (
+        repo.latest_checkpoint_covering(session, index)
+        if checkpoint is None
+        else repo.checkpoint_at(session, checkpoint.size)
+    )
+    if stored is None or (checkpoint is not None and stored.note != checkpoint.note):
+        raise NotFound("no stored checkpoint covers this log entry")
+    if not 0 <= index < stored.size:
+        raise InvalidInput(f"index {index} is outside the checkpoint of size {stored.size}")
+    leaf = repo.leaf_hash_at(session, index)
+    if leaf is None:
+        raise NotFound("the log has no entry at this index")
+    proof = inclusion(session=session, index=index, size=stored.size)
+    return build_receipt(index, leaf, stored.size, proof, stored.note)
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of `verify_log`: ok, or the first leaf index / checkpoint size that fails."""
+
+    ok: bool
+    leaves: int
+    checkpoints: int
+    bad_index: int | None = None
+    bad_checkpoint: int | None = None
+    problem: str | None = None
+
+
+class _LevelStream:
+    """Cached nodes of one level in index order, fetched a chunk at a time."""
+
+    __slots__ = ("_buffer", "_level", "_next", "_session")
+
+    def __init__(self, session: Session, level: int) -> None:
+        self._session = session
+        self._level = level
+        self._next = 0
+        self._buffer: list[tuple[int, bytes]] = []
+
+    def pop(self) -> tuple[int, bytes] | None:
+        if not self._buffer:
+            rows = repo.nodes_from(
+                self._session, level=self._level, start=self._next, limit=VERIFY_CHUNK
+            )
+            # Reverse so pop() from the end yields ascending indices.
+            self._buffer = list(reversed(rows))
+        if not self._buffer:
+            return None
+        row = self._buffer.pop()
+        self._next = row[0] + 1
+        return row
+
+
+class _Checkpoints:
+    """Stored checkpoints in size order, fetched a chunk at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._next = 0
+        self._buffer: list[LogCheckpoint] = []
+
+    def peek(self) -> LogCheckpoint | None:
+        if not self._buffer:
+            rows = repo.checkpoints_from(self._session, start=self._next, limit=VERIFY_CHUNK)
+            self._buffer = list(reversed(rows))
+        return self._buffer[-1] if self._buffer else None
+
+    def pop(self) -> LogCheckpoint:
+        row = self._buffer.pop()
+        self._next = row.size + 1
+        return row
+
+
+def _checkpoint_problem(
+    row: LogCheckpoint, root: bytes, public_key: Ed25519PublicKey, name: str
+) -> str | None:
+    try:
+        opened = open_checkpoint(row.note, name, public_key)
+    except CheckpointError as exc:
+        return f"checkpoint note does not open: {exc}"
+    if opened.size != row.size or opened.root != row.root:
+        return "checkpoint note differs from its stored size or root"
+    if row.root != root:
+        return "checkpoint root differs from the tree rebuilt from the leaves"
+    return None
+
+
+def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: str) -> VerifyReport:
+    """Rebuild the tree from every stored body and check leaves, nodes, checkpoints, state."""
+    frontier = CompactRange()
+    levels: dict[int, _LevelStream] = {}
+    checkpoints = _Checkpoints(session)
+    checked = 0
+
+    def fail(*, index: int | None = None, cp: int | None = None, why: str) -> VerifyReport:
+        return VerifyReport(
+            ok=False,
+            leaves=frontier.size,
+            checkpoints=checked,
+            bad_index=index,
+            bad_checkpoint=cp,
+            problem=why,
+        )
+
+    def check_checkpoints_at_size() -> VerifyReport | None:
+        nonlocal checked
+        row = checkpoints.peek()
+        while row is not None and row.size <= frontier.size:
+            checkpoints.pop()
+            if row.size < frontier.size:
+                # Sizes come back in order, so a smaller one here was skipped: impossible
+                # unless the table changed under us; treat it as a failure, not a pass.
+                return fail(cp=row.size, why="checkpoint out of order")
+            why = _checkpoint_problem(row, frontier.root(), signer_public_key, name)
+            if why is not None:
+                return fail(cp=row.size, why=why)
+            checked += 1
+            row = checkpoints.peek()
+        return None
+
+    start = 0
+    while True:
+        if (bad := check_checkpoints_at_size()) is not None:
+            return bad
+        rows = repo.leaves_from(session, start=start, limit=VERIFY_CHUNK)
+        if not rows:
+            break
+        for idx, stored_hash, body in rows:
+            if (bad := check_checkpoints_at_size()) is not None:
+                return bad
+            if idx != frontier.size:
+                return fail(index=frontier.size, why="leaf missing")
+            computed = leaf_hash(body)
+            if computed != stored_hash:
+                return fail(index=idx, why="leaf hash does not match its body")
+            try:
+                _check_body(body)
+            except InvalidInput:
+                return fail(index=idx, why="leaf body is not canonical JSON")
+            for node in frontier.append(computed):
+                if node.level == 0:
+                    continue
+                stream = levels.setdefault(node.level, _LevelStream(session, node.level))
+                cached = stream.pop()
+                if cached != (node.index, node.digest):
+                    # The node cannot say which of its leaves changed: name its first.
+                    lo, hi = node.index << node.level, (node.index + 1) << node.level
+                    why = f"cached node over leaves [{lo}, {hi}) does not match them"
+                    return fail(index=lo, why=why)
+        start = rows[-1][0] + 1
+
+    leftover = checkpoints.peek()
+    if leftover is not None:
+        return fail(cp=leftover.size, why="checkpoint is larger than the log")
+    state = repo.read_state(session)
+    stored = CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
+    if stored.size != frontier.size or (state is not None and state.size != stored.size):
+        return fail(index=min(stored.size, frontier.size), why="state size differs from leaves")
+    if stored != frontier:
+        return fail(index=frontier.size, why="state frontier differs from the rebuilt tree")
+    return VerifyReport(ok=True, leaves=frontier.size, checkpoints=checked)
