@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlmodel import Session
 
 from api import errors
-from api.routes import me, oauth, ops, records
+from api.routes import audit, me, oauth, ops, public, records
 from core.auth.authenticator import Authenticator
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.tokens import build_verifier
+from core.clock import clock
 from core.runtime import Runtime, open_runtime
+from core.services.querylog import LogSigner, make_checkpoint
 from core.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -34,6 +37,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             keyring=rt.keyring,
             code_claim=rt.settings.citizen_code_claim,
         )
+        app.state.log_signer = LogSigner.for_data_dir(
+            rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
+        )
+        with Session(rt.engine) as session:
+            # Publish a checkpoint from the start, so a citizen always has one to check against.
+            make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
+            session.commit()
         yield
         if runtime is None:
             app.state.runtime.engine.dispose()
@@ -51,4 +61,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(oauth.router)
     app.include_router(records.router, prefix=API_PREFIX)
     app.include_router(me.router, prefix=API_PREFIX)
+    app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(public.router, prefix=API_PREFIX)
     return app

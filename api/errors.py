@@ -20,6 +20,7 @@ from core.errors import (
     Shredded,
     Unauthenticated,
 )
+from core.services.refusals import Refused
 
 log = logging.getLogger("credence.api")
 PROBLEM = "application/problem+json"
@@ -33,6 +34,7 @@ _STATUS: dict[type[DomainError], int] = {
     KeysUnavailable: 503,
     Unauthenticated: 401,
     Forbidden: 403,
+    Refused: 403,
 }
 _CHALLENGE = 'Bearer realm="credence", error="invalid_token"'
 

@@ -58,7 +58,9 @@ class Policy:
 public = Policy(PUBLIC)
 citizen_only = Policy("citizen")
 recorder_only = Policy("recorder")
+auditor_only = Policy("auditor")
 
 PublicDep = Annotated[None, Depends(public)]
 CitizenDep = Annotated[Principal, Depends(citizen_only)]
 RecorderDep = Annotated[Principal, Depends(recorder_only)]
+AuditorDep = Annotated[Principal, Depends(auditor_only)]

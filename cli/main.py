@@ -17,12 +17,15 @@ from core.runtime import Runtime, open_runtime
 from core.services.clients import add_client, check_identity, dev_token_claims
 from core.services.demo import load_demo
 from core.services.keys import key_status, rewrap_stale, rotate_master_key
+from core.services.querylog import LogSigner, verify_log
 from core.settings import Settings
 from crypto.keys import KeyProviderError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 keys_app = typer.Typer(no_args_is_help=True, help="Master keys: status and rotation.")
 app.add_typer(keys_app, name="keys")
+log_app = typer.Typer(no_args_is_help=True, help="The query log: verification.")
+app.add_typer(log_app, name="log")
 clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the embedded issuer.")
 app.add_typer(clients_app, name="clients")
 
@@ -210,6 +213,30 @@ def dev_token(
         client_id="credence-dev-token",
     )
     typer.echo(token)
+
+
+@log_app.command("verify")
+def log_verify() -> None:
+    """Recompute the whole query log from storage and check every signed checkpoint."""
+    runtime = _runtime()
+    settings = runtime.settings
+    signer = LogSigner.for_data_dir(
+        settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
+    )
+    with Session(runtime.engine) as session:
+        report = verify_log(
+            session=session, signer_public_key=signer.public_key, name=settings.log_key_name
+        )
+    if report.ok:
+        typer.echo(f"ok: {report.leaves} leaves and {report.checkpoints} checkpoints verified")
+        return
+    where = (
+        f"index {report.bad_index}"
+        if report.bad_index is not None
+        else f"checkpoint of size {report.bad_checkpoint}"
+    )
+    typer.echo(f"credence: query log does not verify at {where}: {report.problem}", err=True)
+    raise typer.Exit(1)
 
 
 def main() -> None:

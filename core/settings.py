@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     embedded_issuer_id: str = "urn:credence:embedded-issuer"
     citizen_code_claim: str = "credit_code"
     access_token_ttl_seconds: int = 900
+    log_origin: str = "credence.example/query-log"
+    log_key_name: str = "credence.example/query-log"
     # How often an unknown signing key may trigger a refetch of the external JWKS.
     jwks_min_refetch_seconds: float = 30.0
     log_level: str = "INFO"

@@ -1,0 +1,53 @@
+"""Auditor routes: proofs over the query log (the registry of lookups, §6)."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.deps import SessionDep
+from api.policy import AuditorDep
+from core.services import querylog
+
+router = APIRouter(prefix="/audit", tags=["auditor"])
+
+
+class Proof(BaseModel):
+    """A Merkle proof: base64 hashes, for the sizes named."""
+
+    size1: int
+    size2: int
+    proof: list[str]
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode("ascii") for h in hashes]
+
+
+@router.get("/proofs/inclusion/{index}", response_model=Proof)
+def inclusion_proof(
+    index: int, principal: AuditorDep, session: SessionDep, size: int = Query(ge=1)
+) -> Proof:
+    """Inclusion proof of leaf `index` in the tree of `size` leaves."""
+    return Proof(
+        size1=index,
+        size2=size,
+        proof=_b64(querylog.inclusion(session=session, index=index, size=size)),
+    )
+
+
+@router.get("/proofs/consistency", response_model=Proof)
+def consistency_proof(
+    principal: AuditorDep,
+    session: SessionDep,
+    first: int = Query(ge=0),
+    second: int = Query(ge=0),
+) -> Proof:
+    """Consistency proof between two tree sizes."""
+    return Proof(
+        size1=first,
+        size2=second,
+        proof=_b64(querylog.consistency(session=session, size1=first, size2=second)),
+    )

@@ -1,0 +1,28 @@
+"""Public routes: the query log's signed checkpoint and the key that verifies it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+
+from api.deps import SessionDep
+from api.policy import public
+from core.errors import NotFound
+from core.repositories import querylog as log_repo
+
+router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public)])
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(session: SessionDep) -> PlainTextResponse:
+    """The latest signed checkpoint, as a C2SP tlog-checkpoint signed note."""
+    latest = log_repo.latest_checkpoint(session)
+    if latest is None:
+        raise NotFound("the query log has no checkpoint yet")
+    return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/log-key", response_class=PlainTextResponse)
+def log_key(request: Request) -> PlainTextResponse:
+    """The verifier key (`name+id+key`) that checkpoints are signed with."""
+    return PlainTextResponse(request.app.state.log_signer.verifier_key())

@@ -1,0 +1,126 @@
+"""Citizen authorizations and freeze over HTTP; the public checkpoint; auditor proofs."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from core.clock import clock
+from core.services import querylog
+from crypto.checkpoint import open_checkpoint, parse_verifier_key
+from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
+from tests.factories import make_code, make_payload
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _grant_body(**kw: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "agency": "bank-1",
+        "purpose": "credit_loan",
+        "list_kinds": ["black", "red"],
+        "domains": [],
+        "expires_at": (clock.now() + timedelta(days=30)).isoformat(),
+        "max_uses": 2,
+    }
+    body.update(kw)
+    return body
+
+
+def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
+    code = make_code()
+    rec = _auth(mint("recorder", department="dept-a"))
+    body = make_payload(subject_code=code).model_dump(mode="json")
+    assert client.post("/api/v1/records", json=body, headers=rec).status_code == 201
+    return code, _auth(mint("citizen", credit_code=code))
+
+
+class TestAuthorizations:
+    def test_grant_list_revoke(self, client, mint):
+        _code, me = _citizen_with_entry(client, mint)
+        made = client.post("/api/v1/me/authorizations", json=_grant_body(), headers=me)
+        assert made.status_code == 201
+        assert made.json()["state"] == "active"
+        listed = client.get("/api/v1/me/authorizations", headers=me).json()
+        assert [a["id"] for a in listed] == [made.json()["id"]]
+        gone = client.delete(f"/api/v1/me/authorizations/{made.json()['id']}", headers=me)
+        assert gone.json()["state"] == "revoked"
+        again = client.delete(f"/api/v1/me/authorizations/{made.json()['id']}", headers=me)
+        assert again.status_code == 409
+
+    def test_another_citizen_cannot_revoke(self, client, mint):
+        _c1, me = _citizen_with_entry(client, mint)
+        _c2, other = _citizen_with_entry(client, mint)
+        made = client.post("/api/v1/me/authorizations", json=_grant_body(), headers=me).json()
+        res = client.delete(f"/api/v1/me/authorizations/{made['id']}", headers=other)
+        assert res.status_code == 404
+        assert client.get("/api/v1/me/authorizations", headers=me).json()[0]["state"] == "active"
+
+    def test_free_text_purpose_and_overlong_validity_are_refused(self, client, mint):
+        _code, me = _citizen_with_entry(client, mint)
+        bad_purpose = client.post(
+            "/api/v1/me/authorizations", json=_grant_body(purpose="because I said so"), headers=me
+        )
+        assert bad_purpose.status_code == 422
+        too_long = (clock.now() + timedelta(days=400)).isoformat()
+        res = client.post(
+            "/api/v1/me/authorizations", json=_grant_body(expires_at=too_long), headers=me
+        )
+        assert res.status_code == 422
+        assert client.get("/api/v1/me/authorizations", headers=me).json() == []
+
+
+class TestFreeze:
+    def test_freeze_and_lift_once_each(self, client, mint):
+        _code, me = _citizen_with_entry(client, mint)
+        assert client.put("/api/v1/me/freeze", headers=me).json() == {"frozen": True}
+        assert client.put("/api/v1/me/freeze", headers=me).status_code == 409
+        assert client.delete("/api/v1/me/freeze", headers=me).json() == {"frozen": False}
+        assert client.delete("/api/v1/me/freeze", headers=me).status_code == 409
+
+
+class TestPublicCheckpointAndProofs:
+    def test_checkpoint_verifies_and_auditor_proofs_check_out(self, client, mint, runtime, app):
+        signer = app.state.log_signer
+        bodies = [querylog.canonical_leaf({"n": i, "agency": "bank-1"}) for i in range(7)]
+        with Session(runtime.engine) as session:
+            querylog.append_leaves(session=session, bodies=bodies[:3], now=clock.now())
+            first_root = querylog.make_checkpoint(
+                session=session, signer=signer, now=clock.now()
+            ).root
+            querylog.append_leaves(session=session, bodies=bodies[3:], now=clock.now())
+            querylog.make_checkpoint(session=session, signer=signer, now=clock.now())
+            session.commit()
+        note = client.get("/api/v1/public/checkpoint")
+        assert note.status_code == 200
+        vkey = client.get("/api/v1/public/log-key").text
+        parsed = parse_verifier_key(vkey)
+        cp = open_checkpoint(note.text, parsed.name, parsed.public_key)
+        assert cp.size == 7
+
+        auditor = _auth(mint("auditor"))
+        inc = client.get("/api/v1/audit/proofs/inclusion/4", params={"size": 7}, headers=auditor)
+        proof = [base64.b64decode(h) for h in inc.json()["proof"]]
+        verify_inclusion(leaf_hash(bodies[4]), 4, 7, proof, cp.root)
+        con = client.get(
+            "/api/v1/audit/proofs/consistency", params={"first": 3, "second": 7}, headers=auditor
+        )
+        verify_consistency(
+            3, 7, [base64.b64decode(h) for h in con.json()["proof"]], first_root, cp.root
+        )
+        out_of_range = client.get(
+            "/api/v1/audit/proofs/inclusion/9", params={"size": 7}, headers=auditor
+        )
+        assert out_of_range.status_code == 422
+        assert (
+            client.get(
+                "/api/v1/audit/proofs/inclusion/1",
+                params={"size": 7},
+                headers=_auth(mint("agency")),
+            ).status_code
+            == 403
+        )
