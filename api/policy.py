@@ -59,8 +59,10 @@ public = Policy(PUBLIC)
 citizen_only = Policy("citizen")
 recorder_only = Policy("recorder")
 auditor_only = Policy("auditor")
+agency_only = Policy("agency")
 
 PublicDep = Annotated[None, Depends(public)]
 CitizenDep = Annotated[Principal, Depends(citizen_only)]
 RecorderDep = Annotated[Principal, Depends(recorder_only)]
 AuditorDep = Annotated[Principal, Depends(auditor_only)]
+AgencyDep = Annotated[Principal, Depends(agency_only)]

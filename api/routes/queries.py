@@ -1,0 +1,52 @@
+"""Agency route: one authorized, logged query of one subject (§6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.deps import KeyringDep, SessionDep
+from api.policy import AgencyDep
+from core.clock import clock
+from core.errors import DomainError, Forbidden
+from core.schemas.queries import QueryAnswer, QueryRequest
+from core.services.queries import log_refusal, run_query
+
+router = APIRouter(tags=["agency"])
+
+
+@router.post("/queries", response_model=QueryAnswer)
+def query(
+    payload: QueryRequest,
+    principal: AgencyDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    request: Request,
+) -> QueryAnswer:
+    """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
+    if principal.agency is None:
+        raise Forbidden("the token names no agency")
+    now = clock.now()
+    try:
+        answer = run_query(
+            session=session,
+            keyring=keyring,
+            signer=request.app.state.log_signer,
+            agency=principal.agency,
+            payload=payload,
+            now=now,
+        )
+        session.commit()
+    except DomainError as exc:
+        # The refusal is logged in its own transaction, so rolling back the query keeps it.
+        session.rollback()
+        log_refusal(
+            session=session,
+            keyring=keyring,
+            agency=principal.agency,
+            payload=payload,
+            rule=exc.rule or exc.type_slug,
+            now=now,
+        )
+        session.commit()
+        raise
+    return answer

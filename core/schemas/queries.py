@@ -1,0 +1,65 @@
+"""Schemas of an agency query and its answer (§6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.clock import clock
+from core.codes import InvalidCode, validate_code
+from core.policies.catalogues import LegalBasisCode, PurposeCode
+from core.vocabulary import Domain, ListKind, Severity
+
+
+class QueryRequest(BaseModel):
+    """One subject, a purpose, and either the subject's authorization or a legal basis."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    subject_code: str = Field(repr=False, max_length=64)
+    purpose: PurposeCode
+    authorization_id: uuid.UUID | None = None
+    legal_basis: LegalBasisCode | None = None
+    sealed_until: date | None = None
+
+    @field_validator("subject_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        try:
+            return validate_code(value, today=clock.today())[0]
+        except InvalidCode as exc:
+            raise ValueError(exc.message) from None
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> QueryRequest:
+        if (self.authorization_id is None) == (self.legal_basis is None):
+            raise ValueError("give exactly one of authorization_id and legal_basis")
+        if self.sealed_until is not None and self.legal_basis is None:
+            raise ValueError("only a legal-basis query may be sealed")
+        return self
+
+
+class AnsweredEntry(BaseModel):
+    """An entry as an authorized agency receives it: displayed now and in scope."""
+
+    id: uuid.UUID
+    department: str
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    subject_name: str = Field(repr=False)
+    facts: str = Field(repr=False)
+    legal_basis: str
+    decided_on: date
+    display_until: date
+
+
+class QueryAnswer(BaseModel):
+    """The answer, with the receipt proving the query was logged before it left."""
+
+    log_index: int
+    outcome: str
+    entries: list[AnsweredEntry]
+    receipt: dict[str, object]

@@ -1,0 +1,208 @@
+"""Agency queries: authorized, scoped to what is displayed now, logged before the answer leaves.
+
+Invariants:
+- A query names one subject and a purpose, and either an authorization the subject
+  granted to this agency or a legal basis from the catalogue; nothing else is accepted.
+- The answer holds only entries that are active and displayed on the project clock's
+  date, and, for an authorization, inside its list kinds and domains.
+- Every query — answered, empty or refused — becomes one query-log leaf. The leaf holds
+  no plaintext personal data: the subject appears as a pseudonym derived from the
+  subject's own data key, so shredding that key unlinks the log from the person.
+- The receipt (inclusion proof against a signed checkpoint) is made in the same
+  transaction as the leaf, so an answer never leaves without its log entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from core.errors import InvalidInput
+from core.keyring import Keyring
+from core.models import Authorization, Subject
+from core.policies.catalogues import legal_basis as legal_basis_of
+from core.policies.display import state_at
+from core.repositories import keys as key_repo
+from core.repositories import records as record_repo
+from core.schemas.queries import AnsweredEntry, QueryAnswer, QueryRequest
+from core.services import consents, querylog
+from core.services.querylog import LogSigner
+from crypto.blind_index import pseudonym
+from crypto.envelope import DataKey, FieldContext, open_field
+
+_LOG_LABEL = b"query-log"
+LEAF_VERSION = 1
+# Display periods are counted in China Standard Time, as the clock's today() does.
+_UTC8 = timedelta(hours=8)
+
+
+def _subject_pseudonym(
+    session: Session, keyring: Keyring, subject: Subject | None, code_index: bytes
+) -> str:
+    """`s:` + a MAC under the subject's own key, or `u:` + a keyed MAC of the index if none."""
+    row = None if subject is None else key_repo.get_data_key(session, subject.data_key_id)
+    if row is None or row.wrapped is None:
+        # No record (or an erased one): still attributable, never reversible without the keys.
+        return "u:" + pseudonym(keyring.suite, keyring.indexer.key, _LOG_LABEL + code_index).hex()
+    key = keyring.data_key(row.id, row.wrapped)
+    return "s:" + pseudonym(keyring.suite, key.material, _LOG_LABEL).hex()
+
+
+def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
+    return open_field(key, blob, FieldContext("entry", column, str(entry_id))).decode()
+
+
+def _answer(
+    session: Session,
+    keyring: Keyring,
+    subject: Subject | None,
+    auth: Authorization | None,
+    now: datetime,
+) -> list[AnsweredEntry]:
+    if subject is None:
+        return []
+    today = (now + _UTC8).date()
+    answered: list[AnsweredEntry] = []
+    for entry, key_row in record_repo.entries_of_subject(session, subject_id=subject.id):
+        if key_row.wrapped is None:
+            continue
+        if state_at(status=entry.status, display_until=entry.display_until, today=today) != (
+            "displayed"
+        ):
+            continue
+        if auth is not None and not consents.in_scope(
+            auth, list_kind=entry.list_kind, domain=entry.domain
+        ):
+            continue
+        key = keyring.data_key(key_row.id, key_row.wrapped)
+        answered.append(
+            AnsweredEntry(
+                id=entry.id,
+                department=entry.department,
+                list_kind=entry.list_kind,
+                domain=entry.domain,
+                severity=entry.severity,
+                subject_name=_open(key, entry.subject_name_ct, "subject_name", entry.id),
+                facts=_open(key, entry.facts_ct, "facts", entry.id),
+                legal_basis=entry.legal_basis,
+                decided_on=entry.decided_on,
+                display_until=entry.display_until,
+            )
+        )
+    return answered
+
+
+def _leaf(
+    *,
+    agency: str,
+    payload: QueryRequest,
+    subject: str,
+    outcome: str,
+    now: datetime,
+    entry_ids: list[str],
+    policy_version: int | None,
+    frozen: bool,
+    rule: str | None = None,
+) -> bytes:
+    return querylog.canonical_leaf(
+        {
+            "v": LEAF_VERSION,
+            "at": now.isoformat(),
+            "agency": agency,
+            "purpose": payload.purpose,
+            "basis": "authorization" if payload.legal_basis is None else "legal",
+            "legal_basis": payload.legal_basis,
+            "authorization_id": None
+            if payload.authorization_id is None
+            else str(payload.authorization_id),
+            "policy_version": policy_version,
+            "subject": subject,
+            "entries": entry_ids,
+            "outcome": outcome,
+            "refusal_rule": rule,
+            "frozen": frozen,
+            "sealed_until": None
+            if payload.sealed_until is None
+            else payload.sealed_until.isoformat(),
+        }
+    )
+
+
+def run_query(
+    *,
+    session: Session,
+    keyring: Keyring,
+    signer: LogSigner,
+    agency: str,
+    payload: QueryRequest,
+    now: datetime,
+) -> QueryAnswer:
+    """Authorize, answer and log one query; refusals raise (log them with `log_refusal`)."""
+    code_index = keyring.blind_index(payload.subject_code)
+    subject = record_repo.subject_by_index(session, code_index)
+    auth: Authorization | None = None
+    frozen = False
+    if payload.authorization_id is not None:
+        auth = consents.use_for_query(
+            session=session,
+            authorization_id=payload.authorization_id,
+            subject_id=subject.id if subject is not None else uuid.UUID(int=0),
+            agency=agency,
+            purpose=payload.purpose,
+            now=now,
+        )
+    else:
+        basis = legal_basis_of(str(payload.legal_basis))
+        if payload.sealed_until is not None and not basis.investigating_body:
+            raise InvalidInput(
+                "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
+            )
+        frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
+    entries = _answer(session, keyring, subject, auth, now)
+    body = _leaf(
+        agency=agency,
+        payload=payload,
+        subject=_subject_pseudonym(session, keyring, subject, code_index),
+        outcome="answered" if entries else "empty",
+        now=now,
+        entry_ids=[str(e.id) for e in entries],
+        policy_version=None if auth is None else auth.policy_version,
+        frozen=frozen,
+    )
+    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    querylog.make_checkpoint(session=session, signer=signer, now=now)
+    return QueryAnswer(
+        log_index=index,
+        outcome="answered" if entries else "empty",
+        entries=entries,
+        receipt=querylog.receipt(session=session, index=index),
+    )
+
+
+def log_refusal(
+    *,
+    session: Session,
+    keyring: Keyring,
+    agency: str,
+    payload: QueryRequest,
+    rule: str,
+    now: datetime,
+) -> int:
+    """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
+    code_index = keyring.blind_index(payload.subject_code)
+    subject = record_repo.subject_by_index(session, code_index)
+    body = _leaf(
+        agency=agency,
+        payload=payload,
+        subject=_subject_pseudonym(session, keyring, subject, code_index),
+        outcome="refused",
+        now=now,
+        entry_ids=[],
+        policy_version=None,
+        frozen=False,
+        rule=rule,
+    )
+    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    return index
