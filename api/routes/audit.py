@@ -9,7 +9,9 @@ from pydantic import BaseModel
 
 from api.deps import SessionDep
 from api.policy import AuditorDep
+from core.schemas.queries import AuditedQuery
 from core.services import querylog
+from core.services.queries import audited_queries
 
 router = APIRouter(prefix="/audit", tags=["auditor"])
 
@@ -51,3 +53,14 @@ def consistency_proof(
         size2=second,
         proof=_b64(querylog.consistency(session=session, size1=first, size2=second)),
     )
+
+
+@router.get("/queries", response_model=list[AuditedQuery])
+def queries(
+    principal: AuditorDep,
+    session: SessionDep,
+    before: int | None = Query(default=None, ge=0),
+    limit: int = Query(default=100, ge=1, le=500),
+) -> list[AuditedQuery]:
+    """The query log newest first, sealed queries included."""
+    return audited_queries(session=session, before=before, limit=limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import KeyringDep, SessionDep
@@ -12,8 +12,10 @@ from api.policy import CitizenDep
 from core.clock import clock
 from core.errors import Forbidden
 from core.schemas.consents import AuthorizationCreate, AuthorizationView
+from core.schemas.queries import QueryHistoryItem
 from core.schemas.records import EntryView
 from core.services import consents
+from core.services.queries import query_history
 from core.services.records import record_of
 
 router = APIRouter(prefix="/me", tags=["citizen"])
@@ -103,3 +105,32 @@ def unfreeze_record(principal: CitizenDep, session: SessionDep) -> FreezeStatus:
     consents.unfreeze(session=session, code_index=_index(principal), now=clock.now())
     session.commit()
     return FreezeStatus(frozen=False)
+
+
+@router.get("/queries", response_model=list[QueryHistoryItem])
+def my_queries(
+    principal: CitizenDep,
+    session: SessionDep,
+    before: int | None = Query(default=None, ge=0),
+    limit: int = Query(default=50, ge=1, le=200),
+) -> list[QueryHistoryItem]:
+    """Every query of the caller's record (sealed ones once lifted), each with its receipt."""
+    return query_history(
+        session=session, code_index=_index(principal), now=clock.now(), before=before, limit=limit
+    )
+
+
+@router.get("/notifications", response_model=list[QueryHistoryItem])
+def my_notifications(
+    principal: CitizenDep,
+    session: SessionDep,
+    limit: int = Query(default=50, ge=1, le=200),
+) -> list[QueryHistoryItem]:
+    """The caller's outbox: one notice per query of their record (agency, purpose, basis)."""
+    return query_history(
+        session=session,
+        code_index=_index(principal),
+        now=clock.now(),
+        limit=limit,
+        with_receipts=False,
+    )

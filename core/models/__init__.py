@@ -4,6 +4,7 @@ from core.models.base import metadata
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.keys import DataKeyRow, KeyCheck
+from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
 
@@ -18,6 +19,7 @@ __all__ = [
     "LogNode",
     "LogState",
     "OAuthClient",
+    "QueryNotice",
     "Subject",
     "SubjectFreeze",
     "metadata",

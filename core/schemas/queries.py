@@ -63,3 +63,24 @@ class QueryAnswer(BaseModel):
     outcome: str
     entries: list[AnsweredEntry]
     receipt: dict[str, object]
+
+
+class QueryHistoryItem(BaseModel):
+    """One query of the citizen's record as they see it (who, when, why, on what basis)."""
+
+    log_index: int
+    at: str
+    agency: str
+    purpose: str
+    basis: str
+    legal_basis: str | None
+    outcome: str
+    entries_returned: int
+    receipt: dict[str, object] | None = None
+
+
+class AuditedQuery(BaseModel):
+    """One query-log entry as an auditor reviews it (sealed ones included)."""
+
+    log_index: int
+    leaf: dict[str, object]

@@ -14,19 +14,28 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from sqlmodel import Session
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization, Subject
 from core.policies.catalogues import legal_basis as legal_basis_of
 from core.policies.display import state_at
 from core.repositories import keys as key_repo
+from core.repositories import notices as notice_repo
+from core.repositories import querylog as log_repo
 from core.repositories import records as record_repo
-from core.schemas.queries import AnsweredEntry, QueryAnswer, QueryRequest
+from core.schemas.queries import (
+    AnsweredEntry,
+    AuditedQuery,
+    QueryAnswer,
+    QueryHistoryItem,
+    QueryRequest,
+)
 from core.services import consents, querylog
 from core.services.querylog import LogSigner
 from crypto.blind_index import pseudonym
@@ -36,6 +45,7 @@ _LOG_LABEL = b"query-log"
 LEAF_VERSION = 1
 # Display periods are counted in China Standard Time, as the clock's today() does.
 _UTC8 = timedelta(hours=8)
+_CST = timezone(_UTC8)
 
 
 def _subject_pseudonym(
@@ -172,6 +182,7 @@ def run_query(
         frozen=frozen,
     )
     (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    _notify(session, subject, index, payload, now)
     querylog.make_checkpoint(session=session, signer=signer, now=now)
     return QueryAnswer(
         log_index=index,
@@ -205,4 +216,73 @@ def log_refusal(
         rule=rule,
     )
     (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    _notify(session, subject, index, payload, now)
     return index
+
+
+def _notify(
+    session: Session, subject: Subject | None, index: int, payload: QueryRequest, now: datetime
+) -> None:
+    """Tell the subject of every query; a sealed one only once its seal lifts (§6)."""
+    if subject is None:
+        return
+    visible = now
+    if payload.sealed_until is not None:
+        start = datetime.combine(payload.sealed_until, time.min, tzinfo=_CST)
+        visible = max(now, start.astimezone(UTC))
+    notice_repo.add_notice(
+        session, subject_id=subject.id, log_index=index, visible_from=visible, now=now
+    )
+
+
+def query_history(
+    *,
+    session: Session,
+    code_index: bytes,
+    now: datetime,
+    before: int | None = None,
+    limit: int = 50,
+    with_receipts: bool = True,
+) -> list[QueryHistoryItem]:
+    """The queries of the caller's record visible now, newest first, each with its receipt."""
+    subject = record_repo.subject_by_index(session, code_index)
+    if subject is None:
+        return []
+    notices = notice_repo.visible_notices(
+        session, subject_id=subject.id, now=now, before=before, limit=limit
+    )
+    bodies = log_repo.leaf_bodies(session, [n.log_index for n in notices])
+    items = []
+    for notice in notices:
+        leaf = json.loads(bodies[notice.log_index])
+        items.append(
+            QueryHistoryItem(
+                log_index=notice.log_index,
+                at=leaf["at"],
+                agency=leaf["agency"],
+                purpose=leaf["purpose"],
+                basis=leaf["basis"],
+                legal_basis=leaf["legal_basis"],
+                outcome=leaf["outcome"],
+                entries_returned=len(leaf["entries"]),
+                receipt=_receipt_or_none(session, notice.log_index) if with_receipts else None,
+            )
+        )
+    return items
+
+
+def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:
+    try:
+        return querylog.receipt(session=session, index=index)
+    except NotFound:
+        return None  # not yet covered by a checkpoint (a refusal since the last one)
+
+
+def audited_queries(
+    *, session: Session, before: int | None = None, limit: int = 100
+) -> list[AuditedQuery]:
+    """Query-log entries newest first, sealed ones included (the auditor's registry view)."""
+    return [
+        AuditedQuery(log_index=i, leaf=json.loads(body))
+        for i, body in log_repo.leaves_newest_first(session, before=before, limit=limit)
+    ]

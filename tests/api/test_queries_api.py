@@ -224,3 +224,57 @@ class TestBadQueries:
             )
         assert report.ok
         assert report.leaves == 2
+
+
+class TestCitizenHistory:
+    def test_citizen_sees_every_query_with_receipts_and_sealed_ones_only_after_the_seal(
+        self, client, mint
+    ):
+        code, me, _ids, auth_id = _setup(client, mint, max_uses=1)
+        bank = _auth(mint("agency", agency="bank-1"))
+        police = _auth(mint("agency", agency="police-1"))
+        req = {"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id}
+        client.post("/api/v1/queries", headers=bank, json=req)
+        client.post("/api/v1/queries", headers=bank, json=req)  # refused: used up
+        until = clock.today() + timedelta(days=30)
+        client.post(
+            "/api/v1/queries",
+            headers=police,
+            json={
+                "subject_code": code,
+                "purpose": "licensing",
+                "legal_basis": "criminal_investigation",
+                "sealed_until": until.isoformat(),
+            },
+        )
+
+        history = client.get("/api/v1/me/queries", headers=me).json()
+        assert [(h["agency"], h["outcome"]) for h in history] == [
+            ("bank-1", "refused"),
+            ("bank-1", "answered"),
+        ]
+        vkey = client.get("/api/v1/public/log-key").text
+        answered = history[1]
+        verify_receipt(answered["receipt"], vkey)
+        notes = client.get("/api/v1/me/notifications", headers=me).json()
+        assert len(notes) == 2
+
+        # Auditors see the sealed query at once.
+        audit = client.get("/api/v1/audit/queries", headers=_auth(mint("auditor"))).json()
+        assert audit[0]["leaf"]["agency"] == "police-1"
+
+        clock.advance(timedelta(days=31))
+        me_later = _auth(mint("citizen", credit_code=code))  # the old token has expired
+        later = client.get("/api/v1/me/queries", headers=me_later).json()
+        assert later[0]["agency"] == "police-1"
+        assert later[0]["basis"] == "legal"
+
+    def test_another_citizen_sees_none_of_it(self, client, mint):
+        code, _me, _ids, auth_id = _setup(client, mint)
+        client.post(
+            "/api/v1/queries",
+            headers=_auth(mint("agency", agency="bank-1")),
+            json={"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id},
+        )
+        _c2, other, _i2, _a2 = _setup(client, mint)
+        assert client.get("/api/v1/me/queries", headers=other).json() == []
