@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.clock import clock
-from core.codes import InvalidCode, validate_code
 from core.policies.catalogues import LegalBasisCode, PurposeCode
+from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, ListKind, Severity
 
 
@@ -18,19 +17,11 @@ class QueryRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    subject_code: str = Field(repr=False, max_length=64)
+    subject_code: SubjectCode
     purpose: PurposeCode
     authorization_id: uuid.UUID | None = None
     legal_basis: LegalBasisCode | None = None
     sealed_until: date | None = None
-
-    @field_validator("subject_code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        try:
-            return validate_code(value, today=clock.today())[0]
-        except InvalidCode as exc:
-            raise ValueError(exc.message) from None
 
     @model_validator(mode="after")
     def _one_basis(self) -> QueryRequest:

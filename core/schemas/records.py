@@ -15,8 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.clock import clock
-from core.codes import InvalidCode, validate_code
+from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -39,7 +38,7 @@ class EntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     external_id: ExternalId
-    subject_code: str = Field(repr=False, max_length=64)
+    subject_code: SubjectCode
     subject_name: Name = Field(repr=False)
     list_kind: ListKind
     domain: Domain
@@ -52,14 +51,6 @@ class EntryCreate(BaseModel):
     valid_until: date
     repairable: bool = False
     repair_ways: list[RepairWay] = Field(default_factory=list, max_length=5)
-
-    @field_validator("subject_code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        try:
-            return validate_code(value, today=clock.today())[0]
-        except InvalidCode as exc:
-            raise ValueError(exc.message) from None
 
     @field_validator("subject_name", "facts", "public_summary", "legal_basis")
     @classmethod
