@@ -13,17 +13,16 @@ import secrets
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core.codes import validate_code
 from core.errors import Conflict, NotFound, Shredded
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, EntryEvent, Subject
+from core.models import DataKeyRow, Entry, EntryEvent
 from core.policies.display import resolve_display_until, retention_end, state_at
 from core.repositories import keys as key_repo
 from core.repositories import records as repo
 from core.schemas.records import EntryCreate, EntryView
+from core.services.subjects import subject_for
 from crypto.envelope import DataKey, FieldContext, open_field, seal
 
 
@@ -43,36 +42,6 @@ def _new_key(session: Session, keyring: Keyring, *, owner: str, now: datetime) -
         now=now,
     )
     return key
-
-
-def _subject_for(session: Session, keyring: Keyring, code: str, now: datetime) -> Subject:
-    """The subject with this code, created (with its own data key) on first sight."""
-    index = keyring.blind_index(code)
-    found = repo.subject_by_index(session, index)
-    if found is not None:
-        return found
-    kind = validate_code(code)[1]
-    try:
-        with session.begin_nested():
-            key = _new_key(session, keyring, owner="subject", now=now)
-            subject_id = uuid.uuid4()
-            subject = Subject(
-                id=subject_id,
-                code_index=index,
-                code_kind=kind,
-                data_key_id=key.id,
-                code_ct=seal(key, code.encode(), _ctx("subject", "code", subject_id)),
-                created_at=now,
-            )
-            session.add(subject)
-            session.flush()
-            return subject
-    except IntegrityError:
-        # Another request created the same subject first: use theirs.
-        found = repo.subject_by_index(session, index)
-        if found is None:
-            raise
-        return found
 
 
 def create_entry(
@@ -98,7 +67,7 @@ def create_entry(
         decided_on=payload.decided_on,
         requested=payload.display_until,
     )
-    subject = _subject_for(session, keyring, payload.subject_code, now)
+    subject = subject_for(session=session, keyring=keyring, code=payload.subject_code, now=now)
     key = _new_key(session, keyring, owner="entry", now=now)
     entry_id = uuid.uuid4()
     summary = payload.public_summary
