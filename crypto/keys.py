@@ -9,16 +9,19 @@ is created with mode 0600 and refused when group or others can read it.
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
-import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from crypto import secret_files
+from crypto.secret_files import SecretFileError
+
 MASTER_KEY_LEN = 32
+# A key file holds a few hundred bytes per version; anything far larger is not ours.
+_MAX_FILE_BYTES = 1 << 20
 
 
 class KeyProviderError(RuntimeError):
@@ -68,16 +71,21 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+def _encode(current: int, index: int, keys: dict[int, bytes]) -> bytes:
+    return json.dumps(
+        {"current": current, "index": index, "keys": {str(v): _b64(k) for v, k in keys.items()}}
+    ).encode("utf-8")
+
+
 class LocalFileKeyProvider:
     """Master keys in a JSON file under the data dir (the embedded default)."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self._path = path
         self._lock = threading.Lock()
-        if not path.exists():
-            if not create:
-                raise KeyProviderError(f"master key file {path} is missing")
-            self._write({"current": 1, "index": 1, "keys": {"1": _b64(os.urandom(32))}})
+        if create:
+            # Never replaces an existing file, so two first starts agree on one key.
+            secret_files.create_private(path, _encode(1, 1, {1: os.urandom(MASTER_KEY_LEN)}))
         self._data = self._read()
 
     def __repr__(self) -> str:
@@ -85,35 +93,21 @@ class LocalFileKeyProvider:
 
     def _read(self) -> dict[str, object]:
         try:
-            mode = self._path.stat().st_mode
-        except OSError as exc:
-            raise KeyProviderError(f"master key file {self._path} is unreadable") from exc
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise KeyProviderError(
-                f"master key file {self._path} is readable by others "
-                f"(mode {stat.S_IMODE(mode):04o}); chmod 600 it"
-            )
+            raw = secret_files.read_private(self._path, max_bytes=_MAX_FILE_BYTES)
+        except SecretFileError as exc:
+            raise KeyProviderError(f"master key file {exc}") from None
         try:
-            data = json.loads(self._path.read_text("utf-8"))
+            data = json.loads(raw)
             keys = {int(v): _unb64(k) for v, k in data["keys"].items()}
             current, index = int(data["current"]), int(data["index"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise KeyProviderError(f"master key file {self._path} is malformed") from exc
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Never chain the parser's error: its message may quote key material.
+            raise KeyProviderError(f"master key file {self._path} is malformed") from None
         if current not in keys or index not in keys:
             raise KeyProviderError(f"master key file {self._path} lacks its current version")
         if any(len(k) != MASTER_KEY_LEN for k in keys.values()):
             raise KeyProviderError(f"master key file {self._path} holds a key of wrong length")
         return {"current": current, "index": index, "keys": keys}
-
-    def _write(self, data: dict[str, object]) -> None:
-        tmp = self._path.with_suffix(".tmp")
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._path)
 
     def _keys(self) -> dict[int, bytes]:
         keys = self._data["keys"]
@@ -147,30 +141,17 @@ class LocalFileKeyProvider:
 
     def add_version(self) -> MasterKey:
         """Append a new random version and make it current (atomic, safe across processes)."""
-        # The key file is replaced on write, so lock its directory instead (no extra file).
-        fd = os.open(self._path.parent, os.O_RDONLY)
-        try:
-            # Another process may be rotating too: hold the lock and re-read first,
-            # so no two writers ever mint the same version number.
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with self._lock:
-                self._data = self._read()
-                keys = dict(self._keys())
-                version = max(keys) + 1
-                keys[version] = os.urandom(MASTER_KEY_LEN)
-                index = self._data["index"]
-                self._write(
-                    {
-                        "current": version,
-                        "index": index,
-                        "keys": {str(v): _b64(k) for v, k in keys.items()},
-                    }
-                )
-                self._data = {"current": version, "index": index, "keys": keys}
-                return MasterKey(version, keys[version])
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        # Another process may be rotating too: lock and re-read first, so no two
+        # writers ever mint the same version number.
+        with secret_files.directory_lock(self._path.parent), self._lock:
+            self._data = self._read()
+            keys = dict(self._keys())
+            version = max(keys) + 1
+            keys[version] = os.urandom(MASTER_KEY_LEN)
+            index = int(str(self._data["index"]))
+            secret_files.replace_private(self._path, _encode(version, index, keys))
+            self._data = {"current": version, "index": index, "keys": keys}
+            return MasterKey(version, keys[version])
 
 
 class EnvKeyProvider:

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import fcntl
 import json
-import os
 import re
 import secrets
-import stat
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -30,6 +25,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from core.clock import clock
+from crypto import secret_files
+from crypto.secret_files import SecretFileError
 
 ALG = "EdDSA"
 CURVE: Final = "Ed25519"
@@ -134,61 +131,11 @@ def _serialise(state: _State) -> bytes:
     ).encode("utf-8")
 
 
-def _write_temp(path: Path, content: bytes) -> Path:
-    """Write content to a fresh 0600 file beside `path` and fsync it."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        # The umask can only take bits away, but be explicit: the file is a secret.
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _dir_lock(directory: Path) -> Iterator[None]:
-    # The key file is replaced on every write, so lock its directory (as crypto/keys does).
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 def _read(path: Path) -> _State:
     try:
-        # O_NOFOLLOW + fstat: check the mode of the very file we read, not a symlink's target.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as exc:
-        raise IssuerKeysError(f"issuer key file {path} is unreadable") from exc
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise IssuerKeysError(f"issuer key file {path} is not a regular file")
-        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise IssuerKeysError(
-                f"issuer key file {path} is accessible to others "
-                f"(mode {stat.S_IMODE(st.st_mode):04o}); chmod 600 it"
-            )
-        raw = fh.read(_MAX_FILE_BYTES + 1)
-    if len(raw) > _MAX_FILE_BYTES:
-        raise IssuerKeysError(f"issuer key file {path} is malformed (too large)")
+        raw = secret_files.read_private(path, max_bytes=_MAX_FILE_BYTES)
+    except SecretFileError as exc:
+        raise IssuerKeysError(f"issuer key file {exc}") from None
     try:
         return _parse(json.loads(raw))
     except _Malformed as exc:
@@ -224,17 +171,9 @@ class IssuerKeys:
 
     @staticmethod
     def _create(path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = _new_key()
-        tmp = _write_temp(path, _serialise(_State(key.kid, (key,))))
-        try:
-            # link() fails if the name exists, so two processes starting at once
-            # cannot overwrite each other's key: the loser loads the winner's file.
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-                _fsync_dir(path.parent)
-        finally:
-            tmp.unlink(missing_ok=True)
+        # Never replaces: when two processes start at once, the loser loads the winner's file.
+        secret_files.create_private(path, _serialise(_State(key.kid, (key,))))
 
     @property
     def path(self) -> Path:
@@ -276,7 +215,7 @@ class IssuerKeys:
 
     def rotate(self) -> str:
         """Make a new key current; older keys stay published for verification. Returns its kid."""
-        with _dir_lock(self._path.parent), self._lock:
+        with secret_files.directory_lock(self._path.parent), self._lock:
             # Re-read under the lock so a rotation by another process is never lost.
             state = _read(self._path)
             key = _new_key()
@@ -286,7 +225,7 @@ class IssuerKeys:
 
     def retire(self, kid: str) -> None:
         """Stop publishing a non-current key and destroy it; its tokens stop verifying."""
-        with _dir_lock(self._path.parent), self._lock:
+        with secret_files.directory_lock(self._path.parent), self._lock:
             state = _read(self._path)
             if kid == state.current:
                 raise IssuerKeysError("the current issuer key cannot be retired; rotate first")
@@ -295,11 +234,5 @@ class IssuerKeys:
             self._replace(_State(state.current, tuple(k for k in state.keys if k.kid != kid)))
 
     def _replace(self, state: _State) -> None:
-        tmp = _write_temp(self._path, _serialise(state))
-        try:
-            os.replace(tmp, self._path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self._path.parent)
+        secret_files.replace_private(self._path, _serialise(state))
         self._state = state

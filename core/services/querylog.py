@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
-import os
-import secrets
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +37,7 @@ from sqlmodel import Session
 from core.errors import InvalidInput, KeysUnavailable, NotFound
 from core.models.querylog import LogCheckpoint, LogState
 from core.repositories import querylog as repo
+from crypto import secret_files
 from crypto.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -51,6 +48,7 @@ from crypto.checkpoint import (
 )
 from crypto.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
 from crypto.receipt import build_receipt
+from crypto.secret_files import SecretFileError
 
 KEY_FILE_NAME = "query-log-key.json"
 VERIFY_CHUNK = 1000
@@ -225,41 +223,15 @@ def _create_key_file(path: Path, *, origin: str, name: str) -> None:
         },
         indent=1,
     ).encode("utf-8")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        # The umask can only take bits away; be explicit, the file is a secret.
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # link() never replaces: if another process created the key first, keep theirs.
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Never replaces: when two processes start at once, both use the first one's key.
+    secret_files.create_private(path, content)
 
 
 def _read_key_file(path: Path) -> LogSigner:
     try:
-        # O_NOFOLLOW + fstat: check the mode of the very file read, not a symlink's target.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as exc:
-        raise LogKeyError(f"log key file {path} is unreadable") from exc
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise LogKeyError(f"log key file {path} is not a regular file")
-        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise LogKeyError(
-                f"log key file {path} is accessible to others "
-                f"(mode {stat.S_IMODE(st.st_mode):04o}); chmod 600 it"
-            )
-        raw = fh.read(_MAX_KEY_FILE_BYTES + 1)
-    if len(raw) > _MAX_KEY_FILE_BYTES:
-        raise LogKeyError(f"log key file {path} is malformed (too large)")
+        raw = secret_files.read_private(path, max_bytes=_MAX_KEY_FILE_BYTES)
+    except SecretFileError as exc:
+        raise LogKeyError(f"log key file {exc}") from None
     try:
         data = json.loads(raw)
         if data["version"] != _KEY_FILE_VERSION:

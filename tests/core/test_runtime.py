@@ -52,7 +52,7 @@ class TestKeyFile:
         settings = _settings(tmp_path, fresh_url)
         open_runtime(settings).engine.dispose()
         settings.key_file.chmod(0o644)
-        with pytest.raises(KeysUnavailable, match="readable by others"):
+        with pytest.raises(KeysUnavailable, match="accessible to others"):
             open_runtime(settings)
 
 
