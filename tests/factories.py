@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from core.clock import clock
 from core.codes import citizen_check_char
 from core.schemas.records import EntryCreate
 
@@ -21,7 +22,7 @@ def make_code(n: int | None = None) -> str:
 
 def make_payload(**overrides: Any) -> EntryCreate:
     """A valid black-list entry submission; override any field."""
-    decided = date.today() - timedelta(days=10)
+    decided = clock.today() - timedelta(days=10)
     data: dict[str, Any] = {
         "external_id": f"T-{next(_seq):06d}",
         "subject_code": make_code(),

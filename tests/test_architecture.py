@@ -67,3 +67,13 @@ def test_the_checker_catches_a_backward_arrow(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("from api.app import create_app\nimport fastapi\n")
     assert _imports(bad) & PROJECT - ALLOWED["core"] == {"api"}
+
+
+def test_routes_reach_storage_only_through_services():
+    for path in _files("api"):
+        tree = ast.parse(path.read_text("utf-8"))
+        modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        }
+        bad = {m for m in modules if m.startswith(("core.repositories", "sqlalchemy.orm"))}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

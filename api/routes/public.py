@@ -7,8 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import SessionDep
 from api.policy import public
-from core.errors import NotFound
-from core.repositories import querylog as log_repo
+from core.services import querylog
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public)])
 
@@ -16,10 +15,8 @@ router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(publ
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def checkpoint(session: SessionDep) -> PlainTextResponse:
     """The latest signed checkpoint, as a C2SP tlog-checkpoint signed note."""
-    latest = log_repo.latest_checkpoint(session)
-    if latest is None:
-        raise NotFound("the query log has no checkpoint yet")
-    return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
+    note = querylog.latest_checkpoint_note(session=session)
+    return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/log-key", response_class=PlainTextResponse)

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from core.models.base import metadata
 from core.models.types import UTCDateTime
 
 STATE_ROW_ID = 1
@@ -70,10 +69,3 @@ class LogCheckpoint(SQLModel, table=True):
     root: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-
-
-# The log's tables, in creation order (for tests and tooling that create only these).
-TABLES = tuple(
-    metadata.tables[name]
-    for name in ("query_log_leaf", "query_log_state", "query_log_node", "query_log_checkpoint")
-)

@@ -263,6 +263,14 @@ def make_checkpoint(*, session: Session, signer: LogSigner, now: datetime) -> Lo
     return made
 
 
+def latest_checkpoint_note(*, session: Session) -> str:
+    """The newest signed checkpoint note, as published to everyone."""
+    latest = repo.latest_checkpoint(session)
+    if latest is None:
+        raise NotFound("the query log has no checkpoint yet")
+    return latest.note
+
+
 def checkpoint_due(*, session: Session, every_n: int, every: timedelta, now: datetime) -> bool:
     """Whether new leaves await a checkpoint: `every_n` of them, or older than `every`."""
     size = log_size(session=session)

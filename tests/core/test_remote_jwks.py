@@ -8,11 +8,9 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -32,6 +30,7 @@ from core.auth.tokens import (
 from core.clock import clock
 from core.errors import Unauthenticated
 from core.settings import Settings
+from tests.support.loopback import Loopback
 
 AUDIENCE = "credence-api"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,44 +44,6 @@ def b64(data: bytes) -> str:
 def encode(header: dict, payload: dict, sign: Callable[[bytes], bytes]) -> str:
     signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
     return f"{signing_input}.{b64(sign(signing_input.encode('ascii')))}"
-
-
-class Loopback:
-    """A real HTTP server on 127.0.0.1 that serves JSON routes and records every request."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        self.routes: dict[str, Callable[[], object]] = {}
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                route = owner.routes.get(self.path)
-                body = json.dumps(route() if route else {"error": "not found"}).encode()
-                self.send_response(200 if route else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self.thread.start()
-
-    def count(self, path: str) -> int:
-        return self.requests.count(path)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 class ForeignIssuer:

@@ -9,10 +9,8 @@ import hmac
 import json
 import os
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -33,6 +31,7 @@ from core.auth.tokens import (
 from core.clock import clock
 from core.errors import Unauthenticated
 from core.settings import Settings
+from tests.support.loopback import Loopback
 
 ISSUER = "urn:credence:test-issuer"
 AUDIENCE = "credence-api"
@@ -122,41 +121,6 @@ class CountingSource:
 
     def refresh(self) -> None:
         self.inner.refresh()
-
-
-class Loopback:
-    """A real HTTP server on 127.0.0.1 that records every request it receives."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        self.routes: dict[str, Callable[[], bytes]] = {}
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                route = owner.routes.get(self.path)
-                body = route() if route else b"{}"
-                self.send_response(200 if route else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,17 +20,11 @@ from core.services.clients import authenticate_client
 from core.settings import Settings
 from tests.conftest import make_keyring
 from tests.factories import make_code
-
-CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+from tests.support.server import run_credence
 
 
 def _run(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
-    env["CREDENCE_DATA_DIR"] = str(data_dir)
-    env.update(env_extra)
-    return subprocess.run(
-        [CREDENCE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_credence(data_dir, *args, check=False, **env_extra)
 
 
 def _settings(data_dir: Path) -> Settings:
