@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+
+# The regulations count days in China Standard Time.
+CST = timezone(timedelta(hours=8))
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar date of an instant in China Standard Time (how display days are counted)."""
+    return instant.astimezone(CST).date()
 
 
 class Clock:
@@ -23,7 +31,7 @@ class Clock:
 
     def today(self) -> date:
         """The current date (UTC+8, the calendar the regulations count in)."""
-        return (self.now() + timedelta(hours=8)).date()
+        return local_date(self.now())
 
     def freeze(self, at: datetime) -> None:
         """Stop time at one instant."""

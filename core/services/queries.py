@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time
 
 from sqlmodel import Session
 
+from core.clock import CST, local_date
 from core.errors import InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization, Subject
@@ -43,9 +44,6 @@ from crypto.envelope import DataKey, FieldContext, open_field
 
 _LOG_LABEL = b"query-log"
 LEAF_VERSION = 1
-# Display periods are counted in China Standard Time, as the clock's today() does.
-_UTC8 = timedelta(hours=8)
-_CST = timezone(_UTC8)
 
 
 def _subject_pseudonym(
@@ -73,7 +71,7 @@ def _answer(
 ) -> list[AnsweredEntry]:
     if subject is None:
         return []
-    today = (now + _UTC8).date()
+    today = local_date(now)
     answered: list[AnsweredEntry] = []
     for entry, key_row in record_repo.entries_of_subject(session, subject_id=subject.id):
         if key_row.wrapped is None:
@@ -228,7 +226,7 @@ def _notify(
         return
     visible = now
     if payload.sealed_until is not None:
-        start = datetime.combine(payload.sealed_until, time.min, tzinfo=_CST)
+        start = datetime.combine(payload.sealed_until, time.min, tzinfo=CST)
         visible = max(now, start.astimezone(UTC))
     notice_repo.add_notice(
         session, subject_id=subject.id, log_index=index, visible_from=visible, now=now

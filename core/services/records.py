@@ -15,9 +15,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from core.clock import local_date
 from core.errors import Conflict, NotFound, Shredded
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, EntryEvent
+from core.models import DataKeyRow, Entry, EntryEvent, Subject
 from core.policies.display import resolve_display_until, retention_end, state_at
 from core.repositories import keys as key_repo
 from core.repositories import records as repo
@@ -103,7 +104,7 @@ def create_entry(
         EntryEvent(id=uuid.uuid4(), entry_id=entry_id, at=now, actor=actor, event="recorded")
     )
     session.flush()
-    return _view(entry, payload.subject_code, key, today=now.date())
+    return _view(entry, payload.subject_code, key, today=local_date(now))
 
 
 def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
@@ -143,16 +144,28 @@ def _live_key(keyring: Keyring, row: DataKeyRow) -> DataKey:
     return keyring.data_key(row.id, row.wrapped)
 
 
+def _department_entry(
+    session: Session, department: str, entry_id: uuid.UUID
+) -> tuple[Entry, Subject, DataKeyRow, DataKeyRow]:
+    found = repo.entry_for_department(session, entry_id=entry_id, department=department)
+    if found is None:
+        raise NotFound("no such entry")
+    return found
+
+
+def _subject_code(keyring: Keyring, subject: Subject, key_row: DataKeyRow) -> str:
+    blob = subject.code_ct
+    return open_field(
+        _live_key(keyring, key_row), blob, _ctx("subject", "code", subject.id)
+    ).decode()
+
+
 def read_entry(
     *, session: Session, keyring: Keyring, department: str, entry_id: uuid.UUID, today: date
 ) -> EntryView:
     """One entry of the caller's department, decrypted; other departments' entries do not exist."""
-    found = repo.entry_for_department(session, entry_id=entry_id, department=department)
-    if found is None:
-        raise NotFound("no such entry")
-    entry, subject, entry_key, subject_key = found
-    skey = _live_key(keyring, subject_key)
-    code = open_field(skey, subject.code_ct, _ctx("subject", "code", subject.id)).decode()
+    entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
+    code = _subject_code(keyring, subject, subject_key)
     return _view(entry, code, _live_key(keyring, entry_key), today=today)
 
 
@@ -166,10 +179,7 @@ def shred_entry(
     now: datetime,
 ) -> None:
     """Crypto-shred one entry: its data key is destroyed, its ciphertexts become noise."""
-    found = repo.entry_for_department(session, entry_id=entry_id, department=department)
-    if found is None:
-        raise NotFound("no such entry")
-    entry, _subject, entry_key, _skey = found
+    entry, _subject, entry_key, _skey = _department_entry(session, department, entry_id)
     if not key_repo.shred_data_key(session, key_id=entry_key.id, now=now):
         raise Conflict("this entry is already erased", rule="already_shredded")
     entry.status = "shredded"
@@ -193,10 +203,7 @@ def withdraw_entry(
     now: datetime,
 ) -> EntryView:
     """Withdraw an active entry of the caller's department; the reason is kept sealed."""
-    found = repo.entry_for_department(session, entry_id=entry_id, department=department)
-    if found is None:
-        raise NotFound("no such entry")
-    entry, subject, entry_key, subject_key = found
+    entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
     if entry.status != "active":
         raise Conflict(f"the entry is already {entry.status}", rule="not_active")
     key = _live_key(keyring, entry_key)
@@ -215,9 +222,7 @@ def withdraw_entry(
         )
     )
     session.flush()
-    skey = _live_key(keyring, subject_key)
-    code = open_field(skey, subject.code_ct, _ctx("subject", "code", subject.id)).decode()
-    return _view(entry, code, key, today=now.date())
+    return _view(entry, _subject_code(keyring, subject, subject_key), key, today=local_date(now))
 
 
 def record_of(
@@ -230,9 +235,7 @@ def record_of(
     skey_row = key_repo.get_data_key(session, subject.data_key_id)
     if skey_row is None:
         return []
-    code = open_field(
-        _live_key(keyring, skey_row), subject.code_ct, _ctx("subject", "code", subject.id)
-    ).decode()
+    code = _subject_code(keyring, subject, skey_row)
     return [
         _view(entry, code, _live_key(keyring, key_row), today=today)
         for entry, key_row in repo.entries_of_subject(session, subject_id=subject.id)
