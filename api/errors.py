@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import (
     Conflict,
@@ -100,10 +101,37 @@ def install(app: FastAPI) -> None:
             exc.status_code, slug, str(exc.detail), headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        # The exception type only: its message or traceback may hold decrypted values.
-        log.error("unhandled error: %s", type(exc).__name__)
-        return problem(
-            500, "internal", "Internal error", "The request failed; nothing was changed."
-        )
+    app.add_middleware(ContainErrors)
+
+
+class ContainErrors:
+    """Turn any unhandled exception into a bare 500 problem and never re-raise it.
+
+    Starlette's own handler re-raises after answering, so the server would log the
+    traceback, whose message may hold decrypted values; here only the type is logged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass through; on an exception, answer 500 if nothing was sent yet."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("unhandled error: %s", type(exc).__name__)
+            if not started:
+                response = problem(
+                    500, "internal", "Internal error", "The request failed; nothing was changed."
+                )
+                await response(scope, receive, send)

@@ -6,22 +6,10 @@ import secrets
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from api.app import create_app
-from core.runtime import Runtime
 from core.schemas.records import EntryCreate
-from core.services.keys import verify_keys
-from core.settings import Settings
 from tests.factories import make_code, make_payload
-
-
-@pytest.fixture
-def runtime(fresh_engine, keyring, tmp_path) -> Runtime:
-    with Session(fresh_engine) as session:
-        verify_keys(session=session, keyring=keyring)
-        session.commit()
-    return Runtime(settings=Settings(data_dir=tmp_path), engine=fresh_engine, keyring=keyring)
 
 
 @pytest.fixture
@@ -37,7 +25,8 @@ def client(runtime) -> TestClient:
     def boom() -> None:
         raise RuntimeError("secret 110105198001010011 王小明")
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # raise_server_exceptions=True: an exception reaching the server would fail the test.
+    with TestClient(app, raise_server_exceptions=True) as c:
         yield c
 
 
