@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from api import errors
+from api.maintenance import maintain_forever
 from api.routes import audit, me, oauth, ops, public, queries, records
 from core.auth.authenticator import Authenticator
 from core.auth.issuer_keys import IssuerKeys
@@ -44,7 +46,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             # Publish a checkpoint from the start, so a citizen always has one to check against.
             make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
             session.commit()
+        every = rt.settings.maintenance_every_seconds
+        task = asyncio.create_task(maintain_forever(app, every)) if every > 0 else None
         yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         if runtime is None:
             app.state.runtime.engine.dispose()
 

@@ -12,19 +12,21 @@ from sqlmodel import Session
 from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
 from core.auth.tokens import is_loopback, mint_access_token
 from core.clock import clock
+from core.demo_people import demo_people
 from core.errors import InvalidInput, KeysUnavailable
 from core.runtime import Runtime, open_runtime
 from core.services.clients import add_client, check_identity, dev_token_claims
-from core.services.demo import load_demo
+from core.services.demo import DEMO_PEOPLE, load_demo
+from core.services.demo_queries import load_demo_queries
 from core.services.keys import key_status, rewrap_stale, rotate_master_key
-from core.services.querylog import LogSigner, verify_log
+from core.services.querylog import LogSigner, make_checkpoint, verify_log
 from core.settings import Settings
 from crypto.keys import KeyProviderError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 keys_app = typer.Typer(no_args_is_help=True, help="Master keys: status and rotation.")
 app.add_typer(keys_app, name="keys")
-log_app = typer.Typer(no_args_is_help=True, help="The query log: verification.")
+log_app = typer.Typer(no_args_is_help=True, help="The query log: checkpoints and verification.")
 app.add_typer(log_app, name="log")
 clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the embedded issuer.")
 app.add_typer(clients_app, name="clients")
@@ -75,6 +77,20 @@ def demo() -> None:
     with Session(runtime.engine) as session:
         result = load_demo(session=session, keyring=runtime.keyring)
     typer.echo(f"demo data: {result.created} entries created, {result.existing} already present")
+    with Session(runtime.engine) as session:
+        queries = load_demo_queries(
+            session=session,
+            keyring=runtime.keyring,
+            signer=_signer(runtime.settings),
+            people=demo_people(DEMO_PEOPLE),
+            rules=runtime.audit_rules,
+            cadence=runtime.cadence,
+        )
+        session.commit()
+    if queries.logged:
+        typer.echo(f"demo queries: {queries.logged} logged, {queries.refused} of them refused")
+    else:
+        typer.echo("demo queries: the query log already has entries; none added")
 
 
 @keys_app.command("status")
@@ -215,14 +231,29 @@ def dev_token(
     typer.echo(token)
 
 
+def _signer(settings: Settings) -> LogSigner:
+    return LogSigner.for_data_dir(
+        settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
+    )
+
+
+@log_app.command("checkpoint")
+def log_checkpoint() -> None:
+    """Sign and store a checkpoint of the query log now (on demand)."""
+    runtime = _runtime()
+    with Session(runtime.engine) as session:
+        made = make_checkpoint(session=session, signer=_signer(runtime.settings), now=clock.now())
+        size = made.size
+        session.commit()
+    typer.echo(f"checkpoint of size {size}")
+
+
 @log_app.command("verify")
 def log_verify() -> None:
     """Recompute the whole query log from storage and check every signed checkpoint."""
     runtime = _runtime()
     settings = runtime.settings
-    signer = LogSigner.for_data_dir(
-        settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
-    )
+    signer = _signer(settings)
     with Session(runtime.engine) as session:
         report = verify_log(
             session=session, signer_public_key=signer.public_key, name=settings.log_key_name

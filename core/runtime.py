@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
@@ -17,7 +18,9 @@ from core import migrate
 from core.db import make_engine
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
+from core.policies.audit_rules import AuditRules
 from core.services.keys import has_key_checks, verify_keys
+from core.services.querylog import Cadence
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import suite_by_name
@@ -30,6 +33,25 @@ class Runtime:
     settings: Settings
     engine: Engine
     keyring: Keyring
+
+    @property
+    def audit_rules(self) -> AuditRules:
+        """The audit rules' thresholds from the settings."""
+        s = self.settings
+        return AuditRules(
+            bulk_queries=s.audit_bulk_queries,
+            bulk_window=timedelta(minutes=s.audit_bulk_window_minutes),
+            retry_window=timedelta(minutes=s.audit_retry_window_minutes),
+            office_hours=s.audit_office_hours,
+        )
+
+    @property
+    def cadence(self) -> Cadence:
+        """How often the query log stores a checkpoint."""
+        return Cadence(
+            every_leaves=self.settings.checkpoint_every_leaves,
+            every=timedelta(seconds=self.settings.checkpoint_every_seconds),
+        )
 
 
 def _database_has_keys(engine: Engine) -> bool:

@@ -27,9 +27,21 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 900
     log_origin: str = "credence.example/query-log"
     log_key_name: str = "credence.example/query-log"
+    # Stored checkpoints: after this many new leaves, or once the newest leaf waited this long.
+    checkpoint_every_leaves: int = 1000
+    checkpoint_every_seconds: float = 10.0
+    # Audit rules (§6): bulk querying per agency, refused-then-retried, night queries (CST).
+    audit_bulk_queries: int = 100
+    audit_bulk_window_minutes: int = 60
+    audit_retry_window_minutes: int = 60
+    audit_office_hours: tuple[int, int] = (8, 20)
+    # How often the server's background maintenance (checkpoints, sweeper) runs; 0 = never.
+    maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.
     jwks_min_refetch_seconds: float = 30.0
     log_level: str = "INFO"
+    # JSON holiday overrides (core/policies/workdays.py): years beyond the package's data.
+    holiday_overrides_file: Path | None = None
 
     @property
     def key_file(self) -> Path:

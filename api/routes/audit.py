@@ -1,17 +1,18 @@
-"""Auditor routes: proofs over the query log (the registry of lookups, §6)."""
+"""Auditor routes: the registry of lookups with filters and flags, and proofs over it (§6)."""
 
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from api.deps import SessionDep
 from api.policy import AuditorDep
-from core.schemas.queries import AuditedQuery
-from core.services import querylog
-from core.services.queries import audited_queries
+from core.clock import clock
+from core.schemas.queries import AuditedQuery, AuditFilter, FlagCreate, QueryFlagView
+from core.services import audit, querylog
 
 router = APIRouter(prefix="/audit", tags=["auditor"])
 
@@ -59,8 +60,27 @@ def consistency_proof(
 def queries(
     principal: AuditorDep,
     session: SessionDep,
-    before: int | None = Query(default=None, ge=0),
-    limit: int = Query(default=100, ge=1, le=500),
+    filters: Annotated[AuditFilter, Query()],
 ) -> list[AuditedQuery]:
-    """The query log newest first, sealed queries included."""
-    return audited_queries(session=session, before=before, limit=limit)
+    """The query log newest first, sealed queries included, filtered, with flags."""
+    return audit.search_queries(session=session, filters=filters)
+
+
+@router.post(
+    "/queries/{index}/flags",
+    response_model=QueryFlagView,
+    status_code=status.HTTP_201_CREATED,
+)
+def flag(
+    index: int, payload: FlagCreate, principal: AuditorDep, session: SessionDep
+) -> QueryFlagView:
+    """Flag one query for review, with a reason from the catalogue."""
+    view = audit.flag_query(
+        session=session,
+        index=index,
+        reason=payload.reason,
+        auditor=f"auditor:{principal.subject}",
+        now=clock.now(),
+    )
+    session.commit()
+    return view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import AgencyDep
 from core.clock import clock
 from core.errors import DomainError, Forbidden
@@ -20,20 +20,25 @@ def query(
     principal: AgencyDep,
     session: SessionDep,
     keyring: KeyringDep,
+    runtime: RuntimeDep,
     request: Request,
 ) -> QueryAnswer:
     """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
     if principal.agency is None:
         raise Forbidden("the token names no agency")
     now = clock.now()
+    signer = request.app.state.log_signer
+    rules, cadence = runtime.audit_rules, runtime.cadence
     try:
         answer = run_query(
             session=session,
             keyring=keyring,
-            signer=request.app.state.log_signer,
+            signer=signer,
             agency=principal.agency,
             payload=payload,
             now=now,
+            rules=rules,
+            cadence=cadence,
         )
         session.commit()
     except DomainError as exc:
@@ -42,10 +47,13 @@ def query(
         log_refusal(
             session=session,
             keyring=keyring,
+            signer=signer,
             agency=principal.agency,
             payload=payload,
             rule=exc.rule or exc.type_slug,
             now=now,
+            rules=rules,
+            cadence=cadence,
         )
         session.commit()
         raise

@@ -1,5 +1,6 @@
 """Table models; importing this package registers every table on `metadata` (alembic needs it)."""
 
+from core.models.audit import QueryFacet, QueryFlag
 from core.models.base import metadata
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
@@ -19,6 +20,8 @@ __all__ = [
     "LogNode",
     "LogState",
     "OAuthClient",
+    "QueryFacet",
+    "QueryFlag",
     "QueryNotice",
     "Subject",
     "SubjectFreeze",

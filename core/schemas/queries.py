@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.policies.audit_rules import FlagReason
 from core.policies.catalogues import LegalBasisCode, PurposeCode
 from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, ListKind, Severity
@@ -68,10 +70,49 @@ class QueryHistoryItem(BaseModel):
     outcome: str
     entries_returned: int
     receipt: dict[str, object] | None = None
+    # True until the next stored checkpoint covers this query (within the checkpoint cadence).
+    receipt_pending: bool = False
+
+
+class QueryFlagView(BaseModel):
+    """A flag on a query: why, raised by whom (`rule:<name>` or an auditor), when."""
+
+    reason: str
+    raised_by: str
+    at: datetime
 
 
 class AuditedQuery(BaseModel):
-    """One query-log entry as an auditor reviews it (sealed ones included)."""
+    """One query-log entry as an auditor reviews it (sealed ones included), with its flags."""
 
     log_index: int
     leaf: dict[str, object]
+    flags: list[QueryFlagView] = []
+
+
+class AuditFilter(BaseModel):
+    """The auditor's filters (every one given must match) and the page: `before` an index."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    agency: str | None = Field(default=None, max_length=128)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    outcome: Literal["answered", "empty", "refused"] | None = None
+    flag: FlagReason | None = None
+    before: int | None = Field(default=None, ge=0)
+    limit: int = Field(default=100, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AuditFilter:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
+
+
+class FlagCreate(BaseModel):
+    """An auditor's flag: a reason from the catalogue (never free text)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    reason: FlagReason

@@ -54,6 +54,9 @@ _BASIS = {
 }
 
 
+DEMO_PEOPLE = 50
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """How many demo entries were created and how many were already there."""
@@ -127,7 +130,7 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
     return plan
 
 
-def load_demo(*, session: Session, keyring: Keyring, count: int = 50) -> DemoResult:
+def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -> DemoResult:
     """Load the demo data set (idempotent)."""
     now = clock.now()
     created = existing = 0

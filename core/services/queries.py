@@ -8,8 +8,10 @@ Invariants:
 - Every query — answered, empty or refused — becomes one query-log leaf. The leaf holds
   no plaintext personal data: the subject appears as a pseudonym derived from the
   subject's own data key, so shredding that key unlinks the log from the person.
-- The receipt (inclusion proof against a signed checkpoint) is made in the same
-  transaction as the leaf, so an answer never leaves without its log entry.
+- The receipt (inclusion proof against a checkpoint signed for the log's size right
+  after the leaf) is made in the same transaction as the leaf, so an answer never leaves
+  without its log entry. Stored, published checkpoints follow the cadence instead.
+- Every leaf gets its audit projection and rule flags in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from core.clock import CST, local_date
 from core.errors import InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization, Subject
+from core.policies.audit_rules import AuditRules
 from core.policies.catalogues import legal_basis as legal_basis_of
 from core.policies.display import state_at
 from core.repositories import keys as key_repo
@@ -32,18 +35,19 @@ from core.repositories import querylog as log_repo
 from core.repositories import records as record_repo
 from core.schemas.queries import (
     AnsweredEntry,
-    AuditedQuery,
     QueryAnswer,
     QueryHistoryItem,
     QueryRequest,
 )
-from core.services import consents, querylog
-from core.services.querylog import LogSigner
+from core.services import audit, consents, querylog
+from core.services.querylog import Cadence, LogSigner
 from crypto.blind_index import pseudonym
 from crypto.envelope import DataKey, FieldContext, open_field
 
 _LOG_LABEL = b"query-log"
 LEAF_VERSION = 1
+DEFAULT_RULES = AuditRules()
+DEFAULT_CADENCE = Cadence()
 
 
 def _subject_pseudonym(
@@ -146,6 +150,8 @@ def run_query(
     agency: str,
     payload: QueryRequest,
     now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
 ) -> QueryAnswer:
     """Authorize, answer and log one query; refusals raise (log them with `log_refusal`)."""
     code_index = keyring.blind_index(payload.subject_code)
@@ -169,24 +175,37 @@ def run_query(
             )
         frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
     entries = _answer(session, keyring, subject, auth, now)
+    pseudo = _subject_pseudonym(session, keyring, subject, code_index)
     body = _leaf(
         agency=agency,
         payload=payload,
-        subject=_subject_pseudonym(session, keyring, subject, code_index),
+        subject=pseudo,
         outcome="answered" if entries else "empty",
         now=now,
         entry_ids=[str(e.id) for e in entries],
         policy_version=None if auth is None else auth.policy_version,
         frozen=frozen,
     )
-    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    outcome = "answered" if entries else "empty"
+    index = _append(
+        session,
+        body,
+        agency=agency,
+        payload=payload,
+        subject_pseudonym=pseudo,
+        outcome=outcome,
+        rules=rules,
+        now=now,
+    )
     _notify(session, subject, index, payload, now)
-    querylog.make_checkpoint(session=session, signer=signer, now=now)
+    querylog.maybe_checkpoint(
+        session=session, signer=signer, cadence=cadence, now=now, by_time=False
+    )
     return QueryAnswer(
         log_index=index,
-        outcome="answered" if entries else "empty",
+        outcome=outcome,
         entries=entries,
-        receipt=querylog.receipt(session=session, index=index),
+        receipt=querylog.fresh_receipt(session=session, signer=signer, index=index),
     )
 
 
@@ -194,18 +213,22 @@ def log_refusal(
     *,
     session: Session,
     keyring: Keyring,
+    signer: LogSigner,
     agency: str,
     payload: QueryRequest,
     rule: str,
     now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
 ) -> int:
     """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
     code_index = keyring.blind_index(payload.subject_code)
     subject = record_repo.subject_by_index(session, code_index)
+    pseudo = _subject_pseudonym(session, keyring, subject, code_index)
     body = _leaf(
         agency=agency,
         payload=payload,
-        subject=_subject_pseudonym(session, keyring, subject, code_index),
+        subject=pseudo,
         outcome="refused",
         now=now,
         entry_ids=[],
@@ -213,8 +236,46 @@ def log_refusal(
         frozen=False,
         rule=rule,
     )
-    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    index = _append(
+        session,
+        body,
+        agency=agency,
+        payload=payload,
+        subject_pseudonym=pseudo,
+        outcome="refused",
+        rules=rules,
+        now=now,
+    )
     _notify(session, subject, index, payload, now)
+    querylog.maybe_checkpoint(
+        session=session, signer=signer, cadence=cadence, now=now, by_time=False
+    )
+    return index
+
+
+def _append(
+    session: Session,
+    body: bytes,
+    *,
+    agency: str,
+    payload: QueryRequest,
+    subject_pseudonym: str,
+    outcome: str,
+    rules: AuditRules,
+    now: datetime,
+) -> int:
+    """Append the leaf and its audit projection (and rule flags) in the caller's transaction."""
+    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    audit.record_query(
+        session=session,
+        index=index,
+        at=now,
+        agency=agency,
+        subject=subject_pseudonym,
+        outcome=outcome,
+        basis="authorization" if payload.legal_basis is None else "legal",
+        rules=rules,
+    )
     return index
 
 
@@ -253,6 +314,7 @@ def query_history(
     items = []
     for notice in notices:
         leaf = json.loads(bodies[notice.log_index])
+        receipt = _receipt_or_none(session, notice.log_index) if with_receipts else None
         items.append(
             QueryHistoryItem(
                 log_index=notice.log_index,
@@ -263,7 +325,8 @@ def query_history(
                 legal_basis=leaf["legal_basis"],
                 outcome=leaf["outcome"],
                 entries_returned=len(leaf["entries"]),
-                receipt=_receipt_or_none(session, notice.log_index) if with_receipts else None,
+                receipt=receipt,
+                receipt_pending=with_receipts and receipt is None,
             )
         )
     return items
@@ -273,14 +336,4 @@ def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:
     try:
         return querylog.receipt(session=session, index=index)
     except NotFound:
-        return None  # not yet covered by a checkpoint (a refusal since the last one)
-
-
-def audited_queries(
-    *, session: Session, before: int | None = None, limit: int = 100
-) -> list[AuditedQuery]:
-    """Query-log entries newest first, sealed ones included (the auditor's registry view)."""
-    return [
-        AuditedQuery(log_index=i, leaf=json.loads(body))
-        for i, body in log_repo.leaves_newest_first(session, before=before, limit=limit)
-    ]
+        return None  # not yet covered by a stored checkpoint

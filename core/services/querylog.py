@@ -271,6 +271,26 @@ def latest_checkpoint_note(*, session: Session) -> str:
     return latest.note
 
 
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """When to store a checkpoint: after `every_leaves` new leaves, or `every` after the last."""
+
+    every_leaves: int = 1000
+    every: timedelta = timedelta(seconds=10)
+
+
+def maybe_checkpoint(
+    *, session: Session, signer: LogSigner, cadence: Cadence, now: datetime, by_time: bool = True
+) -> LogCheckpoint | None:
+    """Store a checkpoint if the cadence calls for one now (by count only unless `by_time`)."""
+    # The request path checks the count only, so a quiet log costs a request no signature;
+    # the background maintenance applies the interval.
+    every = cadence.every if by_time else timedelta.max
+    if not checkpoint_due(session=session, every_n=cadence.every_leaves, every=every, now=now):
+        return None
+    return make_checkpoint(session=session, signer=signer, now=now)
+
+
 def checkpoint_due(*, session: Session, every_n: int, every: timedelta, now: datetime) -> bool:
     """Whether new leaves await a checkpoint: `every_n` of them, or older than `every`."""
     size = log_size(session=session)
@@ -324,6 +344,22 @@ def receipt(
         raise NotFound("the log has no entry at this index")
     proof = inclusion(session=session, index=index, size=stored.size)
     return build_receipt(index, leaf, stored.size, proof, stored.note)
+
+
+def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:
+    """A receipt for leaf `index` against a checkpoint signed now for the current size.
+
+    The checkpoint need not be stored: its holder can ask for a consistency proof from its
+    size to any later published checkpoint, which is what binds the log to this answer.
+    """
+    frontier = current_frontier(session=session)
+    size = frontier.size
+    leaf = repo.leaf_hash_at(session, index)
+    if leaf is None or not 0 <= index < size:
+        raise NotFound("the log has no entry at this index")
+    note = signer.sign(Checkpoint(origin=signer.origin, size=size, root=frontier.root()))
+    proof = inclusion(session=session, index=index, size=size)
+    return build_receipt(index, leaf, size, proof, note)
 
 
 # --- audit -------------------------------------------------------------------------------

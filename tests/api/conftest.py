@@ -30,7 +30,9 @@ def runtime(fresh_engine, keyring, tmp_path: Path) -> Runtime:
     with Session(fresh_engine) as session:
         verify_keys(session=session, keyring=keyring)
         session.commit()
-    return Runtime(settings=Settings(data_dir=tmp_path), engine=fresh_engine, keyring=keyring)
+    # No background maintenance: tests run checkpoints and sweeps themselves, on the clock.
+    settings = Settings(data_dir=tmp_path, maintenance_every_seconds=0)
+    return Runtime(settings=settings, engine=fresh_engine, keyring=keyring)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from core.clock import clock
 from core.models import LogLeaf
 from core.services import querylog
+from core.services.maintenance import run_maintenance
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
 
@@ -228,7 +229,7 @@ class TestBadQueries:
 
 class TestCitizenHistory:
     def test_citizen_sees_every_query_with_receipts_and_sealed_ones_only_after_the_seal(
-        self, client, mint
+        self, client, mint, runtime, app
     ):
         code, me, _ids, auth_id = _setup(client, mint, max_uses=1)
         bank = _auth(mint("agency", agency="bank-1"))
@@ -253,9 +254,23 @@ class TestCitizenHistory:
             ("bank-1", "refused"),
             ("bank-1", "answered"),
         ]
+        # No stored checkpoint covers them yet: the receipts are pending, not missing.
+        assert [(h["receipt"], h["receipt_pending"]) for h in history] == [(None, True)] * 2
+        clock.advance(runtime.cadence.every)
+        run_maintenance(
+            engine=runtime.engine,
+            signer=app.state.log_signer,
+            cadence=runtime.cadence,
+            now=clock.now(),
+        )
+        history = client.get("/api/v1/me/queries", headers=me).json()
         vkey = client.get("/api/v1/public/log-key").text
-        answered = history[1]
-        verify_receipt(answered["receipt"], vkey)
+        published = client.get("/api/v1/public/checkpoint").text
+        for item in history:
+            assert item["receipt_pending"] is False
+            anchored = verify_receipt(item["receipt"], vkey)
+            assert item["receipt"]["checkpoint"] == published
+            assert anchored.size == 3
         notes = client.get("/api/v1/me/notifications", headers=me).json()
         assert len(notes) == 2
 

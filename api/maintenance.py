@@ -1,0 +1,36 @@
+"""The server's background maintenance loop (checkpoints now, the sweeper with it later)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from core.clock import clock
+from core.runtime import Runtime
+from core.services.maintenance import run_maintenance
+
+log = logging.getLogger("credence.maintenance")
+
+
+def _tick(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    run_maintenance(
+        engine=runtime.engine,
+        signer=app.state.log_signer,
+        cadence=runtime.cadence,
+        now=clock.now(),
+    )
+
+
+async def maintain_forever(app: FastAPI, every: float) -> None:
+    """Run one maintenance tick every `every` seconds until cancelled."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(_tick, app)
+        except Exception as exc:  # the loop must outlive one bad tick
+            # The type only: a message could carry data from the database.
+            log.error("maintenance tick failed: %s", type(exc).__name__)

@@ -1,0 +1,101 @@
+"""Stored checkpoints follow the cadence; every answer still gets a receipt signed for its size."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from core.clock import clock
+from core.models import LogCheckpoint
+from core.services import querylog as svc
+from core.services.maintenance import run_maintenance
+from crypto.checkpoint import open_checkpoint
+from crypto.merkle import verify_consistency
+from crypto.receipt import verify_receipt
+
+ORIGIN = "credence.example/query-log"
+NAME = "credence.example-log"
+CADENCE = svc.Cadence(every_leaves=5, every=timedelta(seconds=10))
+
+
+@pytest.fixture
+def signer(tmp_path: Path) -> svc.LogSigner:
+    """The log signer, its key file under a temporary data dir."""
+    return svc.LogSigner.for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> None:
+    clock.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+def _append_one(engine: Engine, signer: svc.LogSigner, n: int) -> tuple[dict[str, object], int]:
+    """Append as the query path does: one leaf, maybe a checkpoint, a fresh receipt."""
+    with Session(engine) as s:
+        (index,) = svc.append_leaves(
+            session=s, bodies=[svc.canonical_leaf({"n": n})], now=clock.now()
+        )
+        svc.maybe_checkpoint(
+            session=s, signer=signer, cadence=CADENCE, now=clock.now(), by_time=False
+        )
+        receipt = svc.fresh_receipt(session=s, signer=signer, index=index)
+        s.commit()
+    return receipt, index
+
+
+def _stored_sizes(engine: Engine) -> list[int]:
+    with Session(engine) as s:
+        return list(s.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.size)))
+
+
+class TestCadence:
+    def test_stored_every_n_leaves_or_after_the_interval(
+        self, fresh_engine: Engine, signer: svc.LogSigner
+    ) -> None:
+        for n in range(12):
+            _append_one(fresh_engine, signer, n)
+        # The first leaf finds no checkpoint at all; then one per five leaves.
+        assert _stored_sizes(fresh_engine) == [1, 6, 11]
+        clock.advance(CADENCE.every)
+        _append_one(fresh_engine, signer, 12)
+        # The request path never signs for the interval's sake; the maintenance tick does.
+        assert _stored_sizes(fresh_engine)[-1] == 11
+        report = run_maintenance(
+            engine=fresh_engine, signer=signer, cadence=CADENCE, now=clock.now()
+        )
+        assert report.checkpoint_size == 13
+        again = run_maintenance(
+            engine=fresh_engine, signer=signer, cadence=CADENCE, now=clock.now()
+        )
+        assert again.checkpoint_size is None
+        with Session(fresh_engine) as s:
+            assert s.execute(select(func.count()).select_from(LogCheckpoint)).scalar_one() == 4
+
+    def test_every_receipt_verifies_and_is_consistent_with_later_checkpoints(
+        self, fresh_engine: Engine, signer: svc.LogSigner
+    ) -> None:
+        receipts = [_append_one(fresh_engine, signer, n)[0] for n in range(9)]
+        with Session(fresh_engine) as s:
+            latest = svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+            s.commit()
+            later = open_checkpoint(latest.note, NAME, signer.public_key)
+            for receipt in receipts:
+                anchored = verify_receipt(receipt, signer.verifier_key())
+                assert anchored.size == int(str(receipt["index"])) + 1
+                proof = svc.consistency(session=s, size1=anchored.size, size2=later.size)
+                verify_consistency(anchored.size, later.size, proof, anchored.root, later.root)
+
+    def test_a_receipt_is_not_stored_unless_the_cadence_says_so(
+        self, fresh_engine: Engine, signer: svc.LogSigner
+    ) -> None:
+        _append_one(fresh_engine, signer, 0)
+        receipt, _ = _append_one(fresh_engine, signer, 1)
+        assert receipt["tree_size"] == 2
+        assert _stored_sizes(fresh_engine) == [1]
+        decoded = base64.b64decode(str(receipt["leaf_hash"]))
+        assert len(decoded) == 32
