@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from core.db import begin_write
 from core.keyring import Keyring
 from core.runtime import Runtime
 
@@ -19,11 +20,14 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+def get_session(runtime: RuntimeDep, request: Request) -> Iterator[Session]:
     """A session per request; routes commit explicitly before they return (never after yield)."""
     with Session(runtime.engine, expire_on_commit=False) as session:
+        if request.method not in _READ_ONLY_METHODS:
+            begin_write(session)
         yield session
 
 

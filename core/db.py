@@ -5,6 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+WRITE_INTENT = "credence_write_intent"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    Call before the transaction's first statement; inside a running one it changes nothing.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={WRITE_INTENT: True})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -29,7 +41,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A writer takes the write lock at BEGIN, waiting on the busy timeout; one that
+            # read first could not upgrade its snapshot later and would fail at once.
+            writer = conn.get_execution_options().get(WRITE_INTENT, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import AgencyDep
 from core.clock import clock
+from core.db import begin_write
 from core.errors import DomainError, Forbidden
 from core.schemas.queries import QueryAnswer, QueryRequest
 from core.services.queries import log_refusal, run_query
@@ -44,6 +45,7 @@ def query(
     except DomainError as exc:
         # The refusal is logged in its own transaction, so rolling back the query keeps it.
         session.rollback()
+        begin_write(session)
         log_refusal(
             session=session,
             keyring=keyring,

@@ -106,6 +106,23 @@ def nodes_from(
     return [(i, d) for i, d in session.execute(stmt).all()]
 
 
+def first_node_beyond(session: Session, size: int) -> tuple[int, int] | None:
+    """The first cached node (level, index) not wholly inside the first `size` leaves."""
+    levels = session.execute(select(col(LogNode.level)).distinct().order_by(col(LogNode.level)))
+    for (level,) in levels.all():
+        # Perfect nodes of this level inside the tree have index < size >> level.
+        stmt = (
+            select(col(LogNode.index))
+            .where(col(LogNode.level) == level, col(LogNode.index) >= size >> level)
+            .order_by(col(LogNode.index))
+            .limit(1)
+        )
+        index = session.execute(stmt).scalar_one_or_none()
+        if index is not None:
+            return int(level), int(index)
+    return None
+
+
 def add_checkpoint(session: Session, *, size: int, root: bytes, note: str, now: datetime) -> None:
     """Insert a signed checkpoint."""
     session.add(LogCheckpoint(size=size, root=root, note=note, created_at=now))

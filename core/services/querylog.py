@@ -469,6 +469,8 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
             row = checkpoints.peek()
         return None
 
+    state = repo.read_state(session)
+    state_size = 0 if state is None else state.size
     start = 0
     while True:
         if (bad := check_checkpoints_at_size()) is not None:
@@ -481,6 +483,10 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
                 return bad
             if idx != frontier.size:
                 return fail(index=frontier.size, why="leaf missing")
+            if idx >= state_size:
+                # Checked before the leaf joins the tree, so a stray leaf is named itself,
+                # not the honest leaf whose cached pair node it would complete.
+                return fail(index=idx, why="state size differs from leaves")
             computed = leaf_hash(body)
             if computed != stored_hash:
                 return fail(index=idx, why="leaf hash does not match its body")
@@ -503,7 +509,11 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
     leftover = checkpoints.peek()
     if leftover is not None:
         return fail(cp=leftover.size, why="checkpoint is larger than the log")
-    state = repo.read_state(session)
+    stray = repo.first_node_beyond(session, frontier.size)
+    if stray is not None:
+        # The next append would collide with it: the log could no longer grow.
+        level, index = stray
+        return fail(index=index << level, why=f"cached node at level {level} lies beyond the log")
     stored = CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
     if stored.size != frontier.size or (state is not None and state.size != stored.size):
         return fail(index=min(stored.size, frontier.size), why="state size differs from leaves")
