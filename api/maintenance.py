@@ -1,4 +1,4 @@
-"""The server's background maintenance loop (checkpoints now, the sweeper with it later)."""
+"""The server's background maintenance loop: checkpoints on their cadence, and the sweeper."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def _tick(app: FastAPI) -> None:
         signer=app.state.log_signer,
         cadence=runtime.cadence,
         now=clock.now(),
+        keyring=runtime.keyring,
     )
 
 

@@ -20,6 +20,7 @@ from core.services.demo import DEMO_PEOPLE, load_demo
 from core.services.demo_queries import load_demo_queries
 from core.services.keys import key_status, rewrap_stale, rotate_master_key
 from core.services.querylog import LogSigner, make_checkpoint, verify_log
+from core.services.sweeper import sweep as run_sweep
 from core.settings import Settings
 from crypto.keys import KeyProviderError
 
@@ -229,6 +230,15 @@ def dev_token(
         client_id="credence-dev-token",
     )
     typer.echo(token)
+
+
+@app.command()
+def sweep() -> None:
+    """One pass of the expiry sweeper (idempotent; safe beside other workers)."""
+    runtime = _runtime()
+    report = run_sweep(engine=runtime.engine, keyring=runtime.keyring, now=clock.now())
+    fired = ", ".join(f"{n} {event}" for event, n in sorted(report.events.items())) or "nothing due"
+    typer.echo(f"sweep: {report.examined} entries examined; {fired}")
 
 
 def _signer(settings: Settings) -> LogSigner:

@@ -19,9 +19,8 @@ Domain = Literal[
     "court",
 ]
 RepairWay = Literal["performance", "volunteering", "donation", "commitment", "training"]
-EntryState = Literal[
-    "pending_notice", "displayed", "under_objection", "expired", "exited", "shredded"
-]
+# The state an entry shows its owner (being under objection is a separate mark).
+EntryState = Literal["pending_notice", "displayed", "expired", "exited", "shredded"]
 
 LIST_KINDS: tuple[str, ...] = get_args(ListKind)
 SEVERITIES: tuple[str, ...] = get_args(Severity)

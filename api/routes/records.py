@@ -86,6 +86,7 @@ def withdraw_record(
         department=_department(principal),
         entry_id=entry_id,
         reason=payload.reason,
+        kind=payload.kind,
         actor=principal.subject,
         now=clock.now(),
     )

@@ -5,21 +5,26 @@ from core.models.base import metadata
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.keys import DataKeyRow, KeyCheck
+from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
 
 __all__ = [
+    "AgencyNotice",
     "Authorization",
     "DataKeyRow",
     "Entry",
     "EntryEvent",
+    "EntryNotice",
+    "ExitAnnouncement",
     "KeyCheck",
     "LogCheckpoint",
     "LogLeaf",
     "LogNode",
     "LogState",
     "OAuthClient",
+    "QueryDelivery",
     "QueryFacet",
     "QueryFlag",
     "QueryNotice",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
@@ -34,6 +34,16 @@ class Entry(SQLModel, table=True):
         CheckConstraint("list_kind IN ('red', 'black', 'watch', 'warning')", name="list_kind"),
         CheckConstraint("severity IN ('minor', 'general', 'serious')", name="severity"),
         CheckConstraint("display_until >= decided_on", name="display_after_decision"),
+        CheckConstraint(
+            "status IN ('pending_notice', 'displayed', 'expired', 'exited', 'retained', "
+            "'shredded')",
+            name="status",
+        ),
+        CheckConstraint("watch_months BETWEEN 1 AND 60", name="watch_months"),
+        # The sweeper's three scans: notice ends, display ends, retention ends.
+        Index("ix_entry_status_notice_until", "status", "notice_until"),
+        Index("ix_entry_status_display_until", "status", "display_until"),
+        Index("ix_entry_status_retain_until", "status", "retain_until"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -55,7 +65,14 @@ class Entry(SQLModel, table=True):
     retain_until: date
     repairable: bool = False
     repair_ways: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="active", max_length=16, index=True)
+    # Stored lifecycle status (core.policies.lifecycle); what is shown is decided at read time.
+    status: str = Field(default="displayed", max_length=16)
+    notice_until: date | None = None
+    under_objection: bool = False
+    exit_reason: str | None = Field(default=None, max_length=24)
+    exited_on: date | None = None
+    # Months on the watch list after a black exit (other than an erroneous listing), §5.
+    watch_months: int = 12
     version: int = 1
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -47,6 +47,8 @@ class AnsweredEntry(BaseModel):
     legal_basis: str
     decided_on: date
     display_until: date
+    # The objection mark (异议标注, §7), shown wherever the entry is shown.
+    under_objection: bool = False
 
 
 class QueryAnswer(BaseModel):

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.policies.visibility import Visibility
 from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
 
@@ -51,6 +52,8 @@ class EntryCreate(BaseModel):
     valid_until: date
     repairable: bool = False
     repair_ways: list[RepairWay] = Field(default_factory=list, max_length=5)
+    # Months on the watch list after this black entry exits (the department's period, §5.4).
+    watch_months: int = Field(default=12, ge=1, le=60)
 
     @field_validator("subject_name", "facts", "public_summary", "legal_basis")
     @classmethod
@@ -103,16 +106,21 @@ class EntryView(BaseModel):
     repairable: bool
     repair_ways: list[RepairWay]
     state: EntryState
+    notice_until: date | None
+    under_objection: bool
+    exit_reason: str | None
+    visible_to: list[Visibility]
     version: int
     created_at: datetime
 
 
 class WithdrawRequest(BaseModel):
-    """Why a department withdraws an entry (criteria changed, recorded in error…)."""
+    """Why a department withdraws an entry: withdrawn, or the listing criteria changed (§5.4)."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     reason: ShortText = Field(repr=False)
+    kind: Literal["withdrawn", "criteria_changed"] = "withdrawn"
 
 
 class BatchRequest(BaseModel):

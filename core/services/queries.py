@@ -28,8 +28,9 @@ from core.keyring import Keyring
 from core.models import Authorization, Subject
 from core.policies.audit_rules import AuditRules
 from core.policies.catalogues import legal_basis as legal_basis_of
-from core.policies.display import state_at
+from core.policies.visibility import shown_state
 from core.repositories import keys as key_repo
+from core.repositories import lifecycle as lifecycle_repo
 from core.repositories import notices as notice_repo
 from core.repositories import querylog as log_repo
 from core.repositories import records as record_repo
@@ -80,9 +81,7 @@ def _answer(
     for entry, key_row in record_repo.entries_of_subject(session, subject_id=subject.id):
         if key_row.wrapped is None:
             continue
-        if state_at(status=entry.status, display_until=entry.display_until, today=today) != (
-            "displayed"
-        ):
+        if shown_state(entry, today) != "displayed":
             continue
         if auth is not None and not consents.in_scope(
             auth, list_kind=entry.list_kind, domain=entry.domain
@@ -101,6 +100,7 @@ def _answer(
                 legal_basis=entry.legal_basis,
                 decided_on=entry.decided_on,
                 display_until=entry.display_until,
+                under_objection=entry.under_objection,
             )
         )
     return answered
@@ -196,6 +196,11 @@ def run_query(
         outcome=outcome,
         rules=rules,
         now=now,
+    )
+    # Who received which entry: corrections propagate along these rows (§6).
+    lifecycle_repo.add_deliveries(
+        session,
+        [{"log_index": index, "entry_id": e.id, "agency": agency, "at": now} for e in entries],
     )
     _notify(session, subject, index, payload, now)
     querylog.maybe_checkpoint(

@@ -9,40 +9,45 @@ computed from the project clock at read time.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import date, datetime
 
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.errors import Conflict, NotFound, Shredded
+from core.errors import Conflict, NotFound
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, EntryEvent, Subject
-from core.policies.display import resolve_display_until, retention_end, state_at
+from core.models import DataKeyRow, Entry, Subject
+from core.policies.display import resolve_display_until
+from core.policies.lifecycle import REMOVED_BY_BLACK
+from core.policies.list_rules import (
+    black_notice_until,
+    check_red_allowed,
+    check_validity,
+    escalates_to_black,
+    red_notice_until,
+)
+from core.policies.visibility import citizen_state, shown_state, visible_to
+from core.policies.workdays import WorkCalendar
 from core.repositories import keys as key_repo
 from core.repositories import records as repo
 from core.schemas.records import EntryCreate, EntryView
+from core.services import entry_store as store
+from core.services import lifecycle
 from core.services.subjects import subject_for
-from crypto.envelope import DataKey, FieldContext, open_field, seal
+from crypto.envelope import DataKey, seal
+
+DEFAULT_CALENDAR = WorkCalendar()
+_LIVE = ("pending_notice", "displayed")
 
 
-def _ctx(table: str, column: str, row_id: uuid.UUID) -> FieldContext:
-    return FieldContext(table=table, column=column, row_key=str(row_id))
-
-
-def _new_key(session: Session, keyring: Keyring, *, owner: str, now: datetime) -> DataKey:
-    key, wrapped, version = keyring.new_data_key()
-    key_repo.add_data_key(
-        session,
-        key_id=key.id,
-        owner=owner,
-        suite=keyring.suite.name,
-        wrapped=wrapped,
-        version=version,
-        now=now,
-    )
-    return key
+def _live_entries(session: Session, subject: Subject, today: date) -> list[Entry]:
+    """The subject's entries that are pending or displayed on `today` (read-time)."""
+    return [
+        entry
+        for entry, _key in repo.entries_of_subject(session, subject_id=subject.id)
+        if shown_state(entry, today) in _LIVE
+    ]
 
 
 def create_entry(
@@ -53,8 +58,9 @@ def create_entry(
     actor: str,
     payload: EntryCreate,
     now: datetime,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> EntryView:
-    """Record one entry for a department; its external id must be new to the department."""
+    """Record one entry for a department under the list rules of §5."""
     if (
         repo.entry_by_external_id(session, department=department, external_id=payload.external_id)
         is not None
@@ -68,47 +74,66 @@ def create_entry(
         decided_on=payload.decided_on,
         requested=payload.display_until,
     )
+    check_validity(
+        decided_on=payload.decided_on, display_until=display_until, valid_until=payload.valid_until
+    )
     subject = subject_for(session=session, keyring=keyring, code=payload.subject_code, now=now)
-    key = _new_key(session, keyring, owner="entry", now=now)
-    entry_id = uuid.uuid4()
-    summary = payload.public_summary
-    entry = Entry(
-        id=entry_id,
-        subject_id=subject.id,
-        data_key_id=key.id,
+    today = local_date(now)
+    live = _live_entries(session, subject, today)
+    list_kind, event = payload.list_kind, "recorded"
+    if list_kind == "watch" and escalates_to_black(
+        severity=payload.severity, on_watch=any(e.list_kind == "watch" for e in live)
+    ):
+        list_kind, event = "black", "recorded_escalated_from_watch"
+    notice_until: date | None = None
+    if display_until <= today:
+        pass  # never displayed (a minor penalty, or a period already over): nothing to notice
+    elif list_kind == "red":
+        check_red_allowed(subject_has_active_black=any(e.list_kind == "black" for e in live))
+        notice_until = red_notice_until(recorded_on=today)
+    elif list_kind == "black":
+        notice_until = black_notice_until(
+            recorded_on=today, code_kind=subject.code_kind, calendar=calendar
+        )
+    entry, key = store.insert_entry(
+        session=session,
+        keyring=keyring,
+        subject=subject,
         department=department,
-        external_id=payload.external_id,
-        public_ref=secrets.token_hex(8),
-        list_kind=payload.list_kind,
-        domain=payload.domain,
-        severity=payload.severity,
-        subject_name_ct=seal(
-            key, payload.subject_name.encode(), _ctx("entry", "subject_name", entry_id)
+        fields=store.EntryFields(
+            external_id=payload.external_id,
+            list_kind=list_kind,
+            domain=payload.domain,
+            severity=payload.severity,
+            subject_name=payload.subject_name,
+            facts=payload.facts,
+            public_summary=payload.public_summary,
+            legal_basis=payload.legal_basis,
+            decided_on=payload.decided_on,
+            display_until=display_until,
+            valid_until=payload.valid_until,
+            repairable=payload.repairable,
+            repair_ways=list(payload.repair_ways),
+            status="displayed" if notice_until is None else "pending_notice",
+            notice_until=notice_until,
+            watch_months=payload.watch_months,
         ),
-        facts_ct=seal(key, payload.facts.encode(), _ctx("entry", "facts", entry_id)),
-        public_summary_ct=None
-        if summary is None
-        else seal(key, summary.encode(), _ctx("entry", "public_summary", entry_id)),
-        legal_basis=payload.legal_basis,
-        decided_on=payload.decided_on,
-        display_until=display_until,
-        valid_until=payload.valid_until,
-        retain_until=retention_end(display_until=display_until, valid_until=payload.valid_until),
-        repairable=payload.repairable,
-        repair_ways=list(payload.repair_ways),
-        created_at=now,
-        updated_at=now,
+        actor=actor,
+        event=event,
+        now=now,
     )
-    session.add(entry)
-    session.add(
-        EntryEvent(id=uuid.uuid4(), entry_id=entry_id, at=now, actor=actor, event="recorded")
-    )
-    session.flush()
-    return _view(entry, payload.subject_code, key, today=local_date(now))
+    if list_kind == "black":
+        # §5.3: a new black entry removes the subject's red entries, recorded as exits.
+        for red in (e for e in live if e.list_kind == "red"):
+            lifecycle.apply(
+                session=session, entry=red, event=REMOVED_BY_BLACK, actor=actor, now=now
+            )
+            lifecycle.finish_exit(session=session, keyring=keyring, entry=red, actor=actor, now=now)
+    return _view(entry, payload.subject_code, key, today=today)
 
 
 def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
-    return open_field(key, blob, _ctx("entry", column, entry_id)).decode()
+    return store.open_text(key, blob, "entry", column, entry_id)
 
 
 def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
@@ -132,16 +157,17 @@ def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
         retain_until=entry.retain_until,
         repairable=entry.repairable,
         repair_ways=entry.repair_ways,
-        state=state_at(status=entry.status, display_until=entry.display_until, today=today),
+        state=citizen_state(entry, today),
+        notice_until=entry.notice_until,
+        under_objection=entry.under_objection,
+        exit_reason=entry.exit_reason,
+        visible_to=visible_to(entry, today),
         version=entry.version,
         created_at=entry.created_at,
     )
 
 
-def _live_key(keyring: Keyring, row: DataKeyRow) -> DataKey:
-    if row.wrapped is None:
-        raise Shredded("this entry was erased and can no longer be read")
-    return keyring.data_key(row.id, row.wrapped)
+_live_key = store.live_key
 
 
 def _department_entry(
@@ -155,9 +181,7 @@ def _department_entry(
 
 def _subject_code(keyring: Keyring, subject: Subject, key_row: DataKeyRow) -> str:
     blob = subject.code_ct
-    return open_field(
-        _live_key(keyring, key_row), blob, _ctx("subject", "code", subject.id)
-    ).decode()
+    return store.open_text(_live_key(keyring, key_row), blob, "subject", "code", subject.id)
 
 
 def read_entry(
@@ -178,18 +202,11 @@ def shred_entry(
     actor: str,
     now: datetime,
 ) -> None:
-    """Crypto-shred one entry: its data key is destroyed, its ciphertexts become noise."""
+    """Crypto-shred an exited or retained entry: its data key is destroyed for good."""
     entry, _subject, entry_key, _skey = _department_entry(session, department, entry_id)
-    if not key_repo.shred_data_key(session, key_id=entry_key.id, now=now):
+    if entry_key.wrapped is None or entry.status == "shredded":
         raise Conflict("this entry is already erased", rule="already_shredded")
-    entry.status = "shredded"
-    entry.updated_at = now
-    session.add(entry)
-    session.add(
-        EntryEvent(id=uuid.uuid4(), entry_id=entry.id, at=now, actor=actor, event="shredded")
-    )
-    session.flush()
-    keyring.forget(entry_key.id)
+    lifecycle.shred(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
 
 
 def withdraw_entry(
@@ -199,29 +216,24 @@ def withdraw_entry(
     department: str,
     entry_id: uuid.UUID,
     reason: str,
+    kind: str,
     actor: str,
     now: datetime,
 ) -> EntryView:
-    """Withdraw an active entry of the caller's department; the reason is kept sealed."""
+    """Withdraw a pending or displayed entry of the caller's department; the reason is sealed."""
     entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
-    if entry.status != "active":
-        raise Conflict(f"the entry is already {entry.status}", rule="not_active")
     key = _live_key(keyring, entry_key)
     event_id = uuid.uuid4()
-    entry.status = "withdrawn"
-    entry.updated_at = now
-    session.add(entry)
-    session.add(
-        EntryEvent(
-            id=event_id,
-            entry_id=entry.id,
-            at=now,
-            actor=actor,
-            event="withdrawn",
-            reason_ct=seal(key, reason.encode(), _ctx("entry_event", "reason", event_id)),
-        )
+    lifecycle.apply(
+        session=session,
+        entry=entry,
+        event=kind,
+        actor=actor,
+        now=now,
+        reason_ct=seal(key, reason.encode(), store.ctx("entry_event", "reason", event_id)),
+        event_id=event_id,
     )
-    session.flush()
+    lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
     return _view(entry, _subject_code(keyring, subject, subject_key), key, today=local_date(now))
 
 

@@ -15,7 +15,13 @@ def _auth(token: str) -> dict[str, str]:
 def _record(client, mint) -> str:
     code = make_code()
     rec = _auth(mint("recorder", department="dept-a"))
-    payload = make_payload(subject_code=code, list_kind="black")
+    # A watch entry is shown at once (a black one would first wait out its prior notice).
+    payload = make_payload(
+        subject_code=code,
+        list_kind="watch",
+        severity="general",
+        display_until=clock.today() + timedelta(days=200),
+    )
     assert client.post(
         "/api/v1/records", json=payload.model_dump(mode="json"), headers=rec
     ).is_success

@@ -29,19 +29,21 @@ def _setup(client, mint, *, max_uses: int = 1, kinds=("black",)):
     code = make_code()
     rec = _auth(mint("recorder", department="dept-a"))
     black = make_payload(subject_code=code, subject_name="欧阳锋", list_kind="black")
-    red = make_payload(
+    watch = make_payload(
         subject_code=code,
         subject_name="欧阳锋",
-        list_kind="red",
+        list_kind="watch",
         severity="general",
+        display_until=clock.today() + timedelta(days=190),
         repairable=False,
         repair_ways=[],
         domain="volunteering",
     )
     ids = {}
-    for p in (black, red):
+    for p in (black, watch):
         res = client.post("/api/v1/records", json=p.model_dump(mode="json"), headers=rec)
         ids[p.list_kind] = res.json()["id"]
+    clock.advance(timedelta(days=20))  # past the black entry's prior notice (§5.1)
     me = _auth(mint("citizen", credit_code=code))
     grant = client.post(
         "/api/v1/me/authorizations",

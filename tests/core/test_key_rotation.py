@@ -97,8 +97,18 @@ class TestRotation:
         keyring = Keyring(LocalFileKeyProvider(tmp_path / "k", create=True), AES)
         ids = _seed(fresh_engine, keyring, 3)
         with Session(fresh_engine) as session:
-            from core.services.records import shred_entry
+            from core.services.records import shred_entry, withdraw_entry
 
+            withdraw_entry(
+                session=session,
+                keyring=keyring,
+                department="d",
+                entry_id=ids[0],
+                reason="recorded in error",
+                kind="withdrawn",
+                actor="t",
+                now=clock.now(),
+            )
             shred_entry(
                 session=session,
                 keyring=keyring,

@@ -30,7 +30,7 @@ from crypto.merkle import leaf_hash, verify_consistency
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
 
-T0 = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 ORIGIN = "credence.example/query-log"
 NAME = "credence.example-log"
 AGENCY = "bank-1"
@@ -55,21 +55,23 @@ class Outcome:
 
 @pytest.fixture
 def world(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
-    """A committed subject with a black (tax) and a red (volunteering) entry, and an
-    authorization for AGENCY scoped to black entries with MAX_USES uses."""
+    """A committed subject with a black (tax) and a watch (volunteering) entry, both shown
+    (past the black entry's prior notice), and an authorization for AGENCY scoped to black
+    entries with MAX_USES uses."""
     clock.freeze(T0)
     code = make_code()
     black = make_payload(subject_code=code, list_kind="black")
-    red = make_payload(
+    watch = make_payload(
         subject_code=code,
-        list_kind="red",
+        list_kind="watch",
         severity="general",
+        display_until=clock.today() + timedelta(days=190),
         repairable=False,
         repair_ways=[],
         domain="volunteering",
     )
     with Session(fresh_engine) as s:
-        for payload in (black, red):
+        for payload in (black, watch):
             create_entry(
                 session=s,
                 keyring=keyring,
@@ -92,6 +94,7 @@ def world(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
             now=clock.now(),
         )
         s.commit()
+    clock.advance(timedelta(days=20))  # the prior notice of the black entry is over
     return code, grant.id
 
 

@@ -12,7 +12,7 @@ from core.clock import clock
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, Subject
-from core.services.records import create_entry, read_entry, shred_entry
+from core.services.records import create_entry, read_entry, shred_entry, withdraw_entry
 from crypto.suites import SM4, DecryptionError
 from tests.factories import make_code, make_payload
 
@@ -46,7 +46,8 @@ class TestCreateAndRead:
         assert (got.subject_code, got.subject_name) == (code, "司马光")
         assert got.facts == "逾期未缴税款一百二十万元"
         assert got.public_summary == "逾期未缴税款"
-        assert got.state == "displayed"
+        # A black entry of a natural person starts with its prior notice (§5.1).
+        assert got.state == "pending_notice"
 
     def test_stored_row_holds_only_ciphertext(self, session, keyring):
         code = make_code()
@@ -123,11 +124,39 @@ class TestCiphertextBinding:
             _read(session, keyring_factory(), made.id)
 
 
+def _withdraw(session, keyring, entry_id) -> None:
+    withdraw_entry(
+        session=session,
+        keyring=keyring,
+        department="dept-a",
+        entry_id=entry_id,
+        reason="recorded in error",
+        kind="withdrawn",
+        actor="t",
+        now=clock.now(),
+    )
+
+
 class TestShredding:
+    def test_a_live_entry_must_exit_before_it_is_shredded(self, session, keyring):
+        a = _create(session, keyring)
+        with pytest.raises(Conflict) as info:
+            shred_entry(
+                session=session,
+                keyring=keyring,
+                department="dept-a",
+                entry_id=a.id,
+                actor="t",
+                now=clock.now(),
+            )
+        assert info.value.rule == "illegal_transition"
+        assert _read(session, keyring, a.id).state == "pending_notice"
+
     def test_shredding_erases_exactly_that_entry(self, session, keyring):
         code = make_code()
         a = _create(session, keyring, subject_code=code)
         b = _create(session, keyring, subject_code=code)
+        _withdraw(session, keyring, a.id)
         shred_entry(
             session=session,
             keyring=keyring,
@@ -145,6 +174,7 @@ class TestShredding:
 
     def test_shredding_twice_is_refused(self, session, keyring):
         a = _create(session, keyring)
+        _withdraw(session, keyring, a.id)
         shred_entry(
             session=session,
             keyring=keyring,
@@ -174,7 +204,7 @@ class TestShredding:
                 actor="t",
                 now=clock.now(),
             )
-        assert _read(session, keyring, a.id).state == "displayed"
+        assert _read(session, keyring, a.id).state == "pending_notice"
 
 
 class TestBadInput:
