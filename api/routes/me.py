@@ -12,28 +12,22 @@ from api.policy import CitizenDep
 from core.clock import clock
 from core.errors import Forbidden
 from core.schemas.consents import AuthorizationCreate, AuthorizationView
+from core.schemas.notices import Notification
 from core.schemas.queries import QueryHistoryItem
-from core.schemas.records import EntryView
+from core.schemas.records import MyRecord
 from core.services import consents
+from core.services import records as record_service
+from core.services.notices import citizen_notifications
 from core.services.queries import query_history
-from core.services.records import record_of
 
 router = APIRouter(prefix="/me", tags=["citizen"])
-
-
-class MyRecord(BaseModel):
-    """The caller's entries, decrypted, with their state and dates."""
-
-    entries: list[EntryView]
 
 
 @router.get("/record", response_model=MyRecord)
 def my_record(principal: CitizenDep, session: SessionDep, keyring: KeyringDep) -> MyRecord:
     """All of the caller's own entries."""
-    return MyRecord(
-        entries=record_of(
-            session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
-        )
+    return record_service.my_record(
+        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
     )
 
 
@@ -120,17 +114,13 @@ def my_queries(
     )
 
 
-@router.get("/notifications", response_model=list[QueryHistoryItem])
+@router.get("/notifications", response_model=list[Notification])
 def my_notifications(
     principal: CitizenDep,
     session: SessionDep,
     limit: int = Query(default=50, ge=1, le=200),
-) -> list[QueryHistoryItem]:
-    """The caller's outbox: one notice per query of their record (agency, purpose, basis)."""
-    return query_history(
-        session=session,
-        code_index=_index(principal),
-        now=clock.now(),
-        limit=limit,
-        with_receipts=False,
+) -> list[Notification]:
+    """The caller's outbox: every query of their record and every event of their entries."""
+    return citizen_notifications(
+        session=session, code_index=_index(principal), now=clock.now(), limit=limit
     )

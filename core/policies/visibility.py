@@ -6,12 +6,14 @@ Invariants: pure and read-time: derived from the entry's stored status and dates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from core.policies.lifecycle import visible_state
+from core.policies.list_rules import on_warning_list
 
 Audience = Literal["agencies", "public", "recording_department", "you"]
 _PUBLIC_KINDS = frozenset({"red", "black"})
@@ -29,6 +31,7 @@ class EntryDates(Protocol):
 
     status: str
     list_kind: str
+    domain: str
     notice_until: date | None
     display_until: date
     retain_until: date
@@ -70,3 +73,10 @@ def visible_to(entry: EntryDates, today: date) -> list[Visibility]:
     if entry.list_kind in _PUBLIC_KINDS:
         shown.append(Visibility(audience="public", until=entry.display_until))
     return shown + kept
+
+
+def derived_warning(entries: Iterable[EntryDates], today: date) -> bool:
+    """Whether a subject's entries put them on the derived warning list today (§5.5)."""
+    return on_warning_list(
+        e.domain for e in entries if e.list_kind == "watch" and shown_state(e, today) == "displayed"
+    )

@@ -57,6 +57,8 @@ class QueryAnswer(BaseModel):
     log_index: int
     outcome: str
     entries: list[AnsweredEntry]
+    # On the derived warning list (watch entries shown in three or more domains, §5.5).
+    warning_list: bool = False
     receipt: dict[str, object]
 
 

@@ -114,6 +114,14 @@ class EntryView(BaseModel):
     created_at: datetime
 
 
+class MyRecord(BaseModel):
+    """The caller's entries, decrypted, with their state, dates and who can still see them."""
+
+    entries: list[EntryView]
+    # On the derived warning list today (watch entries shown in three or more domains, §5.5).
+    warning_list: bool = False
+
+
 class WithdrawRequest(BaseModel):
     """Why a department withdraws an entry: withdrawn, or the listing criteria changed (§5.4)."""
 

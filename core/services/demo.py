@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from core.clock import clock
+from core.clock import CST, clock
 from core.demo_people import DemoPerson, demo_people
 from core.keyring import Keyring
 from core.policies.display import add_months
@@ -79,7 +79,7 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
         months = {"minor": 0, "general": 6, "serious": 24}[severity]
         display = None if severity == "minor" else add_months(decided, months or 12)
         if kind == "red":
-            display = add_months(decided, 24)
+            display = add_months(decided, 12)
         ways = sorted(rng.sample(REPAIR_WAYS, 2)) if kind == "black" else []
         plan.append(
             (
@@ -100,6 +100,8 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
                     valid_until=add_months(decided, 36),
                     repairable=bool(ways),
                     repair_ways=ways,
+                    # The department's watch period after a black exit (§5.4).
+                    watch_months=3 if severity == "general" else 6,
                 ),
             )
         )
@@ -144,13 +146,15 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
         ):
             existing += 1
             continue
+        # Recorded when it was decided, so prior notices of older entries have run.
+        recorded = min(now, datetime.combine(payload.decided_on, time(10), tzinfo=CST))
         create_entry(
             session=session,
             keyring=keyring,
             department=department,
             actor="demo-loader",
             payload=payload,
-            now=now,
+            now=recorded,
         )
         created += 1
     session.commit()

@@ -28,7 +28,7 @@ from core.keyring import Keyring
 from core.models import Authorization, Subject
 from core.policies.audit_rules import AuditRules
 from core.policies.catalogues import legal_basis as legal_basis_of
-from core.policies.visibility import shown_state
+from core.policies.visibility import derived_warning, shown_state
 from core.repositories import keys as key_repo
 from core.repositories import lifecycle as lifecycle_repo
 from core.repositories import notices as notice_repo
@@ -106,6 +106,16 @@ def _answer(
     return answered
 
 
+def _warning(
+    session: Session, subject: Subject | None, auth: Authorization | None, now: datetime
+) -> bool:
+    """The derived warning list (§5.5), for legal bases and for consents that include it."""
+    if subject is None or (auth is not None and "warning" not in auth.list_kinds):
+        return False
+    rows = record_repo.entries_of_subject(session, subject_id=subject.id)
+    return derived_warning([entry for entry, _key in rows], local_date(now))
+
+
 def _leaf(
     *,
     agency: str,
@@ -175,6 +185,7 @@ def run_query(
             )
         frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
     entries = _answer(session, keyring, subject, auth, now)
+    warning = _warning(session, subject, auth, now)
     pseudo = _subject_pseudonym(session, keyring, subject, code_index)
     body = _leaf(
         agency=agency,
@@ -210,6 +221,7 @@ def run_query(
         log_index=index,
         outcome=outcome,
         entries=entries,
+        warning_list=warning,
         receipt=querylog.fresh_receipt(session=session, signer=signer, index=index),
     )
 

@@ -27,11 +27,11 @@ from core.policies.list_rules import (
     escalates_to_black,
     red_notice_until,
 )
-from core.policies.visibility import citizen_state, shown_state, visible_to
+from core.policies.visibility import citizen_state, derived_warning, shown_state, visible_to
 from core.policies.workdays import WorkCalendar
 from core.repositories import keys as key_repo
 from core.repositories import records as repo
-from core.schemas.records import EntryCreate, EntryView
+from core.schemas.records import EntryCreate, EntryView, MyRecord
 from core.services import entry_store as store
 from core.services import lifecycle
 from core.services.subjects import subject_for
@@ -241,15 +241,24 @@ def record_of(
     *, session: Session, keyring: Keyring, code_index: bytes, today: date
 ) -> list[EntryView]:
     """Every readable entry of the subject with this blind index, decrypted (the owner's view)."""
+    return my_record(session=session, keyring=keyring, code_index=code_index, today=today).entries
+
+
+def my_record(*, session: Session, keyring: Keyring, code_index: bytes, today: date) -> MyRecord:
+    """The owner's record: every readable entry, and whether they are on the warning list."""
     subject = repo.subject_by_index(session, code_index)
     if subject is None:
-        return []
+        return MyRecord(entries=[])
     skey_row = key_repo.get_data_key(session, subject.data_key_id)
     if skey_row is None:
-        return []
+        return MyRecord(entries=[])
     code = _subject_code(keyring, subject, skey_row)
-    return [
-        _view(entry, code, _live_key(keyring, key_row), today=today)
-        for entry, key_row in repo.entries_of_subject(session, subject_id=subject.id)
-        if key_row.wrapped is not None
-    ]
+    rows = repo.entries_of_subject(session, subject_id=subject.id)
+    return MyRecord(
+        entries=[
+            _view(entry, code, _live_key(keyring, key_row), today=today)
+            for entry, key_row in rows
+            if key_row.wrapped is not None
+        ],
+        warning_list=derived_warning([entry for entry, _key in rows], today),
+    )

@@ -72,7 +72,7 @@ class TestTwoCitizensTwoDepartments:
             "/api/v1/me/record", headers=_auth(mint("citizen", credit_code=make_code()))
         )
         assert res.status_code == 200
-        assert res.json() == {"entries": []}
+        assert res.json() == {"entries": [], "warning_list": False}
 
 
 class TestWithdraw:
