@@ -11,7 +11,18 @@ from sqlmodel import Session
 
 from api import errors
 from api.maintenance import maintain_forever
-from api.routes import agency, audit, me, oauth, ops, public, queries, records
+from api.routes import (
+    agency,
+    audit,
+    me,
+    oauth,
+    objections,
+    ops,
+    public,
+    queries,
+    records,
+    repairs,
+)
 from core.auth.authenticator import Authenticator
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.tokens import build_verifier
@@ -71,6 +82,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(me.router, prefix=API_PREFIX)
     app.include_router(queries.router, prefix=API_PREFIX)
     app.include_router(agency.router, prefix=API_PREFIX)
+    app.include_router(objections.router, prefix=API_PREFIX)
+    app.include_router(repairs.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(public.router, prefix=API_PREFIX)
     return app

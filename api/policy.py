@@ -60,9 +60,15 @@ citizen_only = Policy("citizen")
 recorder_only = Policy("recorder")
 auditor_only = Policy("auditor")
 agency_only = Policy("agency")
+objection_officer_only = Policy("objection_officer")
+repair_officer_only = Policy("repair_officer")
+admin_only = Policy("admin")
 
 PublicDep = Annotated[None, Depends(public)]
 CitizenDep = Annotated[Principal, Depends(citizen_only)]
 RecorderDep = Annotated[Principal, Depends(recorder_only)]
 AuditorDep = Annotated[Principal, Depends(auditor_only)]
 AgencyDep = Annotated[Principal, Depends(agency_only)]
+ObjectionOfficerDep = Annotated[Principal, Depends(objection_officer_only)]
+RepairOfficerDep = Annotated[Principal, Depends(repair_officer_only)]
+AdminDep = Annotated[Principal, Depends(admin_only)]

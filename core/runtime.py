@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from core.db import make_engine
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.policies.audit_rules import AuditRules
+from core.policies.workdays import WorkCalendar
 from core.services.keys import has_key_checks, verify_keys
 from core.services.querylog import Cadence
 from core.settings import Settings
@@ -44,6 +46,11 @@ class Runtime:
             retry_window=timedelta(minutes=s.audit_retry_window_minutes),
             office_hours=s.audit_office_hours,
         )
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar: the official holidays plus any overrides file."""
+        return WorkCalendar.from_overrides_file(self.settings.holiday_overrides_file)
 
     @property
     def cadence(self) -> Cadence:

@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     audit_bulk_window_minutes: int = 60
     audit_retry_window_minutes: int = 60
     audit_office_hours: tuple[int, int] = (8, 20)
+    # Legal clocks (§7, §8): objections accepted within 2 working days and resolved within
+    # 20 days of filing (Credit Reporting Regulation art. 25); repairs accepted within 3
+    # working days and decided within 10 more; a rejected repair may be tried again after.
+    objection_accept_working_days: int = 2
+    objection_resolve_days: int = 20
+    repair_accept_working_days: int = 3
+    repair_decide_working_days: int = 10
+    repair_retry_days: int = 30
+    # Evidence files: at most this many bytes each, and this many per case.
+    evidence_max_bytes: int = 5 * 1024 * 1024
+    evidence_max_files: int = 5
     # How often the server's background maintenance (checkpoints, sweeper) runs; 0 = never.
     maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.

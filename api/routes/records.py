@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import RecorderDep
 from core.clock import clock
 from core.errors import Forbidden
@@ -25,7 +25,11 @@ def _department(principal: RecorderDep) -> str:
 
 @router.post("", response_model=EntryView, status_code=status.HTTP_201_CREATED)
 def create_record(
-    payload: EntryCreate, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+    payload: EntryCreate,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
 ) -> EntryView:
     """Record one entry for the caller's department."""
     view = service.create_entry(
@@ -35,6 +39,7 @@ def create_record(
         actor=principal.subject,
         payload=payload,
         now=clock.now(),
+        calendar=runtime.calendar,
     )
     session.commit()
     return view
@@ -42,7 +47,11 @@ def create_record(
 
 @router.post(":batch", response_model=BatchResult)
 def create_batch(
-    payload: BatchRequest, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+    payload: BatchRequest,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
 ) -> BatchResult:
     """Record up to 1,000 entries; idempotent by external id; one result per item."""
     result = submit_batch(
@@ -52,6 +61,7 @@ def create_batch(
         actor=principal.subject,
         items=payload.items,
         now=clock.now(),
+        calendar=runtime.calendar,
     )
     session.commit()
     return result

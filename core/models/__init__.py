@@ -2,6 +2,14 @@
 
 from core.models.audit import QueryFacet, QueryFlag
 from core.models.base import metadata
+from core.models.cases import (
+    CaseEvent,
+    CertifyingOrganisation,
+    EvidenceFile,
+    Objection,
+    RepairApplication,
+    UsedCertificate,
+)
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.keys import DataKeyRow, KeyCheck
@@ -13,10 +21,13 @@ from core.models.records import Entry, EntryEvent, Subject
 __all__ = [
     "AgencyNotice",
     "Authorization",
+    "CaseEvent",
+    "CertifyingOrganisation",
     "DataKeyRow",
     "Entry",
     "EntryEvent",
     "EntryNotice",
+    "EvidenceFile",
     "ExitAnnouncement",
     "KeyCheck",
     "LogCheckpoint",
@@ -24,11 +35,14 @@ __all__ = [
     "LogNode",
     "LogState",
     "OAuthClient",
+    "Objection",
     "QueryDelivery",
     "QueryFacet",
     "QueryFlag",
     "QueryNotice",
+    "RepairApplication",
     "Subject",
     "SubjectFreeze",
+    "UsedCertificate",
     "metadata",
 ]

@@ -73,6 +73,8 @@ class Entry(SQLModel, table=True):
     exited_on: date | None = None
     # Months on the watch list after a black exit (other than an erroneous listing), §5.
     watch_months: int = 12
+    # The citizen's statement (≤ 200 characters, §7), sealed under the entry's key.
+    statement_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     version: int = 1
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

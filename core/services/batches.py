@@ -15,9 +15,10 @@ from sqlmodel import Session
 
 from core.errors import DomainError
 from core.keyring import Keyring
+from core.policies.workdays import WorkCalendar
 from core.repositories import records as repo
 from core.schemas.records import BatchItemResult, BatchResult, EntryCreate, ItemError
-from core.services.records import create_entry
+from core.services.records import DEFAULT_CALENDAR, create_entry
 
 
 def _external_id(item: dict[str, object]) -> str | None:
@@ -39,6 +40,7 @@ def submit_batch(
     actor: str,
     items: list[dict[str, object]],
     now: datetime,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> BatchResult:
     """Store every valid, new item; report existing and invalid ones item by item."""
     results: list[BatchItemResult] = []
@@ -87,6 +89,7 @@ def submit_batch(
                     actor=actor,
                     payload=payload,
                     now=now,
+                    calendar=calendar,
                 )
         except DomainError as exc:
             results.append(
