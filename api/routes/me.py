@@ -14,7 +14,7 @@ from core.errors import Forbidden
 from core.schemas.consents import AuthorizationCreate, AuthorizationView
 from core.schemas.notices import Notification
 from core.schemas.queries import QueryHistoryItem
-from core.schemas.records import MyRecord
+from core.schemas.records import EntryView, MyRecord, StatementPut
 from core.services import consents
 from core.services import records as record_service
 from core.services.notices import citizen_notifications
@@ -29,6 +29,44 @@ def my_record(principal: CitizenDep, session: SessionDep, keyring: KeyringDep) -
     return record_service.my_record(
         session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
     )
+
+
+@router.put("/record/{entry_id}/statement", response_model=EntryView)
+def put_statement(
+    entry_id: uuid.UUID,
+    payload: StatementPut,
+    principal: CitizenDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> EntryView:
+    """Attach a statement (≤ 200 characters) to one of the caller's entries."""
+    view = record_service.set_statement(
+        session=session,
+        keyring=keyring,
+        code_index=_index(principal),
+        entry_id=entry_id,
+        statement=payload.statement,
+        now=clock.now(),
+    )
+    session.commit()
+    return view
+
+
+@router.delete("/record/{entry_id}/statement", response_model=EntryView)
+def delete_statement(
+    entry_id: uuid.UUID, principal: CitizenDep, session: SessionDep, keyring: KeyringDep
+) -> EntryView:
+    """Remove the caller's statement from one of their entries."""
+    view = record_service.set_statement(
+        session=session,
+        keyring=keyring,
+        code_index=_index(principal),
+        entry_id=entry_id,
+        statement=None,
+        now=clock.now(),
+    )
+    session.commit()
+    return view
 
 
 def _index(principal: CitizenDep) -> bytes:

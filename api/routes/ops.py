@@ -1,21 +1,25 @@
-"""Operations: liveness and readiness."""
+"""Operations: liveness, readiness and metrics (aggregate counts only)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import KeyringDep, SessionDep
 from api.errors import problem
 from api.policy import public
+from core.clock import clock
 from core.errors import KeysUnavailable
 from core.services.keys import verify_keys
+from core.services.metrics import OverdueCounter, render
 
 router = APIRouter(tags=["ops"], dependencies=[Depends(public)])
+# Overdue-case counters of the objection and repair services, by case kind.
+OVERDUE_COUNTERS: list[tuple[str, OverdueCounter]] = []
 
 
 class Health(BaseModel):
@@ -42,3 +46,10 @@ def readyz(session: SessionDep, keyring: KeyringDep) -> Health | JSONResponse:
     except Exception:
         return problem(503, "not-ready", "Not ready", "The database is unreachable.")
     return Health(status="ready")
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(session: SessionDep) -> PlainTextResponse:
+    """Prometheus metrics: log size, entries by status, overdue cases (no personal data)."""
+    body = render(session=session, today=clock.today(), overdue=OVERDUE_COUNTERS)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

@@ -47,8 +47,9 @@ class AnsweredEntry(BaseModel):
     legal_basis: str
     decided_on: date
     display_until: date
-    # The objection mark (异议标注, §7), shown wherever the entry is shown.
+    # The objection mark (异议标注, §7) and the citizen's statement, wherever the entry is shown.
     under_objection: bool = False
+    statement: str | None = Field(default=None, repr=False)
 
 
 class QueryAnswer(BaseModel):

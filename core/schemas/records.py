@@ -110,8 +110,25 @@ class EntryView(BaseModel):
     under_objection: bool
     exit_reason: str | None
     visible_to: list[Visibility]
+    statement: str | None = Field(default=None, repr=False)
     version: int
     created_at: datetime
+
+
+Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StatementPut(BaseModel):
+    """The citizen's statement on one of their entries (≤ 200 characters, §7)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    statement: Statement = Field(repr=False)
+
+    @field_validator("statement")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _no_control_chars(value)
 
 
 class MyRecord(BaseModel):

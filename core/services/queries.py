@@ -101,6 +101,9 @@ def _answer(
                 decided_on=entry.decided_on,
                 display_until=entry.display_until,
                 under_objection=entry.under_objection,
+                statement=None
+                if entry.statement_ct is None
+                else _open(key, entry.statement_ct, "statement", entry.id),
             )
         )
     return answered

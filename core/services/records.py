@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.clock import local_date
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, Subject
+from core.models import DataKeyRow, Entry, EntryEvent, Subject
 from core.policies.display import resolve_display_until
 from core.policies.lifecycle import REMOVED_BY_BLACK
 from core.policies.list_rules import (
@@ -162,6 +162,9 @@ def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
         under_objection=entry.under_objection,
         exit_reason=entry.exit_reason,
         visible_to=visible_to(entry, today),
+        statement=None
+        if entry.statement_ct is None
+        else _open(key, entry.statement_ct, "statement", entry.id),
         version=entry.version,
         created_at=entry.created_at,
     )
@@ -262,3 +265,42 @@ def my_record(*, session: Session, keyring: Keyring, code_index: bytes, today: d
         ],
         warning_list=derived_warning([entry for entry, _key in rows], today),
     )
+
+
+def set_statement(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    entry_id: uuid.UUID,
+    statement: str | None,
+    now: datetime,
+) -> EntryView:
+    """Set (or, with None, remove) the owner's statement on one of their own entries."""
+    subject = repo.subject_by_index(session, code_index)
+    entry = None if subject is None else session.get(Entry, entry_id)
+    if subject is None or entry is None or entry.subject_id != subject.id:
+        raise NotFound("no such entry in your record")
+    key_row = key_repo.get_data_key(session, entry.data_key_id)
+    skey_row = key_repo.get_data_key(session, subject.data_key_id)
+    if key_row is None or key_row.wrapped is None or skey_row is None:
+        raise Conflict("this entry was erased", rule="already_shredded")
+    key = _live_key(keyring, key_row)
+    entry.statement_ct = (
+        None
+        if statement is None
+        else seal(key, statement.encode(), store.ctx("entry", "statement", entry.id))
+    )
+    entry.updated_at = now
+    session.add(entry)
+    session.add(
+        EntryEvent(
+            id=uuid.uuid4(),
+            entry_id=entry.id,
+            at=now,
+            actor="subject",
+            event="statement_set" if statement is not None else "statement_removed",
+        )
+    )
+    session.flush()
+    return _view(entry, _subject_code(keyring, subject, skey_row), key, today=local_date(now))

@@ -1,0 +1,70 @@
+"""The citizen's statement (§7): on their own entries only, ≤ 200 characters, shown everywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from core.clock import clock
+from tests.factories import make_code, make_payload
+
+STATEMENT = "该笔税款已于二〇二六年补缴完毕，详见税务机关完税证明"
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _entry(client, mint, code: str) -> str:
+    res = client.post(
+        "/api/v1/records",
+        json=make_payload(subject_code=code).model_dump(mode="json"),
+        headers=_auth(mint("recorder", department="dept-a")),
+    )
+    assert res.status_code == 201
+    return str(res.json()["id"])
+
+
+class TestStatement:
+    def test_shown_to_the_owner_and_to_agencies_then_removed(self, client, mint, runtime):
+        code = make_code()
+        entry_id = _entry(client, mint, code)
+        clock.advance(timedelta(days=20))  # past the prior notice
+        me = _auth(mint("citizen", credit_code=code))
+        url = f"/api/v1/me/record/{entry_id}/statement"
+        put = client.put(url, headers=me, json={"statement": STATEMENT})
+        assert put.status_code == 200, put.text
+        assert put.json()["statement"] == STATEMENT
+        answer = client.post(
+            "/api/v1/queries",
+            headers=_auth(mint("agency", agency="court-1")),
+            json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
+        ).json()
+        assert answer["entries"][0]["statement"] == STATEMENT
+        if runtime.engine.url.get_backend_name() == "sqlite":
+            raw = Path(str(runtime.engine.url.database)).read_bytes()
+            assert STATEMENT.encode() not in raw
+        removed = client.delete(url, headers=me)
+        assert removed.status_code == 200
+        assert removed.json()["statement"] is None
+
+    def test_too_long_someone_elses_and_unknown_entries_are_refused(self, client, mint):
+        code, other = make_code(), make_code()
+        entry_id = _entry(client, mint, code)
+        url = f"/api/v1/me/record/{entry_id}/statement"
+        me = _auth(mint("citizen", credit_code=code))
+        long = client.put(url, headers=me, json={"statement": "长" * 201})
+        assert long.status_code == 422
+        assert "长长长" not in long.text
+        theirs = client.put(
+            url, headers=_auth(mint("citizen", credit_code=other)), json={"statement": "不是我的"}
+        )
+        assert theirs.status_code == 404
+        unknown = client.put(
+            "/api/v1/me/record/00000000-0000-4000-8000-000000000000/statement",
+            headers=me,
+            json={"statement": "无"},
+        )
+        assert unknown.status_code == 404
+        mine = client.get("/api/v1/me/record", headers=me).json()["entries"]
+        assert [e["statement"] for e in mine] == [None]
