@@ -47,6 +47,16 @@ class EntryFields:
         return f"EntryFields(external_id={self.external_id!r}, list_kind={self.list_kind!r})"
 
 
+# Letters only (no digits, no I/O): a public reference can never contain a run of a code.
+_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_REF_LENGTH = 14  # 24**14 ≈ 2**64
+
+
+def public_ref() -> str:
+    """A random public reference, unrelated to the code, the row id or anything else."""
+    return "".join(secrets.choice(_REF_ALPHABET) for _ in range(_REF_LENGTH))
+
+
 def ctx(table: str, column: str, row_id: uuid.UUID) -> FieldContext:
     """The AAD context of one field of one row."""
     return FieldContext(table=table, column=column, row_key=str(row_id))
@@ -108,7 +118,7 @@ def insert_entry(
         data_key_id=key.id,
         department=department,
         external_id=fields.external_id,
-        public_ref=secrets.token_hex(8),
+        public_ref=public_ref(),
         list_kind=fields.list_kind,
         domain=fields.domain,
         severity=fields.severity,
