@@ -49,11 +49,11 @@ def apply(
     """Fire one lifecycle event on an entry, or refuse it and change nothing."""
     status, flag = rules.next_status(entry.status, event, under_objection=entry.under_objection)
     extra: dict[str, object] = {}
-    if event == rules.DISPLAY_ENDED or event in rules.EXIT_EVENTS:
-        extra = {
-            "exit_reason": "expired" if event == rules.DISPLAY_ENDED else event,
-            "exited_on": local_date(now),
-        }
+    if event == rules.DISPLAY_ENDED:
+        # It ended on its display end, however late the sweeper noticed.
+        extra = {"exit_reason": "expired", "exited_on": entry.display_until}
+    elif event in rules.EXIT_EVENTS:
+        extra = {"exit_reason": event, "exited_on": local_date(now)}
     if event == rules.CORRECTED:
         extra["version"] = entry.version + 1
     if not repo.change_status(
@@ -120,8 +120,16 @@ def finish_exit(
     """The paperwork of an expired or exited entry, then `retained` (or shredded if erroneous)."""
     reason = entry.exit_reason or "expired"
     today = local_date(now)
+    exited_on = entry.exited_on or today
     erroneous = reason == rules.OBJECTION_UPHELD
-    if entry.list_kind in _PUBLIC_KINDS:
+    # A black entry that left during its prior notice was told only to its subject (§5.1):
+    # announcing its exit would publish a listing that never was public.
+    never_public = (
+        entry.list_kind == "black"
+        and entry.notice_until is not None
+        and exited_on < entry.notice_until
+    )
+    if entry.list_kind in _PUBLIC_KINDS and not never_public:
         repo.add_announcement(
             session,
             {
@@ -141,10 +149,24 @@ def finish_exit(
     )
     if entry.list_kind == "black" and not erroneous:
         until = watch_after_exit(
-            exit_reason=reason, exited_on=today, watch_months=entry.watch_months
+            exit_reason=reason, exited_on=exited_on, watch_months=entry.watch_months
         )
-        if until is not None:
-            _watch_after(session, keyring, entry, until=until, actor=actor, now=now)
+        if until is not None and until > today:
+            _watch_after(
+                session, keyring, entry, start=exited_on, until=until, actor=actor, now=now
+            )
+        elif until is not None:
+            # The watch period ran out before anyone swept: nothing to show, and no copy of
+            # the person's data to keep beyond the black entry's own retention.
+            session.add(
+                EntryEvent(
+                    id=uuid.uuid4(),
+                    entry_id=entry.id,
+                    at=now,
+                    actor=actor,
+                    event="watch_period_elapsed",
+                )
+            )
     if reason in (rules.WITHDRAWN, rules.CRITERIA_CHANGED):
         notify_agencies(session=session, entry=entry, kind="withdrawn", now=now)
     if erroneous:
@@ -154,7 +176,14 @@ def finish_exit(
 
 
 def _watch_after(
-    session: Session, keyring: Keyring, black: Entry, *, until: date, actor: str, now: datetime
+    session: Session,
+    keyring: Keyring,
+    black: Entry,
+    *,
+    start: date,
+    until: date,
+    actor: str,
+    now: datetime,
 ) -> None:
     """Put the subject of an exited black entry on the watch list until `until` (§5.4)."""
     external_id = f"{black.external_id}:watch"
@@ -185,7 +214,7 @@ def _watch_after(
             if summary is None
             else store.open_text(key, summary, "entry", "public_summary", black.id),
             legal_basis=black.legal_basis,
-            decided_on=local_date(now),
+            decided_on=start,
             display_until=until,
             valid_until=until,
             repairable=False,

@@ -68,67 +68,74 @@ def create_entry(
         raise Conflict(
             "this external_id is already recorded by the department", rule="duplicate_external_id"
         )
-    display_until = resolve_display_until(
-        list_kind=payload.list_kind,
-        severity=payload.severity,
-        decided_on=payload.decided_on,
-        requested=payload.display_until,
-    )
-    check_validity(
-        decided_on=payload.decided_on, display_until=display_until, valid_until=payload.valid_until
-    )
-    subject = subject_for(session=session, keyring=keyring, code=payload.subject_code, now=now)
-    today = local_date(now)
-    live = _live_entries(session, subject, today)
-    list_kind, event = payload.list_kind, "recorded"
-    if list_kind == "watch" and escalates_to_black(
-        severity=payload.severity, on_watch=any(e.list_kind == "watch" for e in live)
-    ):
-        list_kind, event = "black", "recorded_escalated_from_watch"
-    notice_until: date | None = None
-    if display_until <= today:
-        pass  # never displayed (a minor penalty, or a period already over): nothing to notice
-    elif list_kind == "red":
-        check_red_allowed(subject_has_active_black=any(e.list_kind == "black" for e in live))
-        notice_until = red_notice_until(recorded_on=today)
-    elif list_kind == "black":
-        notice_until = black_notice_until(
-            recorded_on=today, code_kind=subject.code_kind, calendar=calendar
-        )
-    entry, key = store.insert_entry(
-        session=session,
-        keyring=keyring,
-        subject=subject,
-        department=department,
-        fields=store.EntryFields(
-            external_id=payload.external_id,
-            list_kind=list_kind,
-            domain=payload.domain,
+    # Everything below happens or nothing does: a refusal late in the rules (a calendar
+    # out of range) must not leave a new subject or key behind in the caller's session.
+    with session.begin_nested():
+        display_until = resolve_display_until(
+            list_kind=payload.list_kind,
             severity=payload.severity,
-            subject_name=payload.subject_name,
-            facts=payload.facts,
-            public_summary=payload.public_summary,
-            legal_basis=payload.legal_basis,
+            decided_on=payload.decided_on,
+            requested=payload.display_until,
+        )
+        check_validity(
             decided_on=payload.decided_on,
             display_until=display_until,
             valid_until=payload.valid_until,
-            repairable=payload.repairable,
-            repair_ways=list(payload.repair_ways),
-            status="displayed" if notice_until is None else "pending_notice",
-            notice_until=notice_until,
-            watch_months=payload.watch_months,
-        ),
-        actor=actor,
-        event=event,
-        now=now,
-    )
-    if list_kind == "black":
-        # §5.3: a new black entry removes the subject's red entries, recorded as exits.
-        for red in (e for e in live if e.list_kind == "red"):
-            lifecycle.apply(
-                session=session, entry=red, event=REMOVED_BY_BLACK, actor=actor, now=now
+        )
+        subject = subject_for(session=session, keyring=keyring, code=payload.subject_code, now=now)
+        today = local_date(now)
+        live = _live_entries(session, subject, today)
+        list_kind, event = payload.list_kind, "recorded"
+        if list_kind == "watch" and escalates_to_black(
+            severity=payload.severity, on_watch=any(e.list_kind == "watch" for e in live)
+        ):
+            list_kind, event = "black", "recorded_escalated_from_watch"
+        notice_until: date | None = None
+        if display_until <= today:
+            pass  # never displayed (a minor penalty, or a period already over): nothing to notice
+        elif list_kind == "red":
+            check_red_allowed(subject_has_active_black=any(e.list_kind == "black" for e in live))
+            notice_until = red_notice_until(recorded_on=today)
+        elif list_kind == "black":
+            notice_until = black_notice_until(
+                recorded_on=today, code_kind=subject.code_kind, calendar=calendar
             )
-            lifecycle.finish_exit(session=session, keyring=keyring, entry=red, actor=actor, now=now)
+        entry, key = store.insert_entry(
+            session=session,
+            keyring=keyring,
+            subject=subject,
+            department=department,
+            fields=store.EntryFields(
+                external_id=payload.external_id,
+                list_kind=list_kind,
+                domain=payload.domain,
+                severity=payload.severity,
+                subject_name=payload.subject_name,
+                facts=payload.facts,
+                public_summary=payload.public_summary,
+                legal_basis=payload.legal_basis,
+                decided_on=payload.decided_on,
+                display_until=display_until,
+                valid_until=payload.valid_until,
+                repairable=payload.repairable,
+                repair_ways=list(payload.repair_ways),
+                status="displayed" if notice_until is None else "pending_notice",
+                notice_until=notice_until,
+                watch_months=payload.watch_months,
+            ),
+            actor=actor,
+            event=event,
+            now=now,
+        )
+        if list_kind == "black":
+            # §5.3: a new black entry removes the subject's red entries, recorded as exits.
+            for red in (e for e in live if e.list_kind == "red"):
+                lifecycle.apply(
+                    session=session, entry=red, event=REMOVED_BY_BLACK, actor=actor, now=now
+                )
+                lifecycle.finish_exit(
+                    session=session, keyring=keyring, entry=red, actor=actor, now=now
+                )
     return _view(entry, payload.subject_code, key, today=today)
 
 
