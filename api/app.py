@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api import errors
 from api.maintenance import maintain_forever
 from api.routes import (
+    admin,
     agency,
     audit,
     me,
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(repairs.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(public.router, prefix=API_PREFIX)
+    app.include_router(admin.router, prefix=API_PREFIX)
     return app

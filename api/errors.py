@@ -90,7 +90,11 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
         headers = {"WWW-Authenticate": _CHALLENGE} if status == 401 else None
-        return problem(status, exc.type_slug, exc.title, exc.detail, headers=headers, rule=exc.rule)
+        # Extra fields are values the rule computed (a date to come back on), never input.
+        extra = getattr(exc, "extra", None) or {}
+        return problem(
+            status, exc.type_slug, exc.title, exc.detail, headers=headers, rule=exc.rule, **extra
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,6 +2,180 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.policy import CitizenDep, RepairOfficerDep
+from core.clock import clock
+from core.errors import Forbidden
+from core.schemas.repairs import (
+    RepairCase,
+    RepairDecision,
+    RepairFiling,
+    RepairFilter,
+    RepairSummary,
+    RepairView,
+)
+from core.services import repairs as service
+from core.services.case_store import Upload
 
 router = APIRouter(tags=["repairs"])
+
+
+def _index(principal: CitizenDep) -> bytes:
+    if principal.code_index is None:
+        raise Forbidden("the token carries no verified credit code")
+    return principal.code_index
+
+
+def _department(principal: RepairOfficerDep) -> str:
+    if principal.department is None:
+        raise Forbidden("the token names no department")
+    return principal.department
+
+
+def _uploads(files: list[UploadFile], max_bytes: int) -> list[Upload]:
+    # Read at most one byte past the limit: enough to refuse a file, never a whole huge one.
+    return [
+        Upload(
+            media_type=(f.content_type or "").split(";")[0].strip().lower(),
+            name=f.filename or "",
+            content=f.file.read(max_bytes + 1),
+        )
+        for f in files
+    ]
+
+
+@router.post("/me/repairs", response_model=RepairView, status_code=status.HTTP_201_CREATED)
+def file_repair(
+    filing: Annotated[RepairFiling, Form()],
+    principal: CitizenDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> RepairView:
+    """Apply to repair one of the caller's entries (multipart: fields, and `files` as evidence)."""
+    terms = service.RepairTerms.from_settings(runtime.settings)
+    view = service.file_repair(
+        session=session,
+        keyring=keyring,
+        code_index=_index(principal),
+        filing=filing,
+        uploads=_uploads(files, terms.evidence_max_bytes),
+        now=clock.now(),
+        calendar=runtime.calendar,
+        terms=terms,
+    )
+    session.commit()
+    return view
+
+
+@router.get("/me/repairs", response_model=list[RepairView])
+def my_repairs(
+    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+) -> list[RepairView]:
+    """The caller's repair applications with their clocks, evidence and history."""
+    return service.my_repairs(
+        session=session,
+        keyring=keyring,
+        code_index=_index(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get("/repairs", response_model=list[RepairSummary])
+def department_repairs(
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    filters: Annotated[RepairFilter, Query()],
+) -> list[RepairSummary]:
+    """The department's repair cases, overdue first; filter by status, overdue, escalated."""
+    return service.department_repairs(
+        session=session,
+        department=_department(principal),
+        filters=filters,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get("/repairs/{repair_id}", response_model=RepairCase)
+def read_repair(
+    repair_id: uuid.UUID,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> RepairCase:
+    """One case of the department in full: the entry, evidence, commitment and history."""
+    return service.read_case(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        repair_id=repair_id,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get(
+    "/repairs/{repair_id}/evidence/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def repair_evidence(
+    repair_id: uuid.UUID,
+    file_id: uuid.UUID,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """One evidence file of a case, as an attachment (never rendered inline)."""
+    found = service.evidence_content(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        repair_id=repair_id,
+        file_id=file_id,
+    )
+    return Response(
+        content=found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/repairs/{repair_id}/decision", response_model=RepairCase)
+def decide_repair(
+    repair_id: uuid.UUID,
+    payload: RepairDecision,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> RepairCase:
+    """Accept or decline a filed case; approve or reject an accepted one (reasons to refuse)."""
+    view = service.decide(
+        session=session,
+        keyring=keyring,
+        department=_department(principal),
+        repair_id=repair_id,
+        decision=payload,
+        actor=principal.subject,
+        now=clock.now(),
+        calendar=runtime.calendar,
+        terms=service.RepairTerms.from_settings(runtime.settings),
+    )
+    session.commit()
+    return view

@@ -15,7 +15,9 @@ from core.models import (
     Entry,
     EntryNotice,
     ExitAnnouncement,
+    Objection,
     QueryDelivery,
+    RepairApplication,
 )
 
 
@@ -89,6 +91,15 @@ def add_agency_notice(
             "created_at": now,
         },
     )
+
+
+def case_keys_of(session: Session, *, entry_id: uuid.UUID) -> list[uuid.UUID]:
+    """The data keys of every objection and repair case about an entry."""
+    objections = select(col(Objection.data_key_id)).where(col(Objection.entry_id) == entry_id)
+    repairs = select(col(RepairApplication.data_key_id)).where(
+        col(RepairApplication.entry_id) == entry_id
+    )
+    return [*session.execute(objections).scalars(), *session.execute(repairs).scalars()]
 
 
 def add_deliveries(session: Session, rows: Sequence[Mapping[str, object]]) -> None:

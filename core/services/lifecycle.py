@@ -98,11 +98,28 @@ def notify_agencies(*, session: Session, entry: Entry, kind: str, now: datetime)
     return agencies
 
 
-def shred(*, session: Session, keyring: Keyring, entry: Entry, actor: str, now: datetime) -> None:
-    """Crypto-shred an exited or retained entry and tell whoever must know."""
+def shred(
+    *,
+    session: Session,
+    keyring: Keyring,
+    entry: Entry,
+    actor: str,
+    now: datetime,
+    with_cases: bool = False,
+) -> None:
+    """Crypto-shred an exited or retained entry and tell whoever must know.
+
+    At the end of retention (`with_cases`) the objection and repair cases about the entry
+    are erased with it: their reasons, evidence and commitments outlive it otherwise.
+    An erroneous listing keeps its cases, which hold the citizen's own account of it.
+    """
     apply(session=session, entry=entry, event=rules.SHRED, actor=actor, now=now)
-    key_repo.shred_data_key(session, key_id=entry.data_key_id, now=now)
-    keyring.forget(entry.data_key_id)
+    key_ids = [entry.data_key_id]
+    if with_cases:
+        key_ids += repo.case_keys_of(session, entry_id=entry.id)
+    for key_id in key_ids:
+        key_repo.shred_data_key(session, key_id=key_id, now=now)
+        keyring.forget(key_id)
     repo.add_entry_notice(
         session, subject_id=entry.subject_id, entry_id=entry.id, kind="shredded", now=now
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from sqlmodel import Session
@@ -25,7 +26,7 @@ from sqlmodel import Session
 from core.clock import CST, local_date
 from core.errors import InvalidInput, NotFound
 from core.keyring import Keyring
-from core.models import Authorization, Subject
+from core.models import Authorization, DataKeyRow, Entry, Subject
 from core.policies.audit_rules import AuditRules
 from core.policies.catalogues import legal_basis as legal_basis_of
 from core.policies.visibility import derived_warning, shown_state
@@ -70,15 +71,13 @@ def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
 def _answer(
     session: Session,
     keyring: Keyring,
-    subject: Subject | None,
+    rows: Sequence[tuple[Entry, DataKeyRow]],
     auth: Authorization | None,
     now: datetime,
 ) -> list[AnsweredEntry]:
-    if subject is None:
-        return []
     today = local_date(now)
     answered: list[AnsweredEntry] = []
-    for entry, key_row in record_repo.entries_of_subject(session, subject_id=subject.id):
+    for entry, key_row in rows:
         if key_row.wrapped is None:
             continue
         if shown_state(entry, today) != "displayed":
@@ -110,12 +109,11 @@ def _answer(
 
 
 def _warning(
-    session: Session, subject: Subject | None, auth: Authorization | None, now: datetime
+    rows: Sequence[tuple[Entry, DataKeyRow]], auth: Authorization | None, now: datetime
 ) -> bool:
     """The derived warning list (§5.5), for legal bases and for consents that include it."""
-    if subject is None or (auth is not None and "warning" not in auth.list_kinds):
+    if auth is not None and "warning" not in auth.list_kinds:
         return False
-    rows = record_repo.entries_of_subject(session, subject_id=subject.id)
     return derived_warning([entry for entry, _key in rows], local_date(now))
 
 
@@ -187,8 +185,9 @@ def run_query(
                 "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
             )
         frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
-    entries = _answer(session, keyring, subject, auth, now)
-    warning = _warning(session, subject, auth, now)
+    rows = [] if subject is None else record_repo.entries_of_subject(session, subject_id=subject.id)
+    entries = _answer(session, keyring, rows, auth, now)
+    warning = _warning(rows, auth, now)
     pseudo = _subject_pseudonym(session, keyring, subject, code_index)
     body = _leaf(
         agency=agency,
@@ -201,7 +200,7 @@ def run_query(
         frozen=frozen,
     )
     outcome = "answered" if entries else "empty"
-    index = _append(
+    appended = _append(
         session,
         body,
         agency=agency,
@@ -211,21 +210,22 @@ def run_query(
         rules=rules,
         now=now,
     )
+    index = appended.index
     # Who received which entry: corrections propagate along these rows (§6).
     lifecycle_repo.add_deliveries(
         session,
         [{"log_index": index, "entry_id": e.id, "agency": agency, "at": now} for e in entries],
     )
     _notify(session, subject, index, payload, now)
-    querylog.maybe_checkpoint(
-        session=session, signer=signer, cadence=cadence, now=now, by_time=False
+    querylog.checkpoint_if_count_due(
+        session=session, signer=signer, cadence=cadence, tree=appended.frontier, now=now
     )
     return QueryAnswer(
         log_index=index,
         outcome=outcome,
         entries=entries,
         warning_list=warning,
-        receipt=querylog.fresh_receipt(session=session, signer=signer, index=index),
+        receipt=querylog.receipt_for(signer=signer, appended=appended),
     )
 
 
@@ -256,7 +256,7 @@ def log_refusal(
         frozen=False,
         rule=rule,
     )
-    index = _append(
+    appended = _append(
         session,
         body,
         agency=agency,
@@ -266,11 +266,11 @@ def log_refusal(
         rules=rules,
         now=now,
     )
-    _notify(session, subject, index, payload, now)
-    querylog.maybe_checkpoint(
-        session=session, signer=signer, cadence=cadence, now=now, by_time=False
+    _notify(session, subject, appended.index, payload, now)
+    querylog.checkpoint_if_count_due(
+        session=session, signer=signer, cadence=cadence, tree=appended.frontier, now=now
     )
-    return index
+    return appended.index
 
 
 def _append(
@@ -283,12 +283,12 @@ def _append(
     outcome: str,
     rules: AuditRules,
     now: datetime,
-) -> int:
+) -> querylog.Appended:
     """Append the leaf and its audit projection (and rule flags) in the caller's transaction."""
-    (index,) = querylog.append_leaves(session=session, bodies=[body], now=now)
+    appended = querylog.append_leaf(session=session, body=body, now=now)
     audit.record_query(
         session=session,
-        index=index,
+        index=appended.index,
         at=now,
         agency=agency,
         subject=subject_pseudonym,
@@ -296,7 +296,7 @@ def _append(
         basis="authorization" if payload.legal_basis is None else "legal",
         rules=rules,
     )
-    return index
+    return appended
 
 
 def _notify(

@@ -104,12 +104,43 @@ def append_leaves(*, session: Session, bodies: Sequence[bytes], now: datetime) -
     """Append canonical leaf bodies in order under the state lock; return their indices."""
     if not bodies:
         return []
+    start, _before, after = _append(session, bodies, now)
+    return list(range(start, after.size))
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """One appended leaf: its index and hash, its inclusion proof, and the tree it is in."""
+
+    index: int
+    leaf_hash: bytes
+    proof: list[bytes]
+    frontier: CompactRange
+
+
+def append_leaf(*, session: Session, body: bytes, now: datetime) -> Appended:
+    """Append one leaf and return its inclusion proof in the new tree, with no extra reads."""
+    start, before, after = _append(session, [body], now)
+    # The last leaf's audit path is the previous tree's frontier, smallest subtree first.
+    return Appended(
+        index=start,
+        leaf_hash=leaf_hash(body),
+        proof=list(reversed(before.hashes)),
+        frontier=after,
+    )
+
+
+def _append(
+    session: Session, bodies: Sequence[bytes], now: datetime
+) -> tuple[int, CompactRange, CompactRange]:
+    """Append under the state lock; the first new index and the frontiers before and after."""
     for body in bodies:
         _check_body(body)
     state = _locked_state(session, now)
     frontier = CompactRange.from_bytes(state.frontier)
     if state.size != frontier.size:
         raise RuntimeError("the query log state row is inconsistent with its frontier")
+    before = CompactRange.from_bytes(state.frontier)
     start = frontier.size
     leaves: list[dict[str, object]] = []
     nodes: list[dict[str, object]] = []
@@ -125,7 +156,7 @@ def append_leaves(*, session: Session, bodies: Sequence[bytes], now: datetime) -
     repo.insert_leaves(session, leaves)
     repo.insert_nodes(session, nodes)
     repo.write_state(session, size=frontier.size, frontier=frontier.to_bytes(), now=now)
-    return list(range(start, frontier.size))
+    return start, before, frontier
 
 
 def _locked_state(session: Session, now: datetime) -> LogState:
@@ -344,6 +375,28 @@ def receipt(
         raise NotFound("the log has no entry at this index")
     proof = inclusion(session=session, index=index, size=stored.size)
     return build_receipt(index, leaf, stored.size, proof, stored.note)
+
+
+def receipt_for(*, signer: LogSigner, appended: Appended) -> dict[str, object]:
+    """A receipt for a just-appended leaf against a checkpoint signed now for its tree."""
+    tree = appended.frontier
+    note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=tree.root()))
+    return build_receipt(appended.index, appended.leaf_hash, tree.size, appended.proof, note)
+
+
+def checkpoint_if_count_due(
+    *, session: Session, signer: LogSigner, cadence: Cadence, tree: CompactRange, now: datetime
+) -> LogCheckpoint | None:
+    """Store a checkpoint of `tree` (the log as just appended) if enough leaves await one."""
+    latest = repo.latest_checkpoint(session)
+    if latest is not None and tree.size - latest.size < cadence.every_leaves:
+        return None
+    if latest is not None and latest.size == tree.size:
+        return latest
+    root = tree.root()
+    note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=root))
+    repo.add_checkpoint(session, size=tree.size, root=root, note=note, now=now)
+    return repo.checkpoint_at(session, tree.size)
 
 
 def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:

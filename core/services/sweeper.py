@@ -68,7 +68,9 @@ def _step(session: Session, keyring: Keyring, entry: Entry, now: datetime) -> st
         lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=ACTOR, now=now)
         return rules.SHRED if entry.status == rules.SHREDDED else rules.RETAIN
     if entry.status == rules.RETAINED and entry.retain_until <= today:
-        lifecycle.shred(session=session, keyring=keyring, entry=entry, actor=ACTOR, now=now)
+        lifecycle.shred(
+            session=session, keyring=keyring, entry=entry, actor=ACTOR, now=now, with_cases=True
+        )
         return rules.SHRED
     return None
 

@@ -99,3 +99,39 @@ class TestCadence:
         assert _stored_sizes(fresh_engine) == [1]
         decoded = base64.b64decode(str(receipt["leaf_hash"]))
         assert len(decoded) == 32
+
+
+class TestAppendLeaf:
+    def test_the_proof_from_the_frontier_equals_the_stored_tree_s(
+        self, fresh_engine: Engine, signer: svc.LogSigner
+    ) -> None:
+        with Session(fresh_engine) as s:
+            for n in range(70):
+                appended = svc.append_leaf(
+                    session=s, body=svc.canonical_leaf({"n": n}), now=clock.now()
+                )
+                assert appended.index == n
+                assert appended.frontier.size == n + 1
+                stored = svc.inclusion(session=s, index=n, size=n + 1)
+                assert appended.proof == stored
+                receipt = svc.receipt_for(signer=signer, appended=appended)
+                assert verify_receipt(receipt, signer.verifier_key()).size == n + 1
+            s.commit()
+
+    def test_count_due_checkpoints_use_the_tree_in_hand(
+        self, fresh_engine: Engine, signer: svc.LogSigner
+    ) -> None:
+        with Session(fresh_engine) as s:
+            for n in range(12):
+                appended = svc.append_leaf(
+                    session=s, body=svc.canonical_leaf({"n": n}), now=clock.now()
+                )
+                svc.checkpoint_if_count_due(
+                    session=s,
+                    signer=signer,
+                    cadence=CADENCE,
+                    tree=appended.frontier,
+                    now=clock.now(),
+                )
+            s.commit()
+        assert _stored_sizes(fresh_engine) == [1, 6, 11]

@@ -29,13 +29,14 @@ from core.models import (
     EntryNotice,
     ExitAnnouncement,
     LogLeaf,
+    Objection,
 )
 from core.policies.display import add_months
 from core.policies.lifecycle import visible_state
 from core.policies.visibility import shown_state
 from core.schemas.queries import QueryAnswer, QueryRequest
 from core.schemas.records import EntryView
-from core.services import lifecycle, querylog
+from core.services import case_store, lifecycle, querylog
 from core.services.queries import run_query
 from core.services.records import create_entry, read_entry, record_of, withdraw_entry
 from core.services.sweeper import SweepReport, sweep
@@ -371,6 +372,38 @@ class TestSweepMovesEntries:
             with pytest.raises(Shredded):
                 _read(s, keyring, watch.id)
         assert _notice_kinds(fresh_engine, watch.id) == ["expired", "shredded"]
+
+    def test_cases_about_the_entry_are_erased_with_it_at_retention_end(self, fresh_engine, keyring):
+        watch = _record(fresh_engine, keyring, **_watch_fields())
+        with Session(fresh_engine) as s:
+            key = case_store.new_case_key(s, keyring, kind="objection", now=clock.now())
+            s.flush()
+            case_id = uuid.uuid4()
+            s.add(
+                Objection(
+                    id=case_id,
+                    entry_id=watch.id,
+                    department=DEPT,
+                    objector_index=keyring.blind_index(watch.subject_code),
+                    data_key_id=key.id,
+                    reasons_ct=case_store.seal_text(key, "理由", "objection", "reasons", case_id),
+                    status="rejected",
+                    filed_on=clock.today(),
+                    accept_due=clock.today(),
+                    resolve_due=clock.today(),
+                    created_at=clock.now(),
+                    updated_at=clock.now(),
+                )
+            )
+            s.commit()
+        _at(watch.display_until)
+        _sweep(fresh_engine, keyring)
+        with Session(fresh_engine) as s:
+            assert s.get(DataKeyRow, key.id).wrapped is not None
+        _at(watch.retain_until)
+        assert _sweep(fresh_engine, keyring).events == {"shredded": 1}
+        with Session(fresh_engine) as s:
+            assert s.get(DataKeyRow, key.id).wrapped is None
 
     def test_an_entry_long_overdue_goes_all_the_way_in_one_pass(self, fresh_engine, keyring):
         watch = _record(fresh_engine, keyring, **_watch_fields())

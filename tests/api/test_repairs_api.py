@@ -1,0 +1,528 @@
+"""Credit repair through HTTP (§8): filing, the officer's decisions, the registry, the clocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import Session, col
+
+from core.clock import CST, clock
+from core.models import CaseEvent, EntryEvent, ExitAnnouncement, RepairApplication
+from core.services import repairs as repair_service
+from tests.factories import make_code, make_payload
+
+COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
+PROOF = b"%PDF-1.7\n" + "完税证明-编号ZXQ-778812".encode() + b"\n%%EOF"
+CERTIFICATE = "VC-2026-ZXQ-0042"
+REASONS = "未能提供完整的履约证明材料"
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _at(day: date, hour: int = 10) -> None:
+    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
+
+
+def _entry(client, mint, *, department: str = "dept-a", **overrides) -> str:
+    res = client.post(
+        "/api/v1/records",
+        json=make_payload(**overrides).model_dump(mode="json"),
+        headers=_auth(mint("recorder", department=department)),
+    )
+    assert res.status_code == 201, res.text
+    return str(res.json()["id"])
+
+
+def _serious(client, mint, code: str, **overrides) -> str:
+    """A serious black entry decided 2025-03-01 (repairable from 2026-03-01), recorded
+    2026-03-02 (its prior notice is over long before the filings below)."""
+    _at(date(2026, 3, 2))
+    fields = {
+        "subject_code": code,
+        "decided_on": date(2025, 3, 1),
+        "display_until": date(2027, 3, 1),
+        "valid_until": date(2028, 3, 1),
+        "repair_ways": ["performance", "commitment", "volunteering"],
+        **overrides,
+    }
+    return _entry(client, mint, **fields)
+
+
+def _file(client, mint, code: str, entry_id: str, way: str = "commitment", files=None, **fields):
+    data = {"entry_id": entry_id, "way": way, "commitment": COMMITMENT, **fields}
+    return client.post(
+        "/api/v1/me/repairs",
+        data={k: str(v) for k, v in data.items() if v is not None},
+        files=files,
+        headers=_auth(mint("citizen", credit_code=code)),
+    )
+
+
+def _decide(client, mint, repair_id: str, decision: str, reasons=None, department="dept-a"):
+    body = {"decision": decision} | ({} if reasons is None else {"reasons": reasons})
+    return client.post(
+        f"/api/v1/repairs/{repair_id}/decision",
+        json=body,
+        headers=_auth(mint("repair_officer", department=department)),
+    )
+
+
+def _mine(client, mint, code: str) -> list[dict]:
+    res = client.get("/api/v1/me/repairs", headers=_auth(mint("citizen", credit_code=code)))
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def _record(client, mint, code: str) -> list[dict]:
+    res = client.get("/api/v1/me/record", headers=_auth(mint("citizen", credit_code=code)))
+    assert res.status_code == 200
+    return res.json()["entries"]
+
+
+def _court_query(client, mint, code: str) -> list[str]:
+    res = client.post(
+        "/api/v1/queries",
+        headers=_auth(mint("agency", agency="court-1")),
+        json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
+    )
+    assert res.status_code == 200, res.text
+    return [e["id"] for e in res.json()["entries"]]
+
+
+def _register(client, mint, code: str, name: str = "北京市志愿服务联合会"):
+    return client.post(
+        "/api/v1/admin/certifying-organisations",
+        json={"code": code, "name": name},
+        headers=_auth(mint("admin")),
+    )
+
+
+def _public_refs(client, url: str) -> list[str]:
+    res = client.get(url)
+    assert res.status_code == 200, res.text
+    return [item["public_ref"] for item in res.json()["items"]]
+
+
+def _pdf(content: bytes = PROOF, name: str = "完税证明.pdf"):
+    return [("files", (name, content, "application/pdf"))]
+
+
+class TestApproval:
+    def test_approval_ends_display_at_once_and_moves_black_to_watch(self, client, mint, runtime):
+        code = make_code()
+        entry_id = _serious(client, mint, code)
+        _at(date(2026, 4, 1))
+        assert _court_query(client, mint, code) == [entry_id]
+
+        filed = _file(client, mint, code, entry_id, "performance", files=_pdf())
+        assert filed.status_code == 201, filed.text
+        case = filed.json()
+        assert case["status"] == "filed"
+        accept_due = runtime.calendar.add_working_days(date(2026, 4, 1), 3)
+        assert case["clocks"][0] == {
+            "step": "accept",
+            "due": accept_due.isoformat(),
+            "working_days_left": 3,
+            "overdue": False,
+        }
+        assert case["commitment"]["text"] == COMMITMENT
+        assert case["commitment"]["signed_at"].startswith("2026-04-01T02:00")
+        assert [(f["name"], f["size"]) for f in case["files"]] == [("完税证明.pdf", len(PROOF))]
+
+        officer = _auth(mint("repair_officer", department="dept-a"))
+        listed = client.get("/api/v1/repairs", headers=officer).json()
+        assert [c["id"] for c in listed] == [case["id"]]
+        public_ref = listed[0]["entry_public_ref"]
+        assert public_ref in _public_refs(client, "/api/v1/public/lists/black")
+        assert "commitment" not in listed[0]
+        detail = client.get(f"/api/v1/repairs/{case['id']}", headers=officer).json()
+        assert detail["entry"]["subject_name"] == "欧阳小明"
+        file_id = detail["files"][0]["id"]
+        got = client.get(f"/api/v1/repairs/{case['id']}/evidence/{file_id}", headers=officer)
+        assert got.status_code == 200
+        assert got.content == PROOF
+        assert got.headers["content-type"] == "application/pdf"
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert got.headers["content-disposition"].startswith("attachment;")
+
+        _at(date(2026, 4, 2))
+        accepted = _decide(client, mint, case["id"], "accept")
+        assert accepted.status_code == 200, accepted.text
+        decide_due = runtime.calendar.add_working_days(date(2026, 4, 2), 10)
+        assert accepted.json()["clocks"][0]["due"] == decide_due.isoformat()
+        assert _court_query(client, mint, code) == [entry_id]
+
+        _at(date(2026, 4, 8))
+        approved = _decide(client, mint, case["id"], "approve", reasons="履约证明核实无误")
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["status"] == "approved"
+        again = _decide(client, mint, case["id"], "approve")
+        assert again.status_code == 409
+        assert again.json()["rule"] == "illegal_decision"
+
+        # Display ended at once: no agency answer or public list holds it, the exit is
+        # announced, and the owner sees it exited.
+        assert entry_id not in _court_query(client, mint, code)
+        assert public_ref not in _public_refs(client, "/api/v1/public/lists/black")
+        announced = client.get("/api/v1/public/announcements").json()["items"]
+        assert [(a["public_ref"], a["reason"]) for a in announced] == [(public_ref, "repaired")]
+        entries = {e["id"]: e for e in _record(client, mint, code)}
+        black = entries.pop(entry_id)
+        assert (black["state"], black["exit_reason"]) == ("exited", "repaired")
+        assert {v["audience"] for v in black["visible_to"]} == {"you", "recording_department"}
+        ((watch_id, watch),) = entries.items()
+        assert (watch["list_kind"], watch["state"]) == ("watch", "displayed")
+
+        (mine,) = _mine(client, mint, code)
+        assert mine["status"] == "approved"
+        assert mine["clocks"] == []
+        assert [(h["event"], h["actor"]) for h in mine["history"]] == [
+            ("filed", "citizen"),
+            ("accepted", "test:repair_officer"),
+            ("approved", "test:repair_officer"),
+        ]
+        assert mine["history"][2]["note"] == "履约证明核实无误"
+        remains = mine["what_remains"]
+        assert remains["entry_state"] == "exited"
+        assert remains["exited_on"] == "2026-04-08"
+        assert remains["kept_until"] == black["retain_until"]
+        assert {v["audience"]: v["until"] for v in remains["visible_to"]} == {
+            "you": black["retain_until"],
+            "recording_department": black["retain_until"],
+        }
+        assert remains["watch_entry_id"] == watch_id
+        assert remains["watch_until"] == watch["display_until"]
+
+        notes = client.get(
+            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
+        ).json()
+        assert "repaired" in [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
+        with Session(runtime.engine) as s:
+            (announced,) = s.execute(select(ExitAnnouncement)).scalars().all()
+            assert (str(announced.entry_id), announced.reason) == (entry_id, "repaired")
+            events = s.execute(
+                select(col(EntryEvent.event), col(EntryEvent.actor)).where(
+                    col(EntryEvent.entry_id) == announced.entry_id
+                )
+            ).all()
+            # No sweep ran: approval records the end of the prior notice first.
+            assert sorted(events) == [
+                ("notice_ended", "system"),
+                ("recorded", "test:recorder"),
+                ("repaired", "test:repair_officer"),
+                ("retained", "test:repair_officer"),
+            ]
+        # The approved entry can never be filed for again: it is no longer displayed.
+        refiled = _file(client, mint, code, entry_id)
+        assert refiled.status_code == 409
+        assert refiled.json()["rule"] == "entry_not_displayed"
+
+
+class TestRejectionAndDecline:
+    def test_rejection_gives_reasons_and_the_date_to_apply_again(self, client, mint):
+        code = make_code()
+        entry_id = _serious(client, mint, code)
+        _at(date(2026, 5, 6))
+        case_id = _file(client, mint, code, entry_id).json()["id"]
+        early = _decide(client, mint, case_id, "approve")
+        assert early.status_code == 409
+        assert early.json()["rule"] == "illegal_decision"
+        _at(date(2026, 5, 7))
+        assert _decide(client, mint, case_id, "accept").status_code == 200
+        bare = _decide(client, mint, case_id, "reject")
+        assert bare.status_code == 422
+        assert bare.json()["rule"] == "reasons_required"
+
+        _at(date(2026, 5, 8))
+        rejected = _decide(client, mint, case_id, "reject", reasons=REASONS)
+        assert rejected.status_code == 200, rejected.text
+        assert rejected.json()["retry_from"] == "2026-06-07"
+        assert _decide(client, mint, case_id, "reject", reasons=REASONS).status_code == 409
+
+        (mine,) = _mine(client, mint, code)
+        assert (mine["status"], mine["decision_reasons"]) == ("rejected", REASONS)
+        assert mine["retry_from"] == "2026-06-07"
+        assert mine["what_remains"] is None
+        assert [h["event"] for h in mine["history"]] == ["filed", "accepted", "rejected"]
+        notes = client.get(
+            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
+        ).json()
+        assert [n["entry"]["kind"] for n in notes if n["type"] == "entry"] == ["repair_rejected"]
+
+        _at(date(2026, 6, 6))
+        too_early = _file(client, mint, code, entry_id)
+        assert too_early.status_code == 422
+        assert too_early.json()["rule"] == "repair_retry_too_early"
+        assert "2026-06-07" in too_early.json()["detail"]
+        assert len(_mine(client, mint, code)) == 1
+        _at(date(2026, 6, 7))
+        assert _file(client, mint, code, entry_id).status_code == 201
+
+    def test_decline_allows_filing_again_at_once_and_other_departments_see_nothing(
+        self, client, mint
+    ):
+        code = make_code()
+        entry_id = _serious(client, mint, code)
+        _at(date(2026, 5, 6))
+        case_id = _file(client, mint, code, entry_id).json()["id"]
+        open_twice = _file(client, mint, code, entry_id)
+        assert open_twice.status_code == 409
+        assert open_twice.json()["rule"] == "repair_open"
+
+        other = _auth(mint("repair_officer", department="dept-b"))
+        assert client.get(f"/api/v1/repairs/{case_id}", headers=other).status_code == 404
+        assert client.get("/api/v1/repairs", headers=other).json() == []
+        assert _decide(client, mint, case_id, "accept", department="dept-b").status_code == 404
+
+        assert _decide(client, mint, case_id, "decline").json()["rule"] == "reasons_required"
+        declined = _decide(client, mint, case_id, "decline", reasons="材料不全：缺少承诺书签名")
+        assert declined.status_code == 200
+        assert declined.json()["status"] == "declined"
+        assert declined.json()["retry_from"] is None
+        assert _decide(client, mint, case_id, "accept").status_code == 409
+        _at(date(2026, 5, 6), hour=11)
+        again = _file(client, mint, code, entry_id)
+        assert again.status_code == 201, again.text
+        statuses = [c["status"] for c in _mine(client, mint, code)]
+        assert statuses == ["filed", "declined"]
+
+
+class TestRefusals:
+    def test_each_bad_filing_is_refused_and_changes_nothing(self, client, mint, runtime):
+        code, other = make_code(), make_code()
+        entry_id = _serious(client, mint, code)
+        fixed = _serious(client, mint, code, repairable=False, repair_ways=[])
+        _at(date(2026, 4, 1))
+        # Decided long ago, recorded today: eligible, but its prior notice still runs.
+        pending = _entry(
+            client,
+            mint,
+            subject_code=code,
+            decided_on=date(2025, 3, 1),
+            display_until=date(2027, 3, 1),
+            valid_until=date(2028, 3, 1),
+        )
+        # Decided 1 June 2025: its minimum display period runs until 1 June 2026.
+        fresh = _entry(client, mint, subject_code=code, decided_on=date(2025, 6, 1))
+        cases = [
+            (_file(client, mint, other, entry_id), 404, None),
+            (_file(client, mint, code, fixed), 422, "not_repairable"),
+            (_file(client, mint, code, entry_id, "donation"), 422, "repair_way_not_allowed"),
+            (_file(client, mint, code, pending), 409, "entry_not_displayed"),
+            (_file(client, mint, code, entry_id, "performance"), 422, "proof_required"),
+            (_file(client, mint, code, entry_id, hours=5), 422, "evidence_not_for_way"),
+            (
+                _file(client, mint, code, entry_id, files=_pdf(b"MZ\x90\x00", "x.pdf")),
+                422,
+                "evidence_type_mismatch",
+            ),
+            (
+                _file(
+                    client, mint, code, entry_id, files=[("files", ("a.txt", b"hi", "text/plain"))]
+                ),
+                422,
+                "evidence_type",
+            ),
+            (
+                _file(client, mint, code, entry_id, files=_pdf(PROOF + b"0" * 5 * 1024 * 1024)),
+                422,
+                "evidence_too_large",
+            ),
+            (_file(client, mint, code, entry_id, files=_pdf() * 6), 422, "too_many_files"),
+            (_file(client, mint, code, fresh), 422, "repair_not_yet_eligible"),
+        ]
+        got = [(res.status_code, res.json().get("rule")) for res, _status, _rule in cases]
+        assert got == [(status, rule) for _res, status, rule in cases]
+        missing = client.post(
+            "/api/v1/me/repairs",
+            data={"entry_id": entry_id, "way": "commitment"},
+            headers=_auth(mint("citizen", credit_code=code)),
+        )
+        assert missing.status_code == 422
+        assert [e["loc"] for e in missing.json()["errors"]] == [["body", "commitment"]]
+        with Session(runtime.engine) as s:
+            assert s.execute(select(RepairApplication)).first() is None
+            assert s.execute(select(CaseEvent)).first() is None
+        assert _mine(client, mint, code) == []
+
+    @pytest.mark.parametrize(("day", "status"), [(date(2026, 5, 9), 422), (date(2026, 5, 10), 201)])
+    def test_eligible_from_the_end_of_the_minimum_display_period(self, client, mint, day, status):
+        # A general entry must show at least 3 months: decided 10 Feb → repairable from 10 May.
+        code = make_code()
+        _at(date(2026, 2, 12))
+        entry_id = _entry(
+            client,
+            mint,
+            subject_code=code,
+            severity="general",
+            decided_on=date(2026, 2, 10),
+            display_until=date(2026, 11, 10),
+            valid_until=date(2026, 12, 10),
+        )
+        _at(day, hour=0)
+        res = _file(client, mint, code, entry_id)
+        assert res.status_code == status, res.text
+        if status == 422:
+            assert res.json()["rule"] == "repair_not_yet_eligible"
+            assert "2026-05-10" in res.json()["detail"]
+
+
+class TestVolunteering:
+    def test_registry_organisations_and_certificates_used_once(self, client, mint, runtime):
+        assert _register(client, mint, "BJ-VOL").status_code == 201
+        assert (
+            _register(client, mint, "BJ-VOL", "另一个").json()["rule"] == "duplicate_organisation"
+        )
+        code, other = make_code(), make_code()
+        first = _serious(client, mint, code)
+        second = _serious(client, mint, other)
+        _at(date(2026, 7, 1))
+
+        def volunteer(who, entry, org="BJ-VOL", cert=CERTIFICATE, hours=40):
+            return _file(
+                client,
+                mint,
+                who,
+                entry,
+                "volunteering",
+                hours=hours,
+                organisation_code=org,
+                certificate_id=cert,
+            )
+
+        assert volunteer(code, first, org="NOPE").json()["rule"] == "unknown_organisation"
+        assert volunteer(code, first, hours=None).json()["rule"] == (
+            "volunteering_evidence_required"
+        )
+        assert volunteer(code, first, hours=0).status_code == 422
+        filed = volunteer(code, first)
+        assert filed.status_code == 201, filed.text
+        evidence = filed.json()["evidence"]
+        assert evidence == {
+            "hours": 40,
+            "organisation_code": "BJ-VOL",
+            "organisation_name": "北京市志愿服务联合会",
+            "certificate_id": CERTIFICATE,
+        }
+        # The same certificate, written differently, for another person's entry.
+        reused = volunteer(other, second, cert=" vc-2026-zxq-0042 ")
+        assert reused.status_code == 409
+        assert reused.json()["rule"] == "certificate_used"
+        assert _mine(client, mint, other) == []
+
+        # A declined application releases its certificate.
+        declined = _decide(client, mint, filed.json()["id"], "decline", reasons="证书信息待核实")
+        assert declined.status_code == 200
+        assert volunteer(other, second).status_code == 201
+
+        admin = _auth(mint("admin"))
+        (org,) = client.get("/api/v1/admin/certifying-organisations", headers=admin).json()
+        off = client.post(
+            f"/api/v1/admin/certifying-organisations/{org['id']}/deactivate", headers=admin
+        )
+        assert (off.status_code, off.json()["active"]) == (200, False)
+        inactive = volunteer(code, first, cert="VC-OTHER-1")
+        assert inactive.json()["rule"] == "organisation_inactive"
+        unknown = client.post(
+            "/api/v1/admin/certifying-organisations/00000000-0000-4000-8000-000000000000/deactivate",
+            headers=admin,
+        )
+        assert unknown.status_code == 404
+        bad = _register(client, mint, "has space")
+        assert bad.status_code == 422
+
+
+class TestClocksAcrossHolidays:
+    def test_national_day_week_overdue_escalation_and_the_decision_clock(
+        self, client, mint, runtime
+    ):
+        code = make_code()
+        entry_id = _serious(client, mint, code)
+        # Wednesday 30 September 2026: 1–7 October are the National Day holidays and
+        # Saturday 10 October is a make-up working day, so the three days are 8, 9, 10 Oct.
+        _at(date(2026, 9, 30))
+        case = _file(client, mint, code, entry_id).json()
+        accept = case["clocks"][0]
+        assert (accept["due"], accept["working_days_left"]) == ("2026-10-10", 3)
+        _at(date(2026, 10, 7))
+        (mine,) = _mine(client, mint, code)
+        assert mine["clocks"][0]["working_days_left"] == 3
+        _at(date(2026, 10, 10), hour=23)
+        (mine,) = _mine(client, mint, code)
+        assert mine["clocks"][0]["overdue"] is False
+
+        _at(date(2026, 10, 11))
+        officer = _auth(mint("repair_officer", department="dept-a"))
+        other_code = make_code()
+        other_entry = _serious(client, mint, other_code)
+        _at(date(2026, 10, 11))
+        on_time = _file(client, mint, other_code, other_entry).json()
+        listed = client.get("/api/v1/repairs", headers=officer).json()
+        assert [(c["id"], c["overdue"]) for c in listed] == [
+            (case["id"], True),
+            (on_time["id"], False),
+        ]
+        late = client.get("/api/v1/repairs?overdue=true", headers=officer).json()
+        assert [c["id"] for c in late] == [case["id"]]
+        with Session(runtime.engine) as s:
+            assert repair_service.count_overdue(session=s, today=clock.today()) == 1
+            made = repair_service.escalate_overdue(
+                session=s, today=clock.today(), now=clock.now(), calendar=runtime.calendar
+            )
+            s.commit()
+        assert made == 1
+        escalated = client.get("/api/v1/repairs?escalated=true", headers=officer).json()
+        assert [c["id"] for c in escalated] == [case["id"]]
+
+        _at(date(2026, 10, 12))
+        accepted = _decide(client, mint, case["id"], "accept")
+        assert accepted.status_code == 200
+        body = accepted.json()
+        assert body["clocks"][0]["due"] == "2026-10-26"
+        assert (body["overdue"], body["escalated"]) == (False, False)
+        assert [h["event"] for h in body["history"]] == [
+            "filed",
+            "escalated_accept_overdue",
+            "accepted",
+        ]
+
+
+class TestConfidentialityAtRest:
+    def test_no_plaintext_of_evidence_commitment_certificate_or_reasons(
+        self, client, mint, runtime
+    ):
+        if runtime.engine.url.get_backend_name() != "sqlite":
+            pytest.skip("reads the SQLite database file")
+        assert _register(client, mint, "SH-VOL").status_code == 201
+        code = make_code()
+        entry_id = _serious(client, mint, code)
+        _at(date(2026, 4, 1))
+        volunteering = _file(
+            client,
+            mint,
+            code,
+            entry_id,
+            "volunteering",
+            files=_pdf(),
+            hours=120,
+            organisation_code="SH-VOL",
+            certificate_id=CERTIFICATE,
+        )
+        assert volunteering.status_code == 201, volunteering.text
+        case_id = volunteering.json()["id"]
+        assert _decide(client, mint, case_id, "accept").status_code == 200
+        assert _decide(client, mint, case_id, "reject", reasons=REASONS).status_code == 200
+        with runtime.engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        path = Path(str(runtime.engine.url.database))
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        # The read sees the committed rows: the registry's code is stored in clear.
+        assert b"SH-VOL" in raw
+        for secret in (COMMITMENT, CERTIFICATE, CERTIFICATE.upper(), REASONS, "完税证明"):
+            assert secret.encode() not in raw, secret
+        assert PROOF not in raw
