@@ -23,6 +23,7 @@ def _tick(app: FastAPI) -> None:
         cadence=runtime.cadence,
         now=clock.now(),
         keyring=runtime.keyring,
+        calendar=runtime.calendar,
     )
 
 

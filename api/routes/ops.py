@@ -14,12 +14,16 @@ from api.errors import problem
 from api.policy import public
 from core.clock import clock
 from core.errors import KeysUnavailable
+from core.services import objections, repairs
 from core.services.keys import verify_keys
 from core.services.metrics import OverdueCounter, render
 
 router = APIRouter(tags=["ops"], dependencies=[Depends(public)])
 # Overdue-case counters of the objection and repair services, by case kind.
-OVERDUE_COUNTERS: list[tuple[str, OverdueCounter]] = []
+OVERDUE_COUNTERS: list[tuple[str, OverdueCounter]] = [
+    ("objection", objections.count_overdue),
+    ("repair", repairs.count_overdue),
+]
 
 
 class Health(BaseModel):

@@ -92,9 +92,9 @@ def _from(*statuses: str) -> frozenset[str]:
 
 
 _LIVE = _from(PENDING_NOTICE, DISPLAYED)
-# The statuses an objection may be filed in: the citizen still sees an expired entry
-# in their record and may contest it until it is retained (§4, §7).
-_OBJECTABLE = _from(PENDING_NOTICE, DISPLAYED, EXPIRED)
+# The statuses an objection may be filed in: the citizen still sees an expired entry in
+# their record (stored expired or retained) and may contest it while it is kept (§4, §7).
+_OBJECTABLE = _from(PENDING_NOTICE, DISPLAYED, EXPIRED, RETAINED)
 
 TRANSITIONS: Mapping[str, Transition] = MappingProxyType(
     {
@@ -114,7 +114,8 @@ TRANSITIONS: Mapping[str, Transition] = MappingProxyType(
             Transition(RETAIN, _from(EXPIRED, EXITED), RETAINED),
             # End of retention, or an erroneous listing shredded straight after its exit.
             Transition(SHRED, _from(RETAINED, EXITED), SHREDDED),
-            Transition(CORRECTED, _LIVE, None),
+            # What is kept in the back end must be right too, not only what is shown.
+            Transition(CORRECTED, _OBJECTABLE, None),
             Transition(OBJECTION_OPENED, _OBJECTABLE, None, flag_before=False, flag_after=True),
             # An objection left open when the entry exited still has to be closed.
             Transition(

@@ -1,4 +1,4 @@
-"""Periodic upkeep: checkpoints and the expiry sweeper, run by the server's background task.
+"""Periodic upkeep run by the server's background task: checkpoints, sweeper, escalations.
 
 Invariants: every step is idempotent and safe to run in several processes at once, so a
 missed or doubled tick changes nothing but timing; each step commits on its own, so one
@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.clock import local_date
 from core.db import begin_write
 from core.keyring import Keyring
-from core.services import querylog
+from core.policies.workdays import WorkCalendar
+from core.services import objections, querylog, repairs
 from core.services.querylog import Cadence, LogSigner
 from core.services.sweeper import SweepReport, sweep
 
@@ -26,6 +28,7 @@ class MaintenanceReport:
 
     checkpoint_size: int | None
     sweep: SweepReport | None = None
+    escalated: int = 0
 
 
 def run_maintenance(
@@ -35,12 +38,23 @@ def run_maintenance(
     cadence: Cadence,
     now: datetime,
     keyring: Keyring | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> MaintenanceReport:
-    """One tick: store a query-log checkpoint if one is due; sweep entries if given keys."""
+    """One tick: a checkpoint if due; with keys, the sweep; with a calendar, escalations."""
     with Session(engine) as session:
         begin_write(session)
         made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
-    return MaintenanceReport(checkpoint_size=size, sweep=swept)
+    escalated = 0
+    if calendar is not None:
+        with Session(engine) as session:
+            begin_write(session)
+            today = local_date(now)
+            for service in (objections, repairs):
+                escalated += service.escalate_overdue(
+                    session=session, today=today, now=now, calendar=calendar
+                )
+            session.commit()
+    return MaintenanceReport(checkpoint_size=size, sweep=swept, escalated=escalated)

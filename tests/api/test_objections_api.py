@@ -16,6 +16,7 @@ from core.clock import CST, clock
 from core.models import CaseEvent, Entry, EntryEvent, EvidenceFile, ExitAnnouncement, Objection
 from core.services import entry_store as store
 from core.services.objections import escalate_overdue
+from core.services.records import shred_entry
 from tests.factories import make_code, make_payload
 
 URL = "/api/v1/me/objections"
@@ -258,7 +259,7 @@ class TestFilingRefusals:
         assert _case_rows(runtime) == before
         assert len(_mine(client, mint, code)) == 1
 
-    def test_an_exited_entry_can_no_longer_be_objected_to(self, client, mint, runtime, displayed):
+    def test_an_erased_entry_can_no_longer_be_objected_to(self, client, mint, runtime, displayed):
         code, entry_id = displayed
         done = client.post(
             f"/api/v1/records/{entry_id}/withdraw",
@@ -266,6 +267,17 @@ class TestFilingRefusals:
             json={"reason": "recorded in error", "kind": "withdrawn"},
         )
         assert done.status_code == 200, done.text
+        # A withdrawn entry is still kept, and may still be contested, until it is erased.
+        with Session(runtime.engine) as s:
+            shred_entry(
+                session=s,
+                keyring=runtime.keyring,
+                department="dept-a",
+                entry_id=uuid.UUID(entry_id),
+                actor="t",
+                now=clock.now(),
+            )
+            s.commit()
         before = _case_rows(runtime)
         res = _file(client, mint, code, entry_id)
         assert res.status_code == 409

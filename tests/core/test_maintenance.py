@@ -1,0 +1,79 @@
+"""The background tick escalates overdue cases once, and /metrics counts them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.clock import CST, clock
+from core.policies.workdays import WorkCalendar
+from core.services import objections
+from core.services.maintenance import run_maintenance
+from core.services.metrics import render
+from core.services.querylog import Cadence, LogSigner
+from core.services.records import create_entry
+from core.settings import Settings
+from tests.factories import make_code, make_payload
+
+CALENDAR = WorkCalendar()
+
+
+class TestEscalation:
+    def test_an_overdue_objection_is_escalated_once_and_counted(
+        self, fresh_engine: Engine, keyring, tmp_path: Path
+    ) -> None:
+        clock.freeze(datetime(2026, 9, 30, 10, 0, tzinfo=CST))
+        code = make_code()
+        signer = LogSigner.for_data_dir(tmp_path, origin="t/log", name="t/log")
+        with Session(fresh_engine) as s:
+            entry = create_entry(
+                session=s,
+                keyring=keyring,
+                department="dept-a",
+                actor="t",
+                payload=make_payload(subject_code=code),
+                now=clock.now(),
+            )
+            objections.file_objection(
+                session=s,
+                keyring=keyring,
+                code_index=keyring.blind_index(code),
+                entry_id=entry.id,
+                reasons="该处罚已撤销",
+                uploads=[],
+                settings=Settings(data_dir=tmp_path),
+                calendar=CALENDAR,
+                now=clock.now(),
+            )
+            s.commit()
+
+        def tick() -> int:
+            return run_maintenance(
+                engine=fresh_engine,
+                signer=signer,
+                cadence=Cadence(),
+                now=clock.now(),
+                calendar=CALENDAR,
+            ).escalated
+
+        def overdue_line() -> str:
+            with Session(fresh_engine) as s:
+                text = render(
+                    session=s,
+                    today=clock.today(),
+                    overdue=[("objection", objections.count_overdue)],
+                )
+            (line,) = [ln for ln in text.splitlines() if ln.startswith("credence_cases_overdue")]
+            return line
+
+        # Two working days run past the National Day week: due 9 October.
+        clock.freeze(datetime(2026, 10, 9, 18, 0, tzinfo=CST))
+        assert tick() == 0
+        assert overdue_line() == 'credence_cases_overdue{kind="objection"} 0'
+        clock.advance(timedelta(days=1))
+        assert tick() == 1
+        assert tick() == 0
+        assert overdue_line() == 'credence_cases_overdue{kind="objection"} 1'
