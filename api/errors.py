@@ -103,6 +103,7 @@ def install(app: FastAPI) -> None:
             405: "method-not-allowed",
             401: "unauthenticated",
             403: "forbidden",
+            429: "rate-limited",
         }.get(exc.status_code, "http-error")
         return problem(
             exc.status_code, slug, str(exc.detail), headers=getattr(exc, "headers", None)

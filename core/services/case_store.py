@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.errors import InvalidInput
+from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import CaseEvent, EvidenceFile
 from core.services import entry_store as store
@@ -86,7 +87,7 @@ def add_event(
     note: str | None = None,
 ) -> None:
     """Append one history line; a note is sealed under the case key."""
-    event_id = uuid.uuid4()
+    event_id = ordered_id()
     note_ct = None
     if note is not None:
         if key is None:

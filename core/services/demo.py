@@ -20,7 +20,9 @@ from core.keyring import Keyring
 from core.policies.display import add_months
 from core.repositories import records as repo
 from core.schemas.records import EntryCreate
+from core.schemas.repairs import OrganisationCreate
 from core.services.records import create_entry
+from core.services.registry import list_organisations, register
 from core.vocabulary import DOMAINS, REPAIR_WAYS
 
 DEPARTMENTS = {
@@ -55,6 +57,8 @@ _BASIS = {
 
 
 DEMO_PEOPLE = 50
+# A certifying organisation whose volunteering certificates the demo repair can cite.
+DEMO_ORGANISATION = OrganisationCreate(code="demo-volunteers", name="示范志愿者协会")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,32 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
                 ),
             )
         )
+    # One black entry past its minimum display period, repairable by volunteering (§8).
+    repairer = people[3]
+    decided = today - timedelta(days=120)
+    plan.append(
+        (
+            repairer,
+            "labour",
+            EntryCreate(
+                external_id="DEMO-R001",
+                subject_code=repairer.code,
+                subject_name=repairer.name,
+                list_kind="black",
+                domain="labour",
+                severity="general",
+                facts=_FACTS["labour"][0],
+                public_summary=_FACTS["labour"][0][:12],
+                legal_basis=_BASIS["black"],
+                decided_on=decided,
+                display_until=add_months(decided, 9),
+                valid_until=add_months(decided, 24),
+                repairable=True,
+                repair_ways=["commitment", "volunteering"],
+                watch_months=3,
+            ),
+        )
+    )
     # One person watched in three domains, so the derived warning list (§5) has a member.
     watched = people[0]
     for n, domain in enumerate(("traffic", "finance", "ecommerce")):
@@ -157,5 +187,12 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
             now=recorded,
         )
         created += 1
+    if not _has_organisation(session, DEMO_ORGANISATION.code):
+        register(session=session, payload=DEMO_ORGANISATION, now=now)
     session.commit()
     return DemoResult(created=created, existing=existing)
+
+
+def _has_organisation(session: Session, code: str) -> bool:
+    """Whether the registry already holds an organisation with this code."""
+    return any(org.code == code for org in list_organisations(session=session))

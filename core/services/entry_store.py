@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from core.errors import Shredded
+from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
 from core.policies.display import retention_end
@@ -145,6 +146,6 @@ def insert_entry(
         updated_at=now,
     )
     session.add(entry)
-    session.add(EntryEvent(id=uuid.uuid4(), entry_id=entry_id, at=now, actor=actor, event=event))
+    session.add(EntryEvent(id=ordered_id(), entry_id=entry_id, at=now, actor=actor, event=event))
     session.flush()
     return entry, key

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from core.clock import local_date
 from core.errors import Conflict
+from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, EntryEvent, Subject
 from core.policies import lifecycle as rules
@@ -67,7 +68,7 @@ def apply(
         raise Conflict("the entry changed meanwhile; read it again", rule="concurrent_change")
     session.add(
         EntryEvent(
-            id=event_id or uuid.uuid4(),
+            id=event_id or ordered_id(),
             entry_id=entry.id,
             at=now,
             actor=actor,
@@ -177,7 +178,7 @@ def finish_exit(
             # the person's data to keep beyond the black entry's own retention.
             session.add(
                 EntryEvent(
-                    id=uuid.uuid4(),
+                    id=ordered_id(),
                     entry_id=entry.id,
                     at=now,
                     actor=actor,

@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from core.clock import local_date
 from core.errors import Conflict, InvalidInput, NotFound
+from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, Objection, Subject
 from core.policies import lifecycle as rules
@@ -520,7 +521,7 @@ def _correct(
         )
     if correction.display_until is not None:
         old["display_until"] = entry.display_until.isoformat()
-    event_id = uuid.uuid4()
+    event_id = ordered_id()
     lifecycle.apply(
         session=session,
         entry=entry,
@@ -543,7 +544,7 @@ def _correct(
 
 
 class _Steps:
-    """History lines of one decision, a microsecond apart so they read back in order."""
+    """History lines of one decision (time-ordered ids keep them in the order written)."""
 
     def __init__(self, session: Session, case_id: uuid.UUID, key: DataKey, now: datetime):
         self._session, self._case_id, self._key, self._now = session, case_id, key, now
@@ -556,7 +557,7 @@ class _Steps:
             case_id=self._case_id,
             actor=actor,
             event=event,
-            now=self._now + timedelta(microseconds=self._n),
+            now=self._now,
             key=self._key,
             note=note,
         )

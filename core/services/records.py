@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from core.clock import local_date
 from core.errors import Conflict, NotFound
+from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
 from core.policies.display import resolve_display_until
@@ -233,7 +234,7 @@ def withdraw_entry(
     """Withdraw a pending or displayed entry of the caller's department; the reason is sealed."""
     entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
     key = _live_key(keyring, entry_key)
-    event_id = uuid.uuid4()
+    event_id = ordered_id()
     lifecycle.apply(
         session=session,
         entry=entry,
@@ -302,7 +303,7 @@ def set_statement(
     session.add(entry)
     session.add(
         EntryEvent(
-            id=uuid.uuid4(),
+            id=ordered_id(),
             entry_id=entry.id,
             at=now,
             actor="subject",

@@ -50,8 +50,8 @@ def demo_dir(tmp_path_factory) -> tuple[Path, str]:
 class TestDemoAtRest:
     def test_demo_is_idempotent(self, demo_dir):
         _data, output = demo_dir
-        assert "53 entries created, 0 already present" in output
-        assert "0 entries created, 53 already present" in output
+        assert "54 entries created, 0 already present" in output
+        assert "0 entries created, 54 already present" in output
 
     def test_no_plaintext_code_or_name_in_database_files(self, demo_dir):
         data, _ = demo_dir
@@ -97,7 +97,7 @@ class TestDemoAtRest:
                 for e in entries
             }
         rt.engine.dispose()
-        assert len(entries) == 53
+        assert len(entries) == 54
         assert names == {p.name for p in demo_people(50)}
 
 

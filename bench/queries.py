@@ -1,0 +1,1130 @@
+"""End-to-end query and query-log benchmark (SPEC §6, §12), in one process.
+
+Run: `python -m bench.queries` (full size: 100k subjects, 300k entries, a 1M-leaf log),
+or `python -m bench.queries --quick` (1k / 3k / 20k, well under a minute).
+
+What it measures, against one temporary SQLite database made by the migrations:
+- (a) the full path: `POST /api/v1/queries` with an agency token from the embedded
+  issuer and a legal basis — authorization, blind index, decryption, the log leaf,
+  the notice, the receipt — exactly as an agency calls it;
+- (b) a plaintext look-up of the same rows: a bench-only route on the same app, same
+  session dependency, reading a plain copy of the entries by code (no auth, no log,
+  no decryption);
+- a floor: a bench-only route that validates the same body and returns nothing, so
+  the client and framework cost shared by (a) and (b) can be read off;
+- query-log appends (`querylog.append_leaves` + commit) at 1 and 100 leaves per
+  transaction, each in a fixed window ending at 10k, 100k and 1M leaves, and
+  `querylog.verify_log` over the whole log.
+Both paths and the floor are driven by one httpx client against the app served by
+uvicorn on loopback in this process (`--client testclient` for starlette's TestClient),
+the same subjects in alternating blocks, with the server's background maintenance off.
+The data set is built in bulk (Core executemany) with rows shaped like the services'
+(per-row data keys wrapped by the master key, fields sealed with `crypto.envelope`,
+the real blind index; columns left out take the table model's defaults); the build is
+timed but not part of any figure. Before timing, a sample of subjects is queried through
+both paths and checked against what was built, and afterwards every timed answer's size.
+`--profile` adds cProfile passes (every thread) after the timed runs. Results and their
+analysis: bench/README-queries.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import random
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import timeit
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    select,
+)
+from sqlmodel import Session, SQLModel
+
+from api.app import create_app
+from api.deps import SessionDep
+from core import migrate
+from core.auth.tokens import mint_access_token
+from core.clock import CST, clock, local_date
+from core.codes import citizen_check_char, validate_code
+from core.db import make_engine
+from core.keyring import Keyring
+from core.models import DataKeyRow, Entry, EntryEvent, Subject, metadata
+from core.policies.display import resolve_display_until, retention_end
+from core.repositories import querylog as log_repo
+from core.runtime import Runtime, open_runtime
+from core.schemas.codes import SubjectCode
+from core.schemas.queries import AnsweredEntry
+from core.services import entry_store, querylog
+from core.services.querylog import LogSigner
+from core.settings import Settings
+from core.vocabulary import DOMAINS
+from crypto.envelope import DataKey, FieldContext, seal
+from crypto.merkle import CompactRange, leaf_hash
+
+QUERY_URL = "/api/v1/queries"
+PLAIN_URL = "/bench/plain-lookup"
+FLOOR_URL = "/bench/floor"
+AGENCY = "bench-bank"
+LOG_SIZES = (10_000, 100_000, 1_000_000)
+BUILD_CHUNK = 5_000  # subjects per bulk-insert transaction
+LOG_BUILD_BATCH = 1_000  # leaves per build transaction, each followed by a checkpoint
+BLOCK = 100  # queries per alternating block of (a) and (b)
+WINDOW_PARTS = 5  # each append window is timed in parts; the best part is reported
+
+_REGIONS = ("110105", "310104", "440305", "330106", "510107")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文玉兰红春梅海鹏飞"
+_FACTS = {
+    "tax": "逾期未申报增值税并拒不改正",
+    "food_drug": "销售过期食品，被处以罚款",
+    "traffic": "多次严重超速并逃避处罚",
+    "finance": "恶意逃废银行债务",
+    "ecommerce": "网络销售假冒商品",
+    "volunteering": "虚报志愿服务时长",
+    "environment": "违法排放污染物",
+    "labour": "拖欠农民工工资",
+    "construction": "违法转包工程",
+    "court": "有履行能力而拒不履行生效判决",
+}
+_BASIS = {
+    "black": "《关于加快推进失信被执行人信用监督、警示和惩戒机制建设的意见》",
+    "watch": "《关于加强和规范守信联合激励和失信联合惩戒对象名单管理工作的指导意见》",
+}
+
+# The plaintext copy lives in its own metadata: never part of the product's schema.
+_plain_metadata = MetaData()
+PLAIN = Table(
+    "bench_plain_entry",
+    _plain_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("subject_code", String(18), nullable=False, index=True),
+    Column("subject_name", Text, nullable=False),
+    Column("department", String(64), nullable=False),
+    Column("list_kind", String(8), nullable=False),
+    Column("domain", String(32), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("legal_basis", String(500), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("display_until", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+
+# --- the bench-only routes ----------------------------------------------------------------
+
+
+class PlainLookup(BaseModel):
+    """The plaintext path's request: a subject code, validated like the real one."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    subject_code: SubjectCode
+
+
+class PlainAnswer(BaseModel):
+    """The plaintext path's answer: the same entry shape the real path returns."""
+
+    entries: list[AnsweredEntry]
+
+
+bench_router = APIRouter(tags=["bench"])
+
+
+@bench_router.post(PLAIN_URL, response_model=PlainAnswer)
+def plain_lookup(payload: PlainLookup, session: SessionDep) -> PlainAnswer:
+    """Displayed entries of a subject, by plaintext code: no auth, no log, no decryption."""
+    today = local_date(clock.now())
+    stmt = (
+        select(PLAIN)
+        .where(
+            PLAIN.c.subject_code == payload.subject_code,
+            PLAIN.c.status == SHOWN_STATUS,
+            PLAIN.c.display_until > today,
+        )
+        .order_by(PLAIN.c.decided_on, PLAIN.c.id)
+    )
+    return PlainAnswer(
+        entries=[
+            AnsweredEntry(
+                id=row.id,
+                department=row.department,
+                list_kind=row.list_kind,
+                domain=row.domain,
+                severity=row.severity,
+                subject_name=row.subject_name,
+                facts=row.facts,
+                legal_basis=row.legal_basis,
+                decided_on=row.decided_on,
+                display_until=row.display_until,
+            )
+            for row in session.execute(stmt)
+        ]
+    )
+
+
+@bench_router.post(FLOOR_URL, response_model=PlainAnswer)
+def floor(payload: PlainLookup) -> PlainAnswer:
+    """The same body validated and an empty answer: the client + framework cost alone."""
+    return PlainAnswer(entries=[])
+
+
+# --- the data set -------------------------------------------------------------------------
+
+
+@dataclass
+class Expected:
+    """What a query of one sampled subject must return."""
+
+    entries: dict[str, tuple[str, str]]  # entry id -> (name, facts), displayed ones only
+
+
+@dataclass
+class DataSet:
+    """The codes built, how many displayed entries each has, and a checked sample."""
+
+    codes: list[str]
+    displayed: list[int]
+    sample: dict[int, Expected]
+    entries: int = 0
+    seconds: float = 0.0
+    crypto_seconds: float = 0.0
+
+
+_MODELS: dict[str, type[SQLModel]] = {
+    "data_key": DataKeyRow,
+    "subject": Subject,
+    "entry": Entry,
+    "entry_event": EntryEvent,
+}
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The values a table model gives the fields a caller leaves out."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+    }
+
+
+# The stored status of an entry recorded past its notice: the model's default.
+SHOWN_STATUS = str(_defaults(Entry)["status"])
+
+
+def subject_code(n: int) -> str:
+    """The n-th bench citizen code: valid, unique for n < 5 * 999 * 36500."""
+    region = _REGIONS[n % len(_REGIONS)]
+    m = n // len(_REGIONS)
+    born = date(1950, 1, 1) + timedelta(days=m // 999)
+    first17 = f"{region}{born:%Y%m%d}{m % 999 + 1:03d}"
+    return first17 + citizen_check_char(first17)
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
+
+
+def _key_row(keyring: Keyring, owner: str, now: datetime) -> tuple[DataKey, dict[str, Any]]:
+    key, wrapped, version = keyring.new_data_key()
+    row = {
+        "id": key.id,
+        "owner": owner,
+        "suite": keyring.suite.name,
+        "master_version": version,
+        "wrapped": wrapped,
+        "created_at": now,
+        "shredded_at": None,
+    }
+    return key, row
+
+
+class _Builder:
+    """Rows for one chunk of subjects, shaped as the record and subject services make them."""
+
+    def __init__(self, keyring: Keyring, rng: random.Random, now: datetime) -> None:
+        self.keyring = keyring
+        self.rng = rng
+        self.now = now
+        self.today = local_date(now)
+        self.serial = 0
+        self.crypto = 0.0
+        self.tables: dict[str, list[dict[str, Any]]] = {}
+
+    def reset(self) -> None:
+        self.tables = {t: [] for t in ("data_key", "subject", "entry", "entry_event", "plain")}
+
+    def subject(self, code: str) -> uuid.UUID:
+        t0 = time.perf_counter()
+        key, key_row = _key_row(self.keyring, "subject", self.now)
+        subject_id = uuid.uuid4()
+        ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
+        row = {
+            "id": subject_id,
+            "code_index": self.keyring.blind_index(code),
+            "code_kind": "citizen",
+            "data_key_id": key.id,
+            "code_ct": seal(key, code.encode(), ctx),
+            "created_at": self.now,
+        }
+        self.crypto += time.perf_counter() - t0
+        self.tables["data_key"].append(key_row)
+        self.tables["subject"].append(row)
+        return subject_id
+
+    def entry(self, subject_id: uuid.UUID, code: str, name: str) -> tuple[str, str, str, bool]:
+        """Add one entry; return its id, name, facts and whether it is displayed today."""
+        rng = self.rng
+        self.serial += 1
+        domain = rng.choice(DOMAINS)
+        list_kind = rng.choice(("black", "watch"))
+        severity = "serious" if rng.random() < 0.7 else "general"
+        decided = self.today - timedelta(days=rng.randrange(1, 720))
+        display_until = resolve_display_until(
+            list_kind=list_kind, severity=severity, decided_on=decided, requested=None
+        )
+        valid_until = display_until + timedelta(days=180)
+        external_id = f"B-{self.serial:08d}"
+        facts = f"{_FACTS[domain]}（决定书 {external_id}）"
+        repairable = rng.random() < 0.6
+        entry_id = uuid.uuid4()
+        t0 = time.perf_counter()
+        key, key_row = _key_row(self.keyring, "entry", self.now)
+
+        def sealed(column: str, text: str) -> bytes:
+            return seal(key, text.encode(), FieldContext("entry", column, str(entry_id)))
+
+        row = {
+            "id": entry_id,
+            "subject_id": subject_id,
+            "data_key_id": key.id,
+            "department": f"{domain}-bureau",
+            "external_id": external_id,
+            "public_ref": entry_store.public_ref(),
+            "list_kind": list_kind,
+            "domain": domain,
+            "severity": severity,
+            "subject_name_ct": sealed("subject_name", name),
+            "facts_ct": sealed("facts", facts),
+            "public_summary_ct": sealed("public_summary", _FACTS[domain]),
+            "legal_basis": _BASIS[list_kind],
+            "decided_on": decided,
+            "display_until": display_until,
+            "valid_until": valid_until,
+            "retain_until": retention_end(display_until=display_until, valid_until=valid_until),
+            "repairable": repairable,
+            "repair_ways": ["performance", "commitment"] if repairable else [],
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        self.crypto += time.perf_counter() - t0
+        self.tables["data_key"].append(key_row)
+        self.tables["entry"].append(row)
+        self.tables["entry_event"].append(
+            {
+                "id": uuid.uuid4(),
+                "entry_id": entry_id,
+                "at": self.now,
+                "actor": "bench:recorder",
+                "event": "recorded",
+                "reason_ct": None,
+            }
+        )
+        self.tables["plain"].append(
+            {
+                "id": entry_id,
+                "subject_code": code,
+                "subject_name": name,
+                "department": row["department"],
+                "list_kind": list_kind,
+                "domain": domain,
+                "severity": severity,
+                "facts": facts,
+                "legal_basis": row["legal_basis"],
+                "decided_on": decided,
+                "display_until": display_until,
+                "status": SHOWN_STATUS,
+            }
+        )
+        # Past its notice, not under objection: shown until its display end (§4).
+        return str(entry_id), name, facts, self.today < display_until
+
+    def flush(self, conn: Connection) -> None:
+        # Parents first: foreign keys are on. Columns the bench does not set get the
+        # model's own defaults, as `session.add(Model(...))` in the services would.
+        for table, model in _MODELS.items():
+            rows = self.tables[table]
+            if rows:
+                defaults = _defaults(model)
+                conn.execute(insert(metadata.tables[table]), [{**defaults, **r} for r in rows])
+        if self.tables["plain"]:
+            conn.execute(insert(PLAIN), self.tables["plain"])
+
+
+def build_dataset(
+    engine: Engine, keyring: Keyring, *, subjects: int, entries: int, sample: int, seed: int
+) -> DataSet:
+    """Bulk-insert `subjects` subjects and `entries` entries (each subject has at least one)."""
+    if entries < subjects:
+        raise SystemExit("--entries must be at least --subjects (every subject has an entry)")
+    started = time.perf_counter()
+    # Not for security: a seeded, reproducible data set is the point.
+    rng = random.Random(seed)  # noqa: S311
+    _plain_metadata.create_all(engine)
+    counts = [1] * subjects
+    for _ in range(entries - subjects):
+        counts[rng.randrange(subjects)] += 1
+    sampled = set(rng.sample(range(subjects), min(sample, subjects)))
+    data = DataSet(codes=[], displayed=[], sample={}, entries=entries)
+    builder = _Builder(keyring, rng, clock.now())
+    for chunk in range(0, subjects, BUILD_CHUNK):
+        builder.reset()
+        for n in range(chunk, min(chunk + BUILD_CHUNK, subjects)):
+            code = subject_code(n)
+            name = _name(rng)
+            subject_id = builder.subject(code)
+            shown: dict[str, tuple[str, str]] = {}
+            for _ in range(counts[n]):
+                entry_id, ename, facts, displayed = builder.entry(subject_id, code, name)
+                if displayed:
+                    shown[entry_id] = (ename, facts)
+            data.codes.append(code)
+            data.displayed.append(len(shown))
+            if n in sampled:
+                data.sample[n] = Expected(entries=shown)
+        with engine.begin() as conn:
+            builder.flush(conn)
+    validate_code(data.codes[-1])  # the generator makes codes the API accepts
+    data.seconds = time.perf_counter() - started
+    data.crypto_seconds = builder.crypto
+    return data
+
+
+# --- driving the two paths ----------------------------------------------------------------
+
+
+@dataclass
+class PathResult:
+    """Requests sent through one path and the wall time they took."""
+
+    name: str
+    count: int = 0
+    seconds: float = 0.0
+    blocks: list[float] = field(default_factory=list)  # seconds per block of BLOCK queries
+    bodies: list[bytes] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Requests per second."""
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def _agency_tokens(app: FastAPI, runtime: Runtime, count: int) -> list[str]:
+    """One token per agency, minted by the app's embedded issuer."""
+    return [
+        mint_access_token(
+            keys=app.state.issuer_keys,
+            issuer=runtime.settings.embedded_issuer_id,
+            audience=runtime.settings.token_audience,
+            subject=f"bench:agency-{n}",
+            claims={"role": "agency", "agency": f"{AGENCY}-{n:03d}"},
+            ttl=timedelta(hours=6),
+            now=clock.now(),
+            client_id=f"bench-agency-{n}",
+        )
+        for n in range(count)
+    ]
+
+
+def _query_body(code: str) -> dict[str, str]:
+    return {"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"}
+
+
+Response = tuple[int, bytes]
+Post = Callable[[str, dict[str, str], dict[str, str]], Response]
+
+
+@contextmanager
+def serving(app: FastAPI, kind: str) -> Iterator[Post]:
+    """A `post(url, json, headers)` into the app: uvicorn on loopback, or the TestClient."""
+    if kind == "testclient":
+        with TestClient(app) as client:
+
+            def test_post(url: str, body: dict[str, str], headers: dict[str, str]) -> Response:
+                response = client.post(url, json=body, headers=headers)
+                return response.status_code, response.content
+
+            yield test_post
+        return
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the loopback server did not start")
+        time.sleep(0.01)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+
+            def http_post(url: str, body: dict[str, str], headers: dict[str, str]) -> Response:
+                response = http.post(url, json=body, headers=headers)
+                return response.status_code, response.content
+
+            yield http_post
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+
+class Paths:
+    """One client, the agencies' tokens taken in turn, and a call per path."""
+
+    def __init__(self, post: Post, tokens: Sequence[str]) -> None:
+        self.post = post
+        self.headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
+        self.turn = 0
+
+    def _call(self, url: str, body: dict[str, str], headers: dict[str, str]) -> bytes:
+        status, content = self.post(url, body, headers)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+        return content
+
+    def full(self, code: str) -> bytes:
+        """(a) the authorized, encrypted, logged query."""
+        self.turn += 1
+        headers = self.headers[self.turn % len(self.headers)]
+        return self._call(QUERY_URL, _query_body(code), headers)
+
+    def plain(self, code: str) -> bytes:
+        """(b) the plaintext look-up."""
+        return self._call(PLAIN_URL, {"subject_code": code}, {})
+
+    def floor(self, code: str) -> bytes:
+        """The floor: same client, same body validation, no work."""
+        return self._call(FLOOR_URL, {"subject_code": code}, {})
+
+
+def _entries_of(body: bytes) -> dict[str, tuple[str, str]]:
+    answer = json.loads(body)
+    return {e["id"]: (e["subject_name"], e["facts"]) for e in answer["entries"]}
+
+
+def check_sample(paths: Paths, data: DataSet) -> int:
+    """Both paths return exactly the built, displayed entries of every sampled subject."""
+    for n, expected in data.sample.items():
+        code = data.codes[n]
+        full = json.loads(paths.full(code))
+        if full["outcome"] != ("answered" if expected.entries else "empty"):
+            raise AssertionError("full path outcome differs from the data set")
+        if _entries_of(paths.full(code)) != expected.entries:
+            raise AssertionError("full path entries differ from the data set")
+        if _entries_of(paths.plain(code)) != expected.entries:
+            raise AssertionError("plaintext path entries differ from the data set")
+    return len(data.sample)
+
+
+def run_paths(
+    paths: Paths, data: DataSet, picks: Sequence[int], warmup: int
+) -> tuple[PathResult, PathResult, PathResult]:
+    """Alternate blocks of (a) and (b) over the same subjects; then the floor."""
+    full, plain, floor_ = PathResult("full"), PathResult("plain"), PathResult("floor")
+    for n in picks[:warmup]:
+        paths.full(data.codes[n])
+        paths.plain(data.codes[n])
+        paths.floor(data.codes[n])
+    timed = picks[warmup:]
+    for start in range(0, len(timed), BLOCK):
+        block = [data.codes[n] for n in timed[start : start + BLOCK]]
+        for result, call in ((full, paths.full), (plain, paths.plain)):
+            t0 = time.perf_counter()
+            result.bodies.extend(call(code) for code in block)
+            result.blocks.append(time.perf_counter() - t0)
+            result.seconds += result.blocks[-1]
+            result.count += len(block)
+    t0 = time.perf_counter()
+    for n in timed:
+        paths.floor(data.codes[n])
+    floor_.seconds = time.perf_counter() - t0
+    floor_.count = len(timed)
+    # Outside the timing: every answer has the number of displayed entries built.
+    for result in (full, plain):
+        for n, body in zip(timed, result.bodies, strict=True):
+            if len(json.loads(body)["entries"]) != data.displayed[n]:
+                raise AssertionError(f"{result.name} path returned a wrong number of entries")
+        result.bodies.clear()
+    return full, plain, floor_
+
+
+# --- profiling ----------------------------------------------------------------------------
+
+
+class ThreadProfiles:
+    """cProfile in the calling thread and in every thread started while it is active."""
+
+    def __init__(self) -> None:
+        self.profiles: list[cProfile.Profile] = []
+        self._lock = threading.Lock()
+
+    def _install(self, frame: FrameType, event: str, arg: object) -> None:
+        profile = cProfile.Profile()
+        with self._lock:
+            self.profiles.append(profile)
+        profile.enable()  # replaces this hook for the thread
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Profile the block and the threads it starts (the server loop, its worker pool)."""
+        main = cProfile.Profile()
+        self.profiles.append(main)
+        threading.setprofile(self._install)
+        main.enable()
+        try:
+            yield
+        finally:
+            main.disable()
+            threading.setprofile(None)
+
+    def stats(self) -> pstats.Stats:
+        """All threads' profiles merged."""
+        stats = pstats.Stats(self.profiles[0])
+        for profile in self.profiles[1:]:
+            stats.add(profile)
+        return stats
+
+
+# Functions whose cumulative share says where a query's time goes; missing ones are skipped.
+FOCUS = (
+    ("api/routes/queries.py", "query"),
+    ("api/policy.py", "__call__"),
+    ("api/deps.py", "get_session"),
+    ("core/services/queries.py", "run_query"),
+    ("core/services/queries.py", "_answer"),
+    ("core/services/queries.py", "_subject_pseudonym"),
+    ("core/services/queries.py", "_notify"),
+    ("core/services/queries.py", "_warning"),
+    ("core/repositories/lifecycle.py", "add_deliveries"),
+    ("core/auth/authenticator.py", "authenticate"),
+    ("core/services/queries.py", "_append"),
+    ("core/services/querylog.py", "append_leaves"),
+    ("core/services/audit.py", "record_query"),
+    ("core/repositories/audit.py", "refused_since"),
+    ("core/repositories/audit.py", "add_facet"),
+    ("core/repositories/audit.py", "agency_queries_since"),
+    ("core/repositories/audit.py", "add_flag"),
+    ("core/services/querylog.py", "make_checkpoint"),
+    ("core/services/querylog.py", "maybe_checkpoint"),
+    ("core/services/querylog.py", "checkpoint_due"),
+    ("core/services/querylog.py", "receipt"),
+    ("core/services/querylog.py", "fresh_receipt"),
+    ("core/services/querylog.py", "inclusion"),
+    ("core/repositories/querylog.py", "node"),
+    ("core/services/consents.py", "is_frozen"),
+    ("core/repositories/records.py", "subject_by_index"),
+    ("core/repositories/records.py", "entries_of_subject"),
+    ("core/keyring.py", "data_key"),
+    ("crypto/envelope.py", "open_field"),
+    ("crypto/envelope.py", "unwrap"),
+    ("core/services/querylog.py", "canonical_leaf"),
+    ("crypto/checkpoint.py", "sign_checkpoint"),
+    ("sqlalchemy/orm/session.py", "commit"),
+    ("sqlalchemy/orm/session.py", "execute"),
+    ("sqlalchemy/orm/session.py", "get"),
+    ("sqlalchemy/orm/session.py", "flush"),
+    ("sqlalchemy/orm/session.py", "close"),
+    ("sqlalchemy/engine/base.py", "_execute_context"),
+    ("{method 'execute' of 'sqlite3.Cursor' objects}", ""),
+    ("{method 'executemany' of 'sqlite3.Cursor' objects}", ""),
+    ("{method 'commit' of 'sqlite3.Connection' objects}", ""),
+    ("fastapi/routing.py", "serialize_response"),
+    ("fastapi/routing.py", "run_endpoint_function"),
+    ("fastapi/dependencies/utils.py", "solve_dependencies"),
+    ("bench/queries.py", "plain_lookup"),
+    ("crypto/merkle.py", "append"),
+    ("crypto/merkle.py", "leaf_hash"),
+    ("core/services/querylog.py", "_check_body"),
+    ("core/repositories/querylog.py", "leaves_from"),
+    ("core/repositories/querylog.py", "nodes_from"),
+    ("core/services/querylog.py", "pop"),
+    ("core/services/querylog.py", "_checkpoint_problem"),
+)
+
+
+def _label(key: tuple[str, int, str]) -> str:
+    path, line, func = key
+    short = path
+    for root in ("/site-packages/", "/work/main/"):
+        if root in path:
+            short = path.split(root, 1)[1]
+    return f"{short}:{line}({func})" if line else func
+
+
+def print_profile(stats: pstats.Stats, wall: float, title: str, top: int = 25) -> None:
+    """The focus functions' cumulative share of the wall time, then the top by own time."""
+    table: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
+    table = stats.stats  # type: ignore[attr-defined]
+    print(f"\n--- profile: {title} (wall {wall:.2f} s; profiler overhead included) ---")
+    print(f"{'cum s':>8} {'% wall':>7} {'calls':>9}  function (cumulative)")
+    for suffix, func in FOCUS:
+        for key, (_cc, calls, _tt, cum, _callers) in table.items():
+            path, _line, name = key
+            hit = name == suffix if not func else (path.endswith(suffix) and name == func)
+            if hit:
+                print(f"{cum:8.2f} {100 * cum / wall:6.1f}% {calls:9d}  {_label(key)}")
+    print(f"{'own s':>8} {'% wall':>7} {'calls':>9}  function (own time, top {top})")
+    ranked = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)
+    # Threads waiting for each other (the client on its socket, the loop, the pool), not work.
+    idle = ("acquire", "poll", "select", "wait", "sleep", "recv", "lifespan", "run_forever")
+    shown = 0
+    for key, (_cc, calls, own, _cum, _callers) in ranked:
+        if any(word in key[2] for word in idle) or key[0].endswith("asyncio/runners.py"):
+            continue
+        print(f"{own:8.2f} {100 * own / wall:6.1f}% {calls:9d}  {_label(key)}")
+        shown += 1
+        if shown == top:
+            break
+
+
+# --- the query log ------------------------------------------------------------------------
+
+
+@dataclass
+class AppendWindow:
+    """Append rates (leaves/s) in one window ending at `size` leaves: best and median part."""
+
+    size: int
+    single_rates: list[float]
+    batch_rates: list[float]
+
+    @property
+    def single_rate(self) -> float:
+        """The best 1-leaf rate of the window's parts (the least disturbed by other load)."""
+        return max(self.single_rates)
+
+    @property
+    def batch_rate(self) -> float:
+        """The best batched rate of the window's parts."""
+        return max(self.batch_rates)
+
+
+def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
+    """Bodies shaped like the query path's leaves (pseudonym, entry ids, outcome, ...)."""
+    pool = []
+    for _ in range(count):
+        entries = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(rng.randrange(4))]
+        pool.append(
+            querylog.canonical_leaf(
+                {
+                    "v": 1,
+                    "at": now.isoformat(),
+                    "agency": AGENCY,
+                    "purpose": "licensing",
+                    "basis": "legal",
+                    "legal_basis": "court_enforcement",
+                    "authorization_id": None,
+                    "policy_version": None,
+                    "subject": "s:" + rng.randbytes(32).hex(),
+                    "entries": entries,
+                    "outcome": "answered" if entries else "empty",
+                    "refusal_rule": None,
+                    "frozen": False,
+                    "sealed_until": None,
+                }
+            )
+        )
+    return pool
+
+
+def _signer(settings: Settings) -> LogSigner:
+    """The log key the app uses for this data dir (created on first use)."""
+    return LogSigner.for_data_dir(
+        settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
+    )
+
+
+class LogBench:
+    """Grows a migrated database's query log to given sizes and times appends on the way."""
+
+    def __init__(self, engine: Engine, signer: LogSigner, seed: int) -> None:
+        self.engine = engine
+        self.signer = signer
+        # Not for security: reproducible leaf bodies.
+        self.pool = _leaf_pool(random.Random(seed), clock.now(), 4096)  # noqa: S311
+        with Session(engine) as session:
+            self.size = querylog.log_size(session=session)
+        self.checkpoints = 0
+        self.build_seconds = 0.0
+
+    def _bodies(self, count: int) -> list[bytes]:
+        start = self.size
+        return [self.pool[(start + i) % len(self.pool)] for i in range(count)]
+
+    def _append(self, bodies: list[bytes], *, checkpoint: bool = False) -> None:
+        now = clock.now()
+        with Session(self.engine) as session:
+            querylog.append_leaves(session=session, bodies=bodies, now=now)
+            if checkpoint:
+                querylog.make_checkpoint(session=session, signer=self.signer, now=now)
+            session.commit()
+        self.size += len(bodies)
+        self.checkpoints += checkpoint
+
+    def grow_to(self, size: int) -> None:
+        """Append in big batches (a checkpoint after each) until the log holds `size` leaves."""
+        t0 = time.perf_counter()
+        while self.size < size:
+            self._append(self._bodies(min(LOG_BUILD_BATCH, size - self.size)), checkpoint=True)
+        self.build_seconds += time.perf_counter() - t0
+
+    def window(self, end: int, singles: int, batches: int, batch: int) -> AppendWindow:
+        """Grow to `end` minus the window, then time `singles` 1-leaf and `batches` n-leaf txns."""
+        self.grow_to(end - singles - batches * batch)
+        single_rates, batch_rates = [], []
+        for part in range(WINDOW_PARTS):
+            count = singles // WINDOW_PARTS + (part < singles % WINDOW_PARTS)
+            bodies = self._bodies(count)
+            t0 = time.perf_counter()
+            for body in bodies:
+                self._append([body])
+            single_rates.append(count / (time.perf_counter() - t0))
+        for part in range(WINDOW_PARTS):
+            count = batches // WINDOW_PARTS + (part < batches % WINDOW_PARTS)
+            groups = [self._bodies(batch) for _ in range(count)]
+            t0 = time.perf_counter()
+            for group in groups:
+                self._append(group)
+            batch_rates.append(count * batch / (time.perf_counter() - t0))
+        if self.size != end:
+            raise AssertionError("the window did not end at its size")
+        return AppendWindow(size=end, single_rates=single_rates, batch_rates=batch_rates)
+
+    def verify(self) -> tuple[float, querylog.VerifyReport]:
+        """Time `verify_log` over the whole log (after a final checkpoint)."""
+        with Session(self.engine) as session:
+            querylog.make_checkpoint(session=session, signer=self.signer, now=clock.now())
+            session.commit()
+        self.checkpoints += 1
+        with Session(self.engine) as session:
+            t0 = time.perf_counter()
+            report = querylog.verify_log(
+                session=session, signer_public_key=self.signer.public_key, name=self.signer.name
+            )
+            seconds = time.perf_counter() - t0
+        if not report.ok or report.leaves != self.size:
+            raise AssertionError(f"verify_log failed: {report}")
+        return seconds, report
+
+
+def _best(fn: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of `repeat` runs (the one least disturbed by other load)."""
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
+
+
+def verify_parts(engine: Engine, leaves: int, per_leaf: float) -> None:
+    """What `verify_log` does per leaf, each step timed alone (best of 3) over `leaves` leaves."""
+    rows: list[tuple[int, bytes, bytes]] = []
+
+    def read() -> None:
+        rows.clear()
+        with Session(engine) as session:
+            while len(rows) < leaves:
+                chunk = log_repo.leaves_from(session, start=len(rows), limit=querylog.VERIFY_CHUNK)
+                rows.extend(chunk)
+
+    read_s = _best(read)
+    bodies = [body for _, _, body in rows]
+
+    def loads() -> None:
+        for body in bodies:
+            json.loads(body.decode("utf-8"))
+
+    def canonical() -> None:
+        for body in bodies:
+            querylog.canonical_leaf(json.loads(body.decode("utf-8")))
+
+    hashes = [leaf_hash(body) for body in bodies]
+
+    def append() -> None:
+        frontier = CompactRange()
+        for h in hashes:
+            frontier.append(h)
+
+    loads_s = _best(loads)
+    steps = (
+        ("read leaves (leaves_from, chunks of VERIFY_CHUNK)", read_s),
+        ("canonical-JSON check: json.loads", loads_s),
+        (
+            "canonical-JSON check: canonical_leaf (field checks + json.dumps)",
+            _best(canonical) - loads_s,
+        ),
+        ("leaf_hash", _best(lambda: [leaf_hash(body) for body in bodies])),
+        ("CompactRange.append (incl. node hashing)", _best(append)),
+    )
+    total = 1e6 * per_leaf
+    print(f"\n--- verify_log per leaf ({total:.1f} µs): steps alone, best of 3, no profiler ---")
+    for label, seconds in steps:
+        us = 1e6 * seconds / len(rows)
+        print(f"{us:7.2f} µs  {100 * us / total:5.1f}%  {label}")
+    rest = total - sum(1e6 * sec / len(rows) for _, sec in steps)
+    if rest > 0:
+        share = 100 * rest / total
+        print(f"{rest:7.2f} µs  {share:5.1f}%  the rest: cached-node reads and compares, the loop")
+    else:
+        print("    the rest: n/a (the steps alone took longer than verify_log: other load)")
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.queries", description=__doc__)
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=300_000)
+    parser.add_argument("--log-size", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=2_000, help="per path")
+    parser.add_argument("--warmup", type=int, default=50, help="per path, not timed")
+    parser.add_argument(
+        "--prefill-log",
+        type=int,
+        default=0,
+        metavar="N",
+        help="grow the query database's log to N leaves before timing the paths",
+    )
+    parser.add_argument("--sample", type=int, default=100, help="subjects checked per path")
+    parser.add_argument("--singles", type=int, default=1_000, help="1-leaf txns per window")
+    parser.add_argument("--batches", type=int, default=20, help="100-leaf txns per window")
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument(
+        "--agencies",
+        type=int,
+        default=32,
+        help="agencies taking turns on (a); one agency over 100 queries/hour is flagged bulk",
+    )
+    parser.add_argument(
+        "--at-hour",
+        type=int,
+        default=10,
+        metavar="H",
+        help="move the project clock to H:00 China time today (office hours: no night flags)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("uvicorn", "testclient"),
+        default="uvicorn",
+        help="uvicorn on loopback + httpx (default), or starlette's in-process TestClient",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1k subjects, 3k entries, 20k leaves, 300 queries"
+    )
+    parser.add_argument("--only", choices=("queries", "log"), help="run one half")
+    parser.add_argument(
+        "--profile", action="store_true", help="after timing, cProfile (a), (b) and verify"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.subjects, args.entries, args.log_size = 1_000, 3_000, 20_000
+        args.queries, args.warmup, args.sample = 300, 20, 50
+    return args
+
+
+def _queries(args: argparse.Namespace, tmp: Path) -> None:
+    # The server's background maintenance (checkpoints by time, the expiry sweeper) is off:
+    # the paths are timed alone. Display is decided at read time, so entries past their
+    # display end are hidden by the query path itself, swept or not.
+    settings = Settings(
+        data_dir=tmp / "queries",
+        database_url=None,
+        key_provider="file",
+        maintenance_every_seconds=0,
+    )
+    runtime = open_runtime(settings)
+    data = build_dataset(
+        runtime.engine,
+        runtime.keyring,
+        subjects=args.subjects,
+        entries=args.entries,
+        sample=args.sample,
+        seed=args.seed,
+    )
+    shown = sum(data.displayed)
+    print(
+        f"data set: {args.subjects:,} subjects, {data.entries:,} entries ({shown:,} displayed), "
+        f"built in {data.seconds:.1f} s (keys, sealing and blind index {data.crypto_seconds:.1f} s)"
+    )
+    if args.prefill_log:
+        prefill = LogBench(runtime.engine, _signer(settings), args.seed)
+        prefill.grow_to(args.prefill_log)
+        print(
+            f"query log pre-filled to {prefill.size:,} leaves in {prefill.build_seconds:.1f} s "
+            "(receipts' inclusion proofs grow with log2 of the size)"
+        )
+    app = create_app(runtime=runtime)
+    app.include_router(bench_router)
+    # Not for security: reproducible query picks.
+    rng = random.Random(args.seed + 1)  # noqa: S311
+    picks = [rng.randrange(args.subjects) for _ in range(args.warmup + args.queries)]
+    with serving(app, args.client) as post:
+        paths = Paths(post, _agency_tokens(app, runtime, args.agencies))
+        checked = check_sample(paths, data)
+        full, plain, floor_ = run_paths(paths, data, picks, args.warmup)
+    print(f"checked: {checked} sampled subjects answer exactly their displayed entries (a, b)")
+    print(f"\n{'path':44s} {'queries':>8} {'seconds':>8} {'q/s':>8} {'ms/q':>7}")
+    rows = (
+        ("(a) full: token, blind index, decrypt, log", full),
+        ("(b) plaintext look-up, same rows", plain),
+        ("    floor: client + framework, no work", floor_),
+    )
+    for label, result in rows:
+        ms = 1000 * result.seconds / result.count
+        print(f"{label:44s} {result.count:8,} {result.seconds:8.2f} {result.rate:8.1f} {ms:7.2f}")
+    ratio = full.rate / plain.rate
+    verdict = "met" if ratio >= 0.5 else "MISSED"
+    per_block = statistics.median(p / f for f, p in zip(full.blocks, plain.blocks, strict=True))
+    print(
+        f"ratio (a)/(b): {ratio:.3f} (median of {len(full.blocks)} alternating blocks "
+        f"{per_block:.3f})   target >= 0.5: {verdict}"
+    )
+    work_a = full.seconds / full.count - floor_.seconds / floor_.count
+    work_b = plain.seconds / plain.count - floor_.seconds / floor_.count
+    print(
+        f"above the floor: (a) {1000 * work_a:.2f} ms, (b) {1000 * work_b:.2f} ms per query "
+        f"(ratio {work_b / work_a:.3f}); load average {_load()}"
+    )
+    if args.profile:
+        count = args.queries // 4
+        for title, path in (("(a) full path", "full"), ("(b) plaintext path", "plain")):
+            profiles = ThreadProfiles()
+            # A new server inside the profile, so its threads (loop, worker pool) are profiled.
+            with profiles.active(), serving(app, args.client) as post:
+                tokens = _agency_tokens(app, runtime, args.agencies)
+                call = getattr(Paths(post, tokens), path)
+                t0 = time.perf_counter()
+                for n in picks[:count]:
+                    call(data.codes[n])
+                wall = time.perf_counter() - t0
+            print_profile(profiles.stats(), wall, f"{title}, {count} queries")
+    runtime.engine.dispose()
+
+
+def _log(args: argparse.Namespace, tmp: Path) -> None:
+    # A database of its own, so the measured sizes are the log's whole size.
+    settings = Settings(data_dir=tmp / "log", database_url=None)
+    settings.data_dir.mkdir(mode=0o700)
+    engine = make_engine(settings.database())
+    migrate.upgrade(engine)
+    log = LogBench(engine, _signer(settings), args.seed)
+    batch = 100
+    window = args.singles + args.batches * batch
+    sizes = sorted({s for s in LOG_SIZES if s <= args.log_size} | {args.log_size})
+    sizes = [s for s in sizes if s >= window]
+    print(
+        f"\nquery log: append_leaves + commit, windows of {args.singles:,} 1-leaf and "
+        f"{args.batches} {batch}-leaf transactions ending at each size"
+    )
+    print(
+        f"{'window ending at (leaves)':>26} {'1 leaf/txn /s':>14} {'(median)':>9} "
+        f"{f'{batch}/txn /s':>12} {'(median)':>9}   best of {WINDOW_PARTS} parts"
+    )
+    results = []
+    for size in sizes:
+        result = log.window(size, args.singles, args.batches, batch)
+        results.append(result)
+        print(
+            f"{result.size:26,} {result.single_rate:14,.0f} "
+            f"{statistics.median(result.single_rates):9,.0f} "
+            f"{result.batch_rate:12,.0f} {statistics.median(result.batch_rates):9,.0f}"
+        )
+    first, last = results[0], results[-1]
+    print(
+        f"flatness, rate at {last.size:,} / at {first.size:,}: "
+        f"{last.single_rate / first.single_rate:.2f} (1/txn), "
+        f"{last.batch_rate / first.batch_rate:.2f} ({batch}/txn)   target: flat (about 1)"
+    )
+    print(
+        f"(building the log between windows: {log.build_seconds:.1f} s in "
+        f"{LOG_BUILD_BATCH}-leaf transactions, a checkpoint after each)"
+    )
+    seconds, report = log.verify()
+    verdict = "met" if seconds < 10 * report.leaves / 1_000_000 else "MISSED"
+    print(
+        f"verify_log: {report.leaves:,} leaves, {report.checkpoints:,} checkpoints in "
+        f"{seconds:.2f} s ({1e6 * seconds / report.leaves:.1f} µs/leaf)   "
+        f"target < 10 s per 1M: {verdict}"
+    )
+    print(f"load average {_load()}")
+    if args.profile:
+        profile = cProfile.Profile()
+        with Session(log.engine) as session:
+            t0 = time.perf_counter()
+            profile.runcall(
+                querylog.verify_log,
+                session=session,
+                signer_public_key=log.signer.public_key,
+                name=log.signer.name,
+            )
+            wall = time.perf_counter() - t0
+        print_profile(pstats.Stats(profile), wall, f"verify_log, {log.size:,} leaves")
+        verify_parts(log.engine, min(log.size, 100_000), seconds / report.leaves)
+    log.engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build the data set, time both query paths, then the query log; print the tables."""
+    args = _parse(argv)
+    started = time.perf_counter()
+    if args.at_hour is not None:
+        now = clock.now().astimezone(CST)
+        clock.advance(now.replace(hour=args.at_hour, minute=0, second=0, microsecond=0) - now)
+        print(f"project clock moved to {clock.now().astimezone(CST):%Y-%m-%d %H:%M} China time")
+    with tempfile.TemporaryDirectory(prefix="credence-bench-") as name:
+        tmp = Path(name)
+        if args.only != "log":
+            _queries(args, tmp)
+        if args.only != "queries":
+            _log(args, tmp)
+    print(f"\ntotal {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
