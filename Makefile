@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := api core crypto cli migrations tests bench
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck browser test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ run: $(STAMP)
 	$(BIN)/credence demo
 	$(BIN)/credence serve --host 127.0.0.1 --port 8000
 
-## test: lint, type-check, then the whole suite on SQLite and on a throw-away PostgreSQL
-test: $(STAMP) lint typecheck test-sqlite test-postgres
+## test: lint, type-check, then the whole suite (pages in Chromium too) on SQLite and on a
+## throw-away PostgreSQL
+test: $(STAMP) lint typecheck browser test-sqlite test-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
@@ -31,9 +32,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy api core crypto cli migrations bench
 
+## browser: Debian's Chromium and a CJK font for tests/browser (apt-get, once)
+browser:
+	scripts/browser-setup.sh
+
 test-sqlite: $(STAMP)
-	@echo "== pytest on SQLite (whole suite) =="
-	$(BIN)/pytest -q
+	@echo "== pytest on SQLite (whole suite, browser tests required) =="
+	CREDENCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL (every database test) =="

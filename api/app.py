@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from api import errors
+from api import errors, web
 from api.maintenance import maintain_forever
 from api.routes import (
     admin,
@@ -88,4 +88,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(public.router, prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
+    web.install(app)
     return app

@@ -1,0 +1,211 @@
+"""Citizen pages: my record, queries of it, notifications, objections and their cases.
+
+Invariants: every page reads through the same services as `/api/v1/me/...`, scoped by
+the blind index of the signed-in citizen's verified code; the code itself is never
+rendered; entry and case ids are the only identifiers in URLs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import TypeAdapter, ValidationError
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.web.common import CitizenPageDep, CsrfDep, download, see_other
+from api.web.render import render
+from core.auth.principal import Principal
+from core.clock import clock
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.schemas.objections import Reasons
+from core.services import objections as objection_service
+from core.services import records as record_service
+from core.services.case_store import Upload
+from core.services.notices import citizen_notifications
+from core.services.queries import query_history
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+_REASONS: TypeAdapter[str] = TypeAdapter(Reasons)
+
+
+def _index(principal: Principal) -> bytes:
+    if principal.code_index is None:
+        raise Forbidden("the token carries no verified credit code")
+    return principal.code_index
+
+
+@router.get("", response_class=HTMLResponse)
+def my_record(
+    request: Request, principal: CitizenPageDep, session: SessionDep, keyring: KeyringDep
+) -> HTMLResponse:
+    """All of my entries, with state, dates, marks, statement and who can still see them."""
+    record = record_service.my_record(
+        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
+    )
+    return render(request, "me/record.html", {"record": record})
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
+    """Every query of my record, each with its receipt."""
+    items = query_history(session=session, code_index=_index(principal), now=clock.now(), limit=100)
+    return render(request, "me/queries.html", {"items": items})
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def my_notifications(
+    request: Request, principal: CitizenPageDep, session: SessionDep
+) -> HTMLResponse:
+    """My outbox: queries of my record and events of my entries."""
+    items = citizen_notifications(
+        session=session, code_index=_index(principal), now=clock.now(), limit=100
+    )
+    return render(request, "me/notifications.html", {"items": items})
+
+
+@router.get("/objections", response_class=HTMLResponse)
+def my_objections(
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """My objections, newest first, with their clocks."""
+    cases = objection_service.my_objections(
+        session=session,
+        keyring=keyring,
+        code_index=_index(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    return render(request, "me/objections.html", {"cases": cases})
+
+
+def _my_entry(
+    session: SessionDep, keyring: KeyringDep, principal: Principal, entry_id: uuid.UUID
+) -> object | None:
+    record = record_service.my_record(
+        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
+    )
+    return next((e for e in record.entries if e.id == entry_id), None)
+
+
+@router.get("/objections/new", response_class=HTMLResponse)
+def objection_form(
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    entry: uuid.UUID,
+) -> HTMLResponse:
+    """The form to object to one of my entries."""
+    found = _my_entry(session, keyring, principal, entry)
+    if found is None:
+        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    return render(request, "me/objection_form.html", {"entry": found})
+
+
+@router.post("/objections", response_model=None)
+def file_objection(
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    entry_id: Annotated[str, Form()] = "",
+    reasons: Annotated[str, Form()] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """File an objection with evidence; the entry is marked at once."""
+    settings = runtime.settings
+    try:
+        entry_uuid = uuid.UUID(entry_id)
+    except ValueError:
+        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    found = _my_entry(session, keyring, principal, entry_uuid)
+    if found is None:
+        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    error: str | None = None
+    try:
+        text = _REASONS.validate_python(reasons)
+    except ValidationError:
+        error = "reasons"
+    if error is None:
+        uploads = [
+            Upload(
+                media_type=(f.content_type or "").split(";")[0].strip().lower(),
+                name=f.filename or "",
+                content=f.file.read(settings.evidence_max_bytes + 1),
+            )
+            for f in (files or [])[: settings.evidence_max_files + 1]
+            if f.filename
+        ]
+        try:
+            view = objection_service.file_objection(
+                session=session,
+                keyring=keyring,
+                code_index=_index(principal),
+                entry_id=entry_uuid,
+                reasons=text,
+                uploads=uploads,
+                settings=settings,
+                calendar=runtime.calendar,
+                now=clock.now(),
+            )
+        except (InvalidInput, Conflict) as exc:
+            session.rollback()
+            error = exc.detail
+        else:
+            session.commit()
+            return see_other(request, f"/me/objections/{view.id}")
+    return render(request, "me/objection_form.html", {"entry": found, "error": error}, status=422)
+
+
+@router.get("/objections/{objection_id}", response_class=HTMLResponse)
+def my_objection(
+    objection_id: uuid.UUID,
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """One of my cases: clocks, evidence, history, decision."""
+    try:
+        case = objection_service.my_objection(
+            session=session,
+            keyring=keyring,
+            code_index=_index(principal),
+            objection_id=objection_id,
+            today=clock.today(),
+            calendar=runtime.calendar,
+        )
+    except NotFound:
+        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    return render(request, "case.html", {"case": case, "officer": False})
+
+
+@router.get("/objections/{objection_id}/evidence/{file_id}", response_model=None)
+def my_evidence(
+    objection_id: uuid.UUID,
+    file_id: uuid.UUID,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """One of my evidence files, as a download."""
+    found = objection_service.evidence_content(
+        session=session,
+        keyring=keyring,
+        objection_id=objection_id,
+        file_id=file_id,
+        objector_index=_index(principal),
+    )
+    return download(
+        content=found.content, media_type=found.media_type, name=found.name, file_id=str(file_id)
+    )
