@@ -16,6 +16,7 @@ from api.routes import (
     agency,
     audit,
     me,
+    me_report,
     oauth,
     objections,
     ops,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(oauth.router)
     app.include_router(records.router, prefix=API_PREFIX)
     app.include_router(me.router, prefix=API_PREFIX)
+    app.include_router(me_report.router, prefix=API_PREFIX)
     app.include_router(queries.router, prefix=API_PREFIX)
     app.include_router(agency.router, prefix=API_PREFIX)
     app.include_router(objections.router, prefix=API_PREFIX)

@@ -11,7 +11,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import citizen_pages, officer_pages, public_pages, signin
+from api.web import (
+    auditor_pages,
+    citizen_consent_pages,
+    citizen_pages,
+    citizen_repair_pages,
+    officer_pages,
+    oidc_signin,
+    public_pages,
+    recorder_pages,
+    repair_officer_pages,
+    report_pages,
+    signin,
+)
 from api.web.headers import SecurityHeaders
 from api.web.render import STATIC_DIR, render
 from api.web.session import CsrfFailed, PageForbidden, SignInRequired, WebState
@@ -42,7 +54,14 @@ def install(app: FastAPI) -> None:
     app.include_router(public_pages.router)
     app.include_router(signin.router)
     app.include_router(citizen_pages.router)
+    app.include_router(oidc_signin.router)
+    app.include_router(citizen_consent_pages.router)
+    app.include_router(citizen_repair_pages.router)
+    app.include_router(report_pages.router)
     app.include_router(officer_pages.router)
+    app.include_router(repair_officer_pages.router)
+    app.include_router(recorder_pages.router)
+    app.include_router(auditor_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageForbidden, _forbidden)

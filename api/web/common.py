@@ -11,12 +11,23 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import RuntimeDep
-from api.web.session import check_csrf, citizen_page, objection_officer_page, public_page
+from api.web.session import (
+    auditor_page,
+    check_csrf,
+    citizen_page,
+    objection_officer_page,
+    public_page,
+    recorder_page,
+    repair_officer_page,
+)
 from core.auth.principal import Principal
 
 PublicPageDep = Annotated[None, Depends(public_page)]
 CitizenPageDep = Annotated[Principal, Depends(citizen_page)]
 OfficerPageDep = Annotated[Principal, Depends(objection_officer_page)]
+RepairOfficerPageDep = Annotated[Principal, Depends(repair_officer_page)]
+RecorderPageDep = Annotated[Principal, Depends(recorder_page)]
+AuditorPageDep = Annotated[Principal, Depends(auditor_page)]
 CsrfDep = Annotated[None, Depends(check_csrf)]
 
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}

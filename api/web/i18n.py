@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from api.web import msg_citizen, msg_oidc, msg_report, msg_staff, msg_verify
+
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
 HTML_LANG: Final = {"zh": "zh-Hans", "en": "en"}
@@ -36,6 +38,12 @@ _M: Final[dict[str, tuple[str, str]]] = {
     "nav.notifications": ("通知", "Notifications"),
     "nav.objections": ("我的异议", "My objections"),
     "nav.worklist": ("异议工作列表", "Objection work list"),
+    "nav.authorizations": ("查询授权", "Authorizations"),
+    "nav.repairs": ("信用修复", "Credit repair"),
+    "nav.report": ("信用报告", "Credit report"),
+    "nav.repair_worklist": ("修复工作列表", "Repair work list"),
+    "nav.recorder": ("录入名单", "Record entries"),
+    "nav.audit": ("查询日志审查", "Query log review"),
     "home.title": ("个人公共信用信息服务", "Personal public-credit records"),
     "home.intro": (
         "查看脱敏的红黑名单和退出公告，核对公开检查点；登录后查看本人记录、查询记录并提出异议。",
@@ -95,6 +103,10 @@ _M: Final[dict[str, tuple[str, str]]] = {
     "signin.department": ("部门", "Department"),
     "signin.as_citizen": ("以公民身份登录", "Sign in as a citizen"),
     "signin.as_officer": ("以异议处理人员身份登录", "Sign in as an objection officer"),
+    "signin.as": ("登录为", "Sign in as"),
+    "signin.repair_officer": ("信用修复人员", "Repair officer"),
+    "signin.recorder": ("认定部门录入人员", "Recorder"),
+    "signin.auditor": ("审计人员", "Auditor"),
     "signin.disabled": (
         "开发登录仅在使用内置签发方并从本机访问时可用。",
         "Development sign-in is available only with the embedded issuer, from this machine.",
@@ -212,6 +224,24 @@ _M: Final[dict[str, tuple[str, str]]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
 }
+
+
+def _merge(*areas: dict[str, tuple[str, str]]) -> None:
+    """Add each area's messages; a key defined twice is a bug, found at import."""
+    for area in areas:
+        twice = sorted(set(area) & set(_M))
+        if twice:
+            raise RuntimeError(f"messages defined twice: {twice}")
+        _M.update(area)
+
+
+_merge(
+    msg_citizen.MESSAGES,
+    msg_verify.MESSAGES,
+    msg_report.MESSAGES,
+    msg_staff.MESSAGES,
+    msg_oidc.MESSAGES,
+)
 
 
 def pick_lang(requested: str | None, remembered: str | None) -> str:

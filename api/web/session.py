@@ -198,3 +198,6 @@ class PagePolicy(Policy):
 public_page = PagePolicy(PUBLIC)
 citizen_page = PagePolicy("citizen")
 objection_officer_page = PagePolicy("objection_officer")
+repair_officer_page = PagePolicy("repair_officer")
+recorder_page = PagePolicy("recorder")
+auditor_page = PagePolicy("auditor")

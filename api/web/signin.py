@@ -30,7 +30,16 @@ from core.services.clients import dev_token_claims
 from core.services.demo import DEMO_PEOPLE, DEPARTMENTS
 
 router = APIRouter(include_in_schema=False)
-SIGNIN_ROLES = ("citizen", "objection_officer")
+SIGNIN_ROLES = ("citizen", "objection_officer", "repair_officer", "recorder", "auditor")
+DEPARTMENT_ROLES = ("objection_officer", "repair_officer", "recorder")
+# Where each role lands after signing in.
+LANDING = {
+    "citizen": "/me",
+    "objection_officer": "/officer/objections",
+    "repair_officer": "/officer/repairs",
+    "recorder": "/recorder",
+    "auditor": "/audit/queries",
+}
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +103,12 @@ def signin(
             return _form(request, status=422, invalid=True)
         chosen = people[int(person)]
         code, label = chosen.code, f"{mask_name(chosen.name)} (#{int(person) + 1})"
-    elif role == "objection_officer":
+    elif role in DEPARTMENT_ROLES:
         if department not in _departments():
             return _form(request, status=422, invalid=True)
         dept = label = department
+    elif role == "auditor":
+        label = "auditor"
     else:
         return _form(request, status=422, invalid=True)
     try:
@@ -127,7 +138,7 @@ def signin(
     state.sessions.drop(request.cookies.get(SID_COOKIE))
     sid = new_sid()
     state.sessions.put(sid, WebSession(token=token, role=role, label=label, expires_at=now + ttl))
-    response = see_other(request, "/me" if role == "citizen" else "/officer/objections")
+    response = see_other(request, LANDING[role])
     set_sid_cookie(request, response, sid)
     return response
 

@@ -154,8 +154,8 @@ def test_citizen_objects_officer_upholds_public_list_changes(live, browser, a11y
 
     # An officer of the entry's department accepts, then upholds it as erroneous.
     tab.go("/signin")
-    page.select_option("#department", department)
-    page.click("#signin-officer button[type=submit]")
+    page.select_option("#department-objection_officer", department)
+    page.click("#signin-objection_officer button[type=submit]")
     page.wait_for_url(base + "/officer/objections")
     tab.check("officer-worklist")
     page.locator("tbody tr", has=page.locator("td.status", has_text="filed")).first.locator(

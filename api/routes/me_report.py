@@ -1,0 +1,7 @@
+"""Citizen routes for the personal credit report and the export of all my data (SPEC §10)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/me", tags=["citizen"])
