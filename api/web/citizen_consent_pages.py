@@ -1,7 +1,513 @@
-"""Citizen pages for authorizations (grant, revoke), the freeze and entry statements."""
+"""Citizen pages for authorizations (grant, revoke), the freeze and entry statements.
+
+Invariants:
+- every page goes through the same services as `/api/v1/me/...` (consents, records),
+  scoped by the blind index of the signed-in citizen's verified code;
+- every POST carries the session's CSRF token and commits only on success: a refusal
+  rolls the request back, so bad input changes nothing;
+- a domain refusal is shown on the page it came from, with the status the API gives it
+  (422, 404, 409, 403…) and its catalogued message by rule, never a traceback, and never
+  anything the citizen typed except in the form's own fields;
+- URLs hold authorization and entry ids only (and a fixed word saying what was done).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, SessionDep
+from api.web.common import CitizenPageDep, CsrfDep, see_other
+from api.web.i18n import LANGS, translate, translate_or
+from api.web.render import page_lang, render
+from api.web.session import PageForbidden
+from core.auth.principal import Principal
+from core.clock import CST, clock
+from core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    KeysUnavailable,
+    NotFound,
+    Shredded,
+)
+from core.policies.catalogues import PURPOSES
+from core.schemas.consents import MAX_USES, AuthorizationCreate, AuthorizationView
+from core.schemas.records import EntryView, StatementPut
+from core.services import consents
+from core.services import records as record_service
+from core.services.refusals import Refused
+from core.services.subjects import subject_by_index
+from core.vocabulary import DOMAINS, LIST_KINDS
 
 router = APIRouter(prefix="/me", include_in_schema=False)
+
+# The statuses `api/errors.py` gives the same refusals, so a page and the API agree.
+_STATUS: Final[tuple[tuple[type[DomainError], int], ...]] = (
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Shredded, 410),
+    (KeysUnavailable, 503),
+    (Forbidden, 403),
+    (Refused, 403),
+)
+# What a redirect after a successful POST may say was done (a fixed word, never data).
+DONE: Final = ("granted", "revoked", "frozen", "unfrozen")
+_AUTHORIZATIONS = "me/authorizations.html"
+
+
+# --- shared by the citizen self-service pages ------------------------------------------
+
+
+def own_index(principal: Principal) -> bytes:
+    """The blind index of the signed-in citizen's verified code (a 403 page without one)."""
+    if principal.code_index is None:
+        raise PageForbidden("the token carries no verified credit code")
+    return principal.code_index
+
+
+def refusal_status(exc: DomainError) -> int:
+    """The HTTP status of a domain refusal, as the API maps it."""
+    return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
+
+
+def fill(text: str, values: dict[str, object]) -> str:
+    """Put computed values (dates, limits) into a catalogued message's `{name}` slots."""
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def refusal_message(exc: DomainError, lang: str, values: dict[str, object] | None = None) -> str:
+    """A refusal in the page language: the catalogued text of its rule, with computed dates.
+
+    Only values a rule computed (`exc.extra`) or the caller's limits fill the text; an
+    uncatalogued rule falls back to the domain's own message, which holds no personal data.
+    """
+    computed: dict[str, object] = {**(getattr(exc, "extra", None) or {}), **(values or {})}
+    if exc.rule:
+        text = translate_or(f"me_err.{exc.rule}", "", lang)
+        if text:
+            return fill(text, computed)
+    if isinstance(exc, NotFound):
+        return translate("error.not_found", lang)
+    return exc.detail
+
+
+def invalid_fields(exc: ValidationError) -> list[str]:
+    """The names of the fields a validation error is about ("" for the model as a whole)."""
+    names: list[str] = []
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        name = str(loc[0]) if loc else ""
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def parse_id(value: str) -> uuid.UUID | None:
+    """An id from a path or form, or None when it is not one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def back_to(request: Request, path: str) -> Response:
+    """Redirect a GET of a form's target (the language switch's link) to the page it serves.
+
+    The chosen language goes along, so the switch still takes effect there.
+    """
+    lang = request.query_params.get("lang")
+    return see_other(request, f"{path}?lang={lang}" if lang in LANGS else path)
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page."""
+    return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+
+
+# --- authorizations and the freeze -----------------------------------------------------
+
+
+@dataclass
+class GrantForm:
+    """The grant form's fields as typed, to show them again after a refusal."""
+
+    agency: str = ""
+    purpose: str = ""
+    list_kinds: list[str] = field(default_factory=lambda: ["black", "red"])
+    domains: list[str] = field(default_factory=list)
+    starts_on: str = ""
+    expires_on: str = ""
+    max_uses: str = "1"
+
+
+@dataclass(frozen=True)
+class AuthorizationRow:
+    """One authorization as the page lists it (times in China Standard Time)."""
+
+    view: AuthorizationView
+    purpose: str
+    starts: str
+    expires: str
+    revoked: str | None
+    uses_left: int
+
+
+def _local(instant: datetime) -> str:
+    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _purposes(lang: str) -> list[tuple[str, str]]:
+    return [(code, p.label_en if lang == "en" else p.label_zh) for code, p in PURPOSES.items()]
+
+
+def _row(view: AuthorizationView, lang: str) -> AuthorizationRow:
+    labels = dict(_purposes(lang))
+    return AuthorizationRow(
+        view=view,
+        purpose=labels.get(view.purpose, view.purpose),
+        starts=_local(view.starts_at),
+        expires=_local(view.expires_at),
+        revoked=None if view.revoked_at is None else _local(view.revoked_at),
+        uses_left=max(view.max_uses - view.uses, 0),
+    )
+
+
+def _authorizations_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    *,
+    form: GrantForm | None = None,
+    error: str | None = None,
+    error_fields: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    index = own_index(principal)
+    lang = page_lang(request)
+    now = clock.now()
+    views = consents.list_authorizations(session=session, code_index=index, now=now)
+    subject = subject_by_index(session=session, code_index=index)
+    frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
+    today = clock.today()
+    done = request.query_params.get("done")
+    return render(
+        request,
+        _AUTHORIZATIONS,
+        {
+            "rows": [_row(v, lang) for v in views],
+            "frozen": frozen,
+            "form": form or GrantForm(expires_on=(today + timedelta(days=30)).isoformat()),
+            "purposes": _purposes(lang),
+            "list_kinds": LIST_KINDS,
+            "domains": DOMAINS,
+            "max_uses": MAX_USES,
+            "today": today.isoformat(),
+            "error": error,
+            "error_fields": error_fields or [],
+            "done": done if done in DONE else None,
+        },
+        status=status,
+    )
+
+
+@router.get("/authorizations", response_class=HTMLResponse)
+def authorizations(
+    request: Request, principal: CitizenPageDep, session: SessionDep
+) -> HTMLResponse:
+    """My authorizations with their state, the grant form, and the freeze."""
+    return _authorizations_page(request, session, principal)
+
+
+def _day_start(value: str) -> datetime | str:
+    """The first instant of a day in China Standard Time (the raw text if it is no date)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return datetime.combine(day, time(0), tzinfo=CST)
+
+
+def _grant_payload(form: GrantForm) -> AuthorizationCreate:
+    """The API's grant schema from the form: a start today means now; an expiry day is kept."""
+    starts: datetime | str | None = None
+    if form.starts_on and form.starts_on != clock.today().isoformat():
+        starts = _day_start(form.starts_on)
+    expires = _day_start(form.expires_on)
+    if isinstance(expires, datetime):
+        expires += timedelta(days=1)  # valid until the end of the chosen day
+    data: dict[str, Any] = {
+        "agency": form.agency.strip(),
+        "purpose": form.purpose,
+        "list_kinds": form.list_kinds,
+        "domains": form.domains,
+        "starts_at": starts,
+        "expires_at": expires or None,
+        "max_uses": form.max_uses.strip(),
+    }
+    return AuthorizationCreate.model_validate(data)
+
+
+@router.post("/authorizations", response_model=None)
+def grant(
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    agency: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    list_kinds: Annotated[list[str] | None, Form()] = None,
+    domains: Annotated[list[str] | None, Form()] = None,
+    starts_on: Annotated[str, Form()] = "",
+    expires_on: Annotated[str, Form()] = "",
+    max_uses: Annotated[str, Form()] = "",
+) -> Response:
+    """Grant an agency an authorization for one purpose, scope, window and number of uses."""
+    form = GrantForm(
+        agency=agency,
+        purpose=purpose,
+        list_kinds=list_kinds or [],
+        domains=domains or [],
+        starts_on=starts_on,
+        expires_on=expires_on,
+        max_uses=max_uses,
+    )
+    lang = page_lang(request)
+    try:
+        payload = _grant_payload(form)
+    except ValidationError as exc:
+        fields = invalid_fields(exc)
+        window = "" in fields
+        return _authorizations_page(
+            request,
+            session,
+            principal,
+            form=form,
+            error=translate("me_authz.err.window" if window else "me_authz.err.fields", lang),
+            error_fields=[f for f in fields if f],
+            status=422,
+        )
+    try:
+        consents.grant(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            payload=payload,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _authorizations_page(
+            request,
+            session,
+            principal,
+            form=form,
+            error=refusal_message(exc, lang),
+            status=refusal_status(exc),
+        )
+    session.commit()
+    return see_other(request, "/me/authorizations?done=granted")
+
+
+@router.post("/authorizations/{authorization_id}/revoke", response_model=None)
+def revoke(
+    authorization_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+) -> Response:
+    """Revoke one of my authorizations at once."""
+    found = parse_id(authorization_id)
+    if found is None:
+        return not_found_page(request)
+    try:
+        consents.revoke(
+            session=session,
+            code_index=own_index(principal),
+            authorization_id=found,
+            now=clock.now(),
+        )
+    except NotFound:
+        session.rollback()
+        return not_found_page(request)
+    except DomainError as exc:
+        session.rollback()
+        return _authorizations_page(
+            request,
+            session,
+            principal,
+            error=refusal_message(exc, page_lang(request)),
+            status=refusal_status(exc),
+        )
+    session.commit()
+    return see_other(request, "/me/authorizations?done=revoked")
+
+
+def _set_freeze(
+    request: Request, principal: Principal, session: SessionDep, *, frozen: bool
+) -> Response:
+    action = consents.freeze if frozen else consents.unfreeze
+    try:
+        action(session=session, code_index=own_index(principal), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        return _authorizations_page(
+            request,
+            session,
+            principal,
+            error=refusal_message(exc, page_lang(request)),
+            status=refusal_status(exc),
+        )
+    session.commit()
+    return see_other(request, f"/me/authorizations?done={'frozen' if frozen else 'unfrozen'}")
+
+
+@router.get("/freeze", response_model=None)
+def freeze_target(request: Request, _: CitizenPageDep) -> Response:
+    """The freeze form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.get("/unfreeze", response_model=None)
+def unfreeze_target(request: Request, _: CitizenPageDep) -> Response:
+    """The unfreeze form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.get("/authorizations/{authorization_id}/revoke", response_model=None)
+def revoke_target(authorization_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A revoke form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.post("/freeze", response_model=None)
+def freeze(
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+) -> Response:
+    """Freeze my record: authorization-based queries are refused until I unfreeze it."""
+    return _set_freeze(request, principal, session, frozen=True)
+
+
+@router.post("/unfreeze", response_model=None)
+def unfreeze(
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+) -> Response:
+    """Lift the freeze of my record."""
+    return _set_freeze(request, principal, session, frozen=False)
+
+
+# --- statements --------------------------------------------------------------------------
+
+
+def my_entry(
+    session: SessionDep, keyring: KeyringDep, principal: Principal, entry_id: uuid.UUID | None
+) -> EntryView | None:
+    """One entry of my record by id, or None (another's entry does not exist for me)."""
+    if entry_id is None:
+        return None
+    record = record_service.my_record(
+        session=session, keyring=keyring, code_index=own_index(principal), today=clock.today()
+    )
+    return next((e for e in record.entries if e.id == entry_id), None)
+
+
+def _save_statement(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    keyring: KeyringDep,
+    entry_id: str,
+    statement: str | None,
+    typed: str | None = None,
+) -> Response:
+    found = parse_id(entry_id)
+    entry = my_entry(session, keyring, principal, found)
+    if found is None or entry is None:
+        return not_found_page(request)
+    lang = page_lang(request)
+    try:
+        record_service.set_statement(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            entry_id=found,
+            statement=statement,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return render(
+            request,
+            "me/statement_form.html",
+            {"entry": entry, "typed": typed, "error": refusal_message(exc, lang)},
+            status=refusal_status(exc),
+        )
+    session.commit()
+    return see_other(request, f"/me#entry-{found}")
+
+
+@router.post("/record/{entry_id}/statement", response_model=None)
+def set_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    statement: Annotated[str, Form()] = "",
+) -> Response:
+    """Set my statement (≤ 200 characters) on one of my entries."""
+    try:
+        text = StatementPut.model_validate({"statement": statement}).statement
+    except ValidationError:
+        entry = my_entry(session, keyring, principal, parse_id(entry_id))
+        if entry is None:
+            return not_found_page(request)
+        return render(
+            request,
+            "me/statement_form.html",
+            {
+                "entry": entry,
+                "typed": statement,
+                "error": translate("me_stmt.invalid", page_lang(request)),
+            },
+            status=422,
+        )
+    return _save_statement(request, principal, session, keyring, entry_id, text, statement)
+
+
+@router.post("/record/{entry_id}/statement/delete", response_model=None)
+def delete_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """Delete my statement from one of my entries."""
+    return _save_statement(request, principal, session, keyring, entry_id, None)
+
+
+@router.get("/record/{entry_id}/statement", response_model=None)
+def statement_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement form's target opened directly: my record."""
+    return back_to(request, "/me")
+
+
+@router.get("/record/{entry_id}/statement/delete", response_model=None)
+def statement_delete_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement deletion's target opened directly: my record."""
+    return back_to(request, "/me")

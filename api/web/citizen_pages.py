@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.web import msg_verify
 from api.web.common import CitizenPageDep, CsrfDep, download, see_other
-from api.web.render import render
+from api.web.render import page_lang, render
 from core.auth.principal import Principal
 from core.clock import clock
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -50,9 +51,10 @@ def my_record(
 
 @router.get("/queries", response_class=HTMLResponse)
 def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
-    """Every query of my record, each with its receipt."""
+    """Every query of my record, each with its receipt and the in-browser verifier."""
     items = query_history(session=session, code_index=_index(principal), now=clock.now(), limit=100)
-    return render(request, "me/queries.html", {"items": items})
+    messages = msg_verify.script_messages(page_lang(request))
+    return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
 
 
 @router.get("/notifications", response_class=HTMLResponse)

@@ -27,8 +27,18 @@ PAGE_PREFIXES: Final = (
     "/signout",
     "/me",
     "/officer",
+    "/recorder",
+    "/audit",
 )
-PRIVATE_PREFIXES: Final = ("/me", "/officer", "/signin", "/signout", "/lookup")
+PRIVATE_PREFIXES: Final = (
+    "/me",
+    "/officer",
+    "/recorder",
+    "/audit",
+    "/signin",
+    "/signout",
+    "/lookup",
+)
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:

@@ -7,6 +7,7 @@ lookup is a POST form (code and name never reach a URL), rate-limited like the A
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
@@ -21,6 +22,8 @@ from core.errors import InvalidInput, NotFound
 from core.schemas.public import PAGE_DEFAULT, LookupRequest
 from core.services import public as service
 from core.services import querylog
+from core.services.demo import DEPARTMENTS
+from core.vocabulary import DOMAINS
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,8 +44,17 @@ def public_list(
     session: SessionDep,
     keyring: KeyringDep,
     cursor: Cursor = None,
+    domain: Annotated[str | None, Query(max_length=32)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    """A masked public list, newest decision first, one page at a time."""
+    """A masked public list, newest decision first, filtered by domain and department."""
+    chosen = {"domain": (domain or "").strip(), "department": (department or "").strip()}
+    # No service lists the departments with public entries yet: offer the known (demo)
+    # departments, and whichever one the address names.
+    departments = sorted(set(DEPARTMENTS.values()) | ({chosen["department"]} - {""}))
+    context = {"kind": list_kind, "chosen": chosen, "domains": DOMAINS, "departments": departments}
+    if chosen["domain"] and chosen["domain"] not in DOMAINS:
+        return render(request, "list.html", {**context, "invalid": True}, status=422)
     try:
         page = service.public_list(
             session=session,
@@ -51,13 +63,24 @@ def public_list(
             today=clock.today(),
             limit=PAGE_DEFAULT,
             cursor=cursor,
+            domain=chosen["domain"] or None,
+            department=chosen["department"] or None,
         )
     except InvalidInput:
         return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    filters = {k: v for k, v in chosen.items() if v}
     return render(
         request,
         "list.html",
-        {"kind": list_kind, "page": page, "paged": cursor is not None},
+        {
+            **context,
+            "page": page,
+            "paged": cursor is not None,
+            "first_query": urlencode(filters),
+            "next_query": None
+            if page.next_cursor is None
+            else urlencode({**filters, "cursor": page.next_cursor}),
+        },
     )
 
 

@@ -122,11 +122,13 @@ class ObjectionSummary(BaseModel):
 class ObjectionView(ObjectionSummary):
     """A whole case as its objector and the department's officers see it, text opened."""
 
-    reasons: str = Field(repr=False)
+    # None once the case was erased at the end of retention (its key destroyed).
+    reasons: str | None = Field(repr=False)
     decision_reasons: str | None = Field(default=None, repr=False)
     reconsideration: Reconsideration | None = None
     evidence: list[EvidenceView]
     history: list[HistoryItem]
+    erased: bool = False
 
 
 class ObjectionCase(ObjectionView):

@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, Objection, Subject
@@ -334,14 +334,35 @@ def _case(
     )
 
 
+def _erased_view(
+    objection: Objection, entry: Entry, *, today: date, calendar: WorkCalendar
+) -> ObjectionView:
+    """A case whose key was destroyed: its dates and outcome, no text, no files, no history."""
+    return ObjectionView.model_validate(
+        {
+            **_summary_fields(objection, entry.list_kind, today=today, calendar=calendar),
+            "reasons": None,
+            "evidence": [],
+            "history": [],
+            "erased": True,
+        }
+    )
+
+
 def my_objections(
     *, session: Session, keyring: Keyring, code_index: bytes, today: date, calendar: WorkCalendar
 ) -> list[ObjectionView]:
-    """Every case the caller filed, newest first, with clocks, evidence and history."""
-    return [
-        _view(session, keyring, o, _entry_of(session, o), today=today, calendar=calendar)
-        for o in repo.by_objector(session, objector_index=code_index)
-    ]
+    """Every case the caller filed, newest first; an erased case by its dates and outcome only."""
+    views: list[ObjectionView] = []
+    for objection in repo.by_objector(session, objector_index=code_index):
+        entry = _entry_of(session, objection)
+        try:
+            key = _case_key(session, keyring, objection)
+        except Shredded:
+            views.append(_erased_view(objection, entry, today=today, calendar=calendar))
+            continue
+        views.append(_view(session, keyring, objection, entry, key, today=today, calendar=calendar))
+    return views
 
 
 def my_objection(

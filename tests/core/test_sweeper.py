@@ -36,9 +36,15 @@ from core.policies.lifecycle import visible_state
 from core.policies.visibility import shown_state
 from core.schemas.queries import QueryAnswer, QueryRequest
 from core.schemas.records import EntryView
-from core.services import case_store, lifecycle, querylog
+from core.services import case_store, lifecycle, objections, querylog
 from core.services.queries import run_query
-from core.services.records import create_entry, read_entry, record_of, withdraw_entry
+from core.services.records import (
+    DEFAULT_CALENDAR,
+    create_entry,
+    read_entry,
+    record_of,
+    withdraw_entry,
+)
 from core.services.sweeper import SweepReport, sweep
 from tests.factories import make_code, make_payload
 
@@ -404,6 +410,18 @@ class TestSweepMovesEntries:
         assert _sweep(fresh_engine, keyring).events == {"shredded": 1}
         with Session(fresh_engine) as s:
             assert s.get(DataKeyRow, key.id).wrapped is None
+            # The objector's list still answers: the erased case by its dates and outcome only.
+            (view,) = objections.my_objections(
+                session=s,
+                keyring=keyring,
+                code_index=keyring.blind_index(watch.subject_code),
+                today=clock.today(),
+                calendar=DEFAULT_CALENDAR,
+            )
+        assert view.id == case_id
+        assert view.erased is True
+        assert view.status == "rejected"
+        assert (view.reasons, view.evidence, view.history) == (None, [], [])
 
     def test_an_entry_long_overdue_goes_all_the_way_in_one_pass(self, fresh_engine, keyring):
         watch = _record(fresh_engine, keyring, **_watch_fields())

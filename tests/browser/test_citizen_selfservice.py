@@ -1,0 +1,258 @@
+"""In Debian's Chromium against a live demo server: a citizen grants an authorization and
+revokes it, freezes and unfreezes their record, sets a statement and sees it on their
+record, and is refused a repair whose entry is not yet eligible (with the date it will
+be); the demo's eligible entry is then repaired by volunteering with a PDF, and the case
+page shows its clocks, history and evidence. Every main page is screenshotted, checked
+with axe-core, must raise no Content-Security-Policy violation, and fits a phone.
+
+The server is this module's own (the demo, served as `live` serves it): the demo has one
+entry eligible for repair and one open application per entry is allowed, so sharing the
+session's server would make other tests that file for it depend on the order they run in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.clock import clock
+from core.demo_people import demo_people
+from core.policies.display import display_bounds
+from core.services.demo import DEMO_ORGANISATION, DEPARTMENTS, demo_plan
+from tests.browser.conftest import A11y, dump, shoot
+from tests.support.server import run_credence, serving
+
+PEOPLE = demo_people(50)
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+REPAIRER = 3  # the demo's volunteering-repairable black entry (DEMO-R001) is theirs
+STATEMENT = "该事项已整改完毕，欠薪已全部补发。"
+CERTIFICATE = "VC-DEMO-2026-0042"
+
+
+def _not_yet_eligible() -> tuple[int, str, date]:
+    """(index, department, eligible-from) of a demo person whose displayed, repairable black
+    entry is still inside its minimum display period."""
+    today = clock.today()
+    for person, domain, payload in demo_plan(PEOPLE, today):
+        index = PEOPLE.index(person)
+        bounds = display_bounds(payload.list_kind, payload.severity, payload.decided_on)
+        if (
+            index not in (0, REPAIRER)
+            and payload.list_kind == "black"
+            and payload.repairable
+            and bounds is not None
+            and payload.display_until is not None
+            and payload.display_until > today + timedelta(days=2)
+            and bounds[0] > today + timedelta(days=2)
+        ):
+            return index, DEPARTMENTS[domain], bounds[0]
+    raise AssertionError("the demo plan has no repairable entry that is not yet eligible")
+
+
+@pytest.fixture(scope="module")
+def own_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A live `credence serve` over a fresh demo data set, for this module alone."""
+    data = tmp_path_factory.mktemp("selfservice-demo")
+    run_credence(data, "demo")
+    with serving(data) as (base, _output):
+        yield base, data
+
+
+class Tab:
+    """One browser tab that checks each page it is asked to check."""
+
+    def __init__(self, context: object, base: str, a11y: A11y) -> None:
+        self.page = context.new_page()  # type: ignore[attr-defined]
+        self.base = base
+        self.a11y = a11y
+        self.csp_errors: list[str] = []
+        self.findings: dict[str, object] = {}
+        self.page.on(
+            "console",
+            lambda m: (
+                self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None
+            ),
+        )
+
+    def go(self, path: str) -> None:
+        """Open a page of ours and expect a 2xx."""
+        response = self.page.goto(self.base + path)
+        assert response is not None
+        assert response.ok, (path, response.status)
+
+    def check(self, name: str) -> None:
+        """Screenshot, accessibility and CSP checks of the page now shown."""
+        shoot(self.page, name)
+        serious = self.a11y.serious(self.page)
+        self.findings[name] = serious
+        assert serious == [], (name, self.a11y.engine, serious)
+        assert self.csp_errors == [], (name, self.csp_errors)
+        assert "Traceback" not in self.page.content()
+
+    def sign_in(self, index: int) -> None:
+        """Sign a demo citizen in through the development page."""
+        self.go("/signin")
+        self.page.select_option("#person", str(index))
+        self.page.click("#signin-citizen button[type=submit]")
+        self.page.wait_for_url(self.base + "/me")
+
+    def sign_out(self) -> None:
+        """Sign out through the header's form."""
+        self.page.click("header button[type=submit]")
+        self.page.wait_for_url(self.base + "/")
+
+    def no_personal_data_in_url(self, person: int) -> None:
+        """Neither the code nor the name of the person is in the address bar."""
+        url = self.page.url
+        assert PEOPLE[person].code not in url
+        assert PEOPLE[person].name not in url
+
+
+def test_citizen_self_service(own_live, browser, a11y: A11y):
+    base, _data = own_live
+    index, _department, eligible_from = _not_yet_eligible()
+    tab = Tab(browser, base, a11y)
+    page = tab.page
+    try:
+        tab.go("/?lang=zh")  # the browser profile is shared: start (and end) in Chinese
+        tab.sign_in(index)
+
+        # Authorizations: grant one, see it active, revoke it, see it revoked.
+        tab.go("/me/authorizations")
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"
+        tab.check("me-authorizations")
+        page.fill("#f-agency", "demo-landlord")
+        page.select_option("#f-purpose", "tenancy")
+        page.check("#kind-watch")
+        page.check("#domain-labour")
+        page.fill("#f-max_uses", "3")
+        page.click("#grant-form button[type=submit]")
+        page.wait_for_url(base + "/me/authorizations?done=granted")
+        assert "授权已授予" in page.locator("p.me-done").inner_text()
+        row = page.locator(
+            "#authorizations tbody tr", has=page.locator("code", has_text="demo-landlord")
+        )
+        assert row.count() == 1
+        assert row.locator("td.auth-state").inner_text() == "有效"
+        assert "房屋租赁" in row.inner_text()
+        assert "劳动保障" in row.inner_text()
+        tab.check("me-authorizations-granted")
+        row.locator("button[type=submit]").click()
+        page.wait_for_url(base + "/me/authorizations?done=revoked")
+        row = page.locator(
+            "#authorizations tbody tr", has=page.locator("code", has_text="demo-landlord")
+        )
+        assert row.locator("td.auth-state").inner_text() == "已撤销"
+        assert row.locator("button").count() == 0
+
+        # Freeze, see it frozen; unfreeze, see it open again.
+        assert page.locator("#freeze-state").inner_text().startswith("未冻结")
+        page.click("#freeze-form button[type=submit]")
+        page.wait_for_url(base + "/me/authorizations?done=frozen")
+        assert page.locator("#freeze-state").inner_text().startswith("已冻结")
+        tab.check("me-authorizations-frozen")
+        page.click("#freeze-form button[type=submit]")
+        page.wait_for_url(base + "/me/authorizations?done=unfrozen")
+        assert page.locator("#freeze-state").inner_text().startswith("未冻结")
+        tab.no_personal_data_in_url(index)
+
+        # A statement on an entry, shown on the record page.
+        tab.go("/me")
+        entry = page.locator("article.entry").first
+        entry.locator("details.statement-edit summary").click()
+        entry.locator("textarea").fill(STATEMENT)
+        tab.check("me-record-statement-form")
+        entry.locator("form.statement-form button[type=submit]").click()
+        page.wait_for_url(re.compile(re.escape(base) + r"/me#entry-[0-9a-f-]{36}$"))
+        entry = page.locator("article.entry").first
+        assert entry.locator("dd.statement").inner_text() == STATEMENT
+        tab.check("me-record-with-statement")
+
+        # A repair that is not yet eligible: refused with the date, nothing filed.
+        tab.go("/me/repairs")
+        assert "尚无修复申请" in page.locator("main").inner_text()
+        tab.check("me-repairs-empty")
+        page.locator(".apply-list a").first.click()
+        page.wait_for_url(re.compile(re.escape(base) + r"/me/repairs/new\?entry=[0-9a-f-]{36}$"))
+        assert eligible_from.isoformat() in page.locator("#eligible-note").inner_text()
+        tab.check("me-repair-form-not-yet")
+        page.check("#signed")
+        page.click("#repair-form button[type=submit]")
+        page.wait_for_url(base + "/me/repairs")
+        alert = page.locator("main [role=alert]").inner_text()
+        assert f"可申请的最早日期：{eligible_from.isoformat()}" in alert
+        tab.check("me-repair-refused-not-yet-eligible")
+        tab.go("/me/repairs")
+        assert "尚无修复申请" in page.locator("main").inner_text()
+        tab.sign_out()
+
+        # The demo's eligible entry, repaired by volunteering with a certificate and a PDF.
+        tab.sign_in(REPAIRER)
+        tab.go("/me/repairs")
+        apply = page.locator(".apply-list li")
+        assert apply.count() == 1  # DEMO-R001; their other black entry's display is over
+        apply.locator("a").click()
+        assert page.locator("#eligible-note").count() == 0
+        page.check("#way-volunteering")
+        page.fill("#hours", "40")
+        page.select_option("#organisation_code", DEMO_ORGANISATION.code)
+        page.fill("#certificate_id", CERTIFICATE)
+        page.set_input_files(
+            "#files",
+            files=[{"name": "志愿服务证明.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+        )
+        page.check("#signed")
+        tab.check("me-repair-form")
+        page.click("#repair-form button[type=submit]")
+        page.wait_for_url(re.compile(re.escape(base) + r"/me/repairs/[0-9a-f-]{36}\?filed=1$"))
+        assert "修复申请已提交" in page.locator("p.me-done").inner_text()
+        assert page.locator("dd.status").inner_text().startswith("已提交")
+        assert page.locator("table tbody tr").count() == 2  # acceptance and decision clocks
+        assert DEMO_ORGANISATION.name in page.locator("main").inner_text()
+        assert CERTIFICATE in page.locator("main").inner_text()
+        assert "提交申请" in page.locator("ol.history").inner_text()
+        with page.expect_download() as download:
+            page.locator("a[download]").click()
+        assert download.value.suggested_filename.endswith(".pdf")
+        tab.check("me-repair-case")
+        case_path = page.url.removeprefix(base).split("?")[0]
+        tab.go("/me/repairs")
+        listed = page.locator("#repairs tbody tr")
+        assert listed.count() == 1
+        assert "已提交" in listed.locator("td.status").inner_text()
+        assert page.locator(".apply-list").count() == 0  # one open application per entry
+        tab.check("me-repairs")
+        tab.no_personal_data_in_url(REPAIRER)
+
+        # English on request.
+        tab.go("/me/repairs?lang=en")
+        assert page.locator("h1").inner_text() == "My credit repair applications"
+        assert "filed" in page.locator("#repairs td.status").inner_text()
+        tab.check("me-repairs-en")
+        tab.go(case_path)
+        assert page.locator("dd.status").inner_text().startswith("filed")
+        tab.check("me-repair-case-en")
+        tab.go("/me/authorizations?lang=zh")
+
+        # On a phone, nothing needs sideways scrolling.
+        page.set_viewport_size({"width": 375, "height": 740})
+        for path, name in (
+            ("/me/authorizations", "phone-me-authorizations"),
+            ("/me/repairs", "phone-me-repairs"),
+            (case_path, "phone-me-repair-case"),
+            ("/me", "phone-me-record"),
+        ):
+            tab.go(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (path, width)
+            tab.check(name)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        tab.sign_out()
+        dump("a11y-selfservice", {"engine": a11y.engine, "pages": tab.findings})
+    finally:
+        page.goto(base + "/?lang=zh")
+        page.close()
