@@ -1,4 +1,5 @@
-"""The server's background maintenance loop: checkpoints on their cadence, and the sweeper."""
+"""The server's background maintenance loop: checkpoints on their cadence, the sweeper, and
+the purge of expired browser sessions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.web.session import WebState
 from core.clock import clock
 from core.runtime import Runtime
 from core.services.maintenance import run_maintenance
@@ -25,6 +27,10 @@ def _tick(app: FastAPI) -> None:
         keyring=runtime.keyring,
         calendar=runtime.calendar,
     )
+    # Expired browser sessions and abandoned sign-ins (the database is shared by workers).
+    web: WebState = app.state.web
+    web.bind(runtime)
+    web.sessions.purge()
 
 
 async def maintain_forever(app: FastAPI, every: float) -> None:

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.
     jwks_min_refetch_seconds: float = 30.0
+    # Page sign-in through the external OIDC provider (only with `oidc_issuer`): this
+    # service's client registration there, and the public base URL its redirect URI is
+    # built on (`{base}/signin/oidc/callback`, registered with the provider). A client
+    # secret makes it a confidential client (client_secret_basic); PKCE is used either way.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_base_url: str | None = None
+    oidc_scope: str = "openid"
     log_level: str = "INFO"
     # JSON holiday overrides (core/policies/workdays.py): years beyond the package's data.
     holiday_overrides_file: Path | None = None

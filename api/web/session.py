@@ -1,19 +1,23 @@
 """Browser sessions, CSRF tokens and the page policy.
 
 Invariants:
-- The session cookie holds only a random id (256 bits); the access token (which, for a
-  citizen, carries the credit code claim) stays in this process's memory, never in a
-  cookie, a URL or a page. Sessions end with their token and are bounded in number.
-  (Production needs the OIDC authorization-code flow and a shared session store: this
-  store is per process, so several workers would not share sign-ins.)
+- The session cookie holds only a random id (256 bits). Sessions live in the database
+  (`core.services.web_sessions`), so every worker behind a load balancer sees every
+  sign-in: stored under a SHA-256 of the id, the access token (which, for a citizen,
+  carries the credit code claim) sealed under the master key — never in a cookie, a URL
+  or a page. A session ends with its token, on sign-out, or when its row is purged.
 - Every visitor gets a session id cookie, signed in or not, so every form — the public
-  ones too — carries a CSRF token: HMAC-SHA256 of the session id under a per-process
-  secret, checked in constant time on every POST. Signing in rotates the id.
+  ones too — carries a CSRF token: HMAC-SHA256 of the session id under a key derived
+  from the master key (the same in every worker), checked in constant time on every
+  POST. Signing in rotates the id.
 - Cookies are HttpOnly and SameSite=Strict, and Secure except on plain http to a
   loopback host (local development, where a browser would otherwise drop them).
 - A page is admitted by a `PagePolicy` (a `Policy`, so the authorization-matrix test
   reads it): the principal comes from a Bearer header if one is sent, else from the
   session; it is verified by the same authenticator as the API on every request.
+- Each store call is its own short transaction. Reading an expired session deletes it
+  (a write), so a page route names its page policy before `SessionDep`: on SQLite a
+  request already holding the write lock would otherwise wait out the busy timeout.
 """
 
 from __future__ import annotations
@@ -22,24 +26,29 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 from fastapi import Request
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.policy import PUBLIC, Policy
 from core.auth.authenticator import Authenticator
 from core.auth.principal import Principal
 from core.auth.tokens import is_loopback
 from core.clock import clock
+from core.db import begin_write
 from core.errors import Forbidden, Unauthenticated
+from core.keyring import Keyring
+from core.runtime import Runtime
+from core.services import web_sessions as store
+from core.services.web_sessions import PendingLogin
 
 SID_COOKIE: Final = "credence_sid"
 LANG_COOKIE: Final = "credence_lang"
 CSRF_FIELD: Final = "csrf_token"
-MAX_SESSIONS: Final = 10_000
 
 
 class SignInRequired(Unauthenticated):
@@ -65,53 +74,124 @@ class WebSession:
 
 
 class SessionStore:
-    """In-memory sessions by random id, bounded, dropped when their token expires."""
+    """Sessions and pending sign-ins by random id, in the database every worker shares.
 
-    def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
-        self._max = max_sessions
-        self._items: OrderedDict[str, WebSession] = OrderedDict()
-        self._lock = threading.Lock()
+    Each call is its own short transaction, committed before it returns.
+    """
+
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+        self._engine = engine
+        self._keyring = keyring
 
     def __repr__(self) -> str:
-        return f"SessionStore({len(self._items)} sessions)"
+        return "SessionStore(database)"
+
+    def _writer(self) -> Session:
+        session = Session(self._engine, expire_on_commit=False)
+        begin_write(session)
+        return session
 
     def put(self, sid: str, session: WebSession) -> None:
-        """Keep a session under a fresh id, evicting the oldest beyond the bound."""
-        with self._lock:
-            self._items[sid] = session
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+        """Keep a session under a fresh id."""
+        with self._writer() as db:
+            store.save_session(
+                session=db,
+                keyring=self._keyring,
+                sid=sid,
+                token=session.token,
+                role=session.role,
+                label=session.label,
+                expires_at=session.expires_at,
+                now=clock.now(),
+            )
+            db.commit()
 
     def get(self, sid: str | None) -> WebSession | None:
-        """The live session under `sid`, or None (an expired one is dropped)."""
+        """The live session under `sid`, or None (an expired one is deleted)."""
         if not sid:
             return None
-        with self._lock:
-            found = self._items.get(sid)
-            if found is not None and found.expires_at <= clock.now():
-                del self._items[sid]
-                return None
-            return found
+        with Session(self._engine, expire_on_commit=False) as db:
+            found = store.load_session(session=db, keyring=self._keyring, sid=sid, now=clock.now())
+        if found.stale:
+            self.drop(sid)
+        if found.session is None:
+            return None
+        s = found.session
+        return WebSession(token=s.token, role=s.role, label=s.label, expires_at=s.expires_at)
 
     def drop(self, sid: str | None) -> None:
         """Forget a session (sign-out)."""
         if sid:
-            with self._lock:
-                self._items.pop(sid, None)
+            with self._writer() as db:
+                store.drop_session(session=db, sid=sid)
+                db.commit()
+
+    def begin_login(self, login_id: str, login: PendingLogin, expires_at: datetime) -> None:
+        """Keep a pending sign-in until its callback, or until `expires_at`."""
+        with self._writer() as db:
+            store.save_login(
+                session=db,
+                keyring=self._keyring,
+                login_id=login_id,
+                login=login,
+                expires_at=expires_at,
+                now=clock.now(),
+            )
+            db.commit()
+
+    def take_login(self, login_id: str | None) -> PendingLogin | None:
+        """Remove a pending sign-in and return it if it was live (once only)."""
+        if not login_id:
+            return None
+        with self._writer() as db:
+            found = store.take_login(
+                session=db, keyring=self._keyring, login_id=login_id, now=clock.now()
+            )
+            db.commit()
+        return found
+
+    def purge(self) -> int:
+        """Delete every expired session and pending sign-in."""
+        with self._writer() as db:
+            gone = store.purge_expired(session=db, now=clock.now())
+            db.commit()
+        return gone
 
 
 class WebState:
-    """What the pages keep per process: the sessions and the CSRF secret."""
+    """What the pages need of the process: the shared session store and the CSRF key.
+
+    Built before the runtime exists (at app construction); bound to it on first use.
+    """
 
     def __init__(self) -> None:
-        self.sessions = SessionStore()
-        self._secret = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._sessions: SessionStore | None = None
+        self._secret: bytes | None = None
 
     def __repr__(self) -> str:
-        return "WebState(<secret>)"
+        return f"WebState(bound={self._sessions is not None}, <secret>)"
+
+    def bind(self, runtime: Runtime) -> None:
+        """Use this runtime's database and keys (once; later calls change nothing)."""
+        if self._sessions is not None:
+            return
+        with self._lock:
+            if self._sessions is None:
+                self._secret = store.csrf_key(runtime.keyring)
+                self._sessions = SessionStore(runtime.engine, runtime.keyring)
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The session store (after `bind`)."""
+        if self._sessions is None:
+            raise RuntimeError("the page state is used before start-up")
+        return self._sessions
 
     def csrf_token(self, sid: str) -> str:
         """The CSRF token bound to one session id."""
+        if self._secret is None:
+            raise RuntimeError("the page state is used before start-up")
         return hmac.new(self._secret, b"csrf:" + sid.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, sid: str | None, token: object) -> bool:
@@ -127,8 +207,9 @@ def new_sid() -> str:
 
 
 def web_state(request: Request) -> WebState:
-    """The process's page state."""
+    """The process's page state, bound to the runtime the app started with."""
     state: WebState = request.app.state.web
+    state.bind(request.app.state.runtime)
     return state
 
 
@@ -149,8 +230,15 @@ def request_sid(request: Request) -> str:
 
 
 def current_session(request: Request) -> WebSession | None:
-    """The signed-in session of this request, if any."""
-    return web_state(request).sessions.get(request.cookies.get(SID_COOKIE))
+    """The signed-in session of this request, if any (read once per request)."""
+    sid = request.cookies.get(SID_COOKIE)
+    cached = getattr(request.state, "web_session", None)
+    if isinstance(cached, tuple) and cached[0] == sid:
+        found: WebSession | None = cached[1]
+        return found
+    found = web_state(request).sessions.get(sid)
+    request.state.web_session = (sid, found)
+    return found
 
 
 def cookie_secure(request: Request) -> bool:

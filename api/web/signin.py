@@ -1,8 +1,9 @@
 """Development sign-in with the embedded issuer, and sign-out.
 
-Invariants: the page exists only with the embedded issuer (no CREDENCE_OIDC_ISSUER) and
-only for a client on the loopback interface addressing a loopback host (so neither a
-remote client nor a DNS-rebound page can use it); a citizen is chosen by position in
+Invariants: the page exists only with the embedded issuer (no CREDENCE_OIDC_ISSUER; with
+an external issuer `GET /signin` sends the browser to `/signin/oidc`) and only for a
+client on the loopback interface addressing a loopback host (so neither a remote client
+nor a DNS-rebound page can use it); a citizen is chosen by position in
 the demo population and shown by masked name only, never by code; the minted token
 stays in the server-side session, and signing in rotates the session id.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -72,9 +74,14 @@ def _form(request: Request, status: int = 200, invalid: bool = False) -> HTMLRes
     )
 
 
-@router.get("/signin", response_class=HTMLResponse)
-def signin_page(request: Request, _: PublicPageDep, runtime: RuntimeDep) -> HTMLResponse:
-    """The roles one may sign in as (development only)."""
+@router.get("/signin", response_model=None)
+def signin_page(request: Request, _: PublicPageDep, runtime: RuntimeDep) -> Response:
+    """The roles one may sign in as (development only); the OIDC provider's sign-in otherwise."""
+    if runtime.settings.oidc_issuer is not None:
+        # An external issuer: people sign in there (api/web/oidc_signin.py), keeping `next`.
+        wanted = request.query_params.get("next")
+        query = "?" + urlencode({"next": wanted}) if wanted else ""
+        return see_other(request, "/signin/oidc" + query)
     if not dev_signin_allowed(request, runtime):
         return render(request, "error.html", {"message_key": "signin.disabled"}, status=404)
     return _form(request)

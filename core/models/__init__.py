@@ -17,6 +17,7 @@ from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, Q
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
+from core.models.web_session import WebSessionRow
 
 __all__ = [
     "AgencyNotice",
@@ -44,5 +45,6 @@ __all__ = [
     "Subject",
     "SubjectFreeze",
     "UsedCertificate",
+    "WebSessionRow",
     "metadata",
 ]
