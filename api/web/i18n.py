@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from api.web import msg_citizen, msg_oidc, msg_report, msg_staff, msg_verify
+from core.policies.catalogues import LEGAL_BASES, PURPOSES
 
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
@@ -221,6 +222,27 @@ _M: Final[dict[str, tuple[str, str]]] = {
     "status.upheld": ("异议成立", "upheld"),
     "status.partly_upheld": ("部分成立", "partly upheld"),
     "status.rejected": ("已驳回", "rejected"),
+    "severity.minor": ("轻微", "minor"),
+    "severity.general": ("一般", "general"),
+    "severity.serious": ("严重", "serious"),
+    "domain.tax": ("税务", "tax"),
+    "domain.food_drug": ("食品药品", "food & drug"),
+    "domain.traffic": ("交通", "traffic"),
+    "domain.finance": ("金融", "finance"),
+    "domain.ecommerce": ("电子商务", "e-commerce"),
+    "domain.volunteering": ("志愿服务", "volunteering"),
+    "domain.environment": ("生态环境", "environment"),
+    "domain.labour": ("劳动保障", "labour"),
+    "domain.construction": ("建设工程", "construction"),
+    "domain.court": ("司法", "court"),
+    "way.performance": ("履行义务（履约）", "performance of the obligation"),
+    "way.volunteering": ("志愿服务", "volunteering"),
+    "way.donation": ("慈善捐助", "charitable donation"),
+    "way.commitment": ("信用承诺", "credit commitment"),
+    "way.training": ("信用修复培训", "credit-repair training"),
+    "outcome.answered": ("已答复", "answered"),
+    "outcome.empty": ("无结果", "no entries"),
+    "outcome.refused": ("已拒绝", "refused"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
 }
@@ -236,6 +258,9 @@ def _merge(*areas: dict[str, tuple[str, str]]) -> None:
 
 
 _merge(
+    # Query purposes and legal bases: their labels live with the catalogue itself.
+    {f"purpose.{p.code}": (p.label_zh, p.label_en) for p in PURPOSES.values()},
+    {f"basis.{b.code}": (b.label_zh, b.label_en) for b in LEGAL_BASES.values()},
     msg_citizen.MESSAGES,
     msg_verify.MESSAGES,
     msg_report.MESSAGES,

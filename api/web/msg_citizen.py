@@ -223,21 +223,6 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "me_repair.download": ("下载", "Download"),
     "me_repair.filed_ok": ("修复申请已提交。", "Your repair application was filed."),
     # --- vocabularies -------------------------------------------------------------------
-    "me_way.performance": ("履行义务（履约）", "performance of the obligation"),
-    "me_way.volunteering": ("志愿服务", "volunteering"),
-    "me_way.donation": ("慈善捐助", "charitable donation"),
-    "me_way.commitment": ("信用承诺", "credit commitment"),
-    "me_way.training": ("信用修复培训", "credit-repair training"),
-    "me_domain.tax": ("税务", "tax"),
-    "me_domain.food_drug": ("食品药品", "food and drugs"),
-    "me_domain.traffic": ("交通", "traffic"),
-    "me_domain.finance": ("金融", "finance"),
-    "me_domain.ecommerce": ("电子商务", "e-commerce"),
-    "me_domain.volunteering": ("志愿服务", "volunteering"),
-    "me_domain.environment": ("生态环境", "environment"),
-    "me_domain.labour": ("劳动保障", "labour"),
-    "me_domain.construction": ("住房建设", "construction"),
-    "me_domain.court": ("法院", "courts"),
     # --- refusals by rule ---------------------------------------------------------------
     "me_err.title": ("无法完成", "This could not be done"),
     "me_err.no_record": (

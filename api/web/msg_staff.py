@@ -9,31 +9,12 @@ from __future__ import annotations
 
 from typing import Final
 
-_DOMAINS: Final[dict[str, tuple[str, str]]] = {
-    "staff.domain.tax": ("税务", "Tax"),
-    "staff.domain.food_drug": ("食品药品", "Food and drug"),
-    "staff.domain.traffic": ("交通", "Traffic"),
-    "staff.domain.finance": ("金融", "Finance"),
-    "staff.domain.ecommerce": ("电子商务", "E-commerce"),
-    "staff.domain.volunteering": ("志愿服务", "Volunteering"),
-    "staff.domain.environment": ("生态环境", "Environment"),
-    "staff.domain.labour": ("劳动保障", "Labour"),
-    "staff.domain.construction": ("建设工程", "Construction"),
-    "staff.domain.court": ("法院执行", "Court enforcement"),
-}
+_DOMAINS: Final[dict[str, tuple[str, str]]] = {}
 
 _VOCABULARY: Final[dict[str, tuple[str, str]]] = {
     "staff.kind.red": ("红名单", "Red list"),
     "staff.kind.black": ("黑名单", "Black list"),
     "staff.kind.watch": ("重点关注名单", "Watch list"),
-    "staff.severity.minor": ("轻微", "Minor"),
-    "staff.severity.general": ("一般", "General"),
-    "staff.severity.serious": ("严重", "Serious"),
-    "staff.way.performance": ("履约", "On-time performance"),
-    "staff.way.volunteering": ("志愿服务", "Volunteering"),
-    "staff.way.donation": ("慈善捐助", "Charitable donation"),
-    "staff.way.commitment": ("信用承诺", "Credit commitment"),
-    "staff.way.training": ("信用修复培训", "Credit-repair training"),
     "staff.rstatus.filed": ("已申请", "Filed"),
     "staff.rstatus.accepted": ("已受理", "Accepted"),
     "staff.rstatus.declined": ("不予受理", "Declined"),
@@ -46,9 +27,6 @@ _VOCABULARY: Final[dict[str, tuple[str, str]]] = {
     "staff.state.expired": ("展示期满", "Display ended"),
     "staff.state.exited": ("已退出", "Exited"),
     "staff.state.shredded": ("已删除", "Erased"),
-    "staff.outcome.answered": ("已答复", "Answered"),
-    "staff.outcome.empty": ("无结果", "Empty"),
-    "staff.outcome.refused": ("已拒绝", "Refused"),
     "staff.basis.authorization": ("本人授权", "Subject's authorization"),
     "staff.basis.legal": ("法定依据", "Legal basis"),
     "staff.flag.bulk": ("批量查询", "Bulk querying"),

@@ -60,7 +60,7 @@ class ReportWords:
         return translate(key, self.lang)
 
     def v(self, group: str, value: object) -> str:
-        """A vocabulary value (`kind`, `state`, `report.domain`…), raw when not catalogued."""
+        """A vocabulary value (`kind`, `state`, `domain`…), raw when not catalogued."""
         return translate_or(f"{group}.{value}", str(value), self.lang)
 
     def purpose(self, code: str) -> str:
@@ -108,7 +108,7 @@ class ReportWords:
         """An authorization's scope: list kinds and domains."""
         kinds = ", ".join(self.v("kind", k) for k in grant.list_kinds)
         domains = (
-            ", ".join(self.v("report.domain", d) for d in grant.domains)
+            ", ".join(self.v("domain", d) for d in grant.domains)
             if grant.domains
             else self.t("report.all_domains")
         )
@@ -130,7 +130,7 @@ class ReportWords:
             (self.t("col.state"), self.v("state", e.state)),
             (self.t("col.ref"), e.public_ref),
             (self.t("col.department"), e.department),
-            (self.t("record.severity"), self.v("report.severity", e.severity)),
+            (self.t("record.severity"), self.v("severity", e.severity)),
             (self.t("record.facts"), e.facts),
             (self.t("col.basis"), e.legal_basis),
             (self.t("col.decided"), e.decided_on.isoformat()),
@@ -145,7 +145,7 @@ class ReportWords:
         if e.exit_reason:
             rows.append((self.t("record.exit_reason"), self.v("report.exit", e.exit_reason)))
         if e.repair_ways:
-            ways = ", ".join(self.v("report.way", w) for w in e.repair_ways)
+            ways = ", ".join(self.v("way", w) for w in e.repair_ways)
             rows.append((self.t("record.repair_ways"), ways))
         rows += [
             (self.t("col.objection"), self.t("objection.mark") if e.under_objection else "—"),
@@ -254,7 +254,7 @@ def _entries(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[An
     if not report.entries:
         return [*flow, _p(w.t("report.no_entries"), styles.body)]
     for e in report.entries:
-        title = f"{w.v('kind', e.list_kind)} · {w.v('report.domain', e.domain)} · {e.department}"
+        title = f"{w.v('kind', e.list_kind)} · {w.v('domain', e.domain)} · {e.department}"
         if e.under_objection:
             title += f" · {w.t('objection.mark')}"
         rows = [[label, value] for label, value in w.entry_rows(e)]
@@ -299,7 +299,7 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
                 q.agency,
                 w.purpose(q.purpose),
                 w.basis(q.basis, q.legal_basis),
-                w.v("report.outcome", q.outcome),
+                w.v("outcome", q.outcome),
                 str(q.entries_returned),
             ]
             for q in report.queries
@@ -369,8 +369,8 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         [
             [
                 r.filed_on.isoformat(),
-                f"{w.v('kind', r.list_kind)} · {w.v('report.domain', r.domain)}",
-                w.v("report.way", r.way),
+                f"{w.v('kind', r.list_kind)} · {w.v('domain', r.domain)}",
+                w.v("way", r.way),
                 w.v("report.repair_status", r.status)
                 + (
                     f" · {w.t('report.col.retry_from')} {r.retry_from.isoformat()}"
