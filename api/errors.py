@@ -28,7 +28,7 @@ log = logging.getLogger("credence.api")
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://credence.example/problems/"
 
-_STATUS: dict[type[DomainError], int] = {
+STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,
@@ -41,6 +41,11 @@ _STATUS: dict[type[DomainError], int] = {
     CalendarOutOfRange: 503,
 }
 _CHALLENGE = 'Bearer realm="credence", error="invalid_token"'
+
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain refusal (the API's and the pages' one mapping)."""
+    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def problem(
@@ -88,7 +93,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+        status = status_of(exc)
         headers = {"WWW-Authenticate": _CHALLENGE} if status == 401 else None
         # Extra fields are values the rule computed (a date to come back on), never input.
         extra = getattr(exc, "extra", None) or {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 from datetime import timedelta
 from typing import Any
@@ -41,3 +43,12 @@ def make_payload(**overrides: Any) -> EntryCreate:
     }
     data.update(overrides)
     return EntryCreate.model_validate(data)
+
+
+def make_csv(rows: list[dict[str, str]]) -> bytes:
+    """A CSV file of the rows, with the first row's keys as its header."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()

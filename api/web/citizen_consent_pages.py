@@ -13,7 +13,6 @@ Invariants:
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Final
@@ -23,116 +22,35 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import KeyringDep, SessionDep
-from api.web.common import CitizenPageDep, CsrfDep, see_other
-from api.web.i18n import LANGS, translate, translate_or
+from api.web.common import (
+    CitizenPageDep,
+    CsrfDep,
+    back_to,
+    local_minute,
+    my_entry,
+    own_index,
+    parse_id,
+    see_other,
+)
+from api.web.i18n import translate
+from api.web.refusals import invalid_fields, not_found_page, refusal_message, refusal_status
 from api.web.render import page_lang, render
-from api.web.session import PageForbidden
 from core.auth.principal import Principal
 from core.clock import CST, clock
-from core.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    KeysUnavailable,
-    NotFound,
-    Shredded,
-)
+from core.errors import DomainError, NotFound
 from core.policies.catalogues import PURPOSES
 from core.schemas.consents import MAX_USES, AuthorizationCreate, AuthorizationView
 from core.schemas.records import EntryView, StatementPut
 from core.services import consents
 from core.services import records as record_service
-from core.services.refusals import Refused
 from core.services.subjects import subject_by_index
 from core.vocabulary import DOMAINS, LIST_KINDS
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 
-# The statuses `api/errors.py` gives the same refusals, so a page and the API agree.
-_STATUS: Final[tuple[tuple[type[DomainError], int], ...]] = (
-    (InvalidInput, 422),
-    (NotFound, 404),
-    (Conflict, 409),
-    (Shredded, 410),
-    (KeysUnavailable, 503),
-    (Forbidden, 403),
-    (Refused, 403),
-)
 # What a redirect after a successful POST may say was done (a fixed word, never data).
 DONE: Final = ("granted", "revoked", "frozen", "unfrozen")
 _AUTHORIZATIONS = "me/authorizations.html"
-
-
-# --- shared by the citizen self-service pages ------------------------------------------
-
-
-def own_index(principal: Principal) -> bytes:
-    """The blind index of the signed-in citizen's verified code (a 403 page without one)."""
-    if principal.code_index is None:
-        raise PageForbidden("the token carries no verified credit code")
-    return principal.code_index
-
-
-def refusal_status(exc: DomainError) -> int:
-    """The HTTP status of a domain refusal, as the API maps it."""
-    return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
-
-
-def fill(text: str, values: dict[str, object]) -> str:
-    """Put computed values (dates, limits) into a catalogued message's `{name}` slots."""
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
-
-
-def refusal_message(exc: DomainError, lang: str, values: dict[str, object] | None = None) -> str:
-    """A refusal in the page language: the catalogued text of its rule, with computed dates.
-
-    Only values a rule computed (`exc.extra`) or the caller's limits fill the text; an
-    uncatalogued rule falls back to the domain's own message, which holds no personal data.
-    """
-    computed: dict[str, object] = {**(getattr(exc, "extra", None) or {}), **(values or {})}
-    if exc.rule:
-        text = translate_or(f"me_err.{exc.rule}", "", lang)
-        if text:
-            return fill(text, computed)
-    if isinstance(exc, NotFound):
-        return translate("error.not_found", lang)
-    return exc.detail
-
-
-def invalid_fields(exc: ValidationError) -> list[str]:
-    """The names of the fields a validation error is about ("" for the model as a whole)."""
-    names: list[str] = []
-    for err in exc.errors():
-        loc = err.get("loc", ())
-        name = str(loc[0]) if loc else ""
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def parse_id(value: str) -> uuid.UUID | None:
-    """An id from a path or form, or None when it is not one."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def back_to(request: Request, path: str) -> Response:
-    """Redirect a GET of a form's target (the language switch's link) to the page it serves.
-
-    The chosen language goes along, so the switch still takes effect there.
-    """
-    lang = request.query_params.get("lang")
-    return see_other(request, f"{path}?lang={lang}" if lang in LANGS else path)
-
-
-def not_found_page(request: Request) -> HTMLResponse:
-    """The 404 page."""
-    return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
 
 
 # --- authorizations and the freeze -----------------------------------------------------
@@ -163,10 +81,6 @@ class AuthorizationRow:
     uses_left: int
 
 
-def _local(instant: datetime) -> str:
-    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M")
-
-
 def _purposes(lang: str) -> list[tuple[str, str]]:
     return [(code, p.label_en if lang == "en" else p.label_zh) for code, p in PURPOSES.items()]
 
@@ -176,9 +90,9 @@ def _row(view: AuthorizationView, lang: str) -> AuthorizationRow:
     return AuthorizationRow(
         view=view,
         purpose=labels.get(view.purpose, view.purpose),
-        starts=_local(view.starts_at),
-        expires=_local(view.expires_at),
-        revoked=None if view.revoked_at is None else _local(view.revoked_at),
+        starts=local_minute(view.starts_at),
+        expires=local_minute(view.expires_at),
+        revoked=None if view.revoked_at is None else local_minute(view.revoked_at),
         uses_left=max(view.max_uses - view.uses, 0),
     )
 
@@ -218,6 +132,24 @@ def _authorizations_page(
             "done": done if done in DONE else None,
         },
         status=status,
+    )
+
+
+def _refused(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    exc: DomainError,
+    form: GrantForm | None = None,
+) -> HTMLResponse:
+    """The authorizations page saying why an action was refused, with the API's status."""
+    return _authorizations_page(
+        request,
+        session,
+        principal,
+        form=form,
+        error=refusal_message(exc, page_lang(request)),
+        status=refusal_status(exc),
     )
 
 
@@ -308,14 +240,7 @@ def grant(
         )
     except DomainError as exc:
         session.rollback()
-        return _authorizations_page(
-            request,
-            session,
-            principal,
-            form=form,
-            error=refusal_message(exc, lang),
-            status=refusal_status(exc),
-        )
+        return _refused(request, session, principal, exc, form)
     session.commit()
     return see_other(request, "/me/authorizations?done=granted")
 
@@ -344,13 +269,7 @@ def revoke(
         return not_found_page(request)
     except DomainError as exc:
         session.rollback()
-        return _authorizations_page(
-            request,
-            session,
-            principal,
-            error=refusal_message(exc, page_lang(request)),
-            status=refusal_status(exc),
-        )
+        return _refused(request, session, principal, exc)
     session.commit()
     return see_other(request, "/me/authorizations?done=revoked")
 
@@ -363,13 +282,7 @@ def _set_freeze(
         action(session=session, code_index=own_index(principal), now=clock.now())
     except DomainError as exc:
         session.rollback()
-        return _authorizations_page(
-            request,
-            session,
-            principal,
-            error=refusal_message(exc, page_lang(request)),
-            status=refusal_status(exc),
-        )
+        return _refused(request, session, principal, exc)
     session.commit()
     return see_other(request, f"/me/authorizations?done={'frozen' if frozen else 'unfrozen'}")
 
@@ -411,16 +324,16 @@ def unfreeze(
 # --- statements --------------------------------------------------------------------------
 
 
-def my_entry(
-    session: SessionDep, keyring: KeyringDep, principal: Principal, entry_id: uuid.UUID | None
-) -> EntryView | None:
-    """One entry of my record by id, or None (another's entry does not exist for me)."""
-    if entry_id is None:
-        return None
-    record = record_service.my_record(
-        session=session, keyring=keyring, code_index=own_index(principal), today=clock.today()
+def _statement_form(
+    request: Request, entry: EntryView, typed: str | None, error: str, status: int
+) -> HTMLResponse:
+    """The statement form alone, with what was typed and why it was refused."""
+    return render(
+        request,
+        "me/statement_form.html",
+        {"entry": entry, "typed": typed, "error": error},
+        status=status,
     )
-    return next((e for e in record.entries if e.id == entry_id), None)
 
 
 def _save_statement(
@@ -436,7 +349,6 @@ def _save_statement(
     entry = my_entry(session, keyring, principal, found)
     if found is None or entry is None:
         return not_found_page(request)
-    lang = page_lang(request)
     try:
         record_service.set_statement(
             session=session,
@@ -448,11 +360,8 @@ def _save_statement(
         )
     except DomainError as exc:
         session.rollback()
-        return render(
-            request,
-            "me/statement_form.html",
-            {"entry": entry, "typed": typed, "error": refusal_message(exc, lang)},
-            status=refusal_status(exc),
+        return _statement_form(
+            request, entry, typed, refusal_message(exc, page_lang(request)), refusal_status(exc)
         )
     session.commit()
     return see_other(request, f"/me#entry-{found}")
@@ -475,16 +384,8 @@ def set_statement(
         entry = my_entry(session, keyring, principal, parse_id(entry_id))
         if entry is None:
             return not_found_page(request)
-        return render(
-            request,
-            "me/statement_form.html",
-            {
-                "entry": entry,
-                "typed": statement,
-                "error": translate("me_stmt.invalid", page_lang(request)),
-            },
-            status=422,
-        )
+        error = translate("me_stmt.invalid", page_lang(request))
+        return _statement_form(request, entry, statement, error, 422)
     return _save_statement(request, principal, session, keyring, entry_id, text, statement)
 
 

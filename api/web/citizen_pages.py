@@ -16,26 +16,28 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.web import msg_verify
-from api.web.common import CitizenPageDep, CsrfDep, download, see_other
+from api.web.common import (
+    CitizenPageDep,
+    CsrfDep,
+    download,
+    my_entry,
+    own_index,
+    parse_id,
+    read_uploads,
+    see_other,
+)
+from api.web.refusals import not_found_page
 from api.web.render import page_lang, render
-from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.schemas.objections import Reasons
 from core.services import objections as objection_service
 from core.services import records as record_service
-from core.services.case_store import Upload
 from core.services.notices import citizen_notifications
 from core.services.queries import query_history
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 _REASONS: TypeAdapter[str] = TypeAdapter(Reasons)
-
-
-def _index(principal: Principal) -> bytes:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
-    return principal.code_index
 
 
 @router.get("", response_class=HTMLResponse)
@@ -44,7 +46,7 @@ def my_record(
 ) -> HTMLResponse:
     """All of my entries, with state, dates, marks, statement and who can still see them."""
     record = record_service.my_record(
-        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
+        session=session, keyring=keyring, code_index=own_index(principal), today=clock.today()
     )
     return render(request, "me/record.html", {"record": record})
 
@@ -52,7 +54,9 @@ def my_record(
 @router.get("/queries", response_class=HTMLResponse)
 def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
     """Every query of my record, each with its receipt and the in-browser verifier."""
-    items = query_history(session=session, code_index=_index(principal), now=clock.now(), limit=100)
+    items = query_history(
+        session=session, code_index=own_index(principal), now=clock.now(), limit=100
+    )
     messages = msg_verify.script_messages(page_lang(request))
     return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
 
@@ -63,7 +67,7 @@ def my_notifications(
 ) -> HTMLResponse:
     """My outbox: queries of my record and events of my entries."""
     items = citizen_notifications(
-        session=session, code_index=_index(principal), now=clock.now(), limit=100
+        session=session, code_index=own_index(principal), now=clock.now(), limit=100
     )
     return render(request, "me/notifications.html", {"items": items})
 
@@ -80,20 +84,11 @@ def my_objections(
     cases = objection_service.my_objections(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=own_index(principal),
         today=clock.today(),
         calendar=runtime.calendar,
     )
     return render(request, "me/objections.html", {"cases": cases})
-
-
-def _my_entry(
-    session: SessionDep, keyring: KeyringDep, principal: Principal, entry_id: uuid.UUID
-) -> object | None:
-    record = record_service.my_record(
-        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
-    )
-    return next((e for e in record.entries if e.id == entry_id), None)
 
 
 @router.get("/objections/new", response_class=HTMLResponse)
@@ -105,9 +100,9 @@ def objection_form(
     entry: uuid.UUID,
 ) -> HTMLResponse:
     """The form to object to one of my entries."""
-    found = _my_entry(session, keyring, principal, entry)
+    found = my_entry(session, keyring, principal, entry)
     if found is None:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     return render(request, "me/objection_form.html", {"entry": found})
 
 
@@ -125,33 +120,24 @@ def file_objection(
 ) -> Response:
     """File an objection with evidence; the entry is marked at once."""
     settings = runtime.settings
-    try:
-        entry_uuid = uuid.UUID(entry_id)
-    except ValueError:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
-    found = _my_entry(session, keyring, principal, entry_uuid)
-    if found is None:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+    entry_uuid = parse_id(entry_id)
+    found = my_entry(session, keyring, principal, entry_uuid)
+    if entry_uuid is None or found is None:
+        return not_found_page(request)
     error: str | None = None
     try:
         text = _REASONS.validate_python(reasons)
     except ValidationError:
         error = "reasons"
     if error is None:
-        uploads = [
-            Upload(
-                media_type=(f.content_type or "").split(";")[0].strip().lower(),
-                name=f.filename or "",
-                content=f.file.read(settings.evidence_max_bytes + 1),
-            )
-            for f in (files or [])[: settings.evidence_max_files + 1]
-            if f.filename
-        ]
+        uploads = read_uploads(
+            files, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes
+        )
         try:
             view = objection_service.file_objection(
                 session=session,
                 keyring=keyring,
-                code_index=_index(principal),
+                code_index=own_index(principal),
                 entry_id=entry_uuid,
                 reasons=text,
                 uploads=uploads,
@@ -182,13 +168,13 @@ def my_objection(
         case = objection_service.my_objection(
             session=session,
             keyring=keyring,
-            code_index=_index(principal),
+            code_index=own_index(principal),
             objection_id=objection_id,
             today=clock.today(),
             calendar=runtime.calendar,
         )
     except NotFound:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": False})
 
 
@@ -206,8 +192,6 @@ def my_evidence(
         keyring=keyring,
         objection_id=objection_id,
         file_id=file_id,
-        objector_index=_index(principal),
+        objector_index=own_index(principal),
     )
-    return download(
-        content=found.content, media_type=found.media_type, name=found.name, file_id=str(file_id)
-    )
+    return download(found, file_id=file_id)

@@ -26,29 +26,35 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.web.citizen_consent_pages import (
+from api.web.common import (
+    CitizenPageDep,
+    CsrfDep,
     back_to,
-    fill,
-    invalid_fields,
+    download,
+    local_minute,
     my_entry,
-    not_found_page,
     own_index,
     parse_id,
+    read_uploads,
+    see_other,
+)
+from api.web.i18n import translate
+from api.web.refusals import (
+    fill,
+    invalid_fields,
+    not_found_page,
     refusal_message,
     refusal_status,
 )
-from api.web.common import CitizenPageDep, CsrfDep, download, see_other
-from api.web.i18n import translate
 from api.web.render import page_lang, render
 from core.auth.principal import Principal
-from core.clock import CST, clock
+from core.clock import clock
 from core.errors import DomainError, NotFound
 from core.policies.display import display_bounds
 from core.schemas.records import EntryView
 from core.schemas.repairs import RepairFiling, RepairView
 from core.services import records as record_service
 from core.services import repairs as service
-from core.services.case_store import Upload
 from core.services.registry import list_organisations
 
 router = APIRouter(prefix="/me", include_in_schema=False)
@@ -180,19 +186,6 @@ def repair_form(
     return _form_page(request, session, runtime, found)
 
 
-def _uploads(files: list[UploadFile] | None, terms: service.RepairTerms) -> list[Upload]:
-    # At most one file past the limit and one byte past the size: enough to refuse, never more.
-    return [
-        Upload(
-            media_type=(f.content_type or "").split(";")[0].strip().lower(),
-            name=f.filename or "",
-            content=f.file.read(terms.evidence_max_bytes + 1),
-        )
-        for f in (files or [])[: terms.evidence_max_files + 1]
-        if f.filename
-    ]
-
-
 def _filing(entry_id: uuid.UUID, form: RepairForm) -> RepairFiling:
     """The API's filing schema from the form (empty fields are absent, as in the API)."""
     data: dict[str, Any] = {
@@ -238,8 +231,9 @@ def file_repair(
     )
     lang = page_lang(request)
     terms = service.RepairTerms.from_settings(runtime.settings)
-    if not form.signed:
-        error = translate("me_repair.err.unsigned", lang)
+
+    def refused(error: str, status: int = 422, fields: list[str] | None = None) -> HTMLResponse:
+        """The form again, as typed, saying why it was refused."""
         return _form_page(
             request,
             session,
@@ -247,44 +241,32 @@ def file_repair(
             entry,
             form=form,
             error=error,
-            error_fields=["signed"],
-            status=422,
+            error_fields=fields,
+            status=status,
         )
+
+    if not form.signed:
+        return refused(translate("me_repair.err.unsigned", lang), fields=["signed"])
     try:
         filing = _filing(found_id, form)
     except ValidationError as exc:
-        return _form_page(
-            request,
-            session,
-            runtime,
-            entry,
-            form=form,
-            error=translate("me_repair.err.fields", lang),
-            error_fields=invalid_fields(exc),
-            status=422,
-        )
+        return refused(translate("me_repair.err.fields", lang), fields=invalid_fields(exc))
     try:
         view = service.file_repair(
             session=session,
             keyring=keyring,
             code_index=own_index(principal),
             filing=filing,
-            uploads=_uploads(files, terms),
+            uploads=read_uploads(
+                files, max_files=terms.evidence_max_files, max_bytes=terms.evidence_max_bytes
+            ),
             now=clock.now(),
             calendar=runtime.calendar,
             terms=terms,
         )
     except DomainError as exc:
         session.rollback()
-        return _form_page(
-            request,
-            session,
-            runtime,
-            entry,
-            form=form,
-            error=refusal_message(exc, lang, _limits(terms)),
-            status=refusal_status(exc),
-        )
+        return refused(refusal_message(exc, lang, _limits(terms)), refusal_status(exc))
     session.commit()
     return see_other(request, f"/me/repairs/{view.id}?filed=1")
 
@@ -330,8 +312,8 @@ def my_repair(
             "entry": my_entry(session, keyring, principal, case.entry_id),
             "signed_at": None
             if case.commitment is None
-            else case.commitment.signed_at.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
-            "history": [(h.at.astimezone(CST).strftime("%Y-%m-%d %H:%M"), h) for h in case.history],
+            else local_minute(case.commitment.signed_at),
+            "history": [(local_minute(h.at), h) for h in case.history],
             "filed": request.query_params.get("filed") == "1",
         },
     )
@@ -367,6 +349,4 @@ def my_evidence(
         return not_found_page(request)
     except DomainError as exc:
         return _refused(request, refusal_message(exc, page_lang(request)), refusal_status(exc))
-    return download(
-        content=found.content, media_type=found.media_type, name=found.name, file_id=str(wanted)
-    )
+    return download(found, file_id=wanted)

@@ -16,21 +16,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.web.common import CsrfDep, OfficerPageDep, download, see_other
+from api.web.common import CsrfDep, OfficerPageDep, download, own_department, see_other
+from api.web.refusals import not_found_page
 from api.web.render import render
 from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.schemas.objections import Correction, DecisionRequest, ObjectionCase
 from core.services import objections as service
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
-
-
-def _department(principal: Principal) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
 
 
 @router.get("/objections", response_class=HTMLResponse)
@@ -40,7 +35,7 @@ def worklist(
     """The department's cases: overdue first, then the oldest; clocks visible."""
     cases = service.department_queue(
         session=session,
-        department=_department(principal),
+        department=own_department(principal),
         today=clock.today(),
         calendar=runtime.calendar,
         limit=200,
@@ -58,7 +53,7 @@ def _case(
     return service.case_page(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=own_department(principal),
         objection_id=oid,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -78,7 +73,7 @@ def case_page(
     try:
         case = _case(session, keyring, runtime, principal, objection_id)
     except NotFound:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True})
 
 
@@ -139,7 +134,7 @@ def decide(
             service.decide(
                 session=session,
                 keyring=keyring,
-                department=_department(principal),
+                department=own_department(principal),
                 objection_id=objection_id,
                 payload=payload,
                 actor=principal.subject,
@@ -147,7 +142,7 @@ def decide(
                 calendar=runtime.calendar,
             )
         except NotFound:
-            return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+            return not_found_page(request)
         except (InvalidInput, Conflict) as exc:
             session.rollback()
             error = exc.detail
@@ -157,7 +152,7 @@ def decide(
     try:
         case = _case(session, keyring, runtime, principal, objection_id)
     except NotFound:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
 
 
@@ -175,8 +170,6 @@ def evidence(
         keyring=keyring,
         objection_id=objection_id,
         file_id=file_id,
-        department=_department(principal),
+        department=own_department(principal),
     )
-    return download(
-        content=found.content, media_type=found.media_type, name=found.name, file_id=str(file_id)
-    )
+    return download(found, file_id=file_id)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from api.deps import KeyringDep, SessionDep
 from api.ratelimit import limit_lookups
 from api.web.common import CsrfDep, PublicPageDep, ReadSessionDep
+from api.web.refusals import not_found_page
 from api.web.render import render
 from core.clock import clock
 from core.errors import InvalidInput, NotFound
@@ -67,7 +68,7 @@ def public_list(
             department=chosen["department"] or None,
         )
     except InvalidInput:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     filters = {k: v for k, v in chosen.items() if v}
     return render(
         request,
@@ -98,7 +99,7 @@ def announcements(
             session=session, keyring=keyring, limit=PAGE_DEFAULT, cursor=cursor
         )
     except InvalidInput:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     return render(request, "announcements.html", {"page": page, "paged": cursor is not None})
 
 

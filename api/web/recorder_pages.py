@@ -28,11 +28,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.web.common import CsrfDep, RecorderPageDep, see_other
+from api.web.common import CsrfDep, RecorderPageDep, own_department, see_other
+from api.web.refusals import gone_page, not_found_page
 from api.web.render import render
-from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Conflict, DomainError, Forbidden, NotFound, Shredded
+from core.errors import Conflict, DomainError, NotFound, Shredded
 from core.policies.masking import mask_name
 from core.schemas.records import BatchRequest, EntryCreate
 from core.services import records as service
@@ -103,12 +103,6 @@ class EntryForm(BaseModel):
         return values
 
 
-def _department(principal: Principal) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
-
-
 def _form(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
     context = {
         "kinds": RECORDED_KINDS,
@@ -132,7 +126,7 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 @router.get("", response_class=HTMLResponse)
 def landing(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The add-entry form."""
-    _department(principal)
+    own_department(principal)
     return _form(request)
 
 
@@ -147,7 +141,7 @@ def add_entry(
     fields: Annotated[EntryForm, Form()],
 ) -> Response:
     """Record one entry for the department; on success, on to the entry's page."""
-    department = _department(principal)
+    department = own_department(principal)
     try:
         payload = EntryCreate.model_validate(fields.submission())
     except ValidationError as exc:
@@ -184,14 +178,14 @@ def entry_page(
         view = service.read_entry(
             session=session,
             keyring=keyring,
-            department=_department(principal),
+            department=own_department(principal),
             entry_id=entry_id,
             today=clock.today(),
         )
     except NotFound:
-        return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
+        return not_found_page(request)
     except Shredded:
-        return render(request, "error.html", {"message_key": "staff.gone"}, status=410)
+        return gone_page(request)
     summary = {
         "id": view.id,
         "external_id": view.external_id,
@@ -306,7 +300,7 @@ def _batch_form(request: Request, status: int = 200, **extra: Any) -> HTMLRespon
 @router.get("/batch", response_class=HTMLResponse)
 def batch_form(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The batch upload form."""
-    _department(principal)
+    own_department(principal)
     return _batch_form(request)
 
 
@@ -321,7 +315,7 @@ def upload_batch(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Record every new, valid item of the file; show one result per row."""
-    department = _department(principal)
+    department = own_department(principal)
     try:
         items = read_batch(file)
     except BadFile as bad:

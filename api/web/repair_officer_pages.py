@@ -20,11 +20,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.web.common import CsrfDep, RepairOfficerPageDep, download, see_other
+from api.web.common import CsrfDep, RepairOfficerPageDep, download, own_department, see_other
+from api.web.refusals import gone_page, not_found_page
 from api.web.render import render
 from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Shredded
+from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.runtime import Runtime
 from core.schemas.repairs import RepairCase, RepairDecision, RepairFilter
 from core.services import repairs as service
@@ -37,16 +38,6 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "filed": ("accept", "decline"),
     "accepted": ("approve", "reject"),
 }
-
-
-def _department(principal: Principal) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
-
-
-def _not_found(request: Request) -> HTMLResponse:
-    return render(request, "error.html", {"message_key": "error.not_found"}, status=404)
 
 
 @router.get("/repairs", response_class=HTMLResponse)
@@ -64,7 +55,7 @@ def worklist(
         return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
     cases = service.department_repairs(
         session=session,
-        department=_department(principal),
+        department=own_department(principal),
         filters=filters,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -86,7 +77,7 @@ def _read(
     return service.read_case(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=own_department(principal),
         repair_id=repair_id,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -119,7 +110,7 @@ def case_page(
     try:
         case = _read(session, keyring, runtime, principal, repair_id)
     except NotFound:
-        return _not_found(request)
+        return not_found_page(request)
     return _case_page(request, case, runtime)
 
 
@@ -140,7 +131,7 @@ def decide(
     try:
         current = _read(session, keyring, runtime, principal, repair_id)
     except NotFound:
-        return _not_found(request)
+        return not_found_page(request)
     if read_status not in STATUSES:
         return _case_page(request, current, runtime, status=422, invalid=["read_status"])
     if read_status != current.status:
@@ -156,7 +147,7 @@ def decide(
         service.decide(
             session=session,
             keyring=keyring,
-            department=_department(principal),
+            department=own_department(principal),
             repair_id=repair_id,
             decision=payload,
             actor=principal.subject,
@@ -166,7 +157,7 @@ def decide(
         )
     except NotFound:
         session.rollback()
-        return _not_found(request)
+        return not_found_page(request)
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         status = 409 if isinstance(exc, Conflict) else 422
@@ -190,14 +181,12 @@ def evidence(
         found = service.evidence_content(
             session=session,
             keyring=keyring,
-            department=_department(principal),
+            department=own_department(principal),
             repair_id=repair_id,
             file_id=file_id,
         )
     except NotFound:
-        return _not_found(request)
+        return not_found_page(request)
     except Shredded:
-        return render(request, "error.html", {"message_key": "staff.gone"}, status=410)
-    return download(
-        content=found.content, media_type=found.media_type, name=found.name, file_id=str(file_id)
-    )
+        return gone_page(request)
+    return download(found, file_id=file_id)

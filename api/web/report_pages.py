@@ -15,12 +15,11 @@ from sqlmodel import Session
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.routes.me_report import attachment, download_name, export_document
-from api.web.common import CitizenPageDep
+from api.web.common import CitizenPageDep, own_index
 from api.web.render import page_lang, render
 from api.web.report_pdf import ReportWords, render_pdf
 from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Forbidden
 from core.keyring import Keyring
 from core.runtime import Runtime
 from core.schemas.report import PersonalReport
@@ -32,12 +31,10 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 def _report(
     principal: Principal, session: Session, keyring: Keyring, runtime: Runtime
 ) -> PersonalReport:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
     return report_service.personal_report(
         session=session,
         keyring=keyring,
-        code_index=principal.code_index,
+        code_index=own_index(principal),
         now=clock.now(),
         calendar=runtime.calendar,
     )

@@ -31,8 +31,8 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
+from api.web.common import local_minute
 from api.web.i18n import translate, translate_or
-from core.clock import CST
 from core.policies.catalogues import LEGAL_BASES, PURPOSES
 from core.policies.deadlines import LegalClock
 from core.policies.visibility import Visibility
@@ -86,7 +86,7 @@ class ReportWords:
 
     def when(self, instant: datetime) -> str:
         """An instant in China Standard Time, to the minute."""
-        return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+        return local_minute(instant)
 
     def audiences(self, views: Iterable[Visibility]) -> str:
         """Who can still see an entry, and until when."""

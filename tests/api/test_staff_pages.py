@@ -3,7 +3,6 @@ public list filters — roles, CSRF, department scoping, stale forms, batch file
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from api.web import auditor_pages
 from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_csv, make_payload
 
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 NAME = "欧阳小明"
@@ -150,7 +149,7 @@ class TestCsrf:
         fields["repairable"] = "on"
         res = client.post("/recorder/entries", headers=recorder, data=fields)
         assert res.status_code == 400
-        csv_file = _csv([_csv_row(make_payload())])
+        csv_file = make_csv([_csv_row(make_payload())])
         res = client.post(
             "/recorder/batch", headers=recorder, files={"file": ("b.csv", csv_file, "text/csv")}
         )
@@ -344,16 +343,6 @@ def _csv_row(payload, **overrides) -> dict[str, str]:
     return row
 
 
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    import csv
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 class TestBatch:
     def _upload(self, client, recorder, name: str, content: bytes, media_type: str):
         token = _csrf(client, "/recorder/batch", recorder)
@@ -374,7 +363,7 @@ class TestBatch:
             _csv_row(bad, subject_code=bad.subject_code[:-1] + "Z"),
         ]
         before = _entries(runtime)
-        res = self._upload(client, recorder, "batch.csv", _csv(rows), "text/csv")
+        res = self._upload(client, recorder, "batch.csv", make_csv(rows), "text/csv")
         assert res.status_code == 200
         assert res.headers["cache-control"] == "no-store"
         statuses = re.findall(r'<tr data-status="(\w+)">', res.text)
@@ -387,7 +376,7 @@ class TestBatch:
         assert NAME not in res.text
         assert _entries(runtime) == before + 1
         # Idempotent: the same file again creates nothing.
-        again = self._upload(client, recorder, "batch.csv", _csv(rows), "text/csv")
+        again = self._upload(client, recorder, "batch.csv", make_csv(rows), "text/csv")
         assert re.findall(r'<tr data-status="(\w+)">', again.text) == [
             "existing",
             "existing",
@@ -435,7 +424,7 @@ class TestBatch:
         recorder = _auth(mint("recorder"))
         rows = [_csv_row(make_payload()) for _ in range(1001)]
         before = _entries(runtime)
-        res = self._upload(client, recorder, "many.csv", _csv(rows), "text/csv")
+        res = self._upload(client, recorder, "many.csv", make_csv(rows), "text/csv")
         assert res.status_code == 422
         assert 'id="file-error"' in res.text
         assert _entries(runtime) == before

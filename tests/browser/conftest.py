@@ -60,13 +60,18 @@ def a11y() -> A11y:
     return A11y(source)
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A live `credence serve` over the demo data set: (base URL, data dir)."""
-    data = tmp_path_factory.mktemp("pages-demo")
+def demo_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[str, Path]]:
+    """A live `credence serve` over a fresh demo data set: (base URL, data dir)."""
+    data = tmp_path_factory.mktemp(name)
     run_credence(data, "demo")
     with serving(data) as (base, _output):
         yield base, data
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A live `credence serve` over the demo data set: (base URL, data dir)."""
+    yield from demo_server(tmp_path_factory, "pages-demo")
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,8 @@ from core.clock import clock
 from core.demo_people import demo_people
 from core.policies.display import display_bounds
 from core.services.demo import DEMO_ORGANISATION, DEPARTMENTS, demo_plan
-from tests.browser.conftest import A11y, dump, shoot
-from tests.support.server import run_credence, serving
+from tests.browser import steps
+from tests.browser.conftest import A11y, demo_server, dump
 
 PEOPLE = demo_people(50)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -56,54 +56,16 @@ def _not_yet_eligible() -> tuple[int, str, date]:
 @pytest.fixture(scope="module")
 def own_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A live `credence serve` over a fresh demo data set, for this module alone."""
-    data = tmp_path_factory.mktemp("selfservice-demo")
-    run_credence(data, "demo")
-    with serving(data) as (base, _output):
-        yield base, data
+    yield from demo_server(tmp_path_factory, "selfservice-demo")
 
 
-class Tab:
-    """One browser tab that checks each page it is asked to check."""
-
-    def __init__(self, context: object, base: str, a11y: A11y) -> None:
-        self.page = context.new_page()  # type: ignore[attr-defined]
-        self.base = base
-        self.a11y = a11y
-        self.csp_errors: list[str] = []
-        self.findings: dict[str, object] = {}
-        self.page.on(
-            "console",
-            lambda m: (
-                self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None
-            ),
-        )
-
-    def go(self, path: str) -> None:
-        """Open a page of ours and expect a 2xx."""
-        response = self.page.goto(self.base + path)
-        assert response is not None
-        assert response.ok, (path, response.status)
+class Tab(steps.Tab):
+    """A tab whose checked pages must also hold no traceback."""
 
     def check(self, name: str) -> None:
-        """Screenshot, accessibility and CSP checks of the page now shown."""
-        shoot(self.page, name)
-        serious = self.a11y.serious(self.page)
-        self.findings[name] = serious
-        assert serious == [], (name, self.a11y.engine, serious)
-        assert self.csp_errors == [], (name, self.csp_errors)
+        """Screenshot, accessibility, CSP, and no traceback on the page now shown."""
+        super().check(name)
         assert "Traceback" not in self.page.content()
-
-    def sign_in(self, index: int) -> None:
-        """Sign a demo citizen in through the development page."""
-        self.go("/signin")
-        self.page.select_option("#person", str(index))
-        self.page.click("#signin-citizen button[type=submit]")
-        self.page.wait_for_url(self.base + "/me")
-
-    def sign_out(self) -> None:
-        """Sign out through the header's form."""
-        self.page.click("header button[type=submit]")
-        self.page.wait_for_url(self.base + "/")
 
     def no_personal_data_in_url(self, person: int) -> None:
         """Neither the code nor the name of the person is in the address bar."""
@@ -119,7 +81,7 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
     page = tab.page
     try:
         tab.go("/?lang=zh")  # the browser profile is shared: start (and end) in Chinese
-        tab.sign_in(index)
+        tab.sign_in_citizen(index)
 
         # Authorizations: grant one, see it active, revoke it, see it revoked.
         tab.go("/me/authorizations")
@@ -191,7 +153,7 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
         tab.sign_out()
 
         # The demo's eligible entry, repaired by volunteering with a certificate and a PDF.
-        tab.sign_in(REPAIRER)
+        tab.sign_in_citizen(REPAIRER)
         tab.go("/me/repairs")
         apply = page.locator(".apply-list li")
         assert apply.count() == 1  # DEMO-R001; their other black entry's display is over

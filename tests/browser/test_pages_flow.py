@@ -14,6 +14,7 @@ from core.clock import clock
 from core.demo_people import demo_people
 from core.services.demo import DEPARTMENTS, demo_plan
 from tests.browser.conftest import A11y, dump, shoot
+from tests.browser.steps import Tab
 
 PEOPLE = demo_people(50)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -36,52 +37,10 @@ def _objector() -> tuple[int, str]:
     raise AssertionError("the demo plan has no displayed black entry")
 
 
-class Visit:
-    """One browser tab that checks each page it is asked to check."""
-
-    def __init__(self, context: object, base: str, a11y: A11y) -> None:
-        self.page = context.new_page()  # type: ignore[attr-defined]
-        self.base = base
-        self.a11y = a11y
-        self.csp_errors: list[str] = []
-        self.findings: dict[str, object] = {}
-        self.page.on(
-            "console",
-            lambda m: (
-                self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None
-            ),
-        )
-
-    def go(self, path: str) -> None:
-        """Open a page of ours and expect a 2xx."""
-        response = self.page.goto(self.base + path)
-        assert response is not None
-        assert response.ok, (path, response.status)
-
-    def check(self, name: str) -> None:
-        """Screenshot, accessibility and CSP checks of the page now shown."""
-        shoot(self.page, name)
-        serious = self.a11y.serious(self.page)
-        self.findings[name] = serious
-        assert serious == [], (name, self.a11y.engine, serious)
-        assert self.csp_errors == [], (name, self.csp_errors)
-
-    def black_refs(self) -> set[str]:
-        """Every public reference on the public black list, following its pages."""
-        refs: set[str] = set()
-        self.go("/lists/black")
-        while True:
-            refs |= set(self.page.locator("table code").all_inner_texts())
-            nxt = self.page.locator("a[rel=next]")
-            if nxt.count() == 0:
-                return refs
-            nxt.click()
-
-
 def test_citizen_objects_officer_upholds_public_list_changes(live, browser, a11y: A11y):
     base, _data = live
     index, department = _objector()
-    tab = Visit(browser, base, a11y)
+    tab = Tab(browser, base, a11y)
     page = tab.page
 
     # Public pages, Chinese by default, English on request.
@@ -149,13 +108,10 @@ def test_citizen_objects_officer_upholds_public_list_changes(live, browser, a11y
     )
     tab.go("/me/objections")
     tab.check("my-objections")
-    page.click("header button[type=submit]")  # sign out
-    page.wait_for_url(base + "/")
+    tab.sign_out()
 
     # An officer of the entry's department accepts, then upholds it as erroneous.
-    tab.go("/signin")
-    page.select_option("#department-objection_officer", department)
-    page.click("#signin-objection_officer button[type=submit]")
+    tab.sign_in_staff("objection_officer", department)
     page.wait_for_url(base + "/officer/objections")
     tab.check("officer-worklist")
     page.locator("tbody tr", has=page.locator("td.status", has_text="filed")).first.locator(
@@ -175,7 +131,7 @@ def test_citizen_objects_officer_upholds_public_list_changes(live, browser, a11y
     page.click("main form button[type=submit]")
     assert page.locator("dd.status").inner_text().startswith("upheld")
     tab.check("officer-case-upheld")
-    page.click("header button[type=submit]")
+    tab.sign_out()
 
     # The public black list no longer shows the entry.
     assert ref not in tab.black_refs()

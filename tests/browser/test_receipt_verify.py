@@ -43,6 +43,7 @@ from crypto.checkpoint import verifier_key as make_verifier_key
 from crypto.merkle import MemoryTree, inclusion_proof, leaf_hash
 from crypto.receipt import build_receipt, verify_receipt
 from tests.browser.conftest import A11y, shoot
+from tests.browser.steps import sign_in_citizen, watch_csp
 
 VECTOR_ROOT = Path(__file__).resolve().parents[3] / "shared" / "testvectors" / "rfc9162"
 VECTOR_COUNTS = {
@@ -394,18 +395,12 @@ def tab(live: tuple[str, Path], browser: Any) -> Iterator[Tab]:
     """A new tab signed in (Chinese) as the demo citizen; the language is left Chinese."""
     base, _data = live
     page = browser.new_page()
-    csp: list[str] = []
+    csp = watch_csp(page)
     errors: list[str] = []
     fetched: list[str] = []
-    page.on(
-        "console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None
-    )
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: fetched.append(r.url) if r.resource_type == "fetch" else None)
-    page.goto(base + "/signin?lang=zh")
-    page.select_option("#person", str(PERSON))
-    page.click("#signin-citizen button[type=submit]")
-    page.wait_for_url(base + "/me")
+    sign_in_citizen(page, base, PERSON, lang="zh")
     try:
         yield Tab(page, base, csp, errors, fetched)
     finally:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from api.web.i18n import translate
 from core.demo_people import demo_people
 from tests.browser.conftest import A11y, shoot
+from tests.browser.steps import sign_in_citizen, watch_csp
 
 PEOPLE = demo_people(50)
 # The person watched in three domains (and on one black list): every section has something.
@@ -45,16 +46,9 @@ def test_citizen_reads_prints_and_downloads_their_report(live, browser, a11y: A1
     person = PEOPLE[INDEX]
     others = [p for p in PEOPLE if p.code != person.code]
     page = browser.new_page()
-    csp_errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
+    csp_errors = watch_csp(page)
     try:
-        page.goto(base + "/signin?lang=zh")
-        page.select_option("#person", str(INDEX))
-        page.click("#signin-citizen button[type=submit]")
-        page.wait_for_url(base + "/me")
+        sign_in_citizen(page, base, INDEX, lang="zh")
         page.click("header nav a[href='/me/report']")
         page.wait_for_url(base + "/me/report")
 

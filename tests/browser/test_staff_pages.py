@@ -6,8 +6,6 @@ for accessibility, and must raise no Content-Security-Policy violation."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -18,8 +16,9 @@ import httpx
 from core.clock import CST, clock
 from core.demo_people import demo_people
 from core.services.demo import DEPARTMENTS, demo_plan
-from tests.browser.conftest import A11y, shoot
-from tests.factories import make_code
+from tests.browser.conftest import A11y
+from tests.browser.steps import Tab
+from tests.factories import make_code, make_csv
 from tests.support.server import run_credence
 
 PEOPLE = demo_people(50)
@@ -35,64 +34,6 @@ def _repairable() -> tuple[str, str]:
         if payload.external_id == REPAIRABLE:
             return person.code, DEPARTMENTS[domain]
     raise AssertionError("the demo plan has no repairable entry")
-
-
-class Tab:
-    """One browser tab that checks each page it is asked to check."""
-
-    def __init__(self, context: object, base: str, a11y: A11y) -> None:
-        self.page = context.new_page()  # type: ignore[attr-defined]
-        self.base = base
-        self.a11y = a11y
-        self.csp_errors: list[str] = []
-        self.page.on(
-            "console",
-            lambda m: (
-                self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None
-            ),
-        )
-
-    def go(self, path: str) -> None:
-        """Open a page of ours and expect a 2xx."""
-        response = self.page.goto(self.base + path)
-        assert response is not None
-        assert response.ok, (path, response.status)
-
-    def check(self, name: str) -> None:
-        """Screenshot, accessibility and CSP checks of the page now shown."""
-        shoot(self.page, name)
-        serious = self.a11y.serious(self.page)
-        assert serious == [], (name, self.a11y.engine, serious)
-        assert self.csp_errors == [], (name, self.csp_errors)
-
-    def sign_in(self, role: str, department: str | None = None) -> None:
-        """Sign in through the development page as a staff role."""
-        self.go("/signin")
-        if department is not None:
-            self.page.select_option(f"#department-{role}", department)
-        self.page.click(f"#signin-{role} button[type=submit]")
-        self.page.wait_for_load_state()
-
-    def sign_out(self) -> None:
-        """Sign out through the header's form."""
-        self.page.click("header button[type=submit]")
-        self.page.wait_for_url(self.base + "/")
-
-    def black_refs(self, department: str) -> set[str]:
-        """Public references on the black list filtered to one department, every page."""
-        self.go("/lists/black")
-        self.page.select_option("#filter-department", department)
-        self.page.click("#list-filters button[type=submit]")
-        self.page.wait_for_load_state()
-        assert "department=" in self.page.url
-        refs: set[str] = set()
-        while True:
-            refs |= set(self.page.locator("table code").all_inner_texts())
-            nxt = self.page.locator("a[rel=next]")
-            if nxt.count() == 0:
-                return refs
-            assert "department=" in (nxt.get_attribute("href") or "")
-            nxt.click()
 
 
 class Citizen:
@@ -151,7 +92,7 @@ def test_repair_officer_accepts_and_approves_and_the_entry_leaves_the_black_list
         assert ref in tab.black_refs(department)
         tab.check("list-black-filtered")
 
-        tab.sign_in("repair_officer", department)
+        tab.sign_in_staff("repair_officer", department)
         page.wait_for_url(base + "/officer/repairs")
         tab.check("repair-worklist")
         row = page.locator(f"tr[data-repair='{case_id}']")
@@ -191,14 +132,6 @@ def test_repair_officer_accepts_and_approves_and_the_entry_leaves_the_black_list
         page.close()
 
 
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 def _row(external_id: str, code: str, decided: str, valid: str) -> dict[str, str]:
     return {
         "external_id": external_id,
@@ -222,7 +155,7 @@ def test_recorder_adds_an_entry_and_uploads_a_batch(live, browser, a11y: A11y):
     base, _data = live
     tab = Tab(browser, base, a11y)
     page = tab.page
-    tab.sign_in("recorder", RECORDER_DEPARTMENT)
+    tab.sign_in_staff("recorder", RECORDER_DEPARTMENT)
     page.wait_for_url(base + "/recorder")
     tab.check("recorder-form")
 
@@ -264,7 +197,7 @@ def test_recorder_adds_an_entry_and_uploads_a_batch(live, browser, a11y: A11y):
         _row(f"WEB-{secrets.token_hex(4)}", bad_code[:-1] + "Z", decided, valid),
     ]
     page.set_input_files(
-        "#file", files=[{"name": "batch.csv", "mimeType": "text/csv", "buffer": _csv(rows)}]
+        "#file", files=[{"name": "batch.csv", "mimeType": "text/csv", "buffer": make_csv(rows)}]
     )
     page.click("main form button[type=submit]")
     page.wait_for_url(base + "/recorder/batch")
@@ -291,7 +224,7 @@ def test_auditor_filters_the_query_log_and_flags_a_query(live, browser, a11y: A1
     base, _data = live
     tab = Tab(browser, base, a11y)
     page = tab.page
-    tab.sign_in("auditor")
+    tab.sign_in_staff("auditor")
     page.wait_for_url(base + "/audit/queries")
     assert page.locator("table.querylog tbody tr").count() > 0
     tab.check("audit-log")
@@ -348,7 +281,7 @@ def test_staff_pages_work_on_a_phone(live, browser, a11y: A11y):
         ("recorder", RECORDER_DEPARTMENT, ["/recorder", "/recorder/batch"]),
         ("auditor", None, ["/audit/queries"]),
     ):
-        tab.sign_in(role, dept)
+        tab.sign_in_staff(role, dept)
         for path in paths:
             tab.go(path)
             width = page.evaluate("document.documentElement.scrollWidth")
