@@ -710,8 +710,12 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def due_query_plan(engine: Engine, batch: int) -> list[str]:
-    """SQLite's plan for the sweeper's due query, exactly as `due_entries` sends it."""
+def due_query_plan(engine: Engine) -> list[str]:
+    """SQLite's plans for the sweeper's due queries, exactly as `due_entries` sends them.
+
+    Each kind of due work is read alone, one row at a time, twice (and rolled back), so the
+    keyset form of its query, which starts after the cursor, is shown as well as the first.
+    """
     sent: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
@@ -721,17 +725,28 @@ def due_query_plan(engine: Engine, batch: int) -> list[str]:
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with Session(engine) as s:
-            lifecycle_repo.due_entries(
-                s, today=local_date(NOW), after=uuid.UUID(int=0), limit=batch
-            )
+            kinds = [kind.status for kind in lifecycle_repo.DUE_KINDS]
+            for kind in kinds:
+                cursor = lifecycle_repo.DueCursor(done=set(kinds) - {kind})
+                for _ in range(2):
+                    lifecycle_repo.due_entries(s, today=local_date(NOW), cursor=cursor, limit=1)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    statement, params = sent[-1]
+    lines: list[str] = []
+    seen: set[str] = set()
     with engine.connect() as conn:
-        cursor = conn.connection.cursor()
-        rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-        cursor.close()
-    return [str(r[-1]) for r in rows]
+        dbapi = conn.connection.cursor()
+        for statement, params in sent:
+            status = params[0]  # the first bound value is the kind's status
+            if status + statement in seen:
+                continue
+            seen.add(status + statement)
+            keyset = " OR entry.rowid > " in statement
+            rows = dbapi.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
+            lines.append(f"{status}{' (after the cursor)' if keyset else ''}:")
+            lines += ["  " + str(r[-1]) for r in rows]
+        dbapi.close()
+    return lines
 
 
 class _Stop(Exception):
@@ -1110,7 +1125,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         engine = runtime.engine
         checker = Keyring(runtime.keyring.provider, runtime.keyring.suite)
         print(f"checked: {check_before(engine, checker, built.samples)} sampled entries open")
-        print("due query plan (SQLite):\n  " + "\n  ".join(due_query_plan(engine, args.batch)))
+        print("due query plans (SQLite):\n  " + "\n  ".join(due_query_plan(engine)))
         copy = Path(name) / "pristine.db"
         if args.profile or not args.no_tracemalloc:
             engine.dispose()

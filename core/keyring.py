@@ -3,6 +3,9 @@
 Invariants: a data key is only ever unwrapped from the row that holds it, so a
 shredded row (wrapped = NULL) can never be served from the cache; the cache is
 keyed by the wrapped bytes, so a re-wrap or a shred is never masked by it.
+`forget` drops every cached copy of a key at once (an index by key id beside the LRU,
+so it costs the same however full the cache is), and a key being unwrapped while some
+key is forgotten is not cached, so a shred racing a read cannot leave it behind.
 """
 
 from __future__ import annotations
@@ -22,11 +25,19 @@ _CACHE_SIZE = 4096
 class Keyring:
     """Wraps, unwraps and indexes with the configured provider and suite."""
 
-    def __init__(self, provider: KeyProvider, suite: Suite) -> None:
+    def __init__(
+        self, provider: KeyProvider, suite: Suite, *, cache_size: int = _CACHE_SIZE
+    ) -> None:
         self.provider = provider
         self.suite = suite
         self.indexer = BlindIndexer.from_master(suite, provider.index_key())
+        self._cache_size = cache_size
+        # wrapped bytes -> key, least recently used first; and key id -> its wrapped forms
+        # in the cache (more than one while a master-key rotation re-wraps it).
         self._cache: OrderedDict[bytes, DataKey] = OrderedDict()
+        self._blobs: dict[uuid.UUID, set[bytes]] = {}
+        # Counts `forget` calls: an unwrap that saw one happen meanwhile is not cached.
+        self._forgets = 0
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -45,18 +56,38 @@ class Keyring:
             if hit is not None and hit.id == key_id:
                 self._cache.move_to_end(wrapped)
                 return hit
+            forgets = self._forgets
         key = unwrap(key_id, wrapped, self.provider)
         with self._lock:
-            self._cache[wrapped] = key
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if self._forgets == forgets and self._cache_size > 0:
+                self._drop(wrapped)
+                self._cache[wrapped] = key
+                self._blobs.setdefault(key_id, set()).add(wrapped)
+                while len(self._cache) > self._cache_size:
+                    self._drop(next(iter(self._cache)))
         return key
 
     def forget(self, key_id: uuid.UUID) -> None:
-        """Drop a data key from the cache (after shredding it)."""
+        """Drop every cached copy of a data key (after shredding it)."""
         with self._lock:
-            for blob in [b for b, k in self._cache.items() if k.id == key_id]:
+            self._forgets += 1
+            for blob in self._blobs.pop(key_id, ()):
                 del self._cache[blob]
+
+    def cached(self, key_id: uuid.UUID) -> bool:
+        """Whether any wrapped form of this data key is in the cache."""
+        with self._lock:
+            return key_id in self._blobs
+
+    def _drop(self, wrapped: bytes) -> None:
+        """Remove one cache entry and its index line; the lock is held."""
+        key = self._cache.pop(wrapped, None)
+        if key is None:
+            return
+        blobs = self._blobs[key.id]
+        blobs.discard(wrapped)
+        if not blobs:
+            del self._blobs[key.id]
 
     def blind_index(self, normalised_code: str) -> bytes:
         """The blind index of a normalised code."""

@@ -51,6 +51,34 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(_NODE_PREFIX + left + right).digest()
 
 
+def leaf_hashes(bodies: Iterable[bytes]) -> list[bytes]:
+    """`leaf_hash` of each log entry, in order (one tight loop, for auditing many at once)."""
+    sha256 = hashlib.sha256
+    return [sha256(_LEAF_PREFIX + data).digest() for data in bodies]
+
+
+def perfect_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every perfect node over a run of leaf hashes, level by level.
+
+    Level 0 is the leaves; level l + 1 hashes level l in pairs, a trailing odd node having
+    no parent yet. When the run starts at a multiple of 2**top (top being the highest level
+    returned), node i of level l is the tree's perfect node (l, start // 2**l + i).
+    """
+    sha256 = hashlib.sha256
+    levels = [list(leaves)]
+    row = levels[0]
+    while len(row) > 1:
+        pairs = iter(row)
+        # One iterator zipped with itself yields (row[0], row[1]), (row[2], row[3]), ...;
+        # not strict: an odd last node is left out.
+        row = [
+            sha256(_NODE_PREFIX + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        levels.append(row)
+    return levels
+
+
 def is_valid_subtree(start: int, end: int) -> bool:
     """Whether [start, end) is a subtree: start <= end, start a multiple of BIT_CEIL(end-start)."""
     return 0 <= start <= end and start % _bit_ceil(end - start) == 0
@@ -553,7 +581,9 @@ __all__ = [
     "inclusion_proof",
     "is_valid_subtree",
     "leaf_hash",
+    "leaf_hashes",
     "node_hash",
+    "perfect_levels",
     "range_hash",
     "root_from_consistency_proof",
     "root_from_inclusion_proof",

@@ -6,15 +6,60 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from core.models.audit import QueryFacet, QueryFlag
 from core.models.querylog import LogLeaf
+from core.repositories.prepared import run, table
+
+_FACET = table(QueryFacet)
+_FLAG = table(QueryFlag)
+# Both counts leave the new row out by its index: PostgreSQL's RETURNING subqueries see the
+# table as the statement began, SQLite's see the row just inserted.
+_OTHERS = _FACET.alias("earlier")
+_REFUSED_BEFORE = (
+    exists()
+    .where(
+        _OTHERS.c.agency == bindparam("agency"),
+        _OTHERS.c.subject == bindparam("subject"),
+        _OTHERS.c.outcome == "refused",
+        _OTHERS.c.at >= bindparam("retry_since"),
+        _OTHERS.c.log_index != bindparam("log_index"),
+    )
+    .label("refused_before")
+)
+# Counted up to a cap (the bulk threshold): the cost stays flat however busy the agency.
+_AGENCY_RECENT = (
+    select(_OTHERS.c.log_index)
+    .where(
+        _OTHERS.c.agency == bindparam("agency"),
+        _OTHERS.c.at >= bindparam("bulk_since"),
+        _OTHERS.c.log_index != bindparam("log_index"),
+    )
+    .limit(bindparam("bulk_cap"))
+    .subquery("recent")
+)
+_AGENCY_BEFORE = (
+    select(func.count()).select_from(_AGENCY_RECENT).scalar_subquery().label("agency_before")
+)
+_ADD_FACET = (
+    insert(_FACET)
+    .values(
+        log_index=bindparam("log_index"),
+        at=bindparam("at"),
+        agency=bindparam("agency"),
+        subject=bindparam("subject"),
+        outcome=bindparam("outcome"),
+        basis=bindparam("basis"),
+    )
+    .returning(_REFUSED_BEFORE, _AGENCY_BEFORE)
+)
+_ADD_FLAG = insert(_FLAG)
 
 
-def add_facet(
+def add_facet_with_counts(
     session: Session,
     *,
     log_index: int,
@@ -23,13 +68,32 @@ def add_facet(
     subject: str,
     outcome: str,
     basis: str,
-) -> None:
-    """Insert the searchable projection of one leaf."""
-    session.execute(
-        insert(QueryFacet).values(
-            log_index=log_index, at=at, agency=agency, subject=subject, outcome=outcome, basis=basis
-        )
-    )
+    retry_since: datetime,
+    bulk_since: datetime,
+    bulk_cap: int,
+) -> tuple[bool, int]:
+    """Insert one leaf's projection and, in the same statement, read what its rules need.
+
+    Returns whether the agency had a query of this subject refused at or after
+    `retry_since`, and how many queries the agency made at or after `bulk_since` (counted
+    up to `bulk_cap`), both among the other rows (this one left out).
+    """
+    row = run(
+        session,
+        _ADD_FACET,
+        {
+            "log_index": log_index,
+            "at": at,
+            "agency": agency,
+            "subject": subject,
+            "outcome": outcome,
+            "basis": basis,
+            "retry_since": retry_since,
+            "bulk_since": bulk_since,
+            "bulk_cap": bulk_cap,
+        },
+    ).one()
+    return bool(row.refused_before), int(row.agency_before)
 
 
 def add_flag(
@@ -38,37 +102,20 @@ def add_flag(
     """Flag a query for a reason; False (and nothing written) if it already has that flag."""
     try:
         with session.begin_nested():
-            session.execute(
-                insert(QueryFlag).values(
-                    id=uuid.uuid4(),
-                    log_index=log_index,
-                    reason=reason,
-                    raised_by=raised_by,
-                    created_at=now,
-                )
+            run(
+                session,
+                _ADD_FLAG,
+                {
+                    "id": uuid.uuid4(),
+                    "log_index": log_index,
+                    "reason": reason,
+                    "raised_by": raised_by,
+                    "created_at": now,
+                },
             )
     except IntegrityError:
         return False
     return True
-
-
-def agency_queries_since(session: Session, *, agency: str, since: datetime) -> int:
-    """How many queries an agency made at or after `since`."""
-    stmt = select(func.count()).where(col(QueryFacet.agency) == agency, col(QueryFacet.at) >= since)
-    return int(session.execute(stmt).scalar_one())
-
-
-def refused_since(session: Session, *, agency: str, subject: str, since: datetime) -> bool:
-    """Whether the agency had a query of this subject refused at or after `since`."""
-    stmt = select(
-        exists().where(
-            col(QueryFacet.agency) == agency,
-            col(QueryFacet.subject) == subject,
-            col(QueryFacet.outcome) == "refused",
-            col(QueryFacet.at) >= since,
-        )
-    )
-    return bool(session.execute(stmt).scalar_one())
 
 
 def search(

@@ -6,10 +6,34 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlmodel import Session, col
 
 from core.models.consents import Authorization, SubjectFreeze
+
+_FROZEN = exists().where(
+    col(SubjectFreeze.subject_id) == bindparam("take_subject"),
+    col(SubjectFreeze.lifted_at).is_(None),
+)
+# Prepared (SPEC §12: the agency query's hot path): built once, compiled once per engine.
+# Its bind names differ from column names, which an UPDATE reserves for its SET clause.
+_TAKE_USE = (
+    update(Authorization)
+    .where(
+        col(Authorization.id) == bindparam("take_id"),
+        col(Authorization.subject_id) == bindparam("take_subject"),
+        col(Authorization.agency) == bindparam("take_agency"),
+        col(Authorization.revoked_at).is_(None),
+        col(Authorization.starts_at) <= bindparam("take_at"),
+        col(Authorization.expires_at) > bindparam("take_at"),
+        col(Authorization.uses) < col(Authorization.max_uses),
+        col(Authorization.purpose) == bindparam("take_purpose"),
+        ~_FROZEN,
+    )
+    .values(uses=col(Authorization.uses) + 1)
+    .returning(Authorization)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 def add(session: Session, row: Authorization | SubjectFreeze) -> None:
@@ -62,33 +86,22 @@ def take_use(
     agency: str,
     purpose: str,
     now: datetime,
-) -> bool:
-    """Spend one use if every condition holds, in one statement; False if any does not.
+) -> Authorization | None:
+    """Spend one use if every condition holds, in one statement; the row as spent, or None.
 
     The statement writes before anything is read, so concurrent callers serialise on
     the row (PostgreSQL re-checks the WHERE after the lock; SQLite takes its write lock)
-    and two of them can never both take the last use.
+    and two of them can never both take the last use. It returns the updated row, so the
+    caller needs no second read; an instance already in the session is refreshed from it.
     """
-    frozen = exists().where(
-        col(SubjectFreeze.subject_id) == subject_id, col(SubjectFreeze.lifted_at).is_(None)
-    )
-    stmt = (
-        update(Authorization)
-        .where(
-            col(Authorization.id) == authorization_id,
-            col(Authorization.subject_id) == subject_id,
-            col(Authorization.agency) == agency,
-            col(Authorization.revoked_at).is_(None),
-            col(Authorization.starts_at) <= now,
-            col(Authorization.expires_at) > now,
-            col(Authorization.uses) < col(Authorization.max_uses),
-            col(Authorization.purpose) == purpose,
-            ~frozen,
-        )
-        .values(uses=col(Authorization.uses) + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    params = {
+        "take_id": authorization_id,
+        "take_subject": subject_id,
+        "take_agency": agency,
+        "take_purpose": purpose,
+        "take_at": now,
+    }
+    return session.execute(_TAKE_USE, params).scalar_one_or_none()
 
 
 def open_freeze(session: Session, *, subject_id: uuid.UUID) -> SubjectFreeze | None:

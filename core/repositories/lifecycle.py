@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from core.models import (
@@ -19,6 +34,10 @@ from core.models import (
     QueryDelivery,
     RepairApplication,
 )
+from core.repositories.prepared import run, table
+
+# The agency query's insert, prepared (SPEC §12): built once, compiled once per engine.
+_ADD_DELIVERIES = insert(table(QueryDelivery))
 
 
 def change_status(
@@ -45,6 +64,17 @@ def change_status(
 
 
 def _insert_once(session: Session, model: type, values: Mapping[str, object]) -> bool:
+    """Insert a row unless one with the same unique key exists; true if it was inserted.
+
+    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO NOTHING` (a unique key only: any
+    other integrity error still raises); elsewhere a savepoint around a plain INSERT.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        # RETURNING says whether the row went in (an ORM insert's rowcount is -1 on psycopg).
+        stmt = make(model).values(**values).on_conflict_do_nothing().returning(literal(1))
+        return session.execute(stmt).first() is not None
     try:
         with session.begin_nested():
             session.execute(insert(model).values(**values))
@@ -94,18 +124,18 @@ def add_agency_notice(
 
 
 def case_keys_of(session: Session, *, entry_id: uuid.UUID) -> list[uuid.UUID]:
-    """The data keys of every objection and repair case about an entry."""
+    """The data keys of every objection and repair case about an entry (one statement)."""
     objections = select(col(Objection.data_key_id)).where(col(Objection.entry_id) == entry_id)
     repairs = select(col(RepairApplication.data_key_id)).where(
         col(RepairApplication.entry_id) == entry_id
     )
-    return [*session.execute(objections).scalars(), *session.execute(repairs).scalars()]
+    return list(session.execute(union_all(objections, repairs)).scalars())
 
 
 def add_deliveries(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
-    """Record which entries a logged query returned to which agency."""
+    """Record which entries a logged query returned to which agency (a prepared insert)."""
     if rows:
-        session.execute(insert(QueryDelivery), list(rows))
+        run(session, _ADD_DELIVERIES, list(rows))
 
 
 def agencies_that_received(session: Session, *, entry_id: uuid.UUID, since: datetime) -> list[str]:
@@ -149,25 +179,106 @@ def announcements(session: Session) -> Sequence[ExitAnnouncement]:
     return session.execute(stmt).scalars().all()
 
 
-def due_entries(
-    session: Session, *, today: date, after: uuid.UUID | None, limit: int
-) -> Sequence[Entry]:
-    """Entries with time-driven work due on `today`, by id after `after`, claimed by this worker."""
-    due = or_(
-        and_(
-            col(Entry.status) == "pending_notice",
-            col(Entry.notice_until) <= today,
-            col(Entry.under_objection).is_(False),
-        ),
-        and_(col(Entry.status) == "displayed", col(Entry.display_until) <= today),
-        col(Entry.status).in_(("expired", "exited")),
-        and_(col(Entry.status) == "retained", col(Entry.retain_until) <= today),
-    )
-    stmt = select(Entry).where(due)
+_ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class DueKind:
+    """One kind of time-driven work: entries of one status whose date column has come.
+
+    Each kind is one range of its `(status, date)` index, read in that index's order.
+    """
+
+    status: str
+    on: str  # the date column the kind's index orders by
+    by_date: bool  # only rows whose date has come; else every row of the status
+    held_out: bool = False  # an open objection holds the entry (§5.1)
+
+
+# The kinds of due work, in the order a pass reads them.
+DUE_KINDS: tuple[DueKind, ...] = (
+    DueKind("pending_notice", "notice_until", by_date=True, held_out=True),
+    DueKind("displayed", "display_until", by_date=True),
+    DueKind("expired", "retain_until", by_date=False),
+    DueKind("exited", "retain_until", by_date=False),
+    DueKind("retained", "retain_until", by_date=True),
+)
+
+
+@dataclass
+class DueCursor:
+    """How far one pass has read each kind of due work: its last (date, row) read, or done.
+
+    The row is SQLite's rowid or PostgreSQL's id (see `_row_order`); a cursor belongs to one
+    pass over one database, and holds one position per kind whatever the table's size.
+    """
+
+    after: dict[str, tuple[date, Any]] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+
+
+def _row_order(dialect: str) -> ColumnElement[Any]:
+    """The column that orders entries of one kind with the same date.
+
+    SQLite keeps every index entry in (columns…, rowid) order, so walking by rowid within a
+    date reads the `(status, date)` index straight through, with no sort, and skips what was
+    read without a table look-up. Only a VACUUM renumbers rowids; one between two batches
+    could make this pass miss or re-read a row, which the next pass finds and every guarded
+    step makes harmless. PostgreSQL has no stable row address, so id it is there (sorted
+    within each date; an index `(status, date, id)` would spare that sort).
+    """
+    if dialect == "sqlite":
+        return literal_column("entry.rowid", Integer)
+    return _ENTRY.c.id
+
+
+def _due_kind(
+    kind: DueKind, *, dialect: str, today: date, after: tuple[date, Any] | None, limit: int
+) -> Select[tuple[Entry, Any]]:
+    """The next `limit` entries of one kind after `after`, in its index's order."""
+    on = _ENTRY.c[kind.on]
+    row = _row_order(dialect)
+    stmt = select(Entry, row).where(col(Entry.status) == kind.status)
+    if kind.by_date:
+        stmt = stmt.where(on <= today)
+    if kind.held_out:
+        stmt = stmt.where(col(Entry.under_objection).is_(False))
     if after is not None:
-        stmt = stmt.where(col(Entry.id) > after)
-    stmt = stmt.order_by(col(Entry.id)).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+        # The range starts at the last date read; the rows of that date already read are
+        # told apart by the index's own columns, before any table row is fetched.
+        day, last = after
+        stmt = stmt.where(on >= day, or_(on > day, row > last))
+    stmt = stmt.order_by(on, row).limit(limit)
+    if dialect == "postgresql":
         # Another sweeper skips the rows this one holds instead of waiting for them.
         stmt = stmt.with_for_update(skip_locked=True)
-    return session.execute(stmt).scalars().all()
+    return stmt
+
+
+def due_entries(session: Session, *, today: date, cursor: DueCursor, limit: int) -> list[Entry]:
+    """Up to `limit` entries with time-driven work due on `today`, claimed by this worker.
+
+    Reads the kinds of due work in turn, each from where `cursor` stands, and moves the
+    cursor past what it returns: a pass reads every due row once, and an entry that stays
+    due (held by another worker, or skipped) is left for the next pass. Empty when every
+    kind has been read to its end.
+    """
+    dialect = session.get_bind().dialect.name
+    entries: list[Entry] = []
+    for kind in DUE_KINDS:
+        want = limit - len(entries)
+        if want <= 0:
+            break
+        if kind.status in cursor.done:
+            continue
+        stmt = _due_kind(
+            kind, dialect=dialect, today=today, after=cursor.after.get(kind.status), limit=want
+        )
+        rows = session.execute(stmt).all()
+        if len(rows) < want:
+            cursor.done.add(kind.status)
+        if rows:
+            last, row = rows[-1]
+            cursor.after[kind.status] = (getattr(last, kind.on), row)
+        entries.extend(entry for entry, _ in rows)
+    return entries

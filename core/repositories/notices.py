@@ -6,10 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from core.models.notices import QueryNotice
+from core.repositories.prepared import run, table
+
+_ADD_NOTICE = insert(table(QueryNotice))
 
 
 def add_notice(
@@ -20,15 +23,18 @@ def add_notice(
     visible_from: datetime,
     now: datetime,
 ) -> None:
-    """Queue a notice of one query for the subject."""
-    session.add(
-        QueryNotice(
-            id=uuid.uuid4(),
-            subject_id=subject_id,
-            log_index=log_index,
-            visible_from=visible_from,
-            created_at=now,
-        )
+    """Queue a notice of one query for the subject (a prepared insert: the query path's)."""
+    run(
+        session,
+        _ADD_NOTICE,
+        {
+            "id": uuid.uuid4(),
+            "subject_id": subject_id,
+            "log_index": log_index,
+            "visible_from": visible_from,
+            "created_at": now,
+            "delivered_at": None,
+        },
     )
 
 

@@ -2,32 +2,75 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Dialect, Select, bindparam, func, insert, select, update
+from sqlalchemy.engine.interfaces import Compiled
 from sqlmodel import Session, col
 
 from core.models.querylog import STATE_ROW_ID, LogCheckpoint, LogLeaf, LogNode, LogState
+from core.repositories.prepared import run, table
 
-
-def lock_state(session: Session) -> LogState | None:
-    """The state row, locked until the transaction ends (None before the first append)."""
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks and FOR UPDATE is a no-op; a (no-op) write takes the
-        # database write lock now, so concurrent appenders queue on the busy timeout instead
-        # of failing later when their read snapshot can no longer be upgraded.
-        session.execute(
-            update(LogState).where(col(LogState.id) == STATE_ROW_ID).values(size=LogState.size)
-        )
-    stmt = (
-        select(LogState)
-        .where(col(LogState.id) == STATE_ROW_ID)
-        .with_for_update()
-        # The row changes under other transactions: never answer from the identity map.
-        .execution_options(populate_existing=True)
+_STATE = table(LogState)
+_CHECKPOINT = table(LogCheckpoint)
+# The append path's statements are prepared (SPEC §12): built once, compiled once per engine.
+_LATEST_CHECKPOINT_SIZE = select(func.max(_CHECKPOINT.c.size))
+# SQLite has no row locks and FOR UPDATE is a no-op; a (no-op) write takes the database
+# write lock now, so concurrent appenders queue on the busy timeout instead of failing later
+# when their read snapshot can no longer be upgraded. It returns the row it locked, and the
+# largest checkpoint: nothing else writes while the lock is held.
+_LOCK_STATE_SQLITE = (
+    update(_STATE)
+    .where(_STATE.c.id == STATE_ROW_ID)
+    .values(size=_STATE.c.size)
+    .returning(_STATE.c.size, _STATE.c.frontier, _LATEST_CHECKPOINT_SIZE.scalar_subquery())
+)
+_LOCK_STATE = (
+    select(_STATE.c.size, _STATE.c.frontier).where(_STATE.c.id == STATE_ROW_ID).with_for_update()
+)
+_WRITE_STATE = (
+    update(_STATE)
+    .where(_STATE.c.id == STATE_ROW_ID)
+    .values(
+        size=bindparam("new_size"), frontier=bindparam("new_frontier"), updated_at=bindparam("now")
     )
-    return session.execute(stmt).scalar_one_or_none()
+)
+_INSERT_LEAF = insert(table(LogLeaf))
+_INSERT_NODE = insert(table(LogNode))
+
+
+@dataclass(frozen=True, slots=True)
+class LockedState:
+    """The state row as locked for an append, and the largest stored checkpoint's size."""
+
+    size: int
+    frontier: bytes
+    checkpointed: int | None  # None while no checkpoint is stored
+
+
+def lock_state(session: Session) -> LockedState | None:
+    """The state row, locked until the transaction ends (None before the first append),
+    with the largest stored checkpoint's size as seen once the lock is held.
+
+    SQLite: one statement, a no-op write returning both. PostgreSQL: the row lock, then the
+    checkpoint read in a statement of its own, whose snapshot is taken after the lock is
+    granted (a read in the locking statement would miss what the previous holder stored).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        row = run(session, _LOCK_STATE_SQLITE).first()
+        if row is None:
+            return None
+        checkpointed = row[2]
+    else:
+        row = run(session, _LOCK_STATE).first()
+        if row is None:
+            return None
+        checkpointed = run(session, _LATEST_CHECKPOINT_SIZE).scalar()
+    return LockedState(size=row[0], frontier=row[1], checkpointed=checkpointed)
 
 
 def read_state(session: Session) -> LogState | None:
@@ -49,23 +92,19 @@ def create_state(session: Session, *, size: int, frontier: bytes, now: datetime)
 
 def write_state(session: Session, *, size: int, frontier: bytes, now: datetime) -> None:
     """Overwrite the state row with a new size and frontier."""
-    session.execute(
-        update(LogState)
-        .where(col(LogState.id) == STATE_ROW_ID)
-        .values(size=size, frontier=frontier, updated_at=now)
-    )
+    run(session, _WRITE_STATE, {"new_size": size, "new_frontier": frontier, "now": now})
 
 
 def insert_leaves(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
     """Insert leaf rows (idx, leaf_hash, body, created_at) in one executemany."""
     if rows:
-        session.execute(insert(LogLeaf), list(rows))
+        run(session, _INSERT_LEAF, list(rows))
 
 
 def insert_nodes(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
     """Insert cached node rows (level, index, digest) in one executemany."""
     if rows:
-        session.execute(insert(LogNode), list(rows))
+        run(session, _INSERT_NODE, list(rows))
 
 
 def leaf_hash_at(session: Session, idx: int) -> bytes | None:
@@ -104,6 +143,88 @@ def nodes_from(
         .limit(limit)
     )
     return [(i, d) for i, d in session.execute(stmt).all()]
+
+
+# --- bulk reads for `verify_log` ----------------------------------------------------------
+#
+# Auditing reads every leaf, cached node and checkpoint once, thousands per statement, so the
+# cost per row is what counts: these run on the driver's own cursor, in the session's
+# transaction, and return the driver's tuples (SQLAlchemy builds and compiles each statement
+# once per dialect, but makes no result row of its own per row).
+
+_LEAF = table(LogLeaf)
+_NODE = table(LogNode)
+_CHECKPOINTS = table(LogCheckpoint)
+_LEAF_RUN = (
+    select(_LEAF.c.idx, _LEAF.c.leaf_hash, _LEAF.c.body)
+    .where(_LEAF.c.idx >= bindparam("start"))
+    .order_by(_LEAF.c.idx)
+    .limit(bindparam("limit"))
+)
+_NODE_RUN = (
+    select(_NODE.c.digest)
+    .where(
+        _NODE.c.level == bindparam("level"),
+        _NODE.c["index"] >= bindparam("start"),
+        _NODE.c["index"] < bindparam("stop"),
+    )
+    .order_by(_NODE.c["index"])
+)
+_CHECKPOINT_RUN = (
+    select(_CHECKPOINTS.c.size, _CHECKPOINTS.c.root, _CHECKPOINTS.c.note)
+    .where(_CHECKPOINTS.c.size >= bindparam("start"))
+    .order_by(_CHECKPOINTS.c.size)
+    .limit(bindparam("limit"))
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(stmt: Select[Any], dialect: Dialect) -> Compiled:
+    return stmt.compile(dialect=dialect)
+
+
+def _driver_rows(session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
+    """Every row of a prepared select, as the driver's tuples, in the session's transaction."""
+    conn = session.connection()
+    compiled = _compiled(stmt, conn.dialect)
+    bound = compiled.construct_params(params) or {}
+    # A positional paramstyle (SQLite's qmark) takes the values in the order compiled.
+    positions = getattr(compiled, "positiontup", None)
+    args = bound if positions is None else tuple(bound[name] for name in positions)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+class StoredCheckpoint(NamedTuple):
+    """A stored checkpoint as `verify_log` reads it."""
+
+    size: int
+    root: bytes
+    note: str
+
+
+def checkpoints_from(session: Session, *, start: int, limit: int) -> list[StoredCheckpoint]:
+    """Up to `limit` checkpoints with size >= start, smallest first."""
+    rows = _driver_rows(session, _CHECKPOINT_RUN, {"start": start, "limit": limit})
+    return [StoredCheckpoint(*row) for row in rows]
+
+
+def leaf_run(
+    session: Session, *, start: int, limit: int
+) -> tuple[list[int], list[bytes], list[bytes]]:
+    """Up to `limit` leaves with idx >= start in index order, as (indices, hashes, bodies)."""
+    rows = _driver_rows(session, _LEAF_RUN, {"start": start, "limit": limit})
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def node_run(session: Session, *, level: int, start: int, stop: int) -> list[bytes]:
+    """The cached digests of one level with start <= index < stop, in index order."""
+    rows = _driver_rows(session, _NODE_RUN, {"level": level, "start": start, "stop": stop})
+    return [r[0] for r in rows]
 
 
 def first_node_beyond(session: Session, size: int) -> tuple[int, int] | None:
@@ -149,17 +270,6 @@ def latest_checkpoint_covering(session: Session, index: int) -> LogCheckpoint | 
         .limit(1)
     )
     return session.execute(stmt).scalar_one_or_none()
-
-
-def checkpoints_from(session: Session, *, start: int, limit: int) -> Sequence[LogCheckpoint]:
-    """Up to `limit` checkpoints with size >= start, smallest first."""
-    stmt = (
-        select(LogCheckpoint)
-        .where(col(LogCheckpoint.size) >= start)
-        .order_by(col(LogCheckpoint.size))
-        .limit(limit)
-    )
-    return session.execute(stmt).scalars().all()
 
 
 class SessionNodes:

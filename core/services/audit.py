@@ -35,10 +35,7 @@ def record_query(
     rules: AuditRules,
 ) -> list[str]:
     """Index one appended leaf for search and raise the flags its rules call for."""
-    reasons = []
-    if repo.refused_since(session, agency=agency, subject=subject, since=at - rules.retry_window):
-        reasons.append("refused_then_retried")
-    repo.add_facet(
+    refused_before, agency_before = repo.add_facet_with_counts(
         session,
         log_index=index,
         at=at,
@@ -46,11 +43,19 @@ def record_query(
         subject=subject,
         outcome=outcome,
         basis=basis,
+        retry_since=at - rules.retry_window,
+        bulk_since=at - rules.bulk_window,
+        # Bulk is strictly more than the threshold, this query included: counting the
+        # others up to the threshold decides it.
+        bulk_cap=rules.bulk_queries,
     )
+    reasons = []
+    if refused_before:
+        reasons.append("refused_then_retried")
     if is_night(at, rules):
         reasons.append("night")
-    in_window = repo.agency_queries_since(session, agency=agency, since=at - rules.bulk_window)
-    if is_bulk(in_window, rules):
+    # The agency's queries in the window, this one included (exact up to the threshold).
+    if is_bulk(agency_before + 1, rules):
         reasons.append("bulk")
     for reason in reasons:
         repo.add_flag(

@@ -174,20 +174,16 @@ def use_for_query(
     The answer must then be limited with `in_scope` to the returned authorization's
     list kinds and domains.
     """
-    if repo.take_use(
+    spent = repo.take_use(
         session,
         authorization_id=authorization_id,
         subject_id=subject_id,
         agency=agency,
         purpose=purpose,
         now=now,
-    ):
-        auth = repo.authorization_of(
-            session, authorization_id=authorization_id, subject_id=subject_id
-        )
-        if auth is None:  # pragma: no cover - the row was just updated in this transaction
-            raise NotFound(NO_SUCH_AUTHORIZATION)
-        return auth
+    )
+    if spent is not None:
+        return spent
     # Nothing was spent: the row is now locked or stable, so say which rule failed first.
     auth = repo.authorization_of(session, authorization_id=authorization_id, subject_id=subject_id)
     if auth is None or auth.agency != agency:

@@ -12,6 +12,9 @@ Invariants:
   after the leaf) is made in the same transaction as the leaf, so an answer never leaves
   without its log entry. Stored, published checkpoints follow the cadence instead.
 - Every leaf gets its audit projection and rule flags in the same transaction.
+- The path is SQL-lean (SPEC §12): one prepared read brings the subject, its key, its
+  freeze and its entries; the leaf, its audit projection (whose insert returns what the
+  rules need), the deliveries and the notice are one prepared statement each.
 """
 
 from __future__ import annotations
@@ -26,11 +29,10 @@ from sqlmodel import Session
 from core.clock import CST, local_date
 from core.errors import InvalidInput, NotFound
 from core.keyring import Keyring
-from core.models import Authorization, DataKeyRow, Entry, Subject
+from core.models import Authorization
 from core.policies.audit_rules import AuditRules
 from core.policies.catalogues import legal_basis as legal_basis_of
 from core.policies.visibility import derived_warning, shown_state
-from core.repositories import keys as key_repo
 from core.repositories import lifecycle as lifecycle_repo
 from core.repositories import notices as notice_repo
 from core.repositories import querylog as log_repo
@@ -53,14 +55,13 @@ DEFAULT_CADENCE = Cadence()
 
 
 def _subject_pseudonym(
-    session: Session, keyring: Keyring, subject: Subject | None, code_index: bytes
+    keyring: Keyring, subject: record_repo.QuerySubject | None, code_index: bytes
 ) -> str:
     """`s:` + a MAC under the subject's own key, or `u:` + a keyed MAC of the index if none."""
-    row = None if subject is None else key_repo.get_data_key(session, subject.data_key_id)
-    if row is None or row.wrapped is None:
+    if subject is None or subject.wrapped is None:
         # No record (or an erased one): still attributable, never reversible without the keys.
         return "u:" + pseudonym(keyring.suite, keyring.indexer.key, _LOG_LABEL + code_index).hex()
-    key = keyring.data_key(row.id, row.wrapped)
+    key = keyring.data_key(subject.key_id, subject.wrapped)
     return "s:" + pseudonym(keyring.suite, key.material, _LOG_LABEL).hex()
 
 
@@ -69,16 +70,15 @@ def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
 
 
 def _answer(
-    session: Session,
     keyring: Keyring,
-    rows: Sequence[tuple[Entry, DataKeyRow]],
+    rows: Sequence[record_repo.QueryEntry],
     auth: Authorization | None,
     now: datetime,
 ) -> list[AnsweredEntry]:
     today = local_date(now)
     answered: list[AnsweredEntry] = []
-    for entry, key_row in rows:
-        if key_row.wrapped is None:
+    for entry in rows:
+        if entry.wrapped is None:
             continue
         if shown_state(entry, today) != "displayed":
             continue
@@ -86,7 +86,7 @@ def _answer(
             auth, list_kind=entry.list_kind, domain=entry.domain
         ):
             continue
-        key = keyring.data_key(key_row.id, key_row.wrapped)
+        key = keyring.data_key(entry.key_id, entry.wrapped)
         answered.append(
             AnsweredEntry(
                 id=entry.id,
@@ -109,12 +109,12 @@ def _answer(
 
 
 def _warning(
-    rows: Sequence[tuple[Entry, DataKeyRow]], auth: Authorization | None, now: datetime
+    rows: Sequence[record_repo.QueryEntry], auth: Authorization | None, now: datetime
 ) -> bool:
     """The derived warning list (§5.5), for legal bases and for consents that include it."""
     if auth is not None and "warning" not in auth.list_kinds:
         return False
-    return derived_warning([entry for entry, _key in rows], local_date(now))
+    return derived_warning(rows, local_date(now))
 
 
 def _leaf(
@@ -166,7 +166,8 @@ def run_query(
 ) -> QueryAnswer:
     """Authorize, answer and log one query; refusals raise (log them with `log_refusal`)."""
     code_index = keyring.blind_index(payload.subject_code)
-    subject = record_repo.subject_by_index(session, code_index)
+    # The subject and its entries in one read; nothing is decrypted before the checks below.
+    subject, rows = record_repo.subject_for_query(session, code_index)
     auth: Authorization | None = None
     frozen = False
     if payload.authorization_id is not None:
@@ -184,11 +185,10 @@ def run_query(
             raise InvalidInput(
                 "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
             )
-        frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
-    rows = [] if subject is None else record_repo.entries_of_subject(session, subject_id=subject.id)
-    entries = _answer(session, keyring, rows, auth, now)
+        frozen = subject is not None and subject.frozen
+    entries = _answer(keyring, rows, auth, now)
     warning = _warning(rows, auth, now)
-    pseudo = _subject_pseudonym(session, keyring, subject, code_index)
+    pseudo = _subject_pseudonym(keyring, subject, code_index)
     body = _leaf(
         agency=agency,
         payload=payload,
@@ -217,8 +217,8 @@ def run_query(
         [{"log_index": index, "entry_id": e.id, "agency": agency, "at": now} for e in entries],
     )
     _notify(session, subject, index, payload, now)
-    querylog.checkpoint_if_count_due(
-        session=session, signer=signer, cadence=cadence, tree=appended.frontier, now=now
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return QueryAnswer(
         log_index=index,
@@ -243,8 +243,8 @@ def log_refusal(
 ) -> int:
     """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
     code_index = keyring.blind_index(payload.subject_code)
-    subject = record_repo.subject_by_index(session, code_index)
-    pseudo = _subject_pseudonym(session, keyring, subject, code_index)
+    subject, _entries = record_repo.subject_for_query(session, code_index)
+    pseudo = _subject_pseudonym(keyring, subject, code_index)
     body = _leaf(
         agency=agency,
         payload=payload,
@@ -267,8 +267,8 @@ def log_refusal(
         now=now,
     )
     _notify(session, subject, appended.index, payload, now)
-    querylog.checkpoint_if_count_due(
-        session=session, signer=signer, cadence=cadence, tree=appended.frontier, now=now
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return appended.index
 
@@ -300,7 +300,11 @@ def _append(
 
 
 def _notify(
-    session: Session, subject: Subject | None, index: int, payload: QueryRequest, now: datetime
+    session: Session,
+    subject: record_repo.QuerySubject | None,
+    index: int,
+    payload: QueryRequest,
+    now: datetime,
 ) -> None:
     """Tell the subject of every query; a sealed one only once its seal lifts (§6)."""
     if subject is None:

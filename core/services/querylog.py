@@ -13,7 +13,8 @@ Invariants:
   visible together, or none of them.
 - A checkpoint is a C2SP signed note over (origin, size, root) by the log's Ed25519
   key; at most one per size. `verify_log` trusts nothing stored: it re-hashes every
-  body, rebuilds the tree and checks every cached node, checkpoint and the state row.
+  body, re-proves it canonical, rebuilds the tree and checks every cached node, checkpoint
+  and the state row, reading in bounded runs (O(log n) state besides one run).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,12 +48,19 @@ from crypto.checkpoint import (
     sign_checkpoint,
     verifier_key,
 )
-from crypto.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
+from crypto.merkle import (
+    CompactRange,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    leaf_hashes,
+    perfect_levels,
+)
 from crypto.receipt import build_receipt
 from crypto.secret_files import SecretFileError
 
 KEY_FILE_NAME = "query-log-key.json"
-VERIFY_CHUNK = 1000
+VERIFY_CHUNK = 8192  # leaves per read while verifying (a power of two)
 
 _KEY_FILE_VERSION = 1
 _MAX_KEY_FILE_BYTES = 16 * 1024
@@ -94,7 +103,8 @@ def _check_body(body: bytes) -> None:
         raise InvalidInput("a log leaf body must be bytes")
     try:
         parsed = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays nested thousands deep, never canonical (values are flat).
         raise InvalidInput("a log leaf body must be canonical JSON") from None
     if not isinstance(parsed, dict) or canonical_leaf(parsed) != body:
         raise InvalidInput("a log leaf body must be canonical JSON")
@@ -104,36 +114,43 @@ def append_leaves(*, session: Session, bodies: Sequence[bytes], now: datetime) -
     """Append canonical leaf bodies in order under the state lock; return their indices."""
     if not bodies:
         return []
-    start, _before, after = _append(session, bodies, now)
+    start, _before, after, _checkpointed = _append(session, bodies, now)
     return list(range(start, after.size))
 
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """One appended leaf: its index and hash, its inclusion proof, and the tree it is in."""
+    """One appended leaf: its index and hash, its inclusion proof, and the tree it is in.
+
+    `checkpointed` is the size of the largest stored checkpoint as read under the append's
+    lock (None while there is none), so deciding the next one costs no further read.
+    """
 
     index: int
     leaf_hash: bytes
     proof: list[bytes]
     frontier: CompactRange
+    checkpointed: int | None
 
 
 def append_leaf(*, session: Session, body: bytes, now: datetime) -> Appended:
     """Append one leaf and return its inclusion proof in the new tree, with no extra reads."""
-    start, before, after = _append(session, [body], now)
+    start, before, after, checkpointed = _append(session, [body], now)
     # The last leaf's audit path is the previous tree's frontier, smallest subtree first.
     return Appended(
         index=start,
         leaf_hash=leaf_hash(body),
         proof=list(reversed(before.hashes)),
         frontier=after,
+        checkpointed=checkpointed,
     )
 
 
 def _append(
     session: Session, bodies: Sequence[bytes], now: datetime
-) -> tuple[int, CompactRange, CompactRange]:
-    """Append under the state lock; the first new index and the frontiers before and after."""
+) -> tuple[int, CompactRange, CompactRange, int | None]:
+    """Append under the state lock: the first new index, the frontiers before and after, and
+    the largest stored checkpoint's size."""
     for body in bodies:
         _check_body(body)
     state = _locked_state(session, now)
@@ -156,10 +173,10 @@ def _append(
     repo.insert_leaves(session, leaves)
     repo.insert_nodes(session, nodes)
     repo.write_state(session, size=frontier.size, frontier=frontier.to_bytes(), now=now)
-    return start, before, frontier
+    return start, before, frontier, state.checkpointed
 
 
-def _locked_state(session: Session, now: datetime) -> LogState:
+def _locked_state(session: Session, now: datetime) -> repo.LockedState:
     """The state row, locked; inserted empty (in a savepoint) before the very first append."""
     state = repo.lock_state(session)
     if state is not None:
@@ -393,6 +410,23 @@ def checkpoint_if_count_due(
         return None
     if latest is not None and latest.size == tree.size:
         return latest
+    return _store_checkpoint(session, signer, tree, now)
+
+
+def checkpoint_after_append(
+    *, session: Session, signer: LogSigner, cadence: Cadence, appended: Appended, now: datetime
+) -> LogCheckpoint | None:
+    """`checkpoint_if_count_due` for a leaf just appended, deciding from the largest stored
+    checkpoint its append read once it held the lock (so with no read of its own)."""
+    tree, latest = appended.frontier, appended.checkpointed
+    if latest is not None and (tree.size - latest < cadence.every_leaves or latest == tree.size):
+        return None
+    return _store_checkpoint(session, signer, tree, now)
+
+
+def _store_checkpoint(
+    session: Session, signer: LogSigner, tree: CompactRange, now: datetime
+) -> LogCheckpoint | None:
     root = tree.root()
     note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=root))
     repo.add_checkpoint(session, size=tree.size, root=root, note=note, now=now)
@@ -416,6 +450,14 @@ def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[st
 
 
 # --- audit -------------------------------------------------------------------------------
+#
+# `verify_log` reads the log in runs of VERIFY_CHUNK leaves (rounded down to a power of two,
+# so a run starts on a node boundary) and checks each run as a whole: its indices, stored
+# hashes and bodies, every cached node it completes (a statement per level), the checkpoints
+# whose size falls in it. The first run that shows any discrepancy is audited again leaf by
+# leaf from its start (`_verify_from`, which checks the same things one at a time, in log
+# order), and that names the first index or checkpoint at fault. The run check only decides
+# where the naming starts: it passes a run exactly when the leaf-by-leaf audit would.
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,15 +472,70 @@ class VerifyReport:
     problem: str | None = None
 
 
+# Canonical bodies of the usual kind, as `canonical_leaf` writes them: a flat object whose
+# strings need no escape and whose integers have at most 18 digits. Such a body, with its
+# field names strictly increasing, is canonical by construction; any other body is judged
+# by `_check_body` itself, so these patterns can make the audit faster, never looser.
+# Possessive repeats: nothing here ever needs to give characters back, so none are tracked.
+_STRING = r'"[^"\\\x00-\x1f]*+"'
+_SCALAR = _STRING + r"|null|true|false|0|-?[1-9][0-9]{0,17}+"
+_VALUE = rf"{_SCALAR}|\[(?:(?:{_SCALAR})(?:,(?:{_SCALAR}))*)?\]"
+_FLAT_OBJECT = re.compile(rf"\{{(?:{_STRING}:(?:{_VALUE})(?:,{_STRING}:(?:{_VALUE}))*)?\}}")
+# On a body `_FLAT_OBJECT` matched, field by field from the first: the names, in order.
+_FIELD_NAMES = re.compile(rf'"([^"]*)":(?:{_VALUE})')
+_MAX_SHAPES = 16
+_CHECKPOINT_CHUNK = 1000
+
+
+def _shape(names: Sequence[str]) -> re.Pattern[str]:
+    """The flat objects with exactly these field names, in this order."""
+    fields = ",".join(f'"{re.escape(n)}":(?:{_VALUE})' for n in names)
+    return re.compile(rf"\{{{fields}\}}")
+
+
+class CanonicalBodies:
+    """Whether leaf bodies are canonical JSON: the same verdict as `append_leaves` gives, cheaper.
+
+    A log holds few shapes (lists of field names), so each shape found is remembered (up to
+    `_MAX_SHAPES`) as one pattern that checks a body's names, order and values in one pass.
+    """
+
+    __slots__ = ("_shapes",)
+
+    def __init__(self) -> None:
+        self._shapes: list[re.Pattern[str]] = []
+
+    def __call__(self, body: bytes) -> bool:
+        if isinstance(body, bytes):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+            for shape in self._shapes:
+                if shape.fullmatch(text) is not None:
+                    return True
+            if _FLAT_OBJECT.fullmatch(text) is not None:
+                names = _FIELD_NAMES.findall(text)
+                if names == sorted(set(names)):
+                    if len(self._shapes) < _MAX_SHAPES:
+                        self._shapes.append(_shape(names))
+                    return True
+        try:
+            _check_body(body)
+        except InvalidInput:
+            return False
+        return True
+
+
 class _LevelStream:
-    """Cached nodes of one level in index order, fetched a chunk at a time."""
+    """Cached nodes of one level in index order from `start`, fetched a chunk at a time."""
 
     __slots__ = ("_buffer", "_level", "_next", "_session")
 
-    def __init__(self, session: Session, level: int) -> None:
+    def __init__(self, session: Session, level: int, start: int) -> None:
         self._session = session
         self._level = level
-        self._next = 0
+        self._next = start
         self._buffer: list[tuple[int, bytes]] = []
 
     def pop(self) -> tuple[int, bytes] | None:
@@ -456,27 +553,28 @@ class _LevelStream:
 
 
 class _Checkpoints:
-    """Stored checkpoints in size order, fetched a chunk at a time."""
+    """Stored checkpoints of size >= `start` in size order, fetched a chunk at a time."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, start: int) -> None:
         self._session = session
-        self._next = 0
-        self._buffer: list[LogCheckpoint] = []
+        self._next = start
+        self._buffer: list[repo.StoredCheckpoint] = []
 
-    def peek(self) -> LogCheckpoint | None:
+    def peek(self) -> repo.StoredCheckpoint | None:
         if not self._buffer:
-            rows = repo.checkpoints_from(self._session, start=self._next, limit=VERIFY_CHUNK)
+            limit = min(VERIFY_CHUNK, _CHECKPOINT_CHUNK)  # table rows: keep the buffer small
+            rows = repo.checkpoints_from(self._session, start=self._next, limit=limit)
             self._buffer = list(reversed(rows))
         return self._buffer[-1] if self._buffer else None
 
-    def pop(self) -> LogCheckpoint:
+    def pop(self) -> repo.StoredCheckpoint:
         row = self._buffer.pop()
         self._next = row.size + 1
         return row
 
 
 def _checkpoint_problem(
-    row: LogCheckpoint, root: bytes, public_key: Ed25519PublicKey, name: str
+    row: repo.StoredCheckpoint, root: bytes, public_key: Ed25519PublicKey, name: str
 ) -> str | None:
     try:
         opened = open_checkpoint(row.note, name, public_key)
@@ -489,22 +587,134 @@ def _checkpoint_problem(
     return None
 
 
+def _failed(
+    frontier: CompactRange,
+    checked: int,
+    *,
+    index: int | None = None,
+    cp: int | None = None,
+    why: str,
+) -> VerifyReport:
+    return VerifyReport(
+        ok=False,
+        leaves=frontier.size,
+        checkpoints=checked,
+        bad_index=index,
+        bad_checkpoint=cp,
+        problem=why,
+    )
+
+
+def _cover(levels: Sequence[Sequence[bytes]], count: int) -> list[bytes]:
+    """The perfect nodes tiling the first `count` leaves of a run, largest first."""
+    hashes: list[bytes] = []
+    offset = 0
+    for level in range(len(levels) - 1, -1, -1):
+        if count >> level & 1:
+            hashes.append(levels[level][offset >> level])
+            offset += 1 << level
+    return hashes
+
+
 def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: str) -> VerifyReport:
     """Rebuild the tree from every stored body and check leaves, nodes, checkpoints, state."""
-    frontier = CompactRange()
-    levels: dict[int, _LevelStream] = {}
-    checkpoints = _Checkpoints(session)
+    state = repo.read_state(session)
+    state_size = 0 if state is None else state.size
+    width = 1 << max(VERIFY_CHUNK.bit_length() - 1, 0)
+    top = width.bit_length() - 1  # a whole run is the perfect node (top, start >> top)
+    canonical = CanonicalBodies()
+    checkpoints = _Checkpoints(session, start=0)
+    # The tree of the runs checked so far, one leaf per run: its level l is the log's top + l.
+    runs = CompactRange()
     checked = 0
-
-    def fail(*, index: int | None = None, cp: int | None = None, why: str) -> VerifyReport:
-        return VerifyReport(
-            ok=False,
-            leaves=frontier.size,
-            checkpoints=checked,
-            bad_index=index,
-            bad_checkpoint=cp,
-            problem=why,
+    start = 0
+    while True:
+        entry, entry_checked = runs.hashes, checked  # the tree of the first `start` leaves
+        indices, stored, bodies = repo.leaf_run(session, start=start, limit=width)
+        count = len(indices)
+        last = count < width
+        computed = leaf_hashes(bodies)
+        levels = perfect_levels(computed)
+        clean = (
+            indices == list(range(start, start + count))
+            and start + count <= state_size
+            and computed == stored
+            and all(map(canonical, bodies))
+            and all(
+                levels[level]
+                == repo.node_run(
+                    session,
+                    level=level,
+                    start=start >> level,
+                    stop=(start >> level) + len(levels[level]),
+                )
+                for level in range(1, len(levels))
+            )
         )
+        # The checkpoints of sizes in the run, and after the last run that of the log's size.
+        while clean and (cp := checkpoints.peek()) is not None:
+            if cp.size > start + count or (cp.size == start + count and not last):
+                break
+            checkpoints.pop()
+            if cp.size < start:  # sizes come in order: only if the table changed under us
+                clean = False
+                break
+            tiles = _cover(levels, cp.size - start)
+            root = CompactRange.from_hashes(cp.size, [*entry, *tiles]).root()
+            clean = _checkpoint_problem(cp, root, signer_public_key, name) is None
+            checked += 1
+        if clean and not last:
+            # The nodes above the run that it completes, each over a multiple of runs.
+            for node in runs.append(levels[top][0])[1:]:
+                level, index = node.level + top, node.index
+                cached = repo.node_run(session, level=level, start=index, stop=index + 1)
+                if cached != [node.digest]:
+                    clean = False
+                    break
+        if not clean:
+            return _verify_from(
+                session,
+                state=state,
+                frontier=CompactRange.from_hashes(start, entry),
+                checked=entry_checked,
+                public_key=signer_public_key,
+                name=name,
+            )
+        if last:
+            frontier = CompactRange.from_hashes(start + count, [*entry, *_cover(levels, count)])
+            return _finish(session, state, frontier, checkpoints, checked)
+        start += width
+
+
+def verify_log_leaf_by_leaf(
+    *, session: Session, signer_public_key: Ed25519PublicKey, name: str
+) -> VerifyReport:
+    """`verify_log`'s checks one leaf at a time, in log order: the reference it defers to."""
+    return _verify_from(
+        session,
+        state=repo.read_state(session),
+        frontier=CompactRange(),
+        checked=0,
+        public_key=signer_public_key,
+        name=name,
+    )
+
+
+def _verify_from(
+    session: Session,
+    *,
+    state: LogState | None,
+    frontier: CompactRange,
+    checked: int,
+    public_key: Ed25519PublicKey,
+    name: str,
+) -> VerifyReport:
+    """The leaf-by-leaf audit of the log past `frontier` (the tree of the leaves already
+    checked, with `checked` checkpoints): it names the first index or checkpoint at fault."""
+    origin = start = frontier.size
+    state_size = 0 if state is None else state.size
+    levels: dict[int, _LevelStream] = {}
+    checkpoints = _Checkpoints(session, start=start)
 
     def check_checkpoints_at_size() -> VerifyReport | None:
         nonlocal checked
@@ -514,17 +724,14 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
             if row.size < frontier.size:
                 # Sizes come back in order, so a smaller one here was skipped: impossible
                 # unless the table changed under us; treat it as a failure, not a pass.
-                return fail(cp=row.size, why="checkpoint out of order")
-            why = _checkpoint_problem(row, frontier.root(), signer_public_key, name)
+                return _failed(frontier, checked, cp=row.size, why="checkpoint out of order")
+            why = _checkpoint_problem(row, frontier.root(), public_key, name)
             if why is not None:
-                return fail(cp=row.size, why=why)
+                return _failed(frontier, checked, cp=row.size, why=why)
             checked += 1
             row = checkpoints.peek()
         return None
 
-    state = repo.read_state(session)
-    state_size = 0 if state is None else state.size
-    start = 0
     while True:
         if (bad := check_checkpoints_at_size()) is not None:
             return bad
@@ -535,41 +742,63 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
             if (bad := check_checkpoints_at_size()) is not None:
                 return bad
             if idx != frontier.size:
-                return fail(index=frontier.size, why="leaf missing")
+                return _failed(frontier, checked, index=frontier.size, why="leaf missing")
             if idx >= state_size:
                 # Checked before the leaf joins the tree, so a stray leaf is named itself,
                 # not the honest leaf whose cached pair node it would complete.
-                return fail(index=idx, why="state size differs from leaves")
+                why = "state size differs from leaves"
+                return _failed(frontier, checked, index=idx, why=why)
             computed = leaf_hash(body)
             if computed != stored_hash:
-                return fail(index=idx, why="leaf hash does not match its body")
+                why = "leaf hash does not match its body"
+                return _failed(frontier, checked, index=idx, why=why)
             try:
                 _check_body(body)
             except InvalidInput:
-                return fail(index=idx, why="leaf body is not canonical JSON")
+                why = "leaf body is not canonical JSON"
+                return _failed(frontier, checked, index=idx, why=why)
             for node in frontier.append(computed):
                 if node.level == 0:
                     continue
-                stream = levels.setdefault(node.level, _LevelStream(session, node.level))
+                stream = levels.get(node.level)
+                if stream is None:
+                    stream = levels[node.level] = _LevelStream(
+                        session, node.level, origin >> node.level
+                    )
                 cached = stream.pop()
                 if cached != (node.index, node.digest):
                     # The node cannot say which of its leaves changed: name its first.
                     lo, hi = node.index << node.level, (node.index + 1) << node.level
                     why = f"cached node over leaves [{lo}, {hi}) does not match them"
-                    return fail(index=lo, why=why)
+                    return _failed(frontier, checked, index=lo, why=why)
         start = rows[-1][0] + 1
+    return _finish(session, state, frontier, checkpoints, checked)
 
+
+def _finish(
+    session: Session,
+    state: LogState | None,
+    frontier: CompactRange,
+    checkpoints: _Checkpoints,
+    checked: int,
+) -> VerifyReport:
+    """The checks once every leaf is in `frontier`: no checkpoint, cached node or state
+    row may describe a larger or different log."""
     leftover = checkpoints.peek()
     if leftover is not None:
-        return fail(cp=leftover.size, why="checkpoint is larger than the log")
+        why = "checkpoint is larger than the log"
+        return _failed(frontier, checked, cp=leftover.size, why=why)
     stray = repo.first_node_beyond(session, frontier.size)
     if stray is not None:
         # The next append would collide with it: the log could no longer grow.
         level, index = stray
-        return fail(index=index << level, why=f"cached node at level {level} lies beyond the log")
+        why = f"cached node at level {level} lies beyond the log"
+        return _failed(frontier, checked, index=index << level, why=why)
     stored = CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
     if stored.size != frontier.size or (state is not None and state.size != stored.size):
-        return fail(index=min(stored.size, frontier.size), why="state size differs from leaves")
+        why = "state size differs from leaves"
+        return _failed(frontier, checked, index=min(stored.size, frontier.size), why=why)
     if stored != frontier:
-        return fail(index=frontier.size, why="state frontier differs from the rebuilt tree")
+        why = "state frontier differs from the rebuilt tree"
+        return _failed(frontier, checked, index=frontier.size, why=why)
     return VerifyReport(ok=True, leaves=frontier.size, checkpoints=checked)

@@ -7,14 +7,16 @@ Invariants:
 - Safe on several workers: each batch is its own transaction; on PostgreSQL its rows are
   claimed with `FOR UPDATE SKIP LOCKED`, on SQLite the batch takes the write lock at
   BEGIN; a step that finds its row already moved is skipped, never done twice.
-- Bounded memory: a batch of rows at a time, walked by id, never the whole table.
+- Bounded memory: a batch of rows at a time, never the whole table. Each kind of due work
+  (notice ends, display ends, unfinished exits, retention ends) is walked along its own
+  `(status, date)` index with a cursor of its own, so a pass reads every due row once —
+  entries held by an objection too — and its cost grows with the work, not the table.
 - It only catches up with what read paths already show: display is decided at read
   time, so a stopped sweeper delays paperwork (announcements, notices) but never leaks.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,12 +97,12 @@ def _advance(
 def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH) -> SweepReport:
     """One pass over every entry with time-driven work due at `now`."""
     report = SweepReport()
-    after: uuid.UUID | None = None
+    cursor = repo.DueCursor()
     today = local_date(now)
     while True:
         with Session(engine, expire_on_commit=False) as session:
             begin_write(session)
-            entries = repo.due_entries(session, today=today, after=after, limit=batch)
+            entries = repo.due_entries(session, today=today, cursor=cursor, limit=batch)
             if not entries:
                 session.rollback()
                 break
@@ -108,5 +110,4 @@ def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH
                 report.examined += 1
                 _advance(session, keyring, entry, now, report)
             session.commit()
-            after = entries[-1].id
     return report

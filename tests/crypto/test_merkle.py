@@ -19,7 +19,9 @@ from crypto.merkle import (
     inclusion_proof,
     is_valid_subtree,
     leaf_hash,
+    leaf_hashes,
     node_hash,
+    perfect_levels,
     range_hash,
     root_from_consistency_proof,
     root_from_inclusion_proof,
@@ -175,6 +177,32 @@ class TestHashing:
         ]
         root = subtree_root([leaf_hash(d) for d in data])
         assert root.hex() == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+
+
+class TestBulkHashing:
+    def test_leaf_hashes_are_leaf_hash_in_order(self) -> None:
+        data = [b"", b"a", b"\x00" * 500, bytes(range(256))]
+        assert leaf_hashes(data) == [leaf_hash(d) for d in data]
+        assert leaf_hashes([]) == []
+
+    @pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 8, 9, 31, 32, 33])
+    def test_perfect_levels_of_a_run_from_zero(self, count: int) -> None:
+        levels = perfect_levels(LEAVES[:count])
+        assert levels[0] == list(LEAVES[:count])
+        for level, row in enumerate(levels):
+            width = 1 << level
+            # Every complete node of the level, and no other.
+            assert row == [mth(i * width, (i + 1) * width) for i in range(count >> level)]
+        assert len(levels) == max(count.bit_length(), 1)
+
+    @pytest.mark.parametrize(("start", "count"), [(8, 8), (16, 5), (32, 16), (24, 8)])
+    def test_perfect_levels_of_a_run_on_a_node_boundary(self, start: int, count: int) -> None:
+        levels = perfect_levels(LEAVES[start : start + count])
+        for level, row in enumerate(levels):
+            width = 1 << level
+            first = start >> level
+            expected = [mth(i * width, (i + 1) * width) for i in range(first, first + len(row))]
+            assert row == expected
 
 
 class TestCompactRange:
