@@ -9,8 +9,9 @@ Invariants:
   BEGIN; a step that finds its row already moved is skipped, never done twice.
 - Bounded memory: a batch of rows at a time, never the whole table. Each kind of due work
   (notice ends, display ends, unfinished exits, retention ends) is walked along its own
-  `(status, date)` index with a cursor of its own, so a pass reads every due row once —
-  entries held by an objection too — and its cost grows with the work, not the table.
+  `(status, date)` index with a cursor of its own, so a pass reads every due row once,
+  and each entry held by an objection once; a row left due waits for the next pass, so
+  a pass always ends.
 - It only catches up with what read paths already show: display is decided at read
   time, so a stopped sweeper delays paperwork (announcements, notices) but never leaks.
 """
