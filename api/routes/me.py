@@ -10,7 +10,6 @@ from pydantic import BaseModel
 from api.deps import KeyringDep, SessionDep
 from api.policy import CitizenDep
 from core.clock import clock
-from core.errors import Forbidden
 from core.schemas.consents import AuthorizationCreate, AuthorizationView
 from core.schemas.notices import Notification
 from core.schemas.queries import QueryHistoryItem
@@ -27,7 +26,7 @@ router = APIRouter(prefix="/me", tags=["citizen"])
 def my_record(principal: CitizenDep, session: SessionDep, keyring: KeyringDep) -> MyRecord:
     """All of the caller's own entries."""
     return record_service.my_record(
-        session=session, keyring=keyring, code_index=_index(principal), today=clock.today()
+        session=session, keyring=keyring, code_index=principal.own_code_index(), today=clock.today()
     )
 
 
@@ -43,7 +42,7 @@ def put_statement(
     view = record_service.set_statement(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         entry_id=entry_id,
         statement=payload.statement,
         now=clock.now(),
@@ -60,19 +59,13 @@ def delete_statement(
     view = record_service.set_statement(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         entry_id=entry_id,
         statement=None,
         now=clock.now(),
     )
     session.commit()
     return view
-
-
-def _index(principal: CitizenDep) -> bytes:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
-    return principal.code_index
 
 
 @router.post("/authorizations", response_model=AuthorizationView, status_code=201)
@@ -86,7 +79,7 @@ def grant_authorization(
     view = consents.grant(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         payload=payload,
         now=clock.now(),
     )
@@ -98,7 +91,7 @@ def grant_authorization(
 def list_authorizations(principal: CitizenDep, session: SessionDep) -> list[AuthorizationView]:
     """The caller's authorizations with their state now, newest first."""
     return consents.list_authorizations(
-        session=session, code_index=_index(principal), now=clock.now()
+        session=session, code_index=principal.own_code_index(), now=clock.now()
     )
 
 
@@ -109,7 +102,7 @@ def revoke_authorization(
     """Revoke one of the caller's authorizations at once."""
     view = consents.revoke(
         session=session,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         authorization_id=authorization_id,
         now=clock.now(),
     )
@@ -126,7 +119,7 @@ class FreezeStatus(BaseModel):
 @router.put("/freeze", response_model=FreezeStatus)
 def freeze_record(principal: CitizenDep, session: SessionDep) -> FreezeStatus:
     """Freeze the record: authorization-based queries are refused until it is lifted."""
-    consents.freeze(session=session, code_index=_index(principal), now=clock.now())
+    consents.freeze(session=session, code_index=principal.own_code_index(), now=clock.now())
     session.commit()
     return FreezeStatus(frozen=True)
 
@@ -134,7 +127,7 @@ def freeze_record(principal: CitizenDep, session: SessionDep) -> FreezeStatus:
 @router.delete("/freeze", response_model=FreezeStatus)
 def unfreeze_record(principal: CitizenDep, session: SessionDep) -> FreezeStatus:
     """Lift the freeze."""
-    consents.unfreeze(session=session, code_index=_index(principal), now=clock.now())
+    consents.unfreeze(session=session, code_index=principal.own_code_index(), now=clock.now())
     session.commit()
     return FreezeStatus(frozen=False)
 
@@ -148,7 +141,11 @@ def my_queries(
 ) -> list[QueryHistoryItem]:
     """Every query of the caller's record (sealed ones once lifted), each with its receipt."""
     return query_history(
-        session=session, code_index=_index(principal), now=clock.now(), before=before, limit=limit
+        session=session,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        before=before,
+        limit=limit,
     )
 
 
@@ -160,5 +157,5 @@ def my_notifications(
 ) -> list[Notification]:
     """The caller's outbox: every query of their record and every event of their entries."""
     return citizen_notifications(
-        session=session, code_index=_index(principal), now=clock.now(), limit=limit
+        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=limit
     )

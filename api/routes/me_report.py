@@ -18,7 +18,6 @@ from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import CitizenDep
 from core.auth.principal import Principal
 from core.clock import clock, local_date
-from core.errors import Forbidden
 from core.keyring import Keyring
 from core.runtime import Runtime
 from core.schemas.report import DataExport, PersonalReport
@@ -27,12 +26,6 @@ from core.services import report as report_service
 
 router = APIRouter(prefix="/me", tags=["citizen"])
 NO_STORE: Final = "no-store"
-
-
-def _index(principal: Principal) -> bytes:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
-    return principal.code_index
 
 
 def download_name(kind: str, day: date, extension: str) -> str:
@@ -60,7 +53,7 @@ def export_document(
     document = export_service.export_all(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         now=clock.now(),
         calendar=runtime.calendar,
     )
@@ -84,7 +77,7 @@ def my_report(
     return report_service.personal_report(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         now=clock.now(),
         calendar=runtime.calendar,
     )

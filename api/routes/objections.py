@@ -12,7 +12,6 @@ from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import CitizenDep, ObjectionOfficerDep, Policy
 from core.auth.principal import Principal
 from core.clock import clock
-from core.errors import Forbidden
 from core.schemas.objections import (
     DecisionRequest,
     ObjectionCase,
@@ -31,18 +30,6 @@ objector_or_officer = Policy("citizen", "objection_officer")
 ObjectorOrOfficerDep = Annotated[Principal, Depends(objector_or_officer)]
 
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-
-
-def _index(principal: Principal) -> bytes:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
-    return principal.code_index
-
-
-def _department(principal: Principal) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
 
 
 def _uploads(files: list[UploadFile] | None, *, max_bytes: int, max_files: int) -> list[Upload]:
@@ -77,7 +64,7 @@ def file_objection(
     view = service.file_objection(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         entry_id=entry_id,
         reasons=reasons,
         uploads=_uploads(
@@ -99,7 +86,7 @@ def my_objections(
     return service.my_objections(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -117,7 +104,7 @@ def my_objection(
     return service.my_objection(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         objection_id=objection_id,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -138,7 +125,7 @@ def department_queue(
     """The department's cases: overdue first, then the oldest; each with its clocks."""
     return service.department_queue(
         session=session,
-        department=_department(principal),
+        department=principal.own_department(),
         today=clock.today(),
         calendar=runtime.calendar,
         status=status_,
@@ -161,7 +148,7 @@ def case_page(
     return service.case_page(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         objection_id=objection_id,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -187,8 +174,8 @@ def evidence_file(
         keyring=keyring,
         objection_id=objection_id,
         file_id=file_id,
-        department=_department(principal) if officer else None,
-        objector_index=None if officer else _index(principal),
+        department=principal.own_department() if officer else None,
+        objector_index=None if officer else principal.own_code_index(),
     )
     fallback = f"evidence-{file_id}.{_EXTENSIONS.get(found.media_type, 'bin')}"
     name = quote(found.name, safe="")
@@ -218,7 +205,7 @@ def decide(
     view = service.decide(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         objection_id=objection_id,
         payload=payload,
         actor=principal.subject,

@@ -9,18 +9,11 @@ from fastapi import APIRouter, status
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import RecorderDep
 from core.clock import clock
-from core.errors import Forbidden
 from core.schemas.records import BatchRequest, BatchResult, EntryCreate, EntryView, WithdrawRequest
 from core.services import records as service
 from core.services.batches import submit_batch
 
 router = APIRouter(prefix="/records", tags=["recorder"])
-
-
-def _department(principal: RecorderDep) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
 
 
 @router.post("", response_model=EntryView, status_code=status.HTTP_201_CREATED)
@@ -35,7 +28,7 @@ def create_record(
     view = service.create_entry(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         actor=principal.subject,
         payload=payload,
         now=clock.now(),
@@ -57,7 +50,7 @@ def create_batch(
     result = submit_batch(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         actor=principal.subject,
         items=payload.items,
         now=clock.now(),
@@ -75,7 +68,7 @@ def get_record(
     return service.read_entry(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         entry_id=entry_id,
         today=clock.today(),
     )
@@ -93,7 +86,7 @@ def withdraw_record(
     view = service.withdraw_entry(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         entry_id=entry_id,
         reason=payload.reason,
         kind=payload.kind,

@@ -11,7 +11,6 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import CitizenDep, RepairOfficerDep
 from core.clock import clock
-from core.errors import Forbidden
 from core.schemas.repairs import (
     RepairCase,
     RepairDecision,
@@ -24,18 +23,6 @@ from core.services import repairs as service
 from core.services.case_store import Upload
 
 router = APIRouter(tags=["repairs"])
-
-
-def _index(principal: CitizenDep) -> bytes:
-    if principal.code_index is None:
-        raise Forbidden("the token carries no verified credit code")
-    return principal.code_index
-
-
-def _department(principal: RepairOfficerDep) -> str:
-    if principal.department is None:
-        raise Forbidden("the token names no department")
-    return principal.department
 
 
 def _uploads(files: list[UploadFile], max_bytes: int) -> list[Upload]:
@@ -64,7 +51,7 @@ def file_repair(
     view = service.file_repair(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         filing=filing,
         uploads=_uploads(files, terms.evidence_max_bytes),
         now=clock.now(),
@@ -83,7 +70,7 @@ def my_repairs(
     return service.my_repairs(
         session=session,
         keyring=keyring,
-        code_index=_index(principal),
+        code_index=principal.own_code_index(),
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -99,7 +86,7 @@ def department_repairs(
     """The department's repair cases, overdue first; filter by status, overdue, escalated."""
     return service.department_repairs(
         session=session,
-        department=_department(principal),
+        department=principal.own_department(),
         filters=filters,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -118,7 +105,7 @@ def read_repair(
     return service.read_case(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         repair_id=repair_id,
         today=clock.today(),
         calendar=runtime.calendar,
@@ -141,7 +128,7 @@ def repair_evidence(
     found = service.evidence_content(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         repair_id=repair_id,
         file_id=file_id,
     )
@@ -169,7 +156,7 @@ def decide_repair(
     view = service.decide(
         session=session,
         keyring=keyring,
-        department=_department(principal),
+        department=principal.own_department(),
         repair_id=repair_id,
         decision=payload,
         actor=principal.subject,

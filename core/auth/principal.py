@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Literal, get_args
 
 from core.codes import InvalidCode, validate_code
-from core.errors import Unauthenticated
+from core.errors import Forbidden, Unauthenticated
 from core.keyring import Keyring
 
 Role = Literal[
@@ -39,6 +39,18 @@ class Principal:
     agency: str | None = None
     supervisor: bool = False
     code_index: bytes | None = field(default=None, repr=False)
+
+    def own_code_index(self) -> bytes:
+        """The blind index of the caller's verified code; refused for a token without one."""
+        if self.code_index is None:
+            raise Forbidden("the token carries no verified credit code")
+        return self.code_index
+
+    def own_department(self) -> str:
+        """The caller's department, from the verified token (never from a request body)."""
+        if self.department is None:
+            raise Forbidden("the token names no department")
+        return self.department
 
     def __repr__(self) -> str:
         return (
