@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from api.deps import SessionDep
+from api.params import DbIntQuery, LogIndexPath, TreeSizeQuery
 from api.policy import AuditorDep
 from core.clock import clock
 from core.schemas.queries import AuditedQuery, AuditFilter, FlagCreate, QueryFlagView
@@ -31,7 +32,7 @@ def _b64(hashes: list[bytes]) -> list[str]:
 
 @router.get("/proofs/inclusion/{index}", response_model=Proof)
 def inclusion_proof(
-    index: int, principal: AuditorDep, session: SessionDep, size: int = Query(ge=1)
+    index: LogIndexPath, size: TreeSizeQuery, principal: AuditorDep, session: SessionDep
 ) -> Proof:
     """Inclusion proof of leaf `index` in the tree of `size` leaves."""
     return Proof(
@@ -45,8 +46,8 @@ def inclusion_proof(
 def consistency_proof(
     principal: AuditorDep,
     session: SessionDep,
-    first: int = Query(ge=0),
-    second: int = Query(ge=0),
+    first: DbIntQuery,
+    second: DbIntQuery,
 ) -> Proof:
     """Consistency proof between two tree sizes."""
     return Proof(
@@ -72,7 +73,7 @@ def queries(
     status_code=status.HTTP_201_CREATED,
 )
 def flag(
-    index: int, payload: FlagCreate, principal: AuditorDep, session: SessionDep
+    index: LogIndexPath, payload: FlagCreate, principal: AuditorDep, session: SessionDep
 ) -> QueryFlagView:
     """Flag one query for review, with a reason from the catalogue."""
     view = audit.flag_query(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import KeyringDep, SessionDep
+from api.params import OptionalDbIntQuery
 from api.policy import CitizenDep
 from core.clock import clock
 from core.schemas.consents import AuthorizationCreate, AuthorizationView
@@ -136,7 +137,7 @@ def unfreeze_record(principal: CitizenDep, session: SessionDep) -> FreezeStatus:
 def my_queries(
     principal: CitizenDep,
     session: SessionDep,
-    before: int | None = Query(default=None, ge=0),
+    before: OptionalDbIntQuery = None,
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[QueryHistoryItem]:
     """Every query of the caller's record (sealed ones once lifted), each with its receipt."""

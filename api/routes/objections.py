@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.params import DbIntQuery
 from api.policy import CitizenDep, ObjectionOfficerDep, Policy
 from core.auth.principal import Principal
 from core.clock import clock
@@ -120,7 +121,7 @@ def department_queue(
     overdue: bool | None = None,
     escalated: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: DbIntQuery = 0,
 ) -> list[ObjectionSummary]:
     """The department's cases: overdue first, then the oldest; each with its clocks."""
     return service.department_queue(

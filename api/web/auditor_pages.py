@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import SessionDep
+from api.params import LogIndexPath
 from api.web.common import AuditorPageDep, CsrfDep, see_other
 from api.web.render import render
 from core.clock import CST, clock
@@ -37,7 +38,6 @@ PAGE_SIZE: Final = 50
 OUTCOMES: Final = ("answered", "empty", "refused")
 FILTER_NAMES: Final = ("agency", "since", "until", "outcome", "flag", "before")
 _TEXT_MAX: Final = 128
-LogIndex = Annotated[int, Path(ge=0, lt=2**62)]
 
 
 def _moment(value: str) -> datetime:
@@ -172,7 +172,7 @@ def _query_page(
 
 @router.get("/queries/{index}", response_class=HTMLResponse)
 def query_page(
-    index: LogIndex, request: Request, principal: AuditorPageDep, session: SessionDep
+    index: LogIndexPath, request: Request, principal: AuditorPageDep, session: SessionDep
 ) -> HTMLResponse:
     """One query: its log entry (no pseudonym), flags, and its inclusion proof."""
     return _query_page(request, session, index)
@@ -180,7 +180,7 @@ def query_page(
 
 @router.get("/queries/{index}/receipt", response_model=None)
 def receipt_download(
-    index: LogIndex, request: Request, principal: AuditorPageDep, session: SessionDep
+    index: LogIndexPath, request: Request, principal: AuditorPageDep, session: SessionDep
 ) -> Response:
     """The query's receipt (leaf hash, inclusion proof, signed checkpoint) as a JSON file."""
     if _one(session, index) is None:
@@ -198,7 +198,7 @@ def receipt_download(
 
 @router.post("/queries/{index}/flags", response_model=None)
 def flag_query(
-    index: LogIndex,
+    index: LogIndexPath,
     request: Request,
     principal: AuditorPageDep,
     _csrf: CsrfDep,

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.policies.audit_rules import FlagReason
 from core.policies.catalogues import LegalBasisCode, PurposeCode
+from core.schemas.bounds import DB_INT_MAX
 from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, ListKind, Severity
 
@@ -105,7 +106,7 @@ class AuditFilter(BaseModel):
     until: AwareDatetime | None = None
     outcome: Literal["answered", "empty", "refused"] | None = None
     flag: FlagReason | None = None
-    before: int | None = Field(default=None, ge=0)
+    before: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
     limit: int = Field(default=100, ge=1, le=500)
 
     @model_validator(mode="after")
