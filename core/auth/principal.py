@@ -82,13 +82,18 @@ def principal_from_claims(
         except InvalidCode:
             raise Unauthenticated("the credit code in the token is not valid") from None
     exp = claims.get("exp")
-    if not isinstance(exp, int | float):
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
         raise Unauthenticated("the token has no expiry")
+    try:
+        expires_at = datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):
+        # Past what a datetime holds (year 33658, 1e308, NaN): no real expiry.
+        raise Unauthenticated("the token has no valid expiry") from None
     return Principal(
         subject=str(claims.get("sub", "")),
         role=role,  # type: ignore[arg-type]
         token_id=str(claims.get("jti", "")),
-        expires_at=datetime.fromtimestamp(exp, UTC),
+        expires_at=expires_at,
         department=department if isinstance(department, str) and department else None,
         agency=agency if isinstance(agency, str) and agency else None,
         supervisor=claims.get(SUPERVISOR_CLAIM) is True,

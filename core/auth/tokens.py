@@ -547,8 +547,18 @@ class TokenVerifier:
                 self._cache.popitem(last=False)
 
 
+# 9999-12-31T23:59:59Z, the last second a datetime holds: a time claim past it (or before
+# 1970) is no real time, and an int too large for a float would overflow when compared.
+MAX_TIME_CLAIM = 253_402_300_799
+
+
 def _is_time(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # NaN fails both comparisons; a huge int compares exactly, without becoming a float.
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value <= MAX_TIME_CLAIM
+    )
 
 
 def _key_fits(key: VerificationKey, alg: str, spec: _AlgSpec) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from core.auth.authenticator import Authenticator
 from core.auth.issuer_keys import IssuerKeys
+from core.auth.principal import principal_from_claims
 from core.auth.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
 from core.clock import clock
 from core.errors import Unauthenticated
@@ -63,3 +64,11 @@ class TestAuthenticator:
         for _ in range(5):
             small.authenticate(mint(make_code()))
         assert len(small._cache) == 3
+
+
+class TestPrincipalExpiry:
+    @pytest.mark.parametrize("exp", [10**12, 10**400, 1e308, float("nan"), True])
+    def test_an_expiry_no_datetime_holds_is_unauthenticated(self, keyring, exp):
+        claims = {"role": "auditor", "sub": "a", "jti": "j", "exp": exp}
+        with pytest.raises(Unauthenticated, match="expiry"):
+            principal_from_claims(claims, keyring=keyring, code_claim="credit_code")

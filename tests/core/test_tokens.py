@@ -218,6 +218,28 @@ class TestTimeClaims:
             verifier.verify(token)
 
 
+ABSURD_TIMES = [10**12, 10**400, 1e308, -(10**12), 253_402_300_800]
+
+
+class TestAbsurdTimeClaims:
+    @pytest.mark.parametrize("value", ABSURD_TIMES)
+    def test_an_absurd_exp_is_refused(self, keys, verifier, value):
+        token = encode(our_header(keys), good_claims(exp=value), ed_signer(keys))
+        with pytest.raises(Unauthenticated, match="no valid exp"):
+            verifier.verify(token)
+
+    @pytest.mark.parametrize("value", ABSURD_TIMES)
+    @pytest.mark.parametrize("name", ["iat", "nbf"])
+    def test_an_absurd_iat_or_nbf_is_refused(self, keys, verifier, name, value):
+        token = encode(our_header(keys), good_claims(**{name: value}), ed_signer(keys))
+        with pytest.raises(Unauthenticated, match=f"(invalid|no valid) {name}"):
+            verifier.verify(token)
+
+    def test_the_last_second_a_datetime_holds_is_still_an_expiry(self, keys, verifier):
+        token = encode(our_header(keys), good_claims(exp=253_402_300_799), ed_signer(keys))
+        assert verifier.verify(token)["exp"] == 253_402_300_799
+
+
 # ---------------------------------------------------------------- refusals: claims
 
 
