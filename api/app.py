@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from api import errors, web
+from api import errors, limits, web
 from api.maintenance import maintain_forever
 from api.routes import (
     admin,
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
+    limits.install(app)
     errors.install(app)
     app.include_router(ops.router)
     app.include_router(oauth.router)

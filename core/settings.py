@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # Evidence files: at most this many bytes each, and this many per case.
     evidence_max_bytes: int = 5 * 1024 * 1024
     evidence_max_files: int = 5
+    # Request bodies: at most this many bytes (public endpoints and batches have their own
+    # caps; evidence uploads are bounded by the evidence limits above). Endpoints with a
+    # tighter limit of their own (the token endpoint's 4 KiB) still apply it below these.
+    body_max_bytes: int = 64 * 1024
+    body_public_max_bytes: int = 16 * 1024
+    body_batch_max_bytes: int = 16 * 1024 * 1024
     # How often the server's background maintenance (checkpoints, sweeper) runs; 0 = never.
     maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.
