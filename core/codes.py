@@ -33,6 +33,7 @@ __all__ = [
     "InvalidCode",
     "Rule",
     "citizen_check_char",
+    "holds_code",
     "normalise_code",
     "org_check_char",
     "validate_citizen_code",
@@ -263,3 +264,24 @@ def _is_valid_org(code: str) -> bool:
     except InvalidCode:
         return False
     return True
+
+
+def holds_code(text: str, *, today: date | None = None) -> bool:
+    """Whether `text` is a valid subject code, or has a valid citizen code inside it.
+
+    Only citizen codes are looked for inside: their region, birth date and check
+    character make a chance match rare, where one 18-character run in 31 of the
+    organisation alphabet would pass the organisation check by accident.
+    """
+    try:
+        validate_code(text, today=today)
+    except InvalidCode:
+        pass
+    else:
+        return True
+    upper = text.upper()
+    for start in range(len(upper) - CODE_LENGTH + 1):
+        run = upper[start : start + CODE_LENGTH]
+        if _is_citizen_shape(run) and _citizen_error(run, today) is None:
+            return True
+    return False

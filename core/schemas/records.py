@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.clock import clock
+from core.codes import holds_code
 from core.policies.visibility import Visibility
 from core.schemas.codes import SubjectCode
 from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
@@ -22,8 +25,19 @@ from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _no_code_inside(value: str) -> str:
+    # A department's own reference is stored and shown in plain text: no subject code in it.
+    if holds_code(value, today=clock.today()):
+        raise ValueError("external_id must not be or contain a subject code")
+    return value
+
+
 ExternalId = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:/-]{1,128}$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:/-]{1,128}$"),
+    AfterValidator(_no_code_inside),
 ]
 
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from core.clock import clock
+from core.codes import holds_code
 from core.errors import DomainError
 from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
@@ -22,8 +24,11 @@ from core.services.records import DEFAULT_CALENDAR, create_entry
 
 
 def _external_id(item: dict[str, object]) -> str | None:
+    """The item's external id to echo in its result; never one that holds a subject code."""
     value = item.get("external_id")
-    return value if isinstance(value, str) and len(value) <= 128 else None
+    if not isinstance(value, str) or len(value) > 128 or holds_code(value, today=clock.today()):
+        return None
+    return value
 
 
 def _invalid(index: int, ext: str | None, errors: list[ItemError]) -> BatchItemResult:

@@ -14,6 +14,7 @@ from core.codes import (
     PROVINCE_PREFIXES,
     InvalidCode,
     citizen_check_char,
+    holds_code,
     normalise_code,
     org_check_char,
     validate_citizen_code,
@@ -410,3 +411,27 @@ def test_every_message_names_its_rule() -> None:
         assert info.value.rule == rule
         assert rule in info.value.message
         assert_leaks_nothing(info.value, raw)
+
+
+class TestHoldsCode:
+    @given(citizen_codes())
+    def test_a_citizen_code_alone_or_inside_other_text_is_found(self, code: str) -> None:
+        assert holds_code(code)
+        assert holds_code(code.lower())
+        assert holds_code(f"TAX-{code}-2026")
+
+    @given(org_codes)
+    def test_an_organisation_code_alone_is_found(self, code: str) -> None:
+        assert holds_code(code)
+
+    @pytest.mark.parametrize(
+        "text", ["TAX-2026-000123", "T-000001", "2026/03/02-0001", "A" * 128, "1" * 40]
+    )
+    def test_ordinary_references_hold_no_code(self, text: str) -> None:
+        assert not holds_code(text)
+
+    def test_a_code_with_a_wrong_check_character_is_not_a_code(self) -> None:
+        code = citizen_with("19900307")
+        assert holds_code(code)
+        wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+        assert not holds_code(wrong)
