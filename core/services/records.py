@@ -294,6 +294,9 @@ def set_statement(
     if key_row is None or key_row.wrapped is None or skey_row is None:
         raise Conflict("this entry was erased", rule="already_shredded")
     key = _live_key(keyring, key_row)
+    if statement is None and entry.statement_ct is None:
+        # Already gone: removing it again changes nothing and writes no second event.
+        return _view(entry, _subject_code(keyring, subject, skey_row), key, today=local_date(now))
     entry.statement_ct = (
         None
         if statement is None

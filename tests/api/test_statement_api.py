@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from sqlmodel import Session, select
+
 from core.clock import clock
+from core.models import EntryEvent
 from tests.factories import make_code, make_payload
 
 STATEMENT = "该笔税款已于二〇二六年补缴完毕，详见税务机关完税证明"
@@ -71,3 +75,36 @@ class TestStatement:
         assert unknown.status_code == 404
         mine = client.get("/api/v1/me/record", headers=me).json()["entries"]
         assert [e["statement"] for e in mine] == [None]
+
+
+def _events(runtime, entry_id: str) -> list[str]:
+    with Session(runtime.engine) as s:
+        rows = s.exec(select(EntryEvent.event).where(EntryEvent.entry_id == uuid.UUID(entry_id)))
+        return sorted(rows.all())
+
+
+class TestRemovingTwice:
+    def test_a_second_delete_changes_nothing_and_writes_no_event(self, client, mint, runtime):
+        code = make_code()
+        entry_id = _entry(client, mint, code)
+        me = _auth(mint("citizen", credit_code=code))
+        url = f"/api/v1/me/record/{entry_id}/statement"
+        assert client.put(url, headers=me, json={"statement": STATEMENT}).status_code == 200
+        first = client.delete(url, headers=me)
+        assert first.status_code == 200
+        after_first = _events(runtime, entry_id)
+        assert after_first.count("statement_removed") == 1
+        again = client.delete(url, headers=me)
+        assert again.status_code == first.status_code
+        assert again.json() == first.json()
+        assert _events(runtime, entry_id) == after_first
+
+    def test_deleting_a_statement_never_set_writes_no_event(self, client, mint, runtime):
+        code = make_code()
+        entry_id = _entry(client, mint, code)
+        before = _events(runtime, entry_id)
+        me = _auth(mint("citizen", credit_code=code))
+        res = client.delete(f"/api/v1/me/record/{entry_id}/statement", headers=me)
+        assert res.status_code == 200
+        assert res.json()["statement"] is None
+        assert _events(runtime, entry_id) == before
