@@ -2,17 +2,92 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep, SessionDep
-from api.policy import AgencyDep
+from api.policy import AgencyDep, authenticate
 from core.clock import clock
 from core.db import begin_write
 from core.errors import DomainError, Forbidden
+from core.runtime import Runtime
 from core.schemas.queries import QueryAnswer, QueryRequest
-from core.services.queries import log_refusal, run_query
+from core.services.queries import log_malformed, log_refusal, run_query
 
-router = APIRouter(tags=["agency"])
+
+def _rule_of(exc: RequestValidationError) -> str:
+    """Which rule refused a malformed query: the subject code's, or the request's shape."""
+    if any(tuple(e.get("loc", ()))[:2] == ("body", "subject_code") for e in exc.errors()):
+        return "invalid_subject_code"
+    return "invalid_request"
+
+
+def _log_malformed(request: Request, rule: str) -> None:
+    """Log a query refused by validation, in its own transaction (it reached no session)."""
+    # The route's policy already admitted an agency: its token is cached and cheap to re-read.
+    principal = authenticate(request)
+    if principal.agency is None:
+        return
+    runtime: Runtime = request.app.state.runtime
+    with Session(runtime.engine) as session:
+        begin_write(session)
+        log_malformed(
+            session=session,
+            signer=request.app.state.log_signer,
+            agency=principal.agency,
+            rule=rule,
+            now=clock.now(),
+            rules=runtime.audit_rules,
+            cadence=runtime.cadence,
+        )
+        session.commit()
+
+
+class MalformedQuery(RequestValidationError):
+    """A query refused by validation: logged once its request's session has closed."""
+
+    def __init__(self, refused: RequestValidationError) -> None:
+        super().__init__(refused.errors())
+        self.rule = _rule_of(refused)
+
+
+class _LogsMalformedQueries(APIRoute):
+    """Every query is logged (§6), also one whose body is refused before the route runs."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The usual handler; a validation refusal is marked to be logged by its handler."""
+        handler = super().get_route_handler()
+
+        async def marked(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                # Not logged here: the request's own session still holds the write lock.
+                raise MalformedQuery(exc) from None
+
+        return marked
+
+
+async def _malformed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MalformedQuery)  # noqa: S101 - registered for this type only
+    await run_in_threadpool(_log_malformed, request, exc.rule)
+    answer: Callable[[Request, Exception], Awaitable[Response]]
+    answer = request.app.exception_handlers[RequestValidationError]
+    return await answer(request, exc)
+
+
+def install(app: FastAPI) -> None:
+    """Log malformed queries before they get the usual validation problem."""
+    app.add_exception_handler(MalformedQuery, _malformed)
+
+
+router = APIRouter(tags=["agency"], route_class=_LogsMalformedQueries)
 
 
 @router.post("/queries", response_model=QueryAnswer)

@@ -52,6 +52,9 @@ _LOG_LABEL = b"query-log"
 LEAF_VERSION = 1
 DEFAULT_RULES = AuditRules()
 DEFAULT_CADENCE = Cadence()
+# The audit projection of a malformed query: searchable by agency and time like any other.
+NO_SUBJECT = ""
+NO_BASIS = "none"
 
 
 def _subject_pseudonym(
@@ -117,6 +120,10 @@ def _warning(
     return derived_warning(rows, local_date(now))
 
 
+def _basis(payload: QueryRequest) -> str:
+    return "authorization" if payload.legal_basis is None else "legal"
+
+
 def _leaf(
     *,
     agency: str,
@@ -135,7 +142,7 @@ def _leaf(
             "at": now.isoformat(),
             "agency": agency,
             "purpose": payload.purpose,
-            "basis": "authorization" if payload.legal_basis is None else "legal",
+            "basis": _basis(payload),
             "legal_basis": payload.legal_basis,
             "authorization_id": None
             if payload.authorization_id is None
@@ -204,7 +211,7 @@ def run_query(
         session,
         body,
         agency=agency,
-        payload=payload,
+        basis=_basis(payload),
         subject_pseudonym=pseudo,
         outcome=outcome,
         rules=rules,
@@ -260,7 +267,7 @@ def log_refusal(
         session,
         body,
         agency=agency,
-        payload=payload,
+        basis=_basis(payload),
         subject_pseudonym=pseudo,
         outcome="refused",
         rules=rules,
@@ -273,12 +280,61 @@ def log_refusal(
     return appended.index
 
 
+def log_malformed(
+    *,
+    session: Session,
+    signer: LogSigner,
+    agency: str,
+    rule: str,
+    now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> int:
+    """Log a query refused before it named a valid subject: no subject, no pseudonym.
+
+    Nothing of the request is kept but who sent it, when, and which rule refused it: its
+    fields were not valid, so none can be trusted to be free of personal data.
+    """
+    body = querylog.canonical_leaf(
+        {
+            "v": LEAF_VERSION,
+            "at": now.isoformat(),
+            "agency": agency,
+            "purpose": None,
+            "basis": None,
+            "legal_basis": None,
+            "authorization_id": None,
+            "policy_version": None,
+            "subject": None,
+            "entries": [],
+            "outcome": "refused",
+            "refusal_rule": rule,
+            "frozen": False,
+            "sealed_until": None,
+        }
+    )
+    appended = _append(
+        session,
+        body,
+        agency=agency,
+        basis=NO_BASIS,
+        subject_pseudonym=NO_SUBJECT,
+        outcome="refused",
+        rules=rules,
+        now=now,
+    )
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
+    )
+    return appended.index
+
+
 def _append(
     session: Session,
     body: bytes,
     *,
     agency: str,
-    payload: QueryRequest,
+    basis: str,
     subject_pseudonym: str,
     outcome: str,
     rules: AuditRules,
@@ -293,7 +349,7 @@ def _append(
         agency=agency,
         subject=subject_pseudonym,
         outcome=outcome,
-        basis="authorization" if payload.legal_basis is None else "legal",
+        basis=basis,
         rules=rules,
     )
     return appended

@@ -83,7 +83,8 @@ class TestRuleFlags:
             headers=bank,
             json={"subject_code": code, "purpose": "licensing", "legal_basis": "made_up_basis"},
         )
-        assert refused.status_code == 422  # a schema refusal never reaches the log
+        # A schema refusal is logged without a subject: it flags no retry of this one.
+        assert refused.status_code == 422
         stale = client.post(
             "/api/v1/queries",
             headers=bank,
