@@ -12,10 +12,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
@@ -62,13 +63,37 @@ def create_entry(
     calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> EntryView:
     """Record one entry for a department under the list rules of §5."""
-    if (
-        repo.entry_by_external_id(session, department=department, external_id=payload.external_id)
-        is not None
-    ):
+    _refuse_resend(session, department, payload.external_id)
+    # A concurrent request may insert the same external id (or the same new subject) between
+    # the check above and the insert: its unique violation rolls back only this savepoint,
+    # and the entry it committed answers as a resend would. Only the exception's type ever
+    # reaches a log: its message would carry the row's key values.
+    for attempt in range(2):
+        try:
+            return _insert(session, keyring, department, actor, payload, now, calendar)
+        except IntegrityError:
+            _refuse_resend(session, department, payload.external_id)
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_resend(session: Session, department: str, external_id: str) -> None:
+    if repo.entry_by_external_id(session, department=department, external_id=external_id):
         raise Conflict(
             "this external_id is already recorded by the department", rule="duplicate_external_id"
         )
+
+
+def _insert(
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    actor: str,
+    payload: EntryCreate,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> EntryView:
     # Everything below happens or nothing does: a refusal late in the rules (a calendar
     # out of range) must not leave a new subject or key behind in the caller's session.
     with session.begin_nested():
@@ -138,6 +163,46 @@ def create_entry(
                     session=session, keyring=keyring, entry=red, actor=actor, now=now
                 )
     return _view(entry, payload.subject_code, key, today=today)
+
+
+def matches_submission(
+    *, session: Session, keyring: Keyring, entry: Entry, payload: EntryCreate
+) -> bool:
+    """Whether a resent submission is the one this entry recorded (its sealed fields opened).
+
+    An erased entry can no longer be compared and counts as the same: a resend must not
+    bring it back. A watch submission stored as black was escalated on recording (§5.5).
+    """
+    key_row = key_repo.get_data_key(session, entry.data_key_id)
+    subject = session.get(Subject, entry.subject_id)
+    if key_row is None or key_row.wrapped is None or subject is None:
+        return True
+    try:
+        display_until = resolve_display_until(
+            list_kind=payload.list_kind,
+            severity=payload.severity,
+            decided_on=payload.decided_on,
+            requested=payload.display_until,
+        )
+    except DomainError:
+        return False
+    escalated = payload.list_kind == "watch" and entry.list_kind == "black"
+    key = _live_key(keyring, key_row)
+    summary = entry.public_summary_ct
+    return (
+        subject.code_index == keyring.blind_index(payload.subject_code)
+        and (entry.list_kind == payload.list_kind or escalated)
+        and (entry.domain, entry.severity, entry.legal_basis)
+        == (payload.domain, payload.severity, payload.legal_basis)
+        and (entry.decided_on, entry.display_until, entry.valid_until)
+        == (payload.decided_on, display_until, payload.valid_until)
+        and (entry.repairable, list(entry.repair_ways), entry.watch_months)
+        == (payload.repairable, list(payload.repair_ways), payload.watch_months)
+        and _open(key, entry.subject_name_ct, "subject_name", entry.id) == payload.subject_name
+        and _open(key, entry.facts_ct, "facts", entry.id) == payload.facts
+        and (None if summary is None else _open(key, summary, "public_summary", entry.id))
+        == payload.public_summary
+    )
 
 
 def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
