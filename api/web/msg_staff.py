@@ -38,6 +38,7 @@ _VOCABULARY: Final[dict[str, tuple[str, str]]] = {
     "staff.batch.created": ("已创建", "created"),
     "staff.batch.existing": ("重复（已存在）", "duplicate"),
     "staff.batch.invalid": ("已拒绝", "refused"),
+    "staff.batch.conflict": ("冲突（内容不同）", "conflict: other content"),
 }
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {

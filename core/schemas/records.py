@@ -183,8 +183,8 @@ class BatchItemResult(BaseModel):
 
     index: int
     external_id: str | None
-    status: Literal["created", "existing", "invalid"]
-    http_status: Literal[200, 201, 422]
+    status: Literal["created", "existing", "conflict", "invalid"]
+    http_status: Literal[200, 201, 409, 422]
     id: uuid.UUID | None = None
     errors: list[ItemError] = Field(default_factory=list)
 
@@ -194,5 +194,7 @@ class BatchResult(BaseModel):
 
     created: int
     existing: int
+    # Items whose external id was already recorded with other content (nothing changed).
+    conflict: int = 0
     invalid: int
     items: list[BatchItemResult]

@@ -2,12 +2,14 @@
 
 Invariants: each item is validated on its own and stored in its own savepoint,
 so a bad item never loses the good ones and every item is stored entirely or
-not at all; an external id already recorded is reported as existing and never
-written twice, so a batch can be re-sent after any interruption.
+not at all; an external id already recorded is never written twice: reported as
+existing when the item is the submission it recorded (so a batch can be re-sent
+after any interruption), as a conflict when its content differs.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -20,7 +22,7 @@ from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
 from core.repositories import records as repo
 from core.schemas.records import BatchItemResult, BatchResult, EntryCreate, ItemError
-from core.services.records import DEFAULT_CALENDAR, create_entry
+from core.services.records import DEFAULT_CALENDAR, create_entry, matches_submission
 
 
 def _external_id(item: dict[str, object]) -> str | None:
@@ -34,6 +36,24 @@ def _external_id(item: dict[str, object]) -> str | None:
 def _invalid(index: int, ext: str | None, errors: list[ItemError]) -> BatchItemResult:
     return BatchItemResult(
         index=index, external_id=ext, status="invalid", http_status=422, errors=errors
+    )
+
+
+def _existing(index: int, ext: str | None, entry_id: uuid.UUID) -> BatchItemResult:
+    return BatchItemResult(
+        index=index, external_id=ext, status="existing", http_status=200, id=entry_id
+    )
+
+
+def _changed(index: int, ext: str | None) -> BatchItemResult:
+    # As a single POST /records answers a resend: the stored entry is not changed, or named.
+    error = ItemError(
+        loc=["external_id"],
+        msg="this external_id is already recorded by the department with other content",
+        type="duplicate_external_id",
+    )
+    return BatchItemResult(
+        index=index, external_id=ext, status="conflict", http_status=409, errors=[error]
     )
 
 
@@ -79,11 +99,10 @@ def submit_batch(
             session, department=department, external_id=payload.external_id
         )
         if found is not None:
-            results.append(
-                BatchItemResult(
-                    index=index, external_id=ext, status="existing", http_status=200, id=found.id
-                )
+            same = matches_submission(
+                session=session, keyring=keyring, entry=found, payload=payload
             )
+            results.append(_existing(index, ext, found.id) if same else _changed(index, ext))
             continue
         try:
             with session.begin_nested():
@@ -111,6 +130,7 @@ def submit_batch(
     return BatchResult(
         created=sum(r.status == "created" for r in results),
         existing=sum(r.status == "existing" for r in results),
+        conflict=sum(r.status == "conflict" for r in results),
         invalid=sum(r.status == "invalid" for r in results),
         items=results,
     )

@@ -367,7 +367,8 @@ class TestBatch:
         assert res.status_code == 200
         assert res.headers["cache-control"] == "no-store"
         statuses = re.findall(r'<tr data-status="(\w+)">', res.text)
-        assert statuses == ["created", "existing", "invalid"]
+        # The second row reuses an external id with other content: a conflict, not dropped.
+        assert statuses == ["created", "conflict", "invalid"]
         assert good.external_id in res.text
         assert "subject_code" in res.text
         for payload in (good, dup, bad):
@@ -379,7 +380,7 @@ class TestBatch:
         again = self._upload(client, recorder, "batch.csv", make_csv(rows), "text/csv")
         assert re.findall(r'<tr data-status="(\w+)">', again.text) == [
             "existing",
-            "existing",
+            "conflict",
             "invalid",
         ]
         assert _entries(runtime) == before + 1
