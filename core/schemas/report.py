@@ -138,6 +138,8 @@ class ReportSummary(BaseModel):
     active_authorizations: int
     open_objections: int
     open_repairs: int
+    # Deadlines in this report counted on the provisional holiday calendar (§4).
+    provisional_deadlines: int = 0
 
 
 class PersonalReport(BaseModel):

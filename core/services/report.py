@@ -210,6 +210,9 @@ def personal_report(
             active_authorizations=sum(a.state == "active" for a in grants),
             open_objections=sum(c.status in OPEN_OBJECTION for c in cases),
             open_repairs=sum(r.status in OPEN_REPAIR for r in applications),
+            provisional_deadlines=sum(e.notice_until_provisional for e in entries)
+            + sum(c.accept_due_provisional + sum(k.provisional for k in c.clocks) for c in cases)
+            + sum(sum(k.provisional for k in r.clocks) for r in applications),
         ),
         entries=entries,
         queries=queries,
