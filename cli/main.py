@@ -283,7 +283,6 @@ def log_verify() -> None:
     raise typer.Exit(1)
 
 
-
 @calendar_app.command("status")
 def calendar_status() -> None:
     """Which years follow the official holiday schedule and which the provisional one."""
