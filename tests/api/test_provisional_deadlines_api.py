@@ -93,7 +93,7 @@ def _no_503(res) -> None:
 
 
 class TestTheCitizenFlowInAProvisionalYear:
-    @pytest.mark.parametrize("today", [date(2027, 6, 1), date(2031, 3, 3)])
+    @pytest.mark.parametrize("today", [date(2027, 6, 1), date(2031, 3, 1)])
     def test_record_object_decide_repair_list_report(self, client, mint, today):
         _at(today)
         code = make_code()
