@@ -21,7 +21,6 @@ from core.errors import (
     Shredded,
     Unauthenticated,
 )
-from core.policies.workdays import CalendarOutOfRange
 from core.services.refusals import Refused
 
 log = logging.getLogger("credence.api")
@@ -37,8 +36,6 @@ STATUS: dict[type[DomainError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     Refused: 403,
-    # The holiday calendar lacks a year: the service is not configured for that date yet.
-    CalendarOutOfRange: 503,
 }
 _CHALLENGE = 'Bearer realm="credence", error="invalid_token"'
 

@@ -14,6 +14,7 @@ from core.auth.tokens import is_loopback, mint_access_token
 from core.clock import clock
 from core.demo_people import demo_people
 from core.errors import InvalidInput, KeysUnavailable
+from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
 from core.runtime import Runtime, open_runtime
 from core.services.clients import add_client, check_identity, dev_token_claims
 from core.services.demo import DEMO_PEOPLE, load_demo
@@ -31,6 +32,8 @@ log_app = typer.Typer(no_args_is_help=True, help="The query log: checkpoints and
 app.add_typer(log_app, name="log")
 clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the embedded issuer.")
 app.add_typer(clients_app, name="clients")
+calendar_app = typer.Typer(no_args_is_help=True, help="The working-day calendar.")
+app.add_typer(calendar_app, name="calendar")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:
@@ -278,6 +281,33 @@ def log_verify() -> None:
     )
     typer.echo(f"credence: query log does not verify at {where}: {report.problem}", err=True)
     raise typer.Exit(1)
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """Which years follow the official holiday schedule and which the provisional one."""
+    path = Settings().holiday_overrides_file
+    try:
+        calendar = WorkCalendar.from_overrides_file(path)
+    except InvalidInput as exc:
+        typer.echo(f"credence: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    first, last = PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1
+    typer.echo(f"official (chinesecalendar package data): {first}-{last}")
+    declared = sorted(calendar.declared_years())
+    where = "none configured" if path is None else str(path)
+    typer.echo(
+        f"official (overrides file, {where}): "
+        + (", ".join(map(str, declared)) if declared else "no years declared")
+    )
+    typer.echo(
+        "provisional: every other year (statutory holidays with weekend make-up days; "
+        "no shifted working weekends); its deadlines are marked and counted again"
+    )
+    this_year = clock.today().year
+    for year in (this_year, this_year + 1):
+        kind = "official" if calendar.is_official(year) else "provisional"
+        typer.echo(f"{year}: {kind}")
 
 
 def main() -> None:

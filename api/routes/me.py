@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.params import OptionalDbIntQuery
 from api.policy import CitizenDep
 from core.clock import clock
@@ -24,10 +24,16 @@ router = APIRouter(prefix="/me", tags=["citizen"])
 
 
 @router.get("/record", response_model=MyRecord)
-def my_record(principal: CitizenDep, session: SessionDep, keyring: KeyringDep) -> MyRecord:
+def my_record(
+    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+) -> MyRecord:
     """All of the caller's own entries."""
     return record_service.my_record(
-        session=session, keyring=keyring, code_index=principal.own_code_index(), today=clock.today()
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        today=clock.today(),
+        calendar=runtime.calendar,
     )
 
 

@@ -14,7 +14,7 @@ from api.errors import problem
 from api.policy import public
 from core.clock import clock
 from core.errors import KeysUnavailable
-from core.services import objections, repairs
+from core.services import objections, provisional, repairs
 from core.services.keys import verify_keys
 from core.services.metrics import OverdueCounter, render
 
@@ -54,6 +54,11 @@ def readyz(session: SessionDep, keyring: KeyringDep) -> Health | JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(session: SessionDep) -> PlainTextResponse:
-    """Prometheus metrics: log size, entries by status, overdue cases (no personal data)."""
-    body = render(session=session, today=clock.today(), overdue=OVERDUE_COUNTERS)
+    """Prometheus metrics: log size, entries, overdue cases, provisional deadlines (counts)."""
+    body = render(
+        session=session,
+        today=clock.today(),
+        overdue=OVERDUE_COUNTERS,
+        provisional=provisional.open_counts,
+    )
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

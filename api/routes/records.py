@@ -62,7 +62,11 @@ def create_batch(
 
 @router.get("/{entry_id}", response_model=EntryView)
 def get_record(
-    entry_id: uuid.UUID, principal: RecorderDep, session: SessionDep, keyring: KeyringDep
+    entry_id: uuid.UUID,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
 ) -> EntryView:
     """One entry of the caller's department."""
     return service.read_entry(
@@ -71,6 +75,7 @@ def get_record(
         department=principal.own_department(),
         entry_id=entry_id,
         today=clock.today(),
+        calendar=runtime.calendar,
     )
 
 

@@ -42,11 +42,19 @@ _REASONS: TypeAdapter[str] = TypeAdapter(Reasons)
 
 @router.get("", response_class=HTMLResponse)
 def my_record(
-    request: Request, principal: CitizenPageDep, session: SessionDep, keyring: KeyringDep
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
 ) -> HTMLResponse:
     """All of my entries, with state, dates, marks, statement and who can still see them."""
     record = record_service.my_record(
-        session=session, keyring=keyring, code_index=own_index(principal), today=clock.today()
+        session=session,
+        keyring=keyring,
+        code_index=own_index(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
     )
     return render(request, "me/record.html", {"record": record})
 

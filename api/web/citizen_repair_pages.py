@@ -149,7 +149,11 @@ def my_repairs(
         calendar=runtime.calendar,
     )
     record = record_service.my_record(
-        session=session, keyring=keyring, code_index=index, today=clock.today()
+        session=session,
+        keyring=keyring,
+        code_index=index,
+        today=clock.today(),
+        calendar=runtime.calendar,
     )
     busy = {c.entry_id for c in cases if c.status in OPEN}
     return render(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from api.web import msg_citizen, msg_oidc, msg_report, msg_staff, msg_verify
+from api.web import msg_calendar, msg_citizen, msg_oidc, msg_report, msg_staff, msg_verify
 from core.policies.catalogues import LEGAL_BASES, PURPOSES
 
 LANGS: Final = ("zh", "en")
@@ -266,6 +266,7 @@ _merge(
     msg_report.MESSAGES,
     msg_staff.MESSAGES,
     msg_oidc.MESSAGES,
+    msg_calendar.MESSAGES,
 )
 
 

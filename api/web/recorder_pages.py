@@ -171,6 +171,7 @@ def entry_page(
     principal: RecorderPageDep,
     session: SessionDep,
     keyring: KeyringDep,
+    runtime: RuntimeDep,
     created: Annotated[str | None, Query(max_length=1)] = None,
 ) -> HTMLResponse:
     """One entry of the department: its id, state and dates, the name masked, no code."""
@@ -181,6 +182,7 @@ def entry_page(
             department=own_department(principal),
             entry_id=entry_id,
             today=clock.today(),
+            calendar=runtime.calendar,
         )
     except NotFound:
         return not_found_page(request)
@@ -196,6 +198,7 @@ def entry_page(
         "severity": view.severity,
         "state": view.state,
         "notice_until": view.notice_until,
+        "notice_until_provisional": view.notice_until_provisional,
         "decided_on": view.decided_on,
         "display_until": view.display_until,
         "valid_until": view.valid_until,

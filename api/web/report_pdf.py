@@ -97,11 +97,12 @@ class ReportWords:
         return "; ".join(parts) or self.t("record.nobody")
 
     def clocks(self, clocks: Iterable[LegalClock]) -> str:
-        """The legal clocks still running, each with its due date (and overdue mark)."""
+        """The legal clocks still running, each with its due date (overdue, provisional marks)."""
         parts = []
         for c in clocks:
             text = f"{self.v('report.step', c.step)} {self.t('report.due')} {c.due.isoformat()}"
-            parts.append(text + (f" ({self.t('report.overdue')})" if c.overdue else ""))
+            text += f" ({self.t('report.overdue')})" if c.overdue else ""
+            parts.append(text + (f" ({self.t('calendar.provisional')})" if c.provisional else ""))
         return "; ".join(parts) or "—"
 
     def scope(self, grant: ReportAuthorization) -> str:
@@ -136,7 +137,8 @@ class ReportWords:
             (self.t("col.decided"), e.decided_on.isoformat()),
         ]
         if e.notice_until is not None:
-            rows.append((self.t("record.notice_until"), e.notice_until.isoformat()))
+            mark = f" ({self.t('calendar.provisional')})" if e.notice_until_provisional else ""
+            rows.append((self.t("record.notice_until"), e.notice_until.isoformat() + mark))
         rows += [
             (self.t("col.display_until"), e.display_until.isoformat()),
             (self.t("record.valid_until"), e.valid_until.isoformat()),
@@ -239,9 +241,16 @@ def _overview(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[A
         [w.t("report.objections_open"), str(s.open_objections)],
         [w.t("report.repairs_open"), str(s.open_repairs)],
     ]
+    # Why a date reads "provisional", once, where the reader starts.
+    note = (
+        [_p(f"{w.t('calendar.provisional')}: {w.t('calendar.provisional_note')}", styles.body)]
+        if s.provisional_deadlines
+        else []
+    )
     return [
         _p(w.t("report.title"), styles.h1),
         _p(w.t("report.intro"), styles.body),
+        *note,
         Spacer(1, 4 * mm),
         _table(None, facts, _width(0.3, 0.7), styles),
         _p(w.t("report.summary"), styles.h2),

@@ -38,6 +38,9 @@ class Objection(SQLModel, table=True):
     status: str = Field(default="filed", max_length=16, index=True)
     filed_on: date
     accept_due: date
+    # Set while accept_due was counted on the provisional calendar: its working days, so
+    # it can be counted again when the official schedule arrives (None: official).
+    accept_provisional_days: int | None = None
     resolve_due: date
     decision_reasons_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     escalated: bool = False
@@ -72,6 +75,12 @@ class RepairApplication(SQLModel, table=True):
     filed_on: date
     accept_due: date
     decide_due: date
+    # Set while a due date was counted on the provisional calendar: its working days, so
+    # it can be counted again when the official schedule arrives (None: official).
+    accept_provisional_days: int | None = None
+    decide_provisional_days: int | None = None
+    # The day the decision clock started (acceptance); None while filed.
+    decide_from: date | None = None
     decision_reasons_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     retry_from: date | None = None
     escalated: bool = False

@@ -68,6 +68,10 @@ class Entry(SQLModel, table=True):
     # Stored lifecycle status (core.policies.lifecycle); what is shown is decided at read time.
     status: str = Field(default="displayed", max_length=16)
     notice_until: date | None = None
+    # Set while a black entry's prior notice was counted on the provisional calendar: its
+    # working days, to count again when the official schedule arrives (None: official).
+    # notice_until then never moves earlier than it was first shown (§4).
+    notice_provisional_days: int | None = None
     under_objection: bool = False
     exit_reason: str | None = Field(default=None, max_length=24)
     exited_on: date | None = None

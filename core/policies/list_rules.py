@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.errors import Conflict, InvalidInput
+from core.policies.deadlines import Due, recount
 from core.policies.display import add_months
 from core.policies.workdays import WorkCalendar
 
@@ -72,6 +73,21 @@ def black_notice_until(
     # The notice runs through the whole of its last working day; the entry takes
     # effect the day after.
     return calendar.add_working_days(recorded_on, working_days) + _ONE_DAY
+
+
+def recount_black_notice(
+    *, shown: date, recorded_on: date, provisional_days: int | None, calendar: WorkCalendar
+) -> Due:
+    """A black entry's notice end as it reads today; never earlier than first shown (§4)."""
+    # The notice is owed to the citizen: counted again on official data it may grow only.
+    last_day = recount(
+        shown - _ONE_DAY,
+        start=recorded_on,
+        provisional_days=provisional_days,
+        calendar=calendar,
+        owed_to_citizen=True,
+    )
+    return Due(last_day.day + _ONE_DAY, last_day.provisional)
 
 
 def red_notice_until(*, recorded_on: date, days: int = RED_NOTICE_DAYS) -> date:

@@ -1,14 +1,17 @@
-"""Working days on the official Chinese holiday calendar (§4: deadlines count working days).
+"""Working days on the Chinese holiday calendar (§4: deadlines count working days).
 
 Invariants:
-- a day is a working day by, in order: an override; the `chinesecalendar` package's data
-  (statutory holidays off, make-up weekend days on, otherwise Monday–Friday); or, only in
-  a year the overrides declare, the plain Monday–Friday rule;
-- a year neither source covers is never guessed: asking about it raises
-  `CalendarOutOfRange` naming the year, so no deadline is silently wrong once the
-  package's data runs out (it is published one year at a time);
-- an override may only name a day in a covered year, so a lone override cannot make a
-  year look covered;
+- a year is *official* when the `chinesecalendar` package's data covers it or the
+  overrides file declares it; every other year is *provisional*;
+- a day is a working day by, in order: an override; the package's data (statutory
+  holidays off, make-up weekend days on, otherwise Monday–Friday); in a declared year,
+  the plain Monday–Friday rule; in a provisional year, Monday–Friday less the statutory
+  holidays and their make-up days (core.policies.provisional_holidays);
+- the calendar never refuses a date: a provisional year is answered, and
+  `provisional_between` says when a count touched one, so the deadline can be marked and
+  counted again once the official schedule arrives;
+- an override may only name a day in an official year, so a lone override cannot make a
+  year look official;
 - periods are counted as Chinese law counts them (Civil Code art. 201): the start day is
   not counted, so `add_working_days(d, n)` is strictly after `d` and
   `working_days_between` counts the half-open interval (start, end];
@@ -27,14 +30,8 @@ from typing import Any
 
 import chinese_calendar
 
-from core.errors import DomainError, InvalidInput
-
-
-class CalendarOutOfRange(DomainError):
-    """No holiday calendar covers the year asked about; a deadline there cannot be computed."""
-
-    type_slug = "calendar-out-of-range"
-    title = "Holiday calendar does not cover this date"
+from core.errors import InvalidInput
+from core.policies.provisional_holidays import days_off
 
 
 def _package_years() -> range:
@@ -59,15 +56,6 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= 32 else text[:32] + "…")
 
 
-def _out_of_range(year: int) -> CalendarOutOfRange:
-    return CalendarOutOfRange(
-        f"the holiday calendar does not cover the year {year}: the package's data covers "
-        f"{PACKAGE_YEARS.start}–{PACKAGE_YEARS.stop - 1}; declare {year} in the holiday "
-        "overrides file (CREDENCE_HOLIDAY_OVERRIDES_FILE) to use it",
-        rule="calendar_out_of_range",
-    )
-
-
 def _check_covered(days: Iterable[date], extra_years: frozenset[int]) -> None:
     for day in days:
         if day.year not in PACKAGE_YEARS and day.year not in extra_years:
@@ -79,7 +67,7 @@ def _check_covered(days: Iterable[date], extra_years: frozenset[int]) -> None:
 
 
 class WorkCalendar:
-    """The official calendar of working days, extended or corrected by overrides."""
+    """Working days: official where the package or the overrides cover, provisional elsewhere."""
 
     def __init__(
         self,
@@ -102,11 +90,27 @@ class WorkCalendar:
         return cls(days, extra_years=years)
 
     def covered_years(self) -> frozenset[int]:
-        """Every year this calendar can answer for."""
+        """Every official year: the package's range and the declared years."""
         return frozenset(PACKAGE_YEARS) | self._extra_years
 
+    def declared_years(self) -> frozenset[int]:
+        """The years the overrides file declares official beyond the package's data."""
+        return self._extra_years
+
+    def is_official(self, year: int) -> bool:
+        """Whether `year` follows the official schedule (otherwise the provisional rule)."""
+        return year in PACKAGE_YEARS or year in self._extra_years
+
+    def provisional_between(self, start: date, end: date) -> bool:
+        """Whether any day of (start, end] (either order) lies in a provisional year."""
+        low, high = (start, end) if start <= end else (end, start)
+        if low == high:
+            return False
+        first = low.year if low.month < 12 or low.day < 31 else low.year + 1
+        return any(not self.is_official(year) for year in range(first, high.year + 1))
+
     def is_workday(self, day: date) -> bool:
-        """Whether people work on `day` (raises CalendarOutOfRange for an uncovered year)."""
+        """Whether people work on `day`, on the official or else the provisional calendar."""
         override = self._overrides.get(day)
         if override is not None:
             return override
@@ -115,7 +119,7 @@ class WorkCalendar:
             return day in _PACKAGE_DAYS_ON or (day.weekday() < 5 and day not in _PACKAGE_DAYS_OFF)
         if day.year in self._extra_years:
             return day.weekday() < 5
-        raise _out_of_range(day.year)
+        return day.weekday() < 5 and day not in days_off(day.year)
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day strictly after `start` (`start` itself when n == 0)."""
@@ -144,8 +148,11 @@ class WorkCalendar:
 
 def _next_day(day: date) -> date:
     if day == date.max:
-        # Only reachable when an override file declares the year 9999.
-        raise _out_of_range(date.max.year + 1)
+        # No date follows 9999-12-31: a count that runs past it is a wrong count.
+        raise InvalidInput(
+            "a number of working days runs past the last representable date",
+            rule="working_days_too_many",
+        )
     return day + _ONE_DAY
 
 

@@ -110,6 +110,9 @@ class ObjectionSummary(BaseModel):
     status: ObjectionStatus
     filed_on: date
     accept_due: date
+    # accept_due was counted on the provisional calendar (a year not yet official, §4).
+    accept_due_provisional: bool = False
+    # In calendar days: the holiday calendar never moves it (its clock's count may be).
     resolve_due: date
     clocks: list[LegalClock]
     overdue: bool

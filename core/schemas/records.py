@@ -121,6 +121,8 @@ class EntryView(BaseModel):
     repair_ways: list[RepairWay]
     state: EntryState
     notice_until: date | None
+    # The notice end was counted on the provisional calendar (§4); it never moves earlier.
+    notice_until_provisional: bool = False
     under_objection: bool
     exit_reason: str | None
     visible_to: list[Visibility]

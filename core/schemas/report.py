@@ -45,6 +45,7 @@ class ReportEntry(BaseModel):
     legal_basis: str
     decided_on: date
     notice_until: date | None
+    notice_until_provisional: bool = False
     display_until: date
     valid_until: date
     retain_until: date
@@ -97,6 +98,7 @@ class ReportObjection(BaseModel):
     status: ObjectionStatus
     filed_on: date
     accept_due: date
+    accept_due_provisional: bool = False
     resolve_due: date
     clocks: list[LegalClock]
     overdue: bool
@@ -136,6 +138,8 @@ class ReportSummary(BaseModel):
     active_authorizations: int
     open_objections: int
     open_repairs: int
+    # Deadlines in this report counted on the provisional holiday calendar (§4).
+    provisional_deadlines: int = 0
 
 
 class PersonalReport(BaseModel):

@@ -43,6 +43,8 @@ class EntryFields:
     status: str
     notice_until: date | None
     watch_months: int
+    # Working days of a prior notice counted on the provisional calendar (None: official).
+    notice_provisional_days: int | None = None
 
     def __repr__(self) -> str:
         return f"EntryFields(external_id={self.external_id!r}, list_kind={self.list_kind!r})"
@@ -141,6 +143,7 @@ def insert_entry(
         repair_ways=list(fields.repair_ways),
         status=fields.status,
         notice_until=fields.notice_until,
+        notice_provisional_days=fields.notice_provisional_days,
         watch_months=fields.watch_months,
         created_at=now,
         updated_at=now,

@@ -148,7 +148,9 @@ def export_all(
     """Everything held about the caller, decrypted, as one JSON-serialisable document."""
     today = local_date(now)
     subject = record_repo.subject_by_index(session, code_index)
-    record = records.my_record(session=session, keyring=keyring, code_index=code_index, today=today)
+    record = records.my_record(
+        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
+    )
     rows = () if subject is None else record_repo.entries_of_subject(session, subject_id=subject.id)
     entries, erased = _entries(session, keyring, rows, {v.id: v for v in record.entries}, now=now)
     cases = filed_objections(

@@ -1,4 +1,5 @@
-"""Periodic upkeep run by the server's background task: checkpoints, sweeper, escalations.
+"""Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
+settled on the official calendar, sweeper, escalations.
 
 Invariants: every step is idempotent and safe to run in several processes at once, so a
 missed or doubled tick changes nothing but timing; each step commits on its own, so one
@@ -17,7 +18,7 @@ from core.clock import local_date
 from core.db import begin_write
 from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
-from core.services import objections, querylog, repairs
+from core.services import objections, provisional, querylog, repairs
 from core.services.querylog import Cadence, LogSigner
 from core.services.sweeper import SweepReport, sweep
 
@@ -29,6 +30,7 @@ class MaintenanceReport:
     checkpoint_size: int | None
     sweep: SweepReport | None = None
     escalated: int = 0
+    settled: provisional.Settled | None = None
 
 
 def run_maintenance(
@@ -40,12 +42,20 @@ def run_maintenance(
     keyring: Keyring | None = None,
     calendar: WorkCalendar | None = None,
 ) -> MaintenanceReport:
-    """One tick: a checkpoint if due; with keys, the sweep; with a calendar, escalations."""
+    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep;
+    with a calendar, escalations."""
     with Session(engine) as session:
         begin_write(session)
         made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
+    settled = None
+    if calendar is not None:
+        # Before the sweep: a notice the official schedule lengthens must not end first.
+        with Session(engine) as session:
+            begin_write(session)
+            settled = provisional.settle(session=session, calendar=calendar)
+            session.commit()
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
     escalated = 0
     if calendar is not None:
@@ -57,4 +67,6 @@ def run_maintenance(
                     session=session, today=today, now=now, calendar=calendar
                 )
             session.commit()
-    return MaintenanceReport(checkpoint_size=size, sweep=swept, escalated=escalated)
+    return MaintenanceReport(
+        checkpoint_size=size, sweep=swept, escalated=escalated, settled=settled
+    )

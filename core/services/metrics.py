@@ -17,6 +17,7 @@ from core.policies.lifecycle import STATUSES
 from core.repositories import querylog as log_repo
 
 OverdueCounter = Callable[..., int]
+ProvisionalCounter = Callable[..., dict[str, int]]
 
 
 def _line(name: str, value: int, labels: dict[str, str] | None = None) -> str:
@@ -27,9 +28,13 @@ def _line(name: str, value: int, labels: dict[str, str] | None = None) -> str:
 
 
 def render(
-    *, session: Session, today: date, overdue: Iterable[tuple[str, OverdueCounter]] = ()
+    *,
+    session: Session,
+    today: date,
+    overdue: Iterable[tuple[str, OverdueCounter]] = (),
+    provisional: ProvisionalCounter | None = None,
 ) -> str:
-    """The metrics page: query log size, entries by stored status, overdue cases by kind."""
+    """The metrics page: log size, entries by status, overdue cases, provisional deadlines."""
     state = log_repo.read_state(session)
     latest = log_repo.latest_checkpoint(session)
     counts = dict(
@@ -54,6 +59,16 @@ def render(
             *(
                 _line("credence_cases_overdue", count(session=session, today=today), {"kind": kind})
                 for kind, count in overdue
+            ),
+        ]
+    if provisional is not None:
+        lines += [
+            "# HELP credence_provisional_deadlines Open deadlines counted on the provisional "
+            "holiday calendar (a year the official schedule does not cover yet).",
+            "# TYPE credence_provisional_deadlines gauge",
+            *(
+                _line("credence_provisional_deadlines", count, {"kind": kind})
+                for kind, count in sorted(provisional(session=session).items())
             ),
         ]
     return "\n".join(lines) + "\n"

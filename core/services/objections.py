@@ -18,6 +18,9 @@ Invariants:
 - A correction writes new values sealed under the entry's key, and keeps the old values
   only as history: sealed into the `corrected` entry event under the same key, so they are
   erased with the entry when it is shredded.
+- accept_due is the department's deadline: one counted on the provisional calendar keeps
+  its working days and is counted again at read time (and settled in the database by
+  core.services.provisional) on the official schedule, earlier or later.
 - The case history is append-only; every step (filed, decisions, escalation, apology,
   correction, reconsideration notice) is a line with who and when.
 """
@@ -39,7 +42,7 @@ from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, Objection, Subject
 from core.policies import lifecycle as rules
-from core.policies.deadlines import LegalClock, clock_for, due_in_days, due_in_working_days
+from core.policies.deadlines import Due, LegalClock, clock_for, due_in_days, recount, working_due
 from core.policies.display import resolve_display_until, retention_end
 from core.policies.list_rules import check_validity
 from core.policies.visibility import citizen_state, shown_state
@@ -112,11 +115,22 @@ def _actor(name: str) -> str:
 # --- clocks -------------------------------------------------------------------------
 
 
+def accept_due(objection: Objection, calendar: WorkCalendar) -> Due:
+    """The accept deadline as it reads today (a provisional one counted again)."""
+    return recount(
+        objection.accept_due,
+        start=objection.filed_on,
+        provisional_days=objection.accept_provisional_days,
+        calendar=calendar,
+        owed_to_citizen=False,
+    )
+
+
 def clocks(objection: Objection, *, today: date, calendar: WorkCalendar) -> list[LegalClock]:
     """The legal clocks of the steps still pending: accept (while filed) and resolve."""
     if objection.status == "filed":
         return [
-            clock_for(STEP_ACCEPT, objection.accept_due, today, calendar),
+            clock_for(STEP_ACCEPT, accept_due(objection, calendar), today, calendar),
             clock_for(STEP_RESOLVE, objection.resolve_due, today, calendar),
         ]
     if objection.status == "accepted":
@@ -185,7 +199,8 @@ def file_objection(
     case_store.check_uploads(
         uploads, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
     )
-    accept_due = due_in_working_days(today, settings.objection_accept_working_days, calendar)
+    accept_days = settings.objection_accept_working_days
+    accept = working_due(today, accept_days, calendar)
     resolve_due = due_in_days(today, settings.objection_resolve_days)
 
     if entry.status == rules.PENDING_NOTICE and shown_state(entry, today) != rules.PENDING_NOTICE:
@@ -211,7 +226,8 @@ def file_objection(
         reasons_ct=case_store.seal_text(key, reasons, "objection", "reasons", objection_id),
         status="filed",
         filed_on=today,
-        accept_due=accept_due,
+        accept_due=accept.day,
+        accept_provisional_days=accept.stored_days(accept_days),
         resolve_due=resolve_due,
         created_at=now,
         updated_at=now,
@@ -253,6 +269,7 @@ def _summary_fields(
     objection: Objection, list_kind: str, *, today: date, calendar: WorkCalendar
 ) -> dict[str, object]:
     pending = clocks(objection, today=today, calendar=calendar)
+    accept = accept_due(objection, calendar)
     return {
         "id": objection.id,
         "entry_id": objection.entry_id,
@@ -260,7 +277,8 @@ def _summary_fields(
         "department": objection.department,
         "status": objection.status,
         "filed_on": objection.filed_on,
-        "accept_due": objection.accept_due,
+        "accept_due": accept.day,
+        "accept_due_provisional": accept.provisional,
         "resolve_due": objection.resolve_due,
         "clocks": pending,
         "overdue": any(c.overdue for c in pending),

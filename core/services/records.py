@@ -10,7 +10,7 @@ computed from the project clock at read time.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -20,13 +20,16 @@ from core.errors import Conflict, DomainError, NotFound
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
+from core.policies.deadlines import Due
 from core.policies.display import resolve_display_until
 from core.policies.lifecycle import REMOVED_BY_BLACK
 from core.policies.list_rules import (
+    BLACK_NOTICE_WORKING_DAYS,
     black_notice_until,
     check_red_allowed,
     check_validity,
     escalates_to_black,
+    recount_black_notice,
     red_notice_until,
 )
 from core.policies.visibility import citizen_state, derived_warning, shown_state, visible_to
@@ -94,8 +97,8 @@ def _insert(
     now: datetime,
     calendar: WorkCalendar,
 ) -> EntryView:
-    # Everything below happens or nothing does: a refusal late in the rules (a calendar
-    # out of range) must not leave a new subject or key behind in the caller's session.
+    # Everything below happens or nothing does: a refusal late in the rules must not
+    # leave a new subject or key behind in the caller's session.
     with session.begin_nested():
         display_until = resolve_display_until(
             list_kind=payload.list_kind,
@@ -117,6 +120,7 @@ def _insert(
         ):
             list_kind, event = "black", "recorded_escalated_from_watch"
         notice_until: date | None = None
+        notice_days: int | None = None
         if display_until <= today:
             pass  # never displayed (a minor penalty, or a period already over): nothing to notice
         elif list_kind == "red":
@@ -126,6 +130,10 @@ def _insert(
             notice_until = black_notice_until(
                 recorded_on=today, code_kind=subject.code_kind, calendar=calendar
             )
+            if notice_until is not None and calendar.provisional_between(
+                today, notice_until - timedelta(days=1)
+            ):
+                notice_days = BLACK_NOTICE_WORKING_DAYS
         entry, key = store.insert_entry(
             session=session,
             keyring=keyring,
@@ -147,6 +155,7 @@ def _insert(
                 repair_ways=list(payload.repair_ways),
                 status="displayed" if notice_until is None else "pending_notice",
                 notice_until=notice_until,
+                notice_provisional_days=notice_days,
                 watch_months=payload.watch_months,
             ),
             actor=actor,
@@ -162,7 +171,7 @@ def _insert(
                 lifecycle.finish_exit(
                     session=session, keyring=keyring, entry=red, actor=actor, now=now
                 )
-    return _view(entry, payload.subject_code, key, today=today)
+    return _view(entry, payload.subject_code, key, today=today, calendar=calendar)
 
 
 def matches_submission(
@@ -209,8 +218,25 @@ def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
     return store.open_text(key, blob, "entry", column, entry_id)
 
 
-def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
+def notice_of(entry: Entry, calendar: WorkCalendar) -> Due | None:
+    """The entry's prior-notice end as it reads today (counted again if provisional)."""
+    if entry.notice_until is None:
+        return None
+    if entry.notice_provisional_days is None:
+        return Due(entry.notice_until, False)
+    return recount_black_notice(
+        shown=entry.notice_until,
+        recorded_on=local_date(entry.created_at),
+        provisional_days=entry.notice_provisional_days,
+        calendar=calendar,
+    )
+
+
+def _view(
+    entry: Entry, code: str, key: DataKey, *, today: date, calendar: WorkCalendar
+) -> EntryView:
     summary = entry.public_summary_ct
+    notice = notice_of(entry, calendar)
     return EntryView(
         id=entry.id,
         external_id=entry.external_id,
@@ -231,7 +257,8 @@ def _view(entry: Entry, code: str, key: DataKey, *, today: date) -> EntryView:
         repairable=entry.repairable,
         repair_ways=entry.repair_ways,
         state=citizen_state(entry, today),
-        notice_until=entry.notice_until,
+        notice_until=None if notice is None else notice.day,
+        notice_until_provisional=notice is not None and notice.provisional,
         under_objection=entry.under_objection,
         exit_reason=entry.exit_reason,
         visible_to=visible_to(entry, today),
@@ -261,12 +288,18 @@ def _subject_code(keyring: Keyring, subject: Subject, key_row: DataKeyRow) -> st
 
 
 def read_entry(
-    *, session: Session, keyring: Keyring, department: str, entry_id: uuid.UUID, today: date
+    *,
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    entry_id: uuid.UUID,
+    today: date,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> EntryView:
     """One entry of the caller's department, decrypted; other departments' entries do not exist."""
     entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
     code = _subject_code(keyring, subject, subject_key)
-    return _view(entry, code, _live_key(keyring, entry_key), today=today)
+    return _view(entry, code, _live_key(keyring, entry_key), today=today, calendar=calendar)
 
 
 def shred_entry(
@@ -295,6 +328,7 @@ def withdraw_entry(
     kind: str,
     actor: str,
     now: datetime,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> EntryView:
     """Withdraw a pending or displayed entry of the caller's department; the reason is sealed."""
     entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
@@ -310,17 +344,37 @@ def withdraw_entry(
         event_id=event_id,
     )
     lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
-    return _view(entry, _subject_code(keyring, subject, subject_key), key, today=local_date(now))
+    return _view(
+        entry,
+        _subject_code(keyring, subject, subject_key),
+        key,
+        today=local_date(now),
+        calendar=calendar,
+    )
 
 
 def record_of(
-    *, session: Session, keyring: Keyring, code_index: bytes, today: date
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    today: date,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> list[EntryView]:
     """Every readable entry of the subject with this blind index, decrypted (the owner's view)."""
-    return my_record(session=session, keyring=keyring, code_index=code_index, today=today).entries
+    return my_record(
+        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
+    ).entries
 
 
-def my_record(*, session: Session, keyring: Keyring, code_index: bytes, today: date) -> MyRecord:
+def my_record(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    today: date,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
+) -> MyRecord:
     """The owner's record: every readable entry, and whether they are on the warning list."""
     subject = repo.subject_by_index(session, code_index)
     if subject is None:
@@ -332,7 +386,7 @@ def my_record(*, session: Session, keyring: Keyring, code_index: bytes, today: d
     rows = repo.entries_of_subject(session, subject_id=subject.id)
     return MyRecord(
         entries=[
-            _view(entry, code, _live_key(keyring, key_row), today=today)
+            _view(entry, code, _live_key(keyring, key_row), today=today, calendar=calendar)
             for entry, key_row in rows
             if key_row.wrapped is not None
         ],
@@ -348,6 +402,7 @@ def set_statement(
     entry_id: uuid.UUID,
     statement: str | None,
     now: datetime,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> EntryView:
     """Set (or, with None, remove) the owner's statement on one of their own entries."""
     subject = repo.subject_by_index(session, code_index)
@@ -361,7 +416,13 @@ def set_statement(
     key = _live_key(keyring, key_row)
     if statement is None and entry.statement_ct is None:
         # Already gone: removing it again changes nothing and writes no second event.
-        return _view(entry, _subject_code(keyring, subject, skey_row), key, today=local_date(now))
+        return _view(
+            entry,
+            _subject_code(keyring, subject, skey_row),
+            key,
+            today=local_date(now),
+            calendar=calendar,
+        )
     entry.statement_ct = (
         None
         if statement is None
@@ -379,4 +440,10 @@ def set_statement(
         )
     )
     session.flush()
-    return _view(entry, _subject_code(keyring, subject, skey_row), key, today=local_date(now))
+    return _view(
+        entry,
+        _subject_code(keyring, subject, skey_row),
+        key,
+        today=local_date(now),
+        calendar=calendar,
+    )

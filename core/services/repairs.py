@@ -22,6 +22,10 @@ Invariants:
   once exactly one wins and the other gets a Conflict. Approval exits the entry through
   the lifecycle (REPAIRED, then the exit paperwork: announcement, notice, black → watch)
   in the same transaction, so display ends at once; read paths decide display at read time.
+- accept_due and decide_due are the department's deadlines: one counted on the provisional
+  calendar keeps its working days (and the decision clock its start) and is counted again
+  at read time (and settled in the database by core.services.provisional) on the official
+  schedule, earlier or later.
 - Escalation flags overdue cases for the department's supervisor without touching the
   version, so it never makes an officer's decision lose.
 """
@@ -41,7 +45,7 @@ from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
 from core.models import CertifyingOrganisation, Entry, RepairApplication
 from core.policies import lifecycle as rules
-from core.policies.deadlines import LegalClock, clock_for, due_in_working_days
+from core.policies.deadlines import Due, LegalClock, clock_for, recount, working_due
 from core.policies.display import display_bounds
 from core.policies.visibility import Visibility, citizen_state, shown_state, visible_to
 from core.policies.workdays import WorkCalendar
@@ -277,7 +281,10 @@ def file_repair(
     key = case_store.new_case_key(session, keyring, kind=KIND, now=now)
     session.flush()  # the key row first: the case references it
     repair_id = uuid.uuid4()
-    accept_due = due_in_working_days(today, terms.accept_working_days, calendar)
+    accept = working_due(today, terms.accept_working_days, calendar)
+    # Until accepted: the latest the decision can be due (accepted on the last day).
+    decide = working_due(accept.day, terms.decide_working_days, calendar)
+    decide = Due(decide.day, decide.provisional or accept.provisional)
     evidence = {
         "hours": filing.hours,
         "organisation_code": filing.organisation_code,
@@ -297,9 +304,10 @@ def file_repair(
         organisation_id=None if organisation is None else organisation.id,
         status="filed",
         filed_on=today,
-        accept_due=accept_due,
-        # Until accepted: the latest the decision can be due (accepted on the last day).
-        decide_due=due_in_working_days(accept_due, terms.decide_working_days, calendar),
+        accept_due=accept.day,
+        decide_due=decide.day,
+        accept_provisional_days=accept.stored_days(terms.accept_working_days),
+        decide_provisional_days=decide.stored_days(terms.decide_working_days),
         created_at=now,
         updated_at=now,
     )
@@ -325,15 +333,39 @@ def file_repair(
 # --- views -------------------------------------------------------------------------------------
 
 
+def due_dates(row: RepairApplication, calendar: WorkCalendar) -> tuple[Due, Due]:
+    """The accept and decide deadlines as they read today (provisional ones counted again)."""
+    accept = recount(
+        row.accept_due,
+        start=row.filed_on,
+        provisional_days=row.accept_provisional_days,
+        calendar=calendar,
+        owed_to_citizen=False,
+    )
+    # While filed the decision clock hangs on the accept deadline; from acceptance, on that day.
+    start = accept.day if row.status == "filed" or row.decide_from is None else row.decide_from
+    decide = recount(
+        row.decide_due,
+        start=start,
+        provisional_days=row.decide_provisional_days,
+        calendar=calendar,
+        owed_to_citizen=False,
+    )
+    if row.status == "filed" and accept.provisional:
+        decide = Due(decide.day, True)
+    return accept, decide
+
+
 def _clocks(row: RepairApplication, today: date, calendar: WorkCalendar) -> list[LegalClock]:
+    if row.status not in ("filed", "accepted"):
+        return []
+    accept, decide = due_dates(row, calendar)
     if row.status == "filed":
         return [
-            clock_for("accept", row.accept_due, today, calendar),
-            clock_for("decide", row.decide_due, today, calendar),
+            clock_for("accept", accept, today, calendar),
+            clock_for("decide", decide, today, calendar),
         ]
-    if row.status == "accepted":
-        return [clock_for("decide", row.decide_due, today, calendar)]
-    return []
+    return [clock_for("decide", decide, today, calendar)]
 
 
 def _overdue(row: RepairApplication, today: date) -> bool:
@@ -647,7 +679,10 @@ def _changes(
         values["decision_reasons_ct"] = reasons_ct
     if target == "accepted":
         # The decision clock runs from acceptance; escalation restarts with the new step.
-        values["decide_due"] = due_in_working_days(today, terms.decide_working_days, calendar)
+        decide = working_due(today, terms.decide_working_days, calendar)
+        values["decide_due"] = decide.day
+        values["decide_provisional_days"] = decide.stored_days(terms.decide_working_days)
+        values["decide_from"] = today
         values["escalated"] = False
     if target == "rejected":
         values["retry_from"] = today + timedelta(days=terms.retry_days)

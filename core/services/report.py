@@ -130,6 +130,7 @@ def _objection(
     if entry is None:  # pragma: no cover - a case references its entry (foreign key)
         raise NotFound("no such objection")
     clocks = objections.clocks(row, today=local_date(now), calendar=calendar)
+    accept = objections.accept_due(row, calendar)
     return ReportObjection.model_validate(
         {
             "id": row.id,
@@ -138,7 +139,8 @@ def _objection(
             "department": row.department,
             "status": row.status,
             "filed_on": row.filed_on,
-            "accept_due": row.accept_due,
+            "accept_due": accept.day,
+            "accept_due_provisional": accept.provisional,
             "resolve_due": row.resolve_due,
             "clocks": clocks,
             "overdue": any(c.overdue for c in clocks),
@@ -162,7 +164,9 @@ def personal_report(
 ) -> PersonalReport:
     """The caller's report: entries, queries, authorizations, objections and repairs."""
     today = local_date(now)
-    record = records.my_record(session=session, keyring=keyring, code_index=code_index, today=today)
+    record = records.my_record(
+        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
+    )
     entries = sorted(
         (_entry(e) for e in record.entries), key=lambda e: (e.decided_on, e.id), reverse=True
     )
@@ -206,6 +210,9 @@ def personal_report(
             active_authorizations=sum(a.state == "active" for a in grants),
             open_objections=sum(c.status in OPEN_OBJECTION for c in cases),
             open_repairs=sum(r.status in OPEN_REPAIR for r in applications),
+            provisional_deadlines=sum(e.notice_until_provisional for e in entries)
+            + sum(c.accept_due_provisional + sum(k.provisional for k in c.clocks) for c in cases)
+            + sum(sum(k.provisional for k in r.clocks) for r in applications),
         ),
         entries=entries,
         queries=queries,

@@ -379,6 +379,7 @@ class TestReport:
             "active_authorizations": 1,
             "open_objections": 1,
             "open_repairs": 1,
+            "provisional_deadlines": 0,
         }
         watch, black = report["entries"]  # newest decision first
         assert (watch["id"], black["id"]) == (seeded.watch_id, seeded.black_id)

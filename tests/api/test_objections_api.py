@@ -369,6 +369,7 @@ class TestLegalClocks:
             "due": "2026-10-09",
             "working_days_left": -1,
             "overdue": True,
+            "provisional": False,
         }
         assert mine["overdue"] is True
         (queued,) = client.get("/api/v1/objections", headers=_officer(mint)).json()

@@ -129,6 +129,7 @@ class TestApproval:
             "due": accept_due.isoformat(),
             "working_days_left": 3,
             "overdue": False,
+            "provisional": False,
         }
         assert case["commitment"]["text"] == COMMITMENT
         assert case["commitment"]["signed_at"].startswith("2026-04-01T02:00")

@@ -23,7 +23,7 @@ from core.policies.list_rules import (
     reds_removed_by_black,
     watch_after_exit,
 )
-from core.policies.workdays import PACKAGE_YEARS, CalendarOutOfRange, WorkCalendar
+from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
 
 CALENDAR = WorkCalendar()
 
@@ -86,13 +86,14 @@ class TestBlackNoticeUntil:
             )
         assert err.value.rule == "notice_period"
 
-    def test_a_notice_beyond_the_calendar_is_refused(self):
-        with pytest.raises(CalendarOutOfRange):
-            black_notice_until(
-                recorded_on=date(PACKAGE_YEARS.stop - 1, 12, 30),
-                code_kind="citizen",
-                calendar=CALENDAR,
-            )
+    def test_a_notice_beyond_the_data_runs_on_the_provisional_calendar(self):
+        last = PACKAGE_YEARS.stop - 1
+        until = black_notice_until(
+            recorded_on=date(last, 12, 30), code_kind="citizen", calendar=CALENDAR
+        )
+        assert until is not None
+        assert until.year == last + 1
+        assert CALENDAR.working_days_between(date(last, 12, 30), until - timedelta(1)) == 5
 
 
 class TestRedNoticeUntil:

@@ -29,7 +29,6 @@ from core.models import (
 )
 from core.policies.display import add_months
 from core.policies.list_rules import on_warning_list
-from core.policies.workdays import CalendarOutOfRange
 from core.schemas.queries import QueryRequest
 from core.schemas.records import EntryView
 from core.services import lifecycle
@@ -204,15 +203,20 @@ class TestPriorNoticeForAPerson:
         assert info.value.rule == "display_period_bounds"
         assert _counts(session) == before
 
-    def test_beyond_the_holiday_calendar_it_is_refused_and_writes_nothing(self, session, keyring):
+    def test_a_notice_into_an_uncovered_year_is_provisional_and_stored(self, session, keyring):
         clock.freeze(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))  # its notice runs into 2027
-        before = _counts(session)
-        keys = session.scalar(select(func.count()).select_from(DataKeyRow))
-        with pytest.raises(CalendarOutOfRange) as info:
-            _create(session, keyring)
-        assert info.value.rule == "calendar_out_of_range"
-        assert _counts(session) == before
-        assert session.scalar(select(func.count()).select_from(DataKeyRow)) == keys
+        made = _create(session, keyring)
+        # Dec 29, 30, 31 (2026, official); 2027-01-01 元旦 off; Jan 4, 5 (provisional).
+        assert made.notice_until == date(2027, 1, 6)
+        assert made.notice_until_provisional
+        assert session.get(Entry, made.id).notice_provisional_days == 5
+
+    def test_a_notice_inside_the_official_data_is_not_provisional(self, session, keyring):
+        clock.freeze(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+        made = _create(session, keyring)
+        assert made.notice_until == date(2026, 12, 9)
+        assert not made.notice_until_provisional
+        assert session.get(Entry, made.id).notice_provisional_days is None
 
 
 class TestAnOrganisationIsNotNoticed:

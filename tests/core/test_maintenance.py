@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.clock import CST, clock
+from core.models import Entry
 from core.policies.workdays import WorkCalendar
 from core.services import objections
 from core.services.maintenance import run_maintenance
@@ -77,3 +78,51 @@ class TestEscalation:
         assert tick() == 1
         assert tick() == 0
         assert overdue_line() == 'credence_cases_overdue{kind="objection"} 1'
+
+
+class TestSettlingBeforeTheSweep:
+    def test_a_notice_the_official_schedule_lengthens_is_not_ended_on_the_old_date(
+        self, fresh_engine: Engine, keyring, tmp_path: Path
+    ) -> None:
+        clock.freeze(datetime(2027, 4, 26, 10, 0, tzinfo=CST))
+        signer = LogSigner.for_data_dir(tmp_path, origin="t/log", name="t/log")
+        with Session(fresh_engine) as s:
+            made = create_entry(
+                session=s,
+                keyring=keyring,
+                department="dept-a",
+                actor="t",
+                payload=make_payload(subject_code=make_code()),
+                now=clock.now(),
+            )
+            s.commit()
+        # Provisionally: Apr 27–30, (May 1–4 off), May 5 → in effect from May 6.
+        assert made.notice_until is not None
+        assert made.notice_until.isoformat() == "2027-05-06"
+        path = tmp_path / "holidays.json"
+        path.write_text(
+            '{"years": [2027], "days": {"2027-05-03": false, "2027-05-04": false, '
+            '"2027-05-05": false}}',
+            "utf-8",
+        )
+        official = WorkCalendar.from_overrides_file(path)
+
+        clock.freeze(datetime(2027, 5, 6, 9, 0, tzinfo=CST))
+        report = run_maintenance(
+            engine=fresh_engine,
+            signer=signer,
+            cadence=Cadence(),
+            now=clock.now(),
+            keyring=keyring,
+            calendar=official,
+        )
+        assert report.settled is not None
+        assert report.settled.entries == 1
+        with Session(fresh_engine) as s:
+            entry = s.get(Entry, made.id)
+            assert entry is not None
+            # Officially the notice runs through May 6: still pending, ending May 7.
+            assert entry.status == "pending_notice"
+            assert entry.notice_until is not None
+            assert entry.notice_until.isoformat() == "2027-05-07"
+            assert entry.notice_provisional_days is None

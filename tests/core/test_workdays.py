@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from core.policies.workdays import (
     PACKAGE_YEARS,
-    CalendarOutOfRange,
     WorkCalendar,
     load_overrides,
 )
@@ -138,31 +137,37 @@ class TestWorkingDaysBetween:
         assert calendar.working_days_between(date(2025, 12, 31), date(2026, 1, 5)) == 2
 
 
-class TestOutOfRange:
+class TestBeyondTheData:
     @pytest.mark.parametrize("year", [FIRST_YEAR - 1, BEYOND, BEYOND + 10])
-    def test_an_uncovered_year_is_refused_by_name(self, year):
-        with pytest.raises(CalendarOutOfRange) as err:
-            WorkCalendar().is_workday(date(year, 6, 1))
-        assert str(year) in err.value.detail
-        assert f"{FIRST_YEAR}–{LAST_YEAR}" in err.value.detail
-        assert err.value.rule == "calendar_out_of_range"
-
-    def test_is_a_domain_error_with_its_own_type(self):
-        assert issubclass(CalendarOutOfRange, DomainError)
-        assert CalendarOutOfRange.type_slug == "calendar-out-of-range"
-        assert CalendarOutOfRange.title == "Holiday calendar does not cover this date"
-
-    def test_counting_off_the_end_of_the_data_is_refused(self):
+    def test_an_uncovered_year_is_answered_provisionally(self, year):
         calendar = WorkCalendar()
-        with pytest.raises(CalendarOutOfRange) as err:
-            calendar.add_working_days(date(LAST_YEAR, 12, 20), 30)
-        assert str(BEYOND) in err.value.detail
-        with pytest.raises(CalendarOutOfRange):
-            calendar.working_days_between(date(LAST_YEAR, 12, 1), date(BEYOND, 1, 10))
+        assert not calendar.is_official(year)
+        # 1 June is never a statutory holiday: the plain weekday rule answers it.
+        assert calendar.is_workday(date(year, 6, 1)) == (date(year, 6, 1).weekday() < 5)
+
+    def test_counting_off_the_end_of_the_data_is_marked_provisional(self):
+        calendar = WorkCalendar()
+        start = date(LAST_YEAR, 12, 20)
+        end = calendar.add_working_days(start, 30)
+        assert end.year == BEYOND
+        assert calendar.working_days_between(start, end) == 30
+        assert calendar.provisional_between(start, end)
+        assert calendar.provisional_between(end, start)
 
     def test_the_last_day_of_the_data_needs_nothing_beyond(self):
         end = date(LAST_YEAR, 12, 31)
-        assert WorkCalendar().working_days_between(end - timedelta(10), end) >= 0
+        calendar = WorkCalendar()
+        assert calendar.working_days_between(end - timedelta(10), end) >= 0
+        assert not calendar.provisional_between(end - timedelta(10), end)
+        # (end, end + 1] holds one provisional day; (end, end] holds none.
+        assert calendar.provisional_between(end, end + timedelta(1))
+        assert not calendar.provisional_between(end, end)
+
+    def test_the_end_of_representable_dates_is_invalid_input(self):
+        calendar = WorkCalendar()
+        with pytest.raises(InvalidInput) as err:
+            calendar.add_working_days(date.max - timedelta(3), 10)
+        assert err.value.rule == "working_days_too_many"
 
 
 class TestOverrides:
@@ -193,11 +198,13 @@ class TestOverrides:
             WorkCalendar({date(BEYOND, 1, 1): False})
         assert str(BEYOND) in err.value.detail
 
-    def test_a_year_after_the_extra_one_is_still_refused(self):
+    def test_a_year_after_the_extra_one_is_still_provisional(self):
         calendar = WorkCalendar(extra_years={BEYOND})
-        with pytest.raises(CalendarOutOfRange) as err:
-            calendar.is_workday(date(BEYOND + 1, 3, 1))
-        assert str(BEYOND + 1) in err.value.detail
+        assert calendar.is_official(BEYOND)
+        assert not calendar.is_official(BEYOND + 1)
+        assert calendar.declared_years() == frozenset({BEYOND})
+        assert calendar.provisional_between(date(BEYOND, 12, 1), date(BEYOND + 1, 1, 2))
+        assert not calendar.provisional_between(date(BEYOND, 1, 1), date(BEYOND, 12, 31))
 
     def test_the_calendar_keeps_its_own_copy(self):
         source = {date(2025, 10, 8): True}
@@ -215,9 +222,10 @@ class TestLoadOverrides:
         overrides, years = load_overrides(path)
         assert years == frozenset({BEYOND})
         assert overrides == {date(BEYOND, 1, 1): False, date(BEYOND, 2, 6): True}
-        with pytest.raises(CalendarOutOfRange):
-            WorkCalendar().is_workday(date(BEYOND, 1, 1))
+        # Provisionally 1 January is 元旦; the declared year follows the file instead.
+        assert not WorkCalendar().is_official(BEYOND)
         calendar = WorkCalendar.from_overrides_file(path)
+        assert calendar.is_official(BEYOND)
         assert not calendar.is_workday(date(BEYOND, 1, 1))
         assert calendar.is_workday(date(BEYOND, 2, 6))
 
