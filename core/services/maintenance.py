@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.db import begin_write
 from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
 from core.services import objections, querylog, repairs
@@ -42,7 +41,6 @@ def run_maintenance(
 ) -> MaintenanceReport:
     """One tick: a checkpoint if due; with keys, the sweep; with a calendar, escalations."""
     with Session(engine) as session:
-        begin_write(session)
         made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
@@ -50,7 +48,6 @@ def run_maintenance(
     escalated = 0
     if calendar is not None:
         with Session(engine) as session:
-            begin_write(session)
             today = local_date(now)
             for service in (objections, repairs):
                 escalated += service.escalate_overdue(
