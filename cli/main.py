@@ -8,9 +8,9 @@ import traceback
 from datetime import timedelta
 from typing import Annotated
 
-import click
 import typer
 from sqlmodel import Session
+from typer.exceptions import TyperException
 
 from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
 from core.auth.tokens import is_loopback, mint_access_token
@@ -328,24 +328,36 @@ def failure_line(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}"
 
 
+def _command_name() -> str:
+    """The command as typed (`keys rotate`), without its options or their values."""
+    words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    groups = {info.name for info in app.registered_groups}
+    return " ".join(words[:2] if words and words[0] in groups else words[:1]) or "command"
+
+
 def main() -> None:
     """Entry point of the `credence` command."""
     logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     # Migrations are routine on every start; alembic's INFO lines would drown the output.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Outside standalone mode click returns an `Exit`'s code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("credence: aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except TyperException as exc:
+        # Usage errors (a bad option, an unknown command): click's own message and code.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     except Exception as exc:
         if _debug:
             traceback.print_exc()
-        command = " ".join(arg for arg in sys.argv[1:3] if not arg.startswith("-"))
-        typer.echo(f"credence: {command or 'command'} failed: {failure_line(exc)}", err=True)
+        typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
         sys.exit(1)

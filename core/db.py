@@ -34,7 +34,7 @@ READ_ONLY = "credence_read_only"
 DEFAULT_BUSY_SECONDS = 10.0
 # A long job's transaction is committed after about this much work, so that requests
 # queued behind its write lock wait no longer than this.
-CHUNK_SECONDS = 0.05
+CHUNK_SECONDS = 0.08
 
 
 class WriterGate:
