@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from core.db import begin_write
 from core.keyring import Keyring
 from core.runtime import Runtime
 
@@ -23,11 +22,25 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(runtime: RuntimeDep, request: Request) -> Iterator[Session]:
-    """A session per request; routes commit explicitly before they return (never after yield)."""
-    with Session(runtime.engine, expire_on_commit=False) as session:
-        if request.method not in _READ_ONLY_METHODS:
-            begin_write(session)
+async def get_session(runtime: RuntimeDep, request: Request) -> AsyncIterator[Session]:
+    """A session per request; routes commit explicitly before they return (never after yield).
+
+    Nothing touches the database here: the transaction begins at the route's first
+    statement, in the thread that runs the route, and a writer's lock is taken then. A
+    sync dependency that began it would hold the lock while the request waits for a
+    thread, and a full thread pool of waiting writers would then never let it go. The
+    session is closed on the event loop (a rollback at most), so an unfinished writer
+    releases the lock without waiting for a thread either.
+    """
+    read_only = request.method in _READ_ONLY_METHODS
+    engine = runtime.read_engine if read_only else runtime.engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    """A session that only reads, whatever the method (a POST lookup takes no write lock)."""
+    with Session(runtime.read_engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -37,4 +50,5 @@ def get_keyring(runtime: RuntimeDep) -> Keyring:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]

@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.db import is_busy
 from core.errors import (
     Conflict,
+    DatabaseBusy,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -33,11 +35,27 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Shredded: 410,
     KeysUnavailable: 503,
+    DatabaseBusy: 503,
     Unauthenticated: 401,
     Forbidden: 403,
     Refused: 403,
 }
 _CHALLENGE = 'Bearer realm="credence", error="invalid_token"'
+
+
+def refusal_headers(exc: DomainError, status: int) -> dict[str, str] | None:
+    """The headers a refusal carries: a bearer challenge on 401, Retry-After when busy."""
+    if status == 401:
+        return {"WWW-Authenticate": _CHALLENGE}
+    if isinstance(exc, DatabaseBusy):
+        return {"Retry-After": str(exc.retry_after_seconds)}
+    return None
+
+
+def busy_problem() -> JSONResponse:
+    """503 for a database that could not be had in time: come back shortly, nothing changed."""
+    exc = DatabaseBusy("the database is busy; nothing was changed, try again shortly")
+    return problem(503, exc.type_slug, exc.title, exc.detail, headers=refusal_headers(exc, 503))
 
 
 def status_of(exc: DomainError) -> int:
@@ -91,7 +109,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         status = status_of(exc)
-        headers = {"WWW-Authenticate": _CHALLENGE} if status == 401 else None
+        headers = refusal_headers(exc, status)
         # Extra fields are values the rule computed (a date to come back on), never input.
         extra = getattr(exc, "extra", None) or {}
         return problem(
@@ -139,6 +157,12 @@ class ContainErrors:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
+            if is_busy(exc):
+                # A lock or pool wait ran out: a 503 to retry, not a fault of the service.
+                log.warning("database busy: %s", type(exc).__name__)
+                if not started:
+                    await busy_problem()(scope, receive, send)
+                return
             log.error("unhandled error: %s", type(exc).__name__)
             if not started:
                 response = problem(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from datetime import timedelta
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
+from typer.exceptions import TyperException
 
 from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
 from core.auth.tokens import is_loopback, mint_access_token
 from core.clock import clock
+from core.db import is_busy, reader
 from core.demo_people import demo_people
-from core.errors import InvalidInput, KeysUnavailable
+from core.errors import DomainError, InvalidInput, KeysUnavailable
 from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
 from core.runtime import Runtime, open_runtime
 from core.services.clients import add_client, check_identity, dev_token_claims
@@ -25,7 +29,25 @@ from core.services.sweeper import sweep as run_sweep
 from core.settings import Settings
 from crypto.keys import KeyProviderError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
+)
+_debug = False
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback when a command fails.")
+    ] = False,
+) -> None:
+    """Credence's command line."""
+    global _debug  # one process, one command: the flag lives for its run
+    _debug = debug
+    if debug:
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="Master keys: status and rotation.")
 app.add_typer(keys_app, name="keys")
 log_app = typer.Typer(no_args_is_help=True, help="The query log: checkpoints and verification.")
@@ -48,6 +70,9 @@ def _runtime(settings: Settings | None = None) -> Runtime:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (each opens the runtime).", min=1, max=64)
+    ] = 1,
 ) -> None:
     """Migrate, then serve the API."""
     import uvicorn
@@ -64,7 +89,14 @@ def serve(
         raise typer.Exit(2)
     runtime = _runtime(settings)
     typer.echo(f"Credence on http://{host}:{port}/ — API docs at http://{host}:{port}/docs")
-    uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+        return
+    # Migrated above, once: each worker process then opens its own runtime from the settings.
+    runtime.engine.dispose()
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 @app.command()
@@ -101,7 +133,7 @@ def demo() -> None:
 def keys_status() -> None:
     """Show master key versions and how many data keys each wraps."""
     runtime = _runtime()
-    with Session(runtime.engine) as session:
+    with Session(reader(runtime.engine)) as session:
         status = key_status(session=session, keyring=runtime.keyring)
     typer.echo(f"suite: {status.suite}")
     typer.echo(f"current master key version: {status.current}")
@@ -267,7 +299,8 @@ def log_verify() -> None:
     runtime = _runtime()
     settings = runtime.settings
     signer = _signer(settings)
-    with Session(runtime.engine) as session:
+    # A read-only transaction: a long verification holds no lock over the service's writers.
+    with Session(reader(runtime.engine)) as session:
         report = verify_log(
             session=session, signer_public_key=signer.public_key, name=settings.log_key_name
         )
@@ -310,7 +343,51 @@ def calendar_status() -> None:
         typer.echo(f"{year}: {kind}")
 
 
+def failure_line(exc: BaseException) -> str:
+    """One line naming what failed, without any value from the database or the input."""
+    if is_busy(exc):
+        return (
+            "the database is busy (another process holds its write lock); nothing was "
+            "changed by the step that failed — run the command again"
+        )
+    if isinstance(exc, DomainError):
+        return f"{exc.title.lower()}: {exc.detail}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}"
+    # An exception's text may quote SQL parameters or decrypted values: its type only.
+    return f"unexpected {type(exc).__name__}"
+
+
+def _command_name() -> str:
+    """The command as typed (`keys rotate`), without its options or their values."""
+    words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    groups = {info.name for info in app.registered_groups}
+    return " ".join(words[:2] if words and words[0] in groups else words[:1]) or "command"
+
+
 def main() -> None:
     """Entry point of the `credence` command."""
     logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    # Migrations are routine on every start; alembic's INFO lines would drown the output.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        # Outside standalone mode click returns an `Exit`'s code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("credence: aborted", err=True)
+        sys.exit(130)
+    except TyperException as exc:
+        # Usage errors (a bad option, an unknown command): click's own message and code.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except Exception as exc:
+        if _debug:
+            traceback.print_exc()
+        typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
+        sys.exit(1)

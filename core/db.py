@@ -1,50 +1,263 @@
-"""Engines and the connection settings every database gets."""
+"""Engines, the connection settings every database gets, and the one rule for writers.
+
+Invariants:
+- Every transaction is a writer unless it runs on `reader(engine)`. On SQLite a writer
+  takes the database's write lock when it begins (`BEGIN IMMEDIATE`), so it never reads
+  a snapshot it later cannot upgrade; no caller has to remember to ask for it.
+- Inside one process, writers queue in arrival order at a gate; between processes, the
+  gate's holder takes a lock file beside the database; only then does it ask SQLite for
+  its lock. So SQLite's busy handler (which polls with sleeps of up to 100 ms) is only
+  met by programs that do not use this engine, and a waiting writer starts the moment
+  the one before it ends.
+- A writer that cannot get the gate and then the lock within the engine's busy budget
+  raises `DatabaseBusy`; the budget covers both waits together.
+- The gate is released when the transaction ends (commit, rollback, a failed BEGIN, a
+  connection closed or invalidated), never later.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import time
+from collections import deque
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session
 
-WRITE_INTENT = "credence_write_intent"
+from core.errors import DatabaseBusy
+
+READ_ONLY = "credence_read_only"
+DEFAULT_BUSY_SECONDS = 10.0
+# A long job's transaction is committed after about this much work, so that requests
+# queued behind its write lock wait no longer than this.
+CHUNK_SECONDS = 0.08
 
 
-def begin_write(session: Session) -> None:
-    """Start the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE).
+class WriterGate:
+    """A first-come, first-served lock with a timeout, handed directly to the next waiter."""
 
-    Call before the transaction's first statement; inside a running one it changes nothing.
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the gate; True once it is ours."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            baton = threading.Lock()
+            baton.acquire()
+            self._waiters.append(baton)
+        if baton.acquire(timeout=max(timeout, 0.0)):
+            return True
+        with self._mutex:
+            try:
+                self._waiters.remove(baton)
+            except ValueError:
+                # Handed to us between the timeout and the mutex: the gate is ours.
+                return True
+            return False
+
+    def release(self) -> None:
+        """Hand the gate to the longest waiter, or open it."""
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+# SQLSTATEs of PostgreSQL for a wait that ran out or a transaction the server gave up on.
+_PG_BUSY = frozenset({"55P03", "57014", "40001", "40P01"})
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an error means the database could not be had in time (retry later)."""
+    if isinstance(error, DatabaseBusy | exc.TimeoutError):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = getattr(error.orig, "sqlstate", None)
+    if state in _PG_BUSY:
+        return True
+    text = str(error.orig).lower()
+    return isinstance(error, exc.OperationalError) and (
+        "database is locked" in text or "database table is locked" in text
+    )
+
+
+class ChunkedCommits:
+    """Commit a long job's session whenever a chunk of work has run `seconds` (wall time).
+
+    Every unit of the job must be complete by itself (idempotent, or resumable from what
+    is stored), since the job may stop between any two chunks.
     """
-    if not session.in_transaction():
-        session.connection(execution_options={WRITE_INTENT: True})
+
+    def __init__(self, session: Session, seconds: float = CHUNK_SECONDS) -> None:
+        self._session = session
+        self._seconds = seconds
+        self._started = time.monotonic()
+        self.commits = 0
+
+    def done_one(self) -> None:
+        """One unit is done: commit if the chunk has run its time."""
+        if time.monotonic() - self._started >= self._seconds:
+            self._session.commit()
+            self.commits += 1
+            self._started = time.monotonic()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+class FileLock:
+    """An exclusive lock on a file beside the database, shared by every process using it.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so two processes taking
+    turns at its lock leave it idle between them; the kernel's lock is handed over at
+    once. The wait polls without blocking so that it still ends within a budget.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the lock; True once it is ours."""
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+    def release(self) -> None:
+        """Let the next process in."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine and pool, whose transactions only read (SQLite: a plain BEGIN)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def make_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS, **kwargs: Any) -> Engine:
     """An engine for SQLite (WAL, foreign keys, secure delete) or PostgreSQL."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs
         )
+        _sqlite_pragmas(engine)
+        database = engine.url.database
+        on_disk = bool(database) and database != ":memory:" and not url.startswith("sqlite://?")
+        lock = FileLock(Path(f"{database}-writer.lock")) if on_disk and database else None
+        _sqlite_writers(engine, busy_seconds, lock)
+    else:
+        # A lock held past the budget is answered like a busy SQLite, not waited on forever.
+        options = f"-c lock_timeout={int(busy_seconds * 1000)}"
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"options": options},
+            **kwargs,
+        )
+    return engine
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            # Overwrite freed pages so a shredded key leaves no bytes behind in the file.
-            cur.execute("PRAGMA secure_delete=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-            # pysqlite issues no BEGIN before a SAVEPOINT, so RELEASE would commit the whole
-            # transaction: take transaction control away from the driver and BEGIN ourselves.
-            dbapi_conn.isolation_level = None
 
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            # A writer takes the write lock at BEGIN, waiting on the busy timeout; one that
-            # read first could not upgrade its snapshot later and would fail at once.
-            writer = conn.get_execution_options().get(WRITE_INTENT, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        # Overwrite freed pages so a shredded key leaves no bytes behind in the file.
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+        # pysqlite issues no BEGIN before a SAVEPOINT, so RELEASE would commit the whole
+        # transaction: take transaction control away from the driver and BEGIN ourselves.
+        dbapi_conn.isolation_level = None
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+def _sqlite_writers(engine: Engine, busy_seconds: float, lock: FileLock | None) -> None:
+    gate = WriterGate()
+    holders: set[int] = set()
+
+    def release(conn: Any) -> None:
+        # SQLAlchemy hands the dialect the pool's proxy, pool events the driver's connection.
+        key = id(getattr(conn, "dbapi_connection", conn))
+        if key in holders:
+            holders.discard(key)
+            if lock is not None:
+                lock.release()
+            gate.release()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_conn = conn.connection.dbapi_connection
+        started = time.monotonic()
+        refused = DatabaseBusy(f"no write access to the database within {busy_seconds:g} s")
+        if not gate.acquire(busy_seconds):
+            raise refused
+        if lock is not None and not lock.acquire(busy_seconds - (time.monotonic() - started)):
+            gate.release()
+            raise refused
+        holders.add(id(dbapi_conn))
+        left = max(busy_seconds - (time.monotonic() - started), 0.001)
+        try:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(left * 1000)}")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(dbapi_conn)
+            raise
+
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_conn: Any) -> None:
+        try:
+            commit(dbapi_conn)
+        finally:
+            release(dbapi_conn)
+
+    def do_rollback(dbapi_conn: Any) -> None:
+        try:
+            rollback(dbapi_conn)
+        finally:
+            release(dbapi_conn)
+
+    # The gate must open after COMMIT has run, not before (the "commit" event fires first).
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn: Any, _record: Any) -> None:
+        # A transaction SQLAlchemy believes ended (a COMMIT that failed or never ran) must
+        # not go back to the pool still open, holding SQLite's lock and the gate.
+        if dbapi_conn is not None and dbapi_conn.in_transaction:
+            dbapi_conn.rollback()
+        release(dbapi_conn)
+
+    @event.listens_for(engine, "close")
+    def _close(dbapi_conn: Any, _record: Any) -> None:
+        release(dbapi_conn)
+
+    @event.listens_for(engine, "invalidate")
+    def _invalidate(dbapi_conn: Any, _record: Any, _exc: Any) -> None:
+        release(dbapi_conn)

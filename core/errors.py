@@ -62,3 +62,11 @@ class Forbidden(DomainError):
 
     type_slug = "forbidden"
     title = "Forbidden"
+
+
+class DatabaseBusy(DomainError):
+    """The database could not be had within the wait budget (a long writer, a lock)."""
+
+    type_slug = "database-busy"
+    title = "The service is busy"
+    retry_after_seconds = 1

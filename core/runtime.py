@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
 from core import migrate
-from core.db import make_engine
+from core.db import make_engine, reader
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.policies.audit_rules import AuditRules
@@ -35,6 +35,11 @@ class Runtime:
     settings: Settings
     engine: Engine
     keyring: Keyring
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        """The engine for transactions that only read (no write lock on SQLite)."""
+        return reader(self.engine)
 
     @property
     def audit_rules(self) -> AuditRules:
@@ -93,7 +98,7 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Open the database, migrate, load and verify keys; raises KeysUnavailable on any key fault."""
     if settings.database_url is None:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    engine = make_engine(settings.database())
+    engine = make_engine(settings.database(), busy_seconds=settings.db_busy_seconds)
     try:
         if run_migrations:
             migrate.upgrade(engine)

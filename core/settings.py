@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     key_provider: Literal["file", "env"] = "file"
     master_keys: SecretStr | None = None
     crypto_suite: Literal["aes", "sm4"] = "aes"
-    rotation_batch: int = 500
+    rotation_batch: int = 200
+    # How long a writer waits for the database (SQLite's write lock, a PostgreSQL row lock)
+    # before the request is answered 503 with Retry-After.
+    db_busy_seconds: float = Field(default=10.0, gt=0, le=600)
     token_audience: str = "credence-api"  # noqa: S105 - an audience name, not a secret
     embedded_issuer_id: str = "urn:credence:embedded-issuer"
     citizen_code_claim: str = "credit_code"

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
-from sqlmodel import Session
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.deps import KeyringDep, ReadSessionDep, SessionDep
 from api.policy import public
 from api.ratelimit import limit_lookups
 from core.clock import clock
@@ -48,19 +46,6 @@ Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page (1-1
 Cursor = Annotated[
     str | None, Query(min_length=1, max_length=CURSOR_MAX, description="next_cursor of a page.")
 ]
-
-
-def _read_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A session that never writes: the lookup is a POST, but must not take the write lock.
-
-    (`SessionDep` begins every non-GET request as a writer — BEGIN IMMEDIATE on SQLite —
-    which would let an anonymous lookup queue behind, and hold up, every writer.)
-    """
-    with Session(runtime.engine, expire_on_commit=False) as session:
-        yield session
-
-
-ReadSessionDep = Annotated[Session, Depends(_read_session)]
 
 
 def _etag(body: bytes) -> str:

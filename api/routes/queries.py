@@ -11,14 +11,13 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import RuntimeDep, SessionDep
+from api.deps import ReadSessionDep, RuntimeDep, SessionDep
 from api.policy import AgencyDep, authenticate
 from core.clock import clock
-from core.db import begin_write
 from core.errors import DomainError, Forbidden
 from core.runtime import Runtime
 from core.schemas.queries import QueryAnswer, QueryRequest
-from core.services.queries import log_malformed, log_refusal, run_query
+from core.services.queries import log_malformed, log_refusal, prepare_query, record_query
 
 
 def _rule_of(exc: RequestValidationError) -> str:
@@ -36,7 +35,6 @@ def _log_malformed(request: Request, rule: str) -> None:
         return
     runtime: Runtime = request.app.state.runtime
     with Session(runtime.engine) as session:
-        begin_write(session)
         log_malformed(
             session=session,
             signer=request.app.state.log_signer,
@@ -95,6 +93,7 @@ def query(
     payload: QueryRequest,
     principal: AgencyDep,
     session: SessionDep,
+    reads: ReadSessionDep,
     runtime: RuntimeDep,
     request: Request,
 ) -> QueryAnswer:
@@ -108,21 +107,19 @@ def query(
     signer = request.app.state.log_signer
     rules, cadence = runtime.audit_rules, runtime.cadence
     try:
-        answer = run_query(
-            session=session,
-            keyring=keyring,
-            signer=signer,
-            agency=principal.agency,
-            payload=payload,
-            now=now,
-            rules=rules,
-            cadence=cadence,
+        # Read and decrypt on a snapshot; only logging the answer takes the write lock.
+        prepared = prepare_query(
+            session=reads, keyring=keyring, agency=principal.agency, payload=payload, now=now
+        )
+        reads.rollback()
+        answer = record_query(
+            session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
         )
         session.commit()
     except DomainError as exc:
         # The refusal is logged in its own transaction, so rolling back the query keeps it.
+        reads.rollback()
         session.rollback()
-        begin_write(session)
         log_refusal(
             session=session,
             keyring=keyring,

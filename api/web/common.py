@@ -5,7 +5,6 @@ ids from paths and forms, redirects, evidence uploads and downloads."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Protocol
 from urllib.parse import quote
@@ -14,7 +13,6 @@ from fastapi import Depends, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import RuntimeDep
 from api.web.i18n import LANGS
 from api.web.session import (
     PageForbidden,
@@ -42,15 +40,6 @@ AuditorPageDep = Annotated[Principal, Depends(auditor_page)]
 CsrfDep = Annotated[None, Depends(check_csrf)]
 
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-
-
-def _read_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A session that never writes (a POST form that only reads must not take the lock)."""
-    with Session(runtime.engine, expire_on_commit=False) as session:
-        yield session
-
-
-ReadSessionDep = Annotated[Session, Depends(_read_session)]
 
 
 def see_other(request: Request, path: str) -> RedirectResponse:

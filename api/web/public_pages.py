@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import KeyringDep, ReadSessionDep, SessionDep
 from api.ratelimit import limit_lookups
-from api.web.common import CsrfDep, PublicPageDep, ReadSessionDep
+from api.web.common import CsrfDep, PublicPageDep
 from api.web.refusals import not_found_page
 from api.web.render import render
 from core.clock import clock

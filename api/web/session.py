@@ -39,7 +39,7 @@ from core.auth.authenticator import Authenticator
 from core.auth.principal import Principal
 from core.auth.tokens import is_loopback
 from core.clock import clock
-from core.db import begin_write
+from core.db import reader
 from core.errors import Forbidden, Unauthenticated
 from core.keyring import Keyring
 from core.runtime import Runtime
@@ -87,9 +87,7 @@ class SessionStore:
         return "SessionStore(database)"
 
     def _writer(self) -> Session:
-        session = Session(self._engine, expire_on_commit=False)
-        begin_write(session)
-        return session
+        return Session(self._engine, expire_on_commit=False)
 
     def put(self, sid: str, session: WebSession) -> None:
         """Keep a session under a fresh id."""
@@ -110,7 +108,7 @@ class SessionStore:
         """The live session under `sid`, or None (an expired one is deleted)."""
         if not sid:
             return None
-        with Session(self._engine, expire_on_commit=False) as db:
+        with Session(reader(self._engine), expire_on_commit=False) as db:
             found = store.load_session(session=db, keyring=self._keyring, sid=sid, now=clock.now())
         if found.stale:
             self.drop(sid)

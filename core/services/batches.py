@@ -4,7 +4,10 @@ Invariants: each item is validated on its own and stored in its own savepoint,
 so a bad item never loses the good ones and every item is stored entirely or
 not at all; an external id already recorded is never written twice: reported as
 existing when the item is the submission it recorded (so a batch can be re-sent
-after any interruption), as a conflict when its content differs.
+after any interruption), as a conflict when its content differs; the stored
+items are committed in chunks of bounded time (`core.db.ChunkedCommits`), so a
+large batch never holds the write lock for long — an interrupted one has stored
+a prefix of its items, and re-sending it stores the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.codes import holds_code
+from core.db import CHUNK_SECONDS, ChunkedCommits
 from core.errors import DomainError
 from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
@@ -66,10 +70,12 @@ def submit_batch(
     items: list[dict[str, object]],
     now: datetime,
     calendar: WorkCalendar = DEFAULT_CALENDAR,
+    chunk_seconds: float = CHUNK_SECONDS,
 ) -> BatchResult:
     """Store every valid, new item; report existing and invalid ones item by item."""
     results: list[BatchItemResult] = []
     seen: set[str] = set()
+    chunks = ChunkedCommits(session, chunk_seconds)
     for index, item in enumerate(items):
         ext = _external_id(item)
         try:
@@ -127,6 +133,7 @@ def submit_batch(
                 index=index, external_id=ext, status="created", http_status=201, id=view.id
             )
         )
+        chunks.done_one()
     return BatchResult(
         created=sum(r.status == "created" for r in results),
         existing=sum(r.status == "existing" for r in results),

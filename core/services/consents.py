@@ -186,6 +186,32 @@ def use_for_query(
         return spent
     # Nothing was spent: the row is now locked or stable, so say which rule failed first.
     auth = repo.authorization_of(session, authorization_id=authorization_id, subject_id=subject_id)
+    _usable(session, auth, agency=agency, purpose=purpose, now=now)
+    raise Conflict("the authorization changed meanwhile; try again", rule="retry")
+
+
+def check_for_query(
+    *,
+    session: Session,
+    authorization_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    agency: str,
+    purpose: str,
+    now: datetime,
+) -> Authorization:
+    """The authorization a query would spend, read without spending it, or its refusal.
+
+    Lets the answer be prepared outside the write lock; `use_for_query` then spends the
+    use atomically and checks every rule again.
+    """
+    auth = repo.authorization_of(session, authorization_id=authorization_id, subject_id=subject_id)
+    return _usable(session, auth, agency=agency, purpose=purpose, now=now)
+
+
+def _usable(
+    session: Session, auth: Authorization | None, *, agency: str, purpose: str, now: datetime
+) -> Authorization:
+    """The authorization if it may serve this query; else raise the first rule it breaks."""
     if auth is None or auth.agency != agency:
         raise NotFound(NO_SUCH_AUTHORIZATION)
     if auth.revoked_at is not None:
@@ -198,6 +224,6 @@ def use_for_query(
         raise Refused("the authorization is used up", rule="authorization_used_up")
     if auth.purpose != purpose:
         raise Refused("the purpose differs from the one authorized", rule="purpose_mismatch")
-    if is_frozen(session=session, subject_id=subject_id):
+    if is_frozen(session=session, subject_id=auth.subject_id):
         raise Refused("the record is frozen by its owner", rule="record_frozen")
-    raise Conflict("the authorization changed meanwhile; try again", rule="retry")
+    return auth

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from core.clock import CST, clock
+from core.db import ChunkedCommits
 from core.demo_people import DemoPerson, demo_people
 from core.keyring import Keyring
 from core.policies.display import add_months
@@ -166,6 +167,8 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
     """Load the demo data set (idempotent)."""
     now = clock.now()
     created = existing = 0
+    # Idempotent by external id, so a load stopped between chunks is finished by a rerun.
+    chunks = ChunkedCommits(session)
     for _person, domain, payload in demo_plan(demo_people(count), clock.today()):
         department = DEPARTMENTS[domain]
         if (
@@ -187,6 +190,7 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
             now=recorded,
         )
         created += 1
+        chunks.done_one()
     if not _has_organisation(session, DEMO_ORGANISATION.code):
         register(session=session, payload=DEMO_ORGANISATION, now=now)
     session.commit()

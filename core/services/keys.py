@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from core.clock import clock
+from core.db import ChunkedCommits
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.repositories import keys as repo
@@ -90,13 +91,16 @@ def rewrap_stale(*, session: Session, keyring: Keyring, batch: int = 500) -> int
         rows = repo.stale_key_batch(session, below=current, limit=batch)
         if not rows:
             return done
+        chunks = ChunkedCommits(session)
         for row in rows:
             if row.wrapped is None:
                 continue
             new = rewrap(row.id, row.wrapped, keyring.provider)
+            # Replaces only the wrapped key it read, so a chunk committed late is still right.
             done += repo.set_wrapped(
                 session, key_id=row.id, old=row.wrapped, new=new, version=current
             )
+            chunks.done_one()
         session.commit()
         session.expire_all()
 

@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.db import begin_write
 from core.keyring import Keyring
 from core.policies.workdays import WorkCalendar
 from core.services import objections, provisional, querylog, repairs
@@ -45,7 +44,6 @@ def run_maintenance(
     """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep;
     with a calendar, escalations."""
     with Session(engine) as session:
-        begin_write(session)
         made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
@@ -53,14 +51,12 @@ def run_maintenance(
     if calendar is not None:
         # Before the sweep: a notice the official schedule lengthens must not end first.
         with Session(engine) as session:
-            begin_write(session)
             settled = provisional.settle(session=session, calendar=calendar)
             session.commit()
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
     escalated = 0
     if calendar is not None:
         with Session(engine) as session:
-            begin_write(session)
             today = local_date(now)
             for service in (objections, repairs):
                 escalated += service.escalate_overdue(

@@ -11,6 +11,9 @@ Invariants:
 - The receipt (inclusion proof against a checkpoint signed for the log's size right
   after the leaf) is made in the same transaction as the leaf, so an answer never leaves
   without its log entry. Stored, published checkpoints follow the cadence instead.
+- A query is prepared (read, authorized, decrypted) before anything is written, so the
+  route prepares it on a read snapshot and holds the write lock only to log it; the
+  authorization's use is spent atomically then, under every rule again.
 - Every leaf gets its audit projection and rule flags in the same transaction.
 - The path is SQL-lean (SPEC §12): one prepared read brings the subject, its key, its
   freeze and its entries; the leaf, its audit projection (whose insert returns what the
@@ -22,12 +25,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlmodel import Session
 
 from core.clock import CST, local_date
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization
 from core.policies.audit_rules import AuditRules
@@ -160,25 +164,32 @@ def _leaf(
     )
 
 
-def run_query(
-    *,
-    session: Session,
-    keyring: Keyring,
-    signer: LogSigner,
-    agency: str,
-    payload: QueryRequest,
-    now: datetime,
-    rules: AuditRules = DEFAULT_RULES,
-    cadence: Cadence = DEFAULT_CADENCE,
-) -> QueryAnswer:
-    """Authorize, answer and log one query; refusals raise (log them with `log_refusal`)."""
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query read, authorized and answered, not yet logged (nothing has been written)."""
+
+    agency: str
+    payload: QueryRequest
+    now: datetime
+    subject: record_repo.QuerySubject | None
+    authorization: Authorization | None
+    frozen: bool
+    entries: list[AnsweredEntry]
+    warning: bool
+    pseudonym: str
+
+
+def prepare_query(
+    *, session: Session, keyring: Keyring, agency: str, payload: QueryRequest, now: datetime
+) -> PreparedQuery:
+    """Read, authorize and answer a query; writes nothing, so it may run on a read snapshot."""
     code_index = keyring.blind_index(payload.subject_code)
     # The subject and its entries in one read; nothing is decrypted before the checks below.
     subject, rows = record_repo.subject_for_query(session, code_index)
     auth: Authorization | None = None
     frozen = False
     if payload.authorization_id is not None:
-        auth = consents.use_for_query(
+        auth = consents.check_for_query(
             session=session,
             authorization_id=payload.authorization_id,
             subject_id=subject.id if subject is not None else uuid.UUID(int=0),
@@ -193,26 +204,63 @@ def run_query(
                 "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
             )
         frozen = subject is not None and subject.frozen
-    entries = _answer(keyring, rows, auth, now)
-    warning = _warning(rows, auth, now)
-    pseudo = _subject_pseudonym(keyring, subject, code_index)
-    body = _leaf(
+    return PreparedQuery(
         agency=agency,
         payload=payload,
-        subject=pseudo,
-        outcome="answered" if entries else "empty",
         now=now,
-        entry_ids=[str(e.id) for e in entries],
-        policy_version=None if auth is None else auth.policy_version,
+        subject=subject,
+        authorization=auth,
         frozen=frozen,
+        entries=_answer(keyring, rows, auth, now),
+        warning=_warning(rows, auth, now),
+        pseudonym=_subject_pseudonym(keyring, subject, code_index),
     )
-    outcome = "answered" if entries else "empty"
+
+
+def record_query(
+    *,
+    session: Session,
+    signer: LogSigner,
+    prepared: PreparedQuery,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> QueryAnswer:
+    """Spend the authorization's use and log the prepared answer; refusals raise.
+
+    The only part of a query that writes, so the only part under the write lock.
+    """
+    p, payload, now = prepared, prepared.payload, prepared.now
+    if p.authorization is not None:
+        spent = consents.use_for_query(
+            session=session,
+            authorization_id=p.authorization.id,
+            subject_id=p.authorization.subject_id,
+            agency=p.agency,
+            purpose=payload.purpose,
+            now=now,
+        )
+        if (spent.list_kinds, spent.domains) != (
+            p.authorization.list_kinds,
+            p.authorization.domains,
+        ):
+            raise Conflict("the authorization changed meanwhile; try again", rule="retry")
+    outcome = "answered" if p.entries else "empty"
+    body = _leaf(
+        agency=p.agency,
+        payload=payload,
+        subject=p.pseudonym,
+        outcome=outcome,
+        now=now,
+        entry_ids=[str(e.id) for e in p.entries],
+        policy_version=None if p.authorization is None else p.authorization.policy_version,
+        frozen=p.frozen,
+    )
     appended = _append(
         session,
         body,
-        agency=agency,
+        agency=p.agency,
         basis=_basis(payload),
-        subject_pseudonym=pseudo,
+        subject_pseudonym=p.pseudonym,
         outcome=outcome,
         rules=rules,
         now=now,
@@ -221,18 +269,38 @@ def run_query(
     # Who received which entry: corrections propagate along these rows (§6).
     lifecycle_repo.add_deliveries(
         session,
-        [{"log_index": index, "entry_id": e.id, "agency": agency, "at": now} for e in entries],
+        [{"log_index": index, "entry_id": e.id, "agency": p.agency, "at": now} for e in p.entries],
     )
-    _notify(session, subject, index, payload, now)
+    _notify(session, p.subject, index, payload, now)
     querylog.checkpoint_after_append(
         session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return QueryAnswer(
         log_index=index,
         outcome=outcome,
-        entries=entries,
-        warning_list=warning,
+        entries=p.entries,
+        warning_list=p.warning,
         receipt=querylog.receipt_for(signer=signer, appended=appended),
+    )
+
+
+def run_query(
+    *,
+    session: Session,
+    keyring: Keyring,
+    signer: LogSigner,
+    agency: str,
+    payload: QueryRequest,
+    now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> QueryAnswer:
+    """Authorize, answer and log one query in one transaction; refusals raise."""
+    prepared = prepare_query(
+        session=session, keyring=keyring, agency=agency, payload=payload, now=now
+    )
+    return record_query(
+        session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.clock import local_date
-from core.db import begin_write
+from core.db import ChunkedCommits
 from core.errors import Conflict
 from core.keyring import Keyring
 from core.models import Entry
@@ -102,13 +102,16 @@ def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH
     today = local_date(now)
     while True:
         with Session(engine, expire_on_commit=False) as session:
-            begin_write(session)
             entries = repo.due_entries(session, today=today, cursor=cursor, limit=batch)
             if not entries:
                 session.rollback()
                 break
+            chunks = ChunkedCommits(session)
             for entry in entries:
                 report.examined += 1
                 _advance(session, keyring, entry, now, report)
+                # Each entry's step is guarded by its version, so a later chunk acting on a
+                # row read before an earlier commit loses to any worker that moved it first.
+                chunks.done_one()
             session.commit()
     return report

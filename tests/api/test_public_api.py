@@ -19,7 +19,6 @@ from api.ratelimit import TokenBucketLimiter, client_key
 from api.routes.public import _padded
 from core.clock import CST, clock
 from core.codes import citizen_check_char
-from core.db import begin_write
 from core.models import Entry
 from core.schemas.public import (
     BASIS_MAX,
@@ -99,7 +98,6 @@ def _red(client, mint, **overrides) -> dict:
 def _fire(runtime, entry_id: str, *events: str) -> None:
     """Fire lifecycle events on one entry, as the objection service would."""
     with Session(runtime.engine) as session:
-        begin_write(session)
         for event in events:
             entry = session.get(Entry, uuid.UUID(entry_id))
             assert entry is not None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 from sqlmodel import Session
 
 from core.clock import clock
-from core.models import Entry
+from core.models import Entry, EntryEvent
 from core.services.batches import submit_batch
 from tests.factories import make_code, make_payload
 
@@ -142,7 +143,7 @@ class TestBatch:
         res = client.post("/api/v1/records:batch", json={"items": [{}] * 1001}, headers=rec)
         assert res.status_code == 422
 
-    def test_interrupted_batch_stores_nothing_and_can_be_resent(self, runtime):
+    def test_uncommitted_tail_of_a_batch_stores_nothing_and_can_be_resent(self, runtime):
         items = [_body() for _ in range(4)]
         with Session(runtime.engine) as session:
             result = submit_batch(
@@ -152,6 +153,7 @@ class TestBatch:
                 actor="t",
                 items=items,
                 now=clock.now(),
+                chunk_seconds=3600,  # one chunk: nothing is committed before the end
             )
             assert result.created == 4
             session.rollback()  # the transaction is killed before it commits
@@ -168,3 +170,53 @@ class TestBatch:
             session.commit()
             assert again.created == 4
             assert session.scalar(select(func.count()).select_from(Entry)) == 4
+
+    def test_batch_killed_between_chunks_keeps_whole_items_and_resend_stores_the_rest(
+        self, runtime
+    ):
+        items = [_body() for _ in range(5)]
+        commits = 0
+
+        class Killed(Exception):
+            pass
+
+        def count_commits(_conn) -> None:
+            # Fires before each real COMMIT (never for a savepoint).
+            nonlocal commits
+            commits += 1
+            if commits == 3:
+                raise Killed  # the process dies after its second chunk committed
+
+        event.listen(runtime.engine, "commit", count_commits)
+        try:
+            with Session(runtime.engine) as session, pytest.raises(Killed):
+                submit_batch(
+                    session=session,
+                    keyring=runtime.keyring,
+                    department="d",
+                    actor="t",
+                    items=items,
+                    now=clock.now(),
+                    chunk_seconds=0,  # a chunk per item
+                )
+        finally:
+            event.remove(runtime.engine, "commit", count_commits)
+        with Session(runtime.engine) as session:
+            stored = session.scalars(select(Entry.external_id)).all()
+            # A prefix of whole items: each stored entry has its recording event.
+            assert sorted(stored) == sorted(i["external_id"] for i in items[:2])
+            events = session.scalar(select(func.count()).select_from(EntryEvent))
+            assert events is not None
+            assert events >= 2
+            again = submit_batch(
+                session=session,
+                keyring=runtime.keyring,
+                department="d",
+                actor="t",
+                items=items,
+                now=clock.now(),
+                chunk_seconds=0,
+            )
+            session.commit()
+            assert (again.created, again.existing) == (3, 2)
+            assert session.scalar(select(func.count()).select_from(Entry)) == 5

@@ -518,7 +518,7 @@ class TestConfidentialityAtRest:
         case_id = volunteering.json()["id"]
         assert _decide(client, mint, case_id, "accept").status_code == 200
         assert _decide(client, mint, case_id, "reject", reasons=REASONS).status_code == 200
-        with runtime.engine.connect() as conn:
+        with runtime.read_engine.connect() as conn:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         path = Path(str(runtime.engine.url.database))
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())

@@ -13,7 +13,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.clock import CST, clock
-from core.db import begin_write
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, Objection
@@ -193,12 +192,10 @@ def _setup(engine: Engine, keyring: Keyring, *, accept: bool) -> tuple[str, uuid
     clock.advance(timedelta(days=20))
     if accept:
         with Session(engine, expire_on_commit=False) as s:
-            begin_write(s)
             case_id = _file(s, keyring, code, entry_id)
             s.commit()
         clock.advance(timedelta(hours=1))
         with Session(engine, expire_on_commit=False) as s:
-            begin_write(s)
             _decide(s, keyring, case_id, decision="accept")
             s.commit()
         clock.advance(timedelta(hours=1))
@@ -224,7 +221,6 @@ def _race(engine: Engine, attempts: list, gate_repo: str | None, monkeypatch) ->
     def run(n: int) -> None:
         start.wait(timeout=20)
         with Session(engine, expire_on_commit=False) as s:
-            begin_write(s)
             try:
                 attempts[n](s)
                 s.commit()

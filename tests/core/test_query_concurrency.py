@@ -16,7 +16,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.clock import clock
-from core.db import begin_write
 from core.errors import DomainError
 from core.keyring import Keyring
 from core.models import LogLeaf, QueryNotice
@@ -115,7 +114,6 @@ def _attempt(
 ) -> Outcome:
     """One query as the agency route runs it: answer and commit, or roll back and log."""
     with Session(engine) as s:
-        begin_write(s)
         try:
             answer = run_query(
                 session=s,
@@ -128,7 +126,6 @@ def _attempt(
             s.commit()
         except DomainError as exc:
             s.rollback()
-            begin_write(s)
             rule = exc.rule or exc.type_slug
             index = log_refusal(
                 session=s,

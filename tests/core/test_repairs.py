@@ -15,7 +15,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.clock import CST, clock
-from core.db import begin_write
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
@@ -248,7 +247,6 @@ def _race(engine: Engine, keyring: Keyring, attempts: list[Callable[[Session], s
         try:
             barrier.wait(timeout=30)
             with Session(engine, expire_on_commit=False) as s:
-                begin_write(s)
                 try:
                     outcomes[i] = attempts[i](s)
                     s.commit()
@@ -337,7 +335,6 @@ class TestConcurrentDecisions:
     ):
         entry_id, case = accepted_case
         with Session(fresh_engine) as s:
-            begin_write(s)
             _decide(s, case, keyring, "accept", None)
             s.commit()
         read_together()

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.auth.issuer_keys import IssuerKeys
 from core.auth.tokens import mint_access_token
 from core.clock import clock
-from core.db import begin_write, make_engine
+from core.db import make_engine, reader
 from core.keyring import Keyring
 from core.models import WebSessionRow
 from core.services import web_sessions as service
@@ -57,7 +57,6 @@ def service_sid() -> str:
 
 def save(engine: Engine, keyring: Keyring, sid: str, token: str, ttl: timedelta) -> None:
     with Session(engine) as db:
-        begin_write(db)
         service.save_session(
             session=db,
             keyring=keyring,
@@ -95,7 +94,6 @@ class TestSharedByWorkers:
             assert found is not None
             assert (found.token, found.role, found.label) == (token, "citizen", "王*")
             with Session(other_engine) as db:
-                begin_write(db)
                 assert service.drop_session(session=db, sid=sid)
                 db.commit()
             assert load(fresh_engine, mine, sid) == service.SessionLookup(None)
@@ -132,7 +130,6 @@ class TestAtRest:
         )
         save(fresh_engine, keyring, sid, token, timedelta(minutes=15))
         with Session(fresh_engine) as db:
-            begin_write(db)
             service.save_login(
                 session=db,
                 keyring=keyring,
@@ -166,7 +163,8 @@ class TestAtRest:
             assert not [n for n in needles if n in blob]
         if PG_URL is None:
             # The bytes of the SQLite file itself, with its write-ahead log.
-            with fresh_engine.connect() as conn:
+            # Outside a write transaction: SQLite refuses to checkpoint under its own lock.
+            with reader(fresh_engine).connect() as conn:
                 conn.execute(text("PRAGMA wal_checkpoint(FULL)"))
             path = Path(fresh_url.removeprefix("sqlite:///"))
             files = [p for p in path.parent.glob(path.name + "*") if p.is_file()]
@@ -272,7 +270,6 @@ class TestExpiry:
 class TestPendingLogin:
     def _begin(self, engine: Engine, keyring: Keyring, login_id: str, ttl: timedelta) -> None:
         with Session(engine) as db:
-            begin_write(db)
             service.save_login(
                 session=db,
                 keyring=keyring,
@@ -287,7 +284,6 @@ class TestPendingLogin:
 
     def _take(self, engine: Engine, keyring: Keyring, login_id: str) -> PendingLogin | None:
         with Session(engine) as db:
-            begin_write(db)
             found = service.take_login(
                 session=db, keyring=keyring, login_id=login_id, now=clock.now()
             )

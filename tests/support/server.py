@@ -63,11 +63,11 @@ def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 30) ->
 
 
 @contextmanager
-def serving(data_dir: Path, **extra: str) -> Iterator[tuple[str, list[str]]]:
+def serving(data_dir: Path, *args: str, **extra: str) -> Iterator[tuple[str, list[str]]]:
     """A live `credence serve` on a free port; yields its base URL and (after exit) its output."""
     port = free_port()
     proc = subprocess.Popen(
-        [CREDENCE, "serve", "--port", str(port)],
+        [CREDENCE, "serve", "--port", str(port), *args],
         env=credence_env(data_dir, **extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
