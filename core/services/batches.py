@@ -122,6 +122,16 @@ def submit_batch(
                     calendar=calendar,
                 )
         except DomainError as exc:
+            raced = repo.entry_by_external_id(
+                session, department=department, external_id=payload.external_id
+            )
+            if raced is not None:
+                # Another request recorded this id meanwhile: answered as a resend would be.
+                same = matches_submission(
+                    session=session, keyring=keyring, entry=raced, payload=payload
+                )
+                results.append(_existing(index, ext, raced.id) if same else _changed(index, ext))
+                continue
             results.append(
                 _invalid(
                     index, ext, [ItemError(loc=[], msg=exc.detail, type=exc.rule or exc.type_slug)]

@@ -72,3 +72,39 @@ class TestConcurrentSubmissions:
         again = client.post("/api/v1/records", json=body, headers=headers)
         assert again.status_code == 409
         assert again.json()["rule"] == "duplicate_external_id"
+
+    def test_batches_racing_on_one_external_id_report_created_existing_or_conflict(
+        self, app, mint, runtime
+    ):
+        same = make_payload(external_id="RACE-BATCH").model_dump(mode="json")
+        other = make_payload(external_id="RACE-BATCH").model_dump(mode="json")
+        bodies = [{"items": [same if i % 2 else other]} for i in range(THREADS)]
+        token = mint("recorder")
+        barrier = threading.Barrier(THREADS)
+        answers: list[httpx.Response | None] = [None] * THREADS
+
+        def submit(i: int) -> None:
+            with httpx.Client(base_url=base, timeout=120) as http:
+                barrier.wait()
+                answers[i] = http.post(
+                    "/api/v1/records:batch",
+                    json=bodies[i],
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+
+        with serve_app(app) as base:
+            threads = [threading.Thread(target=submit, args=(i,)) for i in range(THREADS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        items = [a.json()["items"][0] for a in answers if a is not None]
+        assert len(items) == THREADS
+        statuses = [item["status"] for item in items]
+        assert statuses.count("created") == 1, statuses
+        winner = bodies[statuses.index("created")]["items"][0]
+        for body, item in zip(bodies, items, strict=True):
+            if item["status"] != "created":
+                expected = "existing" if body["items"][0] is winner else "conflict"
+                assert item["status"] == expected, statuses
+        assert _count(runtime, Entry) == 1

@@ -175,19 +175,19 @@ class TestBatch:
         self, runtime
     ):
         items = [_body() for _ in range(5)]
-        commits = 0
+        inserts = 0
 
         class Killed(Exception):
             pass
 
-        def count_commits(_conn) -> None:
-            # Fires before each real COMMIT (never for a savepoint).
-            nonlocal commits
-            commits += 1
-            if commits == 3:
-                raise Killed  # the process dies after its second chunk committed
+        def die_at_third_entry(_conn, _cursor, statement, *_args) -> None:
+            nonlocal inserts
+            if statement.lstrip().upper().startswith("INSERT INTO ENTRY "):
+                inserts += 1
+                if inserts == 3:
+                    raise Killed  # the process dies storing the third item
 
-        event.listen(runtime.engine, "commit", count_commits)
+        event.listen(runtime.engine, "before_cursor_execute", die_at_third_entry)
         try:
             with Session(runtime.engine) as session, pytest.raises(Killed):
                 submit_batch(
@@ -200,7 +200,7 @@ class TestBatch:
                     chunk_seconds=0,  # a chunk per item
                 )
         finally:
-            event.remove(runtime.engine, "commit", count_commits)
+            event.remove(runtime.engine, "before_cursor_execute", die_at_third_entry)
         with Session(runtime.engine) as session:
             stored = session.scalars(select(Entry.external_id)).all()
             # A prefix of whole items: each stored entry has its recording event.
