@@ -8,6 +8,7 @@ failing step never undoes another.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,8 @@ from core.policies.workdays import WorkCalendar
 from core.services import objections, provisional, querylog, repairs
 from core.services.querylog import Cadence, LogSigner
 from core.services.sweeper import SweepReport, sweep
+
+_SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +51,15 @@ def run_maintenance(
         size = None if made is None else made.size
         session.commit()
     settled = None
-    if calendar is not None:
+    if calendar is not None and calendar not in _SETTLED:
         # Before the sweep: a notice the official schedule lengthens must not end first.
+        # A process's calendar never changes, so once it has settled what it covers, what
+        # stays provisional lies in years it does not cover: nothing to settle until a
+        # new calendar (a restart with new data) comes.
         with Session(engine) as session:
             settled = provisional.settle(session=session, calendar=calendar)
             session.commit()
+        _SETTLED.add(calendar)
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
     escalated = 0
     if calendar is not None:

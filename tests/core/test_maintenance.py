@@ -126,3 +126,12 @@ class TestSettlingBeforeTheSweep:
             assert entry.notice_until is not None
             assert entry.notice_until.isoformat() == "2027-05-07"
             assert entry.notice_provisional_days is None
+        # The process's calendar has settled what it covers: later ticks do not scan again.
+        again = run_maintenance(
+            engine=fresh_engine,
+            signer=signer,
+            cadence=Cadence(),
+            now=clock.now(),
+            calendar=official,
+        )
+        assert again.settled is None
