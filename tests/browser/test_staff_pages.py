@@ -202,9 +202,10 @@ def test_recorder_adds_an_entry_and_uploads_a_batch(live, browser, a11y: A11y):
     page.click("main form button[type=submit]")
     page.wait_for_url(base + "/recorder/batch")
     results = page.locator("table.batch-results tbody tr")
+    # The second row reuses the first entry's external id with other content: a conflict.
     assert [results.nth(i).get_attribute("data-status") for i in range(3)] == [
         "created",
-        "existing",
+        "conflict",
         "invalid",
     ]
     assert [results.nth(i).locator("td").first.inner_text() for i in range(3)] == ["1", "2", "3"]
