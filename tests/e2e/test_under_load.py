@@ -96,10 +96,12 @@ def test_more_queries_at_once_than_the_thread_pools_hold_are_all_answered(tmp_pa
     run_credence(tmp_path, "demo")
     codes = [make_payload().subject_code for _ in range(50)]
     with serving(tmp_path, "--workers", "2") as (base, _output):
-        load = Load(
-            base, _token(tmp_path, "--role", "agency", "--agency", "bank-many"), codes, MANY, 4
-        )
-        load.run()
+        token = _token(tmp_path, "--role", "agency", "--agency", "bank-many")
+        load = Load(base, token, codes, MANY, 4)
+        # In a thread of its own: the test's own thread may already run an event loop.
+        loader = threading.Thread(target=load.run)
+        loader.start()
+        loader.join()
     load.assert_all_answered(MANY * 4)
     assert run_credence(tmp_path, "log", "verify").stdout.startswith("ok: ")
 
