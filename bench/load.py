@@ -158,7 +158,7 @@ def _batch_items(first: int, count: int) -> list[dict[str, object]]:
     decided = clock.today() - timedelta(days=30)
     return [
         {
-            "external_id": f"LOAD-{n:07d}",
+            "external_id": f"LOAD-{first + n:07d}",
             "subject_code": subject_code(first + n),
             "subject_name": "王小明",
             "list_kind": "black",
