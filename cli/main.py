@@ -59,6 +59,13 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
+    if settings.clock_at is not None and not is_loopback(host):
+        typer.echo(
+            "credence: refusing to serve with CREDENCE_CLOCK_AT on a non-loopback address; "
+            "a pinned clock is for tests and demos only",
+            err=True,
+        )
+        raise typer.Exit(2)
     runtime = _runtime(settings)
     typer.echo(f"Credence on http://{host}:{port}/ — API docs at http://{host}:{port}/docs")
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
@@ -280,7 +287,19 @@ def log_verify() -> None:
     raise typer.Exit(1)
 
 
+def _start_clock(settings: Settings) -> None:
+    # A pinned clock moves every legal deadline: only ever on request, and said out loud.
+    if settings.clock_at is not None:
+        clock.start_at(settings.clock_at)
+        logging.getLogger("credence").warning(
+            "project clock set by CREDENCE_CLOCK_AT to %s (tests and demos only)",
+            settings.clock_at.isoformat(),
+        )
+
+
 def main() -> None:
     """Entry point of the `credence` command."""
-    logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    _start_clock(settings)
     app()
