@@ -138,7 +138,7 @@ RUN_VECTORS = (
 
 
 class TestProofVectorsInTheBrowser:
-    def test_every_shared_vector_gets_its_expected_verdict(self, harness):
+    def test_every_vendored_vector_gets_its_expected_verdict(self, harness):
         vectors = _vectors()
         counts = {kind: sum(v["kind"] == kind for v in vectors) for kind in VECTOR_COUNTS}
         assert counts == VECTOR_COUNTS
