@@ -36,6 +36,15 @@ from core.settings import Settings
 API_PREFIX = "/api/v1"
 
 
+def worker_app() -> FastAPI:
+    """The app of one `serve --workers N` process: its own settings and their pinned clock."""
+    settings = Settings()
+    if settings.clock_at is not None:
+        # A fresh process: the parent's clock did not come with it.
+        clock.start_at(settings.clock_at)
+    return create_app(settings)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app; the runtime (database, keys) is opened at start-up unless given."""
 

@@ -697,10 +697,14 @@ FOCUS = (
 )
 
 
+# Profile lines name project files relative to the checkout, wherever it is.
+REPO_ROOT = f"{Path(__file__).resolve().parents[1]}/"
+
+
 def _label(key: tuple[str, int, str]) -> str:
     path, line, func = key
     short = path
-    for root in ("/site-packages/", "/work/main/"):
+    for root in ("/site-packages/", REPO_ROOT):
         if root in path:
             short = path.split(root, 1)[1]
     return f"{short}:{line}({func})" if line else func

@@ -87,6 +87,13 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
+    if settings.clock_at is not None and not is_loopback(host):
+        typer.echo(
+            "credence: refusing to serve with CREDENCE_CLOCK_AT on a non-loopback address; "
+            "a pinned clock is for tests and demos only",
+            err=True,
+        )
+        raise typer.Exit(2)
     runtime = _runtime(settings)
     typer.echo(f"Credence on http://{host}:{port}/ — API docs at http://{host}:{port}/docs")
     if workers == 1:
@@ -95,7 +102,7 @@ def serve(
     # Migrated above, once: each worker process then opens its own runtime from the settings.
     runtime.engine.dispose()
     uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "api.app:worker_app", factory=True, host=host, port=port, workers=workers, log_level="info"
     )
 
 
@@ -365,6 +372,16 @@ def _command_name() -> str:
     return " ".join(words[:2] if words and words[0] in groups else words[:1]) or "command"
 
 
+def _start_clock(settings: Settings) -> None:
+    # A pinned clock moves every legal deadline: only ever on request, and said out loud.
+    if settings.clock_at is not None:
+        clock.start_at(settings.clock_at)
+        logging.getLogger("credence").warning(
+            "project clock set by CREDENCE_CLOCK_AT to %s (tests and demos only)",
+            settings.clock_at.isoformat(),
+        )
+
+
 def main() -> None:
     """Entry point of the `credence` command."""
     logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -391,3 +408,8 @@ def main() -> None:
             traceback.print_exc()
         typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
         sys.exit(1)
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    _start_clock(settings)
+    app()

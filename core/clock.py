@@ -40,6 +40,14 @@ class Clock:
         with self._lock:
             self._frozen = at.astimezone(UTC)
 
+    def start_at(self, at: datetime) -> None:
+        """Run on from one instant at the wall clock's pace (demos, end-to-end test servers)."""
+        if at.tzinfo is None:
+            raise ValueError("the clock takes timezone-aware instants")
+        with self._lock:
+            self._frozen = None
+            self._offset = at.astimezone(UTC) - datetime.now(UTC)
+
     def advance(self, delta: timedelta) -> None:
         """Move time forward (or back) by a delta."""
         with self._lock:

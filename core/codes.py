@@ -24,6 +24,8 @@ import string
 from datetime import date
 from typing import Final, Literal
 
+from core.clock import clock
+
 __all__ = [
     "CITIZEN_WEIGHTS",
     "ORG_ALPHABET",
@@ -201,7 +203,7 @@ def validate_citizen_code(raw: str, *, today: date | None = None) -> str:
     if code[:2] not in PROVINCE_PREFIXES:
         raise InvalidCode("citizen", "region")
     born = _calendar_date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
-    latest = date.today() if today is None else today
+    latest = clock.today() if today is None else today
     if born is None or not _EARLIEST_BIRTH_DATE <= born <= latest:
         raise InvalidCode("citizen", "birth_date")
     if citizen_check_char(code[:17]) != code[17]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # JSON holiday overrides (core/policies/workdays.py): years beyond the package's data.
     holiday_overrides_file: Path | None = None
+    # Tests and demos only: the project clock starts at this instant (ISO 8601 with an offset)
+    # and runs on from there. Unset, the clock is the wall clock; `serve` refuses it off loopback.
+    clock_at: AwareDatetime | None = None
 
     @property
     def key_file(self) -> Path:

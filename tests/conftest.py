@@ -1,14 +1,17 @@
 """Shared test fixtures: a real database per worker (SQLite, or PostgreSQL when
-CREDENCE_TEST_PG_URL is set), a rollback per test, real keys, the project clock."""
+CREDENCE_TEST_PG_URL is set), a rollback per test, real keys, a pinned project clock,
+and hypothesis profiles without wall-clock deadlines."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -22,6 +25,30 @@ from crypto.suites import AES
 
 PG_URL = os.environ.get("CREDENCE_TEST_PG_URL")
 DB_FIXTURES = {"engine", "session", "fresh_url", "fresh_engine"}
+
+# Wall-clock deadlines fail on a loaded machine and prove nothing: no hypothesis deadline.
+# Each test keeps its own max_examples; `dev` only shortens a local run.
+hypothesis_settings.register_profile("ci", deadline=None)
+hypothesis_settings.register_profile("dev", deadline=None, max_examples=20)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The project clock of the whole run starts at one chosen instant, a working Monday at
+# 10:00 in Beijing, inside the years the holiday calendar covers, and runs on from there at
+# the wall clock's pace. So no test depends on today's date, and a server or command a test
+# starts (tests/support/server.py hands it CREDENCE_CLOCK_AT) counts the same days.
+PINNED_AT = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+_PINNED_OFFSET = PINNED_AT - datetime.now(UTC)
+
+
+def pin_clock() -> None:
+    """Put the project clock back on the run's pinned time line."""
+    clock.reset()
+    clock.advance(_PINNED_OFFSET)
+
+
+# Session- and module-scoped fixtures (live servers, demo data) are set up before any
+# test's own fixtures run: they must see the pinned clock too.
+pin_clock()
 
 
 def pytest_report_header() -> str:
@@ -119,11 +146,11 @@ def keyring() -> Keyring:
 
 
 @pytest.fixture(autouse=True)
-def _real_clock() -> Iterator[None]:
-    """Every test starts and ends on real time."""
-    clock.reset()
+def _pinned_clock() -> Iterator[None]:
+    """Every test starts and ends on the pinned clock; a test may freeze or move it."""
+    pin_clock()
     yield
-    clock.reset()
+    pin_clock()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@
 //   the same leaf hash and verify against the latest checkpoint.
 // The receipts carry the leaf hash, not the leaf body, so verification starts from it.
 // The proof functions mirror crypto/merkle.py and are exported for the browser tests,
-// which run them against every shared RFC 9162 vector.
+// which run them against every vendored RFC 9162 vector (tests/data/rfc9162).
 
 const KEY_URL = "/api/v1/public/log-key";
 const CHECKPOINT_URL = "/api/v1/public/checkpoint";

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.policy import PUBLIC, Policy
 from core.auth.principal import ROLES
+from core.clock import clock
 from tests.api.conftest import bad_tokens
 from tests.factories import make_code
 
@@ -56,6 +57,8 @@ class TestPolicyDeclared:
 
 class TestMatrix:
     def test_every_route_and_caller(self, app, client, mint, tmp_path):
+        # Hundreds of requests: time stands still so the tokens cannot lapse on a slow machine.
+        clock.freeze(clock.now())
         code = make_code()
         callers: dict[str, str | None] = {"anonymous": None}
         callers |= {

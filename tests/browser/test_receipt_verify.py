@@ -1,6 +1,6 @@
 """In Debian's Chromium: the query-history page's receipt verifier (`/static/verify.js`).
 
-- Its proof functions, run in the browser, give every shared RFC 9162 vector (inclusion,
+- Its proof functions, run in the browser, give every vendored RFC 9162 vector (inclusion,
   consistency and their subtree forms, tampered ones included) the expected verdict.
 - Its receipt and signed-note checks agree with `crypto/receipt.py` on receipts made here
   in Python, good and tampered, and its leaf hash with `crypto/merkle.py`.
@@ -45,7 +45,8 @@ from crypto.receipt import build_receipt, verify_receipt
 from tests.browser.conftest import A11y, shoot
 from tests.browser.steps import sign_in_citizen, watch_csp
 
-VECTOR_ROOT = Path(__file__).resolve().parents[3] / "shared" / "testvectors" / "rfc9162"
+# Vendored with their licence and provenance (tests/data/rfc9162/README.md).
+VECTOR_ROOT = Path(__file__).resolve().parents[1] / "data" / "rfc9162"
 VECTOR_COUNTS = {
     "inclusion": 98,
     "consistency": 98,
@@ -137,7 +138,7 @@ RUN_VECTORS = (
 
 
 class TestProofVectorsInTheBrowser:
-    def test_every_shared_vector_gets_its_expected_verdict(self, harness):
+    def test_every_vendored_vector_gets_its_expected_verdict(self, harness):
         vectors = _vectors()
         counts = {kind: sum(v["kind"] == kind for v in vectors) for kind in VECTOR_COUNTS}
         assert counts == VECTOR_COUNTS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -230,7 +230,7 @@ def test_auditor_filters_the_query_log_and_flags_a_query(live, browser, a11y: A1
     assert page.locator("table.querylog tbody tr").count() > 0
     tab.check("audit-log")
 
-    since = (datetime.now(CST) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M")
+    since = (clock.now().astimezone(CST) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M")
     page.fill("#agency", "demo-bank")
     page.fill("#since", since)
     page.select_option("#outcome", "answered")

@@ -115,7 +115,10 @@ class TestForeignIssuer:
         claims = {"aud": "credence-api", "role": "citizen", "credit_code": person.code}
 
         def mint() -> str:
-            res = httpx.post(f"{foreign_issuer}/mint", json=claims)
+            # The issuer's clock agrees with the server's: both on the project clock.
+            now = int(clock.now().timestamp())
+            times = {"iat": now, "nbf": now, "exp": now + 300}
+            res = httpx.post(f"{foreign_issuer}/mint", json={**claims, **times})
             return str(res.json()["access_token"])
 
         token = mint()

@@ -1,8 +1,9 @@
 """A separate token issuer process for interoperability tests (RS256, its own JWKS).
 
 Run as `python foreign_issuer.py`; it prints its base URL on the first line of stdout.
-POST /mint with JSON claims returns a signed RFC 9068 access token; POST /rotate makes
-a new signing key current and keeps publishing the old one. Loopback only.
+POST /mint with JSON claims (they override its own, times too) returns a signed RFC 9068
+access token; POST /rotate makes a new signing key current and keeps publishing the old
+one. Loopback only.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ token, e.g. another `nonce` or `aud`), `id_token_key` (sign ID tokens with a key
 not published), `access_token_overrides` / `access_token_header` (the access token),
 `deny` (the user refuses) and `interactive` (an approval page with a link instead of an
 immediate redirect, for a browser to click through). Every authorization and token
-request is recorded.
+request is recorded. Its time is the project clock's.
 """
 
 from __future__ import annotations
@@ -50,9 +50,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from core.clock import clock
+
 API_AUDIENCE = "credence-api"
 ACCESS_TTL = 300
 CODE_TTL = 60
+
+
+def _now() -> int:
+    # A real provider's clock agrees with ours (NTP): here it is the project clock, so a
+    # test that moves time moves the provider's too, whatever the machine's date.
+    return int(clock.now().timestamp())
 
 
 def new_rsa_key() -> RSAKey:
@@ -122,7 +130,7 @@ class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
     code_challenge_method: str | None
     user: User
     expires_at: float
-    auth_time: int = field(default_factory=lambda: int(time.time()))
+    auth_time: int = field(default_factory=_now)
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -213,14 +221,14 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
             user=request.user,
-            expires_at=time.time() + CODE_TTL,
+            expires_at=_now() + CODE_TTL,
         )
 
     def query_authorization_code(
         self, code: str, client: RegisteredClient
     ) -> AuthorizationCode | None:
         found = self.server.provider.codes.get(code)
-        if found is None or found.client_id != client.client_id or found.expires_at < time.time():
+        if found is None or found.client_id != client.client_id or found.expires_at < _now():
             return None
         return found
 
@@ -242,7 +250,13 @@ class OpenID(OpenIDCode):  # type: ignore[misc]
         return self.provider.id_token_key or self.provider.key
 
     def get_client_claims(self, client: RegisteredClient) -> dict[str, object]:
-        return {"iss": self.provider.issuer, "aud": client.client_id, "exp": int(time.time()) + 300}
+        now = _now()
+        return {
+            "iss": self.provider.issuer,
+            "aud": client.client_id,
+            "iat": now,
+            "exp": now + 300,
+        }
 
     def get_encode_header(self, client: RegisteredClient) -> dict[str, object]:
         key = self.resolve_client_private_key(client)
@@ -341,7 +355,7 @@ class OidcProvider:
 
     def access_token(self, user: User, client_id: str) -> str:
         """An RFC 9068 access token for the user, as Credence's API expects it."""
-        now = int(time.time())
+        now = _now()
         claims = {
             "iss": self.issuer,
             "aud": self.audience,

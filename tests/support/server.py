@@ -14,13 +14,20 @@ from pathlib import Path
 
 import httpx
 
+from core.clock import clock
+
 CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
 
 
 def credence_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment without the caller's CREDENCE_ settings, plus a data dir and extras."""
+    """The environment without the caller's CREDENCE_ settings, plus a data dir and extras.
+
+    The child's project clock starts where this process's stands (tests/conftest.py pins
+    it), so both count the same days whatever the machine's date; extras may override it.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
     env["CREDENCE_DATA_DIR"] = str(data_dir)
+    env["CREDENCE_CLOCK_AT"] = clock.now().isoformat()
     env.update(extra)
     return env
 
