@@ -105,7 +105,7 @@ def wrk(binary: str, url: str, connections: int, seconds: float, script: Path) -
             binary,
             f"-t{min(2, connections)}",
             f"-c{connections}",
-            f"-d{seconds:g}s",
+            f"-d{max(1, round(seconds))}s",
             "--timeout",
             "30s",
             "-s",
