@@ -384,7 +384,9 @@ def _start_clock(settings: Settings) -> None:
 
 def main() -> None:
     """Entry point of the `credence` command."""
-    logging.basicConfig(level=Settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    _start_clock(settings)
     # Migrations are routine on every start; alembic's INFO lines would drown the output.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
@@ -408,8 +410,3 @@ def main() -> None:
             traceback.print_exc()
         typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
         sys.exit(1)
-
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    _start_clock(settings)
-    app()
