@@ -61,6 +61,24 @@ def _changed(index: int, ext: str | None) -> BatchItemResult:
     )
 
 
+def _as_resend(
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    payload: EntryCreate,
+    index: int,
+    ext: str | None,
+) -> BatchItemResult | None:
+    """The result for an id already recorded (existing, or a conflict); None if it is new."""
+    found = repo.entry_by_external_id(
+        session, department=department, external_id=payload.external_id
+    )
+    if found is None:
+        return None
+    same = matches_submission(session=session, keyring=keyring, entry=found, payload=payload)
+    return _existing(index, ext, found.id) if same else _changed(index, ext)
+
+
 def submit_batch(
     *,
     session: Session,
@@ -101,14 +119,9 @@ def submit_batch(
             )
             continue
         seen.add(payload.external_id)
-        found = repo.entry_by_external_id(
-            session, department=department, external_id=payload.external_id
-        )
-        if found is not None:
-            same = matches_submission(
-                session=session, keyring=keyring, entry=found, payload=payload
-            )
-            results.append(_existing(index, ext, found.id) if same else _changed(index, ext))
+        resent = _as_resend(session, keyring, department, payload, index, ext)
+        if resent is not None:
+            results.append(resent)
             continue
         try:
             with session.begin_nested():
@@ -122,15 +135,10 @@ def submit_batch(
                     calendar=calendar,
                 )
         except DomainError as exc:
-            raced = repo.entry_by_external_id(
-                session, department=department, external_id=payload.external_id
-            )
-            if raced is not None:
-                # Another request recorded this id meanwhile: answered as a resend would be.
-                same = matches_submission(
-                    session=session, keyring=keyring, entry=raced, payload=payload
-                )
-                results.append(_existing(index, ext, raced.id) if same else _changed(index, ext))
+            # Another request may have recorded this id meanwhile: answered as a resend.
+            resent = _as_resend(session, keyring, department, payload, index, ext)
+            if resent is not None:
+                results.append(resent)
                 continue
             results.append(
                 _invalid(
