@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(PG_URL is not None, reason="the embedded default
 # held the lock while waiting for a thread would stop them all.
 MANY = 120
 # Beside the long jobs: enough to keep the lock contended all the time.
-SOME = 16
+SOME = 8
 BATCHES, BATCH_SIZE = 5, 1000
 
 

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,10 +82,17 @@ def serving(data_dir: Path, *args: str, **extra: str) -> Iterator[tuple[str, lis
         text=True,
     )
     output: list[str] = []
+    lines: list[str] = []
+    # Read as it comes: a busy server's access log would fill the pipe and stop the server.
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
         yield f"http://127.0.0.1:{port}", output
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=20)
-        output.append(out)
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
+        proc.stdout.close()
+        output.append("".join(lines))
