@@ -9,28 +9,28 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from api import errors, limits, web
-from api.maintenance import maintain_forever
-from api.routes import (
-    admin,
-    agency,
-    audit,
-    me,
-    me_report,
-    oauth,
-    objections,
-    ops,
-    public,
-    queries,
-    records,
-    repairs,
-)
-from core.auth.authenticator import Authenticator
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import build_verifier
+from api import limits
+from api import me_endpoints as me
+from api import problems as errors
+from api.audit import endpoints as audit
+from api.cases.objections import endpoints as objections
+from api.cases.repairs import endpoints as repairs
+from api.cases.repairs import registry_endpoints as admin
+from api.entries import endpoints as records
+from api.identity import endpoints as oauth
+from api.ops import endpoints as ops
+from api.ops.maintenance import maintain_forever
+from api.pages import mount as web
+from api.public import endpoints as public
+from api.queries import agency_endpoints as agency
+from api.queries import endpoints as queries
+from api.reports import endpoints as me_report
 from core.clock import clock
+from core.identity.authenticator import Authenticator
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import build_verifier
+from core.querylog.service import LogSigner, make_checkpoint
 from core.runtime import Runtime, open_runtime
-from core.services.querylog import LogSigner, make_checkpoint
 from core.settings import Settings
 
 API_PREFIX = "/api/v1"

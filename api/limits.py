@@ -25,9 +25,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem
 from api.json_keys import repeated_member
-from api.web.session import SID_COOKIE
+from api.pages.session import SID_COOKIE
+from api.problems import problem
 from core.settings import Settings
 
 # Endpoints that take a body from anyone (each stays capped small).

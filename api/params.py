@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from core.schemas.bounds import DB_INT_MAX
+from core.bounds import DB_INT_MAX
 
 LogIndexPath = Annotated[int, Path(ge=0, le=DB_INT_MAX, description="A query-log index.")]
 TreeSizeQuery = Annotated[int, Query(ge=1, le=DB_INT_MAX, description="A log tree size.")]

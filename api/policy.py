@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from core.auth.authenticator import Authenticator
-from core.auth.principal import ROLES, Principal
 from core.errors import Forbidden, Unauthenticated
+from core.identity.authenticator import Authenticator
+from core.identity.principal import ROLES, Principal
 
 PUBLIC = "public"
 

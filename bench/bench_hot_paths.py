@@ -15,10 +15,10 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from core.auth.authenticator import Authenticator
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
 from core.clock import clock
+from core.identity.authenticator import Authenticator
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
 from core.keyring import Keyring
 from crypto.envelope import DataKey, FieldContext, open_field, seal
 from crypto.keys import EnvKeyProvider, encode_env_keys

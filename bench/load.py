@@ -34,9 +34,9 @@ from pathlib import Path
 import httpx
 
 from bench.queries import build_dataset, subject_code
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import mint_access_token
 from core.clock import clock
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import mint_access_token
 from core.runtime import open_runtime
 from core.settings import Settings
 

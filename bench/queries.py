@@ -76,19 +76,20 @@ from sqlmodel import Session, SQLModel
 from api.app import create_app
 from api.deps import SessionDep
 from core import migrate
-from core.auth.tokens import mint_access_token
 from core.clock import CST, clock, local_date
 from core.codes import citizen_check_char, validate_code
 from core.db import make_engine
+from core.entries import store as entry_store
+from core.entries.display import resolve_display_until, retention_end
+from core.fields import SubjectCode
+from core.identity.tokens import mint_access_token
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject, metadata
-from core.policies.display import resolve_display_until, retention_end
-from core.repositories import querylog as log_repo
+from core.queries.schemas import AnsweredEntry
+from core.querylog import repository as log_repo
+from core.querylog import service as querylog
+from core.querylog.service import LogSigner
 from core.runtime import Runtime, open_runtime
-from core.schemas.codes import SubjectCode
-from core.schemas.queries import AnsweredEntry
-from core.services import entry_store, querylog
-from core.services.querylog import LogSigner
 from core.settings import Settings
 from core.vocabulary import DOMAINS
 from crypto.envelope import DataKey, FieldContext, seal
@@ -635,41 +636,41 @@ class ThreadProfiles:
 
 # Functions whose cumulative share says where a query's time goes; missing ones are skipped.
 FOCUS = (
-    ("api/routes/queries.py", "query"),
+    ("api/queries/endpoints.py", "query"),
     ("api/policy.py", "__call__"),
     ("api/deps.py", "get_session"),
-    ("core/services/queries.py", "run_query"),
-    ("core/services/queries.py", "_answer"),
-    ("core/services/queries.py", "_subject_pseudonym"),
-    ("core/services/queries.py", "_notify"),
-    ("core/services/queries.py", "_warning"),
-    ("core/repositories/lifecycle.py", "add_deliveries"),
-    ("core/auth/authenticator.py", "authenticate"),
-    ("core/services/queries.py", "_append"),
-    ("core/services/querylog.py", "append_leaves"),
-    ("core/services/querylog.py", "append_leaf"),
-    ("core/repositories/querylog.py", "lock_state"),
-    ("core/services/querylog.py", "checkpoint_after_append"),
-    ("core/repositories/consents.py", "take_use"),
-    ("core/services/audit.py", "record_query"),
-    ("core/repositories/audit.py", "add_facet_with_counts"),
-    ("core/repositories/audit.py", "add_flag"),
-    ("core/services/querylog.py", "make_checkpoint"),
-    ("core/services/querylog.py", "maybe_checkpoint"),
-    ("core/services/querylog.py", "checkpoint_due"),
-    ("core/services/querylog.py", "receipt"),
-    ("core/services/querylog.py", "fresh_receipt"),
-    ("core/services/querylog.py", "inclusion"),
-    ("core/repositories/querylog.py", "node"),
-    ("core/services/consents.py", "is_frozen"),
-    ("core/repositories/records.py", "subject_by_index"),
-    ("core/repositories/records.py", "entries_of_subject"),
-    ("core/repositories/records.py", "subject_for_query"),
-    ("core/repositories/prepared.py", "run"),
+    ("core/queries/service.py", "run_query"),
+    ("core/queries/service.py", "_answer"),
+    ("core/queries/service.py", "_subject_pseudonym"),
+    ("core/queries/service.py", "_notify"),
+    ("core/queries/service.py", "_warning"),
+    ("core/entries/lifecycle_repository.py", "add_deliveries"),
+    ("core/identity/authenticator.py", "authenticate"),
+    ("core/queries/service.py", "_append"),
+    ("core/querylog/service.py", "append_leaves"),
+    ("core/querylog/service.py", "append_leaf"),
+    ("core/querylog/repository.py", "lock_state"),
+    ("core/querylog/service.py", "checkpoint_after_append"),
+    ("core/consents/repository.py", "take_use"),
+    ("core/audit/service.py", "record_query"),
+    ("core/audit/repository.py", "add_facet_with_counts"),
+    ("core/audit/repository.py", "add_flag"),
+    ("core/querylog/service.py", "make_checkpoint"),
+    ("core/querylog/service.py", "maybe_checkpoint"),
+    ("core/querylog/service.py", "checkpoint_due"),
+    ("core/querylog/service.py", "receipt"),
+    ("core/querylog/service.py", "fresh_receipt"),
+    ("core/querylog/service.py", "inclusion"),
+    ("core/querylog/repository.py", "node"),
+    ("core/consents/service.py", "is_frozen"),
+    ("core/entries/repository.py", "subject_by_index"),
+    ("core/entries/repository.py", "entries_of_subject"),
+    ("core/entries/repository.py", "subject_for_query"),
+    ("core/prepared.py", "run"),
     ("core/keyring.py", "data_key"),
     ("crypto/envelope.py", "open_field"),
     ("crypto/envelope.py", "unwrap"),
-    ("core/services/querylog.py", "canonical_leaf"),
+    ("core/querylog/service.py", "canonical_leaf"),
     ("crypto/checkpoint.py", "sign_checkpoint"),
     ("sqlalchemy/orm/session.py", "commit"),
     ("sqlalchemy/orm/session.py", "execute"),
@@ -686,14 +687,14 @@ FOCUS = (
     ("bench/queries.py", "plain_lookup"),
     ("crypto/merkle.py", "append"),
     ("crypto/merkle.py", "leaf_hash"),
-    ("core/services/querylog.py", "_check_body"),
-    ("core/repositories/querylog.py", "leaf_run"),
-    ("core/repositories/querylog.py", "node_run"),
+    ("core/querylog/service.py", "_check_body"),
+    ("core/querylog/repository.py", "leaf_run"),
+    ("core/querylog/repository.py", "node_run"),
     ("crypto/merkle.py", "leaf_hashes"),
     ("crypto/merkle.py", "perfect_levels"),
-    ("core/services/querylog.py", "__call__"),
-    ("core/services/querylog.py", "_verify_from"),
-    ("core/services/querylog.py", "_checkpoint_problem"),
+    ("core/querylog/service.py", "__call__"),
+    ("core/querylog/service.py", "_verify_from"),
+    ("core/querylog/service.py", "_checkpoint_problem"),
 )
 
 

@@ -57,6 +57,11 @@ from sqlmodel import Session, SQLModel, col
 
 from core.clock import local_date
 from core.codes import citizen_check_char, validate_code
+from core.entries import lifecycle_repository as lifecycle_repo
+from core.entries import repository as record_repo
+from core.entries import store, sweeper
+from core.entries.display import add_months, resolve_display_until, retention_end
+from core.entries.sweeper import SweepReport, sweep
 from core.errors import Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
@@ -69,13 +74,7 @@ from core.models import (
     Subject,
     metadata,
 )
-from core.policies.display import add_months, resolve_display_until, retention_end
-from core.repositories import lifecycle as lifecycle_repo
-from core.repositories import records as record_repo
 from core.runtime import Runtime, open_runtime
-from core.services import entry_store as store
-from core.services import sweeper
-from core.services.sweeper import SweepReport, sweep
 from core.settings import Settings
 from core.vocabulary import DOMAINS
 from crypto.envelope import DataKey, FieldContext, open_field, seal
@@ -1008,22 +1007,22 @@ def memory_passes(runtime: Runtime, copy: Path, plan: Plan, args: argparse.Names
 
 # Functions whose cumulative time the profile reports, as (file suffix, name).
 PROFILED = (
-    ("core/services/sweeper.py", "sweep"),
-    ("core/repositories/lifecycle.py", "due_entries"),
-    ("core/services/sweeper.py", "_advance"),
-    ("core/services/lifecycle.py", "apply"),
-    ("core/repositories/lifecycle.py", "change_status"),
-    ("core/services/lifecycle.py", "finish_exit"),
-    ("core/repositories/lifecycle.py", "add_announcement"),
-    ("core/repositories/lifecycle.py", "add_entry_notice"),
-    ("core/services/lifecycle.py", "_watch_after"),
-    ("core/repositories/records.py", "entry_by_external_id"),
-    ("core/services/entry_store.py", "entry_key"),
-    ("core/services/entry_store.py", "insert_entry"),
-    ("core/services/lifecycle.py", "shred"),
-    ("core/services/lifecycle.py", "notify_agencies"),
-    ("core/repositories/lifecycle.py", "case_keys_of"),
-    ("core/repositories/keys.py", "shred_data_key"),
+    ("core/entries/sweeper.py", "sweep"),
+    ("core/entries/lifecycle_repository.py", "due_entries"),
+    ("core/entries/sweeper.py", "_advance"),
+    ("core/entries/lifecycle.py", "apply"),
+    ("core/entries/lifecycle_repository.py", "change_status"),
+    ("core/entries/lifecycle.py", "finish_exit"),
+    ("core/entries/lifecycle_repository.py", "add_announcement"),
+    ("core/entries/lifecycle_repository.py", "add_entry_notice"),
+    ("core/entries/lifecycle.py", "_watch_after"),
+    ("core/entries/repository.py", "entry_by_external_id"),
+    ("core/entries/store.py", "entry_key"),
+    ("core/entries/store.py", "insert_entry"),
+    ("core/entries/lifecycle.py", "shred"),
+    ("core/entries/lifecycle.py", "notify_agencies"),
+    ("core/entries/lifecycle_repository.py", "case_keys_of"),
+    ("core/ops/keys_repository.py", "shred_data_key"),
     ("core/keyring.py", "forget"),
     ("sqlalchemy/orm/session.py", "begin_nested"),
     ("sqlalchemy/orm/session.py", "flush"),

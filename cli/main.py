@@ -12,20 +12,20 @@ import typer
 from sqlmodel import Session
 from typer.exceptions import TyperException
 
-from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
-from core.auth.tokens import is_loopback, mint_access_token
+from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
 from core.clock import clock
 from core.db import is_busy, reader
-from core.demo_people import demo_people
+from core.demo.dataset import DEMO_PEOPLE, load_demo
+from core.demo.people import demo_people
+from core.demo.queries import load_demo_queries
+from core.entries.sweeper import sweep as run_sweep
 from core.errors import DomainError, InvalidInput, KeysUnavailable
-from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
+from core.identity.clients import add_client, check_identity, dev_token_claims
+from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
+from core.identity.tokens import is_loopback, mint_access_token
+from core.ops.keys import key_status, rewrap_stale, rotate_master_key
+from core.querylog.service import LogSigner, make_checkpoint, verify_log
 from core.runtime import Runtime, open_runtime
-from core.services.clients import add_client, check_identity, dev_token_claims
-from core.services.demo import DEMO_PEOPLE, load_demo
-from core.services.demo_queries import load_demo_queries
-from core.services.keys import key_status, rewrap_stale, rotate_master_key
-from core.services.querylog import LogSigner, make_checkpoint, verify_log
-from core.services.sweeper import sweep as run_sweep
 from core.settings import Settings
 from crypto.keys import KeyProviderError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base of every rule the domain refuses; `api/errors.py` maps each class once."""
+    """Base of every rule the domain refuses; `api/problems.py` maps each class once."""
 
     type_slug = "domain-error"
     title = "Request refused"

@@ -16,13 +16,13 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
 from core import migrate
+from core.audit.rules import AuditRules
+from core.calendar.workdays import WorkCalendar
 from core.db import make_engine, reader
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
-from core.policies.audit_rules import AuditRules
-from core.policies.workdays import WorkCalendar
-from core.services.keys import has_key_checks, verify_keys
-from core.services.querylog import Cadence
+from core.ops.keys import has_key_checks, verify_keys
+from core.querylog.service import Cadence
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import suite_by_name

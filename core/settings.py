@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     oidc_redirect_base_url: str | None = None
     oidc_scope: str = "openid"
     log_level: str = "INFO"
-    # JSON holiday overrides (core/policies/workdays.py): years beyond the package's data.
+    # JSON holiday overrides (core/calendar/workdays.py): years beyond the package's data.
     holiday_overrides_file: Path | None = None
     # Tests and demos only: the project clock starts at this instant (ISO 8601 with an offset)
     # and runs on from there. Unset, the clock is the wall clock; `serve` refuses it off loopback.

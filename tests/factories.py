@@ -10,7 +10,7 @@ from typing import Any
 
 from core.clock import clock
 from core.codes import citizen_check_char
-from core.schemas.records import EntryCreate
+from core.entries.schemas import EntryCreate
 
 _seq = itertools.count(1)
 

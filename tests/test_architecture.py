@@ -75,5 +75,9 @@ def test_routes_reach_storage_only_through_services():
         modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
             a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
         }
-        bad = {m for m in modules if m.startswith(("core.repositories", "sqlalchemy.orm"))}
+        bad = {
+            m
+            for m in modules
+            if m.endswith("repository") or m in {"core.prepared"} or m.startswith("sqlalchemy.orm")
+        }
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

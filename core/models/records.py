@@ -65,7 +65,7 @@ class Entry(SQLModel, table=True):
     retain_until: date
     repairable: bool = False
     repair_ways: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # Stored lifecycle status (core.policies.lifecycle); what is shown is decided at read time.
+    # Stored lifecycle status (core.entries.states); what is shown is decided at read time.
     status: str = Field(default="displayed", max_length=16)
     notice_until: date | None = None
     # Set while a black entry's prior notice was counted on the provisional calendar: its

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import mint_access_token
 from core.clock import clock
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import mint_access_token
+from core.ops.keys import verify_keys
 from core.runtime import Runtime
-from core.services.keys import verify_keys
 from core.settings import Settings
 
 Mint = Callable[..., str]

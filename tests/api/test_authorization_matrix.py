@@ -8,8 +8,8 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.policy import PUBLIC, Policy
-from core.auth.principal import ROLES
 from core.clock import clock
+from core.identity.principal import ROLES
 from tests.api.conftest import bad_tokens
 from tests.factories import make_code
 

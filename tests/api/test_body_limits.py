@@ -15,8 +15,8 @@ from sqlmodel import Session
 from api.app import create_app
 from api.limits import BATCH_PATHS, PUBLIC_BODY_PATHS, UPLOAD_PATHS, Caps
 from core.models import Entry
+from core.ops.keys import verify_keys
 from core.runtime import Runtime
-from core.services.keys import verify_keys
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 from tests.support.app_server import raw_exchange, serve_app

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from core import migrate
 from core.db import make_engine
 from core.models import Entry
+from core.ops.keys import verify_keys
 from core.runtime import Runtime
-from core.services.keys import verify_keys
 from core.settings import Settings
 from tests.conftest import PG_URL
 from tests.factories import make_payload

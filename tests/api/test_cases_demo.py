@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session
 
 from core.clock import CST, clock
-from core.demo_people import demo_people
-from core.services.demo import DEMO_ORGANISATION, DEPARTMENTS, load_demo
+from core.demo.dataset import DEMO_ORGANISATION, DEPARTMENTS, load_demo
+from core.demo.people import demo_people
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from core.clock import clock
-from core.services import querylog
+from core.querylog import service as querylog
 from crypto.checkpoint import open_checkpoint, parse_verifier_key
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.factories import make_code, make_payload

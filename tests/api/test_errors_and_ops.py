@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.schemas.records import EntryCreate
+from core.entries.schemas import EntryCreate
 from tests.factories import make_code, make_payload
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.models import LogLeaf, QueryFacet
-from core.services import querylog
+from core.querylog import service as querylog
 from tests.factories import make_code
 
 

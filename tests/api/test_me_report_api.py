@@ -18,7 +18,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel
 
 from core.clock import CST, clock
-from core.services import querylog
+from core.querylog import service as querylog
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.principal import principal_from_claims
-from core.auth.tokens import EmbeddedKeySource, TokenVerifier
 from core.clock import clock
 from core.errors import Unauthenticated
+from core.identity.clients import add_client, disable_client
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.principal import principal_from_claims
+from core.identity.tokens import EmbeddedKeySource, TokenVerifier
 from core.runtime import Runtime
-from core.services.clients import add_client, disable_client
 from core.settings import Settings
 
 TOKEN = "/oauth/token"

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
+from core.cases.objections.service import escalate_overdue
 from core.clock import CST, clock
+from core.entries import store
+from core.entries.service import shred_entry
 from core.models import CaseEvent, Entry, EntryEvent, EvidenceFile, ExitAnnouncement, Objection
-from core.services import entry_store as store
-from core.services.objections import escalate_overdue
-from core.services.records import shred_entry
 from tests.factories import make_code, make_payload
 
 URL = "/api/v1/me/objections"

@@ -24,14 +24,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.app import create_app
-from api.web.oidc_signin import LOGIN_COOKIE, safe_return_path
-from api.web.session import SID_COOKIE
+from api.identity.oidc_pages import LOGIN_COOKIE, safe_return_path
+from api.pages.session import SID_COOKIE
 from core.clock import clock
 from core.db import make_engine
 from core.keyring import Keyring
 from core.models import WebSessionRow
+from core.ops.keys import verify_keys
 from core.runtime import Runtime
-from core.services.keys import verify_keys
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, encode_env_keys
 from crypto.suites import AES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.web.i18n import LANGS, translate
-from core.policies.catalogues import LEGAL_BASES, PURPOSES
+from api.pages.i18n import LANGS, translate
+from core.queries.catalogues import LEGAL_BASES, PURPOSES
 from core.vocabulary import DOMAINS, LIST_KINDS, REPAIR_WAYS, SEVERITIES
 
 VOCABULARIES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.routing import iter_route_contexts
 
-from api.web.headers import PRIVATE_PREFIXES, is_page_path
+from api.headers import PRIVATE_PREFIXES, is_page_path
 
 # Routes outside the pages: the API, the token endpoint and discovery, ops, the docs.
 NOT_PAGES = ("/api/", "/oauth", "/.well-known", "/healthz", "/readyz", "/metrics", "/docs")

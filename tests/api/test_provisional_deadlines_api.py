@@ -15,10 +15,10 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from api.app import create_app
+from core.calendar import provisional
 from core.clock import CST, clock
 from core.models import Entry, Objection, RepairApplication
 from core.runtime import Runtime
-from core.services import provisional
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 

@@ -15,12 +15,15 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from api.public.endpoints import _padded
 from api.ratelimit import TokenBucketLimiter, client_key
-from api.routes.public import _padded
 from core.clock import CST, clock
 from core.codes import citizen_check_char
+from core.entries import lifecycle
+from core.entries.sweeper import sweep
 from core.models import Entry
-from core.schemas.public import (
+from core.public import service as public_service
+from core.public.schemas import (
     BASIS_MAX,
     DEPARTMENT_MAX,
     LOOKUP_BODY_BYTES,
@@ -30,9 +33,6 @@ from core.schemas.public import (
     LookupAnswer,
     PublicEntry,
 )
-from core.services import lifecycle
-from core.services import public as public_service
-from core.services.sweeper import sweep
 from tests.factories import make_code, make_payload
 
 # Monday 2 March 2026, 10:00 in Beijing. A black entry recorded now is noticed for five

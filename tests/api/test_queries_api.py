@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.models import LogLeaf
-from core.services import querylog
-from core.services.maintenance import run_maintenance
+from core.ops.maintenance import run_maintenance
+from core.querylog import service as querylog
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
 

@@ -9,8 +9,8 @@ from sqlalchemy import event, func, select
 from sqlmodel import Session
 
 from core.clock import clock
+from core.entries.batches import submit_batch
 from core.models import Entry, EntryEvent
-from core.services.batches import submit_batch
 from tests.factories import make_code, make_payload
 
 

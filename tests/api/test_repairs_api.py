@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
+from core.cases.repairs import service as repair_service
 from core.clock import CST, clock
 from core.models import CaseEvent, EntryEvent, ExitAnnouncement, RepairApplication
-from core.services import repairs as repair_service
 from tests.factories import make_code, make_payload
 
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.web import auditor_pages
+from api.audit import pages as auditor_pages
 from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt

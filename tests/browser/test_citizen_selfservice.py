@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from core.clock import clock
-from core.demo_people import demo_people
-from core.policies.display import display_bounds
-from core.services.demo import DEMO_ORGANISATION, DEPARTMENTS, demo_plan
+from core.demo.dataset import DEMO_ORGANISATION, DEPARTMENTS, demo_plan
+from core.demo.people import demo_people
+from core.entries.display import display_bounds
 from tests.browser import steps
 from tests.browser.conftest import A11y, demo_server, dump
 

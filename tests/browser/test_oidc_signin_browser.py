@@ -16,8 +16,8 @@ from sqlmodel import Session
 from api.app import create_app
 from core.db import make_engine
 from core.keyring import Keyring
+from core.ops.keys import verify_keys
 from core.runtime import Runtime
-from core.services.keys import verify_keys
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, encode_env_keys
 from crypto.suites import AES

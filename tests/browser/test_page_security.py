@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.requests import Request
 
-from api.web.headers import CSP
-from api.web.signin import dev_signin_allowed
+from api.headers import CSP
+from api.identity.signin_pages import dev_signin_allowed
 from core.settings import Settings
 
 PAGES = ["/", "/lists/black", "/lists/red", "/announcements", "/lookup", "/checkpoint", "/signin"]

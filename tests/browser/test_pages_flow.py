@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 
 from core.clock import clock
-from core.demo_people import demo_people
-from core.services.demo import DEPARTMENTS, demo_plan
+from core.demo.dataset import DEPARTMENTS, demo_plan
+from core.demo.people import demo_people
 from tests.browser.conftest import A11y, dump, shoot
 from tests.browser.steps import Tab
 

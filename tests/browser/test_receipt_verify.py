@@ -29,9 +29,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.web.headers import CSP
-from api.web.msg_verify import script_messages
-from core.services.querylog import KEY_FILE_NAME, canonical_leaf
+from api.headers import CSP
+from api.pages.messages.verify import script_messages
+from core.querylog.service import KEY_FILE_NAME, canonical_leaf
 from crypto.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -55,7 +55,7 @@ VECTOR_COUNTS = {
 }
 HARNESS = Path(__file__).resolve().parent / "verify_harness.html"
 HARNESS_PATH = "/__tests__/verify-harness.html"
-# A demo person with a consent used all week, so with many receipts (core/services/demo_queries).
+# A demo person with a consent used all week, so with many receipts (core/demo/queries).
 PERSON = 5
 INTEGER_FIELDS = ("leafIdx", "treeSize", "size1", "size2", "start", "end", "size")
 PUBLIC_FETCHES = {"/api/v1/public/log-key", "/api/v1/public/checkpoint"}

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from api.web.i18n import translate
-from core.demo_people import demo_people
+from api.pages.i18n import translate
+from core.demo.people import demo_people
 from tests.browser.conftest import A11y, shoot
 from tests.browser.steps import sign_in_citizen, watch_csp
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 
 from core.clock import CST, clock
-from core.demo_people import demo_people
-from core.services.demo import DEPARTMENTS, demo_plan
+from core.demo.dataset import DEPARTMENTS, demo_plan
+from core.demo.people import demo_people
 from tests.browser.conftest import A11y
 from tests.browser.steps import Tab
 from tests.factories import make_code, make_csv

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.audit.rules import AuditRules, is_bulk, is_night
 from core.clock import CST
-from core.policies.audit_rules import AuditRules, is_bulk, is_night
 
 RULES = AuditRules(office_hours=(8, 20), bulk_queries=3)
 

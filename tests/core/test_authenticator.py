@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.auth.authenticator import Authenticator
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.principal import principal_from_claims
-from core.auth.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
 from core.clock import clock
 from core.errors import Unauthenticated
+from core.identity.authenticator import Authenticator
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.principal import principal_from_claims
+from core.identity.tokens import EmbeddedKeySource, TokenVerifier, mint_access_token
 from tests.factories import make_code
 
 

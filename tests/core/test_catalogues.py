@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InvalidInput
-from core.policies.catalogues import (
+from core.queries.catalogues import (
     LEGAL_BASES,
     LEGAL_BASIS_CODES,
     PURPOSE_CODES,

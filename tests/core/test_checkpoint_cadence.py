@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.models import LogCheckpoint
-from core.services import querylog as svc
-from core.services.maintenance import run_maintenance
+from core.ops.maintenance import run_maintenance
+from core.querylog import service as svc
 from crypto.checkpoint import open_checkpoint
 from crypto.merkle import verify_consistency
 from crypto.receipt import verify_receipt

@@ -9,11 +9,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from core.auth.principal import principal_from_claims
 from core.clock import clock
 from core.errors import InvalidInput
+from core.identity import clients as service
+from core.identity.principal import principal_from_claims
 from core.models import OAuthClient
-from core.services import clients as service
 from tests.factories import make_code
 
 

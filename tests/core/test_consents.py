@@ -14,14 +14,14 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from core.clock import clock
+from core.consents import service as consents
+from core.consents.schemas import AuthorizationCreate
+from core.entries.subjects import subject_for
 from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Subject
 from core.models.consents import Authorization, SubjectFreeze
-from core.schemas.consents import AuthorizationCreate
-from core.services import consents
-from core.services.refusals import RULES, Refused
-from core.services.subjects import subject_for
+from core.queries.refusals import RULES, Refused
 from tests.factories import make_code
 
 T0 = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)

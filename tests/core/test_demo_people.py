@@ -1,4 +1,4 @@
-"""Tests for core.demo_people: the deterministic demo population."""
+"""Tests for core.demo.people: the deterministic demo population."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from core.codes import validate_citizen_code
-from core.demo_people import DemoPerson, demo_people
+from core.demo.people import DemoPerson, demo_people
 from core.surnames import COMPOUND_SURNAMES, surname_of
 
 

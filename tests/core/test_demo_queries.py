@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from core.demo_people import demo_people
+from core.audit.rules import AuditRules
+from core.demo.dataset import load_demo
+from core.demo.people import demo_people
+from core.demo.queries import load_demo_queries
 from core.models import LogLeaf, QueryFlag
-from core.policies.audit_rules import AuditRules
-from core.services import querylog
-from core.services.demo import load_demo
-from core.services.demo_queries import load_demo_queries
-from core.services.querylog import Cadence, LogSigner
+from core.querylog import service as querylog
+from core.querylog.service import Cadence, LogSigner
 
 RULES = AuditRules()
 

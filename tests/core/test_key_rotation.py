@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.clock import clock
+from core.entries.service import create_entry, read_entry
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry
-from core.services.keys import key_status, rotate_master_key, verify_keys
-from core.services.records import create_entry, read_entry
+from core.ops.keys import key_status, rotate_master_key, verify_keys
 from crypto.envelope import wrapped_version
 from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES
@@ -97,7 +97,7 @@ class TestRotation:
         keyring = Keyring(LocalFileKeyProvider(tmp_path / "k", create=True), AES)
         ids = _seed(fresh_engine, keyring, 3)
         with Session(fresh_engine) as session:
-            from core.services.records import shred_entry, withdraw_entry
+            from core.entries.service import shred_entry, withdraw_entry
 
             withdraw_entry(
                 session=session,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.entries import store as entry_store
+from core.entries.service import create_entry
+from core.entries.sweeper import sweep
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry
-from core.services import entry_store
-from core.services.records import create_entry
-from core.services.sweeper import sweep
 from crypto import envelope
 from crypto.envelope import DataKey
 from tests.conftest import make_keyring

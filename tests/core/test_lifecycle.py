@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.entries.states import EVENTS, STATUSES, is_displayed, next_status, visible_state
 from core.errors import Conflict, InvalidInput
-from core.policies.lifecycle import (
-    EVENTS,
-    STATUSES,
-    is_displayed,
-    next_status,
-    visible_state,
-)
 
 # Written from the spec (§4, §5 and the issue), not imported, so a slip in the module's
 # table shows up as a difference here.

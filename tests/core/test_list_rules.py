@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import Conflict, InvalidInput
-from core.policies.list_rules import (
+from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
+from core.entries.list_rules import (
     EXIT_REASONS,
     WARNING_DOMAINS,
     EntryFacts,
@@ -23,7 +23,7 @@ from core.policies.list_rules import (
     reds_removed_by_black,
     watch_after_exit,
 )
-from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
+from core.errors import Conflict, InvalidInput
 
 CALENDAR = WorkCalendar()
 

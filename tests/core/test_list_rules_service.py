@@ -16,6 +16,11 @@ from sqlmodel import Session, col
 
 from core.clock import clock
 from core.codes import org_check_char
+from core.entries import lifecycle
+from core.entries.display import add_months
+from core.entries.list_rules import on_warning_list
+from core.entries.schemas import EntryView
+from core.entries.service import create_entry, my_record, read_entry, record_of, withdraw_entry
 from core.errors import Conflict, InvalidInput, Shredded
 from core.keyring import Keyring
 from core.models import (
@@ -27,20 +32,9 @@ from core.models import (
     ExitAnnouncement,
     Subject,
 )
-from core.policies.display import add_months
-from core.policies.list_rules import on_warning_list
-from core.schemas.queries import QueryRequest
-from core.schemas.records import EntryView
-from core.services import lifecycle
-from core.services.queries import run_query
-from core.services.querylog import LogSigner
-from core.services.records import (
-    create_entry,
-    my_record,
-    read_entry,
-    record_of,
-    withdraw_entry,
-)
+from core.queries.schemas import QueryRequest
+from core.queries.service import run_query
+from core.querylog.service import LogSigner
 from tests.factories import make_code, make_payload
 
 # Monday 29 September 2025, 10:00 in Beijing: the National Day holiday (1–8 October) and

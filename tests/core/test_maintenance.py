@@ -8,14 +8,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import service as objections
 from core.clock import CST, clock
+from core.entries.service import create_entry
 from core.models import Entry
-from core.policies.workdays import WorkCalendar
-from core.services import objections
-from core.services.maintenance import run_maintenance
-from core.services.metrics import render
-from core.services.querylog import Cadence, LogSigner
-from core.services.records import create_entry
+from core.ops.maintenance import run_maintenance
+from core.ops.metrics import render
+from core.querylog.service import Cadence, LogSigner
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 

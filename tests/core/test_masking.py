@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from core.policies.masking import (
+from core.public.masking import (
     ERRONEOUS,
     MASK,
     clip,

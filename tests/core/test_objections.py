@@ -12,16 +12,16 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import repository as objection_repo
+from core.cases.objections import service
+from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
+from core.entries.service import create_entry
+from core.entries.visibility import shown_state
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, Objection
-from core.policies.visibility import shown_state
-from core.policies.workdays import WorkCalendar
-from core.repositories import objections as objection_repo
-from core.schemas.objections import DecisionRequest
-from core.services import objections as service
-from core.services.records import create_entry
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 

@@ -10,10 +10,10 @@ import chinese_calendar
 import pytest
 from lunar_python import Lunar
 
-from core.policies.deadlines import clock_for, recount, working_due
-from core.policies.list_rules import black_notice_until, recount_black_notice
-from core.policies.provisional_holidays import days_off, make_up_days, statutory_holidays
-from core.policies.workdays import PACKAGE_YEARS, WorkCalendar
+from core.calendar.provisional_holidays import days_off, make_up_days, statutory_holidays
+from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
+from core.cases.deadlines import clock_for, recount, working_due
+from core.entries.list_rules import black_notice_until, recount_black_notice
 
 CALENDAR = WorkCalendar()
 

@@ -16,15 +16,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.consents import service as consents
+from core.consents.schemas import AuthorizationCreate
+from core.entries.service import create_entry
 from core.errors import DomainError
 from core.keyring import Keyring
 from core.models import LogLeaf, QueryNotice
 from core.models.consents import Authorization
-from core.schemas.consents import AuthorizationCreate
-from core.schemas.queries import QueryRequest
-from core.services import consents, querylog
-from core.services.queries import log_refusal, run_query
-from core.services.records import create_entry
+from core.queries.schemas import QueryRequest
+from core.queries.service import log_refusal, run_query
+from core.querylog import service as querylog
 from crypto.merkle import leaf_hash, verify_consistency
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from core.clock import clock
 from core.errors import InvalidInput, NotFound
 from core.models import querylog as ql
-from core.services import querylog as svc
+from core.querylog import service as svc
 from crypto.checkpoint import Checkpoint, open_checkpoint
 from crypto.merkle import (
     CompactRange,

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.clock import clock
-from core.services import querylog as svc
+from core.querylog import service as svc
 from crypto.checkpoint import Checkpoint, open_checkpoint
 from crypto.merkle import (
     CompactRange,

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.errors import InvalidInput
-from core.services import querylog as svc
+from core.querylog import service as svc
 from crypto.checkpoint import Checkpoint
 from crypto.merkle import leaf_hash
 

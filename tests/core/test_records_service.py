@@ -9,10 +9,10 @@ from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from core.clock import clock
+from core.entries.service import create_entry, read_entry, shred_entry, withdraw_entry
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, Subject
-from core.services.records import create_entry, read_entry, shred_entry, withdraw_entry
 from crypto.suites import SM4, DecryptionError
 from tests.factories import make_code, make_payload
 

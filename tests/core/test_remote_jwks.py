@@ -18,8 +18,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc.jwk import OKPKey, RSAKey
 
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import (
+from core.clock import clock
+from core.errors import Unauthenticated
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import (
     JwksError,
     RemoteJwks,
     TokenVerifier,
@@ -27,8 +29,6 @@ from core.auth.tokens import (
     mint_access_token,
     parse_jwks,
 )
-from core.clock import clock
-from core.errors import Unauthenticated
 from core.settings import Settings
 from tests.support.loopback import Loopback
 

@@ -14,15 +14,19 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from core.cases.repairs import registry, service
+from core.cases.repairs import repository as repo
+from core.cases.repairs.schemas import (
+    OrganisationCreate,
+    RepairDecision,
+    RepairFiling,
+    RepairFilter,
+)
 from core.clock import CST, clock
+from core.entries.service import create_entry
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
-from core.repositories import repairs as repo
-from core.schemas.repairs import OrganisationCreate, RepairDecision, RepairFiling, RepairFilter
-from core.services import registry
-from core.services import repairs as service
-from core.services.records import create_entry
 from tests.factories import make_code, make_payload
 
 T_RECORD = datetime(2026, 3, 2, 10, 0, tzinfo=CST)

@@ -14,19 +14,22 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import service as objections
+from core.cases.repairs import service as repairs
+from core.cases.repairs.schemas import RepairFiling
 from core.clock import CST, clock
+from core.consents import service as consents
+from core.consents.schemas import AuthorizationCreate
+from core.entries import lifecycle
+from core.entries.service import create_entry, set_statement, shred_entry, withdraw_entry
 from core.keyring import Keyring
 from core.models import Entry
-from core.policies.workdays import WorkCalendar
-from core.schemas.consents import AuthorizationCreate
-from core.schemas.queries import QueryRequest
-from core.schemas.repairs import RepairFiling
-from core.services import consents, lifecycle, objections, repairs
-from core.services import report as report_service
-from core.services.export import export_all
-from core.services.queries import run_query
-from core.services.querylog import LogSigner
-from core.services.records import create_entry, set_statement, shred_entry, withdraw_entry
+from core.queries.schemas import QueryRequest
+from core.queries.service import run_query
+from core.querylog.service import LogSigner
+from core.reports import service as report_service
+from core.reports.export import export_all
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 

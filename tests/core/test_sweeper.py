@@ -17,8 +17,23 @@ from sqlalchemy import Engine, TextClause, bindparam, func, select, text
 from sqlmodel import Session, col
 
 from core import migrate
+from core.cases import engine as case_store
+from core.cases.objections import service as objections
 from core.clock import clock
 from core.db import make_engine
+from core.entries import lifecycle
+from core.entries.display import add_months
+from core.entries.schemas import EntryView
+from core.entries.service import (
+    DEFAULT_CALENDAR,
+    create_entry,
+    read_entry,
+    record_of,
+    withdraw_entry,
+)
+from core.entries.states import visible_state
+from core.entries.sweeper import SweepReport, sweep
+from core.entries.visibility import shown_state
 from core.errors import Shredded
 from core.keyring import Keyring
 from core.models import (
@@ -31,21 +46,9 @@ from core.models import (
     LogLeaf,
     Objection,
 )
-from core.policies.display import add_months
-from core.policies.lifecycle import visible_state
-from core.policies.visibility import shown_state
-from core.schemas.queries import QueryAnswer, QueryRequest
-from core.schemas.records import EntryView
-from core.services import case_store, lifecycle, objections, querylog
-from core.services.queries import run_query
-from core.services.records import (
-    DEFAULT_CALENDAR,
-    create_entry,
-    read_entry,
-    record_of,
-    withdraw_entry,
-)
-from core.services.sweeper import SweepReport, sweep
+from core.queries.schemas import QueryAnswer, QueryRequest
+from core.queries.service import run_query
+from core.querylog import service as querylog
 from tests.factories import make_code, make_payload
 
 # Monday 3 March 2025, 10:00 in Beijing. A person's black entry recorded now is noticed

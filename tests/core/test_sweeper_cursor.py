@@ -1,4 +1,4 @@
-"""How the sweeper finds due work (`core.repositories.lifecycle.due_entries`): each kind of
+"""How the sweeper finds due work (`core.entries.lifecycle_repository.due_entries`): each kind of
 due work is read along its own `(status, date)` index from where the pass stands, so every
 due row is read once whatever the batch size, kinds run out one after another, entries held
 by an objection are never returned, and a pass ends even if nothing it read was moved."""
@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.entries import lifecycle
+from core.entries import lifecycle_repository as repo
+from core.entries.display import add_months
+from core.entries.service import create_entry
+from core.entries.sweeper import sweep
 from core.keyring import Keyring
 from core.models import Entry, EntryNotice
-from core.policies.display import add_months
-from core.repositories import lifecycle as repo
-from core.services import lifecycle
-from core.services.records import create_entry
-from core.services.sweeper import sweep
 from tests.factories import make_payload
 
 TODAY = date(2025, 9, 19)

@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc.jwk import OKPKey
 
-from core.auth.issuer_keys import IssuerKeys, IssuerKeysError
-from core.auth.tokens import (
+from core.clock import clock
+from core.errors import Unauthenticated
+from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
+from core.identity.tokens import (
     ACCESS_TOKEN_TYP,
     EmbeddedKeySource,
     TokenVerifier,
@@ -28,8 +30,6 @@ from core.auth.tokens import (
     build_verifier,
     mint_access_token,
 )
-from core.clock import clock
-from core.errors import Unauthenticated
 from core.settings import Settings
 from tests.support.loopback import Loopback
 

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session
 
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.tokens import mint_access_token
 from core.clock import clock
 from core.db import make_engine, reader
+from core.identity import web_sessions as service
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.tokens import mint_access_token
+from core.identity.web_sessions import PendingLogin, csrf_key, id_hash
 from core.keyring import Keyring
 from core.models import WebSessionRow
-from core.services import web_sessions as service
-from core.services.web_sessions import PendingLogin, csrf_key, id_hash
 from crypto.envelope import wrapped_version
 from crypto.keys import EnvKeyProvider, LocalFileKeyProvider, encode_env_keys
 from crypto.suites import AES

@@ -11,12 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar, load_overrides
 from core.errors import InvalidInput
-from core.policies.workdays import (
-    PACKAGE_YEARS,
-    WorkCalendar,
-    load_overrides,
-)
 from core.settings import Settings
 
 FIRST_YEAR = PACKAGE_YEARS.start

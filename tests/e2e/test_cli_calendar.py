@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.policies.workdays import PACKAGE_YEARS
+from core.calendar.workdays import PACKAGE_YEARS
 from tests.support.server import run_credence
 
 RANGE = f"{PACKAGE_YEARS.start}-{PACKAGE_YEARS.stop - 1}"

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from core.auth.issuer_keys import IssuerKeys
-from core.auth.principal import principal_from_claims
-from core.auth.tokens import EmbeddedKeySource, TokenVerifier
 from core.codes import citizen_check_char
+from core.identity.clients import authenticate_client
+from core.identity.issuer_keys import IssuerKeys
+from core.identity.principal import principal_from_claims
+from core.identity.tokens import EmbeddedKeySource, TokenVerifier
 from core.models import OAuthClient
 from core.runtime import open_runtime
-from core.services.clients import authenticate_client
 from core.settings import Settings
 from tests.conftest import make_keyring
 from tests.factories import make_code

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.clock import clock
-from core.demo_people import demo_people
+from core.demo.people import demo_people
+from core.entries.service import read_entry
 from core.models import Entry
 from core.runtime import open_runtime
-from core.services.records import read_entry
 from core.settings import Settings
 from tests.support.server import free_port, run_credence, serving
 

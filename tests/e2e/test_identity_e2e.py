@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from core.clock import clock
-from core.demo_people import demo_people
-from core.services.demo import demo_plan
+from core.demo.dataset import demo_plan
+from core.demo.people import demo_people
 from tests.support.server import run_credence, serving, wait_until_up
 
 FOREIGN = Path(__file__).resolve().parents[1] / "support" / "foreign_issuer.py"

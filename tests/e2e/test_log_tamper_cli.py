@@ -10,8 +10,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.clock import clock
+from core.querylog import service as querylog
 from core.runtime import open_runtime
-from core.services import querylog
 from core.settings import Settings
 from crypto.merkle import leaf_hash
 from tests.support.server import run_credence

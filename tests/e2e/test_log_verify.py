@@ -6,8 +6,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from core.clock import clock
+from core.querylog import service as querylog
 from core.runtime import open_runtime
-from core.services import querylog
 from core.settings import Settings
 from tests.support.server import run_credence
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.app import create_app
-from core.auth.tokens import mint_access_token
 from core.clock import clock
+from core.identity.tokens import mint_access_token
 from core.models import LogLeaf
 from core.runtime import open_runtime
 from core.settings import Settings

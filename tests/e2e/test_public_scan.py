@@ -13,10 +13,10 @@ import pytest
 
 from core.clock import clock
 from core.codes import citizen_check_char
-from core.demo_people import DemoPerson, demo_people
-from core.policies.masking import mask_name
-from core.schemas.public import LOOKUP_BODY_BYTES, PublicEntry
-from core.services.demo import demo_plan
+from core.demo.dataset import demo_plan
+from core.demo.people import DemoPerson, demo_people
+from core.public.masking import mask_name
+from core.public.schemas import LOOKUP_BODY_BYTES, PublicEntry
 from tests.support.server import run_credence, serving
 
 API = "/api/v1/public"

@@ -16,21 +16,21 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core import migrate
+from core.audit.rules import AuditRules
 from core.clock import clock
 from core.db import make_engine
-from core.demo_people import DemoPerson, demo_people
+from core.demo.dataset import DEMO_PEOPLE, load_demo
+from core.demo.people import DemoPerson, demo_people
+from core.demo.queries import load_demo_queries
+from core.entries.service import my_record, record_of
+from core.entries.subjects import subject_by_index
+from core.entries.sweeper import SweepReport, sweep
+from core.entries.visibility import visible_to
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryNotice, ExitAnnouncement
-from core.policies.audit_rules import AuditRules
-from core.policies.visibility import visible_to
-from core.schemas.queries import AnsweredEntry, QueryRequest
-from core.services.demo import DEMO_PEOPLE, load_demo
-from core.services.demo_queries import load_demo_queries
-from core.services.queries import run_query
-from core.services.querylog import Cadence, LogSigner
-from core.services.records import my_record, record_of
-from core.services.subjects import subject_by_index
-from core.services.sweeper import SweepReport, sweep
+from core.queries.schemas import AnsweredEntry, QueryRequest
+from core.queries.service import run_query
+from core.querylog.service import Cadence, LogSigner
 from crypto.keys import EnvKeyProvider, encode_env_keys
 from crypto.suites import AES
 

@@ -1,0 +1,1 @@
+"""The auditor's registry over HTTP (§6): endpoints and pages."""

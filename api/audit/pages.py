@@ -1,0 +1,234 @@
+"""Auditors' pages: the query log with filters and flags, and each query's inclusion proof.
+
+Invariants:
+- The log is read and flagged through the same services as `/api/v1/audit/...`; the
+  proof page shows what the proof endpoints compute (a receipt against the latest stored
+  checkpoint covering the query, else against a checkpoint signed now), so an auditor
+  needs no bearer token in the browser.
+- Filters are GET parameters because none of them is personal data (agency, time range,
+  outcome, flag, a log index to page from); the subject's pseudonym is never rendered.
+- A flag is a POST with a reason from the closed catalogue and a CSRF token; the way
+  back to the list is rebuilt from the known filter names only, never echoed raw.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Final
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import SessionDep
+from api.pages.common import AuditorPageDep, CsrfDep, see_other
+from api.pages.render import render
+from api.params import LogIndexPath
+from core.audit import service as audit
+from core.audit.rules import FLAG_REASONS
+from core.clock import CST, clock
+from core.errors import Conflict, InvalidInput, NotFound
+from core.queries.schemas import AuditedQuery, AuditFilter
+from core.querylog import service as querylog
+
+router = APIRouter(prefix="/audit", include_in_schema=False)
+
+PAGE_SIZE: Final = 50
+OUTCOMES: Final = ("answered", "empty", "refused")
+FILTER_NAMES: Final = ("agency", "since", "until", "outcome", "flag", "before")
+_TEXT_MAX: Final = 128
+
+
+def _moment(value: str) -> datetime:
+    """A `datetime-local` value, read as China Standard Time unless it names its zone."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CST)
+
+
+def _filters(given: dict[str, str]) -> AuditFilter:
+    """The service's filter from the page's parameters (blank ones mean "any")."""
+    data: dict[str, object] = {"limit": PAGE_SIZE + 1}
+    for name in ("agency", "outcome", "flag"):
+        if given.get(name):
+            data[name] = given[name]
+    for name in ("since", "until"):
+        if given.get(name):
+            data[name] = _moment(given[name])
+    if given.get("before"):
+        data["before"] = int(given["before"])
+    return AuditFilter.model_validate(data)
+
+
+def _row(query: AuditedQuery) -> dict[str, Any]:
+    """What the list and the proof page show of one query: no subject pseudonym."""
+    leaf = query.leaf
+    raw_at = leaf.get("at")
+    at = datetime.fromisoformat(raw_at).astimezone(CST) if isinstance(raw_at, str) else None
+    entries = leaf.get("entries")
+    return {
+        "index": query.log_index,
+        "at": at,
+        "agency": leaf.get("agency"),
+        "purpose": leaf.get("purpose"),
+        "basis": leaf.get("basis"),
+        "legal_basis": leaf.get("legal_basis"),
+        "authorization_id": leaf.get("authorization_id"),
+        "outcome": leaf.get("outcome"),
+        "refusal_rule": leaf.get("refusal_rule"),
+        "entries": len(entries) if isinstance(entries, list) else 0,
+        "frozen": leaf.get("frozen") is True,
+        "sealed_until": leaf.get("sealed_until"),
+        "flags": query.flags,
+    }
+
+
+def _given(values: dict[str, str | None]) -> dict[str, str]:
+    return {k: v.strip()[:_TEXT_MAX] for k, v in values.items() if v and v.strip()}
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def query_log(
+    request: Request,
+    principal: AuditorPageDep,
+    session: SessionDep,
+    agency: Annotated[str | None, Query(max_length=_TEXT_MAX)] = None,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    until: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(max_length=16)] = None,
+    flag: Annotated[str | None, Query(max_length=32)] = None,
+    before: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """The query log, newest first, filtered, one page at a time, with a flag form per row."""
+    given = _given(
+        {
+            "agency": agency,
+            "since": since,
+            "until": until,
+            "outcome": outcome,
+            "flag": flag,
+            "before": before,
+        }
+    )
+    context: dict[str, Any] = {
+        "given": given,
+        "outcomes": OUTCOMES,
+        "reasons": FLAG_REASONS,
+        "rows": [],
+        "back": urlencode(given),
+    }
+    try:
+        filters = _filters(given)
+    except (ValidationError, ValueError):
+        return render(request, "audit/queries.html", {**context, "invalid": True}, status=422)
+    found = audit.search_queries(session=session, filters=filters)
+    rows = [_row(q) for q in found[:PAGE_SIZE]]
+    without_page = {k: v for k, v in given.items() if k != "before"}
+    if len(found) > PAGE_SIZE:
+        context["older"] = urlencode({**without_page, "before": str(rows[-1]["index"])})
+    if "before" in given:
+        context["newest"] = urlencode(without_page)
+    context["rows"] = rows
+    return render(request, "audit/queries.html", context)
+
+
+def _back(raw: str) -> str:
+    """The list's query string rebuilt from known filter names only."""
+    pairs = parse_qsl(raw[:1024], keep_blank_values=False)
+    kept = {k: v[:_TEXT_MAX] for k, v in pairs if k in FILTER_NAMES}
+    return urlencode(kept)
+
+
+def _one(session: SessionDep, index: int) -> AuditedQuery | None:
+    found = audit.search_queries(session=session, filters=AuditFilter(before=index + 1, limit=1))
+    return found[0] if found and found[0].log_index == index else None
+
+
+def _receipt(request: Request, session: SessionDep, index: int) -> dict[str, object]:
+    """The receipt of one query: against a stored checkpoint if one covers it, else a new one."""
+    try:
+        return querylog.receipt(session=session, index=index)
+    except (NotFound, InvalidInput):
+        return querylog.fresh_receipt(
+            session=session, signer=request.app.state.log_signer, index=index
+        )
+
+
+def _query_page(
+    request: Request, session: SessionDep, index: int, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    query = _one(session, index)
+    if query is None:
+        return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
+    context = {
+        "row": _row(query),
+        "receipt": _receipt(request, session, index),
+        "reasons": FLAG_REASONS,
+        "back": "",
+        **extra,
+    }
+    return render(request, "audit/query.html", context, status=status)
+
+
+@router.get("/queries/{index}", response_class=HTMLResponse)
+def query_page(
+    index: LogIndexPath, request: Request, principal: AuditorPageDep, session: SessionDep
+) -> HTMLResponse:
+    """One query: its log entry (no pseudonym), flags, and its inclusion proof."""
+    return _query_page(request, session, index)
+
+
+@router.get("/queries/{index}/receipt", response_model=None)
+def receipt_download(
+    index: LogIndexPath, request: Request, principal: AuditorPageDep, session: SessionDep
+) -> Response:
+    """The query's receipt (leaf hash, inclusion proof, signed checkpoint) as a JSON file."""
+    if _one(session, index) is None:
+        return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
+    body = json.dumps(_receipt(request, session, index), ensure_ascii=False, indent=2)
+    return Response(
+        content=body.encode(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{index}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/queries/{index}/flags", response_model=None)
+def flag_query(
+    index: LogIndexPath,
+    request: Request,
+    principal: AuditorPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+    to_query: Annotated[str, Form()] = "",
+) -> Response:
+    """Flag one query with a reason from the catalogue; back to the list where it was."""
+    if reason not in FLAG_REASONS:
+        return _query_page(request, session, index, status=422, invalid=True)
+    try:
+        audit.flag_query(
+            session=session,
+            index=index,
+            reason=reason,
+            auditor=f"auditor:{principal.subject}",
+            now=clock.now(),
+        )
+    except NotFound:
+        session.rollback()
+        return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
+    except Conflict as exc:
+        session.rollback()
+        return _query_page(request, session, index, status=409, refusal=exc)
+    session.commit()
+    if to_query == "1":
+        return see_other(request, f"/audit/queries/{index}")
+    query = _back(back)
+    return see_other(
+        request, f"/audit/queries?{query}#q-{index}" if query else f"/audit/queries#q-{index}"
+    )

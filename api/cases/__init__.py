@@ -1,0 +1,1 @@
+"""Cases over HTTP: objections and repairs, endpoints and pages."""

@@ -1,0 +1,175 @@
+"""Objection officers' pages: the department's work list, a case, the decision form.
+
+Invariants: the department comes from the verified token, never from the form; the
+decision goes through the same service as `POST /api/v1/objections/{id}/decision`,
+with the case version the officer read, so a case changed meanwhile is a conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.pages.common import CsrfDep, OfficerPageDep, download, own_department, see_other
+from api.pages.refusals import not_found_page
+from api.pages.render import render
+from core.cases.objections import service
+from core.cases.objections.schemas import Correction, DecisionRequest, ObjectionCase
+from core.clock import clock
+from core.errors import Conflict, InvalidInput, NotFound
+from core.identity.principal import Principal
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+
+
+@router.get("/objections", response_class=HTMLResponse)
+def worklist(
+    request: Request, principal: OfficerPageDep, session: SessionDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    """The department's cases: overdue first, then the oldest; clocks visible."""
+    cases = service.department_queue(
+        session=session,
+        department=own_department(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
+        limit=200,
+    )
+    return render(request, "officer/worklist.html", {"cases": cases})
+
+
+def _case(
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    principal: Principal,
+    oid: uuid.UUID,
+) -> ObjectionCase:
+    return service.case_page(
+        session=session,
+        keyring=keyring,
+        department=own_department(principal),
+        objection_id=oid,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get("/objections/{objection_id}", response_class=HTMLResponse)
+def case_page(
+    objection_id: uuid.UUID,
+    request: Request,
+    principal: OfficerPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """One case: reasons, evidence, history, clocks and the decision form."""
+    try:
+        case = _case(session, keyring, runtime, principal, objection_id)
+    except NotFound:
+        return not_found_page(request)
+    return render(request, "case.html", {"case": case, "officer": True})
+
+
+def _decision(
+    decision: str,
+    reasons: str,
+    erroneous: str,
+    facts: str,
+    public_summary: str,
+    display_until: str,
+    version: str,
+) -> DecisionRequest:
+    correction = None
+    if facts.strip() or public_summary.strip() or display_until.strip():
+        correction = Correction(
+            facts=facts or None,
+            public_summary=public_summary or None,
+            display_until=date.fromisoformat(display_until) if display_until.strip() else None,
+        )
+    return DecisionRequest.model_validate(
+        {
+            "decision": decision,
+            "reasons": reasons or None,
+            "erroneous": erroneous == "on",
+            "correction": correction,
+            "version": int(version) if version.isdigit() else None,
+        }
+    )
+
+
+@router.post("/objections/{objection_id}/decision", response_model=None)
+def decide(
+    objection_id: uuid.UUID,
+    request: Request,
+    principal: OfficerPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    decision: Annotated[str, Form()] = "",
+    reasons: Annotated[str, Form()] = "",
+    erroneous: Annotated[str, Form()] = "",
+    facts: Annotated[str, Form()] = "",
+    public_summary: Annotated[str, Form()] = "",
+    display_until: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept, decline, uphold, partly uphold or reject; back to the case page."""
+    error: str | None = None
+    try:
+        payload = _decision(
+            decision, reasons, erroneous, facts, public_summary, display_until, version
+        )
+    except (ValidationError, ValueError):
+        error = "invalid"
+    else:
+        try:
+            service.decide(
+                session=session,
+                keyring=keyring,
+                department=own_department(principal),
+                objection_id=objection_id,
+                payload=payload,
+                actor=principal.subject,
+                now=clock.now(),
+                calendar=runtime.calendar,
+            )
+        except NotFound:
+            return not_found_page(request)
+        except (InvalidInput, Conflict) as exc:
+            session.rollback()
+            error = exc.detail
+        else:
+            session.commit()
+            return see_other(request, f"/officer/objections/{objection_id}")
+    try:
+        case = _case(session, keyring, runtime, principal, objection_id)
+    except NotFound:
+        return not_found_page(request)
+    return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
+
+
+@router.get("/objections/{objection_id}/evidence/{file_id}", response_model=None)
+def evidence(
+    objection_id: uuid.UUID,
+    file_id: uuid.UUID,
+    principal: OfficerPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """One evidence file of a department case, as a download."""
+    found = service.evidence_content(
+        session=session,
+        keyring=keyring,
+        objection_id=objection_id,
+        file_id=file_id,
+        department=own_department(principal),
+    )
+    return download(found, file_id=file_id)

@@ -1,0 +1,168 @@
+"""Repairs (§8): the citizen's side under /me, the officer's side at the top level."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.policy import CitizenDep, RepairOfficerDep
+from core.cases.engine import Upload
+from core.cases.repairs import service
+from core.cases.repairs.schemas import (
+    RepairCase,
+    RepairDecision,
+    RepairFiling,
+    RepairFilter,
+    RepairSummary,
+    RepairView,
+)
+from core.clock import clock
+
+router = APIRouter(tags=["repairs"])
+
+
+def _uploads(files: list[UploadFile], max_bytes: int) -> list[Upload]:
+    # Read at most one byte past the limit: enough to refuse a file, never a whole huge one.
+    return [
+        Upload(
+            media_type=(f.content_type or "").split(";")[0].strip().lower(),
+            name=f.filename or "",
+            content=f.file.read(max_bytes + 1),
+        )
+        for f in files
+    ]
+
+
+@router.post("/me/repairs", response_model=RepairView, status_code=status.HTTP_201_CREATED)
+def file_repair(
+    filing: Annotated[RepairFiling, Form()],
+    principal: CitizenDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> RepairView:
+    """Apply to repair one of the caller's entries (multipart: fields, and `files` as evidence)."""
+    terms = service.RepairTerms.from_settings(runtime.settings)
+    view = service.file_repair(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        filing=filing,
+        uploads=_uploads(files, terms.evidence_max_bytes),
+        now=clock.now(),
+        calendar=runtime.calendar,
+        terms=terms,
+    )
+    session.commit()
+    return view
+
+
+@router.get("/me/repairs", response_model=list[RepairView])
+def my_repairs(
+    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+) -> list[RepairView]:
+    """The caller's repair applications with their clocks, evidence and history."""
+    return service.my_repairs(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get("/repairs", response_model=list[RepairSummary])
+def department_repairs(
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    filters: Annotated[RepairFilter, Query()],
+) -> list[RepairSummary]:
+    """The department's repair cases, overdue first; filter by status, overdue, escalated."""
+    return service.department_repairs(
+        session=session,
+        department=principal.own_department(),
+        filters=filters,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get("/repairs/{repair_id}", response_model=RepairCase)
+def read_repair(
+    repair_id: uuid.UUID,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> RepairCase:
+    """One case of the department in full: the entry, evidence, commitment and history."""
+    return service.read_case(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        repair_id=repair_id,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get(
+    "/repairs/{repair_id}/evidence/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def repair_evidence(
+    repair_id: uuid.UUID,
+    file_id: uuid.UUID,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """One evidence file of a case, as an attachment (never rendered inline)."""
+    found = service.evidence_content(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        repair_id=repair_id,
+        file_id=file_id,
+    )
+    return Response(
+        content=found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/repairs/{repair_id}/decision", response_model=RepairCase)
+def decide_repair(
+    repair_id: uuid.UUID,
+    payload: RepairDecision,
+    principal: RepairOfficerDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> RepairCase:
+    """Accept or decline a filed case; approve or reject an accepted one (reasons to refuse)."""
+    view = service.decide(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        repair_id=repair_id,
+        decision=payload,
+        actor=principal.subject,
+        now=clock.now(),
+        calendar=runtime.calendar,
+        terms=service.RepairTerms.from_settings(runtime.settings),
+    )
+    session.commit()
+    return view

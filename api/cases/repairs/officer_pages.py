@@ -1,0 +1,192 @@
+"""Repair officers' pages: the department's work list, a case, the decision form.
+
+Invariants: the department comes from the verified token, never from a form or a URL; the
+pages read and decide through the same service as `/api/v1/repairs`, so the same rules and
+the same department scoping apply. The decision form carries the status the officer read:
+a repair's version moves only with its status (filed → accepted | declined, accepted →
+approved | rejected), so that status is the version read, and a case whose status moved
+meanwhile is answered with a 409 conflict page showing the case as it is now — nothing is
+decided on a stale page. Evidence is served as a no-store attachment; ids are the only
+identifiers in URLs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.pages.common import CsrfDep, RepairOfficerPageDep, download, own_department, see_other
+from api.pages.refusals import gone_page, not_found_page
+from api.pages.render import render
+from core.cases.repairs import service
+from core.cases.repairs.schemas import RepairCase, RepairDecision, RepairFilter
+from core.clock import clock
+from core.errors import Conflict, InvalidInput, NotFound, Shredded
+from core.identity.principal import Principal
+from core.runtime import Runtime
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+WORKLIST_LIMIT = 200
+STATUSES = ("filed", "accepted", "declined", "approved", "rejected")
+# Which decisions the form offers in each status (the service checks the order again).
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "filed": ("accept", "decline"),
+    "accepted": ("approve", "reject"),
+}
+
+
+@router.get("/repairs", response_class=HTMLResponse)
+def worklist(
+    request: Request,
+    principal: RepairOfficerPageDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+) -> HTMLResponse:
+    """The department's repair cases: overdue first; deadlines and working days left shown."""
+    try:
+        filters = RepairFilter.model_validate({"status": status or None, "limit": WORKLIST_LIMIT})
+    except ValidationError:
+        return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
+    cases = service.department_repairs(
+        session=session,
+        department=own_department(principal),
+        filters=filters,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    return render(
+        request,
+        "officer/repair_worklist.html",
+        {"cases": cases, "status": filters.status, "statuses": STATUSES},
+    )
+
+
+def _read(
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: Runtime,
+    principal: Principal,
+    repair_id: uuid.UUID,
+) -> RepairCase:
+    return service.read_case(
+        session=session,
+        keyring=keyring,
+        department=own_department(principal),
+        repair_id=repair_id,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+def _case_page(
+    request: Request, case: RepairCase, runtime: Runtime, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    terms = service.RepairTerms.from_settings(runtime.settings)
+    context = {
+        "case": case,
+        "choices": _CHOICES.get(case.status, ()),
+        "retry_days": terms.retry_days,
+        **extra,
+    }
+    return render(request, "officer/repair_case.html", context, status=status)
+
+
+@router.get("/repairs/{repair_id}", response_class=HTMLResponse)
+def case_page(
+    repair_id: uuid.UUID,
+    request: Request,
+    principal: RepairOfficerPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """One case: the entry, the evidence and commitment, the history and the decision form."""
+    try:
+        case = _read(session, keyring, runtime, principal, repair_id)
+    except NotFound:
+        return not_found_page(request)
+    return _case_page(request, case, runtime)
+
+
+@router.post("/repairs/{repair_id}/decision", response_model=None)
+def decide(
+    repair_id: uuid.UUID,
+    request: Request,
+    principal: RepairOfficerPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    decision: Annotated[str, Form()] = "",
+    reasons: Annotated[str, Form()] = "",
+    read_status: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept or decline, then approve or reject; a stale form is a conflict page."""
+    try:
+        current = _read(session, keyring, runtime, principal, repair_id)
+    except NotFound:
+        return not_found_page(request)
+    if read_status not in STATUSES:
+        return _case_page(request, current, runtime, status=422, invalid=["read_status"])
+    if read_status != current.status:
+        return _case_page(request, current, runtime, status=409, conflict=True)
+    try:
+        payload = RepairDecision.model_validate(
+            {"decision": decision, "reasons": reasons.strip() or None}
+        )
+    except ValidationError as exc:
+        fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+        return _case_page(request, current, runtime, status=422, invalid=fields)
+    try:
+        service.decide(
+            session=session,
+            keyring=keyring,
+            department=own_department(principal),
+            repair_id=repair_id,
+            decision=payload,
+            actor=principal.subject,
+            now=clock.now(),
+            calendar=runtime.calendar,
+            terms=service.RepairTerms.from_settings(runtime.settings),
+        )
+    except NotFound:
+        session.rollback()
+        return not_found_page(request)
+    except (InvalidInput, Conflict) as exc:
+        session.rollback()
+        status = 409 if isinstance(exc, Conflict) else 422
+        case = _read(session, keyring, runtime, principal, repair_id)
+        return _case_page(request, case, runtime, status=status, refusal=exc)
+    session.commit()
+    return see_other(request, f"/officer/repairs/{repair_id}")
+
+
+@router.get("/repairs/{repair_id}/evidence/{file_id}", response_model=None)
+def evidence(
+    repair_id: uuid.UUID,
+    file_id: uuid.UUID,
+    request: Request,
+    principal: RepairOfficerPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """One evidence file of a department case, as a no-store attachment."""
+    try:
+        found = service.evidence_content(
+            session=session,
+            keyring=keyring,
+            department=own_department(principal),
+            repair_id=repair_id,
+            file_id=file_id,
+        )
+    except NotFound:
+        return not_found_page(request)
+    except Shredded:
+        return gone_page(request)
+    return download(found, file_id=file_id)

@@ -1,0 +1,350 @@
+"""Citizen pages for credit repair: applications, evidence upload, case histories and clocks.
+
+Invariants:
+- the same services as `/api/v1/me/repairs` (filing, my applications), scoped by the blind
+  index of the signed-in citizen's verified code: another's entry or case does not exist
+  here (404), and an evidence file is served only after the citizen's own view of the case
+  lists it;
+- a filing is refused before anything is written or rolls back with the request (routes
+  commit only on success), so bad input changes nothing; evidence is read at most one
+  byte past the limit and checked by the service exactly as the API checks it;
+- a refusal (not yet eligible, retry too early, an open case, a wrong way, bad evidence)
+  is shown on the form with its catalogued message, the dates its rule computed and the
+  API's status — never a traceback, and never input except in the form's own fields;
+- URLs hold entry, case and file ids only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.pages.common import (
+    CitizenPageDep,
+    CsrfDep,
+    back_to,
+    download,
+    local_minute,
+    my_entry,
+    own_index,
+    parse_id,
+    read_uploads,
+    see_other,
+)
+from api.pages.i18n import translate
+from api.pages.refusals import fill, invalid_fields, not_found_page, refusal_message, refusal_status
+from api.pages.render import page_lang, render
+from core.cases.repairs import service
+from core.cases.repairs.registry import list_organisations
+from core.cases.repairs.schemas import RepairFiling, RepairView
+from core.clock import clock
+from core.entries import service as record_service
+from core.entries.display import display_bounds
+from core.entries.schemas import EntryView
+from core.errors import DomainError, NotFound
+from core.identity.principal import Principal
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+OPEN = ("filed", "accepted")
+LIVE = ("displayed", "pending_notice")
+_FORM = "me/repair_form.html"
+_MB = 1024 * 1024
+
+
+@dataclass
+class RepairForm:
+    """The repair form's fields as typed, to show them again after a refusal."""
+
+    way: str = ""
+    hours: str = ""
+    organisation_code: str = ""
+    certificate_id: str = ""
+    commitment: str | None = None
+    signed: bool = False
+
+
+def _refused(request: Request, message: str, status: int) -> HTMLResponse:
+    """A page that says why a repair action was refused, with the refusal's status."""
+    return render(request, "me/repair_refused.html", {"message": message}, status=status)
+
+
+def _limits(terms: service.RepairTerms) -> dict[str, object]:
+    return {"max_files": terms.evidence_max_files, "max_mb": terms.evidence_max_bytes // _MB}
+
+
+def _eligible_from(entry: EntryView) -> date | None:
+    """The first day a repair may be filed, when it is still to come (the service decides)."""
+    bounds = display_bounds(entry.list_kind, entry.severity, entry.decided_on)
+    if bounds is None or clock.today() >= bounds[0]:
+        return None
+    return bounds[0]
+
+
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    entry: EntryView,
+    *,
+    form: RepairForm | None = None,
+    error: str | None = None,
+    error_fields: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    terms = service.RepairTerms.from_settings(runtime.settings)
+    lang = page_lang(request)
+    typed = form or RepairForm()
+    eligible = _eligible_from(entry)
+    return render(
+        request,
+        _FORM,
+        {
+            "entry": entry,
+            "form": typed,
+            "commitment": typed.commitment
+            if typed.commitment is not None
+            else translate("me_repair.f.commitment_text", lang),
+            "organisations": [o for o in list_organisations(session=session) if o.active],
+            "files_label": fill(translate("me_repair.f.files", lang), _limits(terms)),
+            "eligible_note": None
+            if eligible is None
+            else fill(
+                translate("me_repair.eligible_from", lang), {"eligible_from": eligible.isoformat()}
+            ),
+            "error": error,
+            "error_fields": error_fields or [],
+        },
+        status=status,
+    )
+
+
+@router.get("/repairs", response_class=HTMLResponse)
+def my_repairs(
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """My applications with state, legal clocks and overdue flags; the entries I can apply for."""
+    index = own_index(principal)
+    cases = service.my_repairs(
+        session=session,
+        keyring=keyring,
+        code_index=index,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    record = record_service.my_record(
+        session=session,
+        keyring=keyring,
+        code_index=index,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    busy = {c.entry_id for c in cases if c.status in OPEN}
+    return render(
+        request,
+        "me/repairs.html",
+        {
+            "cases": cases,
+            "entries": {e.id: e for e in record.entries},
+            "repairable": [
+                e for e in record.entries if e.repairable and e.state in LIVE and e.id not in busy
+            ],
+        },
+    )
+
+
+@router.get("/repairs/new", response_model=None)
+def repair_form(
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    entry: str = "",
+) -> Response:
+    """The form to apply for the repair of one of my entries, by the ways it allows."""
+    if not entry:
+        # A language switch drops the query: the list of repairable entries is where to go.
+        return back_to(request, "/me/repairs")
+    found = my_entry(session, keyring, principal, parse_id(entry))
+    if found is None:
+        return not_found_page(request)
+    if not found.repairable:
+        return _refused(request, translate("me_err.not_repairable", page_lang(request)), 422)
+    return _form_page(request, session, runtime, found)
+
+
+def _filing(entry_id: uuid.UUID, form: RepairForm) -> RepairFiling:
+    """The API's filing schema from the form (empty fields are absent, as in the API)."""
+    data: dict[str, Any] = {
+        "entry_id": entry_id,
+        "way": form.way,
+        "commitment": form.commitment or "",
+        "hours": form.hours.strip() or None,
+        "organisation_code": form.organisation_code.strip() or None,
+        "certificate_id": form.certificate_id.strip() or None,
+    }
+    return RepairFiling.model_validate(data)
+
+
+@router.post("/repairs", response_model=None)
+def file_repair(
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    entry_id: Annotated[str, Form()] = "",
+    way: Annotated[str, Form()] = "",
+    commitment: Annotated[str, Form()] = "",
+    signed: Annotated[str, Form()] = "",
+    hours: Annotated[str, Form()] = "",
+    organisation_code: Annotated[str, Form()] = "",
+    certificate_id: Annotated[str, Form()] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """File a repair application with its signed commitment and evidence; back to the case."""
+    found_id = parse_id(entry_id)
+    entry = my_entry(session, keyring, principal, found_id)
+    if found_id is None or entry is None:
+        return not_found_page(request)
+    form = RepairForm(
+        way=way,
+        hours=hours,
+        organisation_code=organisation_code,
+        certificate_id=certificate_id,
+        commitment=commitment,
+        signed=signed == "on",
+    )
+    lang = page_lang(request)
+    terms = service.RepairTerms.from_settings(runtime.settings)
+
+    def refused(error: str, status: int = 422, fields: list[str] | None = None) -> HTMLResponse:
+        """The form again, as typed, saying why it was refused."""
+        return _form_page(
+            request,
+            session,
+            runtime,
+            entry,
+            form=form,
+            error=error,
+            error_fields=fields,
+            status=status,
+        )
+
+    if not form.signed:
+        return refused(translate("me_repair.err.unsigned", lang), fields=["signed"])
+    try:
+        filing = _filing(found_id, form)
+    except ValidationError as exc:
+        return refused(translate("me_repair.err.fields", lang), fields=invalid_fields(exc))
+    try:
+        view = service.file_repair(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            filing=filing,
+            uploads=read_uploads(
+                files, max_files=terms.evidence_max_files, max_bytes=terms.evidence_max_bytes
+            ),
+            now=clock.now(),
+            calendar=runtime.calendar,
+            terms=terms,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return refused(refusal_message(exc, lang, _limits(terms)), refusal_status(exc))
+    session.commit()
+    return see_other(request, f"/me/repairs/{view.id}?filed=1")
+
+
+def _my_case(
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    principal: Principal,
+    repair_id: str,
+) -> RepairView | None:
+    found = parse_id(repair_id)
+    if found is None:
+        return None
+    cases = service.my_repairs(
+        session=session,
+        keyring=keyring,
+        code_index=own_index(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    return next((c for c in cases if c.id == found), None)
+
+
+@router.get("/repairs/{repair_id}", response_model=None)
+def my_repair(
+    repair_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """One of my applications: clocks, outcome, what I submitted, the full case history."""
+    case = _my_case(session, keyring, runtime, principal, repair_id)
+    if case is None:
+        return not_found_page(request)
+    return render(
+        request,
+        "me/repair_case.html",
+        {
+            "case": case,
+            "entry": my_entry(session, keyring, principal, case.entry_id),
+            "signed_at": None
+            if case.commitment is None
+            else local_minute(case.commitment.signed_at),
+            "history": [(local_minute(h.at), h) for h in case.history],
+            "filed": request.query_params.get("filed") == "1",
+        },
+    )
+
+
+@router.get("/repairs/{repair_id}/evidence/{file_id}", response_model=None)
+def my_evidence(
+    repair_id: str,
+    file_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """One evidence file of one of my applications, as a download."""
+    case = _my_case(session, keyring, runtime, principal, repair_id)
+    wanted = parse_id(file_id)
+    entry = None if case is None else my_entry(session, keyring, principal, case.entry_id)
+    if case is None or entry is None or wanted is None or wanted not in {f.id for f in case.files}:
+        return not_found_page(request)
+    # The case is the citizen's own (their view lists the file); the service opens it
+    # under the case's department, which is the entry's.
+    try:
+        found = service.evidence_content(
+            session=session,
+            keyring=keyring,
+            department=entry.department,
+            repair_id=case.id,
+            file_id=wanted,
+        )
+    except NotFound:
+        return not_found_page(request)
+    except DomainError as exc:
+        return _refused(request, refusal_message(exc, page_lang(request)), refusal_status(exc))
+    return download(found, file_id=wanted)

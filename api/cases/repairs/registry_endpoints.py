@@ -1,0 +1,47 @@
+"""Admin routes: the registry of certifying organisations (no personal data here)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import SessionDep
+from api.policy import AdminDep
+from core.cases.repairs import registry
+from core.cases.repairs.schemas import OrganisationCreate, OrganisationView
+from core.clock import clock
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post(
+    "/certifying-organisations",
+    response_model=OrganisationView,
+    status_code=status.HTTP_201_CREATED,
+)
+def register_organisation(
+    payload: OrganisationCreate, principal: AdminDep, session: SessionDep
+) -> OrganisationView:
+    """Register an organisation whose volunteering certificates count for repair."""
+    view = registry.register(session=session, payload=payload, now=clock.now())
+    session.commit()
+    return view
+
+
+@router.get("/certifying-organisations", response_model=list[OrganisationView])
+def list_organisations(principal: AdminDep, session: SessionDep) -> list[OrganisationView]:
+    """Every registered organisation, active or not."""
+    return registry.list_organisations(session=session)
+
+
+@router.post(
+    "/certifying-organisations/{organisation_id}/deactivate", response_model=OrganisationView
+)
+def deactivate_organisation(
+    organisation_id: uuid.UUID, principal: AdminDep, session: SessionDep
+) -> OrganisationView:
+    """Stop accepting an organisation's certificates for new applications (idempotent)."""
+    view = registry.deactivate(session=session, organisation_id=organisation_id)
+    session.commit()
+    return view

@@ -1,0 +1,1 @@
+"""Authorizations and freezes over HTTP (§6): endpoints and pages."""

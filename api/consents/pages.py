@@ -1,0 +1,414 @@
+"""Citizen pages for authorizations (grant, revoke), the freeze and entry statements.
+
+Invariants:
+- every page goes through the same services as `/api/v1/me/...` (consents, records),
+  scoped by the blind index of the signed-in citizen's verified code;
+- every POST carries the session's CSRF token and commits only on success: a refusal
+  rolls the request back, so bad input changes nothing;
+- a domain refusal is shown on the page it came from, with the status the API gives it
+  (422, 404, 409, 403…) and its catalogued message by rule, never a traceback, and never
+  anything the citizen typed except in the form's own fields;
+- URLs hold authorization and entry ids only (and a fixed word saying what was done).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, SessionDep
+from api.pages.common import (
+    CitizenPageDep,
+    CsrfDep,
+    back_to,
+    local_minute,
+    my_entry,
+    own_index,
+    parse_id,
+    see_other,
+)
+from api.pages.i18n import translate
+from api.pages.refusals import invalid_fields, not_found_page, refusal_message, refusal_status
+from api.pages.render import page_lang, render
+from core.clock import CST, clock
+from core.consents import service as consents
+from core.consents.schemas import MAX_USES, AuthorizationCreate, AuthorizationView
+from core.entries import service as record_service
+from core.entries.schemas import EntryView, StatementPut
+from core.entries.subjects import subject_by_index
+from core.errors import DomainError, NotFound
+from core.identity.principal import Principal
+from core.queries.catalogues import PURPOSES
+from core.vocabulary import DOMAINS, LIST_KINDS
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+
+# What a redirect after a successful POST may say was done (a fixed word, never data).
+DONE: Final = ("granted", "revoked", "frozen", "unfrozen")
+_AUTHORIZATIONS = "me/authorizations.html"
+
+
+# --- authorizations and the freeze -----------------------------------------------------
+
+
+@dataclass
+class GrantForm:
+    """The grant form's fields as typed, to show them again after a refusal."""
+
+    agency: str = ""
+    purpose: str = ""
+    list_kinds: list[str] = field(default_factory=lambda: ["black", "red"])
+    domains: list[str] = field(default_factory=list)
+    starts_on: str = ""
+    expires_on: str = ""
+    max_uses: str = "1"
+
+
+@dataclass(frozen=True)
+class AuthorizationRow:
+    """One authorization as the page lists it (times in China Standard Time)."""
+
+    view: AuthorizationView
+    purpose: str
+    starts: str
+    expires: str
+    revoked: str | None
+    uses_left: int
+
+
+def _purposes(lang: str) -> list[tuple[str, str]]:
+    return [(code, p.label_en if lang == "en" else p.label_zh) for code, p in PURPOSES.items()]
+
+
+def _row(view: AuthorizationView, lang: str) -> AuthorizationRow:
+    labels = dict(_purposes(lang))
+    return AuthorizationRow(
+        view=view,
+        purpose=labels.get(view.purpose, view.purpose),
+        starts=local_minute(view.starts_at),
+        expires=local_minute(view.expires_at),
+        revoked=None if view.revoked_at is None else local_minute(view.revoked_at),
+        uses_left=max(view.max_uses - view.uses, 0),
+    )
+
+
+def _authorizations_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    *,
+    form: GrantForm | None = None,
+    error: str | None = None,
+    error_fields: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    index = own_index(principal)
+    lang = page_lang(request)
+    now = clock.now()
+    views = consents.list_authorizations(session=session, code_index=index, now=now)
+    subject = subject_by_index(session=session, code_index=index)
+    frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
+    today = clock.today()
+    done = request.query_params.get("done")
+    return render(
+        request,
+        _AUTHORIZATIONS,
+        {
+            "rows": [_row(v, lang) for v in views],
+            "frozen": frozen,
+            "form": form or GrantForm(expires_on=(today + timedelta(days=30)).isoformat()),
+            "purposes": _purposes(lang),
+            "list_kinds": LIST_KINDS,
+            "domains": DOMAINS,
+            "max_uses": MAX_USES,
+            "today": today.isoformat(),
+            "error": error,
+            "error_fields": error_fields or [],
+            "done": done if done in DONE else None,
+        },
+        status=status,
+    )
+
+
+def _refused(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    exc: DomainError,
+    form: GrantForm | None = None,
+) -> HTMLResponse:
+    """The authorizations page saying why an action was refused, with the API's status."""
+    return _authorizations_page(
+        request,
+        session,
+        principal,
+        form=form,
+        error=refusal_message(exc, page_lang(request)),
+        status=refusal_status(exc),
+    )
+
+
+@router.get("/authorizations", response_class=HTMLResponse)
+def authorizations(
+    request: Request, principal: CitizenPageDep, session: SessionDep
+) -> HTMLResponse:
+    """My authorizations with their state, the grant form, and the freeze."""
+    return _authorizations_page(request, session, principal)
+
+
+def _day_start(value: str) -> datetime | str:
+    """The first instant of a day in China Standard Time (the raw text if it is no date)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return datetime.combine(day, time(0), tzinfo=CST)
+
+
+def _grant_payload(form: GrantForm) -> AuthorizationCreate:
+    """The API's grant schema from the form: a start today means now; an expiry day is kept."""
+    starts: datetime | str | None = None
+    if form.starts_on and form.starts_on != clock.today().isoformat():
+        starts = _day_start(form.starts_on)
+    expires = _day_start(form.expires_on)
+    if isinstance(expires, datetime):
+        expires += timedelta(days=1)  # valid until the end of the chosen day
+    data: dict[str, Any] = {
+        "agency": form.agency.strip(),
+        "purpose": form.purpose,
+        "list_kinds": form.list_kinds,
+        "domains": form.domains,
+        "starts_at": starts,
+        "expires_at": expires or None,
+        "max_uses": form.max_uses.strip(),
+    }
+    return AuthorizationCreate.model_validate(data)
+
+
+@router.post("/authorizations", response_model=None)
+def grant(
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    agency: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    list_kinds: Annotated[list[str] | None, Form()] = None,
+    domains: Annotated[list[str] | None, Form()] = None,
+    starts_on: Annotated[str, Form()] = "",
+    expires_on: Annotated[str, Form()] = "",
+    max_uses: Annotated[str, Form()] = "",
+) -> Response:
+    """Grant an agency an authorization for one purpose, scope, window and number of uses."""
+    form = GrantForm(
+        agency=agency,
+        purpose=purpose,
+        list_kinds=list_kinds or [],
+        domains=domains or [],
+        starts_on=starts_on,
+        expires_on=expires_on,
+        max_uses=max_uses,
+    )
+    lang = page_lang(request)
+    try:
+        payload = _grant_payload(form)
+    except ValidationError as exc:
+        fields = invalid_fields(exc)
+        window = "" in fields
+        return _authorizations_page(
+            request,
+            session,
+            principal,
+            form=form,
+            error=translate("me_authz.err.window" if window else "me_authz.err.fields", lang),
+            error_fields=[f for f in fields if f],
+            status=422,
+        )
+    try:
+        consents.grant(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            payload=payload,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _refused(request, session, principal, exc, form)
+    session.commit()
+    return see_other(request, "/me/authorizations?done=granted")
+
+
+@router.post("/authorizations/{authorization_id}/revoke", response_model=None)
+def revoke(
+    authorization_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+) -> Response:
+    """Revoke one of my authorizations at once."""
+    found = parse_id(authorization_id)
+    if found is None:
+        return not_found_page(request)
+    try:
+        consents.revoke(
+            session=session,
+            code_index=own_index(principal),
+            authorization_id=found,
+            now=clock.now(),
+        )
+    except NotFound:
+        session.rollback()
+        return not_found_page(request)
+    except DomainError as exc:
+        session.rollback()
+        return _refused(request, session, principal, exc)
+    session.commit()
+    return see_other(request, "/me/authorizations?done=revoked")
+
+
+def _set_freeze(
+    request: Request, principal: Principal, session: SessionDep, *, frozen: bool
+) -> Response:
+    action = consents.freeze if frozen else consents.unfreeze
+    try:
+        action(session=session, code_index=own_index(principal), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        return _refused(request, session, principal, exc)
+    session.commit()
+    return see_other(request, f"/me/authorizations?done={'frozen' if frozen else 'unfrozen'}")
+
+
+@router.get("/freeze", response_model=None)
+def freeze_target(request: Request, _: CitizenPageDep) -> Response:
+    """The freeze form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.get("/unfreeze", response_model=None)
+def unfreeze_target(request: Request, _: CitizenPageDep) -> Response:
+    """The unfreeze form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.get("/authorizations/{authorization_id}/revoke", response_model=None)
+def revoke_target(authorization_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A revoke form's target opened directly: the authorizations page."""
+    return back_to(request, "/me/authorizations")
+
+
+@router.post("/freeze", response_model=None)
+def freeze(
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+) -> Response:
+    """Freeze my record: authorization-based queries are refused until I unfreeze it."""
+    return _set_freeze(request, principal, session, frozen=True)
+
+
+@router.post("/unfreeze", response_model=None)
+def unfreeze(
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+) -> Response:
+    """Lift the freeze of my record."""
+    return _set_freeze(request, principal, session, frozen=False)
+
+
+# --- statements --------------------------------------------------------------------------
+
+
+def _statement_form(
+    request: Request, entry: EntryView, typed: str | None, error: str, status: int
+) -> HTMLResponse:
+    """The statement form alone, with what was typed and why it was refused."""
+    return render(
+        request,
+        "me/statement_form.html",
+        {"entry": entry, "typed": typed, "error": error},
+        status=status,
+    )
+
+
+def _save_statement(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    keyring: KeyringDep,
+    entry_id: str,
+    statement: str | None,
+    typed: str | None = None,
+) -> Response:
+    found = parse_id(entry_id)
+    entry = my_entry(session, keyring, principal, found)
+    if found is None or entry is None:
+        return not_found_page(request)
+    try:
+        record_service.set_statement(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            entry_id=found,
+            statement=statement,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _statement_form(
+            request, entry, typed, refusal_message(exc, page_lang(request)), refusal_status(exc)
+        )
+    session.commit()
+    return see_other(request, f"/me#entry-{found}")
+
+
+@router.post("/record/{entry_id}/statement", response_model=None)
+def set_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    statement: Annotated[str, Form()] = "",
+) -> Response:
+    """Set my statement (≤ 200 characters) on one of my entries."""
+    try:
+        text = StatementPut.model_validate({"statement": statement}).statement
+    except ValidationError:
+        entry = my_entry(session, keyring, principal, parse_id(entry_id))
+        if entry is None:
+            return not_found_page(request)
+        error = translate("me_stmt.invalid", page_lang(request))
+        return _statement_form(request, entry, statement, error, 422)
+    return _save_statement(request, principal, session, keyring, entry_id, text, statement)
+
+
+@router.post("/record/{entry_id}/statement/delete", response_model=None)
+def delete_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """Delete my statement from one of my entries."""
+    return _save_statement(request, principal, session, keyring, entry_id, None)
+
+
+@router.get("/record/{entry_id}/statement", response_model=None)
+def statement_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement form's target opened directly: my record."""
+    return back_to(request, "/me")
+
+
+@router.get("/record/{entry_id}/statement/delete", response_model=None)
+def statement_delete_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement deletion's target opened directly: my record."""
+    return back_to(request, "/me")

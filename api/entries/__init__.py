@@ -1,0 +1,1 @@
+"""Entries over HTTP: the recorder's endpoints and pages, the citizen's record."""

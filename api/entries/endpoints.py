@@ -1,0 +1,102 @@
+"""Recorder routes (§10): submit, batch-submit, read and withdraw the department's entries."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.policy import RecorderDep
+from core.clock import clock
+from core.entries import service
+from core.entries.batches import submit_batch
+from core.entries.schemas import BatchRequest, BatchResult, EntryCreate, EntryView, WithdrawRequest
+
+router = APIRouter(prefix="/records", tags=["recorder"])
+
+
+@router.post("", response_model=EntryView, status_code=status.HTTP_201_CREATED)
+def create_record(
+    payload: EntryCreate,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> EntryView:
+    """Record one entry for the caller's department."""
+    view = service.create_entry(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        actor=principal.subject,
+        payload=payload,
+        now=clock.now(),
+        calendar=runtime.calendar,
+    )
+    session.commit()
+    return view
+
+
+@router.post(":batch", response_model=BatchResult)
+def create_batch(
+    payload: BatchRequest,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> BatchResult:
+    """Record up to 1,000 entries; idempotent by external id; one result per item."""
+    result = submit_batch(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        actor=principal.subject,
+        items=payload.items,
+        now=clock.now(),
+        calendar=runtime.calendar,
+    )
+    session.commit()
+    return result
+
+
+@router.get("/{entry_id}", response_model=EntryView)
+def get_record(
+    entry_id: uuid.UUID,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> EntryView:
+    """One entry of the caller's department."""
+    return service.read_entry(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        entry_id=entry_id,
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.post("/{entry_id}/withdraw", response_model=EntryView)
+def withdraw_record(
+    entry_id: uuid.UUID,
+    payload: WithdrawRequest,
+    principal: RecorderDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> EntryView:
+    """Withdraw an entry of the caller's department (reason required)."""
+    view = service.withdraw_entry(
+        session=session,
+        keyring=keyring,
+        department=principal.own_department(),
+        entry_id=entry_id,
+        reason=payload.reason,
+        kind=payload.kind,
+        actor=principal.subject,
+        now=clock.now(),
+    )
+    session.commit()
+    return view

@@ -1,0 +1,1 @@
+"""Identity over HTTP: the embedded issuer's endpoints and the sign-in pages."""

@@ -1,0 +1,1 @@
+"""Operations over HTTP: liveness, readiness, metrics, and the background upkeep loop."""

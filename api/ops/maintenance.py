@@ -1,0 +1,44 @@
+"""The server's background maintenance loop: checkpoints on their cadence, the sweeper, and
+the purge of expired browser sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.pages.session import WebState
+from core.clock import clock
+from core.ops.maintenance import run_maintenance
+from core.runtime import Runtime
+
+log = logging.getLogger("credence.maintenance")
+
+
+def _tick(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    run_maintenance(
+        engine=runtime.engine,
+        signer=app.state.log_signer,
+        cadence=runtime.cadence,
+        now=clock.now(),
+        keyring=runtime.keyring,
+        calendar=runtime.calendar,
+    )
+    # Expired browser sessions and abandoned sign-ins (the database is shared by workers).
+    web: WebState = app.state.web
+    web.bind(runtime)
+    web.sessions.purge()
+
+
+async def maintain_forever(app: FastAPI, every: float) -> None:
+    """Run one maintenance tick every `every` seconds until cancelled."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(_tick, app)
+        except Exception as exc:  # the loop must outlive one bad tick
+            # The type only: a message could carry data from the database.
+            log.error("maintenance tick failed: %s", type(exc).__name__)

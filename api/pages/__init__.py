@@ -1,0 +1,1 @@
+"""What every page shares: rendering, sessions, CSRF, the message catalogue, refusals."""

@@ -1,0 +1,138 @@
+"""Shared pieces of the page routes: dependency aliases, a read-only session, who the
+signed-in caller is (their code's blind index, their department, their own entries),
+ids from paths and forms, redirects, evidence uploads and downloads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Protocol
+from urllib.parse import quote
+
+from fastapi import Depends, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from api.pages.i18n import LANGS
+from api.pages.session import (
+    PageForbidden,
+    auditor_page,
+    check_csrf,
+    citizen_page,
+    objection_officer_page,
+    public_page,
+    recorder_page,
+    repair_officer_page,
+)
+from core.cases.engine import Upload
+from core.clock import CST, clock
+from core.entries import service as record_service
+from core.entries.schemas import EntryView
+from core.identity.principal import Principal
+from core.keyring import Keyring
+
+PublicPageDep = Annotated[None, Depends(public_page)]
+CitizenPageDep = Annotated[Principal, Depends(citizen_page)]
+OfficerPageDep = Annotated[Principal, Depends(objection_officer_page)]
+RepairOfficerPageDep = Annotated[Principal, Depends(repair_officer_page)]
+RecorderPageDep = Annotated[Principal, Depends(recorder_page)]
+AuditorPageDep = Annotated[Principal, Depends(auditor_page)]
+CsrfDep = Annotated[None, Depends(check_csrf)]
+
+_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def see_other(request: Request, path: str) -> RedirectResponse:
+    """Post/redirect/get: 303 to a path of ours."""
+    return RedirectResponse(path, status_code=303)
+
+
+def local_minute(instant: datetime) -> str:
+    """An instant as the pages and the PDF show it: China Standard Time, to the minute."""
+    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def back_to(request: Request, path: str) -> Response:
+    """Redirect a GET of a form's target (the language switch's link) to the page it serves.
+
+    The chosen language goes along, so the switch still takes effect there.
+    """
+    lang = request.query_params.get("lang")
+    return see_other(request, f"{path}?lang={lang}" if lang in LANGS else path)
+
+
+def parse_id(value: str) -> uuid.UUID | None:
+    """An id from a path or form, or None when it is not one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def own_index(principal: Principal) -> bytes:
+    """The blind index of the signed-in citizen's verified code (a 403 page without one)."""
+    if principal.code_index is None:
+        raise PageForbidden("the token carries no verified credit code")
+    return principal.code_index
+
+
+def own_department(principal: Principal) -> str:
+    """The signed-in officer's department, from the verified token (never from a form)."""
+    return principal.own_department()
+
+
+def my_entry(
+    session: Session, keyring: Keyring, principal: Principal, entry_id: uuid.UUID | None
+) -> EntryView | None:
+    """One entry of my record by id, or None (another's entry does not exist for me)."""
+    if entry_id is None:
+        return None
+    record = record_service.my_record(
+        session=session, keyring=keyring, code_index=own_index(principal), today=clock.today()
+    )
+    return next((e for e in record.entries if e.id == entry_id), None)
+
+
+def read_uploads(files: list[UploadFile] | None, *, max_files: int, max_bytes: int) -> list[Upload]:
+    """The evidence files of a form, for the service to check as the API's are checked.
+
+    At most one file past the limit and one byte past the size: enough to refuse, never more.
+    """
+    return [
+        Upload(
+            media_type=(f.content_type or "").split(";")[0].strip().lower(),
+            name=f.filename or "",
+            content=f.file.read(max_bytes + 1),
+        )
+        for f in (files or [])[: max_files + 1]
+        if f.filename
+    ]
+
+
+class EvidenceFile(Protocol):
+    """An evidence file a service opened for its caller."""
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+def download(found: EvidenceFile, *, file_id: uuid.UUID) -> Response:
+    """An evidence file as an attachment, never rendered inline, never cached."""
+    fallback = f"evidence-{file_id}.{_EXTENSIONS.get(found.media_type, 'bin')}"
+    return Response(
+        content=found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{fallback}"; '
+                f"filename*=UTF-8''{quote(found.name, safe='')}"
+            ),
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,1 @@
+"""Page messages (zh, en), one module per audience."""

@@ -1,0 +1,136 @@
+"""Page messages (zh, en) for the in-browser receipt verifier on the query-history page.
+
+Every key starts with `verify.` so it cannot collide with the shared catalogue or another
+area's (a duplicate is refused when `api.pages.i18n` is imported). Keys under `verify.js.`
+are the script's own strings: the page hands them to `/static/verify.js` in a JSON data
+block (`script_messages`), where `{name}` placeholders are filled with sizes, indices and
+hashes the script computed — never with anything the citizen typed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_SCRIPT_PREFIX: Final = "verify.js."
+
+MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    # --- the page ------------------------------------------------------------------------
+    "verify.heading": ("在浏览器中核验回执", "Verify the receipts in your browser"),
+    "verify.help": (
+        "每次查询在答复发出前都记入防篡改的查询日志。核验时，您的浏览器自行从公开接口获取"
+        "最新的签名检查点和日志公钥，检查检查点的 Ed25519 签名，再按 RFC 9162 用每条回执的"
+        "包含证明重新计算默克尔树根哈希，与已签名的根哈希比对；回执所依据的检查点若早于"
+        "最新检查点，则按最新检查点重新取得并核验包含证明。核验不依赖本页面在服务器端的生成："
+        "回执中的每个哈希都经过核验，而不是被直接采信。",
+        "Every query is written to the tamper-evident query log before its answer leaves. To "
+        "verify, your browser itself fetches the latest signed checkpoint and the log's public "
+        "key from the public API, checks the checkpoint's Ed25519 signature, then recomputes "
+        "the Merkle root from each receipt's inclusion proof (RFC 9162) and compares it with "
+        "the signed root; a receipt made against an older checkpoint is fetched again and "
+        "checked against the latest one. The check does not rely on how this page was "
+        "rendered: every hash in a receipt is checked, not trusted.",
+    ),
+    "verify.help_leaf": (
+        "回执只含日志条目的哈希（叶哈希），不含条目本身，因此浏览器从叶哈希开始核验：通过核验证明带有该哈希的"
+        "条目确在已签名的日志中，但不能单独证明上面显示的机构、目的等内容就是该条目所记载的内容。",
+        "A receipt carries the hash of its log entry (the leaf hash), not the entry itself, so "
+        "the browser verifies from the leaf hash: a pass proves that an entry with that hash is "
+        "in the signed log, but does not by itself prove that the agency, purpose and other "
+        "details shown above are what that entry records.",
+    ),
+    "verify.help_key": (
+        "核验以本服务公布的日志公钥为准。请将核验后显示的公钥与通过其他渠道独立公布的公钥比对；"
+        "两者不一致时，核验结果不可信。",
+        "Verification relies on the log key this service publishes. Compare the key shown "
+        "after verifying with one published independently through another channel; if they "
+        "differ, the result cannot be trusted.",
+    ),
+    "verify.nojs": (
+        "在浏览器中核验需要启用 JavaScript。您也可以复制每条回执，用任何支持 C2SP 签名检查点和 "
+        "RFC 9162 证明的工具离线核验。",
+        "Verifying in the browser needs JavaScript. You can also copy each receipt and check it "
+        "offline with any tool that reads C2SP signed checkpoints and RFC 9162 proofs.",
+    ),
+    "verify.button": ("核验全部回执", "Verify all receipts"),
+    # --- the script ----------------------------------------------------------------------
+    "verify.js.running": ("正在核验…", "Verifying…"),
+    "verify.js.again": ("重新核验", "Verify again"),
+    "verify.js.unsupported": (
+        "此浏览器不支持所需的 Web Crypto 功能（Ed25519、SHA-256），无法在浏览器中核验。",
+        "This browser lacks the Web Crypto features needed (Ed25519, SHA-256), so it cannot "
+        "verify here.",
+    ),
+    "verify.js.ok": (
+        "✓ 已核验：本次查询是树大小为 {size} 的已签名检查点中的第 {index} 项。",
+        "✓ Verified: this query is entry {index} of the signed checkpoint of tree size {size}.",
+    ),
+    "verify.js.ok_refreshed": (
+        "✓ 已核验：回执依据的检查点（树大小 {old}）较旧，已按最新检查点（树大小 {size}）重新核验，"
+        "本次查询是其中的第 {index} 项。",
+        "✓ Verified: the receipt was made against an older checkpoint (tree size {old}); "
+        "checked again against the latest one (tree size {size}), this query is entry {index}.",
+    ),
+    "verify.js.failed": ("✗ 核验失败：{reason}", "✗ Verification failed: {reason}"),
+    "verify.js.summary": (
+        "核验完成：{ok} 条通过，{failed} 条失败，{pending} 条尚无回执。",
+        "Done: {ok} verified, {failed} failed, {pending} without a receipt yet.",
+    ),
+    "verify.js.failed_rows": ("未通过的查询：{rows}", "Queries that failed: {rows}"),
+    "verify.js.anchor": (
+        "最新公开检查点：树大小 {size}，根哈希 {root}。签名公钥：",
+        "Latest public checkpoint: tree size {size}, root hash {root}. Signed with key:",
+    ),
+    "verify.js.error": ("无法核验：{reason}", "Could not verify: {reason}"),
+    # Why a receipt (or the whole run) failed, by the script's reason code.
+    "verify.js.reason.network": (
+        "无法获取公开检查点或日志公钥",
+        "the public checkpoint or the log key could not be fetched",
+    ),
+    "verify.js.reason.unsupported": (
+        "浏览器不支持 Ed25519 签名核验",
+        "this browser cannot check Ed25519 signatures",
+    ),
+    "verify.js.reason.key": ("公布的日志公钥格式不正确", "the published log key is malformed"),
+    "verify.js.reason.note": ("检查点格式不正确", "the checkpoint is malformed"),
+    "verify.js.reason.signature": (
+        "检查点没有日志公钥的有效签名",
+        "the checkpoint carries no valid signature by the log key",
+    ),
+    "verify.js.reason.receipt": ("回执格式不正确", "the receipt is malformed"),
+    "verify.js.reason.index": ("回执属于另一条查询", "the receipt belongs to another query"),
+    "verify.js.reason.proof": (
+        "包含证明得出的根哈希与已签名的根哈希不符",
+        "the inclusion proof does not lead to the signed root hash",
+    ),
+    "verify.js.reason.origin": (
+        "回执的检查点来自另一个日志",
+        "the receipt's checkpoint is from another log",
+    ),
+    "verify.js.reason.fork": (
+        "同一树大小出现两个根哈希不同的已签名检查点（日志分叉）",
+        "two signed checkpoints of the same tree size have different root hashes (a forked log)",
+    ),
+    "verify.js.reason.ahead": (
+        "回执的检查点比公开的最新检查点还新",
+        "the receipt's checkpoint is newer than the latest public one",
+    ),
+    "verify.js.reason.stale": (
+        "无法按最新检查点重新核验这次查询",
+        "this query could not be checked again against the latest checkpoint",
+    ),
+    "verify.js.reason.leaf": (
+        "新旧回执中的叶哈希不同",
+        "the old and the new receipt hold different leaf hashes",
+    ),
+    "verify.js.reason.internal": ("核验程序出错", "the verifier itself failed"),
+}
+
+
+def script_messages(lang: str) -> dict[str, str]:
+    """The script's strings in one language, keyed without the `verify.js.` prefix."""
+    pick = 1 if lang == "en" else 0
+    return {
+        key.removeprefix(_SCRIPT_PREFIX): pair[pick] or pair[0]
+        for key, pair in MESSAGES.items()
+        if key.startswith(_SCRIPT_PREFIX)
+    }

@@ -1,0 +1,92 @@
+"""Rendering pages: the Jinja2 environment, the language, the session cookie, CSRF.
+
+Invariants: autoescaping is on for every template; every rendered page carries the
+CSRF token of its session id and sets that id's cookie when it was new; the language
+comes from `?lang=` (remembered in a cookie) or the cookie, Chinese by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.pages.i18n import HTML_LANG, pick_lang, translate, translate_or
+from api.pages.session import (
+    CSRF_FIELD,
+    LANG_COOKIE,
+    SID_COOKIE,
+    cookie_secure,
+    current_session,
+    request_sid,
+    web_state,
+)
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+LANG_MAX_AGE: Final = 365 * 24 * 3600
+
+
+def page_lang(request: Request) -> str:
+    """The language of this page."""
+    return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+def set_sid_cookie(request: Request, response: Response, sid: str) -> None:
+    """Set the session id cookie (HttpOnly, SameSite=Strict, Secure off loopback http)."""
+    response.set_cookie(
+        SID_COOKIE,
+        sid,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+        path="/",
+    )
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """Render one page with the shared context (language, session, CSRF token)."""
+    lang = page_lang(request)
+    sid = request_sid(request)
+    session = current_session(request)
+
+    def t(key: str) -> str:
+        return translate(key, lang)
+
+    def tv(prefix: str, value: object) -> str:
+        """A vocabulary value in the page language (the raw value if not catalogued)."""
+        return translate_or(f"{prefix}.{value}", str(value), lang)
+
+    ctx: dict[str, Any] = {
+        "t": t,
+        "tv": tv,
+        "lang": lang,
+        "html_lang": HTML_LANG[lang],
+        "other_lang": "en" if lang == "zh" else "zh",
+        "session": session,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": web_state(request).csrf_token(sid),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status)
+    if getattr(request.state, "sid_is_new", False):
+        set_sid_cookie(request, response, sid)
+    requested = request.query_params.get("lang")
+    if requested == lang and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_MAX_AGE,
+            httponly=True,
+            samesite="strict",
+            secure=cookie_secure(request),
+            path="/",
+        )
+    return response

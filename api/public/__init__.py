@@ -1,0 +1,1 @@
+"""Public data over HTTP (§9): endpoints and pages."""

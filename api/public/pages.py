@@ -1,0 +1,145 @@
+"""Public pages (§9): home, masked red/black lists, exit announcements, lookup, checkpoint.
+
+Invariants: only masked data is rendered (the same services as the public API); the
+lookup is a POST form (code and name never reach a URL), rate-limited like the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from api.deps import KeyringDep, ReadSessionDep, SessionDep
+from api.pages.common import CsrfDep, PublicPageDep
+from api.pages.refusals import not_found_page
+from api.pages.render import render
+from api.ratelimit import limit_lookups
+from core.clock import clock
+from core.demo.dataset import DEPARTMENTS
+from core.errors import InvalidInput, NotFound
+from core.public import service
+from core.public.schemas import PAGE_DEFAULT, LookupRequest
+from core.querylog import service as querylog
+from core.vocabulary import DOMAINS
+
+router = APIRouter(include_in_schema=False)
+
+Cursor = Annotated[str | None, Query(min_length=1, max_length=256)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, _: PublicPageDep) -> HTMLResponse:
+    """The home page."""
+    return render(request, "home.html")
+
+
+@router.get("/lists/{list_kind}", response_class=HTMLResponse)
+def public_list(
+    list_kind: Literal["red", "black"],
+    request: Request,
+    _: PublicPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    cursor: Cursor = None,
+    domain: Annotated[str | None, Query(max_length=32)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    """A masked public list, newest decision first, filtered by domain and department."""
+    chosen = {"domain": (domain or "").strip(), "department": (department or "").strip()}
+    # No service lists the departments with public entries yet: offer the known (demo)
+    # departments, and whichever one the address names.
+    departments = sorted(set(DEPARTMENTS.values()) | ({chosen["department"]} - {""}))
+    context = {"kind": list_kind, "chosen": chosen, "domains": DOMAINS, "departments": departments}
+    if chosen["domain"] and chosen["domain"] not in DOMAINS:
+        return render(request, "list.html", {**context, "invalid": True}, status=422)
+    try:
+        page = service.public_list(
+            session=session,
+            keyring=keyring,
+            list_kind=list_kind,
+            today=clock.today(),
+            limit=PAGE_DEFAULT,
+            cursor=cursor,
+            domain=chosen["domain"] or None,
+            department=chosen["department"] or None,
+        )
+    except InvalidInput:
+        return not_found_page(request)
+    filters = {k: v for k, v in chosen.items() if v}
+    return render(
+        request,
+        "list.html",
+        {
+            **context,
+            "page": page,
+            "paged": cursor is not None,
+            "first_query": urlencode(filters),
+            "next_query": None
+            if page.next_cursor is None
+            else urlencode({**filters, "cursor": page.next_cursor}),
+        },
+    )
+
+
+@router.get("/announcements", response_class=HTMLResponse)
+def announcements(
+    request: Request,
+    _: PublicPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    cursor: Cursor = None,
+) -> HTMLResponse:
+    """Exit announcements, newest first."""
+    try:
+        page = service.announcements(
+            session=session, keyring=keyring, limit=PAGE_DEFAULT, cursor=cursor
+        )
+    except InvalidInput:
+        return not_found_page(request)
+    return render(request, "announcements.html", {"page": page, "paged": cursor is not None})
+
+
+@router.get("/lookup", response_class=HTMLResponse)
+def lookup_form(request: Request, _: PublicPageDep) -> HTMLResponse:
+    """The masked lookup form."""
+    return render(request, "lookup.html")
+
+
+@router.post("/lookup", response_class=HTMLResponse, dependencies=[Depends(limit_lookups)])
+def lookup(
+    request: Request,
+    _: PublicPageDep,
+    _csrf: CsrfDep,
+    session: ReadSessionDep,
+    keyring: KeyringDep,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Full code and full name → the masked answer (never echoing either back)."""
+    try:
+        payload = LookupRequest(code=code, name=name)
+    except ValidationError:
+        return render(request, "lookup.html", {"invalid": True}, status=422)
+    answer = service.lookup(
+        session=session,
+        keyring=keyring,
+        code=payload.code,
+        name=payload.name,
+        today=clock.today(),
+    )
+    return render(request, "lookup.html", {"answer": answer})
+
+
+@router.get("/checkpoint", response_class=HTMLResponse)
+def checkpoint(request: Request, _: PublicPageDep, session: SessionDep) -> HTMLResponse:
+    """The latest signed checkpoint and the key that verifies it."""
+    try:
+        note: str | None = querylog.latest_checkpoint_note(session=session)
+    except NotFound:
+        note = None
+    key = request.app.state.log_signer.verifier_key()
+    return render(request, "checkpoint.html", {"note": note, "key": key})

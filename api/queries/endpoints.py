@@ -1,0 +1,136 @@
+"""Agency route: one authorized, logged query of one subject (§6)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ReadSessionDep, RuntimeDep, SessionDep
+from api.policy import AgencyDep, authenticate
+from core.clock import clock
+from core.errors import DomainError, Forbidden
+from core.queries.schemas import QueryAnswer, QueryRequest
+from core.queries.service import log_malformed, log_refusal, prepare_query, record_query
+from core.runtime import Runtime
+
+
+def _rule_of(exc: RequestValidationError) -> str:
+    """Which rule refused a malformed query: the subject code's, or the request's shape."""
+    if any(tuple(e.get("loc", ()))[:2] == ("body", "subject_code") for e in exc.errors()):
+        return "invalid_subject_code"
+    return "invalid_request"
+
+
+def _log_malformed(request: Request, rule: str) -> None:
+    """Log a query refused by validation, in its own transaction (it reached no session)."""
+    # The route's policy already admitted an agency: its token is cached and cheap to re-read.
+    principal = authenticate(request)
+    if principal.agency is None:
+        return
+    runtime: Runtime = request.app.state.runtime
+    with Session(runtime.engine) as session:
+        log_malformed(
+            session=session,
+            signer=request.app.state.log_signer,
+            agency=principal.agency,
+            rule=rule,
+            now=clock.now(),
+            rules=runtime.audit_rules,
+            cadence=runtime.cadence,
+        )
+        session.commit()
+
+
+class MalformedQuery(RequestValidationError):
+    """A query refused by validation: logged once its request's session has closed."""
+
+    def __init__(self, refused: RequestValidationError) -> None:
+        super().__init__(refused.errors())
+        self.rule = _rule_of(refused)
+
+
+class _LogsMalformedQueries(APIRoute):
+    """Every query is logged (§6), also one whose body is refused before the route runs."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The usual handler; a validation refusal is marked to be logged by its handler."""
+        handler = super().get_route_handler()
+
+        async def marked(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                # Not logged here: the request's own session still holds the write lock.
+                raise MalformedQuery(exc) from None
+
+        return marked
+
+
+async def _malformed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MalformedQuery)  # noqa: S101 - registered for this type only
+    await run_in_threadpool(_log_malformed, request, exc.rule)
+    answer: Callable[[Request, Exception], Awaitable[Response]]
+    answer = request.app.exception_handlers[RequestValidationError]
+    return await answer(request, exc)
+
+
+def install(app: FastAPI) -> None:
+    """Log malformed queries before they get the usual validation problem."""
+    app.add_exception_handler(MalformedQuery, _malformed)
+
+
+router = APIRouter(tags=["agency"], route_class=_LogsMalformedQueries)
+
+
+@router.post("/queries", response_model=QueryAnswer)
+def query(
+    payload: QueryRequest,
+    principal: AgencyDep,
+    session: SessionDep,
+    reads: ReadSessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+) -> QueryAnswer:
+    """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
+    if principal.agency is None:
+        raise Forbidden("the token names no agency")
+    # The keyring from the runtime already resolved for the session: one thread-pool hop
+    # fewer than a `KeyringDep` of its own (every sync dependency is one on the hot path).
+    keyring = runtime.keyring
+    now = clock.now()
+    signer = request.app.state.log_signer
+    rules, cadence = runtime.audit_rules, runtime.cadence
+    try:
+        # Read and decrypt on a snapshot; only logging the answer takes the write lock.
+        prepared = prepare_query(
+            session=reads, keyring=keyring, agency=principal.agency, payload=payload, now=now
+        )
+        reads.rollback()
+        answer = record_query(
+            session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
+        )
+        session.commit()
+    except DomainError as exc:
+        # The refusal is logged in its own transaction, so rolling back the query keeps it.
+        reads.rollback()
+        session.rollback()
+        log_refusal(
+            session=session,
+            keyring=keyring,
+            signer=signer,
+            agency=principal.agency,
+            payload=payload,
+            rule=exc.rule or exc.type_slug,
+            now=now,
+            rules=rules,
+            cadence=cadence,
+        )
+        session.commit()
+        raise
+    return answer

@@ -1,0 +1,1 @@
+"""The personal credit report and export over HTTP: endpoints, pages, PDF."""

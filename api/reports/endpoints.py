@@ -1,0 +1,100 @@
+"""Citizen routes for the personal credit report and the export of all my data (SPEC §10).
+
+Invariants: citizen role only, scoped by the blind index of the token's verified code;
+both only read (the owner reading their own record is not an agency query and is not
+logged as one); neither answer may be stored by a cache; the export is an attachment
+whose file name holds a date and nothing personal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from fastapi import APIRouter, Response
+from sqlmodel import Session
+
+from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.policy import CitizenDep
+from core.clock import clock, local_date
+from core.identity.principal import Principal
+from core.keyring import Keyring
+from core.reports import export as export_service
+from core.reports import service as report_service
+from core.reports.schemas import DataExport, PersonalReport
+from core.runtime import Runtime
+
+router = APIRouter(prefix="/me", tags=["citizen"])
+NO_STORE: Final = "no-store"
+
+
+def download_name(kind: str, day: date, extension: str) -> str:
+    """A download's file name: what it is and the day it was made, nothing personal."""
+    return f"credence-{kind}-{day.isoformat()}.{extension}"
+
+
+def attachment(*, content: bytes, media_type: str, filename: str) -> Response:
+    """A download that is saved, never rendered inline, never cached."""
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": NO_STORE,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def export_document(
+    *, principal: Principal, session: Session, keyring: Keyring, runtime: Runtime
+) -> Response:
+    """The caller's export as a JSON attachment (shared by the API and the pages)."""
+    document = export_service.export_all(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        calendar=runtime.calendar,
+    )
+    return attachment(
+        content=document.model_dump_json(indent=2).encode(),
+        media_type="application/json",
+        filename=download_name("export", local_date(document.generated_at), "json"),
+    )
+
+
+@router.get("/report", response_model=PersonalReport)
+def my_report(
+    principal: CitizenDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> PersonalReport:
+    """My personal credit report: entries, queries of my record, authorizations, cases."""
+    response.headers["Cache-Control"] = NO_STORE
+    return report_service.personal_report(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        calendar=runtime.calendar,
+    )
+
+
+@router.get(
+    "/export",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Everything held about me, as a JSON attachment.",
+            "model": DataExport,
+        }
+    },
+)
+def my_export(
+    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+) -> Response:
+    """Everything held about me, decrypted, as a JSON download."""
+    return export_document(principal=principal, session=session, keyring=keyring, runtime=runtime)

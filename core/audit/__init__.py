@@ -1,0 +1,1 @@
+"""The auditor's registry of queries (§6): projection, rule flags, manual flags."""

@@ -1,1 +1,0 @@
-"""Identity: who is calling (verified access tokens) and what role they hold."""

@@ -1,0 +1,1 @@
+"""Working days (§4): the official schedule, the provisional calendar, provisional deadlines."""

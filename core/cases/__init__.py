@@ -1,0 +1,1 @@
+"""Cases: the engine objections and repairs share, and each on top of it."""

@@ -1,0 +1,1 @@
+"""Objections (§7): filings, the officer's decisions, corrections."""

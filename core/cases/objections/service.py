@@ -1,0 +1,704 @@
+"""Objections (异议, §7): filing, the officer's decisions, legal clocks and escalation.
+
+Invariants:
+- Only the entry's subject may object to it, except to a red entry under public notice or
+  displayed, which anyone signed in may contest (§7); for anyone else an entry does not
+  exist (404, no existence oracle). The lifecycle decides whether the entry can still be
+  objected to; at most one objection per entry is open at a time.
+- A filing is checked in full (entry, open case, state, evidence) before anything is
+  written, and the entry is marked under objection in the same transaction that creates
+  the case: a refusal changes nothing, a success is visible everywhere at once.
+- Reasons, decision reasons, history notes and evidence (names and contents) are sealed
+  under the case's own data key and opened only after the caller's scope selected the case.
+- Decisions follow filed → accepted | declined, accepted → upheld | partly_upheld |
+  rejected; anything else is a Conflict (`illegal_decision`) and a case is decided by one
+  conditional UPDATE on (id, version, status), so of two racing officers exactly one wins.
+- Officers see and decide only their own department's cases; another department's case
+  does not exist for them.
+- A correction writes new values sealed under the entry's key, and keeps the old values
+  only as history: sealed into the `corrected` entry event under the same key, so they are
+  erased with the entry when it is shredded.
+- accept_due is the department's deadline: one counted on the provisional calendar keeps
+  its working days and is counted again at read time (and settled in the database by
+  core.calendar.provisional) on the official schedule, earlier or later.
+- The case history is append-only; every step (filed, decisions, escalation, apology,
+  correction, reconsideration notice) is a line with who and when.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from core.calendar.workdays import WorkCalendar
+from core.cases import engine as case_store
+from core.cases.deadlines import Due, LegalClock, clock_for, due_in_days, recount, working_due
+from core.cases.objections import repository as repo
+from core.cases.objections.schemas import (
+    Correction,
+    DecisionRequest,
+    ObjectionCase,
+    ObjectionSummary,
+    ObjectionView,
+    Reconsideration,
+)
+from core.clock import local_date
+from core.entries import lifecycle, store
+from core.entries import lifecycle_repository as lifecycle_repo
+from core.entries import repository as record_repo
+from core.entries import states as rules
+from core.entries.display import resolve_display_until, retention_end
+from core.entries.list_rules import check_validity
+from core.entries.visibility import citizen_state, shown_state
+from core.errors import Conflict, InvalidInput, NotFound, Shredded
+from core.ids import ordered_id
+from core.keyring import Keyring
+from core.models import Entry, Objection, Subject
+from core.ops import keys_repository as key_repo
+from core.settings import Settings
+from crypto.envelope import DataKey, open_field, seal
+
+KIND: Final = "objection"
+OBJECTOR: Final = "objector"
+SYSTEM: Final = "system"
+STEP_ACCEPT: Final = "accept"
+STEP_RESOLVE: Final = "resolve"
+# Which status each decision leaves from and leads to.
+_FROM: Final = {
+    "accept": "filed",
+    "decline": "filed",
+    "uphold": "accepted",
+    "partly_uphold": "accepted",
+    "reject": "accepted",
+}
+_TO: Final = {
+    "accept": "accepted",
+    "decline": "declined",
+    "uphold": "upheld",
+    "partly_uphold": "partly_upheld",
+    "reject": "rejected",
+}
+# Administrative Reconsideration Law (2023) art. 20: within 60 days of learning of the
+# decision; Administrative Litigation Law art. 46: a lawsuit within six months.
+RECONSIDERATION_DAYS = 60
+RECONSIDERATION_TEXT = (
+    "If you disagree with this decision you may apply for administrative reconsideration "
+    "(行政复议) within 60 days of receiving it, or bring an administrative lawsuit "
+    "(行政诉讼) within six months."
+)
+_RED_OBJECTABLE = frozenset({rules.PENDING_NOTICE, rules.DISPLAYED})
+_ACTOR_MAX = 128
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceContent:
+    """An evidence file opened for an authorized caller."""
+
+    media_type: str
+    name: str
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"EvidenceContent(media_type={self.media_type!r}, size={len(self.content)})"
+
+
+def _actor(name: str) -> str:
+    return name[:_ACTOR_MAX] or "officer"
+
+
+# --- clocks -------------------------------------------------------------------------
+
+
+def accept_due(objection: Objection, calendar: WorkCalendar) -> Due:
+    """The accept deadline as it reads today (a provisional one counted again)."""
+    return recount(
+        objection.accept_due,
+        start=objection.filed_on,
+        provisional_days=objection.accept_provisional_days,
+        calendar=calendar,
+        owed_to_citizen=False,
+    )
+
+
+def clocks(objection: Objection, *, today: date, calendar: WorkCalendar) -> list[LegalClock]:
+    """The legal clocks of the steps still pending: accept (while filed) and resolve."""
+    if objection.status == "filed":
+        return [
+            clock_for(STEP_ACCEPT, accept_due(objection, calendar), today, calendar),
+            clock_for(STEP_RESOLVE, objection.resolve_due, today, calendar),
+        ]
+    if objection.status == "accepted":
+        return [clock_for(STEP_RESOLVE, objection.resolve_due, today, calendar)]
+    return []
+
+
+def escalate_overdue(
+    *, session: Session, today: date, now: datetime, calendar: WorkCalendar
+) -> int:
+    """Flag every open overdue case escalated to its department's supervisor, once; count them."""
+    count = 0
+    for objection in repo.overdue_unescalated(session, today=today):
+        if not any(c.overdue for c in clocks(objection, today=today, calendar=calendar)):
+            continue  # pragma: no cover - the query and the clocks share one rule
+        if repo.mark_escalated(session, objection_id=objection.id, now=now):
+            case_store.add_event(
+                session, kind=KIND, case_id=objection.id, actor=SYSTEM, event="escalated", now=now
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def count_overdue(*, session: Session, today: date) -> int:
+    """How many open cases are past a pending step's due date (for /metrics)."""
+    return repo.count_overdue(session, today=today)
+
+
+# --- filing -------------------------------------------------------------------------
+
+
+def _may_object(entry: Entry, *, own: bool, today: date) -> bool:
+    """The owner always sees their entry; anyone may contest a red entry the public sees."""
+    return own or (entry.list_kind == "red" and shown_state(entry, today) in _RED_OBJECTABLE)
+
+
+def file_objection(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    entry_id: uuid.UUID,
+    reasons: str,
+    uploads: list[case_store.Upload],
+    settings: Settings,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> ObjectionView:
+    """Open an objection to one entry and mark the entry under objection at once."""
+    today = local_date(now)
+    subject = record_repo.subject_by_index(session, code_index)
+    entry = session.get(Entry, entry_id)
+    own = entry is not None and subject is not None and entry.subject_id == subject.id
+    if entry is None or not _may_object(entry, own=own, today=today):
+        raise NotFound("no such entry you may object to")
+    if entry.under_objection or repo.open_for_entry(session, entry_id=entry.id) is not None:
+        raise Conflict("an objection to this entry is already open", rule="objection_open")
+    try:
+        rules.next_status(entry.status, rules.OBJECTION_OPENED, under_objection=False)
+    except Conflict:
+        raise Conflict(
+            f"an entry that is {citizen_state(entry, today)} can no longer be objected to",
+            rule="not_objectable",
+        ) from None
+    case_store.check_uploads(
+        uploads, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
+    )
+    accept_days = settings.objection_accept_working_days
+    accept = working_due(today, accept_days, calendar)
+    resolve_due = due_in_days(today, settings.objection_resolve_days)
+
+    if entry.status == rules.PENDING_NOTICE and shown_state(entry, today) != rules.PENDING_NOTICE:
+        # The notice ran out before this filing and no sweep has recorded it yet: record it
+        # first, so the objection marks a shown entry instead of holding it back (§5.1 holds
+        # only entries objected to during their notice).
+        lifecycle.apply(
+            session=session, entry=entry, event=rules.NOTICE_ENDED, actor=SYSTEM, now=now
+        )
+    lifecycle.apply(
+        session=session, entry=entry, event=rules.OBJECTION_OPENED, actor=OBJECTOR, now=now
+    )
+    key = case_store.new_case_key(session, keyring, kind=KIND, now=now)
+    # No relationship orders the inserts: the key row must exist before the case row.
+    session.flush()
+    objection_id = uuid.uuid4()
+    objection = Objection(
+        id=objection_id,
+        entry_id=entry.id,
+        department=entry.department,
+        objector_index=code_index,
+        data_key_id=key.id,
+        reasons_ct=case_store.seal_text(key, reasons, "objection", "reasons", objection_id),
+        status="filed",
+        filed_on=today,
+        accept_due=accept.day,
+        accept_provisional_days=accept.stored_days(accept_days),
+        resolve_due=resolve_due,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add(session, objection)
+    case_store.store_uploads(
+        session, kind=KIND, case_id=objection_id, key=key, uploads=uploads, now=now
+    )
+    case_store.add_event(
+        session, kind=KIND, case_id=objection_id, actor=OBJECTOR, event="filed", now=now
+    )
+    if not own:
+        # Someone contests a red entry: its subject hears that it is under objection.
+        lifecycle_repo.add_entry_notice(
+            session, subject_id=entry.subject_id, entry_id=entry.id, kind="objection_filed", now=now
+        )
+    session.flush()
+    return _view(session, keyring, objection, entry, key, today=today, calendar=calendar)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _case_key(session: Session, keyring: Keyring, objection: Objection) -> DataKey:
+    row = key_repo.get_data_key(session, objection.data_key_id)
+    if row is None:  # pragma: no cover - a case references its key
+        raise NotFound("no such objection")
+    return store.live_key(keyring, row)
+
+
+def _entry_of(session: Session, objection: Objection) -> Entry:
+    entry = session.get(Entry, objection.entry_id)
+    if entry is None:  # pragma: no cover - a case references its entry
+        raise NotFound("no such objection")
+    return entry
+
+
+def _summary_fields(
+    objection: Objection, list_kind: str, *, today: date, calendar: WorkCalendar
+) -> dict[str, object]:
+    pending = clocks(objection, today=today, calendar=calendar)
+    accept = accept_due(objection, calendar)
+    return {
+        "id": objection.id,
+        "entry_id": objection.entry_id,
+        "list_kind": list_kind,
+        "department": objection.department,
+        "status": objection.status,
+        "filed_on": objection.filed_on,
+        "accept_due": accept.day,
+        "accept_due_provisional": accept.provisional,
+        "resolve_due": objection.resolve_due,
+        "clocks": pending,
+        "overdue": any(c.overdue for c in pending),
+        "escalated": objection.escalated,
+        "version": objection.version,
+        "created_at": objection.created_at,
+        "updated_at": objection.updated_at,
+    }
+
+
+def _view_fields(
+    session: Session,
+    objection: Objection,
+    entry: Entry,
+    key: DataKey,
+    *,
+    today: date,
+    calendar: WorkCalendar,
+) -> dict[str, object]:
+    history = case_store.history(session, kind=KIND, case_id=objection.id, key=key)
+    reconsideration = None
+    if objection.status == "rejected":
+        decided = next((h.at for h in reversed(history) if h.event == "rejected"), None)
+        decided_on = local_date(decided or objection.updated_at)
+        reconsideration = Reconsideration(
+            text=RECONSIDERATION_TEXT,
+            apply_by=decided_on + timedelta(days=RECONSIDERATION_DAYS),
+        )
+    blob = objection.decision_reasons_ct
+    return {
+        **_summary_fields(objection, entry.list_kind, today=today, calendar=calendar),
+        "reasons": store.open_text(key, objection.reasons_ct, "objection", "reasons", objection.id),
+        "decision_reasons": None
+        if blob is None
+        else store.open_text(key, blob, "objection", "decision_reasons", objection.id),
+        "reconsideration": reconsideration,
+        "evidence": case_store.evidence_of(session, kind=KIND, case_id=objection.id, key=key),
+        "history": history,
+    }
+
+
+def _view(
+    session: Session,
+    keyring: Keyring,
+    objection: Objection,
+    entry: Entry,
+    key: DataKey | None = None,
+    *,
+    today: date,
+    calendar: WorkCalendar,
+) -> ObjectionView:
+    key = key or _case_key(session, keyring, objection)
+    return ObjectionView.model_validate(
+        _view_fields(session, objection, entry, key, today=today, calendar=calendar)
+    )
+
+
+def _case(
+    session: Session, keyring: Keyring, objection: Objection, *, today: date, calendar: WorkCalendar
+) -> ObjectionCase:
+    entry = _entry_of(session, objection)
+    key = _case_key(session, keyring, objection)
+    subject = session.get(Subject, entry.subject_id)
+    return ObjectionCase.model_validate(
+        {
+            **_view_fields(session, objection, entry, key, today=today, calendar=calendar),
+            "objector_is_subject": subject is not None
+            and subject.code_index == objection.objector_index,
+            "entry_state": citizen_state(entry, today),
+        }
+    )
+
+
+def _erased_view(
+    objection: Objection, entry: Entry, *, today: date, calendar: WorkCalendar
+) -> ObjectionView:
+    """A case whose key was destroyed: its dates and outcome, no text, no files, no history."""
+    return ObjectionView.model_validate(
+        {
+            **_summary_fields(objection, entry.list_kind, today=today, calendar=calendar),
+            "reasons": None,
+            "evidence": [],
+            "history": [],
+            "erased": True,
+        }
+    )
+
+
+def my_objections(
+    *, session: Session, keyring: Keyring, code_index: bytes, today: date, calendar: WorkCalendar
+) -> list[ObjectionView]:
+    """Every case the caller filed, newest first; an erased case by its dates and outcome only."""
+    views: list[ObjectionView] = []
+    for objection in repo.by_objector(session, objector_index=code_index):
+        entry = _entry_of(session, objection)
+        try:
+            key = _case_key(session, keyring, objection)
+        except Shredded:
+            views.append(_erased_view(objection, entry, today=today, calendar=calendar))
+            continue
+        views.append(_view(session, keyring, objection, entry, key, today=today, calendar=calendar))
+    return views
+
+
+def my_objection(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    objection_id: uuid.UUID,
+    today: date,
+    calendar: WorkCalendar,
+) -> ObjectionView:
+    """One case the caller filed."""
+    objection = repo.for_objector(session, objection_id=objection_id, objector_index=code_index)
+    if objection is None:
+        raise NotFound("no such objection of yours")
+    return _view(
+        session, keyring, objection, _entry_of(session, objection), today=today, calendar=calendar
+    )
+
+
+def department_queue(
+    *,
+    session: Session,
+    department: str,
+    today: date,
+    calendar: WorkCalendar,
+    status: str | None = None,
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ObjectionSummary]:
+    """The department's cases, filtered; overdue first, then the oldest; no personal text."""
+    rows = repo.department_queue(
+        session,
+        department=department,
+        today=today,
+        status=status,
+        overdue=overdue,
+        escalated=escalated,
+        limit=limit,
+        offset=offset,
+    )
+    return [
+        ObjectionSummary.model_validate(
+            _summary_fields(o, _entry_of(session, o).list_kind, today=today, calendar=calendar)
+        )
+        for o in rows
+    ]
+
+
+def _department_case(session: Session, department: str, objection_id: uuid.UUID) -> Objection:
+    objection = repo.for_department(session, objection_id=objection_id, department=department)
+    if objection is None:
+        raise NotFound("no such objection in your department")
+    return objection
+
+
+def case_page(
+    *,
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    objection_id: uuid.UUID,
+    today: date,
+    calendar: WorkCalendar,
+) -> ObjectionCase:
+    """One case of the officer's department: reasons, evidence, history, clocks."""
+    objection = _department_case(session, department, objection_id)
+    return _case(session, keyring, objection, today=today, calendar=calendar)
+
+
+def evidence_content(
+    *,
+    session: Session,
+    keyring: Keyring,
+    objection_id: uuid.UUID,
+    file_id: uuid.UUID,
+    department: str | None = None,
+    objector_index: bytes | None = None,
+) -> EvidenceContent:
+    """One evidence file, for an officer of the case's department or for its objector."""
+    objection = None
+    if department is not None:
+        objection = repo.for_department(session, objection_id=objection_id, department=department)
+    elif objector_index is not None:
+        objection = repo.for_objector(
+            session, objection_id=objection_id, objector_index=objector_index
+        )
+    found = (
+        None
+        if objection is None
+        else repo.evidence_file(session, objection_id=objection.id, file_id=file_id)
+    )
+    if objection is None or found is None:
+        raise NotFound("no such evidence file")
+    key = _case_key(session, keyring, objection)
+    return EvidenceContent(
+        media_type=found.media_type,
+        name=store.open_text(key, found.name_ct, "evidence_file", "name", found.id),
+        content=open_field(key, found.content_ct, store.ctx("evidence_file", "content", found.id)),
+    )
+
+
+# --- deciding -----------------------------------------------------------------------
+
+
+def _check_decision(payload: DecisionRequest) -> None:
+    """Refuse fields that do not fit the decision (each refusal names its rule)."""
+    decision = payload.decision
+    if decision in ("decline", "reject") and payload.reasons is None:
+        raise InvalidInput(f"a decision to {decision} must give reasons", rule="reasons_required")
+    if payload.erroneous and decision != "uphold":
+        raise InvalidInput(
+            "only an upheld objection can find the entry erroneous", rule="erroneous_uphold_only"
+        )
+    corrects = decision == "partly_uphold" or (decision == "uphold" and not payload.erroneous)
+    if corrects and payload.correction is None:
+        raise InvalidInput(
+            "this decision corrects the entry: give the corrected values",
+            rule="correction_required",
+        )
+    if not corrects and payload.correction is not None:
+        raise InvalidInput(
+            f"a decision to {decision}{' (erroneous)' if payload.erroneous else ''} "
+            "corrects nothing; omit correction",
+            rule="correction_not_applicable",
+        )
+
+
+def _corrected_values(entry: Entry, correction: Correction) -> dict[str, object]:
+    """Check a new display end against the entry's bounds and validity; the dates to write."""
+    if correction.display_until is None:
+        return {}
+    display_until = resolve_display_until(
+        list_kind=entry.list_kind,
+        severity=entry.severity,
+        decided_on=entry.decided_on,
+        requested=correction.display_until,
+    )
+    check_validity(
+        decided_on=entry.decided_on, display_until=display_until, valid_until=entry.valid_until
+    )
+    return {
+        "display_until": display_until,
+        "retain_until": retention_end(display_until=display_until, valid_until=entry.valid_until),
+    }
+
+
+def _correct(
+    *,
+    session: Session,
+    keyring: Keyring,
+    entry: Entry,
+    correction: Correction,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Write the corrected fields as a new version; seal the old ones into the history event."""
+    values = _corrected_values(entry, correction)
+    key = store.entry_key(session, keyring, entry)
+    old: dict[str, str | None] = {}
+    if correction.facts is not None:
+        old["facts"] = store.open_text(key, entry.facts_ct, "entry", "facts", entry.id)
+        values["facts_ct"] = seal(
+            key, correction.facts.encode(), store.ctx("entry", "facts", entry.id)
+        )
+    if correction.public_summary is not None:
+        summary = entry.public_summary_ct
+        old["public_summary"] = (
+            None
+            if summary is None
+            else store.open_text(key, summary, "entry", "public_summary", entry.id)
+        )
+        values["public_summary_ct"] = seal(
+            key, correction.public_summary.encode(), store.ctx("entry", "public_summary", entry.id)
+        )
+    if correction.display_until is not None:
+        old["display_until"] = entry.display_until.isoformat()
+    event_id = ordered_id()
+    lifecycle.apply(
+        session=session,
+        entry=entry,
+        event=rules.CORRECTED,
+        actor=actor,
+        now=now,
+        reason_ct=seal(
+            key,
+            json.dumps({"previous": old}, ensure_ascii=False, sort_keys=True).encode(),
+            store.ctx("entry_event", "reason", event_id),
+        ),
+        event_id=event_id,
+    )
+    if not repo.correct_entry(
+        session, entry_id=entry.id, version=entry.version, values=values, now=now
+    ):  # pragma: no cover - apply just moved this very row to this version
+        raise Conflict("the entry changed meanwhile; read it again", rule="concurrent_change")
+    for name, value in values.items():
+        set_committed_value(entry, name, value)
+
+
+class _Steps:
+    """History lines of one decision (time-ordered ids keep them in the order written)."""
+
+    def __init__(self, session: Session, case_id: uuid.UUID, key: DataKey, now: datetime):
+        self._session, self._case_id, self._key, self._now = session, case_id, key, now
+        self._n = 0
+
+    def add(self, actor: str, event: str, *, note: str | None = None) -> None:
+        case_store.add_event(
+            self._session,
+            kind=KIND,
+            case_id=self._case_id,
+            actor=actor,
+            event=event,
+            now=self._now,
+            key=self._key,
+            note=note,
+        )
+        self._n += 1
+
+
+def _subject_objected(session: Session, entry: Entry, objection: Objection) -> bool:
+    subject = session.get(Subject, entry.subject_id)
+    return subject is not None and subject.code_index == objection.objector_index
+
+
+def decide(
+    *,
+    session: Session,
+    keyring: Keyring,
+    department: str,
+    objection_id: uuid.UUID,
+    payload: DecisionRequest,
+    actor: str,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> ObjectionCase:
+    """Decide one case of the officer's department, with every effect on the entry."""
+    objection = _department_case(session, department, objection_id)
+    decision = payload.decision
+    if payload.version is not None and payload.version != objection.version:
+        raise Conflict(
+            f"the case is at version {objection.version}, not {payload.version}; read it again",
+            rule="stale_version",
+        )
+    if objection.status != _FROM[decision]:
+        raise Conflict(
+            f"a case that is {objection.status} cannot be decided '{decision}'",
+            rule="illegal_decision",
+        )
+    _check_decision(payload)
+    entry = _entry_of(session, objection)
+    if payload.correction is not None:
+        _corrected_values(entry, payload.correction)  # refuse bad bounds before any write
+    actor = _actor(actor)
+    key = _case_key(session, keyring, objection)
+    reasons = payload.reasons
+    if not repo.decide(
+        session,
+        objection_id=objection.id,
+        version=objection.version,
+        status_from=objection.status,
+        status_to=_TO[decision],
+        decision_reasons_ct=None
+        if reasons is None
+        else case_store.seal_text(key, reasons, "objection", "decision_reasons", objection.id),
+        now=now,
+    ):
+        raise Conflict("another officer decided this case meanwhile", rule="concurrent_decision")
+    steps = _Steps(session, objection.id, key, now)
+    steps.add(actor, _TO[decision], note=reasons)
+    if decision == "decline":
+        lifecycle.apply(
+            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+        )
+    elif decision == "reject":
+        lifecycle.apply(
+            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+        )
+        if _subject_objected(session, entry, objection):
+            lifecycle_repo.add_entry_notice(
+                session,
+                subject_id=entry.subject_id,
+                entry_id=entry.id,
+                kind="objection_rejected",
+                now=now,
+            )
+        steps.add(SYSTEM, "reconsideration_notice")
+    elif decision == "uphold" and payload.erroneous:
+        lifecycle.apply(
+            session=session, entry=entry, event=rules.OBJECTION_UPHELD, actor=actor, now=now
+        )
+        lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
+        steps.add(SYSTEM, "entry_erased")
+        lifecycle_repo.add_entry_notice(
+            session, subject_id=entry.subject_id, entry_id=entry.id, kind="apology", now=now
+        )
+        steps.add(actor, "apology_issued")
+    elif decision in ("uphold", "partly_uphold"):
+        if payload.correction is None:  # pragma: no cover - _check_decision requires it
+            raise InvalidInput("the corrected values are missing", rule="correction_required")
+        _correct(
+            session=session,
+            keyring=keyring,
+            entry=entry,
+            correction=payload.correction,
+            actor=actor,
+            now=now,
+        )
+        lifecycle.apply(
+            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+        )
+        lifecycle.notify_agencies(session=session, entry=entry, kind="corrected", now=now)
+        lifecycle_repo.add_entry_notice(
+            session, subject_id=entry.subject_id, entry_id=entry.id, kind="corrected", now=now
+        )
+        steps.add(actor, "entry_corrected")
+    session.flush()
+    session.refresh(objection)
+    return _case(session, keyring, objection, today=local_date(now), calendar=calendar)

@@ -1,0 +1,1 @@
+"""Credit repair (§8): filings, the officer's decisions, the certifying-organisation registry."""

@@ -1,0 +1,1 @@
+"""Citizen authorizations and record freezes (§6)."""

@@ -1,0 +1,1 @@
+"""The demo data set: people, entries and queries."""

@@ -1,0 +1,1 @@
+"""List entries (§3–§5): recording, sealing, batches, lifecycle, the sweeper, subjects."""

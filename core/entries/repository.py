@@ -1,0 +1,172 @@
+"""SQL for subjects, entries and entry history; reads are scoped by the caller's department."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, exists, select
+from sqlmodel import Session, col
+
+from core.models import DataKeyRow, Entry, EntryEvent, Subject, SubjectFreeze
+from core.prepared import run, table
+
+_SUBJECT = table(Subject)
+_ENTRY = table(Entry)
+_KEY = table(DataKeyRow)
+_FREEZE = table(SubjectFreeze)
+
+
+def subject_by_index(session: Session, code_index: bytes) -> Subject | None:
+    """The subject whose blind index matches."""
+    stmt = select(Subject).where(col(Subject.code_index) == code_index)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def entry_for_department(
+    session: Session, *, entry_id: uuid.UUID, department: str
+) -> tuple[Entry, Subject, DataKeyRow, DataKeyRow] | None:
+    """One entry of one department, with its subject and both data key rows."""
+    stmt = (
+        select(Entry, Subject, DataKeyRow)
+        .join(Subject, col(Subject.id) == col(Entry.subject_id))
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
+        .where(col(Entry.id) == entry_id, col(Entry.department) == department)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    entry, subject, entry_key = row
+    subject_key = session.get(DataKeyRow, subject.data_key_id)
+    if subject_key is None:
+        return None
+    return entry, subject, entry_key, subject_key
+
+
+def entries_of_subject(
+    session: Session, *, subject_id: uuid.UUID
+) -> Sequence[tuple[Entry, DataKeyRow]]:
+    """Every entry of one subject with its data key row, oldest decision first."""
+    stmt = (
+        select(Entry, DataKeyRow)
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
+        .where(col(Entry.subject_id) == subject_id)
+        .order_by(col(Entry.decided_on), col(Entry.id))
+    )
+    return [(e, k) for e, k in session.execute(stmt).all()]
+
+
+def entry_by_external_id(session: Session, *, department: str, external_id: str) -> Entry | None:
+    """The department's entry with this external id, if any."""
+    stmt = select(Entry).where(
+        col(Entry.department) == department,
+        col(Entry.external_id) == external_id,
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def history(session: Session, *, entry_id: uuid.UUID) -> Sequence[EntryEvent]:
+    """An entry's history, oldest first."""
+    stmt = (
+        select(EntryEvent)
+        .where(col(EntryEvent.entry_id) == entry_id)
+        .order_by(col(EntryEvent.at), col(EntryEvent.id))
+    )
+    return session.execute(stmt).scalars().all()
+
+
+# --- the agency query's reads (prepared; SPEC §12) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySubject:
+    """A subject as the query path needs it: its id, its own data key, whether it is frozen."""
+
+    id: uuid.UUID
+    key_id: uuid.UUID
+    wrapped: bytes | None  # None when the key row is shredded (or missing)
+    frozen: bool
+
+
+@dataclass(slots=True)  # not frozen: `EntryDates` (visibility policy) has plain attributes
+class QueryEntry:
+    """An entry's columns the query path answers and decides display from, with its key."""
+
+    id: uuid.UUID
+    department: str
+    list_kind: str
+    domain: str
+    severity: str
+    subject_name_ct: bytes
+    facts_ct: bytes
+    statement_ct: bytes | None
+    legal_basis: str
+    decided_on: date
+    display_until: date
+    under_objection: bool
+    status: str
+    notice_until: date | None
+    retain_until: date
+    exit_reason: str | None
+    key_id: uuid.UUID
+    wrapped: bytes | None  # None once the entry's data key is shredded
+
+
+_SUBJECT_KEY = _KEY.alias("subject_key")
+_ENTRY_KEY = _KEY.alias("entry_key")
+# One statement for the subject, its key, its freeze and every entry with its key (SPEC §12):
+# a subject without entries is one row whose entry columns are NULL.
+_SUBJECT_FOR_QUERY = (
+    select(
+        _SUBJECT.c.id.label("subject_id"),
+        _SUBJECT.c.data_key_id.label("subject_key_id"),
+        _SUBJECT_KEY.c.wrapped.label("subject_wrapped"),
+        exists()
+        .where(_FREEZE.c.subject_id == _SUBJECT.c.id, _FREEZE.c.lifted_at.is_(None))
+        .label("frozen"),
+        _ENTRY.c.id,
+        _ENTRY.c.department,
+        _ENTRY.c.list_kind,
+        _ENTRY.c.domain,
+        _ENTRY.c.severity,
+        _ENTRY.c.subject_name_ct,
+        _ENTRY.c.facts_ct,
+        _ENTRY.c.statement_ct,
+        _ENTRY.c.legal_basis,
+        _ENTRY.c.decided_on,
+        _ENTRY.c.display_until,
+        _ENTRY.c.under_objection,
+        _ENTRY.c.status,
+        _ENTRY.c.notice_until,
+        _ENTRY.c.retain_until,
+        _ENTRY.c.exit_reason,
+        _ENTRY_KEY.c.id.label("key_id"),
+        _ENTRY_KEY.c.wrapped,
+    )
+    .select_from(
+        _SUBJECT.outerjoin(_SUBJECT_KEY, _SUBJECT_KEY.c.id == _SUBJECT.c.data_key_id)
+        .outerjoin(_ENTRY, _ENTRY.c.subject_id == _SUBJECT.c.id)
+        .outerjoin(_ENTRY_KEY, _ENTRY_KEY.c.id == _ENTRY.c.data_key_id)
+    )
+    .where(_SUBJECT.c.code_index == bindparam("code_index"))
+    .order_by(_ENTRY.c.decided_on, _ENTRY.c.id)
+)
+_ENTRY_FIELDS = 4  # the entry's columns start after the subject's
+
+
+def subject_for_query(
+    session: Session, code_index: bytes
+) -> tuple[QuerySubject | None, list[QueryEntry]]:
+    """The subject whose blind index matches, with its data key and freeze, and every entry
+    of it with its data key, oldest decision first: all in one statement."""
+    subject: QuerySubject | None = None
+    entries: list[QueryEntry] = []
+    for row in run(session, _SUBJECT_FOR_QUERY, {"code_index": code_index}):
+        if subject is None:
+            subject = QuerySubject(id=row[0], key_id=row[1], wrapped=row[2], frozen=bool(row[3]))
+        # No entry (NULL id), or (never, with the foreign key) an entry without its key row.
+        if row.id is not None and row.key_id is not None:
+            entries.append(QueryEntry(*row[_ENTRY_FIELDS:]))
+    return subject, entries

@@ -1,0 +1,202 @@
+"""Schemas for entries as a recorder submits them and as their owner reads them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from core.clock import clock
+from core.codes import holds_code
+from core.entries.visibility import Visibility
+from core.fields import SubjectCode
+from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _no_code_inside(value: str) -> str:
+    # A department's own reference is stored and shown in plain text: no subject code in it.
+    if holds_code(value, today=clock.today()):
+        raise ValueError("external_id must not be or contain a subject code")
+    return value
+
+
+ExternalId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:/-]{1,128}$"),
+    AfterValidator(_no_code_inside),
+]
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 0x20 and c not in "\n\t" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+class EntryCreate(BaseModel):
+    """An entry as a recording department submits it (§10); the department comes from the token."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    external_id: ExternalId
+    subject_code: SubjectCode
+    subject_name: Name = Field(repr=False)
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    facts: LongText = Field(repr=False)
+    public_summary: ShortText | None = Field(default=None, repr=False)
+    legal_basis: ShortText
+    decided_on: date
+    display_until: date | None = None
+    valid_until: date
+    repairable: bool = False
+    repair_ways: list[RepairWay] = Field(default_factory=list, max_length=5)
+    # Months on the watch list after this black entry exits (the department's period, §5.4).
+    watch_months: int = Field(default=12, ge=1, le=60)
+
+    @field_validator("subject_name", "facts", "public_summary", "legal_basis")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _no_control_chars(value)
+
+    @field_validator("list_kind")
+    @classmethod
+    def _not_derived(cls, value: str) -> str:
+        if value == "warning":
+            raise ValueError("the warning list is derived (§5) and cannot be recorded")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_and_ways(self) -> EntryCreate:
+        if self.valid_until < self.decided_on:
+            raise ValueError("valid_until must not be before decided_on")
+        if self.display_until is not None and self.display_until <= self.decided_on:
+            raise ValueError("display_until must be after decided_on")
+        if len(set(self.repair_ways)) != len(self.repair_ways):
+            raise ValueError("repair_ways must not repeat a way")
+        if self.repair_ways and not self.repairable:
+            raise ValueError("repair_ways given for an entry that is not repairable")
+        if self.repairable and not self.repair_ways:
+            raise ValueError("a repairable entry must name the repair ways that apply")
+        return self
+
+
+class EntryView(BaseModel):
+    """A decrypted entry, for its owner or its recording department."""
+
+    model_config = ConfigDict(from_attributes=False)
+
+    id: uuid.UUID
+    external_id: str
+    public_ref: str
+    department: str
+    subject_code: str = Field(repr=False)
+    subject_name: str = Field(repr=False)
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    facts: str = Field(repr=False)
+    public_summary: str | None = Field(repr=False)
+    legal_basis: str
+    decided_on: date
+    display_until: date
+    valid_until: date
+    retain_until: date
+    repairable: bool
+    repair_ways: list[RepairWay]
+    state: EntryState
+    notice_until: date | None
+    # The notice end was counted on the provisional calendar (§4); it never moves earlier.
+    notice_until_provisional: bool = False
+    under_objection: bool
+    exit_reason: str | None
+    visible_to: list[Visibility]
+    statement: str | None = Field(default=None, repr=False)
+    version: int
+    created_at: datetime
+
+
+Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StatementPut(BaseModel):
+    """The citizen's statement on one of their entries (≤ 200 characters, §7)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    statement: Statement = Field(repr=False)
+
+    @field_validator("statement")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _no_control_chars(value)
+
+
+class MyRecord(BaseModel):
+    """The caller's entries, decrypted, with their state, dates and who can still see them."""
+
+    entries: list[EntryView]
+    # On the derived warning list today (watch entries shown in three or more domains, §5.5).
+    warning_list: bool = False
+
+
+class WithdrawRequest(BaseModel):
+    """Why a department withdraws an entry: withdrawn, or the listing criteria changed (§5.4)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    reason: ShortText = Field(repr=False)
+    kind: Literal["withdrawn", "criteria_changed"] = "withdrawn"
+
+
+class BatchRequest(BaseModel):
+    """Up to 1,000 submissions; each item is validated on its own so one bad item loses nothing."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    items: list[dict[str, object]] = Field(min_length=1, max_length=1000, repr=False)
+
+
+class ItemError(BaseModel):
+    """Where and which rule one batch item broke (never its value)."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class BatchItemResult(BaseModel):
+    """The outcome of one batch item, in submission order."""
+
+    index: int
+    external_id: str | None
+    status: Literal["created", "existing", "conflict", "invalid"]
+    http_status: Literal[200, 201, 409, 422]
+    id: uuid.UUID | None = None
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    """Per-item outcomes and counts."""
+
+    created: int
+    existing: int
+    # Items whose external id was already recorded with other content (nothing changed).
+    conflict: int = 0
+    invalid: int
+    items: list[BatchItemResult]

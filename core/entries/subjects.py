@@ -1,0 +1,95 @@
+"""Finding and creating subjects, shared by every service that names a person.
+
+Invariants: a subject is found only by the blind index of its normalised code; the
+code is stored only sealed under the subject's own data key; creating the same
+subject twice at once yields one row (the loser of the race reads the winner's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core.codes import CodeKind, InvalidCode, validate_code
+from core.entries import repository as record_repo
+from core.errors import InvalidInput
+from core.keyring import Keyring
+from core.models import Subject
+from core.ops import keys_repository as key_repo
+from crypto.envelope import FieldContext, seal
+
+
+def _valid(code: str) -> tuple[str, CodeKind]:
+    try:
+        return validate_code(code)
+    except InvalidCode as exc:
+        raise InvalidInput(str(exc), rule=exc.rule) from None
+
+
+def subject_by_index(*, session: Session, code_index: bytes) -> Subject | None:
+    """The subject with this blind index, if one was ever recorded."""
+    return record_repo.subject_by_index(session, code_index)
+
+
+def subject_for(*, session: Session, keyring: Keyring, code: str, now: datetime) -> Subject:
+    """The subject with this code, created (with its own data key) on first sight."""
+    code, kind = _valid(code)
+    index = keyring.blind_index(code)
+    found = record_repo.subject_by_index(session, index)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            key, wrapped, version = keyring.new_data_key()
+            key_repo.add_data_key(
+                session,
+                key_id=key.id,
+                owner="subject",
+                suite=keyring.suite.name,
+                wrapped=wrapped,
+                version=version,
+                now=now,
+            )
+            subject_id = uuid.uuid4()
+            ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
+            subject = Subject(
+                id=subject_id,
+                code_index=index,
+                code_kind=kind,
+                data_key_id=key.id,
+                code_ct=seal(key, code.encode(), ctx),
+                created_at=now,
+            )
+            session.add(subject)
+            session.flush()
+            return subject
+    except IntegrityError:
+        # Another request created the same subject first: use theirs.
+        found = record_repo.subject_by_index(session, index)
+        if found is None:
+            raise
+        return found
+
+
+def own_subject(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    code: str | None,
+    now: datetime,
+) -> Subject | None:
+    """The caller's subject by blind index, created from `code` when given and still missing.
+
+    The code must hash to the caller's own index, so nobody can create a subject
+    row for someone else; without a code a missing subject stays missing (None).
+    """
+    found = record_repo.subject_by_index(session, code_index)
+    if found is not None or code is None:
+        return found
+    if keyring.blind_index(_valid(code)[0]) != code_index:
+        raise InvalidInput("the credit code is not the caller's own", rule="code_mismatch")
+    return subject_for(session=session, keyring=keyring, code=code, now=now)

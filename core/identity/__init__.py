@@ -1,0 +1,1 @@
+"""Identity: access tokens, the issuer, OIDC sign-in, clients, browser sessions."""

@@ -1,0 +1,1 @@
+"""Operations: background upkeep, metrics, master-key checks and rotation."""

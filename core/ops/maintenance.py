@@ -1,0 +1,78 @@
+"""Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
+settled on the official calendar, sweeper, escalations.
+
+Invariants: every step is idempotent and safe to run in several processes at once, so a
+missed or doubled tick changes nothing but timing; each step commits on its own, so one
+failing step never undoes another.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.calendar import provisional
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import service as objections
+from core.cases.repairs import service as repairs
+from core.clock import local_date
+from core.entries.sweeper import SweepReport, sweep
+from core.keyring import Keyring
+from core.querylog import service as querylog
+from core.querylog.service import Cadence, LogSigner
+
+_SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    """What one tick did."""
+
+    checkpoint_size: int | None
+    sweep: SweepReport | None = None
+    escalated: int = 0
+    settled: provisional.Settled | None = None
+
+
+def run_maintenance(
+    *,
+    engine: Engine,
+    signer: LogSigner,
+    cadence: Cadence,
+    now: datetime,
+    keyring: Keyring | None = None,
+    calendar: WorkCalendar | None = None,
+) -> MaintenanceReport:
+    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep;
+    with a calendar, escalations."""
+    with Session(engine) as session:
+        made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
+        size = None if made is None else made.size
+        session.commit()
+    settled = None
+    if calendar is not None and calendar not in _SETTLED:
+        # Before the sweep: a notice the official schedule lengthens must not end first.
+        # A process's calendar never changes, so once it has settled what it covers, what
+        # stays provisional lies in years it does not cover: nothing to settle until a
+        # new calendar (a restart with new data) comes.
+        with Session(engine) as session:
+            settled = provisional.settle(session=session, calendar=calendar)
+            session.commit()
+        _SETTLED.add(calendar)
+    swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
+    escalated = 0
+    if calendar is not None:
+        with Session(engine) as session:
+            today = local_date(now)
+            for service in (objections, repairs):
+                escalated += service.escalate_overdue(
+                    session=session, today=today, now=now, calendar=calendar
+                )
+            session.commit()
+    return MaintenanceReport(
+        checkpoint_size=size, sweep=swept, escalated=escalated, settled=settled
+    )

@@ -1,0 +1,74 @@
+"""Operational metrics: counts only, never personal data (Prometheus text format).
+
+Invariants: every value is an aggregate over many rows (sizes, counts by status);
+labels come from closed vocabularies, never from stored values a person typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from core.entries.states import STATUSES
+from core.models import Entry
+from core.querylog import repository as log_repo
+
+OverdueCounter = Callable[..., int]
+ProvisionalCounter = Callable[..., dict[str, int]]
+
+
+def _line(name: str, value: int, labels: dict[str, str] | None = None) -> str:
+    if not labels:
+        return f"{name} {value}"
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{inner}}} {value}"
+
+
+def render(
+    *,
+    session: Session,
+    today: date,
+    overdue: Iterable[tuple[str, OverdueCounter]] = (),
+    provisional: ProvisionalCounter | None = None,
+) -> str:
+    """The metrics page: log size, entries by status, overdue cases, provisional deadlines."""
+    state = log_repo.read_state(session)
+    latest = log_repo.latest_checkpoint(session)
+    counts = dict(
+        session.execute(select(col(Entry.status), func.count()).group_by(col(Entry.status))).all()
+    )
+    lines = [
+        "# HELP credence_query_log_leaves Leaves in the query log.",
+        "# TYPE credence_query_log_leaves gauge",
+        _line("credence_query_log_leaves", 0 if state is None else state.size),
+        "# HELP credence_query_log_checkpoint_size Tree size of the latest published checkpoint.",
+        "# TYPE credence_query_log_checkpoint_size gauge",
+        _line("credence_query_log_checkpoint_size", 0 if latest is None else latest.size),
+        "# HELP credence_entries Entries by stored lifecycle status.",
+        "# TYPE credence_entries gauge",
+        *(_line("credence_entries", int(counts.get(s, 0)), {"status": s}) for s in STATUSES),
+    ]
+    overdue = list(overdue)
+    if overdue:
+        lines += [
+            "# HELP credence_cases_overdue Open objection and repair cases past a legal deadline.",
+            "# TYPE credence_cases_overdue gauge",
+            *(
+                _line("credence_cases_overdue", count(session=session, today=today), {"kind": kind})
+                for kind, count in overdue
+            ),
+        ]
+    if provisional is not None:
+        lines += [
+            "# HELP credence_provisional_deadlines Open deadlines counted on the provisional "
+            "holiday calendar (a year the official schedule does not cover yet).",
+            "# TYPE credence_provisional_deadlines gauge",
+            *(
+                _line("credence_provisional_deadlines", count, {"kind": kind})
+                for kind, count in sorted(provisional(session=session).items())
+            ),
+        ]
+    return "\n".join(lines) + "\n"

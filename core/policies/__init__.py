@@ -1,1 +1,0 @@
-"""Pure policies: no I/O, no database, no clock of their own (time is passed in)."""

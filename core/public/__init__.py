@@ -1,0 +1,1 @@
+"""Public data (§9): masked lists, exit announcements, the masked lookup."""

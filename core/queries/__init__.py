@@ -1,0 +1,1 @@
+"""Agency queries (§6): authorized, logged, with the citizen's and agency's notices."""

@@ -1,0 +1,38 @@
+"""Notifications: the citizen's outbox (queries and entry events) and an agency's outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from core.queries.schemas import QueryHistoryItem
+
+
+class EntryEventNotice(BaseModel):
+    """Something happened to one of the citizen's entries (it took effect, expired, exited…)."""
+
+    entry_id: uuid.UUID
+    list_kind: str
+    kind: str
+    at: datetime
+
+
+class Notification(BaseModel):
+    """One item of the citizen's outbox: a query of their record or an event of an entry."""
+
+    type: Literal["query", "entry"]
+    at: datetime
+    query: QueryHistoryItem | None = None
+    entry: EntryEventNotice | None = None
+
+
+class AgencyNotification(BaseModel):
+    """An entry this agency received was corrected, withdrawn or erased: update your copy."""
+
+    entry_id: uuid.UUID
+    entry_version: int
+    kind: str
+    at: datetime

@@ -1,0 +1,484 @@
+"""Agency queries: authorized, scoped to what is displayed now, logged before the answer leaves.
+
+Invariants:
+- A query names one subject and a purpose, and either an authorization the subject
+  granted to this agency or a legal basis from the catalogue; nothing else is accepted.
+- The answer holds only entries that are active and displayed on the project clock's
+  date, and, for an authorization, inside its list kinds and domains.
+- Every query — answered, empty or refused — becomes one query-log leaf. The leaf holds
+  no plaintext personal data: the subject appears as a pseudonym derived from the
+  subject's own data key, so shredding that key unlinks the log from the person.
+- The receipt (inclusion proof against a checkpoint signed for the log's size right
+  after the leaf) is made in the same transaction as the leaf, so an answer never leaves
+  without its log entry. Stored, published checkpoints follow the cadence instead.
+- A query is prepared (read, authorized, decrypted) before anything is written, so the
+  route prepares it on a read snapshot and holds the write lock only to log it; the
+  authorization's use is spent atomically then, under every rule again.
+- Every leaf gets its audit projection and rule flags in the same transaction.
+- The path is SQL-lean (SPEC §12): one prepared read brings the subject, its key, its
+  freeze and its entries; the leaf, its audit projection (whose insert returns what the
+  rules need), the deliveries and the notice are one prepared statement each.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from sqlmodel import Session
+
+from core.audit import service as audit
+from core.audit.rules import AuditRules
+from core.clock import CST, local_date
+from core.consents import service as consents
+from core.entries import lifecycle_repository as lifecycle_repo
+from core.entries import repository as record_repo
+from core.entries.visibility import derived_warning, shown_state
+from core.errors import Conflict, InvalidInput, NotFound
+from core.keyring import Keyring
+from core.models import Authorization
+from core.queries import notices_repository as notice_repo
+from core.queries.catalogues import legal_basis as legal_basis_of
+from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryHistoryItem, QueryRequest
+from core.querylog import repository as log_repo
+from core.querylog import service as querylog
+from core.querylog.service import Cadence, LogSigner
+from crypto.blind_index import pseudonym
+from crypto.envelope import DataKey, FieldContext, open_field
+
+_LOG_LABEL = b"query-log"
+LEAF_VERSION = 1
+DEFAULT_RULES = AuditRules()
+DEFAULT_CADENCE = Cadence()
+# The audit projection of a malformed query: searchable by agency and time like any other.
+NO_SUBJECT = ""
+NO_BASIS = "none"
+
+
+def _subject_pseudonym(
+    keyring: Keyring, subject: record_repo.QuerySubject | None, code_index: bytes
+) -> str:
+    """`s:` + a MAC under the subject's own key, or `u:` + a keyed MAC of the index if none."""
+    if subject is None or subject.wrapped is None:
+        # No record (or an erased one): still attributable, never reversible without the keys.
+        return "u:" + pseudonym(keyring.suite, keyring.indexer.key, _LOG_LABEL + code_index).hex()
+    key = keyring.data_key(subject.key_id, subject.wrapped)
+    return "s:" + pseudonym(keyring.suite, key.material, _LOG_LABEL).hex()
+
+
+def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
+    return open_field(key, blob, FieldContext("entry", column, str(entry_id))).decode()
+
+
+def _answer(
+    keyring: Keyring,
+    rows: Sequence[record_repo.QueryEntry],
+    auth: Authorization | None,
+    now: datetime,
+) -> list[AnsweredEntry]:
+    today = local_date(now)
+    answered: list[AnsweredEntry] = []
+    for entry in rows:
+        if entry.wrapped is None:
+            continue
+        if shown_state(entry, today) != "displayed":
+            continue
+        if auth is not None and not consents.in_scope(
+            auth, list_kind=entry.list_kind, domain=entry.domain
+        ):
+            continue
+        key = keyring.data_key(entry.key_id, entry.wrapped)
+        answered.append(
+            AnsweredEntry(
+                id=entry.id,
+                department=entry.department,
+                list_kind=entry.list_kind,
+                domain=entry.domain,
+                severity=entry.severity,
+                subject_name=_open(key, entry.subject_name_ct, "subject_name", entry.id),
+                facts=_open(key, entry.facts_ct, "facts", entry.id),
+                legal_basis=entry.legal_basis,
+                decided_on=entry.decided_on,
+                display_until=entry.display_until,
+                under_objection=entry.under_objection,
+                statement=None
+                if entry.statement_ct is None
+                else _open(key, entry.statement_ct, "statement", entry.id),
+            )
+        )
+    return answered
+
+
+def _warning(
+    rows: Sequence[record_repo.QueryEntry], auth: Authorization | None, now: datetime
+) -> bool:
+    """The derived warning list (§5.5), for legal bases and for consents that include it."""
+    if auth is not None and "warning" not in auth.list_kinds:
+        return False
+    return derived_warning(rows, local_date(now))
+
+
+def _basis(payload: QueryRequest) -> str:
+    return "authorization" if payload.legal_basis is None else "legal"
+
+
+def _leaf(
+    *,
+    agency: str,
+    payload: QueryRequest,
+    subject: str,
+    outcome: str,
+    now: datetime,
+    entry_ids: list[str],
+    policy_version: int | None,
+    frozen: bool,
+    rule: str | None = None,
+) -> bytes:
+    return querylog.canonical_leaf(
+        {
+            "v": LEAF_VERSION,
+            "at": now.isoformat(),
+            "agency": agency,
+            "purpose": payload.purpose,
+            "basis": _basis(payload),
+            "legal_basis": payload.legal_basis,
+            "authorization_id": None
+            if payload.authorization_id is None
+            else str(payload.authorization_id),
+            "policy_version": policy_version,
+            "subject": subject,
+            "entries": entry_ids,
+            "outcome": outcome,
+            "refusal_rule": rule,
+            "frozen": frozen,
+            "sealed_until": None
+            if payload.sealed_until is None
+            else payload.sealed_until.isoformat(),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query read, authorized and answered, not yet logged (nothing has been written)."""
+
+    agency: str
+    payload: QueryRequest
+    now: datetime
+    subject: record_repo.QuerySubject | None
+    authorization: Authorization | None
+    frozen: bool
+    entries: list[AnsweredEntry]
+    warning: bool
+    pseudonym: str
+
+
+def prepare_query(
+    *, session: Session, keyring: Keyring, agency: str, payload: QueryRequest, now: datetime
+) -> PreparedQuery:
+    """Read, authorize and answer a query; writes nothing, so it may run on a read snapshot."""
+    code_index = keyring.blind_index(payload.subject_code)
+    # The subject and its entries in one read; nothing is decrypted before the checks below.
+    subject, rows = record_repo.subject_for_query(session, code_index)
+    auth: Authorization | None = None
+    frozen = False
+    if payload.authorization_id is not None:
+        auth = consents.check_for_query(
+            session=session,
+            authorization_id=payload.authorization_id,
+            subject_id=subject.id if subject is not None else uuid.UUID(int=0),
+            agency=agency,
+            purpose=payload.purpose,
+            now=now,
+        )
+    else:
+        basis = legal_basis_of(str(payload.legal_basis))
+        if payload.sealed_until is not None and not basis.investigating_body:
+            raise InvalidInput(
+                "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
+            )
+        frozen = subject is not None and subject.frozen
+    return PreparedQuery(
+        agency=agency,
+        payload=payload,
+        now=now,
+        subject=subject,
+        authorization=auth,
+        frozen=frozen,
+        entries=_answer(keyring, rows, auth, now),
+        warning=_warning(rows, auth, now),
+        pseudonym=_subject_pseudonym(keyring, subject, code_index),
+    )
+
+
+def record_query(
+    *,
+    session: Session,
+    signer: LogSigner,
+    prepared: PreparedQuery,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> QueryAnswer:
+    """Spend the authorization's use and log the prepared answer; refusals raise.
+
+    The only part of a query that writes, so the only part under the write lock.
+    """
+    p, payload, now = prepared, prepared.payload, prepared.now
+    if p.authorization is not None:
+        spent = consents.use_for_query(
+            session=session,
+            authorization_id=p.authorization.id,
+            subject_id=p.authorization.subject_id,
+            agency=p.agency,
+            purpose=payload.purpose,
+            now=now,
+        )
+        if (spent.list_kinds, spent.domains) != (
+            p.authorization.list_kinds,
+            p.authorization.domains,
+        ):
+            raise Conflict("the authorization changed meanwhile; try again", rule="retry")
+    outcome = "answered" if p.entries else "empty"
+    body = _leaf(
+        agency=p.agency,
+        payload=payload,
+        subject=p.pseudonym,
+        outcome=outcome,
+        now=now,
+        entry_ids=[str(e.id) for e in p.entries],
+        policy_version=None if p.authorization is None else p.authorization.policy_version,
+        frozen=p.frozen,
+    )
+    appended = _append(
+        session,
+        body,
+        agency=p.agency,
+        basis=_basis(payload),
+        subject_pseudonym=p.pseudonym,
+        outcome=outcome,
+        rules=rules,
+        now=now,
+    )
+    index = appended.index
+    # Who received which entry: corrections propagate along these rows (§6).
+    lifecycle_repo.add_deliveries(
+        session,
+        [{"log_index": index, "entry_id": e.id, "agency": p.agency, "at": now} for e in p.entries],
+    )
+    _notify(session, p.subject, index, payload, now)
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
+    )
+    return QueryAnswer(
+        log_index=index,
+        outcome=outcome,
+        entries=p.entries,
+        warning_list=p.warning,
+        receipt=querylog.receipt_for(signer=signer, appended=appended),
+    )
+
+
+def run_query(
+    *,
+    session: Session,
+    keyring: Keyring,
+    signer: LogSigner,
+    agency: str,
+    payload: QueryRequest,
+    now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> QueryAnswer:
+    """Authorize, answer and log one query in one transaction; refusals raise."""
+    prepared = prepare_query(
+        session=session, keyring=keyring, agency=agency, payload=payload, now=now
+    )
+    return record_query(
+        session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
+    )
+
+
+def log_refusal(
+    *,
+    session: Session,
+    keyring: Keyring,
+    signer: LogSigner,
+    agency: str,
+    payload: QueryRequest,
+    rule: str,
+    now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> int:
+    """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
+    code_index = keyring.blind_index(payload.subject_code)
+    subject, _entries = record_repo.subject_for_query(session, code_index)
+    pseudo = _subject_pseudonym(keyring, subject, code_index)
+    body = _leaf(
+        agency=agency,
+        payload=payload,
+        subject=pseudo,
+        outcome="refused",
+        now=now,
+        entry_ids=[],
+        policy_version=None,
+        frozen=False,
+        rule=rule,
+    )
+    appended = _append(
+        session,
+        body,
+        agency=agency,
+        basis=_basis(payload),
+        subject_pseudonym=pseudo,
+        outcome="refused",
+        rules=rules,
+        now=now,
+    )
+    _notify(session, subject, appended.index, payload, now)
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
+    )
+    return appended.index
+
+
+def log_malformed(
+    *,
+    session: Session,
+    signer: LogSigner,
+    agency: str,
+    rule: str,
+    now: datetime,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> int:
+    """Log a query refused before it named a valid subject: no subject, no pseudonym.
+
+    Nothing of the request is kept but who sent it, when, and which rule refused it: its
+    fields were not valid, so none can be trusted to be free of personal data.
+    """
+    body = querylog.canonical_leaf(
+        {
+            "v": LEAF_VERSION,
+            "at": now.isoformat(),
+            "agency": agency,
+            "purpose": None,
+            "basis": None,
+            "legal_basis": None,
+            "authorization_id": None,
+            "policy_version": None,
+            "subject": None,
+            "entries": [],
+            "outcome": "refused",
+            "refusal_rule": rule,
+            "frozen": False,
+            "sealed_until": None,
+        }
+    )
+    appended = _append(
+        session,
+        body,
+        agency=agency,
+        basis=NO_BASIS,
+        subject_pseudonym=NO_SUBJECT,
+        outcome="refused",
+        rules=rules,
+        now=now,
+    )
+    querylog.checkpoint_after_append(
+        session=session, signer=signer, cadence=cadence, appended=appended, now=now
+    )
+    return appended.index
+
+
+def _append(
+    session: Session,
+    body: bytes,
+    *,
+    agency: str,
+    basis: str,
+    subject_pseudonym: str,
+    outcome: str,
+    rules: AuditRules,
+    now: datetime,
+) -> querylog.Appended:
+    """Append the leaf and its audit projection (and rule flags) in the caller's transaction."""
+    appended = querylog.append_leaf(session=session, body=body, now=now)
+    audit.record_query(
+        session=session,
+        index=appended.index,
+        at=now,
+        agency=agency,
+        subject=subject_pseudonym,
+        outcome=outcome,
+        basis=basis,
+        rules=rules,
+    )
+    return appended
+
+
+def _notify(
+    session: Session,
+    subject: record_repo.QuerySubject | None,
+    index: int,
+    payload: QueryRequest,
+    now: datetime,
+) -> None:
+    """Tell the subject of every query; a sealed one only once its seal lifts (§6)."""
+    if subject is None:
+        return
+    visible = now
+    if payload.sealed_until is not None:
+        start = datetime.combine(payload.sealed_until, time.min, tzinfo=CST)
+        visible = max(now, start.astimezone(UTC))
+    notice_repo.add_notice(
+        session, subject_id=subject.id, log_index=index, visible_from=visible, now=now
+    )
+
+
+def query_history(
+    *,
+    session: Session,
+    code_index: bytes,
+    now: datetime,
+    before: int | None = None,
+    limit: int = 50,
+    with_receipts: bool = True,
+) -> list[QueryHistoryItem]:
+    """The queries of the caller's record visible now, newest first, each with its receipt."""
+    subject = record_repo.subject_by_index(session, code_index)
+    if subject is None:
+        return []
+    notices = notice_repo.visible_notices(
+        session, subject_id=subject.id, now=now, before=before, limit=limit
+    )
+    bodies = log_repo.leaf_bodies(session, [n.log_index for n in notices])
+    items = []
+    for notice in notices:
+        leaf = json.loads(bodies[notice.log_index])
+        receipt = _receipt_or_none(session, notice.log_index) if with_receipts else None
+        items.append(
+            QueryHistoryItem(
+                log_index=notice.log_index,
+                at=leaf["at"],
+                agency=leaf["agency"],
+                purpose=leaf["purpose"],
+                basis=leaf["basis"],
+                legal_basis=leaf["legal_basis"],
+                outcome=leaf["outcome"],
+                entries_returned=len(leaf["entries"]),
+                receipt=receipt,
+                receipt_pending=with_receipts and receipt is None,
+            )
+        )
+    return items
+
+
+def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:
+    try:
+        return querylog.receipt(session=session, index=index)
+    except NotFound:
+        return None  # not yet covered by a stored checkpoint

@@ -1,0 +1,1 @@
+"""The tamper-evident query log (§6, §12): leaves, appends, checkpoints, proofs, verification."""
