@@ -9,22 +9,21 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from api import limits
-from api import me_endpoints as me
-from api import problems as errors
+from api import limits, problems
 from api.audit import endpoints as audit
 from api.cases.objections import endpoints as objections
 from api.cases.repairs import endpoints as repairs
-from api.cases.repairs import registry_endpoints as admin
-from api.entries import endpoints as records
-from api.identity import endpoints as oauth
+from api.cases.repairs import registry_endpoints as registry
+from api.consents import endpoints as consents
+from api.entries import endpoints as entries
+from api.identity import endpoints as identity
 from api.ops import endpoints as ops
 from api.ops.maintenance import maintain_forever
-from api.pages import mount as web
+from api.pages import mount as pages
 from api.public import endpoints as public
-from api.queries import agency_endpoints as agency
 from api.queries import endpoints as queries
-from api.reports import endpoints as me_report
+from api.querylog import endpoints as querylog
+from api.reports import endpoints as reports
 from core.clock import clock
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
@@ -87,19 +86,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/openapi.json",
     )
     limits.install(app)
-    errors.install(app)
+    problems.install(app)
     queries.install(app)
     app.include_router(ops.router)
-    app.include_router(oauth.router)
-    app.include_router(records.router, prefix=API_PREFIX)
-    app.include_router(me.router, prefix=API_PREFIX)
-    app.include_router(me_report.router, prefix=API_PREFIX)
-    app.include_router(queries.router, prefix=API_PREFIX)
-    app.include_router(agency.router, prefix=API_PREFIX)
-    app.include_router(objections.router, prefix=API_PREFIX)
-    app.include_router(repairs.router, prefix=API_PREFIX)
-    app.include_router(audit.router, prefix=API_PREFIX)
-    app.include_router(public.router, prefix=API_PREFIX)
-    app.include_router(admin.router, prefix=API_PREFIX)
-    web.install(app)
+    app.include_router(identity.router)
+    for router in (
+        entries.router,
+        entries.me_router,
+        consents.router,
+        queries.me_router,
+        reports.router,
+        queries.router,
+        queries.agency_router,
+        objections.router,
+        repairs.router,
+        audit.router,
+        public.router,
+        querylog.router,
+        registry.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    pages.install(app)
     return app

@@ -1,7 +1,7 @@
-"""Citizen pages for authorizations (grant, revoke), the freeze and entry statements.
+"""Citizen pages for authorizations (grant, revoke) and the freeze.
 
 Invariants:
-- every page goes through the same services as `/api/v1/me/...` (consents, records),
+- every page goes through the same services as `/api/v1/me/...` (consents),
   scoped by the blind index of the signed-in citizen's verified code;
 - every POST carries the session's CSRF token and commits only on success: a refusal
   rolls the request back, so bad input changes nothing;
@@ -27,7 +27,6 @@ from api.pages.common import (
     CsrfDep,
     back_to,
     local_minute,
-    my_entry,
     own_index,
     parse_id,
     see_other,
@@ -38,8 +37,6 @@ from api.pages.render import page_lang, render
 from core.clock import CST, clock
 from core.consents import service as consents
 from core.consents.schemas import MAX_USES, AuthorizationCreate, AuthorizationView
-from core.entries import service as record_service
-from core.entries.schemas import EntryView, StatementPut
 from core.entries.subjects import subject_by_index
 from core.errors import DomainError, NotFound
 from core.identity.principal import Principal
@@ -48,12 +45,12 @@ from core.vocabulary import DOMAINS, LIST_KINDS
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 
+
 # What a redirect after a successful POST may say was done (a fixed word, never data).
 DONE: Final = ("granted", "revoked", "frozen", "unfrozen")
+
+
 _AUTHORIZATIONS = "me/authorizations.html"
-
-
-# --- authorizations and the freeze -----------------------------------------------------
 
 
 @dataclass
@@ -319,96 +316,3 @@ def unfreeze(
 ) -> Response:
     """Lift the freeze of my record."""
     return _set_freeze(request, principal, session, frozen=False)
-
-
-# --- statements --------------------------------------------------------------------------
-
-
-def _statement_form(
-    request: Request, entry: EntryView, typed: str | None, error: str, status: int
-) -> HTMLResponse:
-    """The statement form alone, with what was typed and why it was refused."""
-    return render(
-        request,
-        "me/statement_form.html",
-        {"entry": entry, "typed": typed, "error": error},
-        status=status,
-    )
-
-
-def _save_statement(
-    request: Request,
-    principal: Principal,
-    session: SessionDep,
-    keyring: KeyringDep,
-    entry_id: str,
-    statement: str | None,
-    typed: str | None = None,
-) -> Response:
-    found = parse_id(entry_id)
-    entry = my_entry(session, keyring, principal, found)
-    if found is None or entry is None:
-        return not_found_page(request)
-    try:
-        record_service.set_statement(
-            session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
-            entry_id=found,
-            statement=statement,
-            now=clock.now(),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _statement_form(
-            request, entry, typed, refusal_message(exc, page_lang(request)), refusal_status(exc)
-        )
-    session.commit()
-    return see_other(request, f"/me#entry-{found}")
-
-
-@router.post("/record/{entry_id}/statement", response_model=None)
-def set_statement(
-    entry_id: str,
-    request: Request,
-    principal: CitizenPageDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    keyring: KeyringDep,
-    statement: Annotated[str, Form()] = "",
-) -> Response:
-    """Set my statement (≤ 200 characters) on one of my entries."""
-    try:
-        text = StatementPut.model_validate({"statement": statement}).statement
-    except ValidationError:
-        entry = my_entry(session, keyring, principal, parse_id(entry_id))
-        if entry is None:
-            return not_found_page(request)
-        error = translate("me_stmt.invalid", page_lang(request))
-        return _statement_form(request, entry, statement, error, 422)
-    return _save_statement(request, principal, session, keyring, entry_id, text, statement)
-
-
-@router.post("/record/{entry_id}/statement/delete", response_model=None)
-def delete_statement(
-    entry_id: str,
-    request: Request,
-    principal: CitizenPageDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    keyring: KeyringDep,
-) -> Response:
-    """Delete my statement from one of my entries."""
-    return _save_statement(request, principal, session, keyring, entry_id, None)
-
-
-@router.get("/record/{entry_id}/statement", response_model=None)
-def statement_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
-    """A statement form's target opened directly: my record."""
-    return back_to(request, "/me")
-
-
-@router.get("/record/{entry_id}/statement/delete", response_model=None)
-def statement_delete_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
-    """A statement deletion's target opened directly: my record."""
-    return back_to(request, "/me")

@@ -7,11 +7,20 @@ import uuid
 from fastapi import APIRouter, status
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.policy import RecorderDep
+from api.policy import CitizenDep, RecorderDep
 from core.clock import clock
 from core.entries import service
+from core.entries import service as record_service
 from core.entries.batches import submit_batch
-from core.entries.schemas import BatchRequest, BatchResult, EntryCreate, EntryView, WithdrawRequest
+from core.entries.schemas import (
+    BatchRequest,
+    BatchResult,
+    EntryCreate,
+    EntryView,
+    MyRecord,
+    StatementPut,
+    WithdrawRequest,
+)
 
 router = APIRouter(prefix="/records", tags=["recorder"])
 
@@ -96,6 +105,61 @@ def withdraw_record(
         reason=payload.reason,
         kind=payload.kind,
         actor=principal.subject,
+        now=clock.now(),
+    )
+    session.commit()
+    return view
+
+
+me_router = APIRouter(prefix="/me", tags=["citizen"])
+
+
+@me_router.get("/record", response_model=MyRecord)
+def my_record(
+    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+) -> MyRecord:
+    """All of the caller's own entries."""
+    return record_service.my_record(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+
+
+@me_router.put("/record/{entry_id}/statement", response_model=EntryView)
+def put_statement(
+    entry_id: uuid.UUID,
+    payload: StatementPut,
+    principal: CitizenDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> EntryView:
+    """Attach a statement (≤ 200 characters) to one of the caller's entries."""
+    view = record_service.set_statement(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        entry_id=entry_id,
+        statement=payload.statement,
+        now=clock.now(),
+    )
+    session.commit()
+    return view
+
+
+@me_router.delete("/record/{entry_id}/statement", response_model=EntryView)
+def delete_statement(
+    entry_id: uuid.UUID, principal: CitizenDep, session: SessionDep, keyring: KeyringDep
+) -> EntryView:
+    """Remove the caller's statement from one of their entries."""
+    view = record_service.set_statement(
+        session=session,
+        keyring=keyring,
+        code_index=principal.own_code_index(),
+        entry_id=entry_id,
+        statement=None,
         now=clock.now(),
     )
     session.commit()

@@ -1,4 +1,4 @@
-"""Recorders' pages: add an entry, upload a batch (CSV or JSON) with per-row results.
+"""Entry pages: recorders add an entry or a batch; citizens see their record and state.
 
 Invariants:
 - The department comes from the verified token, never from a form; entries go through the
@@ -28,14 +28,27 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.pages.common import CsrfDep, RecorderPageDep, own_department, see_other
-from api.pages.refusals import gone_page, not_found_page
-from api.pages.render import render
+from api.pages.common import (
+    CitizenPageDep,
+    CsrfDep,
+    RecorderPageDep,
+    back_to,
+    my_entry,
+    own_department,
+    own_index,
+    parse_id,
+    see_other,
+)
+from api.pages.i18n import translate
+from api.pages.refusals import gone_page, not_found_page, refusal_message, refusal_status
+from api.pages.render import page_lang, render
 from core.clock import clock
 from core.entries import service
+from core.entries import service as record_service
 from core.entries.batches import submit_batch
-from core.entries.schemas import BatchRequest, EntryCreate
+from core.entries.schemas import BatchRequest, EntryCreate, EntryView, StatementPut
 from core.errors import Conflict, DomainError, NotFound, Shredded
+from core.identity.principal import Principal
 from core.public.masking import mask_name
 from core.vocabulary import DOMAINS, REPAIR_WAYS, SEVERITIES
 
@@ -334,3 +347,115 @@ def upload_batch(
     )
     session.commit()
     return _batch_form(request, result=result)
+
+
+me_router = APIRouter(prefix="/me", include_in_schema=False)
+
+
+@me_router.get("", response_class=HTMLResponse)
+def my_record(
+    request: Request,
+    principal: CitizenPageDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    runtime: RuntimeDep,
+) -> HTMLResponse:
+    """All of my entries, with state, dates, marks, statement and who can still see them."""
+    record = record_service.my_record(
+        session=session,
+        keyring=keyring,
+        code_index=own_index(principal),
+        today=clock.today(),
+        calendar=runtime.calendar,
+    )
+    return render(request, "me/record.html", {"record": record})
+
+
+def _statement_form(
+    request: Request, entry: EntryView, typed: str | None, error: str, status: int
+) -> HTMLResponse:
+    """The statement form alone, with what was typed and why it was refused."""
+    return render(
+        request,
+        "me/statement_form.html",
+        {"entry": entry, "typed": typed, "error": error},
+        status=status,
+    )
+
+
+def _save_statement(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    keyring: KeyringDep,
+    entry_id: str,
+    statement: str | None,
+    typed: str | None = None,
+) -> Response:
+    found = parse_id(entry_id)
+    entry = my_entry(session, keyring, principal, found)
+    if found is None or entry is None:
+        return not_found_page(request)
+    try:
+        record_service.set_statement(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            entry_id=found,
+            statement=statement,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _statement_form(
+            request, entry, typed, refusal_message(exc, page_lang(request)), refusal_status(exc)
+        )
+    session.commit()
+    return see_other(request, f"/me#entry-{found}")
+
+
+@me_router.post("/record/{entry_id}/statement", response_model=None)
+def set_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+    statement: Annotated[str, Form()] = "",
+) -> Response:
+    """Set my statement (≤ 200 characters) on one of my entries."""
+    try:
+        text = StatementPut.model_validate({"statement": statement}).statement
+    except ValidationError:
+        entry = my_entry(session, keyring, principal, parse_id(entry_id))
+        if entry is None:
+            return not_found_page(request)
+        error = translate("me_stmt.invalid", page_lang(request))
+        return _statement_form(request, entry, statement, error, 422)
+    return _save_statement(request, principal, session, keyring, entry_id, text, statement)
+
+
+@me_router.post("/record/{entry_id}/statement/delete", response_model=None)
+def delete_statement(
+    entry_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    keyring: KeyringDep,
+) -> Response:
+    """Delete my statement from one of my entries."""
+    return _save_statement(request, principal, session, keyring, entry_id, None)
+
+
+@me_router.get("/record/{entry_id}/statement", response_model=None)
+def statement_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement form's target opened directly: my record."""
+    return back_to(request, "/me")
+
+
+@me_router.get("/record/{entry_id}/statement/delete", response_model=None)
+def statement_delete_target(entry_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A statement deletion's target opened directly: my record."""
+    return back_to(request, "/me")

@@ -11,20 +11,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.audit import pages as auditor_pages
-from api.cases.objections import pages as officer_pages
-from api.cases.repairs import officer_pages as repair_officer_pages
-from api.cases.repairs import pages as citizen_repair_pages
-from api.consents import pages as citizen_consent_pages
-from api.entries import pages as recorder_pages
+from api.audit import pages as audit
+from api.cases.objections import pages as objections
+from api.cases.repairs import officer_pages as repair_officers
+from api.cases.repairs import pages as repairs
+from api.consents import pages as consents
+from api.entries import pages as entries
 from api.headers import SecurityHeaders
-from api.identity import oidc_pages as oidc_signin
-from api.identity import signin_pages as signin
-from api.pages import citizen_pages
+from api.identity import oidc_pages, signin_pages
 from api.pages.render import STATIC_DIR, render
 from api.pages.session import CsrfFailed, PageForbidden, SignInRequired, WebState
-from api.public import pages as public_pages
-from api.reports import pages as report_pages
+from api.public import pages as public
+from api.queries import pages as queries
+from api.querylog import pages as querylog
+from api.reports import pages as reports
 
 CHALLENGE = 'Bearer realm="credence"'
 
@@ -49,17 +49,20 @@ async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
 def install(app: FastAPI) -> None:
     """Add the pages to the app."""
     app.state.web = WebState()
-    app.include_router(public_pages.router)
-    app.include_router(signin.router)
-    app.include_router(citizen_pages.router)
-    app.include_router(oidc_signin.router)
-    app.include_router(citizen_consent_pages.router)
-    app.include_router(citizen_repair_pages.router)
-    app.include_router(report_pages.router)
-    app.include_router(officer_pages.router)
-    app.include_router(repair_officer_pages.router)
-    app.include_router(recorder_pages.router)
-    app.include_router(auditor_pages.router)
+    app.include_router(public.router)
+    app.include_router(querylog.router)
+    app.include_router(signin_pages.router)
+    app.include_router(entries.me_router)
+    app.include_router(queries.router)
+    app.include_router(objections.citizen_router)
+    app.include_router(oidc_pages.router)
+    app.include_router(consents.router)
+    app.include_router(repairs.router)
+    app.include_router(reports.router)
+    app.include_router(objections.router)
+    app.include_router(repair_officers.router)
+    app.include_router(entries.router)
+    app.include_router(audit.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageForbidden, _forbidden)

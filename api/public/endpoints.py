@@ -1,5 +1,4 @@
-"""Public routes (§9, §10): masked lists, exit announcements, the masked lookup, the log's
-signed checkpoint and the key that verifies it.
+"""Public routes (§9, §10): masked lists, exit announcements, the masked lookup.
 
 Lists and announcements are cacheable (a strong ETag over the body, `If-None-Match` → 304);
 lookup answers are never cached, are rate-limited per client address, and are padded to
@@ -13,7 +12,6 @@ import hashlib
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from api.deps import KeyringDep, ReadSessionDep, SessionDep
@@ -31,18 +29,25 @@ from core.public.schemas import (
     PublicKind,
     PublicListPage,
 )
-from core.querylog import service as querylog
 from core.vocabulary import Domain
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public)])
 
+
 JSON: Final = "application/json"
+
+
 # Caches may keep a copy but must revalidate it (a cheap 304 by ETag) before every use:
 # a repaired or erroneous entry leaves the public lists at once (§8), not after a max-age.
 LIST_CACHE: Final = "public, no-cache"
+
+
 CURSOR_MAX: Final = 256
 
+
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page (1-100).")]
+
+
 Cursor = Annotated[
     str | None, Query(min_length=1, max_length=CURSOR_MAX, description="next_cursor of a page.")
 ]
@@ -146,16 +151,3 @@ def lookup(payload: LookupRequest, session: ReadSessionDep, keyring: KeyringDep)
         today=clock.today(),
     )
     return _padded(answer)
-
-
-@router.get("/checkpoint", response_class=PlainTextResponse)
-def checkpoint(session: SessionDep) -> PlainTextResponse:
-    """The latest signed checkpoint, as a C2SP tlog-checkpoint signed note."""
-    note = querylog.latest_checkpoint_note(session=session)
-    return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
-
-
-@router.get("/log-key", response_class=PlainTextResponse)
-def log_key(request: Request) -> PlainTextResponse:
-    """The verifier key (`name+id+key`) that checkpoints are signed with."""
-    return PlainTextResponse(request.app.state.log_signer.verifier_key())

@@ -20,13 +20,13 @@ from api.pages.render import render
 from api.ratelimit import limit_lookups
 from core.clock import clock
 from core.demo.dataset import DEPARTMENTS
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.public import service
 from core.public.schemas import PAGE_DEFAULT, LookupRequest
-from core.querylog import service as querylog
 from core.vocabulary import DOMAINS
 
 router = APIRouter(include_in_schema=False)
+
 
 Cursor = Annotated[str | None, Query(min_length=1, max_length=256)]
 
@@ -132,14 +132,3 @@ def lookup(
         today=clock.today(),
     )
     return render(request, "lookup.html", {"answer": answer})
-
-
-@router.get("/checkpoint", response_class=HTMLResponse)
-def checkpoint(request: Request, _: PublicPageDep, session: SessionDep) -> HTMLResponse:
-    """The latest signed checkpoint and the key that verifies it."""
-    try:
-        note: str | None = querylog.latest_checkpoint_note(session=session)
-    except NotFound:
-        note = None
-    key = request.app.state.log_signer.verifier_key()
-    return render(request, "checkpoint.html", {"note": note, "key": key})

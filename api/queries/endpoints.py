@@ -5,18 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import AwareDatetime
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ReadSessionDep, RuntimeDep, SessionDep
-from api.policy import AgencyDep, authenticate
+from api.params import OptionalDbIntQuery
+from api.policy import AgencyDep, CitizenDep, authenticate
 from core.clock import clock
 from core.errors import DomainError, Forbidden
-from core.queries.schemas import QueryAnswer, QueryRequest
-from core.queries.service import log_malformed, log_refusal, prepare_query, record_query
+from core.queries.notice_schemas import AgencyNotification, Notification
+from core.queries.notices import agency_notifications, citizen_notifications
+from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
+from core.queries.service import (
+    log_malformed,
+    log_refusal,
+    prepare_query,
+    query_history,
+    record_query,
+)
 from core.runtime import Runtime
 
 
@@ -134,3 +144,53 @@ def query(
         session.commit()
         raise
     return answer
+
+
+me_router = APIRouter(prefix="/me", tags=["citizen"])
+
+
+@me_router.get("/queries", response_model=list[QueryHistoryItem])
+def my_queries(
+    principal: CitizenDep,
+    session: SessionDep,
+    before: OptionalDbIntQuery = None,
+    limit: int = Query(default=50, ge=1, le=200),
+) -> list[QueryHistoryItem]:
+    """Every query of the caller's record (sealed ones once lifted), each with its receipt."""
+    return query_history(
+        session=session,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        before=before,
+        limit=limit,
+    )
+
+
+@me_router.get("/notifications", response_model=list[Notification])
+def my_notifications(
+    principal: CitizenDep,
+    session: SessionDep,
+    limit: int = Query(default=50, ge=1, le=200),
+) -> list[Notification]:
+    """The caller's outbox: every query of their record and every event of their entries."""
+    return citizen_notifications(
+        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=limit
+    )
+
+
+agency_router = APIRouter(prefix="/agency", tags=["agency"])
+
+
+@agency_router.get("/notifications", response_model=list[AgencyNotification])
+def notifications(
+    principal: AgencyDep,
+    session: SessionDep,
+    before: AwareDatetime | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+) -> list[AgencyNotification]:
+    """Entries this agency received that were since corrected, withdrawn or erased."""
+    if principal.agency is None:
+        raise Forbidden("the token names no agency")
+    return agency_notifications(
+        session=session, agency=principal.agency, before=before, limit=limit
+    )

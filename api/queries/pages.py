@@ -1,0 +1,40 @@
+"""Citizen pages for queries of my record and my notifications (§6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep
+from api.pages.common import (
+    CitizenPageDep,
+    own_index,
+)
+from api.pages.messages import verify as msg_verify
+from api.pages.render import page_lang, render
+from core.clock import clock
+from core.queries.notices import citizen_notifications
+from core.queries.service import query_history
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
+    """Every query of my record, each with its receipt and the in-browser verifier."""
+    items = query_history(
+        session=session, code_index=own_index(principal), now=clock.now(), limit=100
+    )
+    messages = msg_verify.script_messages(page_lang(request))
+    return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def my_notifications(
+    request: Request, principal: CitizenPageDep, session: SessionDep
+) -> HTMLResponse:
+    """My outbox: queries of my record and events of my entries."""
+    items = citizen_notifications(
+        session=session, code_index=own_index(principal), now=clock.now(), limit=100
+    )
+    return render(request, "me/notifications.html", {"items": items})

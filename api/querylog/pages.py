@@ -1,0 +1,25 @@
+"""The query log's public page: the latest signed checkpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep
+from api.pages.common import PublicPageDep
+from api.pages.render import render
+from core.errors import NotFound
+from core.querylog import service as querylog
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/checkpoint", response_class=HTMLResponse)
+def checkpoint(request: Request, _: PublicPageDep, session: SessionDep) -> HTMLResponse:
+    """The latest signed checkpoint and the key that verifies it."""
+    try:
+        note: str | None = querylog.latest_checkpoint_note(session=session)
+    except NotFound:
+        note = None
+    key = request.app.state.log_signer.verifier_key()
+    return render(request, "checkpoint.html", {"note": note, "key": key})
