@@ -25,7 +25,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session
 
 from core.errors import DatabaseBusy
@@ -261,3 +261,8 @@ def _sqlite_writers(engine: Engine, busy_seconds: float, lock: FileLock | None) 
     @event.listens_for(engine, "invalidate")
     def _invalidate(dbapi_conn: Any, _record: Any, _exc: Any) -> None:
         release(dbapi_conn)
+
+
+def ping(session: Session) -> None:
+    """Ask the database for nothing, to see that it answers."""
+    session.execute(text("SELECT 1"))

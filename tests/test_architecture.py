@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -69,15 +70,157 @@ def test_the_checker_catches_a_backward_arrow(tmp_path):
     assert _imports(bad) & PROJECT - ALLOWED["core"] == {"api"}
 
 
-def test_routes_reach_storage_only_through_services():
-    for path in _files("api"):
-        tree = ast.parse(path.read_text("utf-8"))
-        modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
-            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
-        }
+def _modules(path: Path) -> set[str]:
+    """Every project or library module a file imports, by its whole dotted name."""
+    tree = ast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from core.entries import repository` names the module `core.entries.repository`.
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_files() -> dict[str, Path]:
+    return {_module_name(p): p for layer in LAYERS for p in _files(layer)}
+
+
+def _is_repository(module: str) -> bool:
+    leaf = module.rsplit(".", 1)[-1]
+    return leaf == "repository" or leaf.endswith("_repository")
+
+
+def _is_schemas(module: str) -> bool:
+    leaf = module.rsplit(".", 1)[-1]
+    return leaf == "schemas" or leaf.endswith("_schemas")
+
+
+# Where SQL may be written besides repository modules: the engine and writer rule, the
+# prepared-statement runner, and table models (a partial index's WHERE is DDL).
+SQL_HOMES = {"core.db", "core.prepared"}
+SQL_HOME_PACKAGES = ("core.models",)
+_SQL_WORDS = r"\b(select|update|insert|delete|text|func)\b"
+_SQL_IMPORTS = re.compile(r"^\s*from (sqlalchemy|sqlmodel)[\w.]* import [^\n]*" + _SQL_WORDS, re.M)
+_SQL_CALLS = re.compile(r"\.(exec|execute)\(")
+
+
+def test_sql_is_written_only_in_repository_modules():
+    for module, path in _project_files().items():
+        if (
+            _is_repository(module)
+            or module in SQL_HOMES
+            or module.startswith(SQL_HOME_PACKAGES)
+            or module.split(".")[0] in {"cli", "migrations"}
+        ):
+            continue
+        source = path.read_text("utf-8")
+        found = _SQL_IMPORTS.search(source) or _SQL_CALLS.search(source)
+        assert not found, f"{path.relative_to(ROOT)} writes SQL: {found.group(0).strip()!r}"
+
+
+# A schemas module describes data: it may use other schemas and pure rules, never a
+# module that reaches the database (a service, an engine, a repository).
+_STORAGE = ("sqlmodel", "sqlalchemy", "core.db", "core.prepared", "core.keyring")
+
+
+def _reaches_storage(module: str, files: dict[str, Path]) -> bool:
+    path = files.get(module)
+    if path is None or module.startswith("core.models"):
+        return False
+    return _is_repository(module) or any(m.startswith(_STORAGE) for m in _modules(path))
+
+
+def test_schemas_never_import_services():
+    files = _project_files()
+    for module, path in files.items():
+        if not (module.startswith("core.") and _is_schemas(module)):
+            continue
         bad = {
             m
-            for m in modules
-            if m.endswith("repository") or m in {"core.prepared"} or m.startswith("sqlalchemy.orm")
+            for m in _modules(path)
+            if m in files and not _is_schemas(m) and _reaches_storage(m, files)
+        }
+        assert not bad, f"{path.relative_to(ROOT)} imports services {sorted(bad)}"
+
+
+def _core_domains() -> set[str]:
+    return {
+        p.name
+        for p in (ROOT / "core").iterdir()
+        if (p / "__init__.py").exists() and p.name != "models"
+    }
+
+
+# Core modules every api domain may use: the top-level core modules (settings, clock,
+# codes, errors…), the table models, the calendar, and who is calling.
+SHARED_CORE = ("core.models", "core.calendar", "core.identity.principal")
+# The readers that span domains, each with why: nothing else may cross.
+CROSSES = {
+    "pages": {"*"},  # what every page shares; it mounts every domain's pages
+    "reports": {"cases", "consents", "entries", "queries"},  # the report is made of their views
+    "audit": {"queries", "querylog"},  # the auditor reads the log of queries
+    "ops": {"cases"},  # readiness and metrics count open cases
+    "identity": {"demo", "public"},  # dev sign-in lists the demo people, names masked
+    "public": {"demo"},  # the home page says when the data are the demo's
+    "entries": {"public"},  # a recorder sees the name masked as the public does
+    "cases": {"entries"},  # a repair page shows the entry it is about
+    "consents": {"entries", "queries"},  # grants name the subject and a query purpose
+}
+
+
+def _crossings(path: Path, domain: str, domains: set[str]) -> set[str]:
+    allowed = CROSSES.get(domain, set())
+    bad = set()
+    for m in _modules(path):
+        parts = m.split(".")
+        if parts[0] == "core" and len(parts) > 1 and parts[1] in domains:
+            if m.startswith(SHARED_CORE) or parts[1] == domain:
+                continue
+            if "*" in allowed or parts[1] in allowed:
+                continue
+            bad.add(m)
+        elif (
+            parts[0] == "api"
+            and len(parts) > 1
+            and parts[1] in domains | {"pages"}
+            and parts[1] not in {domain, "pages"}
+            and "*" not in allowed
+        ):
+            bad.add(m)
+    return bad
+
+
+def test_each_api_domain_uses_only_its_own_core_domain_and_shared_modules():
+    domains = _core_domains()
+    assert {"entries", "cases", "queries", "querylog"} <= domains
+    for path in _files("api"):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) < 3:
+            continue  # api/*.py: the app, dependencies, problems, policies
+        bad = _crossings(path, parts[1], domains)
+        assert not bad, f"{path.relative_to(ROOT)} reaches other domains: {sorted(bad)}"
+
+
+def test_the_domain_rule_catches_a_crossing(tmp_path):
+    bad = tmp_path / "pages.py"
+    bad.write_text("from core.querylog import service\nfrom api.cases import pages\n")
+    found = _crossings(bad, "entries", {"entries", "querylog", "cases"})
+    assert found == {"core.querylog", "core.querylog.service", "api.cases", "api.cases.pages"}
+
+
+def test_routes_reach_storage_only_through_services():
+    for path in _files("api"):
+        bad = {
+            m
+            for m in _modules(path)
+            if _is_repository(m) or m == "core.prepared" or m.startswith("sqlalchemy.orm")
         }
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

@@ -7,7 +7,6 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import KeyringDep, SessionDep
 from api.policy import public
@@ -16,6 +15,7 @@ from core.calendar import provisional
 from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.clock import clock
+from core.db import ping
 from core.errors import KeysUnavailable
 from core.ops.keys import verify_keys
 from core.ops.metrics import OverdueCounter, render
@@ -44,7 +44,7 @@ async def healthz() -> Health:
 def readyz(session: SessionDep, keyring: KeyringDep) -> Health | JSONResponse:
     """The database answers and the key provider holds every key the data needs."""
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
         verify_keys(session=session, keyring=keyring)
         session.commit()
     except KeysUnavailable:
