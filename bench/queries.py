@@ -87,12 +87,16 @@ from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject, metadata
 from core.queries.schemas import AnsweredEntry
 from core.querylog import repository as log_repo
-from core.querylog import service as querylog
-from core.querylog.service import LogSigner
+from core.querylog.appends import append_leaves, log_size
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import CanonicalBodies, canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import VERIFY_CHUNK, VerifyReport, verify_log, verify_log_leaf_by_leaf
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from core.vocabulary import DOMAINS
 from crypto.envelope import DataKey, FieldContext, seal
+from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hashes, perfect_levels
 
 QUERY_URL = "/api/v1/queries"
@@ -647,20 +651,20 @@ FOCUS = (
     ("core/entries/lifecycle_repository.py", "add_deliveries"),
     ("core/identity/authenticator.py", "authenticate"),
     ("core/queries/service.py", "_append"),
-    ("core/querylog/service.py", "append_leaves"),
-    ("core/querylog/service.py", "append_leaf"),
+    ("core/querylog/appends.py", "append_leaves"),
+    ("core/querylog/appends.py", "append_leaf"),
     ("core/querylog/repository.py", "lock_state"),
-    ("core/querylog/service.py", "checkpoint_after_append"),
+    ("core/querylog/checkpoints.py", "checkpoint_after_append"),
     ("core/consents/repository.py", "take_use"),
     ("core/audit/service.py", "record_query"),
     ("core/audit/repository.py", "add_facet_with_counts"),
     ("core/audit/repository.py", "add_flag"),
-    ("core/querylog/service.py", "make_checkpoint"),
-    ("core/querylog/service.py", "maybe_checkpoint"),
-    ("core/querylog/service.py", "checkpoint_due"),
-    ("core/querylog/service.py", "receipt"),
-    ("core/querylog/service.py", "fresh_receipt"),
-    ("core/querylog/service.py", "inclusion"),
+    ("core/querylog/checkpoints.py", "make_checkpoint"),
+    ("core/querylog/checkpoints.py", "maybe_checkpoint"),
+    ("core/querylog/checkpoints.py", "checkpoint_due"),
+    ("core/querylog/proofs.py", "receipt"),
+    ("core/querylog/proofs.py", "fresh_receipt"),
+    ("core/querylog/proofs.py", "inclusion"),
     ("core/querylog/repository.py", "node"),
     ("core/consents/service.py", "is_frozen"),
     ("core/entries/repository.py", "subject_by_index"),
@@ -670,7 +674,7 @@ FOCUS = (
     ("core/keyring.py", "data_key"),
     ("crypto/envelope.py", "open_field"),
     ("crypto/envelope.py", "unwrap"),
-    ("core/querylog/service.py", "canonical_leaf"),
+    ("core/querylog/leaves.py", "canonical_leaf"),
     ("crypto/checkpoint.py", "sign_checkpoint"),
     ("sqlalchemy/orm/session.py", "commit"),
     ("sqlalchemy/orm/session.py", "execute"),
@@ -687,14 +691,14 @@ FOCUS = (
     ("bench/queries.py", "plain_lookup"),
     ("crypto/merkle.py", "append"),
     ("crypto/merkle.py", "leaf_hash"),
-    ("core/querylog/service.py", "_check_body"),
+    ("core/querylog/leaves.py", "check_body"),
     ("core/querylog/repository.py", "leaf_run"),
     ("core/querylog/repository.py", "node_run"),
     ("crypto/merkle.py", "leaf_hashes"),
     ("crypto/merkle.py", "perfect_levels"),
-    ("core/querylog/service.py", "__call__"),
-    ("core/querylog/service.py", "_verify_from"),
-    ("core/querylog/service.py", "_checkpoint_problem"),
+    ("core/querylog/leaves.py", "__call__"),
+    ("core/querylog/verify.py", "_verify_from"),
+    ("core/querylog/verify.py", "_checkpoint_problem"),
 )
 
 
@@ -765,7 +769,7 @@ def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
     for _ in range(count):
         entries = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(rng.randrange(4))]
         pool.append(
-            querylog.canonical_leaf(
+            canonical_leaf(
                 {
                     "v": 1,
                     "at": now.isoformat(),
@@ -789,7 +793,7 @@ def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
 
 def _signer(settings: Settings) -> LogSigner:
     """The log key the app uses for this data dir (created on first use)."""
-    return LogSigner.for_data_dir(
+    return signer_for_data_dir(
         settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
     )
 
@@ -803,7 +807,7 @@ class LogBench:
         # Not for security: reproducible leaf bodies.
         self.pool = _leaf_pool(random.Random(seed), clock.now(), 4096)  # noqa: S311
         with Session(engine) as session:
-            self.size = querylog.log_size(session=session)
+            self.size = log_size(session=session)
         self.checkpoints = 0
         self.build_seconds = 0.0
 
@@ -814,9 +818,9 @@ class LogBench:
     def _append(self, bodies: list[bytes], *, checkpoint: bool = False) -> None:
         now = clock.now()
         with Session(self.engine) as session:
-            querylog.append_leaves(session=session, bodies=bodies, now=now)
+            append_leaves(session=session, bodies=bodies, now=now)
             if checkpoint:
-                querylog.make_checkpoint(session=session, signer=self.signer, now=now)
+                make_checkpoint(session=session, signer=self.signer, now=now)
             session.commit()
         self.size += len(bodies)
         self.checkpoints += checkpoint
@@ -853,13 +857,11 @@ class LogBench:
     def seal(self) -> None:
         """Store a checkpoint of the whole log, so verification covers every leaf."""
         with Session(self.engine) as session:
-            querylog.make_checkpoint(session=session, signer=self.signer, now=clock.now())
+            make_checkpoint(session=session, signer=self.signer, now=clock.now())
             session.commit()
         self.checkpoints += 1
 
-    def verify(
-        self, audit: Callable[..., querylog.VerifyReport] = querylog.verify_log
-    ) -> tuple[float, querylog.VerifyReport]:
+    def verify(self, audit: Callable[..., VerifyReport] = verify_log) -> tuple[float, VerifyReport]:
         """Time one audit (`verify_log` by default) over the whole log, in a session of its own."""
         with Session(self.engine) as session:
             t0 = time.perf_counter()
@@ -877,9 +879,9 @@ class LogBench:
             t0 = time.perf_counter()
             start = 0
             while True:
-                _, _, bodies = log_repo.leaf_run(session, start=start, limit=querylog.VERIFY_CHUNK)
+                _, _, bodies = log_repo.leaf_run(session, start=start, limit=VERIFY_CHUNK)
                 leaf_hashes(bodies)
-                if len(bodies) < querylog.VERIFY_CHUNK:
+                if len(bodies) < VERIFY_CHUNK:
                     break
                 start += len(bodies)
             return time.perf_counter() - t0
@@ -892,7 +894,7 @@ def _best(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def verify_parts(engine: Engine, leaves: int, per_leaf: float) -> None:
     """What `verify_log` does per leaf, each step timed alone (best of 3) over `leaves` leaves."""
-    width = querylog.VERIFY_CHUNK
+    width = VERIFY_CHUNK
     runs: list[tuple[list[int], list[bytes], list[bytes]]] = []
 
     def read() -> None:
@@ -907,7 +909,7 @@ def verify_parts(engine: Engine, leaves: int, per_leaf: float) -> None:
     levels = [perfect_levels(run) for run in hashes]
 
     def canonical() -> None:
-        check = querylog.CanonicalBodies()
+        check = CanonicalBodies()
         for _, _, bodies in runs:
             all(map(check, bodies))
 
@@ -1140,7 +1142,7 @@ def _verify_stage(args: argparse.Namespace, log: LogBench) -> None:
     print(f"\nverify: {log.size:,} leaves; load average {_load()}")
     # Interleaved, so a burst of other load is likely to hit both sides of a ratio.
     first, report = log.verify()
-    by_leaf, _ = log.verify(querylog.verify_log_leaf_by_leaf)
+    by_leaf, _ = log.verify(verify_log_leaf_by_leaf)
     floor = log.floor()
     second, _ = log.verify()
     seconds = min(first, second)
@@ -1164,7 +1166,7 @@ def _verify_stage(args: argparse.Namespace, log: LogBench) -> None:
         with Session(log.engine) as session:
             t0 = time.perf_counter()
             profile.runcall(
-                querylog.verify_log,
+                verify_log,
                 session=session,
                 signer_public_key=log.signer.public_key,
                 name=log.signer.name,

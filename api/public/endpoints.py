@@ -31,7 +31,7 @@ from core.public.schemas import (
     PublicKind,
     PublicListPage,
 )
-from core.querylog import service as querylog
+from core.querylog import checkpoints as querylog
 from core.vocabulary import Domain
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public)])

@@ -23,7 +23,7 @@ from core.demo.dataset import DEPARTMENTS
 from core.errors import InvalidInput, NotFound
 from core.public import service
 from core.public.schemas import PAGE_DEFAULT, LookupRequest
-from core.querylog import service as querylog
+from core.querylog import checkpoints as querylog
 from core.vocabulary import DOMAINS
 
 router = APIRouter(include_in_schema=False)
