@@ -21,13 +21,13 @@ What it measures, against one temporary SQLite database made by the migrations:
 Both paths and the floor are driven by one httpx client against the app served by
 uvicorn on loopback in this process (`--client testclient` for starlette's TestClient),
 the same subjects in alternating blocks, with the server's background maintenance off.
-The data set is built in bulk (Core executemany) with rows shaped like the services'
-(per-row data keys wrapped by the master key, fields sealed with `crypto.envelope`,
-the real blind index; columns left out take the table model's defaults); the build is
-timed but not part of any figure. Before timing, a sample of subjects is queried through
-both paths and checked against what was built, and afterwards every timed answer's size.
-`--profile` adds cProfile passes (every thread) after the timed runs. Results and their
-analysis: bench/README-queries.md.
+The data set is built in bulk by `bench/dataset.py` (Core executemany) with rows shaped
+like the services' (per-row data keys wrapped by the master key, fields sealed with
+`crypto.envelope`, the real blind index; columns left out take the table model's
+defaults); the build is timed but not part of any figure. Before timing, a sample of
+subjects is queried through both paths and checked against what was built, and afterwards
+every timed answer's size. `--profile` adds cProfile passes (every thread) after the timed
+runs. Results and their analysis: bench/README-queries.md.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -71,20 +71,21 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.app import create_app
 from api.deps import SessionDep
+from bench.dataset import LEGAL_BASIS, BulkRows, model_defaults, person_name, sealed, subject_code
 from core import migrate
 from core.clock import CST, clock, local_date
-from core.codes import citizen_check_char, validate_code
+from core.codes import validate_code
 from core.db import make_engine
 from core.entries import store as entry_store
 from core.entries.display import resolve_display_until, retention_end
 from core.fields import SubjectCode
 from core.identity.tokens import mint_access_token
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, EntryEvent, Subject, metadata
+from core.models import Entry
 from core.queries.schemas import AnsweredEntry
 from core.querylog import repository as log_repo
 from core.querylog.appends import append_leaves, log_size
@@ -95,7 +96,6 @@ from core.querylog.verify import VERIFY_CHUNK, VerifyReport, verify_log, verify_
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from core.vocabulary import DOMAINS
-from crypto.envelope import DataKey, FieldContext, seal
 from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hashes, perfect_levels
 
@@ -109,9 +109,6 @@ LOG_BUILD_BATCH = 1_000  # leaves per build transaction, each followed by a chec
 BLOCK = 100  # queries per alternating block of (a) and (b)
 WINDOW_PARTS = 5  # each append window is timed in parts; the best part is reported
 
-_REGIONS = ("110105", "310104", "440305", "330106", "510107")
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文玉兰红春梅海鹏飞"
 _FACTS = {
     "tax": "逾期未申报增值税并拒不改正",
     "food_drug": "销售过期食品，被处以罚款",
@@ -123,10 +120,6 @@ _FACTS = {
     "labour": "拖欠农民工工资",
     "construction": "违法转包工程",
     "court": "有履行能力而拒不履行生效判决",
-}
-_BASIS = {
-    "black": "《关于加快推进失信被执行人信用监督、警示和惩戒机制建设的意见》",
-    "watch": "《关于加强和规范守信联合激励和失信联合惩戒对象名单管理工作的指导意见》",
 }
 
 # The plaintext copy lives in its own metadata: never part of the product's schema.
@@ -229,86 +222,20 @@ class DataSet:
     crypto_seconds: float = 0.0
 
 
-_MODELS: dict[str, type[SQLModel]] = {
-    "data_key": DataKeyRow,
-    "subject": Subject,
-    "entry": Entry,
-    "entry_event": EntryEvent,
-}
-
-
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """The values a table model gives the fields a caller leaves out."""
-    return {
-        name: info.get_default(call_default_factory=True)
-        for name, info in model.model_fields.items()
-        if not info.is_required()
-    }
-
-
 # The stored status of an entry recorded past its notice: the model's default.
-SHOWN_STATUS = str(_defaults(Entry)["status"])
+SHOWN_STATUS = str(model_defaults(Entry)["status"])
 
 
-def subject_code(n: int) -> str:
-    """The n-th bench citizen code: valid, unique for n < 5 * 999 * 36500."""
-    region = _REGIONS[n % len(_REGIONS)]
-    m = n // len(_REGIONS)
-    born = date(1950, 1, 1) + timedelta(days=m // 999)
-    first17 = f"{region}{born:%Y%m%d}{m % 999 + 1:03d}"
-    return first17 + citizen_check_char(first17)
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
-
-
-def _key_row(keyring: Keyring, owner: str, now: datetime) -> tuple[DataKey, dict[str, Any]]:
-    key, wrapped, version = keyring.new_data_key()
-    row = {
-        "id": key.id,
-        "owner": owner,
-        "suite": keyring.suite.name,
-        "master_version": version,
-        "wrapped": wrapped,
-        "created_at": now,
-        "shredded_at": None,
-    }
-    return key, row
-
-
-class _Builder:
-    """Rows for one chunk of subjects, shaped as the record and subject services make them."""
+class _Rows(BulkRows):
+    """One chunk of subjects with their entries, and the plaintext copy of each entry."""
 
     def __init__(self, keyring: Keyring, rng: random.Random, now: datetime) -> None:
-        self.keyring = keyring
+        super().__init__(keyring, ("data_key", "subject", "entry", "entry_event"))
         self.rng = rng
         self.now = now
         self.today = local_date(now)
         self.serial = 0
-        self.crypto = 0.0
-        self.tables: dict[str, list[dict[str, Any]]] = {}
-
-    def reset(self) -> None:
-        self.tables = {t: [] for t in ("data_key", "subject", "entry", "entry_event", "plain")}
-
-    def subject(self, code: str) -> uuid.UUID:
-        t0 = time.perf_counter()
-        key, key_row = _key_row(self.keyring, "subject", self.now)
-        subject_id = uuid.uuid4()
-        ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
-        row = {
-            "id": subject_id,
-            "code_index": self.keyring.blind_index(code),
-            "code_kind": "citizen",
-            "data_key_id": key.id,
-            "code_ct": seal(key, code.encode(), ctx),
-            "created_at": self.now,
-        }
-        self.crypto += time.perf_counter() - t0
-        self.tables["data_key"].append(key_row)
-        self.tables["subject"].append(row)
-        return subject_id
+        self.plain: list[dict[str, Any]] = []
 
     def entry(self, subject_id: uuid.UUID, code: str, name: str) -> tuple[str, str, str, bool]:
         """Add one entry; return its id, name, facts and whether it is displayed today."""
@@ -327,10 +254,10 @@ class _Builder:
         repairable = rng.random() < 0.6
         entry_id = uuid.uuid4()
         t0 = time.perf_counter()
-        key, key_row = _key_row(self.keyring, "entry", self.now)
+        key = self.key("entry", self.now)
 
-        def sealed(column: str, text: str) -> bytes:
-            return seal(key, text.encode(), FieldContext("entry", column, str(entry_id)))
+        def sealed_as(column: str, text: str) -> bytes:
+            return sealed(key, "entry", column, entry_id, text)
 
         row = {
             "id": entry_id,
@@ -342,10 +269,10 @@ class _Builder:
             "list_kind": list_kind,
             "domain": domain,
             "severity": severity,
-            "subject_name_ct": sealed("subject_name", name),
-            "facts_ct": sealed("facts", facts),
-            "public_summary_ct": sealed("public_summary", _FACTS[domain]),
-            "legal_basis": _BASIS[list_kind],
+            "subject_name_ct": sealed_as("subject_name", name),
+            "facts_ct": sealed_as("facts", facts),
+            "public_summary_ct": sealed_as("public_summary", _FACTS[domain]),
+            "legal_basis": LEGAL_BASIS[list_kind],
             "decided_on": decided,
             "display_until": display_until,
             "valid_until": valid_until,
@@ -356,7 +283,6 @@ class _Builder:
             "updated_at": self.now,
         }
         self.crypto += time.perf_counter() - t0
-        self.tables["data_key"].append(key_row)
         self.tables["entry"].append(row)
         self.tables["entry_event"].append(
             {
@@ -368,7 +294,7 @@ class _Builder:
                 "reason_ct": None,
             }
         )
-        self.tables["plain"].append(
+        self.plain.append(
             {
                 "id": entry_id,
                 "subject_code": code,
@@ -388,15 +314,11 @@ class _Builder:
         return str(entry_id), name, facts, self.today < display_until
 
     def flush(self, conn: Connection) -> None:
-        # Parents first: foreign keys are on. Columns the bench does not set get the
-        # model's own defaults, as `session.add(Model(...))` in the services would.
-        for table, model in _MODELS.items():
-            rows = self.tables[table]
-            if rows:
-                defaults = _defaults(model)
-                conn.execute(insert(metadata.tables[table]), [{**defaults, **r} for r in rows])
-        if self.tables["plain"]:
-            conn.execute(insert(PLAIN), self.tables["plain"])
+        """Insert the chunk, then its plaintext copy."""
+        super().flush(conn)
+        if self.plain:
+            conn.execute(insert(PLAIN), self.plain)
+        self.plain = []
 
 
 def build_dataset(
@@ -414,13 +336,12 @@ def build_dataset(
         counts[rng.randrange(subjects)] += 1
     sampled = set(rng.sample(range(subjects), min(sample, subjects)))
     data = DataSet(codes=[], displayed=[], sample={}, entries=entries)
-    builder = _Builder(keyring, rng, clock.now())
+    builder = _Rows(keyring, rng, clock.now())
     for chunk in range(0, subjects, BUILD_CHUNK):
-        builder.reset()
         for n in range(chunk, min(chunk + BUILD_CHUNK, subjects)):
             code = subject_code(n)
-            name = _name(rng)
-            subject_id = builder.subject(code)
+            name = person_name(rng)
+            subject_id = builder.subject(code, builder.now)
             shown: dict[str, tuple[str, str]] = {}
             for _ in range(counts[n]):
                 entry_id, ename, facts, displayed = builder.entry(subject_id, code, name)
