@@ -28,7 +28,8 @@ from core.clock import clock
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.tokens import build_verifier
-from core.querylog.service import LogSigner, make_checkpoint
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             keyring=rt.keyring,
             code_claim=rt.settings.citizen_code_claim,
         )
-        app.state.log_signer = LogSigner.for_data_dir(
+        app.state.log_signer = signer_for_data_dir(
             rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
         )
         with Session(rt.engine) as session:

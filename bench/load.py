@@ -33,7 +33,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.queries import build_dataset, subject_code
+from bench.dataset import subject_code
+from bench.queries import build_dataset
 from core.clock import clock
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.tokens import mint_access_token

@@ -21,13 +21,13 @@ What it measures, against one temporary SQLite database made by the migrations:
 Both paths and the floor are driven by one httpx client against the app served by
 uvicorn on loopback in this process (`--client testclient` for starlette's TestClient),
 the same subjects in alternating blocks, with the server's background maintenance off.
-The data set is built in bulk (Core executemany) with rows shaped like the services'
-(per-row data keys wrapped by the master key, fields sealed with `crypto.envelope`,
-the real blind index; columns left out take the table model's defaults); the build is
-timed but not part of any figure. Before timing, a sample of subjects is queried through
-both paths and checked against what was built, and afterwards every timed answer's size.
-`--profile` adds cProfile passes (every thread) after the timed runs. Results and their
-analysis: bench/README-queries.md.
+The data set is built in bulk by `bench/dataset.py` (Core executemany) with rows shaped
+like the services' (per-row data keys wrapped by the master key, fields sealed with
+`crypto.envelope`, the real blind index; columns left out take the table model's
+defaults); the build is timed but not part of any figure. Before timing, a sample of
+subjects is queried through both paths and checked against what was built, and afterwards
+every timed answer's size. `--profile` adds cProfile passes (every thread) after the timed
+runs. Results and their analysis: bench/README-queries.md.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -71,28 +71,32 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.app import create_app
 from api.deps import SessionDep
+from bench.dataset import LEGAL_BASIS, BulkRows, model_defaults, person_name, sealed, subject_code
 from core import migrate
 from core.clock import CST, clock, local_date
-from core.codes import citizen_check_char, validate_code
+from core.codes import validate_code
 from core.db import make_engine
 from core.entries import store as entry_store
 from core.entries.display import resolve_display_until, retention_end
 from core.fields import SubjectCode
 from core.identity.tokens import mint_access_token
 from core.keyring import Keyring
-from core.models import DataKeyRow, Entry, EntryEvent, Subject, metadata
+from core.models import Entry
 from core.queries.schemas import AnsweredEntry
 from core.querylog import repository as log_repo
-from core.querylog import service as querylog
-from core.querylog.service import LogSigner
+from core.querylog.appends import append_leaves, log_size
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import CanonicalBodies, canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import VERIFY_CHUNK, VerifyReport, verify_log, verify_log_leaf_by_leaf
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from core.vocabulary import DOMAINS
-from crypto.envelope import DataKey, FieldContext, seal
+from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hashes, perfect_levels
 
 QUERY_URL = "/api/v1/queries"
@@ -105,9 +109,6 @@ LOG_BUILD_BATCH = 1_000  # leaves per build transaction, each followed by a chec
 BLOCK = 100  # queries per alternating block of (a) and (b)
 WINDOW_PARTS = 5  # each append window is timed in parts; the best part is reported
 
-_REGIONS = ("110105", "310104", "440305", "330106", "510107")
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文玉兰红春梅海鹏飞"
 _FACTS = {
     "tax": "逾期未申报增值税并拒不改正",
     "food_drug": "销售过期食品，被处以罚款",
@@ -119,10 +120,6 @@ _FACTS = {
     "labour": "拖欠农民工工资",
     "construction": "违法转包工程",
     "court": "有履行能力而拒不履行生效判决",
-}
-_BASIS = {
-    "black": "《关于加快推进失信被执行人信用监督、警示和惩戒机制建设的意见》",
-    "watch": "《关于加强和规范守信联合激励和失信联合惩戒对象名单管理工作的指导意见》",
 }
 
 # The plaintext copy lives in its own metadata: never part of the product's schema.
@@ -225,86 +222,20 @@ class DataSet:
     crypto_seconds: float = 0.0
 
 
-_MODELS: dict[str, type[SQLModel]] = {
-    "data_key": DataKeyRow,
-    "subject": Subject,
-    "entry": Entry,
-    "entry_event": EntryEvent,
-}
-
-
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """The values a table model gives the fields a caller leaves out."""
-    return {
-        name: info.get_default(call_default_factory=True)
-        for name, info in model.model_fields.items()
-        if not info.is_required()
-    }
-
-
 # The stored status of an entry recorded past its notice: the model's default.
-SHOWN_STATUS = str(_defaults(Entry)["status"])
+SHOWN_STATUS = str(model_defaults(Entry)["status"])
 
 
-def subject_code(n: int) -> str:
-    """The n-th bench citizen code: valid, unique for n < 5 * 999 * 36500."""
-    region = _REGIONS[n % len(_REGIONS)]
-    m = n // len(_REGIONS)
-    born = date(1950, 1, 1) + timedelta(days=m // 999)
-    first17 = f"{region}{born:%Y%m%d}{m % 999 + 1:03d}"
-    return first17 + citizen_check_char(first17)
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
-
-
-def _key_row(keyring: Keyring, owner: str, now: datetime) -> tuple[DataKey, dict[str, Any]]:
-    key, wrapped, version = keyring.new_data_key()
-    row = {
-        "id": key.id,
-        "owner": owner,
-        "suite": keyring.suite.name,
-        "master_version": version,
-        "wrapped": wrapped,
-        "created_at": now,
-        "shredded_at": None,
-    }
-    return key, row
-
-
-class _Builder:
-    """Rows for one chunk of subjects, shaped as the record and subject services make them."""
+class _Rows(BulkRows):
+    """One chunk of subjects with their entries, and the plaintext copy of each entry."""
 
     def __init__(self, keyring: Keyring, rng: random.Random, now: datetime) -> None:
-        self.keyring = keyring
+        super().__init__(keyring, ("data_key", "subject", "entry", "entry_event"))
         self.rng = rng
         self.now = now
         self.today = local_date(now)
         self.serial = 0
-        self.crypto = 0.0
-        self.tables: dict[str, list[dict[str, Any]]] = {}
-
-    def reset(self) -> None:
-        self.tables = {t: [] for t in ("data_key", "subject", "entry", "entry_event", "plain")}
-
-    def subject(self, code: str) -> uuid.UUID:
-        t0 = time.perf_counter()
-        key, key_row = _key_row(self.keyring, "subject", self.now)
-        subject_id = uuid.uuid4()
-        ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
-        row = {
-            "id": subject_id,
-            "code_index": self.keyring.blind_index(code),
-            "code_kind": "citizen",
-            "data_key_id": key.id,
-            "code_ct": seal(key, code.encode(), ctx),
-            "created_at": self.now,
-        }
-        self.crypto += time.perf_counter() - t0
-        self.tables["data_key"].append(key_row)
-        self.tables["subject"].append(row)
-        return subject_id
+        self.plain: list[dict[str, Any]] = []
 
     def entry(self, subject_id: uuid.UUID, code: str, name: str) -> tuple[str, str, str, bool]:
         """Add one entry; return its id, name, facts and whether it is displayed today."""
@@ -323,10 +254,10 @@ class _Builder:
         repairable = rng.random() < 0.6
         entry_id = uuid.uuid4()
         t0 = time.perf_counter()
-        key, key_row = _key_row(self.keyring, "entry", self.now)
+        key = self.key("entry", self.now)
 
-        def sealed(column: str, text: str) -> bytes:
-            return seal(key, text.encode(), FieldContext("entry", column, str(entry_id)))
+        def sealed_as(column: str, text: str) -> bytes:
+            return sealed(key, "entry", column, entry_id, text)
 
         row = {
             "id": entry_id,
@@ -338,10 +269,10 @@ class _Builder:
             "list_kind": list_kind,
             "domain": domain,
             "severity": severity,
-            "subject_name_ct": sealed("subject_name", name),
-            "facts_ct": sealed("facts", facts),
-            "public_summary_ct": sealed("public_summary", _FACTS[domain]),
-            "legal_basis": _BASIS[list_kind],
+            "subject_name_ct": sealed_as("subject_name", name),
+            "facts_ct": sealed_as("facts", facts),
+            "public_summary_ct": sealed_as("public_summary", _FACTS[domain]),
+            "legal_basis": LEGAL_BASIS[list_kind],
             "decided_on": decided,
             "display_until": display_until,
             "valid_until": valid_until,
@@ -352,7 +283,6 @@ class _Builder:
             "updated_at": self.now,
         }
         self.crypto += time.perf_counter() - t0
-        self.tables["data_key"].append(key_row)
         self.tables["entry"].append(row)
         self.tables["entry_event"].append(
             {
@@ -364,7 +294,7 @@ class _Builder:
                 "reason_ct": None,
             }
         )
-        self.tables["plain"].append(
+        self.plain.append(
             {
                 "id": entry_id,
                 "subject_code": code,
@@ -384,15 +314,11 @@ class _Builder:
         return str(entry_id), name, facts, self.today < display_until
 
     def flush(self, conn: Connection) -> None:
-        # Parents first: foreign keys are on. Columns the bench does not set get the
-        # model's own defaults, as `session.add(Model(...))` in the services would.
-        for table, model in _MODELS.items():
-            rows = self.tables[table]
-            if rows:
-                defaults = _defaults(model)
-                conn.execute(insert(metadata.tables[table]), [{**defaults, **r} for r in rows])
-        if self.tables["plain"]:
-            conn.execute(insert(PLAIN), self.tables["plain"])
+        """Insert the chunk, then its plaintext copy."""
+        super().flush(conn)
+        if self.plain:
+            conn.execute(insert(PLAIN), self.plain)
+        self.plain = []
 
 
 def build_dataset(
@@ -410,13 +336,12 @@ def build_dataset(
         counts[rng.randrange(subjects)] += 1
     sampled = set(rng.sample(range(subjects), min(sample, subjects)))
     data = DataSet(codes=[], displayed=[], sample={}, entries=entries)
-    builder = _Builder(keyring, rng, clock.now())
+    builder = _Rows(keyring, rng, clock.now())
     for chunk in range(0, subjects, BUILD_CHUNK):
-        builder.reset()
         for n in range(chunk, min(chunk + BUILD_CHUNK, subjects)):
             code = subject_code(n)
-            name = _name(rng)
-            subject_id = builder.subject(code)
+            name = person_name(rng)
+            subject_id = builder.subject(code, builder.now)
             shown: dict[str, tuple[str, str]] = {}
             for _ in range(counts[n]):
                 entry_id, ename, facts, displayed = builder.entry(subject_id, code, name)
@@ -522,6 +447,8 @@ class Paths:
 
     def __init__(self, post: Post, tokens: Sequence[str]) -> None:
         self.post = post
+        # Every path sends a token: the body-limit middleware refuses a body without
+        # credentials unread (401), and the bench routes themselves never read it.
         self.headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
         self.turn = 0
 
@@ -539,11 +466,11 @@ class Paths:
 
     def plain(self, code: str) -> bytes:
         """(b) the plaintext look-up."""
-        return self._call(PLAIN_URL, {"subject_code": code}, {})
+        return self._call(PLAIN_URL, {"subject_code": code}, self.headers[0])
 
     def floor(self, code: str) -> bytes:
         """The floor: same client, same body validation, no work."""
-        return self._call(FLOOR_URL, {"subject_code": code}, {})
+        return self._call(FLOOR_URL, {"subject_code": code}, self.headers[0])
 
 
 def _entries_of(body: bytes) -> dict[str, tuple[str, str]]:
@@ -647,20 +574,20 @@ FOCUS = (
     ("core/entries/lifecycle_repository.py", "add_deliveries"),
     ("core/identity/authenticator.py", "authenticate"),
     ("core/queries/service.py", "_append"),
-    ("core/querylog/service.py", "append_leaves"),
-    ("core/querylog/service.py", "append_leaf"),
+    ("core/querylog/appends.py", "append_leaves"),
+    ("core/querylog/appends.py", "append_leaf"),
     ("core/querylog/repository.py", "lock_state"),
-    ("core/querylog/service.py", "checkpoint_after_append"),
+    ("core/querylog/checkpoints.py", "checkpoint_after_append"),
     ("core/consents/repository.py", "take_use"),
     ("core/audit/service.py", "record_query"),
     ("core/audit/repository.py", "add_facet_with_counts"),
     ("core/audit/repository.py", "add_flag"),
-    ("core/querylog/service.py", "make_checkpoint"),
-    ("core/querylog/service.py", "maybe_checkpoint"),
-    ("core/querylog/service.py", "checkpoint_due"),
-    ("core/querylog/service.py", "receipt"),
-    ("core/querylog/service.py", "fresh_receipt"),
-    ("core/querylog/service.py", "inclusion"),
+    ("core/querylog/checkpoints.py", "make_checkpoint"),
+    ("core/querylog/checkpoints.py", "maybe_checkpoint"),
+    ("core/querylog/checkpoints.py", "checkpoint_due"),
+    ("core/querylog/proofs.py", "receipt"),
+    ("core/querylog/proofs.py", "fresh_receipt"),
+    ("core/querylog/proofs.py", "inclusion"),
     ("core/querylog/repository.py", "node"),
     ("core/consents/service.py", "is_frozen"),
     ("core/entries/repository.py", "subject_by_index"),
@@ -670,7 +597,7 @@ FOCUS = (
     ("core/keyring.py", "data_key"),
     ("crypto/envelope.py", "open_field"),
     ("crypto/envelope.py", "unwrap"),
-    ("core/querylog/service.py", "canonical_leaf"),
+    ("core/querylog/leaves.py", "canonical_leaf"),
     ("crypto/checkpoint.py", "sign_checkpoint"),
     ("sqlalchemy/orm/session.py", "commit"),
     ("sqlalchemy/orm/session.py", "execute"),
@@ -687,14 +614,14 @@ FOCUS = (
     ("bench/queries.py", "plain_lookup"),
     ("crypto/merkle.py", "append"),
     ("crypto/merkle.py", "leaf_hash"),
-    ("core/querylog/service.py", "_check_body"),
+    ("core/querylog/leaves.py", "check_body"),
     ("core/querylog/repository.py", "leaf_run"),
     ("core/querylog/repository.py", "node_run"),
     ("crypto/merkle.py", "leaf_hashes"),
     ("crypto/merkle.py", "perfect_levels"),
-    ("core/querylog/service.py", "__call__"),
-    ("core/querylog/service.py", "_verify_from"),
-    ("core/querylog/service.py", "_checkpoint_problem"),
+    ("core/querylog/leaves.py", "__call__"),
+    ("core/querylog/verify.py", "_verify_from"),
+    ("core/querylog/verify.py", "_checkpoint_problem"),
 )
 
 
@@ -765,7 +692,7 @@ def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
     for _ in range(count):
         entries = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(rng.randrange(4))]
         pool.append(
-            querylog.canonical_leaf(
+            canonical_leaf(
                 {
                     "v": 1,
                     "at": now.isoformat(),
@@ -789,7 +716,7 @@ def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
 
 def _signer(settings: Settings) -> LogSigner:
     """The log key the app uses for this data dir (created on first use)."""
-    return LogSigner.for_data_dir(
+    return signer_for_data_dir(
         settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
     )
 
@@ -803,7 +730,7 @@ class LogBench:
         # Not for security: reproducible leaf bodies.
         self.pool = _leaf_pool(random.Random(seed), clock.now(), 4096)  # noqa: S311
         with Session(engine) as session:
-            self.size = querylog.log_size(session=session)
+            self.size = log_size(session=session)
         self.checkpoints = 0
         self.build_seconds = 0.0
 
@@ -814,9 +741,9 @@ class LogBench:
     def _append(self, bodies: list[bytes], *, checkpoint: bool = False) -> None:
         now = clock.now()
         with Session(self.engine) as session:
-            querylog.append_leaves(session=session, bodies=bodies, now=now)
+            append_leaves(session=session, bodies=bodies, now=now)
             if checkpoint:
-                querylog.make_checkpoint(session=session, signer=self.signer, now=now)
+                make_checkpoint(session=session, signer=self.signer, now=now)
             session.commit()
         self.size += len(bodies)
         self.checkpoints += checkpoint
@@ -853,13 +780,11 @@ class LogBench:
     def seal(self) -> None:
         """Store a checkpoint of the whole log, so verification covers every leaf."""
         with Session(self.engine) as session:
-            querylog.make_checkpoint(session=session, signer=self.signer, now=clock.now())
+            make_checkpoint(session=session, signer=self.signer, now=clock.now())
             session.commit()
         self.checkpoints += 1
 
-    def verify(
-        self, audit: Callable[..., querylog.VerifyReport] = querylog.verify_log
-    ) -> tuple[float, querylog.VerifyReport]:
+    def verify(self, audit: Callable[..., VerifyReport] = verify_log) -> tuple[float, VerifyReport]:
         """Time one audit (`verify_log` by default) over the whole log, in a session of its own."""
         with Session(self.engine) as session:
             t0 = time.perf_counter()
@@ -877,9 +802,9 @@ class LogBench:
             t0 = time.perf_counter()
             start = 0
             while True:
-                _, _, bodies = log_repo.leaf_run(session, start=start, limit=querylog.VERIFY_CHUNK)
+                _, _, bodies = log_repo.leaf_run(session, start=start, limit=VERIFY_CHUNK)
                 leaf_hashes(bodies)
-                if len(bodies) < querylog.VERIFY_CHUNK:
+                if len(bodies) < VERIFY_CHUNK:
                     break
                 start += len(bodies)
             return time.perf_counter() - t0
@@ -892,7 +817,7 @@ def _best(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def verify_parts(engine: Engine, leaves: int, per_leaf: float) -> None:
     """What `verify_log` does per leaf, each step timed alone (best of 3) over `leaves` leaves."""
-    width = querylog.VERIFY_CHUNK
+    width = VERIFY_CHUNK
     runs: list[tuple[list[int], list[bytes], list[bytes]]] = []
 
     def read() -> None:
@@ -907,7 +832,7 @@ def verify_parts(engine: Engine, leaves: int, per_leaf: float) -> None:
     levels = [perfect_levels(run) for run in hashes]
 
     def canonical() -> None:
-        check = querylog.CanonicalBodies()
+        check = CanonicalBodies()
         for _, _, bodies in runs:
             all(map(check, bodies))
 
@@ -1140,7 +1065,7 @@ def _verify_stage(args: argparse.Namespace, log: LogBench) -> None:
     print(f"\nverify: {log.size:,} leaves; load average {_load()}")
     # Interleaved, so a burst of other load is likely to hit both sides of a ratio.
     first, report = log.verify()
-    by_leaf, _ = log.verify(querylog.verify_log_leaf_by_leaf)
+    by_leaf, _ = log.verify(verify_log_leaf_by_leaf)
     floor = log.floor()
     second, _ = log.verify()
     seconds = min(first, second)
@@ -1164,7 +1089,7 @@ def _verify_stage(args: argparse.Namespace, log: LogBench) -> None:
         with Session(log.engine) as session:
             t0 = time.perf_counter()
             profile.runcall(
-                querylog.verify_log,
+                verify_log,
                 session=session,
                 signer_public_key=log.signer.public_key,
                 name=log.signer.name,

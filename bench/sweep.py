@@ -12,7 +12,8 @@ What it does, against one temporary SQLite database made by the migrations:
   personal field is sealed with `crypto.envelope.seal` under the AAD of its own table, column
   and row (`entry_store.ctx`); the history events, notices and announcements that earlier
   sweeps would have left are there too. Rows go in with Core executemany; columns left out
-  take the table model's defaults. The build is timed but is no part of any figure;
+  take the table model's defaults (`bench/dataset.py`, the builder `bench.queries` uses
+  too). The build is timed but is no part of any figure;
 - checks that a sample of every kind of row opens with the service's own `entry_store.entry_key`
   (and that shredded ones are `Shredded`);
 - times one `sweep(...)` (wall clock) with the process's ru_maxrss before and after, and the
@@ -52,11 +53,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from sqlalchemy import Connection, Engine, event, func, insert, select
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Engine, event, func, select
+from sqlmodel import Session, col
 
+from bench.dataset import LEGAL_BASIS, BulkRows, person_name, sealed, subject_code
 from core.clock import local_date
-from core.codes import citizen_check_char, validate_code
+from core.codes import validate_code
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.entries import store, sweeper
@@ -71,8 +73,6 @@ from core.models import (
     EntryEvent,
     EntryNotice,
     ExitAnnouncement,
-    Subject,
-    metadata,
 )
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -86,6 +86,8 @@ SUBJECT_CHUNK = 20_000  # subjects per build transaction
 ENTRY_CHUNK = 20_000  # entries (with their keys, events, notices) per build transaction
 ROOT = str(Path(__file__).resolve().parents[1])
 SAMPLE = 3  # entries per category checked to open before and after the sweep
+SUBJECT_CREATED = NOW - timedelta(days=2000)
+TABLES = ("data_key", "subject", "entry", "entry_event", "entry_notice", "exit_announcement")
 
 # What the due tenth is made of, in parts of ten, and what each part becomes:
 #   display_ended    displayed, display end past      -> display_ended, retained
@@ -135,15 +137,6 @@ NOTICES = {
     "shredded": ("expired", "shredded"),
 }
 ANNOUNCED = frozenset({"retention_ended", "retained", "shredded"})
-
-_REGIONS = ("110105", "310104", "440305", "330106", "510107")
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文玉兰红春梅海鹏飞"
-_BASIS = {
-    "black": "《关于加快推进失信被执行人信用监督、警示和惩戒机制建设的意见》",
-    "watch": "《关于加强和规范守信联合激励和失信联合惩戒对象名单管理工作的指导意见》",
-    "red": "《关于建立完善守信联合激励和失信联合惩戒制度的指导意见》",
-}
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -234,24 +227,6 @@ class Plan:
 # --- the data set -------------------------------------------------------------------------
 
 
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """The values a table model gives the fields a caller leaves out."""
-    return {
-        name: info.get_default(call_default_factory=True)
-        for name, info in model.model_fields.items()
-        if not info.is_required()
-    }
-
-
-def subject_code(n: int) -> str:
-    """The n-th bench citizen code: valid and unique for n < 5 * 999 * 36500."""
-    region = _REGIONS[n % len(_REGIONS)]
-    m = n // len(_REGIONS)
-    born = date(1950, 1, 1) + timedelta(days=m // 999)
-    first17 = f"{region}{born:%Y%m%d}{m % 999 + 1:03d}"
-    return first17 + citizen_check_char(first17)
-
-
 def _at(day: date) -> datetime:
     """10:00 in Beijing on `day`."""
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
@@ -300,64 +275,16 @@ class BuildResult:
     db_bytes: int = 0
 
 
-class _Builder:
-    """Rows shaped as `subject_for` and `insert_entry` make them, for one chunk at a time."""
-
-    TABLES = ("data_key", "subject", "entry", "entry_event", "entry_notice", "exit_announcement")
+class _Rows(BulkRows):
+    """Entries of the plan's categories, shaped as `insert_entry` makes them, a chunk at a time."""
 
     def __init__(self, keyring: Keyring, rng: random.Random, plan: Plan) -> None:
-        self.keyring = keyring
+        super().__init__(keyring, TABLES)
         self.rng = rng
         self.plan = plan
         self.today = local_date(NOW)
         self.seen = dict.fromkeys(CATEGORIES, 0)
-        self.crypto = 0.0
-        self.result = BuildResult()
-        self.tables: dict[str, list[dict[str, Any]]] = {t: [] for t in self.TABLES}
-        self.defaults = {
-            "data_key": _defaults(DataKeyRow),
-            "subject": _defaults(Subject),
-            "entry": _defaults(Entry),
-            "entry_event": _defaults(EntryEvent),
-            "entry_notice": _defaults(EntryNotice),
-            "exit_announcement": _defaults(ExitAnnouncement),
-        }
-
-    def _key(self, owner: str, created: datetime, shredded: datetime | None = None) -> DataKey:
-        key, wrapped, version = self.keyring.new_data_key()
-        self.tables["data_key"].append(
-            {
-                "id": key.id,
-                "owner": owner,
-                "suite": self.keyring.suite.name,
-                "master_version": version,
-                "wrapped": None if shredded else wrapped,
-                "created_at": created,
-                "shredded_at": shredded,
-            }
-        )
-        return key
-
-    def subject(self, n: int) -> uuid.UUID:
-        """One citizen subject, as `subjects.subject_for` makes it."""
-        t0 = time.perf_counter()
-        code = subject_code(n)
-        created = NOW - timedelta(days=2000)
-        key = self._key("subject", created)
-        subject_id = uuid.uuid4()
-        ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
-        self.tables["subject"].append(
-            {
-                "id": subject_id,
-                "code_index": self.keyring.blind_index(code),
-                "code_kind": "citizen",
-                "data_key_id": key.id,
-                "code_ct": seal(key, code.encode(), ctx),
-                "created_at": created,
-            }
-        )
-        self.crypto += time.perf_counter() - t0
-        return subject_id
+        self.samples: list[SampleEntry] = []
 
     def _kind(self, category: str, j: int) -> tuple[str, str]:
         if category in EXIT_GROUPS:
@@ -425,10 +352,10 @@ class _Builder:
         }
         shredded_at = stamps["shredded"] if category == "shredded" else None
         t0 = time.perf_counter()
-        key = self._key("entry", stamps["recorded"], shredded_at)
+        key = self.key("entry", stamps["recorded"], shredded_at)
         entry_id = uuid.uuid4()
         external_id = f"S-{serial:09d}"
-        name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
+        name = person_name(rng)
         facts = f"{domain} 违法事实（决定书 {external_id}）"
         summary = None if kind == "watch" else f"{domain} 公示摘要"
         row = {
@@ -441,14 +368,12 @@ class _Builder:
             "list_kind": kind,
             "domain": domain,
             "severity": severity,
-            "subject_name_ct": seal(
-                key, name.encode(), store.ctx("entry", "subject_name", entry_id)
-            ),
-            "facts_ct": seal(key, facts.encode(), store.ctx("entry", "facts", entry_id)),
+            "subject_name_ct": sealed(key, "entry", "subject_name", entry_id, name),
+            "facts_ct": sealed(key, "entry", "facts", entry_id, facts),
             "public_summary_ct": None
             if summary is None
-            else seal(key, summary.encode(), store.ctx("entry", "public_summary", entry_id)),
-            "legal_basis": _BASIS[kind],
+            else sealed(key, "entry", "public_summary", entry_id, summary),
+            "legal_basis": LEGAL_BASIS[kind],
             **dates,
             "repairable": False,
             "repair_ways": [],
@@ -498,23 +423,11 @@ class _Builder:
                 }
             )
         if j < SAMPLE:
-            self.result.samples.append(
+            self.samples.append(
                 SampleEntry(
                     entry_id, category, kind, row["department"], external_id, name, facts, summary
                 )
             )
-
-    def flush(self, conn: Connection) -> None:
-        """Insert the chunk, parents first (foreign keys are on), with the models' defaults."""
-        t0 = time.perf_counter()
-        for table in self.TABLES:
-            rows = self.tables[table]
-            if rows:
-                defaults = self.defaults[table]
-                conn.execute(insert(metadata.tables[table]), [{**defaults, **r} for r in rows])
-                self.result.rows[table] = self.result.rows.get(table, 0) + len(rows)
-            self.tables[table] = []
-        self.result.insert_seconds += time.perf_counter() - t0
 
 
 def _settings(data_dir: Path) -> Settings:
@@ -541,11 +454,11 @@ def build_dataset(data_dir: Path, plan: Plan, seed: int) -> BuildResult:
 
     # Not for security: a seeded, reproducible data set is the point.
     rng = random.Random(seed)  # noqa: S311
-    builder = _Builder(runtime.keyring, rng, plan)
+    builder = _Rows(runtime.keyring, rng, plan)
     subject_ids: list[uuid.UUID] = []
     for chunk in range(0, plan.subjects, SUBJECT_CHUNK):
         for n in range(chunk, min(chunk + SUBJECT_CHUNK, plan.subjects)):
-            subject_ids.append(builder.subject(n))
+            subject_ids.append(builder.subject(subject_code(n), SUBJECT_CREATED))
         with engine.begin() as conn:
             builder.flush(conn)
     validate_code(subject_code(plan.subjects - 1))  # the generator makes codes the API accepts
@@ -559,11 +472,14 @@ def build_dataset(data_dir: Path, plan: Plan, seed: int) -> BuildResult:
         with engine.begin() as conn:
             builder.flush(conn)
     engine.dispose()  # the last connection out checkpoints the WAL into the file
-    result = builder.result
-    result.seconds = time.perf_counter() - started
-    result.crypto_seconds = builder.crypto
-    result.db_bytes = runtime.settings.sqlite_path.stat().st_size
-    return result
+    return BuildResult(
+        seconds=time.perf_counter() - started,
+        crypto_seconds=builder.crypto,
+        insert_seconds=builder.insert_seconds,
+        rows=builder.inserted,
+        samples=builder.samples,
+        db_bytes=runtime.settings.sqlite_path.stat().st_size,
+    )
 
 
 # --- checks -------------------------------------------------------------------------------

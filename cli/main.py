@@ -24,10 +24,13 @@ from core.identity.clients import add_client, check_identity, dev_token_claims
 from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
 from core.identity.tokens import is_loopback, mint_access_token
 from core.ops.keys import key_status, rewrap_stale, rotate_master_key
-from core.querylog.service import LogSigner, make_checkpoint, verify_log
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import verify_log
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from crypto.keys import KeyProviderError
+from crypto.log_signer import LogSigner
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
@@ -284,7 +287,7 @@ def sweep() -> None:
 
 
 def _signer(settings: Settings) -> LogSigner:
-    return LogSigner.for_data_dir(
+    return signer_for_data_dir(
         settings.data_dir, origin=settings.log_origin, name=settings.log_key_name
     )
 

@@ -22,7 +22,7 @@ from core.db import make_engine, reader
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.ops.keys import has_key_checks, verify_keys
-from core.querylog.service import Cadence
+from core.querylog.checkpoints import Cadence
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import suite_by_name

@@ -14,7 +14,7 @@ from api.policy import AuditorDep
 from core.audit import service as audit
 from core.clock import clock
 from core.queries.schemas import AuditedQuery, AuditFilter, FlagCreate, QueryFlagView
-from core.querylog import service as querylog
+from core.querylog import proofs
 
 router = APIRouter(prefix="/audit", tags=["auditor"])
 
@@ -39,7 +39,7 @@ def inclusion_proof(
     return Proof(
         size1=index,
         size2=size,
-        proof=_b64(querylog.inclusion(session=session, index=index, size=size)),
+        proof=_b64(proofs.inclusion(session=session, index=index, size=size)),
     )
 
 
@@ -54,7 +54,7 @@ def consistency_proof(
     return Proof(
         size1=first,
         size2=second,
-        proof=_b64(querylog.consistency(session=session, size1=first, size2=second)),
+        proof=_b64(proofs.consistency(session=session, size1=first, size2=second)),
     )
 
 

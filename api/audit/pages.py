@@ -31,7 +31,7 @@ from core.audit.rules import FLAG_REASONS
 from core.clock import CST, clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.queries.schemas import AuditedQuery, AuditFilter
-from core.querylog import service as querylog
+from core.querylog import proofs
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
 
@@ -148,9 +148,9 @@ def _one(session: SessionDep, index: int) -> AuditedQuery | None:
 def _receipt(request: Request, session: SessionDep, index: int) -> dict[str, object]:
     """The receipt of one query: against a stored checkpoint if one covers it, else a new one."""
     try:
-        return querylog.receipt(session=session, index=index)
+        return proofs.receipt(session=session, index=index)
     except (NotFound, InvalidInput):
-        return querylog.fresh_receipt(
+        return proofs.fresh_receipt(
             session=session, signer=request.app.state.log_signer, index=index
         )
 

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import SessionDep
 from api.policy import public
-from core.querylog import service as querylog
+from core.querylog import checkpoints
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(public)])
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(publ
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def checkpoint(session: SessionDep) -> PlainTextResponse:
     """The latest signed checkpoint, as a C2SP tlog-checkpoint signed note."""
-    note = querylog.latest_checkpoint_note(session=session)
+    note = checkpoints.latest_checkpoint_note(session=session)
     return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
 
 

@@ -9,7 +9,7 @@ from api.deps import SessionDep
 from api.pages.common import PublicPageDep
 from api.pages.render import render
 from core.errors import NotFound
-from core.querylog import service as querylog
+from core.querylog import checkpoints
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 def checkpoint(request: Request, _: PublicPageDep, session: SessionDep) -> HTMLResponse:
     """The latest signed checkpoint and the key that verifies it."""
     try:
-        note: str | None = querylog.latest_checkpoint_note(session=session)
+        note: str | None = checkpoints.latest_checkpoint_note(session=session)
     except NotFound:
         note = None
     key = request.app.state.log_signer.verifier_key()

@@ -24,8 +24,9 @@ from core.errors import DomainError
 from core.keyring import Keyring
 from core.queries.schemas import QueryRequest
 from core.queries.service import log_refusal, run_query
-from core.querylog import service as querylog
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.appends import log_size
+from core.querylog.checkpoints import Cadence, make_checkpoint
+from crypto.log_signer import LogSigner
 
 WEEK = timedelta(days=7)
 BANK = "demo-bank"
@@ -93,7 +94,7 @@ def load_demo_queries(
     cadence: Cadence,
 ) -> DemoQueries:
     """A week of traffic: consented bank queries, refusals, night and bulk patterns, one seal."""
-    if querylog.log_size(session=session) > 0:
+    if log_size(session=session) > 0:
         return DemoQueries(logged=0, refused=0)
     rng = random.Random(20261123)  # noqa: S311 - demo choices, not secrets
     now = clock.now()
@@ -164,5 +165,5 @@ def load_demo_queries(
             cadence=cadence,
         )
         refused += not answered
-    querylog.make_checkpoint(session=session, signer=signer, now=now)
+    make_checkpoint(session=session, signer=signer, now=now)
     return DemoQueries(logged=len(plan), refused=refused)

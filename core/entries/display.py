@@ -1,8 +1,7 @@
-"""Display periods and retention (§4): bounds by severity, defaults, and the state at a date.
+"""Display periods and retention (§4): bounds by severity, defaults, the end of retention.
 
 Invariants: bounds apply to administrative-penalty lists (black, watch); a
-`minor` entry of those lists is never displayed; display is decided from the
-date passed in, never from stored state alone.
+`minor` entry of those lists is never displayed.
 """
 
 from __future__ import annotations
@@ -72,12 +71,3 @@ def resolve_display_until(
 def retention_end(*, display_until: date, valid_until: date) -> date:
     """Kept in the back end until five years after the later of display and validity end."""
     return add_months(max(display_until, valid_until), 12 * RETENTION_YEARS)
-
-
-def state_at(*, status: str, display_until: date, today: date) -> str:
-    """The entry's visible state on a date (read-time, independent of any sweeper)."""
-    if status == "shredded":
-        return "shredded"
-    if status != "active":
-        return "exited"
-    return "displayed" if today < display_until else "expired"

@@ -22,8 +22,8 @@ from core.cases.repairs import service as repairs
 from core.clock import local_date
 from core.entries.sweeper import SweepReport, sweep
 from core.keyring import Keyring
-from core.querylog import service as querylog
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.checkpoints import Cadence, maybe_checkpoint
+from crypto.log_signer import LogSigner
 
 _SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
 
@@ -50,7 +50,7 @@ def run_maintenance(
     """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep;
     with a calendar, escalations."""
     with Session(engine) as session:
-        made = querylog.maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
+        made = maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
     settled = None

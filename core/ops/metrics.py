@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core.entries.states import STATUSES
-from core.models import Entry
-from core.querylog import repository as log_repo
+from core.ops import metrics_repository as repo
 
 OverdueCounter = Callable[..., int]
 ProvisionalCounter = Callable[..., dict[str, int]]
@@ -35,21 +33,19 @@ def render(
     provisional: ProvisionalCounter | None = None,
 ) -> str:
     """The metrics page: log size, entries by status, overdue cases, provisional deadlines."""
-    state = log_repo.read_state(session)
-    latest = log_repo.latest_checkpoint(session)
-    counts = dict(
-        session.execute(select(col(Entry.status), func.count()).group_by(col(Entry.status))).all()
-    )
+    leaves = repo.log_leaves(session)
+    checkpoint_size = repo.latest_checkpoint_size(session)
+    counts = repo.entries_by_status(session)
     lines = [
         "# HELP credence_query_log_leaves Leaves in the query log.",
         "# TYPE credence_query_log_leaves gauge",
-        _line("credence_query_log_leaves", 0 if state is None else state.size),
+        _line("credence_query_log_leaves", leaves),
         "# HELP credence_query_log_checkpoint_size Tree size of the latest published checkpoint.",
         "# TYPE credence_query_log_checkpoint_size gauge",
-        _line("credence_query_log_checkpoint_size", 0 if latest is None else latest.size),
+        _line("credence_query_log_checkpoint_size", checkpoint_size),
         "# HELP credence_entries Entries by stored lifecycle status.",
         "# TYPE credence_entries gauge",
-        *(_line("credence_entries", int(counts.get(s, 0)), {"status": s}) for s in STATUSES),
+        *(_line("credence_entries", counts.get(s, 0), {"status": s}) for s in STATUSES),
     ]
     overdue = list(overdue)
     if overdue:

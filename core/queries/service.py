@@ -43,11 +43,12 @@ from core.models import Authorization
 from core.queries import notices_repository as notice_repo
 from core.queries.catalogues import legal_basis as legal_basis_of
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryHistoryItem, QueryRequest
+from core.querylog import appends, leaves, proofs
 from core.querylog import repository as log_repo
-from core.querylog import service as querylog
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.checkpoints import Cadence, checkpoint_after_append
 from crypto.blind_index import pseudonym
 from crypto.envelope import DataKey, FieldContext, open_field
+from crypto.log_signer import LogSigner
 
 _LOG_LABEL = b"query-log"
 LEAF_VERSION = 1
@@ -137,7 +138,7 @@ def _leaf(
     frozen: bool,
     rule: str | None = None,
 ) -> bytes:
-    return querylog.canonical_leaf(
+    return leaves.canonical_leaf(
         {
             "v": LEAF_VERSION,
             "at": now.isoformat(),
@@ -269,7 +270,7 @@ def record_query(
         [{"log_index": index, "entry_id": e.id, "agency": p.agency, "at": now} for e in p.entries],
     )
     _notify(session, p.subject, index, payload, now)
-    querylog.checkpoint_after_append(
+    checkpoint_after_append(
         session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return QueryAnswer(
@@ -277,7 +278,7 @@ def record_query(
         outcome=outcome,
         entries=p.entries,
         warning_list=p.warning,
-        receipt=querylog.receipt_for(signer=signer, appended=appended),
+        receipt=proofs.receipt_for(signer=signer, appended=appended),
     )
 
 
@@ -339,7 +340,7 @@ def log_refusal(
         now=now,
     )
     _notify(session, subject, appended.index, payload, now)
-    querylog.checkpoint_after_append(
+    checkpoint_after_append(
         session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return appended.index
@@ -360,7 +361,7 @@ def log_malformed(
     Nothing of the request is kept but who sent it, when, and which rule refused it: its
     fields were not valid, so none can be trusted to be free of personal data.
     """
-    body = querylog.canonical_leaf(
+    body = leaves.canonical_leaf(
         {
             "v": LEAF_VERSION,
             "at": now.isoformat(),
@@ -388,7 +389,7 @@ def log_malformed(
         rules=rules,
         now=now,
     )
-    querylog.checkpoint_after_append(
+    checkpoint_after_append(
         session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
     return appended.index
@@ -404,9 +405,9 @@ def _append(
     outcome: str,
     rules: AuditRules,
     now: datetime,
-) -> querylog.Appended:
+) -> appends.Appended:
     """Append the leaf and its audit projection (and rule flags) in the caller's transaction."""
-    appended = querylog.append_leaf(session=session, body=body, now=now)
+    appended = appends.append_leaf(session=session, body=body, now=now)
     audit.record_query(
         session=session,
         index=appended.index,
@@ -479,6 +480,6 @@ def query_history(
 
 def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:
     try:
-        return querylog.receipt(session=session, index=index)
+        return proofs.receipt(session=session, index=index)
     except NotFound:
         return None  # not yet covered by a stored checkpoint

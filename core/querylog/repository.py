@@ -304,14 +304,3 @@ def leaf_bodies(session: Session, indexes: Sequence[int]) -> dict[int, bytes]:
     """The bodies of the given leaves."""
     stmt = select(col(LogLeaf.idx), col(LogLeaf.body)).where(col(LogLeaf.idx).in_(indexes))
     return {int(i): b for i, b in session.execute(stmt).all()}
-
-
-def leaves_newest_first(
-    session: Session, *, before: int | None, limit: int
-) -> Sequence[tuple[int, bytes]]:
-    """Up to `limit` leaves (idx, body) below `before`, newest first (the auditor's view)."""
-    stmt = select(col(LogLeaf.idx), col(LogLeaf.body))
-    if before is not None:
-        stmt = stmt.where(col(LogLeaf.idx) < before)
-    stmt = stmt.order_by(col(LogLeaf.idx).desc()).limit(limit)
-    return [(int(i), b) for i, b in session.execute(stmt).all()]

@@ -10,7 +10,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.clock import clock
-from core.querylog import service as querylog
+from core.querylog.appends import append_leaves
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import open_runtime
 from core.settings import Settings
 from crypto.merkle import leaf_hash
@@ -20,7 +23,7 @@ SIZE = 12
 
 
 def _body(n: int, *, agency: str = "agency-1") -> bytes:
-    return querylog.canonical_leaf({"agency": agency, "n": n})
+    return canonical_leaf({"agency": agency, "n": n})
 
 
 @pytest.fixture
@@ -28,15 +31,11 @@ def logged(tmp_path: Path) -> Iterator[Engine]:
     """A data dir whose log of 12 leaves, checkpointed at 6 and 12, verifies through the CLI."""
     settings = Settings(data_dir=tmp_path)
     engine = open_runtime(settings).engine
-    signer = querylog.LogSigner.for_data_dir(
-        tmp_path, origin=settings.log_origin, name=settings.log_key_name
-    )
+    signer = signer_for_data_dir(tmp_path, origin=settings.log_origin, name=settings.log_key_name)
     for batch in (range(6), range(6, SIZE)):
         with Session(engine) as session:
-            querylog.append_leaves(
-                session=session, bodies=[_body(n) for n in batch], now=clock.now()
-            )
-            querylog.make_checkpoint(session=session, signer=signer, now=clock.now())
+            append_leaves(session=session, bodies=[_body(n) for n in batch], now=clock.now())
+            make_checkpoint(session=session, signer=signer, now=clock.now())
             session.commit()
     ok = run_credence(tmp_path, "log", "verify")
     assert f"ok: {SIZE} leaves and 2 checkpoints verified" in ok.stdout

@@ -6,7 +6,10 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from core.clock import clock
-from core.querylog import service as querylog
+from core.querylog.appends import append_leaves
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import open_runtime
 from core.settings import Settings
 from tests.support.server import run_credence
@@ -16,13 +19,13 @@ class TestLogVerify:
     def test_ok_then_names_the_tampered_index(self, tmp_path):
         settings = Settings(data_dir=tmp_path)
         rt = open_runtime(settings)
-        signer = querylog.LogSigner.for_data_dir(
+        signer = signer_for_data_dir(
             tmp_path, origin=settings.log_origin, name=settings.log_key_name
         )
         with Session(rt.engine) as session:
-            bodies = [querylog.canonical_leaf({"n": i}) for i in range(12)]
-            querylog.append_leaves(session=session, bodies=bodies, now=clock.now())
-            querylog.make_checkpoint(session=session, signer=signer, now=clock.now())
+            bodies = [canonical_leaf({"n": i}) for i in range(12)]
+            append_leaves(session=session, bodies=bodies, now=clock.now())
+            make_checkpoint(session=session, signer=signer, now=clock.now())
             session.commit()
         ok = run_credence(tmp_path, "log", "verify")
         assert "ok: 12 leaves and 1 checkpoints verified" in ok.stdout
@@ -30,7 +33,7 @@ class TestLogVerify:
         with rt.engine.begin() as conn:
             conn.execute(
                 text("UPDATE query_log_leaf SET body = :b WHERE idx = 5"),
-                {"b": querylog.canonical_leaf({"n": 99})},
+                {"b": canonical_leaf({"n": 99})},
             )
         rt.engine.dispose()
         bad = run_credence(tmp_path, "log", "verify", check=False)

@@ -30,8 +30,10 @@ from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryNotice, ExitAnnouncement
 from core.queries.schemas import AnsweredEntry, QueryRequest
 from core.queries.service import run_query
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.checkpoints import Cadence
+from core.querylog.signing_key import signer_for_data_dir
 from crypto.keys import EnvKeyProvider, encode_env_keys
+from crypto.log_signer import LogSigner
 from crypto.suites import AES
 
 # The scenario builds its own database once for the class; it commits for real, so it
@@ -64,7 +66,7 @@ def scenario(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sc
     engine = make_engine(databases.new_url())
     migrate.upgrade(engine)
     keyring = Keyring(EnvKeyProvider(encode_env_keys({1: secrets.token_bytes(32)})), AES)
-    signer = LogSigner.for_data_dir(
+    signer = signer_for_data_dir(
         Path(tmp_path_factory.mktemp("log")), origin="credence.test/log", name="credence.test-log"
     )
     people = demo_people(DEMO_PEOPLE)

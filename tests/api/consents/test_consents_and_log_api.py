@@ -8,7 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from core.clock import clock
-from core.querylog import service as querylog
+from core.querylog.appends import append_leaves
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import canonical_leaf
 from crypto.checkpoint import open_checkpoint, parse_verifier_key
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.factories import make_code, make_payload
@@ -86,14 +88,12 @@ class TestFreeze:
 class TestPublicCheckpointAndProofs:
     def test_checkpoint_verifies_and_auditor_proofs_check_out(self, client, mint, runtime, app):
         signer = app.state.log_signer
-        bodies = [querylog.canonical_leaf({"n": i, "agency": "bank-1"}) for i in range(7)]
+        bodies = [canonical_leaf({"n": i, "agency": "bank-1"}) for i in range(7)]
         with Session(runtime.engine) as session:
-            querylog.append_leaves(session=session, bodies=bodies[:3], now=clock.now())
-            first_root = querylog.make_checkpoint(
-                session=session, signer=signer, now=clock.now()
-            ).root
-            querylog.append_leaves(session=session, bodies=bodies[3:], now=clock.now())
-            querylog.make_checkpoint(session=session, signer=signer, now=clock.now())
+            append_leaves(session=session, bodies=bodies[:3], now=clock.now())
+            first_root = make_checkpoint(session=session, signer=signer, now=clock.now()).root
+            append_leaves(session=session, bodies=bodies[3:], now=clock.now())
+            make_checkpoint(session=session, signer=signer, now=clock.now())
             session.commit()
         note = client.get("/api/v1/public/checkpoint")
         assert note.status_code == 200

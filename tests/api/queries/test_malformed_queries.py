@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.models import LogLeaf, QueryFacet
-from core.querylog import service as querylog
+from core.querylog.verify import verify_log
 from tests.factories import make_code
 
 
@@ -23,7 +23,7 @@ def _leaves(runtime) -> list[dict]:
 
 def _verify(app, runtime):
     with Session(runtime.engine) as s:
-        return querylog.verify_log(
+        return verify_log(
             session=s,
             signer_public_key=app.state.log_signer.public_key,
             name=runtime.settings.log_key_name,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from core.clock import clock
 from core.models import LogLeaf
 from core.ops.maintenance import run_maintenance
-from core.querylog import service as querylog
+from core.querylog.verify import verify_log
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
 
@@ -220,7 +220,7 @@ class TestBadQueries:
         client.post("/api/v1/queries", headers=bank, json=req)
         client.post("/api/v1/queries", headers=bank, json=req)
         with Session(runtime.engine) as s:
-            report = querylog.verify_log(
+            report = verify_log(
                 session=s,
                 signer_public_key=app.state.log_signer.public_key,
                 name=runtime.settings.log_key_name,

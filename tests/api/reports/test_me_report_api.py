@@ -18,7 +18,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel
 
 from core.clock import CST, clock
-from core.querylog import service as querylog
+from core.querylog.checkpoints import make_checkpoint
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
@@ -199,7 +199,7 @@ def _seed(client, mint, app, runtime) -> Seeded:
     )
     _ok(client.put("/api/v1/me/freeze", headers=me))
     with Session(runtime.engine) as session:
-        querylog.make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
+        make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
         session.commit()
     return Seeded(
         code_a=code_a,

@@ -14,8 +14,10 @@ from core.demo.dataset import load_demo
 from core.demo.people import demo_people
 from core.demo.queries import load_demo_queries
 from core.models import LogLeaf, QueryFlag
-from core.querylog import service as querylog
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.checkpoints import Cadence
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import verify_log
+from crypto.log_signer import LogSigner
 
 RULES = AuditRules()
 
@@ -38,7 +40,7 @@ class TestDemoQueries:
     def test_a_week_of_traffic_with_every_pattern_once_loaded(
         self, fresh_engine: Engine, keyring, tmp_path: Path
     ) -> None:
-        signer = LogSigner.for_data_dir(tmp_path, origin="demo/log", name="demo/log")
+        signer = signer_for_data_dir(tmp_path, origin="demo/log", name="demo/log")
         with Session(fresh_engine) as s:
             load_demo(session=s, keyring=keyring)
         first = _load(fresh_engine, keyring, signer)
@@ -49,9 +51,7 @@ class TestDemoQueries:
         with Session(fresh_engine) as s:
             leaves = [json.loads(b) for b in s.scalars(select(LogLeaf.body))]
             flags = Counter(s.scalars(select(QueryFlag.reason)))
-            report = querylog.verify_log(
-                session=s, signer_public_key=signer.public_key, name=signer.name
-            )
+            report = verify_log(session=s, signer_public_key=signer.public_key, name=signer.name)
         assert report.ok
         assert report.leaves == first.logged
         outcomes = Counter(leaf["outcome"] for leaf in leaves)

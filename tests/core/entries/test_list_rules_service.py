@@ -34,7 +34,8 @@ from core.models import (
 )
 from core.queries.schemas import QueryRequest
 from core.queries.service import run_query
-from core.querylog.service import LogSigner
+from core.querylog.signing_key import signer_for_data_dir
+from crypto.log_signer import LogSigner
 from tests.factories import make_code, make_payload
 
 # Monday 29 September 2025, 10:00 in Beijing: the National Day holiday (1–8 October) and
@@ -57,7 +58,7 @@ def _frozen() -> None:
 
 @pytest.fixture
 def signer(tmp_path: Path) -> LogSigner:
-    return LogSigner.for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
+    return signer_for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
 
 
 def _create(session: Session, keyring: Keyring, **overrides: object) -> EntryView:

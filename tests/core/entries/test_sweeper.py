@@ -48,7 +48,9 @@ from core.models import (
 )
 from core.queries.schemas import QueryAnswer, QueryRequest
 from core.queries.service import run_query
-from core.querylog import service as querylog
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import verify_log
+from crypto.log_signer import LogSigner
 from tests.factories import make_code, make_payload
 
 # Monday 3 March 2025, 10:00 in Beijing. A person's black entry recorded now is noticed
@@ -66,8 +68,8 @@ def _frozen() -> None:
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> querylog.LogSigner:
-    return querylog.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+def signer(tmp_path: Path) -> LogSigner:
+    return signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
 
 
 def _at(day: date) -> None:
@@ -640,7 +642,7 @@ class TestShreddingKeepsTheLogVerifiable:
         assert _sweep(fresh_engine, keyring).events["shredded"] == 1
 
         with Session(fresh_engine) as s:
-            report = querylog.verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
+            report = verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
             assert report.ok, report
             assert report.leaves == 1
             body = s.scalars(select(LogLeaf.body).where(col(LogLeaf.idx) == answer.log_index)).one()

@@ -15,7 +15,8 @@ from core.entries.service import create_entry
 from core.models import Entry
 from core.ops.maintenance import run_maintenance
 from core.ops.metrics import render
-from core.querylog.service import Cadence, LogSigner
+from core.querylog.checkpoints import Cadence
+from core.querylog.signing_key import signer_for_data_dir
 from core.settings import Settings
 from tests.factories import make_code, make_payload
 
@@ -28,7 +29,7 @@ class TestEscalation:
     ) -> None:
         clock.freeze(datetime(2026, 9, 30, 10, 0, tzinfo=CST))
         code = make_code()
-        signer = LogSigner.for_data_dir(tmp_path, origin="t/log", name="t/log")
+        signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
             entry = create_entry(
                 session=s,
@@ -85,7 +86,7 @@ class TestSettlingBeforeTheSweep:
         self, fresh_engine: Engine, keyring, tmp_path: Path
     ) -> None:
         clock.freeze(datetime(2027, 4, 26, 10, 0, tzinfo=CST))
-        signer = LogSigner.for_data_dir(tmp_path, origin="t/log", name="t/log")
+        signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
             made = create_entry(
                 session=s,

@@ -25,7 +25,11 @@ from core.models import LogLeaf, QueryNotice
 from core.models.consents import Authorization
 from core.queries.schemas import QueryRequest
 from core.queries.service import log_refusal, run_query
-from core.querylog import service as querylog
+from core.querylog.appends import current_frontier, log_size
+from core.querylog.proofs import consistency
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import verify_log
+from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hash, verify_consistency
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
@@ -111,7 +115,7 @@ def _request(kind: str, code: str, auth_id: uuid.UUID) -> QueryRequest:
 
 
 def _attempt(
-    engine: Engine, keyring: Keyring, signer: querylog.LogSigner, kind: str, payload: QueryRequest
+    engine: Engine, keyring: Keyring, signer: LogSigner, kind: str, payload: QueryRequest
 ) -> Outcome:
     """One query as the agency route runs it: answer and commit, or roll back and log."""
     with Session(engine) as s:
@@ -153,7 +157,7 @@ class TestConcurrentQueries:
         world: tuple[str, uuid.UUID],
     ) -> None:
         code, auth_id = world
-        signer = querylog.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        signer = signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
         results: dict[int, list[Outcome]] = {t: [] for t in range(WORKERS)}
         errors: list[BaseException] = []
         barrier = threading.Barrier(WORKERS)
@@ -188,11 +192,11 @@ class TestConcurrentQueries:
         with Session(fresh_engine) as s:
             leaves = s.execute(select(LogLeaf).order_by(col(LogLeaf.idx))).scalars().all()
             assert [leaf.idx for leaf in leaves] == list(range(len(outcomes)))
-            assert querylog.log_size(session=s) == len(outcomes)
-            report = querylog.verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
+            assert log_size(session=s) == len(outcomes)
+            report = verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
             assert report.ok, report
             assert report.leaves == len(outcomes)
-            final = querylog.current_frontier(session=s).root()
+            final = current_frontier(session=s).root()
             # The subject is told of every query, exactly once.
             noticed = s.execute(select(col(QueryNotice.log_index))).scalars().all()
             assert sorted(noticed) == sorted(indices)
@@ -211,7 +215,7 @@ class TestConcurrentQueries:
                 cp = verify_receipt(o.receipt, vkey)
                 assert o.receipt["index"] == o.index < cp.size
                 assert base64.b64decode(str(o.receipt["leaf_hash"])) == leaf_hash(bodies[o.index])
-                proof = querylog.consistency(session=s, size1=cp.size, size2=len(outcomes))
+                proof = consistency(session=s, size1=cp.size, size2=len(outcomes))
                 verify_consistency(cp.size, len(outcomes), proof, cp.root, final)
 
         # What each leaf says matches what its caller was told.

@@ -13,20 +13,30 @@ from sqlmodel import Session
 from core.clock import clock
 from core.models import LogCheckpoint
 from core.ops.maintenance import run_maintenance
-from core.querylog import service as svc
+from core.querylog.appends import append_leaf, append_leaves
+from core.querylog.checkpoints import (
+    Cadence,
+    checkpoint_if_count_due,
+    make_checkpoint,
+    maybe_checkpoint,
+)
+from core.querylog.leaves import canonical_leaf
+from core.querylog.proofs import consistency, fresh_receipt, inclusion, receipt_for
+from core.querylog.signing_key import signer_for_data_dir
 from crypto.checkpoint import open_checkpoint
+from crypto.log_signer import LogSigner
 from crypto.merkle import verify_consistency
 from crypto.receipt import verify_receipt
 
 ORIGIN = "credence.example/query-log"
 NAME = "credence.example-log"
-CADENCE = svc.Cadence(every_leaves=5, every=timedelta(seconds=10))
+CADENCE = Cadence(every_leaves=5, every=timedelta(seconds=10))
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> svc.LogSigner:
+def signer(tmp_path: Path) -> LogSigner:
     """The log signer, its key file under a temporary data dir."""
-    return svc.LogSigner.for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
+    return signer_for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
 
 
 @pytest.fixture(autouse=True)
@@ -34,16 +44,12 @@ def _frozen() -> None:
     clock.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
-def _append_one(engine: Engine, signer: svc.LogSigner, n: int) -> tuple[dict[str, object], int]:
+def _append_one(engine: Engine, signer: LogSigner, n: int) -> tuple[dict[str, object], int]:
     """Append as the query path does: one leaf, maybe a checkpoint, a fresh receipt."""
     with Session(engine) as s:
-        (index,) = svc.append_leaves(
-            session=s, bodies=[svc.canonical_leaf({"n": n})], now=clock.now()
-        )
-        svc.maybe_checkpoint(
-            session=s, signer=signer, cadence=CADENCE, now=clock.now(), by_time=False
-        )
-        receipt = svc.fresh_receipt(session=s, signer=signer, index=index)
+        (index,) = append_leaves(session=s, bodies=[canonical_leaf({"n": n})], now=clock.now())
+        maybe_checkpoint(session=s, signer=signer, cadence=CADENCE, now=clock.now(), by_time=False)
+        receipt = fresh_receipt(session=s, signer=signer, index=index)
         s.commit()
     return receipt, index
 
@@ -55,7 +61,7 @@ def _stored_sizes(engine: Engine) -> list[int]:
 
 class TestCadence:
     def test_stored_every_n_leaves_or_after_the_interval(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> None:
         for n in range(12):
             _append_one(fresh_engine, signer, n)
@@ -77,21 +83,21 @@ class TestCadence:
             assert s.execute(select(func.count()).select_from(LogCheckpoint)).scalar_one() == 4
 
     def test_every_receipt_verifies_and_is_consistent_with_later_checkpoints(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> None:
         receipts = [_append_one(fresh_engine, signer, n)[0] for n in range(9)]
         with Session(fresh_engine) as s:
-            latest = svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+            latest = make_checkpoint(session=s, signer=signer, now=clock.now())
             s.commit()
             later = open_checkpoint(latest.note, NAME, signer.public_key)
             for receipt in receipts:
                 anchored = verify_receipt(receipt, signer.verifier_key())
                 assert anchored.size == int(str(receipt["index"])) + 1
-                proof = svc.consistency(session=s, size1=anchored.size, size2=later.size)
+                proof = consistency(session=s, size1=anchored.size, size2=later.size)
                 verify_consistency(anchored.size, later.size, proof, anchored.root, later.root)
 
     def test_a_receipt_is_not_stored_unless_the_cadence_says_so(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> None:
         _append_one(fresh_engine, signer, 0)
         receipt, _ = _append_one(fresh_engine, signer, 1)
@@ -103,30 +109,26 @@ class TestCadence:
 
 class TestAppendLeaf:
     def test_the_proof_from_the_frontier_equals_the_stored_tree_s(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> None:
         with Session(fresh_engine) as s:
             for n in range(70):
-                appended = svc.append_leaf(
-                    session=s, body=svc.canonical_leaf({"n": n}), now=clock.now()
-                )
+                appended = append_leaf(session=s, body=canonical_leaf({"n": n}), now=clock.now())
                 assert appended.index == n
                 assert appended.frontier.size == n + 1
-                stored = svc.inclusion(session=s, index=n, size=n + 1)
+                stored = inclusion(session=s, index=n, size=n + 1)
                 assert appended.proof == stored
-                receipt = svc.receipt_for(signer=signer, appended=appended)
+                receipt = receipt_for(signer=signer, appended=appended)
                 assert verify_receipt(receipt, signer.verifier_key()).size == n + 1
             s.commit()
 
     def test_count_due_checkpoints_use_the_tree_in_hand(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> None:
         with Session(fresh_engine) as s:
             for n in range(12):
-                appended = svc.append_leaf(
-                    session=s, body=svc.canonical_leaf({"n": n}), now=clock.now()
-                )
-                svc.checkpoint_if_count_due(
+                appended = append_leaf(session=s, body=canonical_leaf({"n": n}), now=clock.now())
+                checkpoint_if_count_due(
                     session=s,
                     signer=signer,
                     cadence=CADENCE,

@@ -19,8 +19,14 @@ from sqlmodel import Session, col
 from core.clock import clock
 from core.errors import InvalidInput, NotFound
 from core.models import querylog as ql
-from core.querylog import service as svc
+from core.querylog import proofs
+from core.querylog.appends import append_leaves, current_frontier, log_size
+from core.querylog.checkpoints import checkpoint_due, make_checkpoint
+from core.querylog.leaves import canonical_leaf
+from core.querylog.signing_key import KEY_FILE_NAME, LogKeyError, signer_for_data_dir
+from core.querylog.verify import VerifyReport, verify_log
 from crypto.checkpoint import Checkpoint, open_checkpoint
+from crypto.log_signer import LogSigner
 from crypto.merkle import (
     CompactRange,
     leaf_hash,
@@ -41,9 +47,9 @@ def log_engine(fresh_engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> svc.LogSigner:
+def signer(tmp_path: Path) -> LogSigner:
     """The log signer, its key file created under a temporary data dir."""
-    return svc.LogSigner.for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
+    return signer_for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +60,7 @@ def _frozen() -> None:
 
 def body(i: int) -> bytes:
     """A leaf body shaped like a real one: pseudonyms and ids only."""
-    return svc.canonical_leaf(
+    return canonical_leaf(
         {
             "agency": "agency-7",
             "basis": "authorization",
@@ -71,7 +77,7 @@ def body(i: int) -> bytes:
 
 def append(engine: Engine, bodies: Sequence[bytes]) -> list[int]:
     with Session(engine) as s:
-        out = svc.append_leaves(session=s, bodies=bodies, now=clock.now())
+        out = append_leaves(session=s, bodies=bodies, now=clock.now())
         s.commit()
     return out
 
@@ -96,7 +102,7 @@ def state_blob(engine: Engine) -> bytes:
 
 class TestCanonicalLeaf:
     def test_sorted_compact_utf8(self) -> None:
-        assert svc.canonical_leaf({"b": 1, "a": ["x", None, True], "c": "é"}) == (
+        assert canonical_leaf({"b": 1, "a": ["x", None, True], "c": "é"}) == (
             '{"a":["x",null,true],"b":1,"c":"é"}'.encode()
         )
 
@@ -105,16 +111,16 @@ class TestCanonicalLeaf:
     )
     def test_refuses_nested_and_floats(self, value: object) -> None:
         with pytest.raises(InvalidInput):
-            svc.canonical_leaf({"field": value})
+            canonical_leaf({"field": value})
 
     def test_refuses_non_text_keys(self) -> None:
         with pytest.raises(InvalidInput):
-            svc.canonical_leaf({1: "x"})  # type: ignore[dict-item]
+            canonical_leaf({1: "x"})  # type: ignore[dict-item]
 
     def test_append_refuses_non_canonical_bodies(self, log_engine: Engine) -> None:
         for bad in (b'{"b":1, "a":2}', b"[1]", b"not json", b'{"x":1.5}'):
             with Session(log_engine) as s, pytest.raises(InvalidInput):
-                svc.append_leaves(session=s, bodies=[bad], now=clock.now())
+                append_leaves(session=s, bodies=[bad], now=clock.now())
 
 
 class TestAppend:
@@ -125,7 +131,7 @@ class TestAppend:
     )
     def test_roots_match_reference(self, log_engine: Engine, batches: list[int]) -> None:
         with Session(log_engine) as s:
-            assert svc.current_frontier(session=s).root() == subtree_root([])
+            assert current_frontier(session=s).root() == subtree_root([])
         bodies: list[bytes] = []
         n = 0
         for k in batches:
@@ -134,7 +140,7 @@ class TestAppend:
             bodies.extend(chunk)
             n += k
             with Session(log_engine) as s:
-                frontier = svc.current_frontier(session=s)
+                frontier = current_frontier(session=s)
             assert frontier.size == n
             assert frontier.root() == subtree_root([leaf_hash(b) for b in bodies])
             # The persisted frontier holds one hash per set bit of the size, never more.
@@ -155,24 +161,24 @@ class TestAppend:
 
     def test_append_never_commits(self, log_engine: Engine) -> None:
         with Session(log_engine) as s:
-            svc.append_leaves(session=s, bodies=[body(0)], now=clock.now())
+            append_leaves(session=s, bodies=[body(0)], now=clock.now())
             s.rollback()
         with Session(log_engine) as s:
-            assert svc.log_size(session=s) == 0
+            assert log_size(session=s) == 0
 
 
 class TestProofs:
     SIZES = (1, 2, 3, 7, 8, 13, 32, 33, 50, 64, 70)
 
     @pytest.fixture
-    def grown(self, log_engine: Engine, signer: svc.LogSigner) -> list[bytes]:
+    def grown(self, log_engine: Engine, signer: LogSigner) -> list[bytes]:
         bodies: list[bytes] = []
         prev = 0
         for size in self.SIZES:
             bodies.extend(grow(log_engine, [size - prev], start=prev))
             prev = size
             with Session(log_engine) as s:
-                svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+                make_checkpoint(session=s, signer=signer, now=clock.now())
                 s.commit()
             clock.advance(timedelta(minutes=1))
         return bodies
@@ -183,11 +189,11 @@ class TestProofs:
             for size in self.SIZES:
                 root = subtree_root(hashes, 0, size)
                 for index in range(size):
-                    proof = svc.inclusion(session=s, index=index, size=size)
+                    proof = proofs.inclusion(session=s, index=index, size=size)
                     verify_inclusion(hashes[index], index, size, proof, root)
 
     def test_consistency_between_every_pair_of_checkpoints(
-        self, log_engine: Engine, grown: list[bytes], signer: svc.LogSigner
+        self, log_engine: Engine, grown: list[bytes], signer: LogSigner
     ) -> None:
         with Session(log_engine) as s:
             cps = [
@@ -197,60 +203,60 @@ class TestProofs:
             assert sorted(cp.size for cp in cps) == list(self.SIZES)
             for a, b in itertools.combinations_with_replacement(cps, 2):
                 lo, hi = sorted((a, b), key=lambda c: c.size)
-                proof = svc.consistency(session=s, size1=lo.size, size2=hi.size)
+                proof = proofs.consistency(session=s, size1=lo.size, size2=hi.size)
                 verify_consistency(lo.size, hi.size, proof, lo.root, hi.root)
 
     def test_receipts_verify_offline(
-        self, log_engine: Engine, grown: list[bytes], signer: svc.LogSigner
+        self, log_engine: Engine, grown: list[bytes], signer: LogSigner
     ) -> None:
         vkey = signer.verifier_key()
         with Session(log_engine) as s:
             for index in range(70):
-                receipt = svc.receipt(session=s, index=index)
+                receipt = proofs.receipt(session=s, index=index)
                 cp = verify_receipt(receipt, vkey)
                 assert cp.size == 70
                 assert receipt["leaf_hash"] is not None
             older = s.get(ql.LogCheckpoint, 13)
             assert older is not None
             for index in range(13):
-                assert verify_receipt(svc.receipt(session=s, index=index, checkpoint=older), vkey)
+                assert verify_receipt(
+                    proofs.receipt(session=s, index=index, checkpoint=older), vkey
+                )
             with pytest.raises(InvalidInput):
-                svc.receipt(session=s, index=13, checkpoint=older)
+                proofs.receipt(session=s, index=13, checkpoint=older)
             with pytest.raises(NotFound):
-                svc.receipt(session=s, index=70)
+                proofs.receipt(session=s, index=70)
 
     def test_proofs_refuse_sizes_beyond_the_log(
         self, log_engine: Engine, grown: list[bytes]
     ) -> None:
         with Session(log_engine) as s, pytest.raises(InvalidInput):
-            svc.inclusion(session=s, index=0, size=71)
+            proofs.inclusion(session=s, index=0, size=71)
 
 
 class TestCheckpoints:
-    def test_note_opens_and_matches_the_root(
-        self, log_engine: Engine, signer: svc.LogSigner
-    ) -> None:
+    def test_note_opens_and_matches_the_root(self, log_engine: Engine, signer: LogSigner) -> None:
         bodies = grow(log_engine, [9])
         with Session(log_engine) as s:
-            cp = svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+            cp = make_checkpoint(session=s, signer=signer, now=clock.now())
             s.commit()
             opened = open_checkpoint(cp.note, NAME, signer.public_key, origin=ORIGIN)
         assert (opened.size, opened.root) == (9, subtree_root([leaf_hash(b) for b in bodies]))
         assert cp.root == opened.root
 
-    def test_same_size_is_not_signed_twice(self, log_engine: Engine, signer: svc.LogSigner) -> None:
+    def test_same_size_is_not_signed_twice(self, log_engine: Engine, signer: LogSigner) -> None:
         grow(log_engine, [4])
         with Session(log_engine) as s:
-            first = svc.make_checkpoint(session=s, signer=signer, now=clock.now())
-            second = svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+            first = make_checkpoint(session=s, signer=signer, now=clock.now())
+            second = make_checkpoint(session=s, signer=signer, now=clock.now())
             s.commit()
             assert first.note == second.note
             assert s.execute(select(func.count()).select_from(ql.LogCheckpoint)).scalar_one() == 1
 
-    def test_due_by_count_or_age(self, log_engine: Engine, signer: svc.LogSigner) -> None:
+    def test_due_by_count_or_age(self, log_engine: Engine, signer: LogSigner) -> None:
         def due() -> bool:
             with Session(log_engine) as s:
-                return svc.checkpoint_due(
+                return checkpoint_due(
                     session=s, every_n=10, every=timedelta(minutes=5), now=clock.now()
                 )
 
@@ -258,7 +264,7 @@ class TestCheckpoints:
         grow(log_engine, [3])
         assert due()
         with Session(log_engine) as s:
-            svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+            make_checkpoint(session=s, signer=signer, now=clock.now())
             s.commit()
         assert not due()
         grow(log_engine, [2], start=3)
@@ -272,32 +278,30 @@ class TestCheckpoints:
 
 class TestVerifyLog:
     @pytest.fixture
-    def built(self, log_engine: Engine, signer: svc.LogSigner) -> Engine:
+    def built(self, log_engine: Engine, signer: LogSigner) -> Engine:
         prev = 0
         for size in (10, 40, 57):
             grow(log_engine, [size - prev], start=prev)
             prev = size
             with Session(log_engine) as s:
-                svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+                make_checkpoint(session=s, signer=signer, now=clock.now())
                 s.commit()
         return log_engine
 
-    def _verify(self, engine: Engine, signer: svc.LogSigner) -> svc.VerifyReport:
+    def _verify(self, engine: Engine, signer: LogSigner) -> VerifyReport:
         with Session(engine) as s:
-            return svc.verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
+            return verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
 
-    def test_ok(
-        self, built: Engine, signer: svc.LogSigner, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    def test_ok(self, built: Engine, signer: LogSigner, monkeypatch: pytest.MonkeyPatch) -> None:
         # Small chunks make the streaming paths (several fetches per level) run.
-        monkeypatch.setattr(svc, "VERIFY_CHUNK", 4)
+        monkeypatch.setattr("core.querylog.verify.VERIFY_CHUNK", 4)
         report = self._verify(built, signer)
-        assert report == svc.VerifyReport(ok=True, leaves=57, checkpoints=3)
+        assert report == VerifyReport(ok=True, leaves=57, checkpoints=3)
 
     def test_names_the_first_tampered_body(
-        self, built: Engine, signer: svc.LogSigner, monkeypatch: pytest.MonkeyPatch
+        self, built: Engine, signer: LogSigner, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(svc, "VERIFY_CHUNK", 7)
+        monkeypatch.setattr("core.querylog.verify.VERIFY_CHUNK", 7)
         with built.begin() as conn:
             for idx in (44, 23):
                 conn.execute(
@@ -307,9 +311,7 @@ class TestVerifyLog:
         report = self._verify(built, signer)
         assert (report.ok, report.bad_index, report.bad_checkpoint) == (False, 23, None)
 
-    def test_rehashed_tamper_is_caught_by_the_tree(
-        self, built: Engine, signer: svc.LogSigner
-    ) -> None:
+    def test_rehashed_tamper_is_caught_by_the_tree(self, built: Engine, signer: LogSigner) -> None:
         forged = body(9999)
         with built.begin() as conn:
             conn.execute(
@@ -320,7 +322,7 @@ class TestVerifyLog:
         assert not report.ok
         assert report.bad_index == 30
 
-    def test_names_an_altered_checkpoint(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_names_an_altered_checkpoint(self, built: Engine, signer: LogSigner) -> None:
         with Session(built) as s:
             cp = s.get(ql.LogCheckpoint, 40)
             assert cp is not None
@@ -333,9 +335,7 @@ class TestVerifyLog:
         report = self._verify(built, signer)
         assert (report.ok, report.bad_index, report.bad_checkpoint) == (False, None, 40)
 
-    def test_names_a_checkpoint_with_a_wrong_root(
-        self, built: Engine, signer: svc.LogSigner
-    ) -> None:
+    def test_names_a_checkpoint_with_a_wrong_root(self, built: Engine, signer: LogSigner) -> None:
         # A note validly signed over a root the leaves do not produce.
         note = signer.sign(Checkpoint(origin=ORIGIN, size=10, root=bytes(32)))
         with built.begin() as conn:
@@ -346,7 +346,7 @@ class TestVerifyLog:
         report = self._verify(built, signer)
         assert (report.ok, report.bad_checkpoint) == (False, 10)
 
-    def test_names_a_deleted_leaf(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_names_a_deleted_leaf(self, built: Engine, signer: LogSigner) -> None:
         with built.begin() as conn:
             conn.execute(text("DELETE FROM query_log_leaf WHERE idx = 12"))
         report = self._verify(built, signer)
@@ -384,11 +384,11 @@ class TestConcurrentAppends:
         with Session(log_engine) as s:
             rows = s.execute(select(ql.LogLeaf).order_by(col(ql.LogLeaf.idx))).scalars().all()
             assert [r.idx for r in rows] == got
-            frontier = svc.current_frontier(session=s)
+            frontier = current_frontier(session=s)
             assert frontier.root() == subtree_root([leaf_hash(r.body) for r in rows])
             # No checkpoints were made, so any key will do for the leaf and node audit.
             unused = Ed25519PrivateKey.generate().public_key()
-            assert svc.verify_log(session=s, signer_public_key=unused, name=NAME).ok
+            assert verify_log(session=s, signer_public_key=unused, name=NAME).ok
 
     @staticmethod
     def _append_retrying(engine: Engine, bodies: list[bytes]) -> list[int]:
@@ -405,32 +405,32 @@ class TestConcurrentAppends:
 class TestLogSigner:
     def test_key_file_is_private_and_stable(self, tmp_path: Path) -> None:
         data = tmp_path / "data"
-        first = svc.LogSigner.for_data_dir(data, origin=ORIGIN, name=NAME)
-        path = data / svc.KEY_FILE_NAME
+        first = signer_for_data_dir(data, origin=ORIGIN, name=NAME)
+        path = data / KEY_FILE_NAME
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        again = svc.LogSigner.for_data_dir(data, origin=ORIGIN, name=NAME)
+        again = signer_for_data_dir(data, origin=ORIGIN, name=NAME)
         assert again.verifier_key() == first.verifier_key()
         assert first.verifier_key().startswith(NAME + "+")
         assert "private" not in repr(first)
 
     def test_group_readable_key_is_refused(self, tmp_path: Path) -> None:
-        svc.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
-        os.chmod(tmp_path / svc.KEY_FILE_NAME, 0o640)
-        with pytest.raises(svc.LogKeyError, match="accessible to others"):
-            svc.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        os.chmod(tmp_path / KEY_FILE_NAME, 0o640)
+        with pytest.raises(LogKeyError, match="accessible to others"):
+            signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
 
     def test_other_origin_is_refused(self, tmp_path: Path) -> None:
-        svc.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
-        with pytest.raises(svc.LogKeyError):
-            svc.LogSigner.for_data_dir(tmp_path, origin="other.example/log", name=NAME)
+        signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        with pytest.raises(LogKeyError):
+            signer_for_data_dir(tmp_path, origin="other.example/log", name=NAME)
 
     def test_malformed_key_file_is_refused_without_echo(self, tmp_path: Path) -> None:
-        path = tmp_path / svc.KEY_FILE_NAME
+        path = tmp_path / KEY_FILE_NAME
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
         os.write(fd, b'{"version": 1, "ed25519_private": "c2VjcmV0"}')
         os.close(fd)
-        with pytest.raises(svc.LogKeyError) as info:
-            svc.LogSigner.for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        with pytest.raises(LogKeyError) as info:
+            signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
         assert "c2VjcmV0" not in str(info.value)
 
 

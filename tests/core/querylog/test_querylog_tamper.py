@@ -14,8 +14,14 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.clock import clock
-from core.querylog import service as svc
+from core.querylog import proofs
+from core.querylog.appends import append_leaves, current_frontier
+from core.querylog.checkpoints import latest_checkpoint_note, make_checkpoint
+from core.querylog.leaves import canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import VerifyReport, verify_log
 from crypto.checkpoint import Checkpoint, open_checkpoint
+from crypto.log_signer import LogSigner
 from crypto.merkle import (
     CompactRange,
     ProofError,
@@ -39,14 +45,14 @@ def _frozen() -> None:
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> svc.LogSigner:
+def signer(tmp_path: Path) -> LogSigner:
     """The log signer, its key file created under a temporary data dir."""
-    return svc.LogSigner.for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
+    return signer_for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
 
 
 def body(i: int, *, agency: str = "agency-7") -> bytes:
     """A leaf body shaped like a real one: pseudonyms and ids only."""
-    return svc.canonical_leaf(
+    return canonical_leaf(
         {
             "agency": agency,
             "basis": "legal",
@@ -61,20 +67,18 @@ def body(i: int, *, agency: str = "agency-7") -> bytes:
 
 def append(engine: Engine, bodies: Sequence[bytes]) -> None:
     with Session(engine) as s:
-        svc.append_leaves(session=s, bodies=bodies, now=clock.now())
+        append_leaves(session=s, bodies=bodies, now=clock.now())
         s.commit()
 
 
-def checkpoint(engine: Engine, signer: svc.LogSigner) -> None:
+def checkpoint(engine: Engine, signer: LogSigner) -> None:
     with Session(engine) as s:
-        svc.make_checkpoint(session=s, signer=signer, now=clock.now())
+        make_checkpoint(session=s, signer=signer, now=clock.now())
         s.commit()
     clock.advance(timedelta(minutes=1))
 
 
-def grow(
-    engine: Engine, signer: svc.LogSigner, sizes: Sequence[int], *, start: int = 0
-) -> list[bytes]:
+def grow(engine: Engine, signer: LogSigner, sizes: Sequence[int], *, start: int = 0) -> list[bytes]:
     """Append up to each size in turn (a few batches each), signing a checkpoint at every one."""
     bodies: list[bytes] = []
     n = start
@@ -95,9 +99,9 @@ def sql(engine: Engine, statement: str, **params: Any) -> None:
         conn.execute(text(statement), params)
 
 
-def verify(engine: Engine, signer: svc.LogSigner) -> svc.VerifyReport:
+def verify(engine: Engine, signer: LogSigner) -> VerifyReport:
     with Session(engine) as s:
-        return svc.verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
+        return verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
 
 
 def proof_of(receipt: dict[str, object]) -> list[bytes]:
@@ -114,19 +118,19 @@ def leaf_of(receipt: dict[str, object]) -> bytes:
     return base64.b64decode(value)
 
 
-def named(report: svc.VerifyReport) -> tuple[bool, int | None, int | None]:
+def named(report: VerifyReport) -> tuple[bool, int | None, int | None]:
     return report.ok, report.bad_index, report.bad_checkpoint
 
 
 @pytest.fixture
-def built(fresh_engine: Engine, signer: svc.LogSigner) -> Engine:
+def built(fresh_engine: Engine, signer: LogSigner) -> Engine:
     """A committed log of 37 leaves with checkpoints at 5, 16, 30 and 37."""
     grow(fresh_engine, signer, CHECKPOINTS)
     return fresh_engine
 
 
 @pytest.fixture
-def unsealed(fresh_engine: Engine, signer: svc.LogSigner) -> Engine:
+def unsealed(fresh_engine: Engine, signer: LogSigner) -> Engine:
     """The same 37 leaves, but the last seven appended after the newest checkpoint (30)."""
     grow(fresh_engine, signer, CHECKPOINTS[:-1])
     append(fresh_engine, [body(i) for i in range(30, SIZE)])
@@ -134,17 +138,17 @@ def unsealed(fresh_engine: Engine, signer: svc.LogSigner) -> Engine:
 
 
 class TestUntouchedLog:
-    def test_verifies(self, built: Engine, signer: svc.LogSigner) -> None:
-        assert verify(built, signer) == svc.VerifyReport(ok=True, leaves=SIZE, checkpoints=4)
+    def test_verifies(self, built: Engine, signer: LogSigner) -> None:
+        assert verify(built, signer) == VerifyReport(ok=True, leaves=SIZE, checkpoints=4)
 
     def test_verifies_with_leaves_past_the_newest_checkpoint(
-        self, unsealed: Engine, signer: svc.LogSigner
+        self, unsealed: Engine, signer: LogSigner
     ) -> None:
-        assert verify(unsealed, signer) == svc.VerifyReport(ok=True, leaves=SIZE, checkpoints=3)
+        assert verify(unsealed, signer) == VerifyReport(ok=True, leaves=SIZE, checkpoints=3)
 
 
 class TestAlteredLeaf:
-    def test_changed_body_names_its_index(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_changed_body_names_its_index(self, built: Engine, signer: LogSigner) -> None:
         sql(built, "UPDATE query_log_leaf SET body = :b WHERE idx = 21", b=body(21, agency="x"))
         report = verify(built, signer)
         assert named(report) == (False, 21, None)
@@ -152,7 +156,7 @@ class TestAlteredLeaf:
 
     @pytest.mark.parametrize("k", [0, 20, 34])
     def test_changed_body_and_hash_names_its_index(
-        self, built: Engine, signer: svc.LogSigner, k: int
+        self, built: Engine, signer: LogSigner, k: int
     ) -> None:
         # The leaf now matches its own hash; the cached pair node above it does not. An even
         # index is the first leaf of that pair, so the node names exactly the altered leaf.
@@ -169,7 +173,7 @@ class TestAlteredLeaf:
         assert report.problem == f"cached node over leaves [{k}, {k + 2}) does not match them"
 
     def test_changed_body_and_hash_of_the_newest_leaf_names_the_checkpoint(
-        self, built: Engine, signer: svc.LogSigner
+        self, built: Engine, signer: LogSigner
     ) -> None:
         # Leaf 36 completes no cached node; the checkpoint signed over it is what breaks.
         forged = body(36, agency="x")
@@ -185,21 +189,19 @@ class TestAlteredLeaf:
 
 
 class TestDeletedRow:
-    def test_a_row_in_the_middle(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_a_row_in_the_middle(self, built: Engine, signer: LogSigner) -> None:
         sql(built, "DELETE FROM query_log_leaf WHERE idx = 23")
         report = verify(built, signer)
         assert named(report) == (False, 23, None)
         assert report.problem == "leaf missing"
 
-    def test_the_last_row_under_a_checkpoint(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_the_last_row_under_a_checkpoint(self, built: Engine, signer: LogSigner) -> None:
         sql(built, "DELETE FROM query_log_leaf WHERE idx = 36")
         report = verify(built, signer)
         assert named(report) == (False, None, 37)
         assert report.problem == "checkpoint is larger than the log"
 
-    def test_the_last_row_past_every_checkpoint(
-        self, unsealed: Engine, signer: svc.LogSigner
-    ) -> None:
+    def test_the_last_row_past_every_checkpoint(self, unsealed: Engine, signer: LogSigner) -> None:
         sql(unsealed, "DELETE FROM query_log_leaf WHERE idx = 36")
         report = verify(unsealed, signer)
         assert named(report) == (False, 36, None)
@@ -209,7 +211,7 @@ class TestDeletedRow:
 class TestReorderedRows:
     @pytest.mark.parametrize(("i", "j"), [(24, 10), (22, 23), (0, 36)])
     def test_swapped_rows_name_the_first(
-        self, built: Engine, signer: svc.LogSigner, i: int, j: int
+        self, built: Engine, signer: LogSigner, i: int, j: int
     ) -> None:
         # Each row keeps a matching body and hash; only their order changes.
         for idx, other in ((i, j), (j, i)):
@@ -232,9 +234,7 @@ class TestInsertedRow:
             SIZE,
         ],
     )
-    def test_a_leaf_past_the_end(
-        self, fresh_engine: Engine, signer: svc.LogSigner, size: int
-    ) -> None:
+    def test_a_leaf_past_the_end(self, fresh_engine: Engine, signer: LogSigner, size: int) -> None:
         grow(fresh_engine, signer, (5, 16, 30, size))
         extra = body(size)
         sql(
@@ -250,7 +250,7 @@ class TestInsertedRow:
 
     @pytest.mark.parametrize("k", [0, 12, 36])
     def test_a_leaf_slipped_in_shifting_the_rest(
-        self, built: Engine, signer: svc.LogSigner, k: int
+        self, built: Engine, signer: LogSigner, k: int
     ) -> None:
         # Two steps, so no statement ever holds two rows with one index.
         sql(built, "UPDATE query_log_leaf SET idx = idx + 1000 WHERE idx >= :k", k=k)
@@ -273,7 +273,7 @@ class TestInsertedRow:
 
 
 class TestAlteredCache:
-    def test_a_cached_node_names_its_first_leaf(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_a_cached_node_names_its_first_leaf(self, built: Engine, signer: LogSigner) -> None:
         # Node (level 2, index 3) is the hash of leaves [12, 16).
         sql(
             built,
@@ -285,13 +285,13 @@ class TestAlteredCache:
         assert report.problem == "cached node over leaves [12, 16) does not match them"
 
     def test_a_missing_cached_node_names_its_first_leaf(
-        self, built: Engine, signer: svc.LogSigner
+        self, built: Engine, signer: LogSigner
     ) -> None:
         sql(built, 'DELETE FROM query_log_node WHERE level = 3 AND "index" = 2')
         report = verify(built, signer)
         assert named(report) == (False, 16, None)
 
-    def test_a_stray_node_beyond_the_tree(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_a_stray_node_beyond_the_tree(self, built: Engine, signer: LogSigner) -> None:
         # Node (level 1, index 18) would be completed by the next append, over leaves [36, 38).
         sql(
             built,
@@ -306,9 +306,9 @@ class TestAlteredCache:
 class TestAlteredState:
     def _frontier(self, engine: Engine) -> CompactRange:
         with Session(engine) as s:
-            return svc.current_frontier(session=s)
+            return current_frontier(session=s)
 
-    def test_a_frontier_hash(self, built: Engine, signer: svc.LogSigner) -> None:
+    def test_a_frontier_hash(self, built: Engine, signer: LogSigner) -> None:
         stored = self._frontier(built)
         # 37 = 32 + 4 + 1: replace the hash of the subtree [32, 36).
         big, _, last = stored.hashes
@@ -319,7 +319,7 @@ class TestAlteredState:
         assert report.problem == "state frontier differs from the rebuilt tree"
 
     def test_a_frontier_rolled_back_to_an_earlier_size(
-        self, built: Engine, signer: svc.LogSigner
+        self, built: Engine, signer: LogSigner
     ) -> None:
         # A self-consistent state of 30 leaves: the next append would overwrite leaf 30.
         hashes = [leaf_hash(body(i)) for i in range(30)]
@@ -335,7 +335,7 @@ class TestAlteredState:
         assert report.problem == "state size differs from leaves"
 
     def test_a_size_that_disagrees_with_its_frontier(
-        self, built: Engine, signer: svc.LogSigner
+        self, built: Engine, signer: LogSigner
     ) -> None:
         sql(built, "UPDATE query_log_state SET size = 36 WHERE id = 1")
         report = verify(built, signer)
@@ -354,17 +354,17 @@ class TestRewrittenHistory:
 
     @pytest.fixture
     def receipts(
-        self, fresh_engine: Engine, signer: svc.LogSigner
+        self, fresh_engine: Engine, signer: LogSigner
     ) -> tuple[list[bytes], dict[int, dict[str, object]]]:
         bodies = grow(fresh_engine, signer, (5, N1))
         with Session(fresh_engine) as s:
             # The citizen's receipts: the altered leaf itself, and an untouched neighbour
             # whose proof passes through the altered leaf's subtree.
-            held = {i: svc.receipt(session=s, index=i) for i in (ALTERED, 13)}
+            held = {i: proofs.receipt(session=s, index=i) for i in (ALTERED, 13)}
         bodies += grow(fresh_engine, signer, (30, SIZE), start=N1)
         return bodies, held
 
-    def _rewrite(self, engine: Engine, signer: svc.LogSigner, bodies: Sequence[bytes]) -> None:
+    def _rewrite(self, engine: Engine, signer: LogSigner, bodies: Sequence[bytes]) -> None:
         for table in ("query_log_leaf", "query_log_node", "query_log_state"):
             sql(engine, f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         # Old checkpoints would betray the rewrite to `verify_log`; the insider drops them,
@@ -374,19 +374,17 @@ class TestRewrittenHistory:
             append(engine, bodies[start : start + 10])
         checkpoint(engine, signer)
 
-    def _continue(self, engine: Engine, signer: svc.LogSigner) -> None:
+    def _continue(self, engine: Engine, signer: LogSigner) -> None:
         append(engine, [body(i) for i in range(SIZE, N2)])
         checkpoint(engine, signer)
 
-    def _new_checkpoint(self, engine: Engine, signer: svc.LogSigner) -> Checkpoint:
+    def _new_checkpoint(self, engine: Engine, signer: LogSigner) -> Checkpoint:
         with Session(engine) as s:
-            latest = svc.latest_checkpoint_note(session=s)
+            latest = latest_checkpoint_note(session=s)
         # The new checkpoint carries a valid signature by the real key.
         return open_checkpoint(latest, NAME, signer.public_key, origin=ORIGIN)
 
-    def _old_checkpoint(
-        self, held: dict[int, dict[str, object]], signer: svc.LogSigner
-    ) -> Checkpoint:
+    def _old_checkpoint(self, held: dict[int, dict[str, object]], signer: LogSigner) -> Checkpoint:
         """The checkpoint the citizen's receipts are anchored to; they still verify offline."""
         (cp,) = {verify_receipt(receipt, signer.verifier_key()) for receipt in held.values()}
         assert cp.size == N1
@@ -395,7 +393,7 @@ class TestRewrittenHistory:
     def test_without_tampering_the_receipts_stay_provable(
         self,
         fresh_engine: Engine,
-        signer: svc.LogSigner,
+        signer: LogSigner,
         receipts: tuple[list[bytes], dict[int, dict[str, object]]],
     ) -> None:
         bodies, held = receipts
@@ -407,11 +405,11 @@ class TestRewrittenHistory:
         old = self._old_checkpoint(held, signer)
         with Session(fresh_engine) as s:
             verify_consistency(
-                N1, N2, svc.consistency(session=s, size1=N1, size2=N2), old.root, new.root
+                N1, N2, proofs.consistency(session=s, size1=N1, size2=N2), old.root, new.root
             )
             for index, receipt in held.items():
-                served = leaf_of(svc.receipt(session=s, index=index))
-                again = svc.inclusion(session=s, index=index, size=N1)
+                served = leaf_of(proofs.receipt(session=s, index=index))
+                again = proofs.inclusion(session=s, index=index, size=N1)
                 assert (served, again) == (leaf_of(receipt), proof_of(receipt))
                 verify_inclusion(served, index, N1, again, old.root)
         assert verify(fresh_engine, signer).ok
@@ -419,7 +417,7 @@ class TestRewrittenHistory:
     def test_a_rewritten_leaf_breaks_consistency_with_old_receipts(
         self,
         fresh_engine: Engine,
-        signer: svc.LogSigner,
+        signer: LogSigner,
         receipts: tuple[list[bytes], dict[int, dict[str, object]]],
     ) -> None:
         bodies, held = receipts
@@ -429,7 +427,7 @@ class TestRewrittenHistory:
         self._continue(fresh_engine, signer)
 
         # The rewrite is complete and consistent: on its own it verifies, signature and all.
-        assert verify(fresh_engine, signer) == svc.VerifyReport(ok=True, leaves=N2, checkpoints=2)
+        assert verify(fresh_engine, signer) == VerifyReport(ok=True, leaves=N2, checkpoints=2)
         new = self._new_checkpoint(fresh_engine, signer)
         rewritten = altered + [body(i) for i in range(SIZE, N2)]
         assert (new.size, new.root) == (N2, subtree_root([leaf_hash(b) for b in rewritten]))
@@ -437,14 +435,14 @@ class TestRewrittenHistory:
         old = self._old_checkpoint(held, signer)
         with Session(fresh_engine) as s:
             # No consistency proof the service can serve joins the old root to the new one.
-            proof = svc.consistency(session=s, size1=N1, size2=N2)
+            proof = proofs.consistency(session=s, size1=N1, size2=N2)
             with pytest.raises(ProofError):
                 verify_consistency(N1, N2, proof, old.root, new.root)
             for index, receipt in held.items():
                 # Nor can the receipt be re-derived: what the rewritten tree holds at this
                 # index, with its proof at the old size, does not lead to the old root.
-                served = leaf_of(svc.receipt(session=s, index=index))
-                again = svc.inclusion(session=s, index=index, size=N1)
+                served = leaf_of(proofs.receipt(session=s, index=index))
+                again = proofs.inclusion(session=s, index=index, size=N1)
                 assert (served, again) != (leaf_of(receipt), proof_of(receipt))
                 with pytest.raises(ProofError):
                     verify_inclusion(served, index, N1, again, old.root)
@@ -456,6 +454,6 @@ class TestRewrittenHistory:
                     held_leaf,
                     ALTERED,
                     N2,
-                    svc.inclusion(session=s, index=ALTERED, size=N2),
+                    proofs.inclusion(session=s, index=ALTERED, size=N2),
                     new.root,
                 )

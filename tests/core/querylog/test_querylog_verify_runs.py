@@ -19,8 +19,13 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.errors import InvalidInput
-from core.querylog import service as svc
+from core.querylog.appends import append_leaves
+from core.querylog.checkpoints import make_checkpoint
+from core.querylog.leaves import CanonicalBodies, canonical_leaf
+from core.querylog.signing_key import signer_for_data_dir
+from core.querylog.verify import VerifyReport, verify_log, verify_log_leaf_by_leaf
 from crypto.checkpoint import Checkpoint
+from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hash
 
 ORIGIN = "credence.example/query-log"
@@ -32,20 +37,20 @@ CHECKPOINTS = (5, 8, 16, 23, 37, 64, 70)
 
 @pytest.fixture(autouse=True)
 def _runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(svc, "VERIFY_CHUNK", RUN)
+    monkeypatch.setattr("core.querylog.verify.VERIFY_CHUNK", RUN)
     # The shared autouse fixture resets the clock after the test.
     clock.freeze(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> svc.LogSigner:
+def signer(tmp_path: Path) -> LogSigner:
     """The log signer, its key file created under a temporary data dir."""
-    return svc.LogSigner.for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
+    return signer_for_data_dir(tmp_path / "data", origin=ORIGIN, name=NAME)
 
 
 def body(i: int, *, agency: str = "agency-7") -> bytes:
     """A leaf body shaped like the query path's: pseudonyms and ids only."""
-    return svc.canonical_leaf(
+    return canonical_leaf(
         {
             "agency": agency,
             "basis": "legal",
@@ -60,7 +65,7 @@ def body(i: int, *, agency: str = "agency-7") -> bytes:
 
 
 @pytest.fixture
-def log(session: Session, signer: svc.LogSigner) -> Session:
+def log(session: Session, signer: LogSigner) -> Session:
     """70 leaves appended in small batches, checkpoints at 5, 8, 16, 23, 37, 64 and 70; the
     test's own transaction, rolled back after it."""
     n = 0
@@ -68,22 +73,20 @@ def log(session: Session, signer: svc.LogSigner) -> Session:
         while n < size:
             step = min(size - n, 1 + n % 5)
             bodies = [body(i) for i in range(n, n + step)]
-            svc.append_leaves(session=session, bodies=bodies, now=clock.now())
+            append_leaves(session=session, bodies=bodies, now=clock.now())
             n += step
-        svc.make_checkpoint(session=session, signer=signer, now=clock.now())
+        make_checkpoint(session=session, signer=signer, now=clock.now())
     return session
 
 
-def verify(session: Session, signer: svc.LogSigner) -> svc.VerifyReport:
-    return svc.verify_log(session=session, signer_public_key=signer.public_key, name=NAME)
+def verify(session: Session, signer: LogSigner) -> VerifyReport:
+    return verify_log(session=session, signer_public_key=signer.public_key, name=NAME)
 
 
-def leaf_by_leaf(session: Session, signer: svc.LogSigner) -> svc.VerifyReport:
+def leaf_by_leaf(session: Session, signer: LogSigner) -> VerifyReport:
     """The reference: the leaf-by-leaf audit (which the run check hands a suspect run to)
     over the whole log from its first leaf."""
-    return svc.verify_log_leaf_by_leaf(
-        session=session, signer_public_key=signer.public_key, name=NAME
-    )
+    return verify_log_leaf_by_leaf(session=session, signer_public_key=signer.public_key, name=NAME)
 
 
 def sql(session: Session, statement: str, **params: Any) -> None:
@@ -142,7 +145,7 @@ def bad_signature(session: Session, size: int) -> None:
     sql(session, "UPDATE query_log_checkpoint SET note = :n WHERE size = :s", n=forged, s=size)
 
 
-Tamper = Callable[[Session, svc.LogSigner], None]
+Tamper = Callable[[Session, LogSigner], None]
 
 
 def _changed_body(idx: int) -> Tamper:
@@ -164,7 +167,7 @@ def _deleted(idx: int) -> Tamper:
 
 
 def _swapped(i: int, j: int) -> Tamper:
-    def tamper(s: Session, _: svc.LogSigner) -> None:
+    def tamper(s: Session, _: LogSigner) -> None:
         set_leaf(s, i, body(j))
         set_leaf(s, j, body(i))
 
@@ -190,7 +193,7 @@ def _signature(size: int) -> Tamper:
 
 
 def _wrong_root(size: int) -> Tamper:
-    def tamper(s: Session, signer: svc.LogSigner) -> None:
+    def tamper(s: Session, signer: LogSigner) -> None:
         note = signer.sign(Checkpoint(origin=ORIGIN, size=size, root=bytes(32)))
         sql(
             s,
@@ -203,7 +206,7 @@ def _wrong_root(size: int) -> Tamper:
     return tamper
 
 
-def _leaf_past_the_end(s: Session, _: svc.LogSigner) -> None:
+def _leaf_past_the_end(s: Session, _: LogSigner) -> None:
     extra = body(SIZE)
     sql(
         s,
@@ -215,7 +218,7 @@ def _leaf_past_the_end(s: Session, _: svc.LogSigner) -> None:
     )
 
 
-def _stray_node(s: Session, _: svc.LogSigner) -> None:
+def _stray_node(s: Session, _: LogSigner) -> None:
     sql(s, 'INSERT INTO query_log_node (level, "index", digest) VALUES (1, 35, :d)', d=bytes(32))
 
 
@@ -261,23 +264,23 @@ CASES: dict[str, tuple[Tamper, int | None, int | None]] = {
 class TestRunsNameWhatTheLeafByLeafAuditNames:
     @pytest.mark.parametrize("chunk", [1, 2, 7, 8, 64, 128, 8192])
     def test_an_untouched_log_verifies_whatever_the_run_width(
-        self, log: Session, signer: svc.LogSigner, monkeypatch: pytest.MonkeyPatch, chunk: int
+        self, log: Session, signer: LogSigner, monkeypatch: pytest.MonkeyPatch, chunk: int
     ) -> None:
-        monkeypatch.setattr(svc, "VERIFY_CHUNK", chunk)
+        monkeypatch.setattr("core.querylog.verify.VERIFY_CHUNK", chunk)
         reference = leaf_by_leaf(log, signer)
 
-        def unexpected(*args: object, **kwargs: object) -> svc.VerifyReport:
+        def unexpected(*args: object, **kwargs: object) -> VerifyReport:
             raise AssertionError("a clean run was audited again leaf by leaf")
 
         # Clean runs pass on the run check alone: the leaf-by-leaf audit is for faults only.
-        monkeypatch.setattr(svc, "_verify_from", unexpected)
+        monkeypatch.setattr("core.querylog.verify._verify_from", unexpected)
         report = verify(log, signer)
-        assert report == svc.VerifyReport(ok=True, leaves=SIZE, checkpoints=len(CHECKPOINTS))
+        assert report == VerifyReport(ok=True, leaves=SIZE, checkpoints=len(CHECKPOINTS))
         assert report == reference
 
     @pytest.mark.parametrize("case", CASES)
     def test_a_tamper_is_named_as_leaf_by_leaf(
-        self, log: Session, signer: svc.LogSigner, case: str
+        self, log: Session, signer: LogSigner, case: str
     ) -> None:
         tamper, index, size = CASES[case]
         tamper(log, signer)
@@ -291,23 +294,23 @@ class TestRunsNameWhatTheLeafByLeafAuditNames:
     def test_the_same_names_at_other_run_widths(
         self,
         log: Session,
-        signer: svc.LogSigner,
+        signer: LogSigner,
         monkeypatch: pytest.MonkeyPatch,
         chunk: int,
         case: str,
     ) -> None:
-        monkeypatch.setattr(svc, "VERIFY_CHUNK", chunk)
+        monkeypatch.setattr("core.querylog.verify.VERIFY_CHUNK", chunk)
         tamper, index, size = CASES[case]
         tamper(log, signer)
         report = verify(log, signer)
         assert (report.bad_index, report.bad_checkpoint) == (index, size)
         assert report == leaf_by_leaf(log, signer)
 
-    def test_a_log_of_exactly_whole_runs(self, session: Session, signer: svc.LogSigner) -> None:
+    def test_a_log_of_exactly_whole_runs(self, session: Session, signer: LogSigner) -> None:
         # 64 leaves: the last run is full, and the run after it is empty.
-        svc.append_leaves(session=session, bodies=[body(i) for i in range(64)], now=clock.now())
-        svc.make_checkpoint(session=session, signer=signer, now=clock.now())
-        assert verify(session, signer) == svc.VerifyReport(ok=True, leaves=64, checkpoints=1)
+        append_leaves(session=session, bodies=[body(i) for i in range(64)], now=clock.now())
+        make_checkpoint(session=session, signer=signer, now=clock.now())
+        assert verify(session, signer) == VerifyReport(ok=True, leaves=64, checkpoints=1)
         set_leaf(session, 63, body(63, agency="x"))
         report = verify(session, signer)
         assert (report.bad_index, report.problem) == (
@@ -316,8 +319,8 @@ class TestRunsNameWhatTheLeafByLeafAuditNames:
         )
         assert report == leaf_by_leaf(session, signer)
 
-    def test_an_empty_log(self, session: Session, signer: svc.LogSigner) -> None:
-        assert verify(session, signer) == svc.VerifyReport(ok=True, leaves=0, checkpoints=0)
+    def test_an_empty_log(self, session: Session, signer: LogSigner) -> None:
+        assert verify(session, signer) == VerifyReport(ok=True, leaves=0, checkpoints=0)
 
 
 def _reference(data: object) -> bool:
@@ -326,7 +329,7 @@ def _reference(data: object) -> bool:
         return False
     try:
         fields = json.loads(data.decode("utf-8"))
-        return isinstance(fields, dict) and svc.canonical_leaf(fields) == data
+        return isinstance(fields, dict) and canonical_leaf(fields) == data
     except (UnicodeDecodeError, ValueError, RecursionError, InvalidInput):
         return False
 
@@ -394,15 +397,15 @@ class TestCanonicalBodies:
     @pytest.mark.parametrize("data", CANONICAL)
     def test_canonical_bodies_pass(self, data: bytes) -> None:
         assert _reference(data)
-        assert svc.CanonicalBodies()(data)
+        assert CanonicalBodies()(data)
 
     @pytest.mark.parametrize("data", NOT_CANONICAL)
     def test_other_bodies_fail(self, data: bytes) -> None:
         assert not _reference(data)
-        assert not svc.CanonicalBodies()(data)
+        assert not CanonicalBodies()(data)
 
     def test_a_remembered_shape_refuses_what_it_must(self) -> None:
-        check = svc.CanonicalBodies()
+        check = CanonicalBodies()
         assert check(b'{"a":1,"b":"x"}')
         for bad in (b'{"a":1,"b":"x","b":"x"}', b'{"a":1.0,"b":"x"}', b'{"a":1,"b":{"c":1}}'):
             assert not check(bad)
@@ -413,7 +416,7 @@ class TestCanonicalBodies:
         rng = random.Random(20261123)  # noqa: S311
         alphabet = b'{}[]",:\\ 0123456789-+.eEtrufalsn\x00\x1f\x7f\xc3\xa9\xff' + b"ab"
         seeds = [body(i) for i in range(6)] + CANONICAL
-        check = svc.CanonicalBodies()
+        check = CanonicalBodies()
         for seed in seeds:  # the shapes the mutants will be tried against first
             assert check(seed)
         agreed = 0

@@ -27,10 +27,11 @@ from core.keyring import Keyring
 from core.models import Entry
 from core.queries.schemas import QueryRequest
 from core.queries.service import run_query
-from core.querylog.service import LogSigner
+from core.querylog.signing_key import signer_for_data_dir
 from core.reports import service as report_service
 from core.reports.export import export_all
 from core.settings import Settings
+from crypto.log_signer import LogSigner
 from tests.factories import make_code, make_payload
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
@@ -49,7 +50,7 @@ def _frozen() -> None:
 
 @pytest.fixture
 def signer(tmp_path: Path) -> LogSigner:
-    return LogSigner.for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
+    return signer_for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
 
 
 def _entry(
