@@ -1,9 +1,15 @@
-"""What objections and repairs share: a case key, sealed notes, the history, evidence files.
+"""The case engine: what objections and repairs share — scoped lookups, guarded decisions,
+escalation of overdue steps, sealed notes, the history and evidence files.
 
 Invariants:
 - Each case has its own data key; its free text and files are sealed under it with an
-  AAD naming the table, column and row, and opened only after the caller's scope was
-  checked by the service that owns the case.
+  AAD naming the table, column and row, and opened only after the caller's scope selected
+  the case (its department for an officer, its owner for the one who filed it); a case out
+  of scope does not exist (NotFound).
+- A decision is one UPDATE conditioned on the version and status read: of two racing
+  officers exactly one wins, the other gets a Conflict (`concurrent_decision`).
+- Escalation flags an open case past a pending step's due date once, if it is still in the
+  status scanned and still overdue, without touching the version.
 - The history is append-only: events are inserted, never changed or deleted.
 - An evidence file is accepted only if its declared type is allowed, its first bytes
   match that type, and it is within the size limit; a refused file changes nothing.
@@ -12,19 +18,21 @@ Invariants:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 
-from pydantic import BaseModel
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from core.cases import repository as repo
+from core.cases.kind import CaseKind, CaseRow
+from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem
+from core.cases.schemas import Upload as Upload  # re-exported: api/pages reads uploads into it
 from core.entries import store
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import ordered_id
 from core.keyring import Keyring
-from core.models import CaseEvent, EvidenceFile
-from crypto.envelope import DataKey, seal
+from core.models import CaseEvent, Entry, EvidenceFile
+from crypto.envelope import DataKey, open_field, seal
 
 # Allowed evidence types and the bytes each must start with.
 MEDIA_TYPES: dict[str, tuple[bytes, ...]] = {
@@ -33,36 +41,10 @@ MEDIA_TYPES: dict[str, tuple[bytes, ...]] = {
     "image/jpeg": (b"\xff\xd8\xff",),
 }
 MAX_NAME = 120
+SYSTEM = "system"
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """An evidence file as received: declared type, name and content."""
-
-    media_type: str
-    name: str
-    content: bytes
-
-    def __repr__(self) -> str:
-        return f"Upload(media_type={self.media_type!r}, size={len(self.content)})"
-
-
-class HistoryItem(BaseModel):
-    """One line of a case's history as the citizen and the officer see it."""
-
-    at: datetime
-    actor: str
-    event: str
-    note: str | None = None
-
-
-class EvidenceView(BaseModel):
-    """An evidence file's metadata (the content is served separately)."""
-
-    id: uuid.UUID
-    media_type: str
-    size: int
-    name: str
+# --- keys and sealing ------------------------------------------------------------------
 
 
 def new_case_key(session: Session, keyring: Keyring, *, kind: str, now: datetime) -> DataKey:
@@ -70,9 +52,95 @@ def new_case_key(session: Session, keyring: Keyring, *, kind: str, now: datetime
     return store.new_key(session, keyring, owner=kind, now=now)
 
 
+def case_key(session: Session, keyring: Keyring, row: CaseRow) -> DataKey | None:
+    """The case's data key, or None once it was shredded."""
+    key_row = repo.data_key_row(session, row.data_key_id)
+    if key_row is None or key_row.wrapped is None:
+        return None
+    return keyring.data_key(key_row.id, key_row.wrapped)
+
+
 def seal_text(key: DataKey, text: str, table: str, column: str, row_id: uuid.UUID) -> bytes:
     """Seal one text field of one case row."""
     return seal(key, text.encode(), store.ctx(table, column, row_id))
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+
+def find_for_department(
+    session: Session, kind: CaseKind[CaseRow], *, case_id: uuid.UUID, department: str
+) -> CaseRow | None:
+    """One case of the officer's department, or None."""
+    return repo.for_department(session, kind, case_id=case_id, department=department)
+
+
+def department_case(
+    session: Session, kind: CaseKind[CaseRow], *, case_id: uuid.UUID, department: str
+) -> CaseRow:
+    """One case of the officer's department; another department's does not exist."""
+    row = find_for_department(session, kind, case_id=case_id, department=department)
+    if row is None:
+        raise NotFound(kind.missing)
+    return row
+
+
+def find_for_owner(
+    session: Session, kind: CaseKind[CaseRow], *, case_id: uuid.UUID, owner: bytes | uuid.UUID
+) -> CaseRow | None:
+    """One case filed by this owner (objector's blind index, applicant's subject), or None."""
+    return repo.for_owner(session, kind, case_id=case_id, owner=owner)
+
+
+def entry_of(session: Session, kind: CaseKind[CaseRow], row: CaseRow) -> Entry:
+    """The entry a case is about."""
+    entry = repo.entry_by_id(session, row.entry_id)
+    if entry is None:  # pragma: no cover - a case references its entry
+        raise NotFound(kind.missing)
+    return entry
+
+
+# --- decisions and escalation ----------------------------------------------------------
+
+
+def decide(
+    session: Session, kind: CaseKind[CaseRow], row: CaseRow, values: Mapping[str, object]
+) -> None:
+    """Write a decision if the case is still at the version and status read; else Conflict."""
+    if not repo.decide(
+        session, kind, case_id=row.id, version=row.version, status=row.status, values=values
+    ):
+        raise Conflict(kind.lost, rule="concurrent_decision")
+
+
+def escalate_overdue(
+    session: Session,
+    kind: CaseKind[CaseRow],
+    *,
+    today: date,
+    now: datetime,
+    event: Callable[[CaseRow], str],
+) -> int:
+    """Flag every open overdue case for its department's supervisor, once; count them."""
+    count = 0
+    for row in repo.overdue_unescalated(session, kind, today=today):
+        if repo.mark_escalated(
+            session, kind, case_id=row.id, status=row.status, today=today, now=now
+        ):
+            add_event(
+                session, kind=kind.name, case_id=row.id, actor=SYSTEM, event=event(row), now=now
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def count_overdue(session: Session, kind: CaseKind[CaseRow], *, today: date) -> int:
+    """How many open cases are past a pending step's due date (for /metrics)."""
+    return repo.count_overdue(session, kind, today=today)
+
+
+# --- history ----------------------------------------------------------------------------
 
 
 def add_event(
@@ -93,7 +161,8 @@ def add_event(
         if key is None:
             raise ValueError("a note needs the case key")
         note_ct = seal_text(key, note, "case_event", "note", event_id)
-    session.add(
+    repo.add_event(
+        session,
         CaseEvent(
             id=event_id,
             case_kind=kind,
@@ -102,17 +171,12 @@ def add_event(
             actor=actor,
             event=event,
             note_ct=note_ct,
-        )
+        ),
     )
 
 
 def history(session: Session, *, kind: str, case_id: uuid.UUID, key: DataKey) -> list[HistoryItem]:
     """A case's history, oldest first, notes opened."""
-    stmt = (
-        select(CaseEvent)
-        .where(col(CaseEvent.case_kind) == kind, col(CaseEvent.case_id) == case_id)
-        .order_by(col(CaseEvent.at), col(CaseEvent.id))
-    )
     return [
         HistoryItem(
             at=e.at,
@@ -122,8 +186,11 @@ def history(session: Session, *, kind: str, case_id: uuid.UUID, key: DataKey) ->
             if e.note_ct is None
             else store.open_text(key, e.note_ct, "case_event", "note", e.id),
         )
-        for e in session.execute(stmt).scalars()
+        for e in repo.events(session, kind=kind, case_id=case_id)
     ]
+
+
+# --- evidence files -----------------------------------------------------------------------
 
 
 def check_uploads(uploads: list[Upload], *, max_bytes: int, max_files: int) -> None:
@@ -161,7 +228,8 @@ def store_uploads(
     """Seal and store checked evidence files under the case key."""
     for up in uploads:
         file_id = uuid.uuid4()
-        session.add(
+        repo.add_evidence(
+            session,
             EvidenceFile(
                 id=file_id,
                 case_kind=kind,
@@ -171,7 +239,7 @@ def store_uploads(
                 name_ct=seal_text(key, up.name, "evidence_file", "name", file_id),
                 content_ct=seal(key, up.content, store.ctx("evidence_file", "content", file_id)),
                 created_at=now,
-            )
+            ),
         )
 
 
@@ -179,11 +247,6 @@ def evidence_of(
     session: Session, *, kind: str, case_id: uuid.UUID, key: DataKey
 ) -> list[EvidenceView]:
     """The case's evidence files (metadata, names opened)."""
-    stmt = (
-        select(EvidenceFile)
-        .where(col(EvidenceFile.case_kind) == kind, col(EvidenceFile.case_id) == case_id)
-        .order_by(col(EvidenceFile.created_at), col(EvidenceFile.id))
-    )
     return [
         EvidenceView(
             id=f.id,
@@ -191,5 +254,24 @@ def evidence_of(
             size=f.size,
             name=store.open_text(key, f.name_ct, "evidence_file", "name", f.id),
         )
-        for f in session.execute(stmt).scalars()
+        for f in repo.evidence_files(session, kind=kind, case_id=case_id)
     ]
+
+
+def evidence_file(
+    session: Session, *, kind: str, case_id: uuid.UUID, file_id: uuid.UUID
+) -> EvidenceFile:
+    """One evidence file of a case already selected in the caller's scope."""
+    found = repo.evidence_file(session, kind=kind, case_id=case_id, file_id=file_id)
+    if found is None:
+        raise NotFound("no such evidence file")
+    return found
+
+
+def open_evidence(key: DataKey, found: EvidenceFile) -> EvidenceContent:
+    """An evidence file's name and content, opened under the case key."""
+    return EvidenceContent(
+        media_type=found.media_type,
+        name=store.open_text(key, found.name_ct, "evidence_file", "name", found.id),
+        content=open_field(key, found.content_ct, store.ctx("evidence_file", "content", found.id)),
+    )

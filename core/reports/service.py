@@ -22,7 +22,7 @@ from typing import Final
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
-from core.cases.objections import repository as objection_repo
+from core.cases import repository as case_repo
 from core.cases.objections import service as objections
 from core.cases.objections.schemas import OPEN_STATUSES as OPEN_OBJECTION
 from core.cases.objections.schemas import ObjectionView
@@ -83,13 +83,13 @@ def filed_objections(
 ) -> list[tuple[Objection, ObjectionView | None]]:
     """Every objection the caller filed, newest first, opened; None where the case was erased."""
     found: list[tuple[Objection, ObjectionView | None]] = []
-    for row in objection_repo.by_objector(session, objector_index=code_index):
+    for row in case_repo.by_owner(session, objections.CASES, owner=code_index):
         try:
             view: ObjectionView | None = objections.my_objection(
                 session=session,
                 keyring=keyring,
                 code_index=code_index,
-                objection_id=row.id,
+                case_id=row.id,
                 today=local_date(now),
                 calendar=calendar,
             )

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 
+from api.cases.common import EXTENSIONS, evidence_download, fallback_name, read_uploads
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.params import DbIntQuery
 from api.policy import CitizenDep, ObjectionOfficerDep, Policy
-from core.cases.engine import Upload
 from core.cases.objections import service
 from core.cases.objections.schemas import (
     DecisionRequest,
     ObjectionCase,
+    ObjectionFilter,
     ObjectionStatus,
     ObjectionSummary,
     ObjectionView,
@@ -29,20 +29,6 @@ router = APIRouter(tags=["objections"])
 # Evidence is served to the case's objector or to an officer of its department.
 objector_or_officer = Policy("citizen", "objection_officer")
 ObjectorOrOfficerDep = Annotated[Principal, Depends(objector_or_officer)]
-
-_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-
-
-def _uploads(files: list[UploadFile] | None, *, max_bytes: int, max_files: int) -> list[Upload]:
-    """Read at most one file past the count and one byte past the size limit, so a refusal
-    never costs more than that in memory."""
-    uploads = []
-    for f in (files or [])[: max_files + 1]:
-        media_type = (f.content_type or "").split(";")[0].strip().lower()
-        uploads.append(
-            Upload(media_type=media_type, name=f.filename or "", content=f.file.read(max_bytes + 1))
-        )
-    return uploads
 
 
 @router.post(
@@ -68,7 +54,7 @@ def file_objection(
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         reasons=reasons,
-        uploads=_uploads(
+        uploads=read_uploads(
             files, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
         ),
         settings=settings,
@@ -106,7 +92,7 @@ def my_objection(
         session=session,
         keyring=keyring,
         code_index=principal.own_code_index(),
-        objection_id=objection_id,
+        case_id=objection_id,
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -127,13 +113,11 @@ def department_queue(
     return service.department_queue(
         session=session,
         department=principal.own_department(),
+        filters=ObjectionFilter(
+            status=status_, overdue=overdue, escalated=escalated, limit=limit, offset=offset
+        ),
         today=clock.today(),
         calendar=runtime.calendar,
-        status=status_,
-        overdue=overdue,
-        escalated=escalated,
-        limit=limit,
-        offset=offset,
     )
 
 
@@ -146,11 +130,11 @@ def case_page(
     runtime: RuntimeDep,
 ) -> ObjectionCase:
     """One case of the department: reasons, evidence, history and clocks."""
-    return service.case_page(
+    return service.read_case(
         session=session,
         keyring=keyring,
         department=principal.own_department(),
-        objection_id=objection_id,
+        case_id=objection_id,
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -159,7 +143,7 @@ def case_page(
 @router.get(
     "/objections/{objection_id}/evidence/{file_id}",
     response_class=Response,
-    responses={200: {"content": {t: {} for t in _EXTENSIONS}}},
+    responses={200: {"content": {t: {} for t in EXTENSIONS}}},
 )
 def evidence_file(
     objection_id: uuid.UUID,
@@ -173,24 +157,12 @@ def evidence_file(
     found = service.evidence_content(
         session=session,
         keyring=keyring,
-        objection_id=objection_id,
+        case_id=objection_id,
         file_id=file_id,
         department=principal.own_department() if officer else None,
         objector_index=None if officer else principal.own_code_index(),
     )
-    fallback = f"evidence-{file_id}.{_EXTENSIONS.get(found.media_type, 'bin')}"
-    name = quote(found.name, safe="")
-    return Response(
-        content=found.content,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{name}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return evidence_download(found, fallback=fallback_name(file_id, found.media_type))
 
 
 @router.post("/objections/{objection_id}/decision", response_model=ObjectionCase)
@@ -207,7 +179,7 @@ def decide(
         session=session,
         keyring=keyring,
         department=principal.own_department(),
-        objection_id=objection_id,
+        case_id=objection_id,
         payload=payload,
         actor=principal.subject,
         now=clock.now(),

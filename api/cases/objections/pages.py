@@ -31,8 +31,13 @@ from api.pages.common import (
 from api.pages.refusals import not_found_page
 from api.pages.render import render
 from core.cases.objections import service
-from core.cases.objections import service as objection_service
-from core.cases.objections.schemas import Correction, DecisionRequest, ObjectionCase, Reasons
+from core.cases.objections.schemas import (
+    Correction,
+    DecisionRequest,
+    ObjectionCase,
+    ObjectionFilter,
+    Reasons,
+)
 from core.clock import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.identity.principal import Principal
@@ -48,9 +53,9 @@ def worklist(
     cases = service.department_queue(
         session=session,
         department=own_department(principal),
+        filters=ObjectionFilter(limit=200),
         today=clock.today(),
         calendar=runtime.calendar,
-        limit=200,
     )
     return render(request, "officer/worklist.html", {"cases": cases})
 
@@ -62,11 +67,11 @@ def _case(
     principal: Principal,
     oid: uuid.UUID,
 ) -> ObjectionCase:
-    return service.case_page(
+    return service.read_case(
         session=session,
         keyring=keyring,
         department=own_department(principal),
-        objection_id=oid,
+        case_id=oid,
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -147,7 +152,7 @@ def decide(
                 session=session,
                 keyring=keyring,
                 department=own_department(principal),
-                objection_id=objection_id,
+                case_id=objection_id,
                 payload=payload,
                 actor=principal.subject,
                 now=clock.now(),
@@ -180,7 +185,7 @@ def evidence(
     found = service.evidence_content(
         session=session,
         keyring=keyring,
-        objection_id=objection_id,
+        case_id=objection_id,
         file_id=file_id,
         department=own_department(principal),
     )
@@ -201,7 +206,7 @@ def my_objections(
     runtime: RuntimeDep,
 ) -> HTMLResponse:
     """My objections, newest first, with their clocks."""
-    cases = objection_service.my_objections(
+    cases = service.my_objections(
         session=session,
         keyring=keyring,
         code_index=own_index(principal),
@@ -254,7 +259,7 @@ def file_objection(
             files, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes
         )
         try:
-            view = objection_service.file_objection(
+            view = service.file_objection(
                 session=session,
                 keyring=keyring,
                 code_index=own_index(principal),
@@ -285,11 +290,11 @@ def my_objection(
 ) -> HTMLResponse:
     """One of my cases: clocks, evidence, history, decision."""
     try:
-        case = objection_service.my_objection(
+        case = service.my_objection(
             session=session,
             keyring=keyring,
             code_index=own_index(principal),
-            objection_id=objection_id,
+            case_id=objection_id,
             today=clock.today(),
             calendar=runtime.calendar,
         )
@@ -307,10 +312,10 @@ def my_evidence(
     keyring: KeyringDep,
 ) -> Response:
     """One of my evidence files, as a download."""
-    found = objection_service.evidence_content(
+    found = service.evidence_content(
         session=session,
         keyring=keyring,
-        objection_id=objection_id,
+        case_id=objection_id,
         file_id=file_id,
         objector_index=own_index(principal),
     )

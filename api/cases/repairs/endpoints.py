@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
+from api.cases.common import evidence_download, read_uploads
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.policy import CitizenDep, RepairOfficerDep
-from core.cases.engine import Upload
 from core.cases.repairs import service
 from core.cases.repairs.schemas import (
     RepairCase,
@@ -23,18 +22,6 @@ from core.cases.repairs.schemas import (
 from core.clock import clock
 
 router = APIRouter(tags=["repairs"])
-
-
-def _uploads(files: list[UploadFile], max_bytes: int) -> list[Upload]:
-    # Read at most one byte past the limit: enough to refuse a file, never a whole huge one.
-    return [
-        Upload(
-            media_type=(f.content_type or "").split(";")[0].strip().lower(),
-            name=f.filename or "",
-            content=f.file.read(max_bytes + 1),
-        )
-        for f in files
-    ]
 
 
 @router.post("/me/repairs", response_model=RepairView, status_code=status.HTTP_201_CREATED)
@@ -53,7 +40,9 @@ def file_repair(
         keyring=keyring,
         code_index=principal.own_code_index(),
         filing=filing,
-        uploads=_uploads(files, terms.evidence_max_bytes),
+        uploads=read_uploads(
+            files, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
+        ),
         now=clock.now(),
         calendar=runtime.calendar,
         terms=terms,
@@ -84,7 +73,7 @@ def department_repairs(
     filters: Annotated[RepairFilter, Query()],
 ) -> list[RepairSummary]:
     """The department's repair cases, overdue first; filter by status, overdue, escalated."""
-    return service.department_repairs(
+    return service.department_queue(
         session=session,
         department=principal.own_department(),
         filters=filters,
@@ -106,7 +95,7 @@ def read_repair(
         session=session,
         keyring=keyring,
         department=principal.own_department(),
-        repair_id=repair_id,
+        case_id=repair_id,
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -129,18 +118,10 @@ def repair_evidence(
         session=session,
         keyring=keyring,
         department=principal.own_department(),
-        repair_id=repair_id,
+        case_id=repair_id,
         file_id=file_id,
     )
-    return Response(
-        content=found.content,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name, safe='')}",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return evidence_download(found)
 
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairCase)
@@ -157,8 +138,8 @@ def decide_repair(
         session=session,
         keyring=keyring,
         department=principal.own_department(),
-        repair_id=repair_id,
-        decision=payload,
+        case_id=repair_id,
+        payload=payload,
         actor=principal.subject,
         now=clock.now(),
         calendar=runtime.calendar,

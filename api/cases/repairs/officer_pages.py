@@ -53,7 +53,7 @@ def worklist(
         filters = RepairFilter.model_validate({"status": status or None, "limit": WORKLIST_LIMIT})
     except ValidationError:
         return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
-    cases = service.department_repairs(
+    cases = service.department_queue(
         session=session,
         department=own_department(principal),
         filters=filters,
@@ -78,7 +78,7 @@ def _read(
         session=session,
         keyring=keyring,
         department=own_department(principal),
-        repair_id=repair_id,
+        case_id=repair_id,
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -148,8 +148,8 @@ def decide(
             session=session,
             keyring=keyring,
             department=own_department(principal),
-            repair_id=repair_id,
-            decision=payload,
+            case_id=repair_id,
+            payload=payload,
             actor=principal.subject,
             now=clock.now(),
             calendar=runtime.calendar,
@@ -182,7 +182,7 @@ def evidence(
             session=session,
             keyring=keyring,
             department=own_department(principal),
-            repair_id=repair_id,
+            case_id=repair_id,
             file_id=file_id,
         )
     except NotFound:

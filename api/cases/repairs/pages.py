@@ -340,7 +340,7 @@ def my_evidence(
             session=session,
             keyring=keyring,
             department=entry.department,
-            repair_id=case.id,
+            case_id=case.id,
             file_id=wanted,
         )
     except NotFound:

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from core.cases.deadlines import LegalClock
-from core.cases.engine import EvidenceView, HistoryItem
+from core.cases.schemas import CaseFilter, EvidenceView, HistoryItem
 from core.vocabulary import ListKind
 
 ObjectionStatus = Literal["filed", "accepted", "declined", "upheld", "partly_upheld", "rejected"]
@@ -91,6 +91,14 @@ class DecisionRequest(BaseModel):
     correction: Correction | None = None
     # The case version the officer read; when given, a case changed since is a conflict.
     version: int | None = Field(default=None, ge=1)
+
+
+class ObjectionFilter(CaseFilter):
+    """Filters and page of the officer's queue (always the officer's own department)."""
+
+    status: ObjectionStatus | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
 
 
 class Reconsideration(BaseModel):

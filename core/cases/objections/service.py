@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
@@ -37,17 +36,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
-from core.cases import engine as case_store
+from core.cases import engine
+from core.cases import repository as case_repo
 from core.cases.deadlines import Due, LegalClock, clock_for, due_in_days, recount, working_due
+from core.cases.kind import OPEN, CaseKind, Step
 from core.cases.objections import repository as repo
 from core.cases.objections.schemas import (
     Correction,
     DecisionRequest,
     ObjectionCase,
+    ObjectionFilter,
     ObjectionSummary,
     ObjectionView,
     Reconsideration,
 )
+from core.cases.schemas import EvidenceContent, Upload
 from core.clock import local_date
 from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
@@ -59,14 +62,22 @@ from core.entries.visibility import citizen_state, shown_state
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
-from core.models import Entry, Objection, Subject
-from core.ops import keys_repository as key_repo
+from core.models import Entry, Objection
 from core.settings import Settings
-from crypto.envelope import DataKey, open_field, seal
+from crypto.envelope import DataKey, seal
 
-KIND: Final = "objection"
+CASES: Final = CaseKind(
+    name="objection",
+    model=Objection,
+    owner="objector_index",
+    # Accept while filed (working days); resolve while open (calendar days).
+    steps=(Step(("filed",), "accept_due"), Step(OPEN, "resolve_due")),
+    missing="no such objection in your department",
+    lost="another officer decided this case meanwhile",
+)
+KIND: Final = CASES.name
 OBJECTOR: Final = "objector"
-SYSTEM: Final = "system"
+SYSTEM: Final = engine.SYSTEM
 STEP_ACCEPT: Final = "accept"
 STEP_RESOLVE: Final = "resolve"
 # Which status each decision leaves from and leads to.
@@ -94,18 +105,6 @@ RECONSIDERATION_TEXT = (
 )
 _RED_OBJECTABLE = frozenset({rules.PENDING_NOTICE, rules.DISPLAYED})
 _ACTOR_MAX = 128
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceContent:
-    """An evidence file opened for an authorized caller."""
-
-    media_type: str
-    name: str
-    content: bytes
-
-    def __repr__(self) -> str:
-        return f"EvidenceContent(media_type={self.media_type!r}, size={len(self.content)})"
 
 
 def _actor(name: str) -> str:
@@ -141,23 +140,19 @@ def clocks(objection: Objection, *, today: date, calendar: WorkCalendar) -> list
 def escalate_overdue(
     *, session: Session, today: date, now: datetime, calendar: WorkCalendar
 ) -> int:
-    """Flag every open overdue case escalated to its department's supervisor, once; count them."""
-    count = 0
-    for objection in repo.overdue_unescalated(session, today=today):
-        if not any(c.overdue for c in clocks(objection, today=today, calendar=calendar)):
-            continue  # pragma: no cover - the query and the clocks share one rule
-        if repo.mark_escalated(session, objection_id=objection.id, now=now):
-            case_store.add_event(
-                session, kind=KIND, case_id=objection.id, actor=SYSTEM, event="escalated", now=now
-            )
-            count += 1
-    session.flush()
-    return count
+    """Flag every open overdue case escalated to its department's supervisor, once; count them.
+
+    `calendar` is taken so every kind of case escalates through one signature.
+    """
+    del calendar
+    return engine.escalate_overdue(
+        session, CASES, today=today, now=now, event=lambda _: "escalated"
+    )
 
 
 def count_overdue(*, session: Session, today: date) -> int:
     """How many open cases are past a pending step's due date (for /metrics)."""
-    return repo.count_overdue(session, today=today)
+    return engine.count_overdue(session, CASES, today=today)
 
 
 # --- filing -------------------------------------------------------------------------
@@ -175,7 +170,7 @@ def file_objection(
     code_index: bytes,
     entry_id: uuid.UUID,
     reasons: str,
-    uploads: list[case_store.Upload],
+    uploads: list[Upload],
     settings: Settings,
     calendar: WorkCalendar,
     now: datetime,
@@ -183,11 +178,13 @@ def file_objection(
     """Open an objection to one entry and mark the entry under objection at once."""
     today = local_date(now)
     subject = record_repo.subject_by_index(session, code_index)
-    entry = session.get(Entry, entry_id)
+    entry = case_repo.entry_by_id(session, entry_id)
     own = entry is not None and subject is not None and entry.subject_id == subject.id
     if entry is None or not _may_object(entry, own=own, today=today):
         raise NotFound("no such entry you may object to")
-    if entry.under_objection or repo.open_for_entry(session, entry_id=entry.id) is not None:
+    if entry.under_objection or (
+        case_repo.open_for_entry(session, CASES, entry_id=entry.id) is not None
+    ):
         raise Conflict("an objection to this entry is already open", rule="objection_open")
     try:
         rules.next_status(entry.status, rules.OBJECTION_OPENED, under_objection=False)
@@ -196,7 +193,7 @@ def file_objection(
             f"an entry that is {citizen_state(entry, today)} can no longer be objected to",
             rule="not_objectable",
         ) from None
-    case_store.check_uploads(
+    engine.check_uploads(
         uploads, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
     )
     accept_days = settings.objection_accept_working_days
@@ -213,7 +210,7 @@ def file_objection(
     lifecycle.apply(
         session=session, entry=entry, event=rules.OBJECTION_OPENED, actor=OBJECTOR, now=now
     )
-    key = case_store.new_case_key(session, keyring, kind=KIND, now=now)
+    key = engine.new_case_key(session, keyring, kind=KIND, now=now)
     # No relationship orders the inserts: the key row must exist before the case row.
     session.flush()
     objection_id = uuid.uuid4()
@@ -223,7 +220,7 @@ def file_objection(
         department=entry.department,
         objector_index=code_index,
         data_key_id=key.id,
-        reasons_ct=case_store.seal_text(key, reasons, "objection", "reasons", objection_id),
+        reasons_ct=engine.seal_text(key, reasons, "objection", "reasons", objection_id),
         status="filed",
         filed_on=today,
         accept_due=accept.day,
@@ -232,11 +229,11 @@ def file_objection(
         created_at=now,
         updated_at=now,
     )
-    repo.add(session, objection)
-    case_store.store_uploads(
+    case_repo.add(session, objection)
+    engine.store_uploads(
         session, kind=KIND, case_id=objection_id, key=key, uploads=uploads, now=now
     )
-    case_store.add_event(
+    engine.add_event(
         session, kind=KIND, case_id=objection_id, actor=OBJECTOR, event="filed", now=now
     )
     if not own:
@@ -252,17 +249,14 @@ def file_objection(
 
 
 def _case_key(session: Session, keyring: Keyring, objection: Objection) -> DataKey:
-    row = key_repo.get_data_key(session, objection.data_key_id)
-    if row is None:  # pragma: no cover - a case references its key
-        raise NotFound("no such objection")
-    return store.live_key(keyring, row)
+    key = engine.case_key(session, keyring, objection)
+    if key is None:
+        raise Shredded("this entry was erased and can no longer be read")
+    return key
 
 
 def _entry_of(session: Session, objection: Objection) -> Entry:
-    entry = session.get(Entry, objection.entry_id)
-    if entry is None:  # pragma: no cover - a case references its entry
-        raise NotFound("no such objection")
-    return entry
+    return engine.entry_of(session, CASES, objection)
 
 
 def _summary_fields(
@@ -298,7 +292,7 @@ def _view_fields(
     today: date,
     calendar: WorkCalendar,
 ) -> dict[str, object]:
-    history = case_store.history(session, kind=KIND, case_id=objection.id, key=key)
+    history = engine.history(session, kind=KIND, case_id=objection.id, key=key)
     reconsideration = None
     if objection.status == "rejected":
         decided = next((h.at for h in reversed(history) if h.event == "rejected"), None)
@@ -315,7 +309,7 @@ def _view_fields(
         if blob is None
         else store.open_text(key, blob, "objection", "decision_reasons", objection.id),
         "reconsideration": reconsideration,
-        "evidence": case_store.evidence_of(session, kind=KIND, case_id=objection.id, key=key),
+        "evidence": engine.evidence_of(session, kind=KIND, case_id=objection.id, key=key),
         "history": history,
     }
 
@@ -341,7 +335,7 @@ def _case(
 ) -> ObjectionCase:
     entry = _entry_of(session, objection)
     key = _case_key(session, keyring, objection)
-    subject = session.get(Subject, entry.subject_id)
+    subject = repo.subject_by_id(session, entry.subject_id)
     return ObjectionCase.model_validate(
         {
             **_view_fields(session, objection, entry, key, today=today, calendar=calendar),
@@ -372,7 +366,7 @@ def my_objections(
 ) -> list[ObjectionView]:
     """Every case the caller filed, newest first; an erased case by its dates and outcome only."""
     views: list[ObjectionView] = []
-    for objection in repo.by_objector(session, objector_index=code_index):
+    for objection in case_repo.by_owner(session, CASES, owner=code_index):
         entry = _entry_of(session, objection)
         try:
             key = _case_key(session, keyring, objection)
@@ -388,12 +382,12 @@ def my_objection(
     session: Session,
     keyring: Keyring,
     code_index: bytes,
-    objection_id: uuid.UUID,
+    case_id: uuid.UUID,
     today: date,
     calendar: WorkCalendar,
 ) -> ObjectionView:
     """One case the caller filed."""
-    objection = repo.for_objector(session, objection_id=objection_id, objector_index=code_index)
+    objection = engine.find_for_owner(session, CASES, case_id=case_id, owner=code_index)
     if objection is None:
         raise NotFound("no such objection of yours")
     return _view(
@@ -405,24 +399,13 @@ def department_queue(
     *,
     session: Session,
     department: str,
+    filters: ObjectionFilter,
     today: date,
     calendar: WorkCalendar,
-    status: str | None = None,
-    overdue: bool | None = None,
-    escalated: bool | None = None,
-    limit: int = 50,
-    offset: int = 0,
 ) -> list[ObjectionSummary]:
     """The department's cases, filtered; overdue first, then the oldest; no personal text."""
     rows = repo.department_queue(
-        session,
-        department=department,
-        today=today,
-        status=status,
-        overdue=overdue,
-        escalated=escalated,
-        limit=limit,
-        offset=offset,
+        session, CASES, department=department, filters=filters, today=today
     )
     return [
         ObjectionSummary.model_validate(
@@ -432,24 +415,17 @@ def department_queue(
     ]
 
 
-def _department_case(session: Session, department: str, objection_id: uuid.UUID) -> Objection:
-    objection = repo.for_department(session, objection_id=objection_id, department=department)
-    if objection is None:
-        raise NotFound("no such objection in your department")
-    return objection
-
-
-def case_page(
+def read_case(
     *,
     session: Session,
     keyring: Keyring,
     department: str,
-    objection_id: uuid.UUID,
+    case_id: uuid.UUID,
     today: date,
     calendar: WorkCalendar,
 ) -> ObjectionCase:
     """One case of the officer's department: reasons, evidence, history, clocks."""
-    objection = _department_case(session, department, objection_id)
+    objection = engine.department_case(session, CASES, case_id=case_id, department=department)
     return _case(session, keyring, objection, today=today, calendar=calendar)
 
 
@@ -457,7 +433,7 @@ def evidence_content(
     *,
     session: Session,
     keyring: Keyring,
-    objection_id: uuid.UUID,
+    case_id: uuid.UUID,
     file_id: uuid.UUID,
     department: str | None = None,
     objector_index: bytes | None = None,
@@ -465,24 +441,15 @@ def evidence_content(
     """One evidence file, for an officer of the case's department or for its objector."""
     objection = None
     if department is not None:
-        objection = repo.for_department(session, objection_id=objection_id, department=department)
-    elif objector_index is not None:
-        objection = repo.for_objector(
-            session, objection_id=objection_id, objector_index=objector_index
+        objection = engine.find_for_department(
+            session, CASES, case_id=case_id, department=department
         )
-    found = (
-        None
-        if objection is None
-        else repo.evidence_file(session, objection_id=objection.id, file_id=file_id)
-    )
-    if objection is None or found is None:
+    elif objector_index is not None:
+        objection = engine.find_for_owner(session, CASES, case_id=case_id, owner=objector_index)
+    if objection is None:
         raise NotFound("no such evidence file")
-    key = _case_key(session, keyring, objection)
-    return EvidenceContent(
-        media_type=found.media_type,
-        name=store.open_text(key, found.name_ct, "evidence_file", "name", found.id),
-        content=open_field(key, found.content_ct, store.ctx("evidence_file", "content", found.id)),
-    )
+    found = engine.evidence_file(session, kind=KIND, case_id=objection.id, file_id=file_id)
+    return engine.open_evidence(_case_key(session, keyring, objection), found)
 
 
 # --- deciding -----------------------------------------------------------------------
@@ -587,10 +554,9 @@ class _Steps:
 
     def __init__(self, session: Session, case_id: uuid.UUID, key: DataKey, now: datetime):
         self._session, self._case_id, self._key, self._now = session, case_id, key, now
-        self._n = 0
 
     def add(self, actor: str, event: str, *, note: str | None = None) -> None:
-        case_store.add_event(
+        engine.add_event(
             self._session,
             kind=KIND,
             case_id=self._case_id,
@@ -600,11 +566,10 @@ class _Steps:
             key=self._key,
             note=note,
         )
-        self._n += 1
 
 
 def _subject_objected(session: Session, entry: Entry, objection: Objection) -> bool:
-    subject = session.get(Subject, entry.subject_id)
+    subject = repo.subject_by_id(session, entry.subject_id)
     return subject is not None and subject.code_index == objection.objector_index
 
 
@@ -613,14 +578,14 @@ def decide(
     session: Session,
     keyring: Keyring,
     department: str,
-    objection_id: uuid.UUID,
+    case_id: uuid.UUID,
     payload: DecisionRequest,
     actor: str,
     now: datetime,
     calendar: WorkCalendar,
 ) -> ObjectionCase:
     """Decide one case of the officer's department, with every effect on the entry."""
-    objection = _department_case(session, department, objection_id)
+    objection = engine.department_case(session, CASES, case_id=case_id, department=department)
     decision = payload.decision
     if payload.version is not None and payload.version != objection.version:
         raise Conflict(
@@ -639,18 +604,20 @@ def decide(
     actor = _actor(actor)
     key = _case_key(session, keyring, objection)
     reasons = payload.reasons
-    if not repo.decide(
+    # The reasons of this decision replace the last one's (None clears them); every
+    # decision's reasons stay in the history.
+    engine.decide(
         session,
-        objection_id=objection.id,
-        version=objection.version,
-        status_from=objection.status,
-        status_to=_TO[decision],
-        decision_reasons_ct=None
-        if reasons is None
-        else case_store.seal_text(key, reasons, "objection", "decision_reasons", objection.id),
-        now=now,
-    ):
-        raise Conflict("another officer decided this case meanwhile", rule="concurrent_decision")
+        CASES,
+        objection,
+        {
+            "status": _TO[decision],
+            "decision_reasons_ct": None
+            if reasons is None
+            else engine.seal_text(key, reasons, "objection", "decision_reasons", objection.id),
+            "updated_at": now,
+        },
+    )
     steps = _Steps(session, objection.id, key, now)
     steps.add(actor, _TO[decision], note=reasons)
     if decision == "decline":

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from core.cases.deadlines import LegalClock
-from core.cases.engine import EvidenceView, HistoryItem
+from core.cases.schemas import CaseFilter, EvidenceView, HistoryItem
 from core.entries.visibility import Visibility
 from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
 
@@ -149,15 +149,13 @@ class RepairView(BaseModel):
 # --- the repair officer's side ----------------------------------------------------------
 
 
-class RepairFilter(BaseModel):
+class RepairFilter(CaseFilter):
     """Filters of the officer's list (always the officer's own department)."""
 
+    # It is the list's query model: an unknown query parameter is refused.
     model_config = ConfigDict(extra="forbid")
 
     status: RepairStatus | None = None
-    overdue: bool | None = None
-    escalated: bool | None = None
-    limit: int = Field(default=100, ge=1, le=500)
 
 
 class RepairSummary(BaseModel):
@@ -213,11 +211,3 @@ class RepairDecision(BaseModel):
     decision: Decision
     # Required to decline or reject; sealed, shown to the citizen.
     reasons: FreeText | None = Field(default=None, repr=False)
-
-
-class EvidenceContent(BaseModel):
-    """One evidence file opened for download."""
-
-    media_type: str
-    name: str = Field(repr=False)
-    content: bytes = Field(repr=False)

@@ -13,7 +13,7 @@ Invariants:
   time it was signed; performance needs a proof file; volunteering needs hours, an active
   registered organisation and a certificate id.
 - Evidence, the commitment, certificate ids, decision reasons and history notes are sealed
-  under the case's own data key; files are sealed by `case_store`. A certificate id is
+  under the case's own data key; files are sealed by the case engine. A certificate id is
   known to the database only as a keyed MAC under the blind-index key with its own label,
   and is held by at most one application (unique key): from filing; released when the
   application ends without a repair (declined or rejected); kept for good once approved.
@@ -36,18 +36,18 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
-from core.cases import engine as case_store
+from core.cases import engine
+from core.cases import repository as case_repo
 from core.cases.deadlines import Due, LegalClock, clock_for, recount, working_due
-from core.cases.engine import Upload
+from core.cases.kind import CaseKind, Step
 from core.cases.repairs import repository as repo
 from core.cases.repairs.schemas import (
     Commitment,
-    EvidenceContent,
     RepairCase,
     RepairDecision,
     RepairEntry,
@@ -58,6 +58,7 @@ from core.cases.repairs.schemas import (
     WayEvidence,
     WhatRemains,
 )
+from core.cases.schemas import EvidenceContent, Upload
 from core.clock import local_date
 from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
@@ -70,12 +71,20 @@ from core.keyring import Keyring
 from core.models import CertifyingOrganisation, Entry, RepairApplication
 from core.settings import Settings
 from crypto.blind_index import pseudonym
-from crypto.envelope import DataKey, open_field
+from crypto.envelope import DataKey
 
-KIND = "repair"
+CASES: Final = CaseKind(
+    name="repair",
+    model=RepairApplication,
+    owner="subject_id",
+    steps=(Step(("filed",), "accept_due"), Step(("accepted",), "decide_due")),
+    missing="no such repair case",
+    lost="another decision on this case was made meanwhile; read it again",
+)
+KIND: Final = CASES.name
 TABLE = "repair_application"
 CITIZEN = "citizen"
-SYSTEM = "system"
+SYSTEM = engine.SYSTEM
 # A certificate's keyed index: its own label, so it matches no other MAC of the service.
 _CERTIFICATE_LABEL = b"credence/volunteering-certificate/v1\x00"
 # Which decision may follow which status, and where it leads.
@@ -156,7 +165,7 @@ def certificate_index(keyring: Keyring, organisation_id: uuid.UUID, certificate_
 
 
 def _seal_json(key: DataKey, value: dict[str, Any], column: str, row_id: uuid.UUID) -> bytes:
-    return case_store.seal_text(key, json.dumps(value, ensure_ascii=False), TABLE, column, row_id)
+    return engine.seal_text(key, json.dumps(value, ensure_ascii=False), TABLE, column, row_id)
 
 
 def _open_json(key: DataKey, blob: bytes, column: str, row_id: uuid.UUID) -> dict[str, Any]:
@@ -164,14 +173,6 @@ def _open_json(key: DataKey, blob: bytes, column: str, row_id: uuid.UUID) -> dic
     if not isinstance(value, dict):  # pragma: no cover - we sealed a dict
         raise ValueError("unexpected sealed value")
     return value
-
-
-def _case_key(session: Session, keyring: Keyring, row: RepairApplication) -> DataKey | None:
-    """The case's data key, or None once it was shredded."""
-    key_row = repo.data_key_row(session, row.data_key_id)
-    if key_row is None or key_row.wrapped is None:
-        return None
-    return keyring.data_key(key_row.id, key_row.wrapped)
 
 
 # --- filing ------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def _check_entry(session: Session, entry: Entry, way: str, today: date) -> None:
             "the entry's prior notice is still running; it can be repaired once displayed",
             rule="entry_not_displayed",
         )
-    if repo.open_repair_for_entry(session, entry_id=entry.id) is not None:
+    if case_repo.open_for_entry(session, CASES, entry_id=entry.id) is not None:
         raise Conflict("a repair of this entry is already being processed", rule="repair_open")
     retry = repo.latest_retry_from(session, entry_id=entry.id)
     if retry is not None and today < retry:
@@ -265,7 +266,7 @@ def file_repair(
         raise NotFound("no such entry in your record")
     _check_entry(session, entry, filing.way, today)
     _check_way_evidence(filing, uploads)
-    case_store.check_uploads(
+    engine.check_uploads(
         uploads, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
     )
     organisation: CertifyingOrganisation | None = None
@@ -278,7 +279,7 @@ def file_repair(
                 "this certificate was used for a repair already", rule="certificate_used"
             )
 
-    key = case_store.new_case_key(session, keyring, kind=KIND, now=now)
+    key = engine.new_case_key(session, keyring, kind=KIND, now=now)
     session.flush()  # the key row first: the case references it
     repair_id = uuid.uuid4()
     accept = working_due(today, terms.accept_working_days, calendar)
@@ -311,7 +312,7 @@ def file_repair(
         created_at=now,
         updated_at=now,
     )
-    repo.add_repair(session, row)
+    case_repo.add(session, row)
     if (
         organisation is not None
         and index is not None
@@ -320,12 +321,8 @@ def file_repair(
         )
     ):
         raise Conflict("this certificate was used for a repair already", rule="certificate_used")
-    case_store.store_uploads(
-        session, kind=KIND, case_id=repair_id, key=key, uploads=uploads, now=now
-    )
-    case_store.add_event(
-        session, kind=KIND, case_id=repair_id, actor=CITIZEN, event="filed", now=now
-    )
+    engine.store_uploads(session, kind=KIND, case_id=repair_id, key=key, uploads=uploads, now=now)
+    engine.add_event(session, kind=KIND, case_id=repair_id, actor=CITIZEN, event="filed", now=now)
     session.flush()
     return _citizen_view(session, keyring, row, entry, today=today, calendar=calendar)
 
@@ -458,7 +455,7 @@ def _citizen_view(
     today: date,
     calendar: WorkCalendar,
 ) -> RepairView:
-    key = _case_key(session, keyring, row)
+    key = engine.case_key(session, keyring, row)
     return RepairView(
         id=row.id,
         entry_id=row.entry_id,
@@ -474,12 +471,10 @@ def _citizen_view(
         commitment=_commitment(key, row),
         files=[]
         if key is None
-        else case_store.evidence_of(session, kind=KIND, case_id=row.id, key=key),
+        else engine.evidence_of(session, kind=KIND, case_id=row.id, key=key),
         decision_reasons=_reasons(key, row),
         retry_from=row.retry_from,
-        history=[]
-        if key is None
-        else case_store.history(session, kind=KIND, case_id=row.id, key=key),
+        history=[] if key is None else engine.history(session, kind=KIND, case_id=row.id, key=key),
         what_remains=_what_remains(session, entry, today) if row.status == "approved" else None,
     )
 
@@ -496,8 +491,8 @@ def my_repairs(
     subject = record_repo.subject_by_index(session, code_index)
     if subject is None:
         return []
-    rows = repo.repairs_of_subject(session, subject_id=subject.id)
-    entries = repo.entries_by_id(session, [r.entry_id for r in rows])
+    rows = case_repo.by_owner(session, CASES, owner=subject.id)
+    entries = case_repo.entries_by_id(session, [r.entry_id for r in rows])
     return [
         _citizen_view(session, keyring, row, entries[row.entry_id], today=today, calendar=calendar)
         for row in rows
@@ -529,7 +524,7 @@ def _summary_fields(
     }
 
 
-def department_repairs(
+def department_queue(
     *,
     session: Session,
     department: str,
@@ -538,16 +533,10 @@ def department_repairs(
     calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> list[RepairSummary]:
     """The department's cases, overdue first (no personal data in the list)."""
-    rows = repo.repairs_for_department(
-        session,
-        department=department,
-        today=today,
-        status=filters.status,
-        overdue=filters.overdue,
-        escalated=filters.escalated,
-        limit=filters.limit,
+    rows = repo.department_queue(
+        session, CASES, department=department, filters=filters, today=today
     )
-    entries = repo.entries_by_id(session, [r.entry_id for r in rows])
+    entries = case_repo.entries_by_id(session, [r.entry_id for r in rows])
     organisations = {o.id: o for o in repo.organisations(session)}
     return [
         RepairSummary(
@@ -563,13 +552,6 @@ def department_repairs(
     ]
 
 
-def _department_case(session: Session, department: str, repair_id: uuid.UUID) -> RepairApplication:
-    row = repo.repair_for_department(session, repair_id=repair_id, department=department)
-    if row is None:
-        raise NotFound("no such repair case")
-    return row
-
-
 def _officer_view(
     session: Session,
     keyring: Keyring,
@@ -578,21 +560,13 @@ def _officer_view(
     today: date,
     calendar: WorkCalendar,
 ) -> RepairCase:
-    entry = repo.entry_by_id(session, row.entry_id)
-    if entry is None:  # pragma: no cover - cases reference their entry
-        raise NotFound("no such repair case")
+    entry = engine.entry_of(session, CASES, row)
     organisation = _organisation_of(session, row)
-    key = _case_key(session, keyring, row)
+    key = engine.case_key(session, keyring, row)
     try:
         entry_key: DataKey | None = store.entry_key(session, keyring, entry)
     except Shredded:
         entry_key = None
-
-    def _entry_text(blob: bytes, column: str) -> str | None:
-        if entry_key is None:
-            return None
-        return store.open_text(entry_key, blob, "entry", column, entry.id)
-
     return RepairCase(
         **_summary_fields(row, entry, organisation, today, calendar),
         entry=RepairEntry(
@@ -616,11 +590,9 @@ def _officer_view(
         commitment=_commitment(key, row),
         files=[]
         if key is None
-        else case_store.evidence_of(session, kind=KIND, case_id=row.id, key=key),
+        else engine.evidence_of(session, kind=KIND, case_id=row.id, key=key),
         decision_reasons=_reasons(key, row),
-        history=[]
-        if key is None
-        else case_store.history(session, kind=KIND, case_id=row.id, key=key),
+        history=[] if key is None else engine.history(session, kind=KIND, case_id=row.id, key=key),
     )
 
 
@@ -629,12 +601,12 @@ def read_case(
     session: Session,
     keyring: Keyring,
     department: str,
-    repair_id: uuid.UUID,
+    case_id: uuid.UUID,
     today: date,
     calendar: WorkCalendar = DEFAULT_CALENDAR,
 ) -> RepairCase:
     """One case of the officer's department, opened in full."""
-    row = _department_case(session, department, repair_id)
+    row = engine.department_case(session, CASES, case_id=case_id, department=department)
     return _officer_view(session, keyring, row, today=today, calendar=calendar)
 
 
@@ -643,22 +615,16 @@ def evidence_content(
     session: Session,
     keyring: Keyring,
     department: str,
-    repair_id: uuid.UUID,
+    case_id: uuid.UUID,
     file_id: uuid.UUID,
 ) -> EvidenceContent:
     """One evidence file of one of the department's cases, opened."""
-    row = _department_case(session, department, repair_id)
-    found = repo.evidence_file(session, repair_id=row.id, file_id=file_id)
-    if found is None:
-        raise NotFound("no such evidence file")
-    key = _case_key(session, keyring, row)
+    row = engine.department_case(session, CASES, case_id=case_id, department=department)
+    found = engine.evidence_file(session, kind=KIND, case_id=row.id, file_id=file_id)
+    key = engine.case_key(session, keyring, row)
     if key is None:
         raise Shredded("this case's evidence was erased")
-    return EvidenceContent(
-        media_type=found.media_type,
-        name=store.open_text(key, found.name_ct, "evidence_file", "name", found.id),
-        content=open_field(key, found.content_ct, store.ctx("evidence_file", "content", found.id)),
-    )
+    return engine.open_evidence(key, found)
 
 
 # --- decisions ---------------------------------------------------------------------------------
@@ -707,8 +673,8 @@ def decide(
     session: Session,
     keyring: Keyring,
     department: str,
-    repair_id: uuid.UUID,
-    decision: RepairDecision,
+    case_id: uuid.UUID,
+    payload: RepairDecision,
     actor: str,
     now: datetime,
     calendar: WorkCalendar = DEFAULT_CALENDAR,
@@ -716,21 +682,19 @@ def decide(
 ) -> RepairCase:
     """Accept, decline, approve or reject one case of the officer's department."""
     today = local_date(now)
-    row = _department_case(session, department, repair_id)
-    target = _NEXT.get((row.status, decision.decision))
+    row = engine.department_case(session, CASES, case_id=case_id, department=department)
+    target = _NEXT.get((row.status, payload.decision))
     if target is None:
         raise Conflict(
-            f"a case that is {row.status} cannot be given the decision {decision.decision!r}",
+            f"a case that is {row.status} cannot be given the decision {payload.decision!r}",
             rule="illegal_decision",
         )
-    if decision.decision in _NEEDS_REASONS and decision.reasons is None:
-        raise InvalidInput(f"to {decision.decision} a case, give reasons", rule="reasons_required")
-    key = _case_key(session, keyring, row)
+    if payload.decision in _NEEDS_REASONS and payload.reasons is None:
+        raise InvalidInput(f"to {payload.decision} a case, give reasons", rule="reasons_required")
+    key = engine.case_key(session, keyring, row)
     if key is None:
         raise Conflict("this case was erased", rule="case_erased")
-    entry = repo.entry_by_id(session, row.entry_id)
-    if entry is None:  # pragma: no cover - cases reference their entry
-        raise NotFound("no such repair case")
+    entry = engine.entry_of(session, CASES, row)
     if target == "approved" and shown_state(entry, today) != rules.DISPLAYED:
         raise Conflict(
             f"the entry is no longer displayed ({shown_state(entry, today)}); a repair cannot "
@@ -739,18 +703,12 @@ def decide(
         )
     reasons_ct = (
         None
-        if decision.reasons is None
-        else case_store.seal_text(key, decision.reasons, TABLE, "decision_reasons", row.id)
+        if payload.reasons is None
+        else engine.seal_text(key, payload.reasons, TABLE, "decision_reasons", row.id)
     )
     values = _changes(row, target, reasons_ct, today=today, now=now, calendar=calendar, terms=terms)
-    if not repo.decide(
-        session, repair_id=row.id, version=row.version, status=row.status, values=values
-    ):
-        raise Conflict(
-            "another decision on this case was made meanwhile; read it again",
-            rule="concurrent_decision",
-        )
-    case_store.add_event(
+    engine.decide(session, CASES, row, values)
+    engine.add_event(
         session,
         kind=KIND,
         case_id=row.id,
@@ -758,7 +716,7 @@ def decide(
         event=target,
         now=now,
         key=key,
-        note=decision.reasons,
+        note=payload.reasons,
     )
     if target in ("declined", "rejected"):
         repo.release_certificates(session, repair_id=row.id)
@@ -788,23 +746,14 @@ def escalate_overdue(
     `calendar` is taken so every kind of case escalates through one signature.
     """
     del calendar
-    escalated = 0
-    for repair_id, status in repo.overdue_unescalated(session, today=today):
-        if repo.mark_escalated(session, repair_id=repair_id, status=status, today=today, now=now):
-            step = "accept" if status == "filed" else "decide"
-            case_store.add_event(
-                session,
-                kind=KIND,
-                case_id=repair_id,
-                actor=SYSTEM,
-                event=f"escalated_{step}_overdue",
-                now=now,
-            )
-            escalated += 1
-    session.flush()
-    return escalated
+    return engine.escalate_overdue(session, CASES, today=today, now=now, event=_escalation)
+
+
+def _escalation(row: RepairApplication) -> str:
+    step = "accept" if row.status == "filed" else "decide"
+    return f"escalated_{step}_overdue"
 
 
 def count_overdue(*, session: Session, today: date) -> int:
     """Open repair cases past their step's due date (for /metrics)."""
-    return repo.count_overdue(session, today=today)
+    return engine.count_overdue(session, CASES, today=today)

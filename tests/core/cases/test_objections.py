@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.calendar.workdays import WorkCalendar
-from core.cases.objections import repository as objection_repo
+from core.cases import repository as case_repo
 from core.cases.objections import service
 from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
@@ -63,7 +63,7 @@ def _decide(session: Session, keyring: Keyring, case_id: uuid.UUID, **body: obje
         session=session,
         keyring=keyring,
         department="dept-a",
-        objection_id=case_id,
+        case_id=case_id,
         payload=DecisionRequest.model_validate(body),
         actor=OFFICER,
         now=clock.now(),
@@ -210,13 +210,13 @@ def _race(engine: Engine, attempts: list, gate_repo: str | None, monkeypatch) ->
     start = threading.Barrier(len(attempts))
     if gate_repo is not None and engine.dialect.name == "postgresql":
         gate = threading.Barrier(len(attempts))
-        real = getattr(objection_repo, gate_repo)
+        real = getattr(case_repo, gate_repo)
 
         def gated(*args: object, **kwargs: object) -> object:
             gate.wait(timeout=20)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(objection_repo, gate_repo, gated)
+        monkeypatch.setattr(case_repo, gate_repo, gated)
 
     def run(n: int) -> None:
         start.wait(timeout=20)

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from core.cases import repository as case_repo
 from core.cases.repairs import registry, service
-from core.cases.repairs import repository as repo
 from core.cases.repairs.schemas import (
     OrganisationCreate,
     RepairDecision,
@@ -80,8 +80,8 @@ def _decide(
         session=session,
         keyring=keyring,
         department="dept-a",
-        repair_id=repair_id,
-        decision=RepairDecision.model_validate({"decision": decision, "reasons": reasons}),
+        case_id=repair_id,
+        payload=RepairDecision.model_validate({"decision": decision, "reasons": reasons}),
         actor=f"officer-{decision}",
         now=clock.now(),
     ).status
@@ -231,7 +231,7 @@ class TestOverdue:
         assert count(date(2026, 4, 23)) == 0
         assert count(date(2026, 4, 24)) == 2
         assert escalate(date(2026, 4, 24)) == 2
-        listed = service.department_repairs(
+        listed = service.department_queue(
             session=session,
             department="dept-a",
             filters=RepairFilter(escalated=True),
@@ -284,18 +284,18 @@ def read_together(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Arm: from then on, two racing officers both read the case before either writes, where
     the database lets them (PostgreSQL); on SQLite the second cannot begin until the first
     commits, so the first's wait times out and the second reads the decided case."""
-    original = repo.repair_for_department
+    original = case_repo.for_department
 
     def arm() -> None:
         barrier = threading.Barrier(2)
 
-        def read_then_wait(session: Session, **kw: Any) -> RepairApplication | None:
-            row = original(session, **kw)
+        def read_then_wait(session: Session, *args: Any, **kw: Any) -> Any:
+            row = original(session, *args, **kw)
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=2)
             return row
 
-        monkeypatch.setattr(repo, "repair_for_department", read_then_wait)
+        monkeypatch.setattr(case_repo, "for_department", read_then_wait)
 
     return arm
 

@@ -1,0 +1,60 @@
+"""Schemas every case shares: evidence received, listed and opened; history lines; list filters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An evidence file as received: declared type, name and content."""
+
+    media_type: str
+    name: str
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"Upload(media_type={self.media_type!r}, size={len(self.content)})"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceContent:
+    """An evidence file opened for an authorized caller."""
+
+    media_type: str
+    name: str
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"EvidenceContent(media_type={self.media_type!r}, size={len(self.content)})"
+
+
+class HistoryItem(BaseModel):
+    """One line of a case's history as the citizen and the officer see it."""
+
+    at: datetime
+    actor: str
+    event: str
+    note: str | None = None
+
+
+class EvidenceView(BaseModel):
+    """An evidence file's metadata (the content is served separately)."""
+
+    id: uuid.UUID
+    media_type: str
+    size: int
+    name: str
+
+
+class CaseFilter(BaseModel):
+    """Filters of an officer's list (always the officer's own department)."""
+
+    status: str | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    limit: int = Field(default=100, ge=1, le=500)
