@@ -92,6 +92,22 @@ def find_for_owner(
     return repo.for_owner(session, kind, case_id=case_id, owner=owner)
 
 
+def scoped_case(
+    session: Session,
+    kind: CaseKind[CaseRow],
+    *,
+    case_id: uuid.UUID,
+    department: str | None,
+    owner: bytes | uuid.UUID | None,
+) -> CaseRow | None:
+    """The case in the caller's scope: an officer's department, else its owner; else None."""
+    if department is not None:
+        return find_for_department(session, kind, case_id=case_id, department=department)
+    if owner is not None:
+        return find_for_owner(session, kind, case_id=case_id, owner=owner)
+    return None
+
+
 def entry_of(session: Session, kind: CaseKind[CaseRow], row: CaseRow) -> Entry:
     """The entry a case is about."""
     entry = repo.entry_by_id(session, row.entry_id)

@@ -160,7 +160,7 @@ def evidence_file(
         case_id=objection_id,
         file_id=file_id,
         department=principal.own_department() if officer else None,
-        objector_index=None if officer else principal.own_code_index(),
+        code_index=None if officer else principal.own_code_index(),
     )
     return evidence_download(found, fallback=fallback_name(file_id, found.media_type))
 

@@ -317,6 +317,6 @@ def my_evidence(
         keyring=keyring,
         case_id=objection_id,
         file_id=file_id,
-        objector_index=own_index(principal),
+        code_index=own_index(principal),
     )
     return download(found, file_id=file_id)

@@ -333,15 +333,13 @@ def my_evidence(
     entry = None if case is None else my_entry(session, keyring, principal, case.entry_id)
     if case is None or entry is None or wanted is None or wanted not in {f.id for f in case.files}:
         return not_found_page(request)
-    # The case is the citizen's own (their view lists the file); the service opens it
-    # under the case's department, which is the entry's.
     try:
         found = service.evidence_content(
             session=session,
             keyring=keyring,
-            department=entry.department,
             case_id=case.id,
             file_id=wanted,
+            code_index=own_index(principal),
         )
     except NotFound:
         return not_found_page(request)

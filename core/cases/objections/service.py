@@ -436,16 +436,12 @@ def evidence_content(
     case_id: uuid.UUID,
     file_id: uuid.UUID,
     department: str | None = None,
-    objector_index: bytes | None = None,
+    code_index: bytes | None = None,
 ) -> EvidenceContent:
     """One evidence file, for an officer of the case's department or for its objector."""
-    objection = None
-    if department is not None:
-        objection = engine.find_for_department(
-            session, CASES, case_id=case_id, department=department
-        )
-    elif objector_index is not None:
-        objection = engine.find_for_owner(session, CASES, case_id=case_id, owner=objector_index)
+    objection = engine.scoped_case(
+        session, CASES, case_id=case_id, department=department, owner=code_index
+    )
     if objection is None:
         raise NotFound("no such evidence file")
     found = engine.evidence_file(session, kind=KIND, case_id=objection.id, file_id=file_id)

@@ -614,12 +614,22 @@ def evidence_content(
     *,
     session: Session,
     keyring: Keyring,
-    department: str,
     case_id: uuid.UUID,
     file_id: uuid.UUID,
+    department: str | None = None,
+    code_index: bytes | None = None,
 ) -> EvidenceContent:
-    """One evidence file of one of the department's cases, opened."""
-    row = engine.department_case(session, CASES, case_id=case_id, department=department)
+    """One evidence file, for an officer of the case's department or for its applicant."""
+    subject = None if code_index is None else record_repo.subject_by_index(session, code_index)
+    row = engine.scoped_case(
+        session,
+        CASES,
+        case_id=case_id,
+        department=department,
+        owner=None if subject is None else subject.id,
+    )
+    if row is None:
+        raise NotFound(CASES.missing)
     found = engine.evidence_file(session, kind=KIND, case_id=row.id, file_id=file_id)
     key = engine.case_key(session, keyring, row)
     if key is None:
