@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import uuid
 from datetime import timedelta
 from typing import Any
+
+from sqlmodel import Session
 
 from core.clock import clock
 from core.codes import citizen_check_char
 from core.entries.schemas import EntryCreate
+from core.entries.service import create_entry
+from core.keyring import Keyring
 
 _seq = itertools.count(1)
 
@@ -52,3 +57,39 @@ def make_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header carrying a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_entry(
+    session: Session,
+    keyring: Keyring,
+    *,
+    department: str = "dept-a",
+    actor: str = "recorder",
+    **overrides: Any,
+) -> uuid.UUID:
+    """Record a `make_payload` entry through the service, now; its id."""
+    view = create_entry(
+        session=session,
+        keyring=keyring,
+        department=department,
+        actor=actor,
+        payload=make_payload(**overrides),
+        now=clock.now(),
+    )
+    return view.id
+
+
+def post_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> str:
+    """Record a `make_payload` entry through the API as a recorder of `department`; its id."""
+    res = client.post(
+        "/api/v1/records",
+        json=make_payload(**overrides).model_dump(mode="json"),
+        headers=bearer(mint("recorder", department=department)),
+    )
+    assert res.status_code == 201, res.text
+    return str(res.json()["id"])

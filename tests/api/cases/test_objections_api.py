@@ -17,7 +17,8 @@ from core.clock import CST, clock
 from core.entries import store
 from core.entries.service import shred_entry
 from core.models import CaseEvent, Entry, EntryEvent, EvidenceFile, ExitAnnouncement, Objection
-from tests.factories import make_code, make_payload
+from tests.factories import bearer as _auth
+from tests.factories import make_code, post_entry
 
 URL = "/api/v1/me/objections"
 REASONS = "该笔税款已于2026年3月1日全额缴清，完税证明编号QX-7781，记录有误"
@@ -25,19 +26,8 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\nZEBRA-EVIDENCE-7731 paid in full\n%%EOF\n
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _entry(client, mint, code: str, **overrides) -> str:
-    payload = make_payload(subject_code=code, **overrides)
-    res = client.post(
-        "/api/v1/records",
-        json=payload.model_dump(mode="json"),
-        headers=_auth(mint("recorder", department="dept-a")),
-    )
-    assert res.status_code == 201, res.text
-    return str(res.json()["id"])
+    return post_entry(client, mint, subject_code=code, **overrides)
 
 
 def _red(client, mint, code: str) -> str:

@@ -12,7 +12,8 @@ from sqlmodel import Session, col
 from core.cases.repairs import service as repair_service
 from core.clock import CST, clock
 from core.models import CaseEvent, EntryEvent, ExitAnnouncement, RepairApplication
-from tests.factories import make_code, make_payload
+from tests.factories import bearer as _auth
+from tests.factories import make_code, post_entry
 
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 PROOF = b"%PDF-1.7\n" + "完税证明-编号ZXQ-778812".encode() + b"\n%%EOF"
@@ -20,22 +21,8 @@ CERTIFICATE = "VC-2026-ZXQ-0042"
 REASONS = "未能提供完整的履约证明材料"
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _at(day: date, hour: int = 10) -> None:
     clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
-def _entry(client, mint, *, department: str = "dept-a", **overrides) -> str:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(**overrides).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
-    )
-    assert res.status_code == 201, res.text
-    return str(res.json()["id"])
 
 
 def _serious(client, mint, code: str, **overrides) -> str:
@@ -50,7 +37,7 @@ def _serious(client, mint, code: str, **overrides) -> str:
         "repair_ways": ["performance", "commitment", "volunteering"],
         **overrides,
     }
-    return _entry(client, mint, **fields)
+    return post_entry(client, mint, **fields)
 
 
 def _file(client, mint, code: str, entry_id: str, way: str = "commitment", files=None, **fields):
@@ -300,7 +287,7 @@ class TestRefusals:
         fixed = _serious(client, mint, code, repairable=False, repair_ways=[])
         _at(date(2026, 4, 1))
         # Decided long ago, recorded today: eligible, but its prior notice still runs.
-        pending = _entry(
+        pending = post_entry(
             client,
             mint,
             subject_code=code,
@@ -309,7 +296,7 @@ class TestRefusals:
             valid_until=date(2028, 3, 1),
         )
         # Decided 1 June 2025: its minimum display period runs until 1 June 2026.
-        fresh = _entry(client, mint, subject_code=code, decided_on=date(2025, 6, 1))
+        fresh = post_entry(client, mint, subject_code=code, decided_on=date(2025, 6, 1))
         cases = [
             (_file(client, mint, other, entry_id), 404, None),
             (_file(client, mint, code, fixed), 422, "not_repairable"),
@@ -356,7 +343,7 @@ class TestRefusals:
         # A general entry must show at least 3 months: decided 10 Feb → repairable from 10 May.
         code = make_code()
         _at(date(2026, 2, 12))
-        entry_id = _entry(
+        entry_id = post_entry(
             client,
             mint,
             subject_code=code,

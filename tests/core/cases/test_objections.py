@@ -17,13 +17,12 @@ from core.cases import repository as case_repo
 from core.cases.objections import service
 from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
-from core.entries.service import create_entry
 from core.entries.visibility import shown_state
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, Objection
 from core.settings import Settings
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry
 
 CALENDAR = WorkCalendar()
 SETTINGS = Settings(_env_file=None)
@@ -31,16 +30,7 @@ OFFICER = "officer-1"
 
 
 def _entry(session: Session, keyring: Keyring, code: str, **overrides: object) -> uuid.UUID:
-    view = create_entry(
-        session=session,
-        keyring=keyring,
-        department="dept-a",
-        actor="recorder",
-        payload=make_payload(subject_code=code, **overrides),
-        now=clock.now(),
-        calendar=CALENDAR,
-    )
-    return view.id
+    return make_entry(session, keyring, subject_code=code, **overrides)
 
 
 def _file(session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID) -> uuid.UUID:

@@ -23,11 +23,10 @@ from core.cases.repairs.schemas import (
     RepairFilter,
 )
 from core.clock import CST, clock
-from core.entries.service import create_entry
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry
 
 T_RECORD = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
 T_FILE = datetime(2026, 4, 1, 10, 0, tzinfo=CST)
@@ -45,15 +44,7 @@ def _entry(session: Session, keyring: Keyring, code: str, **overrides: object) -
         "repair_ways": ["performance", "commitment", "volunteering"],
         **overrides,
     }
-    view = create_entry(
-        session=session,
-        keyring=keyring,
-        department="dept-a",
-        actor="t",
-        payload=make_payload(**fields),
-        now=clock.now(),
-    )
-    return view.id
+    return make_entry(session, keyring, actor="t", **fields)
 
 
 def _file(
