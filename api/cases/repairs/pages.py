@@ -279,14 +279,17 @@ def _my_case(
     found = parse_id(repair_id)
     if found is None:
         return None
-    cases = service.my_repairs(
-        session=session,
-        keyring=keyring,
-        code_index=own_index(principal),
-        today=clock.today(),
-        calendar=runtime.calendar,
-    )
-    return next((c for c in cases if c.id == found), None)
+    try:
+        return service.my_repair(
+            session=session,
+            keyring=keyring,
+            code_index=own_index(principal),
+            case_id=found,
+            today=clock.today(),
+            calendar=runtime.calendar,
+        )
+    except NotFound:
+        return None
 
 
 @router.get("/repairs/{repair_id}", response_model=None)

@@ -499,6 +499,28 @@ def my_repairs(
     ]
 
 
+def my_repair(
+    *,
+    session: Session,
+    keyring: Keyring,
+    code_index: bytes,
+    case_id: uuid.UUID,
+    today: date,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
+) -> RepairView:
+    """One application the caller filed."""
+    subject = record_repo.subject_by_index(session, code_index)
+    row = (
+        None
+        if subject is None
+        else engine.find_for_owner(session, CASES, case_id=case_id, owner=subject.id)
+    )
+    if row is None:
+        raise NotFound("no such repair application of yours")
+    entry = engine.entry_of(session, CASES, row)
+    return _citizen_view(session, keyring, row, entry, today=today, calendar=calendar)
+
+
 def _summary_fields(
     row: RepairApplication,
     entry: Entry,

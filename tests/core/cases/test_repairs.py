@@ -142,6 +142,29 @@ class TestRegistry:
             registry.deactivate(session=session, organisation_id=uuid.uuid4())
 
 
+class TestMyRepair:
+    def test_one_application_for_its_applicant_and_nobody_else(self, session, keyring):
+        code, other = make_code(), make_code()
+        entry_id = _entry(session, keyring, code)
+        _entry(session, keyring, other)
+        clock.freeze(T_FILE)
+        case_id = _file(session, keyring, code, entry_id)
+
+        def mine(who: str) -> uuid.UUID:
+            return service.my_repair(
+                session=session,
+                keyring=keyring,
+                code_index=keyring.blind_index(who),
+                case_id=case_id,
+                today=clock.today(),
+            ).id
+
+        assert mine(code) == case_id
+        for who in (other, make_code()):  # another subject; someone with no record at all
+            with pytest.raises(NotFound):
+                mine(who)
+
+
 class TestFilingRules:
     def test_volunteering_reserves_the_certificate_until_declined_and_keeps_it_once_approved(
         self, session, keyring
