@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import SessionDep
+from api.http import attachment
 from api.pages.common import AuditorPageDep, CsrfDep, see_other
 from api.pages.render import render
 from api.params import LogIndexPath
@@ -187,13 +188,8 @@ def receipt_download(
     if _one(session, index) is None:
         return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
     body = json.dumps(_receipt(request, session, index), ensure_ascii=False, indent=2)
-    return Response(
-        content=body.encode(),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="receipt-{index}.json"',
-            "Cache-Control": "no-store",
-        },
+    return attachment(
+        content=body.encode(), media_type="application/json", filename=f"receipt-{index}.json"
     )
 
 

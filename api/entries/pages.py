@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.http import media_type, read_bounded
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -235,7 +236,7 @@ class BadFile(Exception):
 def _format(upload: UploadFile) -> str:
     """`csv` or `json`, by the file's name and declared type; anything else is refused."""
     name = (upload.filename or "").lower()
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    declared = media_type(upload)
     if name.endswith(".csv") and (declared in _CSV_TYPES or declared == _ANY_BINARY):
         return "csv"
     if name.endswith(".json") and (declared in _JSON_TYPES or declared == _ANY_BINARY):
@@ -297,7 +298,7 @@ def read_batch(upload: UploadFile | None) -> list[dict[str, object]]:
     if upload is None or not upload.filename:
         raise BadFile("batch.error.missing", 422)
     kind = _format(upload)
-    content = upload.file.read(MAX_BATCH_BYTES + 1)
+    content = read_bounded(upload, MAX_BATCH_BYTES)
     if len(content) > MAX_BATCH_BYTES:
         raise BadFile("batch.error.size", 413)
     text = _text(content)

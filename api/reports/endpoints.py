@@ -15,6 +15,7 @@ from fastapi import APIRouter, Response
 from sqlmodel import Session
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.http import attachment
 from api.policy import CitizenDep
 from core.clock import clock, local_date
 from core.identity.principal import Principal
@@ -31,19 +32,6 @@ NO_STORE: Final = "no-store"
 def download_name(kind: str, day: date, extension: str) -> str:
     """A download's file name: what it is and the day it was made, nothing personal."""
     return f"credence-{kind}-{day.isoformat()}.{extension}"
-
-
-def attachment(*, content: bytes, media_type: str, filename: str) -> Response:
-    """A download that is saved, never rendered inline, never cached."""
-    return Response(
-        content=content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": NO_STORE,
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 def export_document(

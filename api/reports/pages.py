@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.http import attachment
 from api.pages.common import CitizenPageDep, own_index
 from api.pages.render import page_lang, render
-from api.reports.endpoints import attachment, download_name, export_document
+from api.reports.endpoints import download_name, export_document
 from api.reports.pdf import ReportWords, render_pdf
 from core.clock import clock
 from core.identity.principal import Principal
