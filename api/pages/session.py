@@ -12,9 +12,10 @@ Invariants:
   POST. Signing in rotates the id.
 - Cookies are HttpOnly and SameSite=Strict, and Secure except on plain http to a
   loopback host (local development, where a browser would otherwise drop them).
-- A page is admitted by a `PagePolicy` (a `Policy`, so the authorization-matrix test
-  reads it): the principal comes from a Bearer header if one is sent, else from the
-  session; it is verified by the same authenticator as the API on every request.
+- A page is admitted by a `PagePolicy` (a `Policy` built from the same audience table,
+  so the authorization-matrix test reads it): the principal comes from a Bearer header
+  if one is sent, else from the session; it is verified by the same authenticator as
+  the API on every request.
 - Each store call is its own short transaction. Reading an expired session deletes it
   (a write), so a page route names its page policy before `SessionDep`: on SQLite a
   request already holding the write lock would otherwise wait out the busy timeout.
@@ -34,7 +35,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.policy import PUBLIC, Policy
+from api.policy import Policy, authenticate, policies
 from core.clock import clock
 from core.db import reader
 from core.errors import Forbidden, Unauthenticated
@@ -257,33 +258,27 @@ async def check_csrf(request: Request) -> None:
 class PagePolicy(Policy):
     """A page route's policy: the roles admitted, the principal from Bearer or session."""
 
-    def __call__(self, request: Request) -> Principal | None:
-        """Admit the caller or refuse (401 page to sign in, 403 page for another role)."""
-        if PUBLIC in self.roles:
-            return None
+    refusal = PageForbidden
+    refusal_message = "this role may not see this page"
+
+    def principal(self, request: Request) -> Principal:
+        """The verified caller: from a Bearer header if one is sent, else from the session."""
+        if request.headers.get("authorization", ""):
+            return authenticate(request)
+        session = current_session(request)
+        if session is None:
+            raise SignInRequired("sign in to see this page")
         authenticator: Authenticator = request.app.state.authenticator
-        header = request.headers.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("a bearer access token is required")
-            principal = authenticator.authenticate(token.strip())
-        else:
-            session = current_session(request)
-            if session is None:
-                raise SignInRequired("sign in to see this page")
-            try:
-                principal = authenticator.authenticate(session.token)
-            except Unauthenticated:
-                raise SignInRequired("the session has ended; sign in again") from None
-        if principal.role not in self.roles:
-            raise PageForbidden("this role may not see this page")
-        return principal
+        try:
+            return authenticator.authenticate(session.token)
+        except Unauthenticated:
+            raise SignInRequired("the session has ended; sign in again") from None
 
 
-public_page = PagePolicy(PUBLIC)
-citizen_page = PagePolicy("citizen")
-objection_officer_page = PagePolicy("objection_officer")
-repair_officer_page = PagePolicy("repair_officer")
-recorder_page = PagePolicy("recorder")
-auditor_page = PagePolicy("auditor")
+PAGE_POLICIES: Final = policies(PagePolicy)
+public_page = PAGE_POLICIES["public"]
+citizen_page = PAGE_POLICIES["citizen"]
+objection_officer_page = PAGE_POLICIES["objection_officer"]
+repair_officer_page = PAGE_POLICIES["repair_officer"]
+recorder_page = PAGE_POLICIES["recorder"]
+auditor_page = PAGE_POLICIES["auditor"]
