@@ -27,7 +27,6 @@ from api.pages.common import (
     CsrfDep,
     back_to,
     local_minute,
-    own_index,
     parse_id,
     see_other,
 )
@@ -104,7 +103,7 @@ def _authorizations_page(
     error_fields: list[str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    index = own_index(principal)
+    index = principal.own_code_index()
     lang = page_lang(request)
     now = clock.now()
     views = consents.list_authorizations(session=session, code_index=index, now=now)
@@ -231,7 +230,7 @@ def grant(
         consents.grant(
             session=session,
             keyring=keyring,
-            code_index=own_index(principal),
+            code_index=principal.own_code_index(),
             payload=payload,
             now=clock.now(),
         )
@@ -257,7 +256,7 @@ def revoke(
     try:
         consents.revoke(
             session=session,
-            code_index=own_index(principal),
+            code_index=principal.own_code_index(),
             authorization_id=found,
             now=clock.now(),
         )
@@ -276,7 +275,7 @@ def _set_freeze(
 ) -> Response:
     action = consents.freeze if frozen else consents.unfreeze
     try:
-        action(session=session, code_index=own_index(principal), now=clock.now())
+        action(session=session, code_index=principal.own_code_index(), now=clock.now())
     except DomainError as exc:
         session.rollback()
         return _refused(request, session, principal, exc)

@@ -35,8 +35,6 @@ from api.pages.common import (
     RecorderPageDep,
     back_to,
     my_entry,
-    own_department,
-    own_index,
     parse_id,
     see_other,
 )
@@ -140,7 +138,7 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 @router.get("", response_class=HTMLResponse)
 def landing(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The add-entry form."""
-    own_department(principal)
+    principal.own_department()
     return _form(request)
 
 
@@ -155,7 +153,7 @@ def add_entry(
     fields: Annotated[EntryForm, Form()],
 ) -> Response:
     """Record one entry for the department; on success, on to the entry's page."""
-    department = own_department(principal)
+    department = principal.own_department()
     try:
         payload = EntryCreate.model_validate(fields.submission())
     except ValidationError as exc:
@@ -193,7 +191,7 @@ def entry_page(
         view = service.read_entry(
             session=session,
             keyring=keyring,
-            department=own_department(principal),
+            department=principal.own_department(),
             entry_id=entry_id,
             today=clock.today(),
             calendar=runtime.calendar,
@@ -317,7 +315,7 @@ def _batch_form(request: Request, status: int = 200, **extra: Any) -> HTMLRespon
 @router.get("/batch", response_class=HTMLResponse)
 def batch_form(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The batch upload form."""
-    own_department(principal)
+    principal.own_department()
     return _batch_form(request)
 
 
@@ -332,7 +330,7 @@ def upload_batch(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Record every new, valid item of the file; show one result per row."""
-    department = own_department(principal)
+    department = principal.own_department()
     try:
         items = read_batch(file)
     except BadFile as bad:
@@ -365,7 +363,7 @@ def my_record(
     record = record_service.my_record(
         session=session,
         keyring=keyring,
-        code_index=own_index(principal),
+        code_index=principal.own_code_index(),
         today=clock.today(),
         calendar=runtime.calendar,
     )
@@ -401,7 +399,7 @@ def _save_statement(
         record_service.set_statement(
             session=session,
             keyring=keyring,
-            code_index=own_index(principal),
+            code_index=principal.own_code_index(),
             entry_id=found,
             statement=statement,
             now=clock.now(),

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from api.deps import KeyringDep, RuntimeDep, SessionDep
 from api.http import attachment
-from api.pages.common import CitizenPageDep, own_index
+from api.pages.common import CitizenPageDep
 from api.pages.render import page_lang, render
 from api.reports.endpoints import download_name, export_document
 from api.reports.pdf import ReportWords, render_pdf
@@ -35,7 +35,7 @@ def _report(
     return report_service.personal_report(
         session=session,
         keyring=keyring,
-        code_index=own_index(principal),
+        code_index=principal.own_code_index(),
         now=clock.now(),
         calendar=runtime.calendar,
     )
