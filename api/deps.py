@@ -1,4 +1,4 @@
-"""Annotated dependency aliases: the runtime, a session per request, the clock."""
+"""Annotated dependency aliases: the process state, a session per request, the keyring."""
 
 from __future__ import annotations
 
@@ -8,17 +8,39 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from api.state import app_state
+from core.identity.authenticator import Authenticator
+from core.identity.issuer_keys import IssuerKeys
 from core.keyring import Keyring
+from core.querylog.service import LogSigner
 from core.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:
-    """The process runtime stored on the app at start-up."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+    """The process runtime the app started with."""
+    return app_state(request).runtime
+
+
+# Async: nothing here blocks, and a sync dependency costs a thread-pool hop.
+async def get_log_signer(request: Request) -> LogSigner:
+    """The process's query-log signer."""
+    return app_state(request).log_signer
+
+
+async def get_issuer_keys(request: Request) -> IssuerKeys | None:
+    """The embedded issuer's keys (None with an external issuer)."""
+    return app_state(request).issuer_keys
+
+
+async def get_authenticator(request: Request) -> Authenticator:
+    """The process's access-token authenticator."""
+    return app_state(request).authenticator
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+LogSignerDep = Annotated[LogSigner, Depends(get_log_signer)]
+IssuerKeysDep = Annotated[IssuerKeys | None, Depends(get_issuer_keys)]
+AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -16,8 +16,8 @@ from typing import Annotated, ClassVar, Final, TypeVar
 
 from fastapi import Depends, Request
 
+from api.state import app_state
 from core.errors import Forbidden, Unauthenticated
-from core.identity.authenticator import Authenticator
 from core.identity.principal import ROLES, Principal
 
 PUBLIC = "public"
@@ -49,8 +49,7 @@ def _bearer(request: Request) -> str:
 
 def authenticate(request: Request) -> Principal:
     """The verified principal of a request (401 when the token is missing or invalid)."""
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(_bearer(request))
+    return app_state(request).authenticator.authenticate(_bearer(request))
 
 
 class Policy:

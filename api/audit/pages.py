@@ -27,6 +27,7 @@ from api.http import attachment
 from api.pages.common import AuditorPageDep, CsrfDep, see_other
 from api.pages.render import render
 from api.params import LogIndexPath
+from api.state import app_state
 from core.audit import service as audit
 from core.audit.rules import FLAG_REASONS
 from core.clock import CST, clock
@@ -152,7 +153,7 @@ def _receipt(request: Request, session: SessionDep, index: int) -> dict[str, obj
         return querylog.receipt(session=session, index=index)
     except (NotFound, InvalidInput):
         return querylog.fresh_receipt(
-            session=session, signer=request.app.state.log_signer, index=index
+            session=session, signer=app_state(request).log_signer, index=index
         )
 
 

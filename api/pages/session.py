@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -36,11 +35,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.policy import Policy, authenticate, policies
+from api.state import app_state
 from core.clock import clock
 from core.db import reader
 from core.errors import Forbidden, Unauthenticated
 from core.identity import web_sessions as store
-from core.identity.authenticator import Authenticator
 from core.identity.principal import Principal
 from core.identity.tokens import is_loopback
 from core.identity.web_sessions import PendingLogin
@@ -158,39 +157,17 @@ class SessionStore:
 
 
 class WebState:
-    """What the pages need of the process: the shared session store and the CSRF key.
+    """What the pages need of the process: the shared session store and the CSRF key."""
 
-    Built before the runtime exists (at app construction); bound to it on first use.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sessions: SessionStore | None = None
-        self._secret: bytes | None = None
+    def __init__(self, runtime: Runtime) -> None:
+        self._secret = store.csrf_key(runtime.keyring)
+        self.sessions = SessionStore(runtime.engine, runtime.keyring)
 
     def __repr__(self) -> str:
-        return f"WebState(bound={self._sessions is not None}, <secret>)"
-
-    def bind(self, runtime: Runtime) -> None:
-        """Use this runtime's database and keys (once; later calls change nothing)."""
-        if self._sessions is not None:
-            return
-        with self._lock:
-            if self._sessions is None:
-                self._secret = store.csrf_key(runtime.keyring)
-                self._sessions = SessionStore(runtime.engine, runtime.keyring)
-
-    @property
-    def sessions(self) -> SessionStore:
-        """The session store (after `bind`)."""
-        if self._sessions is None:
-            raise RuntimeError("the page state is used before start-up")
-        return self._sessions
+        return "WebState(<secret>)"
 
     def csrf_token(self, sid: str) -> str:
         """The CSRF token bound to one session id."""
-        if self._secret is None:
-            raise RuntimeError("the page state is used before start-up")
         return hmac.new(self._secret, b"csrf:" + sid.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, sid: str | None, token: object) -> bool:
@@ -206,10 +183,8 @@ def new_sid() -> str:
 
 
 def web_state(request: Request) -> WebState:
-    """The process's page state, bound to the runtime the app started with."""
-    state: WebState = request.app.state.web
-    state.bind(request.app.state.runtime)
-    return state
+    """The process's page state, made at start-up."""
+    return app_state(request).web
 
 
 def request_sid(request: Request) -> str:
@@ -268,9 +243,8 @@ class PagePolicy(Policy):
         session = current_session(request)
         if session is None:
             raise SignInRequired("sign in to see this page")
-        authenticator: Authenticator = request.app.state.authenticator
         try:
-            return authenticator.authenticate(session.token)
+            return app_state(request).authenticator.authenticate(session.token)
         except Unauthenticated:
             raise SignInRequired("the session has ended; sign in again") from None
 
