@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from api.http import RequestContext, request_context
 from api.state import app_state
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
@@ -74,3 +75,4 @@ def get_keyring(runtime: RuntimeDep) -> Keyring:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
+ContextDep = Annotated[RequestContext, Depends(request_context)]

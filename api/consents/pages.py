@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import ContextDep, SessionDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -192,7 +192,7 @@ def grant(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     agency: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
     list_kinds: Annotated[list[str] | None, Form()] = None,
@@ -229,10 +229,10 @@ def grant(
     try:
         consents.grant(
             session=session,
-            keyring=keyring,
+            keyring=ctx.keyring,
             code_index=principal.own_code_index(),
             payload=payload,
-            now=clock.now(),
+            now=ctx.now(),
         )
     except DomainError as exc:
         session.rollback()
