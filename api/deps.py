@@ -1,4 +1,4 @@
-"""Annotated dependency aliases: the process state, a session per request, the keyring."""
+"""Annotated dependency aliases: the process state, a session per request, the request context."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from api.http import RequestContext, request_context
 from api.state import app_state
-from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.keyring import Keyring
 from core.querylog.service import LogSigner
@@ -33,15 +32,9 @@ async def get_issuer_keys(request: Request) -> IssuerKeys | None:
     return app_state(request).issuer_keys
 
 
-async def get_authenticator(request: Request) -> Authenticator:
-    """The process's access-token authenticator."""
-    return app_state(request).authenticator
-
-
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 LogSignerDep = Annotated[LogSigner, Depends(get_log_signer)]
 IssuerKeysDep = Annotated[IssuerKeys | None, Depends(get_issuer_keys)]
-AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

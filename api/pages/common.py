@@ -1,6 +1,7 @@
 """Shared pieces of the page routes: dependency aliases, a read-only session, who the
 signed-in caller is (their code's blind index, their department, their own entries),
-ids from paths and forms, redirects, evidence uploads and downloads."""
+ids from paths and forms, redirects; the names api/cases/ still calls for evidence
+uploads and downloads (api.http does the work)."""
 
 from __future__ import annotations
 
