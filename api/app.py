@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from api import limits, problems
+from api import state as app_state
 from api.audit import endpoints as audit
 from api.cases.objections import endpoints as objections
 from api.cases.repairs import endpoints as repairs
@@ -17,13 +18,16 @@ from api.cases.repairs import registry_endpoints as registry
 from api.consents import endpoints as consents
 from api.entries import endpoints as entries
 from api.identity import endpoints as identity
+from api.identity import oidc_pages
 from api.ops import endpoints as ops
 from api.ops.maintenance import maintain_forever
 from api.pages import mount as pages
+from api.pages.session import WebState
 from api.public import endpoints as public
 from api.queries import endpoints as queries
 from api.querylog import endpoints as querylog
 from api.reports import endpoints as reports
+from api.state import AppState
 from core.clock import clock
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
@@ -45,28 +49,37 @@ def worker_app() -> FastAPI:
     return create_app(settings)
 
 
+def start_state(rt: Runtime) -> AppState:
+    """What the process builds on its runtime: token issuer and verifier, log signer, pages."""
+    embedded = rt.settings.oidc_issuer is None
+    issuer_keys = IssuerKeys.load_or_create(rt.settings.issuer_key_file) if embedded else None
+    return AppState(
+        runtime=rt,
+        issuer_keys=issuer_keys,
+        authenticator=Authenticator(
+            build_verifier(rt.settings, issuer_keys),
+            keyring=rt.keyring,
+            code_claim=rt.settings.citizen_code_claim,
+        ),
+        log_signer=signer_for_data_dir(
+            rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
+        ),
+        web=WebState(rt),
+        oidc_start_limiter=oidc_pages.start_limiter(),
+    )
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app; the runtime (database, keys) is opened at start-up unless given."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime if runtime is not None else open_runtime(settings or Settings())
-        app.state.runtime = rt
-        embedded = rt.settings.oidc_issuer is None
-        app.state.issuer_keys = (
-            IssuerKeys.load_or_create(rt.settings.issuer_key_file) if embedded else None
-        )
-        app.state.authenticator = Authenticator(
-            build_verifier(rt.settings, app.state.issuer_keys),
-            keyring=rt.keyring,
-            code_claim=rt.settings.citizen_code_claim,
-        )
-        app.state.log_signer = signer_for_data_dir(
-            rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
-        )
+        state = start_state(rt)
+        app_state.install(app, state)
         with Session(rt.engine) as session:
             # Publish a checkpoint from the start, so a citizen always has one to check against.
-            make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
+            make_checkpoint(session=session, signer=state.log_signer, now=clock.now())
             session.commit()
         every = rt.settings.maintenance_every_seconds
         task = asyncio.create_task(maintain_forever(app, every)) if every > 0 else None
@@ -76,7 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             with suppress(asyncio.CancelledError):
                 await task
         if runtime is None:
-            app.state.runtime.engine.dispose()
+            rt.engine.dispose()
 
     app = FastAPI(
         title="Credence",

@@ -1,4 +1,4 @@
-"""Annotated dependency aliases: the runtime, a session per request, the clock."""
+"""Annotated dependency aliases: the process state, a session per request, the request context."""
 
 from __future__ import annotations
 
@@ -8,17 +8,33 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from api.http import RequestContext, request_context
+from api.state import app_state
+from core.identity.issuer_keys import IssuerKeys
 from core.keyring import Keyring
 from core.runtime import Runtime
+from crypto.log_signer import LogSigner
 
 
 def get_runtime(request: Request) -> Runtime:
-    """The process runtime stored on the app at start-up."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+    """The process runtime the app started with."""
+    return app_state(request).runtime
+
+
+# Async: nothing here blocks, and a sync dependency costs a thread-pool hop.
+async def get_log_signer(request: Request) -> LogSigner:
+    """The process's query-log signer."""
+    return app_state(request).log_signer
+
+
+async def get_issuer_keys(request: Request) -> IssuerKeys | None:
+    """The embedded issuer's keys (None with an external issuer)."""
+    return app_state(request).issuer_keys
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+LogSignerDep = Annotated[LogSigner, Depends(get_log_signer)]
+IssuerKeysDep = Annotated[IssuerKeys | None, Depends(get_issuer_keys)]
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -52,3 +68,4 @@ def get_keyring(runtime: RuntimeDep) -> Keyring:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
+ContextDep = Annotated[RequestContext, Depends(request_context)]

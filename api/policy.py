@@ -1,22 +1,42 @@
 """Route policies: every route names who may call it, in one dependency.
 
-Invariants: a policy is a dependency object carrying its allowed roles, so the
-route table itself says who may call what (the authorization-matrix test reads
+Invariants: one table (`AUDIENCES`) says who qualifies for each audience; the API
+policies here and the page policies (`api.pages.session`) are both built from it. A
+policy is a dependency object carrying its allowed roles, so the route table itself
+says who may call what (the authorization-matrix test reads
 it); roles never imply one another; a missing or invalid token is 401, a valid
 token of another role is 403.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, ClassVar, Final, TypeVar
 
 from fastapi import Depends, Request
 
+from api.state import app_state
 from core.errors import Forbidden, Unauthenticated
-from core.identity.authenticator import Authenticator
 from core.identity.principal import ROLES, Principal
 
 PUBLIC = "public"
+
+# Who qualifies for each audience: the one table the API and the page policies are built from.
+AUDIENCES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "public": (PUBLIC,),
+        "citizen": ("citizen",),
+        "recorder": ("recorder",),
+        "auditor": ("auditor",),
+        "agency": ("agency",),
+        "objection_officer": ("objection_officer",),
+        "repair_officer": ("repair_officer",),
+        "admin": ("admin",),
+        # Objection evidence: the case's objector or an officer of its department.
+        "objector_or_officer": ("citizen", "objection_officer"),
+    }
+)
 
 
 def _bearer(request: Request) -> str:
@@ -29,12 +49,14 @@ def _bearer(request: Request) -> str:
 
 def authenticate(request: Request) -> Principal:
     """The verified principal of a request (401 when the token is missing or invalid)."""
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(_bearer(request))
+    return app_state(request).authenticator.authenticate(_bearer(request))
 
 
 class Policy:
     """A dependency that admits only the given roles (or everyone, for public routes)."""
+
+    refusal: ClassVar[type[Forbidden]] = Forbidden
+    refusal_message: ClassVar[str] = "this role may not use this endpoint"
 
     def __init__(self, *roles: str) -> None:
         unknown = set(roles) - set(ROLES) - {PUBLIC}
@@ -49,20 +71,34 @@ class Policy:
         """Admit the caller or refuse with 401/403."""
         if PUBLIC in self.roles:
             return None
-        principal = authenticate(request)
+        principal = self.principal(request)
         if principal.role not in self.roles:
-            raise Forbidden("this role may not use this endpoint")
+            raise self.refusal(self.refusal_message)
         return principal
 
+    def principal(self, request: Request) -> Principal:
+        """The verified caller (an API caller sends a Bearer token)."""
+        return authenticate(request)
 
-public = Policy(PUBLIC)
-citizen_only = Policy("citizen")
-recorder_only = Policy("recorder")
-auditor_only = Policy("auditor")
-agency_only = Policy("agency")
-objection_officer_only = Policy("objection_officer")
-repair_officer_only = Policy("repair_officer")
-admin_only = Policy("admin")
+
+P = TypeVar("P", bound=Policy)
+
+
+def policies(kind: type[P]) -> dict[str, P]:
+    """One policy of `kind` per audience of the table."""
+    return {name: kind(*roles) for name, roles in AUDIENCES.items()}
+
+
+API_POLICIES: Final = policies(Policy)
+public = API_POLICIES["public"]
+citizen_only = API_POLICIES["citizen"]
+recorder_only = API_POLICIES["recorder"]
+auditor_only = API_POLICIES["auditor"]
+agency_only = API_POLICIES["agency"]
+objection_officer_only = API_POLICIES["objection_officer"]
+repair_officer_only = API_POLICIES["repair_officer"]
+admin_only = API_POLICIES["admin"]
+objector_or_officer = API_POLICIES["objector_or_officer"]
 
 PublicDep = Annotated[None, Depends(public)]
 CitizenDep = Annotated[Principal, Depends(citizen_only)]
@@ -72,3 +108,4 @@ AgencyDep = Annotated[Principal, Depends(agency_only)]
 ObjectionOfficerDep = Annotated[Principal, Depends(objection_officer_only)]
 RepairOfficerDep = Annotated[Principal, Depends(repair_officer_only)]
 AdminDep = Annotated[Principal, Depends(admin_only)]
+ObjectorOrOfficerDep = Annotated[Principal, Depends(objector_or_officer)]

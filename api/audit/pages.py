@@ -23,9 +23,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import SessionDep
+from api.http import attachment
 from api.pages.common import AuditorPageDep, CsrfDep, see_other
 from api.pages.render import render
 from api.params import LogIndexPath
+from api.state import app_state
 from core.audit import service as audit
 from core.audit.rules import FLAG_REASONS
 from core.clock import CST, clock
@@ -151,7 +153,7 @@ def _receipt(request: Request, session: SessionDep, index: int) -> dict[str, obj
         return proofs.receipt(session=session, index=index)
     except (NotFound, InvalidInput):
         return proofs.fresh_receipt(
-            session=session, signer=request.app.state.log_signer, index=index
+            session=session, signer=app_state(request).log_signer, index=index
         )
 
 
@@ -187,13 +189,8 @@ def receipt_download(
     if _one(session, index) is None:
         return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
     body = json.dumps(_receipt(request, session, index), ensure_ascii=False, indent=2)
-    return Response(
-        content=body.encode(),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="receipt-{index}.json"',
-            "Cache-Control": "no-store",
-        },
+    return attachment(
+        content=body.encode(), media_type="application/json", filename=f"receipt-{index}.json"
     )
 
 

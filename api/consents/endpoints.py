@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import ContextDep, SessionDep
 from api.policy import CitizenDep
 from core.clock import clock
 from core.consents import service as consents
@@ -21,15 +21,15 @@ def grant_authorization(
     payload: AuthorizationCreate,
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> AuthorizationView:
     """Authorize one agency to query the caller's record for one purpose and scope."""
     view = consents.grant(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         payload=payload,
-        now=clock.now(),
+        now=ctx.now(),
     )
     session.commit()
     return view

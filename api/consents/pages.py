@@ -21,13 +21,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import ContextDep, SessionDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
     back_to,
     local_minute,
-    own_index,
     parse_id,
     see_other,
 )
@@ -104,7 +103,7 @@ def _authorizations_page(
     error_fields: list[str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    index = own_index(principal)
+    index = principal.own_code_index()
     lang = page_lang(request)
     now = clock.now()
     views = consents.list_authorizations(session=session, code_index=index, now=now)
@@ -193,7 +192,7 @@ def grant(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     agency: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
     list_kinds: Annotated[list[str] | None, Form()] = None,
@@ -230,10 +229,10 @@ def grant(
     try:
         consents.grant(
             session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
+            keyring=ctx.keyring,
+            code_index=principal.own_code_index(),
             payload=payload,
-            now=clock.now(),
+            now=ctx.now(),
         )
     except DomainError as exc:
         session.rollback()
@@ -257,7 +256,7 @@ def revoke(
     try:
         consents.revoke(
             session=session,
-            code_index=own_index(principal),
+            code_index=principal.own_code_index(),
             authorization_id=found,
             now=clock.now(),
         )
@@ -276,7 +275,7 @@ def _set_freeze(
 ) -> Response:
     action = consents.freeze if frozen else consents.unfreeze
     try:
-        action(session=session, code_index=own_index(principal), now=clock.now())
+        action(session=session, code_index=principal.own_code_index(), now=clock.now())
     except DomainError as exc:
         session.rollback()
         return _refused(request, session, principal, exc)

@@ -6,9 +6,8 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, SessionDep
 from api.policy import CitizenDep, RecorderDep
-from core.clock import clock
 from core.entries import service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
@@ -30,18 +29,17 @@ def create_record(
     payload: EntryCreate,
     principal: RecorderDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> EntryView:
     """Record one entry for the caller's department."""
     view = service.create_entry(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         actor=principal.subject,
         payload=payload,
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
     session.commit()
     return view
@@ -52,18 +50,17 @@ def create_batch(
     payload: BatchRequest,
     principal: RecorderDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> BatchResult:
     """Record up to 1,000 entries; idempotent by external id; one result per item."""
     result = submit_batch(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         actor=principal.subject,
         items=payload.items,
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
     session.commit()
     return result
@@ -74,17 +71,16 @@ def get_record(
     entry_id: uuid.UUID,
     principal: RecorderDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> EntryView:
     """One entry of the caller's department."""
     return service.read_entry(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         entry_id=entry_id,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -94,18 +90,18 @@ def withdraw_record(
     payload: WithdrawRequest,
     principal: RecorderDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> EntryView:
     """Withdraw an entry of the caller's department (reason required)."""
     view = service.withdraw_entry(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         entry_id=entry_id,
         reason=payload.reason,
         kind=payload.kind,
         actor=principal.subject,
-        now=clock.now(),
+        now=ctx.now(),
     )
     session.commit()
     return view
@@ -115,16 +111,14 @@ me_router = APIRouter(prefix="/me", tags=["citizen"])
 
 
 @me_router.get("/record", response_model=MyRecord)
-def my_record(
-    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
-) -> MyRecord:
+def my_record(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> MyRecord:
     """All of the caller's own entries."""
     return record_service.my_record(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -134,16 +128,16 @@ def put_statement(
     payload: StatementPut,
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> EntryView:
     """Attach a statement (≤ 200 characters) to one of the caller's entries."""
     view = record_service.set_statement(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         statement=payload.statement,
-        now=clock.now(),
+        now=ctx.now(),
     )
     session.commit()
     return view
@@ -151,16 +145,16 @@ def put_statement(
 
 @me_router.delete("/record/{entry_id}/statement", response_model=EntryView)
 def delete_statement(
-    entry_id: uuid.UUID, principal: CitizenDep, session: SessionDep, keyring: KeyringDep
+    entry_id: uuid.UUID, principal: CitizenDep, session: SessionDep, ctx: ContextDep
 ) -> EntryView:
     """Remove the caller's statement from one of their entries."""
     view = record_service.set_statement(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         statement=None,
-        now=clock.now(),
+        now=ctx.now(),
     )
     session.commit()
     return view

@@ -27,22 +27,20 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, SessionDep
+from api.http import media_type, read_bounded
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
     RecorderPageDep,
     back_to,
     my_entry,
-    own_department,
-    own_index,
     parse_id,
     see_other,
 )
 from api.pages.i18n import translate
 from api.pages.refusals import gone_page, not_found_page, refusal_message, refusal_status
 from api.pages.render import page_lang, render
-from core.clock import clock
 from core.entries import service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
@@ -139,7 +137,7 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 @router.get("", response_class=HTMLResponse)
 def landing(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The add-entry form."""
-    own_department(principal)
+    principal.own_department()
     return _form(request)
 
 
@@ -149,12 +147,11 @@ def add_entry(
     principal: RecorderPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     fields: Annotated[EntryForm, Form()],
 ) -> Response:
     """Record one entry for the department; on success, on to the entry's page."""
-    department = own_department(principal)
+    department = principal.own_department()
     try:
         payload = EntryCreate.model_validate(fields.submission())
     except ValidationError as exc:
@@ -162,12 +159,12 @@ def add_entry(
     try:
         view = service.create_entry(
             session=session,
-            keyring=keyring,
+            keyring=ctx.keyring,
             department=department,
             actor=principal.subject,
             payload=payload,
-            now=clock.now(),
-            calendar=runtime.calendar,
+            now=ctx.now(),
+            calendar=ctx.calendar,
         )
     except DomainError as exc:
         session.rollback()
@@ -183,19 +180,18 @@ def entry_page(
     request: Request,
     principal: RecorderPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     created: Annotated[str | None, Query(max_length=1)] = None,
 ) -> HTMLResponse:
     """One entry of the department: its id, state and dates, the name masked, no code."""
     try:
         view = service.read_entry(
             session=session,
-            keyring=keyring,
-            department=own_department(principal),
+            keyring=ctx.keyring,
+            department=principal.own_department(),
             entry_id=entry_id,
-            today=clock.today(),
-            calendar=runtime.calendar,
+            today=ctx.today(),
+            calendar=ctx.calendar,
         )
     except NotFound:
         return not_found_page(request)
@@ -235,7 +231,7 @@ class BadFile(Exception):
 def _format(upload: UploadFile) -> str:
     """`csv` or `json`, by the file's name and declared type; anything else is refused."""
     name = (upload.filename or "").lower()
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    declared = media_type(upload)
     if name.endswith(".csv") and (declared in _CSV_TYPES or declared == _ANY_BINARY):
         return "csv"
     if name.endswith(".json") and (declared in _JSON_TYPES or declared == _ANY_BINARY):
@@ -297,7 +293,7 @@ def read_batch(upload: UploadFile | None) -> list[dict[str, object]]:
     if upload is None or not upload.filename:
         raise BadFile("batch.error.missing", 422)
     kind = _format(upload)
-    content = upload.file.read(MAX_BATCH_BYTES + 1)
+    content = read_bounded(upload, MAX_BATCH_BYTES)
     if len(content) > MAX_BATCH_BYTES:
         raise BadFile("batch.error.size", 413)
     text = _text(content)
@@ -316,7 +312,7 @@ def _batch_form(request: Request, status: int = 200, **extra: Any) -> HTMLRespon
 @router.get("/batch", response_class=HTMLResponse)
 def batch_form(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The batch upload form."""
-    own_department(principal)
+    principal.own_department()
     return _batch_form(request)
 
 
@@ -326,24 +322,23 @@ def upload_batch(
     principal: RecorderPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Record every new, valid item of the file; show one result per row."""
-    department = own_department(principal)
+    department = principal.own_department()
     try:
         items = read_batch(file)
     except BadFile as bad:
         return _batch_form(request, bad.status, file_error=bad.message_key)
     result = submit_batch(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=department,
         actor=principal.subject,
         items=items,
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
     session.commit()
     return _batch_form(request, result=result)
@@ -357,16 +352,15 @@ def my_record(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """All of my entries, with state, dates, marks, statement and who can still see them."""
     record = record_service.my_record(
         session=session,
-        keyring=keyring,
-        code_index=own_index(principal),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        keyring=ctx.keyring,
+        code_index=principal.own_code_index(),
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     return render(request, "me/record.html", {"record": record})
 
@@ -387,23 +381,23 @@ def _save_statement(
     request: Request,
     principal: Principal,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     entry_id: str,
     statement: str | None,
     typed: str | None = None,
 ) -> Response:
     found = parse_id(entry_id)
-    entry = my_entry(session, keyring, principal, found)
+    entry = my_entry(session, ctx.keyring, principal, found)
     if found is None or entry is None:
         return not_found_page(request)
     try:
         record_service.set_statement(
             session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
+            keyring=ctx.keyring,
+            code_index=principal.own_code_index(),
             entry_id=found,
             statement=statement,
-            now=clock.now(),
+            now=ctx.now(),
         )
     except DomainError as exc:
         session.rollback()
@@ -421,19 +415,19 @@ def set_statement(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     statement: Annotated[str, Form()] = "",
 ) -> Response:
     """Set my statement (≤ 200 characters) on one of my entries."""
     try:
         text = StatementPut.model_validate({"statement": statement}).statement
     except ValidationError:
-        entry = my_entry(session, keyring, principal, parse_id(entry_id))
+        entry = my_entry(session, ctx.keyring, principal, parse_id(entry_id))
         if entry is None:
             return not_found_page(request)
         error = translate("me_stmt.invalid", page_lang(request))
         return _statement_form(request, entry, statement, error, 422)
-    return _save_statement(request, principal, session, keyring, entry_id, text, statement)
+    return _save_statement(request, principal, session, ctx, entry_id, text, statement)
 
 
 @me_router.post("/record/{entry_id}/statement/delete", response_model=None)
@@ -443,10 +437,10 @@ def delete_statement(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """Delete my statement from one of my entries."""
-    return _save_statement(request, principal, session, keyring, entry_id, None)
+    return _save_statement(request, principal, session, ctx, entry_id, None)
 
 
 @me_router.get("/record/{entry_id}/statement", response_model=None)

@@ -38,9 +38,9 @@ from api.pages.common import PublicPageDep
 from api.pages.render import render
 from api.pages.session import SID_COOKIE, WebSession, cookie_secure, new_sid, web_state
 from api.ratelimit import TokenBucketLimiter, client_key
+from api.state import app_state
 from core.clock import clock
 from core.errors import Unauthenticated
-from core.identity.authenticator import Authenticator
 from core.identity.oidc_login import CALLBACK_PATH, OidcError, OidcLogin
 from core.identity.principal import Principal
 from core.identity.web_sessions import PendingLogin
@@ -60,16 +60,21 @@ STARTS_BURST: Final = 10
 _setup_lock = threading.Lock()
 
 
+def start_limiter() -> TokenBucketLimiter:
+    """A fresh limiter of sign-in starts per client address (one per process)."""
+    return TokenBucketLimiter(per_minute=STARTS_PER_MINUTE, burst=STARTS_BURST)
+
+
 def _oidc_login(request: Request, runtime: Runtime) -> OidcLogin | None:
     """The relying party for the configured provider, or None when sign-in is not set up."""
     s = runtime.settings
     if s.oidc_issuer is None or not s.oidc_client_id or not s.oidc_redirect_base_url:
         return None
-    found: OidcLogin | None = getattr(request.app.state, "oidc_login", None)
-    if found is not None:
-        return found
+    state = app_state(request)
+    if state.oidc_login is not None:
+        return state.oidc_login
     with _setup_lock:
-        found = getattr(request.app.state, "oidc_login", None)
+        found = state.oidc_login
         if found is None:
             secret = s.oidc_client_secret
             try:
@@ -84,10 +89,7 @@ def _oidc_login(request: Request, runtime: Runtime) -> OidcLogin | None:
             except OidcError as exc:
                 log.error("OIDC sign-in is misconfigured: %s", exc)
                 return None
-            request.app.state.oidc_login = found
-            request.app.state.oidc_start_limiter = TokenBucketLimiter(
-                per_minute=STARTS_PER_MINUTE, burst=STARTS_BURST
-            )
+            state.oidc_login = found
         return found
 
 
@@ -139,8 +141,9 @@ def start(
     login = _oidc_login(request, runtime)
     if login is None:
         return _page(request, "oidc.unavailable", 404)
-    limiter: TokenBucketLimiter = request.app.state.oidc_start_limiter
-    wait = limiter.take(client_key(request.client.host if request.client else None))
+    wait = app_state(request).oidc_start_limiter.take(
+        client_key(request.client.host if request.client else None)
+    )
     if wait is not None:
         refused = _page(request, "oidc.too_many", 429)
         refused.headers["Retry-After"] = str(max(1, int(wait) + 1))
@@ -219,9 +222,8 @@ def _finish(
     except OidcError as exc:
         log.warning("OIDC callback refused: %s", exc)
         return _page(request, "oidc.failed", 400)
-    authenticator: Authenticator = request.app.state.authenticator
     try:
-        principal = authenticator.authenticate(tokens.access_token)
+        principal = app_state(request).authenticator.authenticate(tokens.access_token)
     except Unauthenticated as exc:
         log.warning("OIDC callback refused: access token not accepted (%s)", exc.detail)
         return _page(request, "oidc.failed", 400)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import RuntimeDep
+from api.deps import IssuerKeysDep, RuntimeDep
 from api.pages.common import CsrfDep, PublicPageDep, see_other
 from api.pages.render import render, set_sid_cookie
 from api.pages.session import SID_COOKIE, WebSession, new_sid, web_state
@@ -56,9 +56,9 @@ def _departments() -> list[str]:
 def dev_signin_allowed(request: Request, runtime: Runtime) -> bool:
     """Embedded issuer, loopback client, loopback host name: otherwise no dev sign-in."""
     client = request.client.host if request.client is not None else ""
+    # The embedded issuer's keys exist exactly when no external issuer is set (start-up).
     return (
         runtime.settings.oidc_issuer is None
-        and request.app.state.issuer_keys is not None
         and is_loopback(client)
         and is_loopback(request.url.hostname or "")
     )
@@ -93,12 +93,13 @@ def signin(
     _: PublicPageDep,
     _csrf: CsrfDep,
     runtime: RuntimeDep,
+    keys: IssuerKeysDep,
     role: Annotated[str, Form()] = "",
     person: Annotated[str, Form()] = "",
     department: Annotated[str, Form()] = "",
 ) -> Response:
     """Mint a short-lived token for the chosen role and keep it in a new session."""
-    if not dev_signin_allowed(request, runtime):
+    if keys is None or not dev_signin_allowed(request, runtime):
         return render(request, "error.html", {"message_key": "signin.disabled"}, status=404)
     settings = runtime.settings
     code: str | None = None
@@ -132,7 +133,7 @@ def signin(
     now = clock.now()
     ttl = timedelta(seconds=settings.access_token_ttl_seconds)
     token = mint_access_token(
-        keys=request.app.state.issuer_keys,
+        keys=keys,
         issuer=settings.embedded_issuer_id,
         audience=settings.token_audience,
         subject=f"dev-web:{role}",

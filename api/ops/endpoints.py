@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 
-from api.deps import KeyringDep, SessionDep
+from api.deps import ContextDep, SessionDep
 from api.policy import public
 from api.problems import problem
 from core.calendar import provisional
@@ -41,11 +41,11 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"description": "not ready"}})
-def readyz(session: SessionDep, keyring: KeyringDep) -> Health | JSONResponse:
+def readyz(session: SessionDep, ctx: ContextDep) -> Health | JSONResponse:
     """The database answers and the key provider holds every key the data needs."""
     try:
         ping(session)
-        verify_keys(session=session, keyring=keyring)
+        verify_keys(session=session, keyring=ctx.keyring)
         session.commit()
     except KeysUnavailable:
         return problem(503, "not-ready", "Not ready", "The key provider check failed.")

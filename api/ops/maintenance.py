@@ -9,28 +9,26 @@ import logging
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api.pages.session import WebState
+from api.state import state_of
 from core.clock import clock
 from core.ops.maintenance import run_maintenance
-from core.runtime import Runtime
 
 log = logging.getLogger("credence.maintenance")
 
 
 def _tick(app: FastAPI) -> None:
-    runtime: Runtime = app.state.runtime
+    state = state_of(app)
+    runtime = state.runtime
     run_maintenance(
         engine=runtime.engine,
-        signer=app.state.log_signer,
+        signer=state.log_signer,
         cadence=runtime.cadence,
         now=clock.now(),
         keyring=runtime.keyring,
         calendar=runtime.calendar,
     )
     # Expired browser sessions and abandoned sign-ins (the database is shared by workers).
-    web: WebState = app.state.web
-    web.bind(runtime)
-    web.sessions.purge()
+    state.web.sessions.purge()
 
 
 async def maintain_forever(app: FastAPI, every: float) -> None:

@@ -20,7 +20,7 @@ from api.entries import pages as entries
 from api.headers import SecurityHeaders
 from api.identity import oidc_pages, signin_pages
 from api.pages.render import STATIC_DIR, render
-from api.pages.session import CsrfFailed, PageForbidden, SignInRequired, WebState
+from api.pages.session import CsrfFailed, PageForbidden, SignInRequired
 from api.public import pages as public
 from api.queries import pages as queries
 from api.querylog import pages as querylog
@@ -48,7 +48,6 @@ async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Add the pages to the app."""
-    app.state.web = WebState()
     app.include_router(public.router)
     app.include_router(querylog.router)
     app.include_router(signin_pages.router)

@@ -12,9 +12,10 @@ Invariants:
   POST. Signing in rotates the id.
 - Cookies are HttpOnly and SameSite=Strict, and Secure except on plain http to a
   loopback host (local development, where a browser would otherwise drop them).
-- A page is admitted by a `PagePolicy` (a `Policy`, so the authorization-matrix test
-  reads it): the principal comes from a Bearer header if one is sent, else from the
-  session; it is verified by the same authenticator as the API on every request.
+- A page is admitted by a `PagePolicy` (a `Policy` built from the same audience table,
+  so the authorization-matrix test reads it): the principal comes from a Bearer header
+  if one is sent, else from the session; it is verified by the same authenticator as
+  the API on every request.
 - Each store call is its own short transaction. Reading an expired session deletes it
   (a write), so a page route names its page policy before `SessionDep`: on SQLite a
   request already holding the write lock would otherwise wait out the busy timeout.
@@ -25,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -34,12 +34,12 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.policy import PUBLIC, Policy
+from api.policy import Policy, authenticate, policies
+from api.state import app_state
 from core.clock import clock
 from core.db import reader
 from core.errors import Forbidden, Unauthenticated
 from core.identity import web_sessions as store
-from core.identity.authenticator import Authenticator
 from core.identity.principal import Principal
 from core.identity.tokens import is_loopback
 from core.identity.web_sessions import PendingLogin
@@ -157,39 +157,17 @@ class SessionStore:
 
 
 class WebState:
-    """What the pages need of the process: the shared session store and the CSRF key.
+    """What the pages need of the process: the shared session store and the CSRF key."""
 
-    Built before the runtime exists (at app construction); bound to it on first use.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sessions: SessionStore | None = None
-        self._secret: bytes | None = None
+    def __init__(self, runtime: Runtime) -> None:
+        self._secret = store.csrf_key(runtime.keyring)
+        self.sessions = SessionStore(runtime.engine, runtime.keyring)
 
     def __repr__(self) -> str:
-        return f"WebState(bound={self._sessions is not None}, <secret>)"
-
-    def bind(self, runtime: Runtime) -> None:
-        """Use this runtime's database and keys (once; later calls change nothing)."""
-        if self._sessions is not None:
-            return
-        with self._lock:
-            if self._sessions is None:
-                self._secret = store.csrf_key(runtime.keyring)
-                self._sessions = SessionStore(runtime.engine, runtime.keyring)
-
-    @property
-    def sessions(self) -> SessionStore:
-        """The session store (after `bind`)."""
-        if self._sessions is None:
-            raise RuntimeError("the page state is used before start-up")
-        return self._sessions
+        return "WebState(<secret>)"
 
     def csrf_token(self, sid: str) -> str:
         """The CSRF token bound to one session id."""
-        if self._secret is None:
-            raise RuntimeError("the page state is used before start-up")
         return hmac.new(self._secret, b"csrf:" + sid.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, sid: str | None, token: object) -> bool:
@@ -205,10 +183,8 @@ def new_sid() -> str:
 
 
 def web_state(request: Request) -> WebState:
-    """The process's page state, bound to the runtime the app started with."""
-    state: WebState = request.app.state.web
-    state.bind(request.app.state.runtime)
-    return state
+    """The process's page state, made at start-up."""
+    return app_state(request).web
 
 
 def request_sid(request: Request) -> str:
@@ -257,33 +233,26 @@ async def check_csrf(request: Request) -> None:
 class PagePolicy(Policy):
     """A page route's policy: the roles admitted, the principal from Bearer or session."""
 
-    def __call__(self, request: Request) -> Principal | None:
-        """Admit the caller or refuse (401 page to sign in, 403 page for another role)."""
-        if PUBLIC in self.roles:
-            return None
-        authenticator: Authenticator = request.app.state.authenticator
-        header = request.headers.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("a bearer access token is required")
-            principal = authenticator.authenticate(token.strip())
-        else:
-            session = current_session(request)
-            if session is None:
-                raise SignInRequired("sign in to see this page")
-            try:
-                principal = authenticator.authenticate(session.token)
-            except Unauthenticated:
-                raise SignInRequired("the session has ended; sign in again") from None
-        if principal.role not in self.roles:
-            raise PageForbidden("this role may not see this page")
-        return principal
+    refusal = PageForbidden
+    refusal_message = "this role may not see this page"
+
+    def principal(self, request: Request) -> Principal:
+        """The verified caller: from a Bearer header if one is sent, else from the session."""
+        if request.headers.get("authorization", ""):
+            return authenticate(request)
+        session = current_session(request)
+        if session is None:
+            raise SignInRequired("sign in to see this page")
+        try:
+            return app_state(request).authenticator.authenticate(session.token)
+        except Unauthenticated:
+            raise SignInRequired("the session has ended; sign in again") from None
 
 
-public_page = PagePolicy(PUBLIC)
-citizen_page = PagePolicy("citizen")
-objection_officer_page = PagePolicy("objection_officer")
-repair_officer_page = PagePolicy("repair_officer")
-recorder_page = PagePolicy("recorder")
-auditor_page = PagePolicy("auditor")
+PAGE_POLICIES: Final = policies(PagePolicy)
+public_page = PAGE_POLICIES["public"]
+citizen_page = PAGE_POLICIES["citizen"]
+objection_officer_page = PAGE_POLICIES["objection_officer"]
+repair_officer_page = PAGE_POLICIES["repair_officer"]
+recorder_page = PAGE_POLICIES["recorder"]
+auditor_page = PAGE_POLICIES["auditor"]

@@ -14,10 +14,9 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from api.deps import KeyringDep, ReadSessionDep, SessionDep
+from api.deps import ContextDep, ReadSessionDep, SessionDep
 from api.policy import public
 from api.ratelimit import limit_lookups
-from core.clock import clock
 from core.public import service
 from core.public.schemas import (
     LOOKUP_BODY_BYTES,
@@ -97,7 +96,7 @@ def public_list(
     list_kind: PublicKind,
     request: Request,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     limit: Limit = PAGE_DEFAULT,
     cursor: Cursor = None,
     domain: Domain | None = None,
@@ -106,9 +105,9 @@ def public_list(
     """Red or black entries displayed now, masked, newest decision first; cursor-paged."""
     page = service.public_list(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         list_kind=list_kind,
-        today=clock.today(),
+        today=ctx.today(),
         limit=limit,
         cursor=cursor,
         domain=domain,
@@ -121,12 +120,12 @@ def public_list(
 def announcements(
     request: Request,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     limit: Limit = PAGE_DEFAULT,
     cursor: Cursor = None,
 ) -> Response:
     """Exits from the public lists, newest first; an erroneous listing only as such."""
-    page = service.announcements(session=session, keyring=keyring, limit=limit, cursor=cursor)
+    page = service.announcements(session=session, keyring=ctx.keyring, limit=limit, cursor=cursor)
     return _cacheable(request, page)
 
 
@@ -136,7 +135,7 @@ def announcements(
     dependencies=[Depends(limit_lookups)],
     responses={429: {"description": "Too many lookups from this address (see Retry-After)."}},
 )
-def lookup(payload: LookupRequest, session: ReadSessionDep, keyring: KeyringDep) -> Response:
+def lookup(payload: LookupRequest, session: ReadSessionDep, ctx: ContextDep) -> Response:
     """Full code and full name → whether a displayed public entry matches (masked view).
 
     Every answer has the same shape and length (padded with trailing whitespace) and
@@ -145,9 +144,9 @@ def lookup(payload: LookupRequest, session: ReadSessionDep, keyring: KeyringDep)
     """
     answer = service.lookup(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code=payload.code,
         name=payload.name,
-        today=clock.today(),
+        today=ctx.today(),
     )
     return _padded(answer)

@@ -13,12 +13,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, ReadSessionDep, SessionDep
+from api.deps import ContextDep, ReadSessionDep, SessionDep
 from api.pages.common import CsrfDep, PublicPageDep
 from api.pages.refusals import not_found_page
 from api.pages.render import render
 from api.ratelimit import limit_lookups
-from core.clock import clock
 from core.demo.dataset import DEPARTMENTS
 from core.errors import InvalidInput
 from core.public import service
@@ -43,7 +42,7 @@ def public_list(
     request: Request,
     _: PublicPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     cursor: Cursor = None,
     domain: Annotated[str | None, Query(max_length=32)] = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -59,9 +58,9 @@ def public_list(
     try:
         page = service.public_list(
             session=session,
-            keyring=keyring,
+            keyring=ctx.keyring,
             list_kind=list_kind,
-            today=clock.today(),
+            today=ctx.today(),
             limit=PAGE_DEFAULT,
             cursor=cursor,
             domain=chosen["domain"] or None,
@@ -90,13 +89,13 @@ def announcements(
     request: Request,
     _: PublicPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     cursor: Cursor = None,
 ) -> HTMLResponse:
     """Exit announcements, newest first."""
     try:
         page = service.announcements(
-            session=session, keyring=keyring, limit=PAGE_DEFAULT, cursor=cursor
+            session=session, keyring=ctx.keyring, limit=PAGE_DEFAULT, cursor=cursor
         )
     except InvalidInput:
         return not_found_page(request)
@@ -115,7 +114,7 @@ def lookup(
     _: PublicPageDep,
     _csrf: CsrfDep,
     session: ReadSessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     code: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
@@ -126,9 +125,9 @@ def lookup(
         return render(request, "lookup.html", {"invalid": True}, status=422)
     answer = service.lookup(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code=payload.code,
         name=payload.name,
-        today=clock.today(),
+        today=ctx.today(),
     )
     return render(request, "lookup.html", {"answer": answer})

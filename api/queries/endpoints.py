@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ReadSessionDep, RuntimeDep, SessionDep
 from api.params import OptionalDbIntQuery
 from api.policy import AgencyDep, CitizenDep, authenticate
+from api.state import app_state
 from core.clock import clock
 from core.errors import DomainError, Forbidden
 from core.queries.notice_schemas import AgencyNotification, Notification
@@ -27,7 +28,6 @@ from core.queries.service import (
     query_history,
     record_query,
 )
-from core.runtime import Runtime
 
 
 def _rule_of(exc: RequestValidationError) -> str:
@@ -43,11 +43,12 @@ def _log_malformed(request: Request, rule: str) -> None:
     principal = authenticate(request)
     if principal.agency is None:
         return
-    runtime: Runtime = request.app.state.runtime
+    state = app_state(request)
+    runtime = state.runtime
     with Session(runtime.engine) as session:
         log_malformed(
             session=session,
-            signer=request.app.state.log_signer,
+            signer=state.log_signer,
             agency=principal.agency,
             rule=rule,
             now=clock.now(),
@@ -114,7 +115,7 @@ def query(
     # fewer than a `KeyringDep` of its own (every sync dependency is one on the hot path).
     keyring = runtime.keyring
     now = clock.now()
-    signer = request.app.state.log_signer
+    signer = app_state(request).log_signer
     rules, cadence = runtime.audit_rules, runtime.cadence
     try:
         # Read and decrypt on a snapshot; only logging the answer takes the write lock.

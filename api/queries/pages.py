@@ -8,7 +8,6 @@ from fastapi.responses import HTMLResponse
 from api.deps import SessionDep
 from api.pages.common import (
     CitizenPageDep,
-    own_index,
 )
 from api.pages.messages import verify as msg_verify
 from api.pages.render import page_lang, render
@@ -23,7 +22,7 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
     """Every query of my record, each with its receipt and the in-browser verifier."""
     items = query_history(
-        session=session, code_index=own_index(principal), now=clock.now(), limit=100
+        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=100
     )
     messages = msg_verify.script_messages(page_lang(request))
     return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
@@ -35,6 +34,6 @@ def my_notifications(
 ) -> HTMLResponse:
     """My outbox: queries of my record and events of my entries."""
     items = citizen_notifications(
-        session=session, code_index=own_index(principal), now=clock.now(), limit=100
+        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=100
     )
     return render(request, "me/notifications.html", {"items": items})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
-from api.deps import SessionDep
+from api.deps import LogSignerDep, SessionDep
 from api.policy import public
 from core.querylog import checkpoints
 
@@ -20,6 +20,6 @@ def checkpoint(session: SessionDep) -> PlainTextResponse:
 
 
 @router.get("/log-key", response_class=PlainTextResponse)
-def log_key(request: Request) -> PlainTextResponse:
+def log_key(signer: LogSignerDep) -> PlainTextResponse:
     """The verifier key (`name+id+key`) that checkpoints are signed with."""
-    return PlainTextResponse(request.app.state.log_signer.verifier_key())
+    return PlainTextResponse(signer.verifier_key())

@@ -14,15 +14,14 @@ from typing import Final
 from fastapi import APIRouter, Response
 from sqlmodel import Session
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, SessionDep
+from api.http import RequestContext, attachment
 from api.policy import CitizenDep
-from core.clock import clock, local_date
+from core.clock import local_date
 from core.identity.principal import Principal
-from core.keyring import Keyring
 from core.reports import export as export_service
 from core.reports import service as report_service
 from core.reports.schemas import DataExport, PersonalReport
-from core.runtime import Runtime
 
 router = APIRouter(prefix="/me", tags=["citizen"])
 NO_STORE: Final = "no-store"
@@ -33,29 +32,27 @@ def download_name(kind: str, day: date, extension: str) -> str:
     return f"credence-{kind}-{day.isoformat()}.{extension}"
 
 
-def attachment(*, content: bytes, media_type: str, filename: str) -> Response:
-    """A download that is saved, never rendered inline, never cached."""
-    return Response(
-        content=content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": NO_STORE,
-            "X-Content-Type-Options": "nosniff",
-        },
+def report_document(
+    *, principal: Principal, session: Session, ctx: RequestContext
+) -> PersonalReport:
+    """The caller's personal credit report (shared by the API and the pages)."""
+    return report_service.personal_report(
+        session=session,
+        keyring=ctx.keyring,
+        code_index=principal.own_code_index(),
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
 
 
-def export_document(
-    *, principal: Principal, session: Session, keyring: Keyring, runtime: Runtime
-) -> Response:
+def export_document(*, principal: Principal, session: Session, ctx: RequestContext) -> Response:
     """The caller's export as a JSON attachment (shared by the API and the pages)."""
     document = export_service.export_all(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
     return attachment(
         content=document.model_dump_json(indent=2).encode(),
@@ -68,19 +65,12 @@ def export_document(
 def my_report(
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     response: Response,
 ) -> PersonalReport:
     """My personal credit report: entries, queries of my record, authorizations, cases."""
     response.headers["Cache-Control"] = NO_STORE
-    return report_service.personal_report(
-        session=session,
-        keyring=keyring,
-        code_index=principal.own_code_index(),
-        now=clock.now(),
-        calendar=runtime.calendar,
-    )
+    return report_document(principal=principal, session=session, ctx=ctx)
 
 
 @router.get(
@@ -93,8 +83,6 @@ def my_report(
         }
     },
 )
-def my_export(
-    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
-) -> Response:
+def my_export(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> Response:
     """Everything held about me, decrypted, as a JSON download."""
-    return export_document(principal=principal, session=session, keyring=keyring, runtime=runtime)
+    return export_document(principal=principal, session=session, ctx=ctx)

@@ -11,59 +11,33 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.pages.common import CitizenPageDep, own_index
+from api.deps import ContextDep, SessionDep
+from api.http import attachment
+from api.pages.common import CitizenPageDep
 from api.pages.render import page_lang, render
-from api.reports.endpoints import attachment, download_name, export_document
+from api.reports.endpoints import download_name, export_document, report_document
 from api.reports.pdf import ReportWords, render_pdf
-from core.clock import clock
-from core.identity.principal import Principal
-from core.keyring import Keyring
-from core.reports import service as report_service
-from core.reports.schemas import PersonalReport
-from core.runtime import Runtime
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 
 
-def _report(
-    principal: Principal, session: Session, keyring: Keyring, runtime: Runtime
-) -> PersonalReport:
-    return report_service.personal_report(
-        session=session,
-        keyring=keyring,
-        code_index=own_index(principal),
-        now=clock.now(),
-        calendar=runtime.calendar,
-    )
-
-
 @router.get("/report", response_class=HTMLResponse)
 def report_page(
-    request: Request,
-    principal: CitizenPageDep,
-    session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    request: Request, principal: CitizenPageDep, session: SessionDep, ctx: ContextDep
 ) -> HTMLResponse:
     """My personal credit report, printable, with links to the PDF and to all my data."""
-    report = _report(principal, session, keyring, runtime)
+    report = report_document(principal=principal, session=session, ctx=ctx)
     words = ReportWords(page_lang(request))
     return render(request, "me/report.html", {"report": report, "w": words})
 
 
 @router.get("/report.pdf", response_model=None)
 def report_pdf(
-    request: Request,
-    principal: CitizenPageDep,
-    session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    request: Request, principal: CitizenPageDep, session: SessionDep, ctx: ContextDep
 ) -> Response:
     """My personal credit report as a PDF download, in the page language."""
-    report = _report(principal, session, keyring, runtime)
+    report = report_document(principal=principal, session=session, ctx=ctx)
     return attachment(
         content=render_pdf(report, page_lang(request)),
         media_type="application/pdf",
@@ -72,8 +46,6 @@ def report_pdf(
 
 
 @router.get("/export.json", response_model=None)
-def export_json(
-    principal: CitizenPageDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
-) -> Response:
+def export_json(principal: CitizenPageDep, session: SessionDep, ctx: ContextDep) -> Response:
     """Everything held about me, decrypted, as a JSON download."""
-    return export_document(principal=principal, session=session, keyring=keyring, runtime=runtime)
+    return export_document(principal=principal, session=session, ctx=ctx)

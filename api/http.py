@@ -1,0 +1,148 @@
+"""The HTTP toolkit the API routes and the pages share: uploads, downloads, request context.
+
+Invariants:
+- An upload is read at most one byte past its limit (and at most one file past the
+  count): enough for the service to refuse it, never a whole huge file in memory.
+- A download is an attachment: saved, never rendered inline, never sniffed, never
+  cached. Its name goes in `filename*` (RFC 5987, UTF-8, percent-encoded), after an
+  ASCII `filename` when the caller has one.
+- A handler takes the keyring, the calendar and the clock from one `RequestContext`
+  (`ContextDep` in `api.deps`); core services still take each as an argument.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Final, Protocol
+from urllib.parse import quote
+
+from fastapi import Request, UploadFile
+from fastapi.responses import Response
+
+from api.state import app_state
+from core.calendar.workdays import WorkCalendar
+from core.cases.engine import Upload
+from core.clock import clock
+from core.keyring import Keyring
+from core.runtime import Runtime
+
+EVIDENCE_EXTENSIONS: Final = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def media_type(upload: UploadFile) -> str:
+    """The declared type of an uploaded file, without parameters, in lower case."""
+    return (upload.content_type or "").split(";")[0].strip().lower()
+
+
+def read_bounded(upload: UploadFile, limit: int) -> bytes:
+    """The content of one uploaded file, at most `limit + 1` bytes of it."""
+    return upload.file.read(limit + 1)
+
+
+def read_uploads(
+    files: Sequence[UploadFile] | None,
+    *,
+    max_bytes: int,
+    max_files: int | None = None,
+    named_only: bool = False,
+) -> list[Upload]:
+    """The evidence files of a request, for the service to check.
+
+    At most one file past `max_files` (all when None) is read; `named_only` drops the
+    empty file part a browser sends when no file was chosen (after the count is cut).
+    """
+    kept = list(files or []) if max_files is None else list(files or [])[: max_files + 1]
+    return [
+        Upload(media_type=media_type(f), name=f.filename or "", content=read_bounded(f, max_bytes))
+        for f in kept
+        if f.filename or not named_only
+    ]
+
+
+def content_disposition(*, filename: str | None = None, name: str | None = None) -> str:
+    """`attachment`, with an ASCII `filename` and/or the RFC 5987 `filename*` of `name`."""
+    parts = ["attachment"]
+    if filename is not None:
+        parts.append(f'filename="{filename}"')
+    if name is not None:
+        parts.append(f"filename*=UTF-8''{quote(name, safe='')}")
+    return "; ".join(parts)
+
+
+def attachment(
+    *, content: bytes, media_type: str, filename: str | None = None, name: str | None = None
+) -> Response:
+    """A download that is saved, never rendered inline, never sniffed, never cached."""
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(filename=filename, name=name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class EvidenceFile(Protocol):
+    """An evidence file a service opened for its caller."""
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+def evidence_name(file_id: uuid.UUID, media_type: str) -> str:
+    """The ASCII name an evidence file is saved under when its own name cannot be used."""
+    return f"evidence-{file_id}.{EVIDENCE_EXTENSIONS.get(media_type, 'bin')}"
+
+
+def evidence_download(found: EvidenceFile, *, file_id: uuid.UUID | None = None) -> Response:
+    """An evidence file as an attachment under its own name (and `evidence-<id>.<ext>`)."""
+    fallback = None if file_id is None else evidence_name(file_id, found.media_type)
+    return attachment(
+        content=found.content, media_type=found.media_type, filename=fallback, name=found.name
+    )
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a handler takes from the process for one request: the keyring, the calendar, the time.
+
+    The time is read when asked, not when the request arrives: a service stamps the
+    instant it acts, as it did when handlers asked the clock themselves.
+    """
+
+    runtime: Runtime = field(repr=False)
+
+    @property
+    def keyring(self) -> Keyring:
+        """The process keyring."""
+        return self.runtime.keyring
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar (read from its file on first use, in the handler's thread)."""
+        return self.runtime.calendar
+
+    def now(self) -> datetime:
+        """The current instant, from the project clock."""
+        return clock.now()
+
+    def today(self) -> date:
+        """Today's date in China Standard Time, from the project clock."""
+        return clock.today()
+
+
+# Async: it only reads the app's state, and a sync dependency costs a thread-pool hop.
+async def request_context(request: Request) -> RequestContext:
+    """The context of this request."""
+    return RequestContext(runtime=app_state(request).runtime)
