@@ -11,7 +11,6 @@ from sqlmodel import Session
 from api.http import RequestContext, request_context
 from api.state import app_state
 from core.identity.issuer_keys import IssuerKeys
-from core.keyring import Keyring
 from core.runtime import Runtime
 from crypto.log_signer import LogSigner
 
@@ -60,12 +59,6 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
         yield session
 
 
-def get_keyring(runtime: RuntimeDep) -> Keyring:
-    """The process keyring."""
-    return runtime.keyring
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 ContextDep = Annotated[RequestContext, Depends(request_context)]

@@ -24,7 +24,7 @@ from fastapi.responses import Response
 
 from api.state import app_state
 from core.calendar.workdays import WorkCalendar
-from core.cases.engine import Upload
+from core.cases.schemas import Upload
 from core.clock import clock
 from core.keyring import Keyring
 from core.runtime import Runtime

@@ -1,7 +1,5 @@
-"""Shared pieces of the page routes: dependency aliases, a read-only session, who the
-signed-in caller is (their code's blind index, their department, their own entries),
-ids from paths and forms, redirects; the names api/cases/ still calls for evidence
-uploads and downloads (api.http does the work)."""
+"""Shared pieces of the page routes: dependency aliases, the signed-in caller's own
+entries, ids from paths and forms, redirects, the minute a page shows an instant at."""
 
 from __future__ import annotations
 
@@ -9,11 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request, UploadFile
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from api import http
 from api.pages.i18n import LANGS
 from api.pages.session import (
     auditor_page,
@@ -24,7 +21,6 @@ from api.pages.session import (
     recorder_page,
     repair_officer_page,
 )
-from core.cases.engine import Upload
 from core.clock import CST, clock
 from core.entries import service as record_service
 from core.entries.schemas import EntryView
@@ -67,17 +63,6 @@ def parse_id(value: str) -> uuid.UUID | None:
         return None
 
 
-# api/cases/ still calls these two; they go once it calls the Principal's own methods.
-def own_index(principal: Principal) -> bytes:
-    """The blind index of the signed-in citizen's verified code."""
-    return principal.own_code_index()
-
-
-def own_department(principal: Principal) -> str:
-    """The signed-in officer's department, from the verified token (never from a form)."""
-    return principal.own_department()
-
-
 def my_entry(
     session: Session, keyring: Keyring, principal: Principal, entry_id: uuid.UUID | None
 ) -> EntryView | None:
@@ -88,12 +73,3 @@ def my_entry(
         session=session, keyring=keyring, code_index=principal.own_code_index(), today=clock.today()
     )
     return next((e for e in record.entries if e.id == entry_id), None)
-
-
-def read_uploads(files: list[UploadFile] | None, *, max_files: int, max_bytes: int) -> list[Upload]:
-    """The evidence files of a form (without the empty part of a file input left blank)."""
-    return http.read_uploads(files, max_files=max_files, max_bytes=max_bytes, named_only=True)
-
-
-# api/cases/ still downloads through this name; it goes once those pages call api.http.
-download = http.evidence_download

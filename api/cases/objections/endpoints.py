@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.cases.common import EXTENSIONS, evidence_download, fallback_name, read_uploads
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api import http
+from api.deps import ContextDep, SessionDep
 from api.params import DbIntQuery
-from api.policy import CitizenDep, ObjectionOfficerDep, Policy
+from api.policy import CitizenDep, ObjectionOfficerDep, ObjectorOrOfficerDep
 from core.cases.objections import service
 from core.cases.objections.schemas import (
     DecisionRequest,
@@ -21,14 +21,8 @@ from core.cases.objections.schemas import (
     ObjectionView,
     Reasons,
 )
-from core.clock import clock
-from core.identity.principal import Principal
 
 router = APIRouter(tags=["objections"])
-
-# Evidence is served to the case's objector or to an officer of its department.
-objector_or_officer = Policy("citizen", "objection_officer")
-ObjectorOrOfficerDep = Annotated[Principal, Depends(objector_or_officer)]
 
 
 @router.post(
@@ -42,24 +36,23 @@ def file_objection(
     reasons: Annotated[Reasons, Form()],
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> ObjectionView:
     """Object to an entry (multipart: entry_id, reasons, files); it is marked at once."""
-    settings = runtime.settings
+    settings = ctx.runtime.settings
     view = service.file_objection(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         reasons=reasons,
-        uploads=read_uploads(
+        uploads=http.read_uploads(
             files, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
         ),
         settings=settings,
-        calendar=runtime.calendar,
-        now=clock.now(),
+        calendar=ctx.calendar,
+        now=ctx.now(),
     )
     session.commit()
     return view
@@ -67,15 +60,15 @@ def file_objection(
 
 @router.get("/me/objections", response_model=list[ObjectionView], tags=["citizen"])
 def my_objections(
-    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
+    principal: CitizenDep, session: SessionDep, ctx: ContextDep
 ) -> list[ObjectionView]:
     """The caller's objections, newest first, each with its legal clocks and history."""
     return service.my_objections(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -84,17 +77,16 @@ def my_objection(
     objection_id: uuid.UUID,
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> ObjectionView:
     """One of the caller's objections."""
     return service.my_objection(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         case_id=objection_id,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -102,7 +94,7 @@ def my_objection(
 def department_queue(
     principal: ObjectionOfficerDep,
     session: SessionDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     status_: Annotated[ObjectionStatus | None, Query(alias="status")] = None,
     overdue: bool | None = None,
     escalated: bool | None = None,
@@ -116,8 +108,8 @@ def department_queue(
         filters=ObjectionFilter(
             status=status_, overdue=overdue, escalated=escalated, limit=limit, offset=offset
         ),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -126,43 +118,42 @@ def case_page(
     objection_id: uuid.UUID,
     principal: ObjectionOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> ObjectionCase:
     """One case of the department: reasons, evidence, history and clocks."""
     return service.read_case(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         case_id=objection_id,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
 @router.get(
     "/objections/{objection_id}/evidence/{file_id}",
     response_class=Response,
-    responses={200: {"content": {t: {} for t in EXTENSIONS}}},
+    responses={200: {"content": {t: {} for t in http.EVIDENCE_EXTENSIONS}}},
 )
 def evidence_file(
     objection_id: uuid.UUID,
     file_id: uuid.UUID,
     principal: ObjectorOrOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """One evidence file, to the case's objector or an officer of its department."""
     officer = principal.role == "objection_officer"
     found = service.evidence_content(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         case_id=objection_id,
         file_id=file_id,
         department=principal.own_department() if officer else None,
         code_index=None if officer else principal.own_code_index(),
     )
-    return evidence_download(found, fallback=fallback_name(file_id, found.media_type))
+    return http.evidence_download(found, file_id=file_id)
 
 
 @router.post("/objections/{objection_id}/decision", response_model=ObjectionCase)
@@ -171,19 +162,18 @@ def decide(
     payload: DecisionRequest,
     principal: ObjectionOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> ObjectionCase:
     """Accept or decline a filed case; uphold, partly uphold or reject an accepted one."""
     view = service.decide(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         case_id=objection_id,
         payload=payload,
         actor=principal.subject,
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
     )
     session.commit()
     return view

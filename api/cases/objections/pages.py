@@ -15,17 +15,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api import http
+from api.deps import ContextDep, SessionDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
     OfficerPageDep,
-    download,
     my_entry,
-    own_department,
-    own_index,
     parse_id,
-    read_uploads,
     see_other,
 )
 from api.pages.refusals import not_found_page
@@ -38,7 +35,6 @@ from core.cases.objections.schemas import (
     ObjectionFilter,
     Reasons,
 )
-from core.clock import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.identity.principal import Principal
 
@@ -47,33 +43,32 @@ router = APIRouter(prefix="/officer", include_in_schema=False)
 
 @router.get("/objections", response_class=HTMLResponse)
 def worklist(
-    request: Request, principal: OfficerPageDep, session: SessionDep, runtime: RuntimeDep
+    request: Request, principal: OfficerPageDep, session: SessionDep, ctx: ContextDep
 ) -> HTMLResponse:
     """The department's cases: overdue first, then the oldest; clocks visible."""
     cases = service.department_queue(
         session=session,
-        department=own_department(principal),
+        department=principal.own_department(),
         filters=ObjectionFilter(limit=200),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     return render(request, "officer/worklist.html", {"cases": cases})
 
 
 def _case(
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     principal: Principal,
     oid: uuid.UUID,
 ) -> ObjectionCase:
     return service.read_case(
         session=session,
-        keyring=keyring,
-        department=own_department(principal),
+        keyring=ctx.keyring,
+        department=principal.own_department(),
         case_id=oid,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -83,12 +78,11 @@ def case_page(
     request: Request,
     principal: OfficerPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: reasons, evidence, history, clocks and the decision form."""
     try:
-        case = _case(session, keyring, runtime, principal, objection_id)
+        case = _case(session, ctx, principal, objection_id)
     except NotFound:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True})
@@ -128,8 +122,7 @@ def decide(
     principal: OfficerPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     erroneous: Annotated[str, Form()] = "",
@@ -150,13 +143,13 @@ def decide(
         try:
             service.decide(
                 session=session,
-                keyring=keyring,
-                department=own_department(principal),
+                keyring=ctx.keyring,
+                department=principal.own_department(),
                 case_id=objection_id,
                 payload=payload,
                 actor=principal.subject,
-                now=clock.now(),
-                calendar=runtime.calendar,
+                now=ctx.now(),
+                calendar=ctx.calendar,
             )
         except NotFound:
             return not_found_page(request)
@@ -167,7 +160,7 @@ def decide(
             session.commit()
             return see_other(request, f"/officer/objections/{objection_id}")
     try:
-        case = _case(session, keyring, runtime, principal, objection_id)
+        case = _case(session, ctx, principal, objection_id)
     except NotFound:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
@@ -179,17 +172,17 @@ def evidence(
     file_id: uuid.UUID,
     principal: OfficerPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """One evidence file of a department case, as a download."""
     found = service.evidence_content(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         case_id=objection_id,
         file_id=file_id,
-        department=own_department(principal),
+        department=principal.own_department(),
     )
-    return download(found, file_id=file_id)
+    return http.evidence_download(found, file_id=file_id)
 
 
 citizen_router = APIRouter(prefix="/me", include_in_schema=False)
@@ -202,16 +195,15 @@ def my_objections(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """My objections, newest first, with their clocks."""
     cases = service.my_objections(
         session=session,
-        keyring=keyring,
-        code_index=own_index(principal),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        keyring=ctx.keyring,
+        code_index=principal.own_code_index(),
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     return render(request, "me/objections.html", {"cases": cases})
 
@@ -221,11 +213,11 @@ def objection_form(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
     entry: uuid.UUID,
 ) -> HTMLResponse:
     """The form to object to one of my entries."""
-    found = my_entry(session, keyring, principal, entry)
+    found = my_entry(session, ctx.keyring, principal, entry)
     if found is None:
         return not_found_page(request)
     return render(request, "me/objection_form.html", {"entry": found})
@@ -237,16 +229,15 @@ def file_objection(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     entry_id: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """File an objection with evidence; the entry is marked at once."""
-    settings = runtime.settings
+    settings = ctx.runtime.settings
     entry_uuid = parse_id(entry_id)
-    found = my_entry(session, keyring, principal, entry_uuid)
+    found = my_entry(session, ctx.keyring, principal, entry_uuid)
     if entry_uuid is None or found is None:
         return not_found_page(request)
     error: str | None = None
@@ -255,20 +246,23 @@ def file_objection(
     except ValidationError:
         error = "reasons"
     if error is None:
-        uploads = read_uploads(
-            files, max_files=settings.evidence_max_files, max_bytes=settings.evidence_max_bytes
+        uploads = http.read_uploads(
+            files,
+            max_files=settings.evidence_max_files,
+            max_bytes=settings.evidence_max_bytes,
+            named_only=True,
         )
         try:
             view = service.file_objection(
                 session=session,
-                keyring=keyring,
-                code_index=own_index(principal),
+                keyring=ctx.keyring,
+                code_index=principal.own_code_index(),
                 entry_id=entry_uuid,
                 reasons=text,
                 uploads=uploads,
                 settings=settings,
-                calendar=runtime.calendar,
-                now=clock.now(),
+                calendar=ctx.calendar,
+                now=ctx.now(),
             )
         except (InvalidInput, Conflict) as exc:
             session.rollback()
@@ -285,18 +279,17 @@ def my_objection(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """One of my cases: clocks, evidence, history, decision."""
     try:
         case = service.my_objection(
             session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
+            keyring=ctx.keyring,
+            code_index=principal.own_code_index(),
             case_id=objection_id,
-            today=clock.today(),
-            calendar=runtime.calendar,
+            today=ctx.today(),
+            calendar=ctx.calendar,
         )
     except NotFound:
         return not_found_page(request)
@@ -309,14 +302,14 @@ def my_evidence(
     file_id: uuid.UUID,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """One of my evidence files, as a download."""
     found = service.evidence_content(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         case_id=objection_id,
         file_id=file_id,
-        code_index=own_index(principal),
+        code_index=principal.own_code_index(),
     )
-    return download(found, file_id=file_id)
+    return http.evidence_download(found, file_id=file_id)

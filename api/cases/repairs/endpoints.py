@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.cases.common import evidence_download, read_uploads
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api import http
+from api.deps import ContextDep, SessionDep
 from api.policy import CitizenDep, RepairOfficerDep
 from core.cases.repairs import service
 from core.cases.repairs.schemas import (
@@ -19,7 +19,6 @@ from core.cases.repairs.schemas import (
     RepairSummary,
     RepairView,
 )
-from core.clock import clock
 
 router = APIRouter(tags=["repairs"])
 
@@ -29,22 +28,21 @@ def file_repair(
     filing: Annotated[RepairFiling, Form()],
     principal: CitizenDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> RepairView:
     """Apply to repair one of the caller's entries (multipart: fields, and `files` as evidence)."""
-    terms = service.RepairTerms.from_settings(runtime.settings)
+    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
     view = service.file_repair(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
         filing=filing,
-        uploads=read_uploads(
+        uploads=http.read_uploads(
             files, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
         ),
-        now=clock.now(),
-        calendar=runtime.calendar,
+        now=ctx.now(),
+        calendar=ctx.calendar,
         terms=terms,
     )
     session.commit()
@@ -52,16 +50,14 @@ def file_repair(
 
 
 @router.get("/me/repairs", response_model=list[RepairView])
-def my_repairs(
-    principal: CitizenDep, session: SessionDep, keyring: KeyringDep, runtime: RuntimeDep
-) -> list[RepairView]:
+def my_repairs(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> list[RepairView]:
     """The caller's repair applications with their clocks, evidence and history."""
     return service.my_repairs(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=principal.own_code_index(),
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -69,7 +65,7 @@ def my_repairs(
 def department_repairs(
     principal: RepairOfficerDep,
     session: SessionDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     filters: Annotated[RepairFilter, Query()],
 ) -> list[RepairSummary]:
     """The department's repair cases, overdue first; filter by status, overdue, escalated."""
@@ -77,8 +73,8 @@ def department_repairs(
         session=session,
         department=principal.own_department(),
         filters=filters,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -87,17 +83,16 @@ def read_repair(
     repair_id: uuid.UUID,
     principal: RepairOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> RepairCase:
     """One case of the department in full: the entry, evidence, commitment and history."""
     return service.read_case(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         case_id=repair_id,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
@@ -111,17 +106,17 @@ def repair_evidence(
     file_id: uuid.UUID,
     principal: RepairOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """One evidence file of a case, as an attachment (never rendered inline)."""
     found = service.evidence_content(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         case_id=repair_id,
         file_id=file_id,
     )
-    return evidence_download(found)
+    return http.evidence_download(found)
 
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairCase)
@@ -130,20 +125,19 @@ def decide_repair(
     payload: RepairDecision,
     principal: RepairOfficerDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> RepairCase:
     """Accept or decline a filed case; approve or reject an accepted one (reasons to refuse)."""
     view = service.decide(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         department=principal.own_department(),
         case_id=repair_id,
         payload=payload,
         actor=principal.subject,
-        now=clock.now(),
-        calendar=runtime.calendar,
-        terms=service.RepairTerms.from_settings(runtime.settings),
+        now=ctx.now(),
+        calendar=ctx.calendar,
+        terms=service.RepairTerms.from_settings(ctx.runtime.settings),
     )
     session.commit()
     return view

@@ -19,16 +19,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
-from api.pages.common import CsrfDep, RepairOfficerPageDep, download, own_department, see_other
+from api import http
+from api.deps import ContextDep, SessionDep
+from api.pages.common import CsrfDep, RepairOfficerPageDep, see_other
 from api.pages.refusals import gone_page, not_found_page
 from api.pages.render import render
 from core.cases.repairs import service
 from core.cases.repairs.schemas import RepairCase, RepairDecision, RepairFilter
-from core.clock import clock
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.identity.principal import Principal
-from core.runtime import Runtime
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 WORKLIST_LIMIT = 200
@@ -45,7 +44,7 @@ def worklist(
     request: Request,
     principal: RepairOfficerPageDep,
     session: SessionDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
     """The department's repair cases: overdue first; deadlines and working days left shown."""
@@ -55,10 +54,10 @@ def worklist(
         return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
     cases = service.department_queue(
         session=session,
-        department=own_department(principal),
+        department=principal.own_department(),
         filters=filters,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     return render(
         request,
@@ -69,25 +68,24 @@ def worklist(
 
 def _read(
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: Runtime,
+    ctx: ContextDep,
     principal: Principal,
     repair_id: uuid.UUID,
 ) -> RepairCase:
     return service.read_case(
         session=session,
-        keyring=keyring,
-        department=own_department(principal),
+        keyring=ctx.keyring,
+        department=principal.own_department(),
         case_id=repair_id,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
 
 
 def _case_page(
-    request: Request, case: RepairCase, runtime: Runtime, status: int = 200, **extra: Any
+    request: Request, case: RepairCase, ctx: ContextDep, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    terms = service.RepairTerms.from_settings(runtime.settings)
+    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
     context = {
         "case": case,
         "choices": _CHOICES.get(case.status, ()),
@@ -103,15 +101,14 @@ def case_page(
     request: Request,
     principal: RepairOfficerPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: the entry, the evidence and commitment, the history and the decision form."""
     try:
-        case = _read(session, keyring, runtime, principal, repair_id)
+        case = _read(session, ctx, principal, repair_id)
     except NotFound:
         return not_found_page(request)
-    return _case_page(request, case, runtime)
+    return _case_page(request, case, ctx)
 
 
 @router.post("/repairs/{repair_id}/decision", response_model=None)
@@ -121,39 +118,38 @@ def decide(
     principal: RepairOfficerPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     read_status: Annotated[str, Form()] = "",
 ) -> Response:
     """Accept or decline, then approve or reject; a stale form is a conflict page."""
     try:
-        current = _read(session, keyring, runtime, principal, repair_id)
+        current = _read(session, ctx, principal, repair_id)
     except NotFound:
         return not_found_page(request)
     if read_status not in STATUSES:
-        return _case_page(request, current, runtime, status=422, invalid=["read_status"])
+        return _case_page(request, current, ctx, status=422, invalid=["read_status"])
     if read_status != current.status:
-        return _case_page(request, current, runtime, status=409, conflict=True)
+        return _case_page(request, current, ctx, status=409, conflict=True)
     try:
         payload = RepairDecision.model_validate(
             {"decision": decision, "reasons": reasons.strip() or None}
         )
     except ValidationError as exc:
         fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
-        return _case_page(request, current, runtime, status=422, invalid=fields)
+        return _case_page(request, current, ctx, status=422, invalid=fields)
     try:
         service.decide(
             session=session,
-            keyring=keyring,
-            department=own_department(principal),
+            keyring=ctx.keyring,
+            department=principal.own_department(),
             case_id=repair_id,
             payload=payload,
             actor=principal.subject,
-            now=clock.now(),
-            calendar=runtime.calendar,
-            terms=service.RepairTerms.from_settings(runtime.settings),
+            now=ctx.now(),
+            calendar=ctx.calendar,
+            terms=service.RepairTerms.from_settings(ctx.runtime.settings),
         )
     except NotFound:
         session.rollback()
@@ -161,8 +157,8 @@ def decide(
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         status = 409 if isinstance(exc, Conflict) else 422
-        case = _read(session, keyring, runtime, principal, repair_id)
-        return _case_page(request, case, runtime, status=status, refusal=exc)
+        case = _read(session, ctx, principal, repair_id)
+        return _case_page(request, case, ctx, status=status, refusal=exc)
     session.commit()
     return see_other(request, f"/officer/repairs/{repair_id}")
 
@@ -174,14 +170,14 @@ def evidence(
     request: Request,
     principal: RepairOfficerPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
+    ctx: ContextDep,
 ) -> Response:
     """One evidence file of a department case, as a no-store attachment."""
     try:
         found = service.evidence_content(
             session=session,
-            keyring=keyring,
-            department=own_department(principal),
+            keyring=ctx.keyring,
+            department=principal.own_department(),
             case_id=repair_id,
             file_id=file_id,
         )
@@ -189,4 +185,4 @@ def evidence(
         return not_found_page(request)
     except Shredded:
         return gone_page(request)
-    return download(found, file_id=file_id)
+    return http.evidence_download(found, file_id=file_id)

@@ -25,17 +25,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import KeyringDep, RuntimeDep, SessionDep
+from api import http
+from api.deps import ContextDep, SessionDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
     back_to,
-    download,
     local_minute,
     my_entry,
-    own_index,
     parse_id,
-    read_uploads,
     see_other,
 )
 from api.pages.i18n import translate
@@ -44,7 +42,6 @@ from api.pages.render import page_lang, render
 from core.cases.repairs import service
 from core.cases.repairs.registry import list_organisations
 from core.cases.repairs.schemas import RepairFiling, RepairView
-from core.clock import clock
 from core.entries import service as record_service
 from core.entries.display import display_bounds
 from core.entries.schemas import EntryView
@@ -79,10 +76,10 @@ def _limits(terms: service.RepairTerms) -> dict[str, object]:
     return {"max_files": terms.evidence_max_files, "max_mb": terms.evidence_max_bytes // _MB}
 
 
-def _eligible_from(entry: EntryView) -> date | None:
+def _eligible_from(entry: EntryView, today: date) -> date | None:
     """The first day a repair may be filed, when it is still to come (the service decides)."""
     bounds = display_bounds(entry.list_kind, entry.severity, entry.decided_on)
-    if bounds is None or clock.today() >= bounds[0]:
+    if bounds is None or today >= bounds[0]:
         return None
     return bounds[0]
 
@@ -90,7 +87,7 @@ def _eligible_from(entry: EntryView) -> date | None:
 def _form_page(
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     entry: EntryView,
     *,
     form: RepairForm | None = None,
@@ -98,10 +95,10 @@ def _form_page(
     error_fields: list[str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    terms = service.RepairTerms.from_settings(runtime.settings)
+    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
     lang = page_lang(request)
     typed = form or RepairForm()
-    eligible = _eligible_from(entry)
+    eligible = _eligible_from(entry, ctx.today())
     return render(
         request,
         _FORM,
@@ -130,24 +127,23 @@ def my_repairs(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> HTMLResponse:
     """My applications with state, legal clocks and overdue flags; the entries I can apply for."""
-    index = own_index(principal)
+    index = principal.own_code_index()
     cases = service.my_repairs(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=index,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     record = record_service.my_record(
         session=session,
-        keyring=keyring,
+        keyring=ctx.keyring,
         code_index=index,
-        today=clock.today(),
-        calendar=runtime.calendar,
+        today=ctx.today(),
+        calendar=ctx.calendar,
     )
     busy = {c.entry_id for c in cases if c.status in OPEN}
     return render(
@@ -168,20 +164,19 @@ def repair_form(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     entry: str = "",
 ) -> Response:
     """The form to apply for the repair of one of my entries, by the ways it allows."""
     if not entry:
         # A language switch drops the query: the list of repairable entries is where to go.
         return back_to(request, "/me/repairs")
-    found = my_entry(session, keyring, principal, parse_id(entry))
+    found = my_entry(session, ctx.keyring, principal, parse_id(entry))
     if found is None:
         return not_found_page(request)
     if not found.repairable:
         return _refused(request, translate("me_err.not_repairable", page_lang(request)), 422)
-    return _form_page(request, session, runtime, found)
+    return _form_page(request, session, ctx, found)
 
 
 def _filing(entry_id: uuid.UUID, form: RepairForm) -> RepairFiling:
@@ -203,8 +198,7 @@ def file_repair(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     entry_id: Annotated[str, Form()] = "",
     way: Annotated[str, Form()] = "",
     commitment: Annotated[str, Form()] = "",
@@ -216,7 +210,7 @@ def file_repair(
 ) -> Response:
     """File a repair application with its signed commitment and evidence; back to the case."""
     found_id = parse_id(entry_id)
-    entry = my_entry(session, keyring, principal, found_id)
+    entry = my_entry(session, ctx.keyring, principal, found_id)
     if found_id is None or entry is None:
         return not_found_page(request)
     form = RepairForm(
@@ -228,14 +222,14 @@ def file_repair(
         signed=signed == "on",
     )
     lang = page_lang(request)
-    terms = service.RepairTerms.from_settings(runtime.settings)
+    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
 
     def refused(error: str, status: int = 422, fields: list[str] | None = None) -> HTMLResponse:
         """The form again, as typed, saying why it was refused."""
         return _form_page(
             request,
             session,
-            runtime,
+            ctx,
             entry,
             form=form,
             error=error,
@@ -252,14 +246,17 @@ def file_repair(
     try:
         view = service.file_repair(
             session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
+            keyring=ctx.keyring,
+            code_index=principal.own_code_index(),
             filing=filing,
-            uploads=read_uploads(
-                files, max_files=terms.evidence_max_files, max_bytes=terms.evidence_max_bytes
+            uploads=http.read_uploads(
+                files,
+                max_files=terms.evidence_max_files,
+                max_bytes=terms.evidence_max_bytes,
+                named_only=True,
             ),
-            now=clock.now(),
-            calendar=runtime.calendar,
+            now=ctx.now(),
+            calendar=ctx.calendar,
             terms=terms,
         )
     except DomainError as exc:
@@ -271,8 +268,7 @@ def file_repair(
 
 def _my_case(
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
     principal: Principal,
     repair_id: str,
 ) -> RepairView | None:
@@ -282,11 +278,11 @@ def _my_case(
     try:
         return service.my_repair(
             session=session,
-            keyring=keyring,
-            code_index=own_index(principal),
+            keyring=ctx.keyring,
+            code_index=principal.own_code_index(),
             case_id=found,
-            today=clock.today(),
-            calendar=runtime.calendar,
+            today=ctx.today(),
+            calendar=ctx.calendar,
         )
     except NotFound:
         return None
@@ -298,11 +294,10 @@ def my_repair(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> Response:
     """One of my applications: clocks, outcome, what I submitted, the full case history."""
-    case = _my_case(session, keyring, runtime, principal, repair_id)
+    case = _my_case(session, ctx, principal, repair_id)
     if case is None:
         return not_found_page(request)
     return render(
@@ -310,7 +305,7 @@ def my_repair(
         "me/repair_case.html",
         {
             "case": case,
-            "entry": my_entry(session, keyring, principal, case.entry_id),
+            "entry": my_entry(session, ctx.keyring, principal, case.entry_id),
             "signed_at": None
             if case.commitment is None
             else local_minute(case.commitment.signed_at),
@@ -327,25 +322,24 @@ def my_evidence(
     request: Request,
     principal: CitizenPageDep,
     session: SessionDep,
-    keyring: KeyringDep,
-    runtime: RuntimeDep,
+    ctx: ContextDep,
 ) -> Response:
     """One evidence file of one of my applications, as a download."""
-    case = _my_case(session, keyring, runtime, principal, repair_id)
+    case = _my_case(session, ctx, principal, repair_id)
     wanted = parse_id(file_id)
-    entry = None if case is None else my_entry(session, keyring, principal, case.entry_id)
+    entry = None if case is None else my_entry(session, ctx.keyring, principal, case.entry_id)
     if case is None or entry is None or wanted is None or wanted not in {f.id for f in case.files}:
         return not_found_page(request)
     try:
         found = service.evidence_content(
             session=session,
-            keyring=keyring,
+            keyring=ctx.keyring,
             case_id=case.id,
             file_id=wanted,
-            code_index=own_index(principal),
+            code_index=principal.own_code_index(),
         )
     except NotFound:
         return not_found_page(request)
     except DomainError as exc:
         return _refused(request, refusal_message(exc, page_lang(request)), refusal_status(exc))
-    return download(found, file_id=wanted)
+    return http.evidence_download(found, file_id=wanted)
