@@ -112,7 +112,8 @@ def query(
     if principal.agency is None:
         raise Forbidden("the token names no agency")
     # The keyring from the runtime already resolved for the session: one thread-pool hop
-    # fewer than a `KeyringDep` of its own (every sync dependency is one on the hot path).
+    # fewer than a keyring dependency of its own (each sync dependency is one on the hot path).
+
     keyring = runtime.keyring
     now = clock.now()
     signer = app_state(request).log_signer

@@ -25,8 +25,7 @@ from sqlmodel import Session
 
 from core.cases import repository as repo
 from core.cases.kind import CaseKind, CaseRow
-from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem
-from core.cases.schemas import Upload as Upload  # re-exported: api/pages reads uploads into it
+from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem, Upload
 from core.entries import store
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import ordered_id
