@@ -3,6 +3,10 @@
 Invariants: autoescaping is on for every template; every rendered page carries the
 CSRF token of its session id and sets that id's cookie when it was new; the language
 comes from `?lang=` (remembered in a cookie) or the cookie, Chinese by default.
+Templates live with the domain whose pages render them (`api/<domain>/templates/`), the
+shared ones (layout, error page, partials several domains include) in
+`api/pages/templates/`; a template's name is its path inside its folder, and no name is
+defined in two folders.
 """
 
 from __future__ import annotations
@@ -25,9 +29,15 @@ from api.pages.session import (
     web_state,
 )
 
-TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
-STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+API_DIR: Final = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR: Final = API_DIR / "pages" / "templates"
+# The shared folder first, then every domain's, found in the package tree.
+TEMPLATE_DIRS: Final = (
+    TEMPLATES_DIR,
+    *sorted(d for d in API_DIR.glob("**/templates") if d.is_dir() and d != TEMPLATES_DIR),
+)
+STATIC_DIR: Final = API_DIR / "static"
+templates = Jinja2Templates(directory=[str(d) for d in TEMPLATE_DIRS])
 LANG_MAX_AGE: Final = 365 * 24 * 3600
 
 

@@ -9,8 +9,8 @@ from api.deps import SessionDep
 from api.pages.common import (
     CitizenPageDep,
 )
-from api.pages.messages import verify as msg_verify
 from api.pages.render import page_lang, render
+from api.queries import messages as msg_verify
 from core.clock import clock
 from core.queries.notices import citizen_notifications
 from core.queries.service import query_history

@@ -30,7 +30,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.headers import CSP
-from api.pages.messages.verify import script_messages
+from api.queries.messages import script_messages
 from core.querylog.leaves import canonical_leaf
 from core.querylog.signing_key import KEY_FILE_NAME
 from crypto.checkpoint import (

@@ -1,6 +1,7 @@
 """Page messages (zh, en) for the personal credit report and the data export.
 
-Every key starts with `report.`, so this area cannot collide with another's.
+Keys start with `report.`; a key defined twice in the catalogue is refused when
+`api.pages.i18n` is imported.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Page messages (zh, en) for the in-browser receipt verifier on the query-history page.
+"""Page messages (zh, en) for queries of my record, my notifications and the receipt verifier.
 
-Every key starts with `verify.` so it cannot collide with the shared catalogue or another
-area's (a duplicate is refused when `api.pages.i18n` is imported). Keys under `verify.js.`
-are the script's own strings: the page hands them to `/static/verify.js` in a JSON data
-block (`script_messages`), where `{name}` placeholders are filled with sizes, indices and
-hashes the script computed — never with anything the citizen typed.
+Keys start with `queries.`, `notifications.` or `verify.`; a key defined twice in the
+catalogue is refused when `api.pages.i18n` is imported. Keys under `verify.js.` are the
+script's own strings: the page hands them to `/static/verify.js` in a JSON data block
+(`script_messages`), where `{name}` placeholders are filled with sizes, indices and hashes
+the script computed — never with anything the citizen typed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,21 @@ from typing import Final
 _SCRIPT_PREFIX: Final = "verify.js."
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    # (zh, en)
+    "queries.title": ("我的记录被查询情况", "Queries of my record"),
+    "queries.empty": ("尚无查询。", "No queries yet."),
+    "queries.at": ("时间", "Time"),
+    "queries.agency": ("查询机构", "Agency"),
+    "queries.purpose": ("目的", "Purpose"),
+    "queries.basis": ("依据", "Basis"),
+    "queries.outcome": ("结果", "Outcome"),
+    "queries.entries": ("返回条目数", "Entries returned"),
+    "queries.receipt": ("回执（含包含证明）", "Receipt (with inclusion proof)"),
+    "queries.receipt_pending": ("回执待下一个检查点生成", "Receipt pending the next checkpoint"),
+    "notifications.title": ("通知", "Notifications"),
+    "notifications.empty": ("暂无通知。", "No notifications."),
+    "notifications.query": ("查询", "Query"),
+    "notifications.entry": ("条目事件", "Entry event"),
     # --- the page ------------------------------------------------------------------------
     "verify.heading": ("在浏览器中核验回执", "Verify the receipts in your browser"),
     "verify.help": (

@@ -1,1 +1,0 @@
-"""Page messages (zh, en), one module per audience."""
