@@ -26,6 +26,7 @@ from api.pages.session import WebState
 from api.public import endpoints as public
 from api.queries import endpoints as queries
 from api.querylog import endpoints as querylog
+from api.ratelimit import LOOKUP_BURST, LOOKUP_PER_MINUTE, TokenBucketLimiter
 from api.reports import endpoints as reports
 from api.state import AppState
 from core.clock import clock
@@ -66,6 +67,7 @@ def start_state(rt: Runtime) -> AppState:
         ),
         web=WebState(rt),
         oidc_start_limiter=oidc_pages.start_limiter(),
+        lookup_limiter=TokenBucketLimiter(per_minute=LOOKUP_PER_MINUTE, burst=LOOKUP_BURST),
     )
 
 

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.json_keys import repeated_member
 from api.pages.session import SID_COOKIE
 from api.problems import problem
+from api.state import state_of
 from core.settings import Settings
 
 # Endpoints that take a body from anyone (each stays capped small).
@@ -187,7 +188,7 @@ class BodyLimits:
         if not head.credentials and path not in PUBLIC_BODY_PATHS:
             await _unauthenticated()(scope, receive, send)
             return
-        cap = Caps.from_settings(scope["app"].state.runtime.settings).for_path(path)
+        cap = Caps.from_settings(state_of(scope["app"]).runtime.settings).for_path(path)
         if head.length is not None and head.length > cap:
             await too_large(cap)(scope, receive, send)
             return

@@ -14,13 +14,10 @@ Invariants:
 from __future__ import annotations
 
 import ipaddress
-import math
 import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import Final
-
-from fastapi import HTTPException, Request
 
 from core.clock import clock
 
@@ -76,29 +73,3 @@ class TokenBucketLimiter:
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)
         return None if allowed else (1.0 - tokens) / self.rate
-
-
-_limiters_lock = threading.Lock()
-
-
-def lookup_limiter(request: Request) -> TokenBucketLimiter:
-    """The app's lookup limiter (made on first use; tests may put their own on app.state)."""
-    state = request.app.state
-    with _limiters_lock:
-        limiter: TokenBucketLimiter | None = getattr(state, "lookup_limiter", None)
-        if limiter is None:
-            limiter = TokenBucketLimiter(per_minute=LOOKUP_PER_MINUTE, burst=LOOKUP_BURST)
-            state.lookup_limiter = limiter
-    return limiter
-
-
-def limit_lookups(request: Request) -> None:
-    """Refuse a lookup beyond the client address's rate with 429 and `Retry-After`."""
-    host = request.client.host if request.client is not None else None
-    wait = lookup_limiter(request).take(client_key(host))
-    if wait is not None:
-        raise HTTPException(
-            status_code=429,
-            detail="Too many lookups from this address; retry after the time given",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )

@@ -2,8 +2,7 @@
 
 Invariants: built once, in the app's lifespan, after the runtime is open; routes and pages
 reach it through `app_state(request)` or the typed dependencies of `api.deps`, never by
-attribute name on `app.state`. Start-up also sets `app.state.runtime`, `.issuer_keys` and
-`.log_signer`, which the tests, the bench and the identity endpoints still read.
+attribute name on `app.state`.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ class AppState:
     log_signer: LogSigner
     web: WebState
     oidc_start_limiter: TokenBucketLimiter
+    lookup_limiter: TokenBucketLimiter
     # The OIDC relying party, made on first use (api.identity.oidc_pages).
     oidc_login: OidcLogin | None = None
 
@@ -43,11 +43,8 @@ class AppState:
 
 
 def install(app: FastAPI, state: AppState) -> None:
-    """Keep the process state on the app (and the names older readers use)."""
+    """Keep the process state on the app."""
     app.state.credence = state
-    app.state.runtime = state.runtime
-    app.state.issuer_keys = state.issuer_keys
-    app.state.log_signer = state.log_signer
 
 
 def state_of(app: FastAPI) -> AppState:

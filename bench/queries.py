@@ -75,6 +75,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.deps import SessionDep
+from api.state import state_of
 from bench.dataset import LEGAL_BASIS, BulkRows, model_defaults, person_name, sealed, subject_code
 from core import migrate
 from core.clock import CST, clock, local_date
@@ -380,9 +381,12 @@ class PathResult:
 
 def _agency_tokens(app: FastAPI, runtime: Runtime, count: int) -> list[str]:
     """One token per agency, minted by the app's embedded issuer."""
+    keys = state_of(app).issuer_keys
+    if keys is None:
+        raise RuntimeError("the bench needs the embedded issuer")
     return [
         mint_access_token(
-            keys=app.state.issuer_keys,
+            keys=keys,
             issuer=runtime.settings.embedded_issuer_id,
             audience=runtime.settings.token_audience,
             subject=f"bench:agency-{n}",

@@ -25,6 +25,7 @@ from api.deps import RuntimeDep, SessionDep
 from api.identity.authlib_server import FORM_TYPE, GRANT_TYPE, EmbeddedIssuer, HttpRequest
 from api.policy import public
 from api.problems import problem
+from api.state import app_state
 from core.clock import clock
 from core.identity.issuer_keys import IssuerKeys
 from core.settings import Settings
@@ -67,7 +68,7 @@ def _embedded_keys(request: Request, settings: Settings) -> IssuerKeys | JSONRes
             "Not Found",
             "Tokens come from the external issuer; this service issues none.",
         )
-    keys: IssuerKeys | None = getattr(request.app.state, "issuer_keys", None)
+    keys = app_state(request).issuer_keys
     if keys is None:
         return problem(503, "issuer-unavailable", "Token issuer unavailable")
     return keys

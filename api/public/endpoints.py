@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from api.deps import ContextDep, ReadSessionDep, SessionDep
 from api.policy import public
-from api.ratelimit import limit_lookups
+from api.public.lookup_limit import limit_lookups
 from core.public import service
 from core.public.schemas import (
     LOOKUP_BODY_BYTES,

@@ -17,7 +17,7 @@ from api.deps import ContextDep, ReadSessionDep, SessionDep
 from api.pages.common import CsrfDep, PublicPageDep
 from api.pages.refusals import not_found_page
 from api.pages.render import render
-from api.ratelimit import limit_lookups
+from api.public.lookup_limit import limit_lookups
 from core.demo.dataset import DEPARTMENTS
 from core.errors import InvalidInput
 from core.public import service

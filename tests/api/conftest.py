@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
+from api.state import state_of
 from core.clock import clock
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.tokens import mint_access_token
@@ -71,7 +72,7 @@ def mint(app: FastAPI, client: TestClient, runtime: Runtime) -> Mint:
         **claims: object,
     ) -> str:
         return mint_access_token(
-            keys=keys or app.state.issuer_keys,
+            keys=keys or state_of(app).issuer_keys,
             issuer=runtime.settings.embedded_issuer_id,
             audience=audience or runtime.settings.token_audience,
             subject=f"test:{role}",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.app import create_app
+from api.state import state_of
 from core.clock import clock
 from core.identity.tokens import mint_access_token
 from core.models import LogLeaf
@@ -27,7 +28,7 @@ def test_log_verify_passes_after_a_malformed_query(tmp_path):
     bad = code[:-1] + ("0" if code[-1] != "0" else "1")
     with TestClient(app) as client:
         token = mint_access_token(
-            keys=app.state.issuer_keys,
+            keys=state_of(app).issuer_keys,
             issuer=settings.embedded_issuer_id,
             audience=settings.token_audience,
             subject="test:agency",

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from api.app import create_app
+from api.state import state_of
 from core.calendar import provisional
 from core.clock import CST, clock
 from core.models import Entry, Objection, RepairApplication
@@ -274,7 +275,7 @@ class TestTheOfficialScheduleArrives:
             assert case_now["accept_due"] == "2027-02-09"
             assert case_now["accept_due_provisional"] is False
             assert not any(c["provisional"] for c in case_now["clocks"])
-            calendar = later.app.state.runtime.calendar  # type: ignore[attr-defined]
+            calendar = state_of(later.app).runtime.calendar
         with Session(runtime.engine) as session:
             settled = provisional.settle(session=session, calendar=calendar)
             session.commit()
@@ -305,7 +306,7 @@ class TestTheOfficialScheduleArrives:
             (entry_now,) = _ok(later.get("/api/v1/me/record", headers=citizen))["entries"]
             assert entry_now["notice_until"] == "2027-05-07"
             assert entry_now["notice_until_provisional"] is False
-            calendar = later.app.state.runtime.calendar  # type: ignore[attr-defined]
+            calendar = state_of(later.app).runtime.calendar
         with Session(runtime.engine) as session:
             provisional.settle(session=session, calendar=calendar)
             session.commit()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from api.state import state_of
 from core.clock import clock
 from core.querylog.appends import append_leaves
 from core.querylog.checkpoints import make_checkpoint
@@ -87,7 +88,7 @@ class TestFreeze:
 
 class TestPublicCheckpointAndProofs:
     def test_checkpoint_verifies_and_auditor_proofs_check_out(self, client, mint, runtime, app):
-        signer = app.state.log_signer
+        signer = state_of(app).log_signer
         bodies = [canonical_leaf({"n": i, "agency": "bank-1"}) for i in range(7)]
         with Session(runtime.engine) as session:
             append_leaves(session=session, bodies=bodies[:3], now=clock.now())

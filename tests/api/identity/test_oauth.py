@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
+from api.state import state_of
 from core.clock import clock
 from core.errors import Unauthenticated
 from core.identity.clients import add_client, disable_client
@@ -36,7 +37,7 @@ def issuer_keys(tmp_path: Path) -> IssuerKeys:
 def http(runtime: Runtime, issuer_keys: IssuerKeys) -> Iterator[TestClient]:
     app = create_app(runtime=runtime)
     with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
-        app.state.issuer_keys = issuer_keys
+        state_of(app).issuer_keys = issuer_keys
         yield c
 
 
@@ -231,7 +232,7 @@ class TestRequestErrors:
         client_id, secret = _register(runtime)
         app = create_app(runtime=runtime)
         with TestClient(app, base_url="http://credence.example") as c:
-            app.state.issuer_keys = issuer_keys
+            state_of(app).issuer_keys = issuer_keys
             res = c.post(TOKEN, data=GRANT, auth=(client_id, secret))
         assert res.status_code == 400
         assert res.json()["error"] == "insecure_transport"

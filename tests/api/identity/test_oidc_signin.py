@@ -26,6 +26,7 @@ from sqlmodel import Session
 from api.app import create_app
 from api.identity.oidc_pages import LOGIN_COOKIE, safe_return_path
 from api.pages.session import SID_COOKIE
+from api.state import state_of
 from core.clock import clock
 from core.db import make_engine
 from core.keyring import Keyring
@@ -162,7 +163,7 @@ def s256(verifier: str) -> str:
 
 
 def stored(client: TestClient, kind: str) -> list[WebSessionRow]:
-    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime: Runtime = state_of(client.app).runtime
     with Session(runtime.engine) as db:
         found = db.execute(select(WebSessionRow).where(WebSessionRow.kind == kind))  # type: ignore[arg-type]
         return list(found.scalars())

@@ -8,6 +8,7 @@ import secrets
 
 import pytest
 
+from api.state import state_of
 from core.clock import clock
 from core.settings import Settings
 
@@ -32,7 +33,7 @@ def _signed(app, runtime, **times: object) -> str:
         "role": "auditor",
         **times,
     }
-    key = app.state.issuer_keys.private_jwk()
+    key = state_of(app).issuer_keys.private_jwk()
     header = {"alg": "EdDSA", "typ": "at+jwt", "kid": key.kid}
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     signature = key.private_key.sign(signing_input.encode("ascii"))

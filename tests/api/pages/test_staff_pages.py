@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.audit import pages as auditor_pages
+from api.state import state_of
 from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt
@@ -514,7 +515,7 @@ class TestAuditor:
         body = receipt.json()
         assert body["index"] == index
         assert body["leaf_hash"] in page.text
-        checkpoint = verify_receipt(body, app.state.log_signer.verifier_key())
+        checkpoint = verify_receipt(body, state_of(app).log_signer.verifier_key())
         assert checkpoint.size > index
         assert client.get("/audit/queries/999999", headers=auditor).status_code == 404
 

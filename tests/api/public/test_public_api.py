@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from api.public.endpoints import _padded
 from api.ratelimit import TokenBucketLimiter, client_key
+from api.state import state_of
 from core.clock import CST, clock
 from core.codes import citizen_check_char
 from core.entries import lifecycle
@@ -52,9 +53,9 @@ def _frozen() -> None:
 
 
 @pytest.fixture
-def roomy(app) -> None:
+def roomy(app, client) -> None:
     """A lookup limit no functional test reaches (the rate-limit tests use the real one)."""
-    app.state.lookup_limiter = TokenBucketLimiter(per_minute=100_000, burst=10_000)
+    state_of(app).lookup_limiter = TokenBucketLimiter(per_minute=100_000, burst=10_000)
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 from sqlmodel import Session
 
+from api.state import state_of
 from core.models import LogLeaf, QueryFacet
 from core.querylog.verify import verify_log
 from tests.factories import make_code
@@ -25,7 +26,7 @@ def _verify(app, runtime):
     with Session(runtime.engine) as s:
         return verify_log(
             session=s,
-            signer_public_key=app.state.log_signer.public_key,
+            signer_public_key=state_of(app).log_signer.public_key,
             name=runtime.settings.log_key_name,
         )
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from api.state import state_of
 from core.clock import clock
 from core.models import LogLeaf
 from core.ops.maintenance import run_maintenance
@@ -222,7 +223,7 @@ class TestBadQueries:
         with Session(runtime.engine) as s:
             report = verify_log(
                 session=s,
-                signer_public_key=app.state.log_signer.public_key,
+                signer_public_key=state_of(app).log_signer.public_key,
                 name=runtime.settings.log_key_name,
             )
         assert report.ok
@@ -261,7 +262,7 @@ class TestCitizenHistory:
         clock.advance(runtime.cadence.every)
         run_maintenance(
             engine=runtime.engine,
-            signer=app.state.log_signer,
+            signer=state_of(app).log_signer,
             cadence=runtime.cadence,
             now=clock.now(),
         )

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel
 
+from api.state import state_of
 from core.clock import CST, clock
 from core.querylog.checkpoints import make_checkpoint
 from crypto.merkle import leaf_hash
@@ -199,7 +200,7 @@ def _seed(client, mint, app, runtime) -> Seeded:
     )
     _ok(client.put("/api/v1/me/freeze", headers=me))
     with Session(runtime.engine) as session:
-        make_checkpoint(session=session, signer=app.state.log_signer, now=clock.now())
+        make_checkpoint(session=session, signer=state_of(app).log_signer, now=clock.now())
         session.commit()
     return Seeded(
         code_a=code_a,
