@@ -121,9 +121,20 @@ def test_sql_is_written_only_in_repository_modules():
             or module.split(".")[0] in {"cli", "migrations"}
         ):
             continue
-        source = path.read_text("utf-8")
-        found = _SQL_IMPORTS.search(source) or _SQL_CALLS.search(source)
-        assert not found, f"{path.relative_to(ROOT)} writes SQL: {found.group(0).strip()!r}"
+        found = _sql_in(path.read_text("utf-8"))
+        assert found is None, f"{path.relative_to(ROOT)} writes SQL: {found!r}"
+
+
+def _sql_in(source: str) -> str | None:
+    """The first SQL-building import or statement call in a source, if any."""
+    found = _SQL_IMPORTS.search(source) or _SQL_CALLS.search(source)
+    return None if found is None else found.group(0).strip()
+
+
+def test_the_sql_rule_catches_a_query():
+    assert _sql_in("from sqlalchemy import Engine, select\n") is not None
+    assert _sql_in("rows = session.exec(stmt).all()\n") is not None
+    assert _sql_in("from sqlalchemy import Engine\nfrom sqlmodel import Session\n") is None
 
 
 # A schemas module describes data: it may use other schemas and pure rules, never a
@@ -143,12 +154,25 @@ def test_schemas_never_import_services():
     for module, path in files.items():
         if not (module.startswith("core.") and _is_schemas(module)):
             continue
-        bad = {
-            m
-            for m in _modules(path)
-            if m in files and not _is_schemas(m) and _reaches_storage(m, files)
-        }
+        bad = _services_imported(path, files)
         assert not bad, f"{path.relative_to(ROOT)} imports services {sorted(bad)}"
+
+
+def _services_imported(path: Path, files: dict[str, Path]) -> set[str]:
+    return {
+        m
+        for m in _modules(path)
+        if m in files and not _is_schemas(m) and _reaches_storage(m, files)
+    }
+
+
+def test_the_schemas_rule_catches_a_service(tmp_path):
+    service, rules, schemas = (tmp_path / f"{n}.py" for n in ("service", "rules", "schemas"))
+    service.write_text("from sqlmodel import Session\n")
+    rules.write_text("from datetime import date\n")
+    schemas.write_text("from core.x import rules, service\n")
+    files = {"core.x.service": service, "core.x.rules": rules, "core.x.schemas": schemas}
+    assert _services_imported(schemas, files) == {"core.x.service"}
 
 
 def _core_domains() -> set[str]:
