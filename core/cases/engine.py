@@ -26,11 +26,13 @@ from sqlmodel import Session
 from core.cases import repository as repo
 from core.cases.kind import CaseKind, CaseRow
 from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem, Upload
+from core.entries import repository as record_repo
 from core.entries import store
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, EvidenceFile
+from core.ops import keys_repository as key_repo
 from crypto.envelope import DataKey, open_field, seal
 
 # Allowed evidence types and the bytes each must start with.
@@ -53,7 +55,7 @@ def new_case_key(session: Session, keyring: Keyring, *, kind: str, now: datetime
 
 def case_key(session: Session, keyring: Keyring, row: CaseRow) -> DataKey | None:
     """The case's data key, or None once it was shredded."""
-    key_row = repo.data_key_row(session, row.data_key_id)
+    key_row = key_repo.get_data_key(session, row.data_key_id)
     if key_row is None or key_row.wrapped is None:
         return None
     return keyring.data_key(key_row.id, key_row.wrapped)
@@ -109,7 +111,7 @@ def scoped_case(
 
 def entry_of(session: Session, kind: CaseKind[CaseRow], row: CaseRow) -> Entry:
     """The entry a case is about."""
-    entry = repo.entry_by_id(session, row.entry_id)
+    entry = record_repo.entry_by_id(session, row.entry_id)
     if entry is None:  # pragma: no cover - a case references its entry
         raise NotFound(kind.missing)
     return entry

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from core.cases.kind import OPEN, CaseKind, CaseRow
 from core.cases.schemas import CaseFilter
-from core.models import CaseEvent, DataKeyRow, Entry, EvidenceFile
+from core.models import CaseEvent, EvidenceFile
 
 
 def overdue_clause(kind: CaseKind[CaseRow], today: date) -> ColumnElement[bool]:
@@ -160,24 +160,6 @@ def count_overdue(session: Session, kind: CaseKind[CaseRow], *, today: date) -> 
     """How many open cases are overdue on `today`, in every department."""
     stmt = select(func.count()).select_from(kind.model).where(overdue_clause(kind, today))
     return int(session.execute(stmt).scalar_one())
-
-
-def data_key_row(session: Session, key_id: uuid.UUID) -> DataKeyRow | None:
-    """One data key row (a case's or an entry's)."""
-    return session.get(DataKeyRow, key_id)
-
-
-def entry_by_id(session: Session, entry_id: uuid.UUID) -> Entry | None:
-    """One entry."""
-    return session.get(Entry, entry_id)
-
-
-def entries_by_id(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Entry]:
-    """Entries by id."""
-    if not ids:
-        return {}
-    stmt = select(Entry).where(col(Entry.id).in_(set(ids)))
-    return {e.id: e for e in session.execute(stmt).scalars()}
 
 
 def add_event(session: Session, event: CaseEvent) -> None:

@@ -170,3 +170,16 @@ def subject_for_query(
         if row.id is not None and row.key_id is not None:
             entries.append(QueryEntry(*row[_ENTRY_FIELDS:]))
     return subject, entries
+
+
+def entry_by_id(session: Session, entry_id: uuid.UUID) -> Entry | None:
+    """One entry."""
+    return session.get(Entry, entry_id)
+
+
+def entries_by_id(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Entry]:
+    """Entries by id."""
+    if not ids:
+        return {}
+    stmt = select(Entry).where(col(Entry.id).in_(set(ids)))
+    return {e.id: e for e in session.execute(stmt).scalars()}

@@ -178,7 +178,7 @@ def file_objection(
     """Open an objection to one entry and mark the entry under objection at once."""
     today = local_date(now)
     subject = record_repo.subject_by_index(session, code_index)
-    entry = case_repo.entry_by_id(session, entry_id)
+    entry = record_repo.entry_by_id(session, entry_id)
     own = entry is not None and subject is not None and entry.subject_id == subject.id
     if entry is None or not _may_object(entry, own=own, today=today):
         raise NotFound("no such entry you may object to")

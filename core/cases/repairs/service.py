@@ -492,7 +492,7 @@ def my_repairs(
     if subject is None:
         return []
     rows = case_repo.by_owner(session, CASES, owner=subject.id)
-    entries = case_repo.entries_by_id(session, [r.entry_id for r in rows])
+    entries = record_repo.entries_by_id(session, [r.entry_id for r in rows])
     return [
         _citizen_view(session, keyring, row, entries[row.entry_id], today=today, calendar=calendar)
         for row in rows
@@ -558,7 +558,7 @@ def department_queue(
     rows = repo.department_queue(
         session, CASES, department=department, filters=filters, today=today
     )
-    entries = case_repo.entries_by_id(session, [r.entry_id for r in rows])
+    entries = record_repo.entries_by_id(session, [r.entry_id for r in rows])
     organisations = {o.id: o for o in repo.organisations(session)}
     return [
         RepairSummary(
