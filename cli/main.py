@@ -14,7 +14,7 @@ from typer.exceptions import TyperException
 
 from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
 from core.clock import clock
-from core.db import is_busy, reader
+from core.db import finish_erasure_on_disk, is_busy, reader
 from core.demo.dataset import DEMO_PEOPLE, load_demo
 from core.demo.people import demo_people
 from core.demo.queries import load_demo_queries
@@ -23,7 +23,13 @@ from core.errors import DomainError, InvalidInput, KeysUnavailable
 from core.identity.clients import add_client, check_identity, dev_token_claims
 from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
 from core.identity.tokens import is_loopback, mint_access_token
-from core.ops.keys import key_status, rewrap_stale, rotate_master_key
+from core.ops.keys import (
+    complete_erasures,
+    key_status,
+    retire_version,
+    rewrap_stale,
+    rotate_master_key,
+)
 from core.querylog.checkpoints import make_checkpoint
 from core.querylog.signing_key import signer_for_data_dir
 from core.querylog.verify import verify_log
@@ -150,6 +156,9 @@ def keys_status() -> None:
     typer.echo(f"versions held: {', '.join(map(str, status.held))}")
     for version, count in sorted(status.live_keys_by_version.items()):
         typer.echo(f"  version {version}: {count} live data keys")
+    if status.destroyed:
+        typer.echo(f"versions destroyed: {', '.join(map(str, status.destroyed))}")
+    typer.echo(f"shredded keys awaiting erasure: {status.pending_erasures}")
 
 
 @keys_app.command("rotate")
@@ -170,8 +179,39 @@ def keys_rotate(
         except KeyProviderError as exc:
             typer.echo(f"credence: {exc}", err=True)
             raise typer.Exit(2) from None
-        current = runtime.keyring.provider.current().version
+        except KeysUnavailable as exc:
+            typer.echo(f"credence: {exc}", err=True)
+            raise typer.Exit(2) from None
+        current = runtime.keyring.current_version()
     typer.echo(f"re-wrapped {done} data keys under master key version {current}")
+
+
+@keys_app.command("retire")
+def keys_retire(version: int) -> None:
+    """Destroy a master key version in the provider once no key references it."""
+    runtime = _runtime()
+    with Session(runtime.engine) as session:
+        try:
+            retire_version(session=session, keyring=runtime.keyring, version=version)
+        except InvalidInput as exc:
+            raise _refuse(exc) from None
+        except KeyProviderError as exc:
+            typer.echo(f"credence: {exc}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(f"master key version {version} destroyed")
+
+
+@keys_app.command("complete-erasure")
+def keys_complete_erasure() -> None:
+    """Destroy every master version a shredded key was wrapped under (what makes erasure final)."""
+    runtime = _runtime()
+    with Session(runtime.engine) as session:
+        progress = complete_erasures(session=session, keyring=runtime.keyring)
+    finish_erasure_on_disk(runtime.engine)
+    typer.echo(
+        f"erasures completed: {progress.completed}; pending: {progress.pending}; "
+        f"versions destroyed: {', '.join(map(str, progress.destroyed_versions)) or 'none'}"
+    )
 
 
 def _refuse(exc: InvalidInput) -> typer.Exit:

@@ -22,10 +22,12 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc, insert, literal, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.errors import DatabaseBusy
@@ -266,3 +268,39 @@ def _sqlite_writers(engine: Engine, busy_seconds: float, lock: FileLock | None) 
 def ping(session: Session) -> None:
     """Ask the database for nothing, to see that it answers."""
     session.execute(text("SELECT 1"))
+
+
+def finish_erasure_on_disk(engine: Engine) -> bool:
+    """On SQLite, checkpoint and truncate the WAL so no old page image outlives an erasure.
+
+    `secure_delete` overwrites freed pages in the main file only; the WAL keeps old page
+    images until it is checkpointed and truncated. False while a reader held an old
+    snapshot (the next pass retries). PostgreSQL needs nothing here: erasure there rests on
+    the destroyed master version, not on the files.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    return busy is not None and int(busy[0]) == 0
+
+
+def insert_once(session: Session, model: type, values: Mapping[str, object]) -> bool:
+    """Insert a row unless one with the same unique key exists; true if it was inserted.
+
+    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO NOTHING`, so a race on a unique
+    key never becomes an error (whose DETAIL would print the key in the server log); any
+    other integrity error still raises. Elsewhere a savepoint around a plain INSERT.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        # RETURNING says whether the row went in (an ORM insert's rowcount is -1 on psycopg).
+        stmt = make(model).values(**values).on_conflict_do_nothing().returning(literal(1))
+        return session.execute(stmt).first() is not None
+    try:
+        with session.begin_nested():
+            session.execute(insert(model).values(**values))
+    except exc.IntegrityError:
+        return False
+    return True

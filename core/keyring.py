@@ -1,4 +1,4 @@
-"""The keyring: the configured key provider and suite, and a cache of unwrapped data keys.
+"""The keyring: the key provider and suite, the blind-index key, and a cache of data keys.
 
 Invariants: a data key is only ever unwrapped from the row that holds it, so a
 shredded row (wrapped = NULL) can never be served from the cache; the cache is
@@ -6,6 +6,9 @@ keyed by the wrapped bytes, so a re-wrap or a shred is never masked by it.
 `forget` drops every cached copy of a key at once (an index by key id beside the LRU,
 so it costs the same however full the cache is), and a key being unwrapped while some
 key is forgotten is not cached, so a shred racing a read cannot leave it behind.
+New data keys are wrapped under the version the database names current, read again
+at most `current_ttl` after the last read (project clock), so a fleet follows a
+rotation within that bound.
 """
 
 from __future__ import annotations
@@ -13,24 +16,49 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from core.clock import clock
 from crypto.blind_index import BlindIndexer
 from crypto.envelope import DataKey, unwrap, wrap
-from crypto.keys import KeyProvider
+from crypto.keys import KeyProvider, KeyProviderError
 from crypto.suites import Suite
 
 _CACHE_SIZE = 4096
+CURRENT_TTL = timedelta(seconds=5)
+
+
+def _highest_held(provider: KeyProvider) -> Callable[[], int]:
+    def current() -> int:
+        held = provider.versions()
+        if not held:
+            raise KeyProviderError("the key provider holds no master key")
+        return held[-1]
+
+    return current
 
 
 class Keyring:
     """Wraps, unwraps and indexes with the configured provider and suite."""
 
     def __init__(
-        self, provider: KeyProvider, suite: Suite, *, cache_size: int = _CACHE_SIZE
+        self,
+        provider: KeyProvider,
+        suite: Suite,
+        *,
+        indexer: BlindIndexer | None = None,
+        current: Callable[[], int] | None = None,
+        current_ttl: timedelta = CURRENT_TTL,
+        cache_size: int = _CACHE_SIZE,
     ) -> None:
         self.provider = provider
         self.suite = suite
-        self.indexer = BlindIndexer.from_master(suite, provider.index_key())
+        # Without a stored index key (a throw-away keyring) the index is random per keyring.
+        self.indexer = indexer if indexer is not None else BlindIndexer.generate(suite)
+        self._read_current = current if current is not None else _highest_held(provider)
+        self._current_ttl = current_ttl
+        self._current: tuple[int, datetime] | None = None
         self._cache_size = cache_size
         # wrapped bytes -> key, least recently used first; and key id -> its wrapped forms
         # in the cache (more than one while a master-key rotation re-wraps it).
@@ -43,11 +71,32 @@ class Keyring:
     def __repr__(self) -> str:
         return f"Keyring(provider={self.provider!r}, suite={self.suite.name})"
 
+    def current_version(self) -> int:
+        """The master version new data keys are wrapped with (re-read after the TTL)."""
+        now = clock.now()
+        with self._lock:
+            known = self._current
+        if known is not None and now - known[1] < self._current_ttl:
+            return known[0]
+        version = self._read_current()
+        with self._lock:
+            self._current = (version, now)
+        return version
+
+    def current_changed(self) -> None:
+        """Forget the cached current version (this process just rotated)."""
+        with self._lock:
+            self._current = None
+
     def new_data_key(self) -> tuple[DataKey, bytes, int]:
         """A fresh data key, its wrapped form and the master version it is wrapped with."""
-        master = self.provider.current()
+        version = self.current_version()
         key = DataKey.generate(self.suite)
-        return key, wrap(key, master), master.version
+        return key, wrap(key, self.provider, version), version
+
+    def wrap(self, key: DataKey, version: int) -> bytes:
+        """The wrapped form of a data key under one master version."""
+        return wrap(key, self.provider, version)
 
     def data_key(self, key_id: uuid.UUID, wrapped: bytes) -> DataKey:
         """Unwrap (or take from cache) the data key stored in one row."""
@@ -73,6 +122,13 @@ class Keyring:
             self._forgets += 1
             for blob in self._blobs.pop(key_id, ()):
                 del self._cache[blob]
+
+    def forget_all(self) -> None:
+        """Drop the whole cache (a master version was destroyed)."""
+        with self._lock:
+            self._forgets += 1
+            self._cache.clear()
+            self._blobs.clear()
 
     def cached(self, key_id: uuid.UUID) -> bool:
         """Whether any wrapped form of this data key is in the cache."""

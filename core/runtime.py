@@ -21,7 +21,7 @@ from core.calendar.workdays import WorkCalendar
 from core.db import make_engine, reader
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
-from core.ops.keys import has_key_checks, verify_keys
+from core.ops.keys import has_key_checks, open_keyring
 from core.querylog.checkpoints import Cadence
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
@@ -89,7 +89,9 @@ def _provider(settings: Settings, engine: Engine) -> KeyProvider:
 
 def _keyring(settings: Settings, engine: Engine) -> Keyring:
     try:
-        return Keyring(_provider(settings, engine), suite_by_name(settings.crypto_suite))
+        return open_keyring(
+            engine, _provider(settings, engine), suite_by_name(settings.crypto_suite)
+        )
     except KeyProviderError as exc:
         raise KeysUnavailable(str(exc)) from None
 
@@ -103,9 +105,6 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
         if run_migrations:
             migrate.upgrade(engine)
         keyring = _keyring(settings, engine)
-        with Session(engine) as session:
-            verify_keys(session=session, keyring=keyring)
-            session.commit()
     except BaseException:
         engine.dispose()
         raise

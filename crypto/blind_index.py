@@ -1,19 +1,20 @@
 """Blind index: a keyed MAC of a normalised code, for lookup without plaintext.
 
-Invariants: the index key is derived with HKDF from one designated master key
-version under its own label, so it is independent of the wrapping keys and does
-not move when the master key rotates; an unkeyed hash is never used (an
-18-character ID has too little entropy). The caller normalises the code first.
+Invariants: the index key is random, of its own (stored wrapped under a master
+key, never derived from one), so it does not move when a master key rotates and an
+HSM never has to export anything; an unkeyed hash is never used (an 18-character
+ID has too little entropy). The caller normalises the code first.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
-from crypto.keys import MasterKey
 from crypto.suites import Suite
 
-_INDEX_INFO = b"credence/blind-index/v1"
+INDEX_KEY_LEN = 32
+_DERIVE_INFO = b"credence/from-index/v1/"
 _PSEUDONYM_INFO = b"credence/pseudonym/v1"
 
 
@@ -28,9 +29,13 @@ class BlindIndexer:
         return f"BlindIndexer(suite={self.suite.name}, key=<redacted>)"
 
     @classmethod
-    def from_master(cls, suite: Suite, master: MasterKey) -> BlindIndexer:
-        """Derive the index key from the designated master key version."""
-        return cls(suite=suite, key=suite.derive(master.material, _INDEX_INFO))
+    def generate(cls, suite: Suite) -> BlindIndexer:
+        """An indexer over a fresh random key."""
+        return cls(suite=suite, key=os.urandom(INDEX_KEY_LEN))
+
+    def derive(self, info: bytes) -> bytes:
+        """A key for another purpose derived from the index key (e.g. the CSRF key)."""
+        return self.suite.derive(self.key, _DERIVE_INFO + info)
 
     def index(self, normalised_code: str) -> bytes:
         """The 32-byte blind index of a normalised code."""

@@ -4,9 +4,9 @@ Invariants:
 - Field ciphertext = `format | suite | data-key id (16) | nonce (12) | ciphertext+tag`.
   The header is authenticated, and the AAD also binds table, column, row key and
   schema version, so a ciphertext moved to another row or field fails to open.
-- Wrapped data key = `format | suite | master version (4, big-endian) | nonce | ct+tag`,
-  its AAD binding the data key's id. Unwrapping picks the master key by the
-  version in the header, never by trying keys in turn.
+- Wrapped data key = `format (2) | suite | master version (4, big-endian) | nonce | ct+tag`,
+  sealed inside the key provider, its AAD binding the header and the data key's id.
+  Unwrapping picks the master key by the version in the header, never by trying keys.
 - A data key is fresh random material per owner (entry or subject); destroying
   its wrapped form erases every field sealed under it (crypto-shredding).
 - Key material never appears in a repr.
@@ -19,14 +19,15 @@ import struct
 import uuid
 from dataclasses import dataclass, field
 
-from crypto.keys import KeyProvider, MasterKey
+from crypto.keys import KeyProvider, KeyProviderError
 from crypto.suites import NONCE_LEN, DecryptionError, Suite, suite_by_code
 
 FORMAT_V1 = 1
+# Wrapped data keys: format 2 is wrapped inside the key provider (AES-256-GCM there).
+FORMAT_WRAP = 2
 SCHEMA_VERSION = 1
 _FIELD_HEADER = struct.Struct(">BB16s")
 _WRAP_HEADER = struct.Struct(">BBI")
-_WRAP_INFO = b"credence/wrap/v1"
 
 
 @dataclass(frozen=True)
@@ -92,44 +93,45 @@ def open_field(key: DataKey, blob: bytes, ctx: FieldContext) -> bytes:
     return key.suite.open(key.material, nonce, body, header + ctx.encode())
 
 
-def _wrapping_key(suite: Suite, master: MasterKey) -> bytes:
-    return suite.derive(master.material, _WRAP_INFO, suite.key_len)
+def _wrap_aad(header: bytes, key_id: uuid.UUID) -> bytes:
+    return header + b"data_key" + key_id.bytes
 
 
-def wrap(key: DataKey, master: MasterKey) -> bytes:
-    """Wrap a data key under a master key version."""
-    header = _WRAP_HEADER.pack(FORMAT_V1, key.suite.code, master.version)
-    nonce, body = key.suite.seal(
-        _wrapping_key(key.suite, master), key.material, header + b"data_key" + key.id.bytes
-    )
-    return header + nonce + body
+def wrap(key: DataKey, provider: KeyProvider, version: int) -> bytes:
+    """Wrap a data key under one master version, inside the provider."""
+    if not 1 <= version < 1 << 32:
+        raise KeyProviderError(f"master key version {version} is out of range")
+    header = _WRAP_HEADER.pack(FORMAT_WRAP, key.suite.code, version)
+    return header + provider.wrap(version, key.material, _wrap_aad(header, key.id))
 
 
-def wrapped_version(blob: bytes) -> int:
-    """The master key version a wrapped data key names."""
-    if len(blob) < _WRAP_HEADER.size + NONCE_LEN:
-        raise DecryptionError("wrapped key too short")
-    return int(_WRAP_HEADER.unpack(blob[: _WRAP_HEADER.size])[2])
-
-
-def unwrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider) -> DataKey:
-    """Unwrap a data key with the master version its header names."""
+def _split_wrapped(blob: bytes) -> tuple[bytes, int, int]:
     if len(blob) < _WRAP_HEADER.size + NONCE_LEN:
         raise DecryptionError("wrapped key too short")
     header = blob[: _WRAP_HEADER.size]
     fmt, suite_code, version = _WRAP_HEADER.unpack(header)
-    if fmt != FORMAT_V1:
+    if fmt != FORMAT_WRAP:
+        # Format 1 derived its wrapping key from exported master material, which an
+        # HSM never hands out: such a database predates this release and is refused.
         raise DecryptionError("unknown wrapped-key format")
+    return header, int(suite_code), int(version)
+
+
+def wrapped_version(blob: bytes) -> int:
+    """The master key version a wrapped data key names."""
+    return _split_wrapped(blob)[2]
+
+
+def unwrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider) -> DataKey:
+    """Unwrap a data key with the master version its header names, inside the provider."""
+    header, suite_code, version = _split_wrapped(blob)
     suite = suite_by_code(suite_code)
-    master = provider.get(version)
-    nonce = blob[_WRAP_HEADER.size : _WRAP_HEADER.size + NONCE_LEN]
-    body = blob[_WRAP_HEADER.size + NONCE_LEN :]
-    material = suite.open(
-        _wrapping_key(suite, master), nonce, body, header + b"data_key" + key_id.bytes
-    )
+    material = provider.unwrap(version, blob[_WRAP_HEADER.size :], _wrap_aad(header, key_id))
+    if len(material) != suite.key_len:
+        raise DecryptionError("wrapped key has the wrong length")
     return DataKey(id=key_id, suite=suite, material=material)
 
 
-def rewrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider) -> bytes:
-    """Re-wrap a data key under the provider's current master version (data stays as it is)."""
-    return wrap(unwrap(key_id, blob, provider), provider.current())
+def rewrap(key_id: uuid.UUID, blob: bytes, provider: KeyProvider, version: int) -> bytes:
+    """Re-wrap a data key under another master version (the data stays as it is)."""
+    return wrap(unwrap(key_id, blob, provider), provider, version)

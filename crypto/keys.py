@@ -1,9 +1,15 @@
-"""Master keys and the providers that hold them.
+"""Master (key-encryption) keys and the providers that hold them.
 
-Invariants: master keys are 32 random bytes identified by a positive integer
-version; a provider never hands out a key it does not hold (no trying keys in
-turn); key material never appears in a repr or an exception; the local key file
-is created with mode 0600 and refused when group or others can read it.
+Invariants: a master key is identified by a positive integer version and never
+leaves its provider through this interface: callers ask the provider to wrap or
+unwrap a short secret (AES-256-GCM, a fresh 96-bit nonce, 128-bit tag, with the
+caller's associated data). A provider never tries keys in turn; a version it does
+not hold is a KeyProviderError, a wrong tag a DecryptionError. Destroying a
+version makes every secret ever wrapped under it unrecoverable, wherever copies of
+the wrapped form survive (WAL, backups, replicas): that is how erasure is made
+real. Which version is current is not the provider's business: the database says,
+so every process of a fleet agrees. Key material never appears in a repr or an
+exception; the local key file is 0600 and refused when group or others can read it.
 """
 
 from __future__ import annotations
@@ -12,55 +18,70 @@ import base64
 import json
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from crypto import secret_files
 from crypto.secret_files import SecretFileError
+from crypto.suites import NONCE_LEN, TAG_LEN, DecryptionError
 
 MASTER_KEY_LEN = 32
-# A key file holds a few hundred bytes per version; anything far larger is not ours.
+# A key file holds about sixty bytes per version; anything far larger is not ours.
 _MAX_FILE_BYTES = 1 << 20
+_FILE_FORMAT = 2
 
 
 class KeyProviderError(RuntimeError):
-    """The key provider is missing, unreadable, unsafe or lacks a key version."""
-
-
-@dataclass(frozen=True)
-class MasterKey:
-    """A versioned master (key-encryption) key."""
-
-    version: int
-    material: bytes = field(repr=False)
-
-    def __repr__(self) -> str:
-        return f"MasterKey(version={self.version}, material=<redacted>)"
+    """The key provider is missing, unreadable, unsafe, read-only or lacks a key version."""
 
 
 class KeyProvider(Protocol):
-    """Where master keys come from: a local file, the environment, or a KMS/HSM."""
+    """Where master keys live: a local file, the environment, or an HSM (PKCS#11)."""
 
-    def current(self) -> MasterKey:
-        """The version new data keys are wrapped with."""
-        ...
-
-    def get(self, version: int) -> MasterKey:
-        """The key of one version; raises KeyProviderError if absent or retired."""
-        ...
+    name: str
 
     def versions(self) -> list[int]:
-        """Every version this provider can still unwrap with, ascending."""
+        """Every version the provider holds, ascending."""
         ...
 
-    def index_key(self) -> MasterKey:
-        """The master version the blind index key is derived from (fixed across rotations)."""
+    def create(self, version: int) -> None:
+        """Create a new key object of this version; refused if held, destroyed or read-only."""
         ...
 
-    def add_version(self) -> MasterKey:
-        """Create a new current version (rotation); raises if the provider is read-only."""
+    def destroy(self, version: int) -> None:
+        """Destroy one version for good (idempotent); refused if read-only."""
         ...
+
+    def wrap(self, version: int, secret: bytes, aad: bytes) -> bytes:
+        """`nonce | ciphertext | tag` of a secret under one version, sealed inside the provider."""
+        ...
+
+    def unwrap(self, version: int, blob: bytes, aad: bytes) -> bytes:
+        """The secret a `wrap` of this version and aad produced; DecryptionError if altered."""
+        ...
+
+    def close(self) -> None:
+        """Release sessions or handles (a no-op for in-process providers)."""
+        ...
+
+
+def seal_with(material: bytes, secret: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM under key material held in this process (the file and env providers)."""
+    nonce = os.urandom(NONCE_LEN)
+    return nonce + AESGCM(material).encrypt(nonce, secret, aad)
+
+
+def open_with(material: bytes, blob: bytes, aad: bytes) -> bytes:
+    """The inverse of `seal_with`; DecryptionError on any failure."""
+    if len(blob) < NONCE_LEN + TAG_LEN:
+        raise DecryptionError("wrapped secret too short")
+    try:
+        return AESGCM(material).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
+    except InvalidTag:
+        raise DecryptionError("wrapped secret failed authentication") from None
 
 
 def _b64(data: bytes) -> str:
@@ -71,97 +92,139 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _encode(current: int, index: int, keys: dict[int, bytes]) -> bytes:
+def _encode(keys: dict[int, bytes], destroyed: set[int]) -> bytes:
     return json.dumps(
-        {"current": current, "index": index, "keys": {str(v): _b64(k) for v, k in keys.items()}}
+        {
+            "format": _FILE_FORMAT,
+            "keys": {str(v): _b64(k) for v, k in sorted(keys.items())},
+            "destroyed": sorted(destroyed),
+        }
     ).encode("utf-8")
 
 
-class LocalFileKeyProvider:
-    """Master keys in a JSON file under the data dir (the embedded default)."""
+class _InProcess:
+    """Wrap and unwrap with key material this process holds."""
+
+    name = "in-process"
+
+    def _material(self, version: int) -> bytes:
+        raise NotImplementedError
+
+    def wrap(self, version: int, secret: bytes, aad: bytes) -> bytes:
+        """AES-256-GCM under the version's key."""
+        return seal_with(self._material(version), secret, aad)
+
+    def unwrap(self, version: int, blob: bytes, aad: bytes) -> bytes:
+        """The secret wrapped under the version's key."""
+        return open_with(self._material(version), blob, aad)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class LocalFileKeyProvider(_InProcess):
+    """Master keys in a 0600 JSON file under the data dir (the embedded default).
+
+    Destroying a version rewrites the file without it (write, fsync, rename): the
+    old bytes are then in no file. A filesystem with snapshots keeps them there,
+    which is why production keeps its master keys in an HSM.
+    """
+
+    name = "file"
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self._path = path
         self._lock = threading.Lock()
         if create:
             # Never replaces an existing file, so two first starts agree on one key.
-            secret_files.create_private(path, _encode(1, 1, {1: os.urandom(MASTER_KEY_LEN)}))
-        self._data = self._read()
+            secret_files.create_private(path, _encode({1: os.urandom(MASTER_KEY_LEN)}, set()))
+        self._seen: tuple[int, int, int] | None = None
+        self._keys, self._destroyed = self._read()
 
     def __repr__(self) -> str:
         return f"LocalFileKeyProvider(path={self._path!s})"
 
-    def _read(self) -> dict[str, object]:
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _read(self) -> tuple[dict[int, bytes], set[int]]:
+        self._seen = self._stamp()
         try:
             raw = secret_files.read_private(self._path, max_bytes=_MAX_FILE_BYTES)
         except SecretFileError as exc:
             raise KeyProviderError(f"master key file {exc}") from None
         try:
             data = json.loads(raw)
+            if data["format"] != _FILE_FORMAT:
+                raise ValueError("format")
             keys = {int(v): _unb64(k) for v, k in data["keys"].items()}
-            current, index = int(data["current"]), int(data["index"])
+            listed = data.get("destroyed", [])
+            if not isinstance(listed, list) or not all(type(v) is int and v >= 1 for v in listed):
+                raise ValueError("destroyed")
+            destroyed = set(listed)
         except (ValueError, KeyError, TypeError, AttributeError):
             # Never chain the parser's error: its message may quote key material.
             raise KeyProviderError(f"master key file {self._path} is malformed") from None
-        if current not in keys or index not in keys:
-            raise KeyProviderError(f"master key file {self._path} lacks its current version")
-        if any(len(k) != MASTER_KEY_LEN for k in keys.values()):
+        if any(len(k) != MASTER_KEY_LEN or v < 1 for v, k in keys.items()):
             raise KeyProviderError(f"master key file {self._path} holds a key of wrong length")
-        return {"current": current, "index": index, "keys": keys}
+        return keys, destroyed
 
-    def _keys(self) -> dict[int, bytes]:
-        keys = self._data["keys"]
-        if not isinstance(keys, dict):
-            raise KeyProviderError("key data corrupted")
-        return keys
-
-    def current(self) -> MasterKey:
-        """The version new data keys are wrapped with."""
-        return self.get(int(str(self._data["current"])))
-
-    def index_key(self) -> MasterKey:
-        """The master version the blind index key is derived from."""
-        return self.get(int(str(self._data["index"])))
-
-    def get(self, version: int) -> MasterKey:
-        """The key of one version; re-reads the file once when another process has rotated."""
-        keys = self._keys()
-        if version not in keys:
+    def _material(self, version: int) -> bytes:
+        # Another process may have created or destroyed a version since (every change
+        # renames a new file into place): a changed stamp means read the file again, so a
+        # destroyed version stops working here at once, not at the next restart.
+        if self._stamp() != self._seen or version not in self._keys:
             with self._lock:
-                self._data = self._read()
-            keys = self._keys()
-        try:
-            return MasterKey(version, keys[version])
-        except KeyError:
-            raise KeyProviderError(f"master key version {version} is not available") from None
+                self._keys, self._destroyed = self._read()
+        key = self._keys.get(version)
+        if key is None:
+            raise KeyProviderError(f"master key version {version} is not available")
+        return key
 
     def versions(self) -> list[int]:
-        """Every version held, ascending."""
-        return sorted(self._keys())
+        """Every version held, ascending (as the file says now)."""
+        with self._lock:
+            self._keys, self._destroyed = self._read()
+        return sorted(self._keys)
 
-    def add_version(self) -> MasterKey:
-        """Append a new random version and make it current (atomic, safe across processes)."""
-        # Another process may be rotating too: lock and re-read first, so no two
-        # writers ever mint the same version number.
+    def create(self, version: int) -> None:
+        """Add a random key of this version (locked read-modify-write, safe across processes)."""
         with secret_files.directory_lock(self._path.parent), self._lock:
-            self._data = self._read()
-            keys = dict(self._keys())
-            version = max(keys) + 1
+            keys, destroyed = self._read()
+            if version < 1 or version in keys or version in destroyed:
+                raise KeyProviderError(f"master key version {version} exists or was destroyed")
             keys[version] = os.urandom(MASTER_KEY_LEN)
-            index = int(str(self._data["index"]))
-            secret_files.replace_private(self._path, _encode(version, index, keys))
-            self._data = {"current": version, "index": index, "keys": keys}
-            return MasterKey(version, keys[version])
+            secret_files.replace_private(self._path, _encode(keys, destroyed))
+            self._keys, self._destroyed = keys, destroyed
+
+    def destroy(self, version: int) -> None:
+        """Rewrite the file without this version; its number is never used again."""
+        if version < 1:
+            raise KeyProviderError(f"master key version {version} is not a version")
+        with secret_files.directory_lock(self._path.parent), self._lock:
+            keys, destroyed = self._read()
+            keys.pop(version, None)
+            destroyed.add(version)
+            secret_files.replace_private(self._path, _encode(keys, destroyed))
+            self._keys, self._destroyed = keys, destroyed
 
 
-class EnvKeyProvider:
-    """Master keys from one environment value: `1:<base64>,2:<base64>`; the highest is current."""
+class EnvKeyProvider(_InProcess):
+    """Master keys from one environment value, `1:<base64>,2:<base64>`; read-only."""
+
+    name = "env"
 
     def __init__(self, value: str) -> None:
         keys: dict[int, bytes] = {}
         try:
             for part in value.split(","):
                 version, _, material = part.strip().partition(":")
+                if int(version) in keys:
+                    raise ValueError("repeated version")
                 keys[int(version)] = _unb64(material)
         except ValueError:
             raise KeyProviderError("master key variable is malformed") from None
@@ -172,18 +235,9 @@ class EnvKeyProvider:
     def __repr__(self) -> str:
         return f"EnvKeyProvider(versions={self.versions()})"
 
-    def current(self) -> MasterKey:
-        """The highest version."""
-        return self.get(max(self._keys))
-
-    def index_key(self) -> MasterKey:
-        """The lowest version: the blind index must not move when a key is added."""
-        return self.get(min(self._keys))
-
-    def get(self, version: int) -> MasterKey:
-        """The key of one version."""
+    def _material(self, version: int) -> bytes:
         try:
-            return MasterKey(version, self._keys[version])
+            return self._keys[version]
         except KeyError:
             raise KeyProviderError(f"master key version {version} is not available") from None
 
@@ -191,9 +245,13 @@ class EnvKeyProvider:
         """Every version held, ascending."""
         return sorted(self._keys)
 
-    def add_version(self) -> MasterKey:
-        """Refused: the environment is read-only; add a version to the variable and restart."""
+    def create(self, version: int) -> None:
+        """Refused: the environment is read-only; add a version there and restart."""
         raise KeyProviderError("the environment key provider is read-only; add a version there")
+
+    def destroy(self, version: int) -> None:
+        """Refused: the environment is read-only; remove the version there and restart."""
+        raise KeyProviderError("the environment key provider is read-only; remove it there")
 
 
 def encode_env_keys(keys: dict[int, bytes]) -> str:

@@ -46,4 +46,7 @@ trap cleanup EXIT
 echo "with-postgres: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
 export CREDENCE_TEST_PG_URL="postgresql+psycopg://credence@127.0.0.1:$PORT/postgres"
+# The server log and data directory, for the tests that scan them (forensics, log leaks).
+export CREDENCE_TEST_PG_LOG="$PGTMP/server.log"
+export CREDENCE_TEST_PG_DATA="$PGTMP/data"
 "$@"

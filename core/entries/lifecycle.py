@@ -21,10 +21,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.clock import local_date
+from core.entries import erasure, store
 from core.entries import lifecycle_repository as repo
 from core.entries import repository as record_repo
 from core.entries import states as rules
-from core.entries import store
 from core.entries.list_rules import watch_after_exit
 from core.errors import Conflict
 from core.ids import ordered_id
@@ -108,23 +108,32 @@ def shred(
     now: datetime,
     with_cases: bool = False,
 ) -> None:
-    """Crypto-shred an exited or retained entry and tell whoever must know.
+    """Crypto-shred an exited or retained entry, log it, and tell whoever must know.
 
-    At the end of retention (`with_cases`) the objection and repair cases about the entry
-    are erased with it: their reasons, evidence and commitments outlive it otherwise.
-    An erroneous listing keeps its cases, which hold the citizen's own account of it.
+    The objection and repair cases about the entry are erased with it at the end of
+    retention (`with_cases`). An erroneous listing's cases, which hold the decision and
+    apology, are erased by the sweeper once the window for reconsideration has passed
+    (`erasure.CASE_GRACE`). The subject goes once nothing of it remains. Each erasure is
+    an event in the transparency log.
     """
+    erroneous = entry.exit_reason == rules.OBJECTION_UPHELD
+    why = "erroneous_listing" if erroneous else "retention_ended"
     apply(session=session, entry=entry, event=rules.SHRED, actor=actor, now=now)
-    key_ids = [entry.data_key_id]
+    key_repo.shred_data_key(session, key_id=entry.data_key_id, now=now)
+    keyring.forget(entry.data_key_id)
+    index = erasure.log_erasure(
+        session=session, what="entry", ref=entry.public_ref, why=why, now=now
+    )
+    repo.set_erasure_index(session, entry_id=entry.id, log_index=index)
     if with_cases:
-        key_ids += repo.case_keys_of(session, entry_id=entry.id)
-    for key_id in key_ids:
-        key_repo.shred_data_key(session, key_id=key_id, now=now)
-        keyring.forget(key_id)
+        erasure.erase_cases(session=session, keyring=keyring, entry=entry, why=why, now=now)
     repo.add_entry_notice(
         session, subject_id=entry.subject_id, entry_id=entry.id, kind="shredded", now=now
     )
     notify_agencies(session=session, entry=entry, kind="shredded", now=now)
+    erasure.erase_subject_if_gone(
+        session=session, keyring=keyring, subject_id=entry.subject_id, ref=entry.public_ref, now=now
+    )
 
 
 def finish_exit(

@@ -20,19 +20,20 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
+from core.db import insert_once
 from core.models import (
     AgencyNotice,
+    DataKeyRow,
     Entry,
     EntryNotice,
     ExitAnnouncement,
     Objection,
     QueryDelivery,
     RepairApplication,
+    Subject,
 )
 from core.prepared import run, table
 
@@ -63,36 +64,16 @@ def change_status(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def _insert_once(session: Session, model: type, values: Mapping[str, object]) -> bool:
-    """Insert a row unless one with the same unique key exists; true if it was inserted.
-
-    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO NOTHING` (a unique key only: any
-    other integrity error still raises); elsewhere a savepoint around a plain INSERT.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        # RETURNING says whether the row went in (an ORM insert's rowcount is -1 on psycopg).
-        stmt = make(model).values(**values).on_conflict_do_nothing().returning(literal(1))
-        return session.execute(stmt).first() is not None
-    try:
-        with session.begin_nested():
-            session.execute(insert(model).values(**values))
-    except IntegrityError:
-        return False
-    return True
-
-
 def add_announcement(session: Session, values: Mapping[str, object]) -> bool:
     """Insert an exit announcement unless the entry already has one."""
-    return _insert_once(session, ExitAnnouncement, values)
+    return insert_once(session, ExitAnnouncement, values)
 
 
 def add_entry_notice(
     session: Session, *, subject_id: uuid.UUID, entry_id: uuid.UUID, kind: str, now: datetime
 ) -> bool:
     """Tell the citizen about one event of one entry, once."""
-    return _insert_once(
+    return insert_once(
         session,
         EntryNotice,
         {
@@ -109,7 +90,7 @@ def add_agency_notice(
     session: Session, *, agency: str, entry_id: uuid.UUID, version: int, kind: str, now: datetime
 ) -> bool:
     """Tell an agency that an entry it received changed, once per entry version and kind."""
-    return _insert_once(
+    return insert_once(
         session,
         AgencyNotice,
         {
@@ -130,6 +111,87 @@ def case_keys_of(session: Session, *, entry_id: uuid.UUID) -> list[uuid.UUID]:
         col(RepairApplication.entry_id) == entry_id
     )
     return list(session.execute(union_all(objections, repairs)).scalars())
+
+
+def clear_objector_indexes(session: Session, *, subject_id: uuid.UUID) -> None:
+    """Forget who objected to any entry of a subject (the subject is erased)."""
+    entries = select(col(Entry.id)).where(col(Entry.subject_id) == subject_id)
+    session.execute(
+        update(Objection)
+        .where(col(Objection.entry_id).in_(entries))
+        .values(objector_index=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def subject_has_live_records(session: Session, *, subject_id: uuid.UUID) -> bool:
+    """Whether an entry of the subject is not shredded, or a case about one is not erased."""
+    entries = select(col(Entry.id)).where(col(Entry.subject_id) == subject_id)
+    live_entry = select(literal(1)).where(
+        col(Entry.subject_id) == subject_id, col(Entry.status) != "shredded"
+    )
+    live_objection = (
+        select(literal(1))
+        .select_from(Objection)
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Objection.data_key_id))
+        .where(col(Objection.entry_id).in_(entries), col(DataKeyRow.wrapped).is_not(None))
+    )
+    live_repair = (
+        select(literal(1))
+        .select_from(RepairApplication)
+        .join(DataKeyRow, col(DataKeyRow.id) == col(RepairApplication.data_key_id))
+        .where(col(RepairApplication.entry_id).in_(entries), col(DataKeyRow.wrapped).is_not(None))
+    )
+    found = session.execute(union_all(live_entry, live_objection, live_repair).limit(1)).first()
+    return found is not None
+
+
+def erroneous_with_live_cases(
+    session: Session, *, shredded_before: datetime, limit: int
+) -> list[Entry]:
+    """Erroneous listings shredded before a time whose cases are not all erased yet."""
+    entry_key = _KEYS.alias("entry_key")
+    case_key = _KEYS.alias("case_key")
+    live = [
+        select(literal(1))
+        .select_from(cases.join(case_key, case_key.c.id == cases.c.data_key_id))
+        .where(cases.c.entry_id == col(Entry.id), case_key.c.wrapped.is_not(None))
+        .exists()
+        for cases in (_OBJECTIONS, _REPAIRS)
+    ]
+    stmt = (
+        select(Entry)
+        .join(entry_key, entry_key.c.id == col(Entry.data_key_id))
+        .where(
+            col(Entry.status) == "shredded",
+            col(Entry.exit_reason) == "objection_upheld",
+            entry_key.c.shredded_at < shredded_before,
+            or_(*live),
+        )
+        .order_by(col(Entry.id))
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def erase_subject_row(session: Session, *, subject_id: uuid.UUID, now: datetime) -> None:
+    """Clear a subject's code ciphertext and blind index; its row stays for the references."""
+    session.execute(
+        update(Subject)
+        .where(col(Subject.id) == subject_id)
+        .values(code_index=None, code_ct=None, erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_erasure_index(session: Session, *, entry_id: uuid.UUID, log_index: int) -> None:
+    """Remember which log leaf records an entry's erasure."""
+    session.execute(
+        update(Entry)
+        .where(col(Entry.id) == entry_id)
+        .values(erasure_log_index=log_index)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_deliveries(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
@@ -180,6 +242,9 @@ def announcements(session: Session) -> Sequence[ExitAnnouncement]:
 
 
 _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
+_KEYS: Table = DataKeyRow.__table__  # type: ignore[attr-defined]
+_OBJECTIONS: Table = Objection.__table__  # type: ignore[attr-defined]
+_REPAIRS: Table = RepairApplication.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

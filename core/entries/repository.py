@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session, col
 
+from core.db import insert_once
 from core.models import DataKeyRow, Entry, EntryEvent, Subject, SubjectFreeze
 from core.prepared import run, table
 
@@ -23,6 +24,11 @@ def subject_by_index(session: Session, code_index: bytes) -> Subject | None:
     """The subject whose blind index matches."""
     stmt = select(Subject).where(col(Subject.code_index) == code_index)
     return session.execute(stmt).scalar_one_or_none()
+
+
+def insert_subject(session: Session, values: Mapping[str, object]) -> bool:
+    """Insert a subject unless its blind index is taken; true if it went in."""
+    return insert_once(session, Subject, values)
 
 
 def entry_for_department(

@@ -34,7 +34,7 @@ from core.entries.schemas import EntryCreate, EntryView, MyRecord
 from core.entries.states import REMOVED_BY_BLACK
 from core.entries.subjects import subject_for
 from core.entries.visibility import citizen_state, derived_warning, shown_state, visible_to
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
@@ -282,8 +282,10 @@ def _department_entry(
 
 
 def _subject_code(keyring: Keyring, subject: Subject, key_row: DataKeyRow) -> str:
-    blob = subject.code_ct
-    return store.open_text(_live_key(keyring, key_row), blob, "subject", "code", subject.id)
+    key = _live_key(keyring, key_row)
+    if subject.code_ct is None:
+        raise Shredded("this subject was erased and can no longer be read")
+    return store.open_text(key, subject.code_ct, "subject", "code", subject.id)
 
 
 def read_entry(

@@ -2,7 +2,9 @@
 
 Invariants: a subject is found only by the blind index of its normalised code; the
 code is stored only sealed under the subject's own data key; creating the same
-subject twice at once yields one row (the loser of the race reads the winner's).
+subject twice at once yields one row (the loser of the race reads the winner's), through
+`ON CONFLICT DO NOTHING`, so the race is never a constraint error whose detail would
+print the blind index in the database server's log.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.codes import CodeKind, InvalidCode, validate_code
@@ -41,37 +42,45 @@ def subject_for(*, session: Session, keyring: Keyring, code: str, now: datetime)
     found = record_repo.subject_by_index(session, index)
     if found is not None:
         return found
+    attempt = session.begin_nested()
     try:
-        with session.begin_nested():
-            key, wrapped, version = keyring.new_data_key()
-            key_repo.add_data_key(
-                session,
-                key_id=key.id,
-                owner="subject",
-                suite=keyring.suite.name,
-                wrapped=wrapped,
-                version=version,
-                now=now,
-            )
-            subject_id = uuid.uuid4()
-            ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
-            subject = Subject(
-                id=subject_id,
-                code_index=index,
-                code_kind=kind,
-                data_key_id=key.id,
-                code_ct=seal(key, code.encode(), ctx),
-                created_at=now,
-            )
-            session.add(subject)
-            session.flush()
-            return subject
-    except IntegrityError:
-        # Another request created the same subject first: use theirs.
-        found = record_repo.subject_by_index(session, index)
-        if found is None:
-            raise
-        return found
+        key, wrapped, version = keyring.new_data_key()
+        key_repo.add_data_key(
+            session,
+            key_id=key.id,
+            owner="subject",
+            suite=keyring.suite.name,
+            wrapped=wrapped,
+            version=version,
+            now=now,
+        )
+        session.flush()
+        subject_id = uuid.uuid4()
+        ctx = FieldContext(table="subject", column="code", row_key=str(subject_id))
+        won = record_repo.insert_subject(
+            session,
+            {
+                "id": subject_id,
+                "code_index": index,
+                "code_kind": kind,
+                "data_key_id": key.id,
+                "code_ct": seal(key, code.encode(), ctx),
+                "created_at": now,
+                "erased_at": None,
+            },
+        )
+    except BaseException:
+        attempt.rollback()
+        raise
+    if won:
+        attempt.commit()
+    else:
+        # Another request created the same subject first: drop our key, use theirs.
+        attempt.rollback()
+    found = record_repo.subject_by_index(session, index)
+    if found is None:
+        raise RuntimeError("a subject insert neither went in nor met its winner")
+    return found
 
 
 def own_subject(

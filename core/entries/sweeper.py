@@ -12,6 +12,8 @@ Invariants:
   `(status, date)` index with a cursor of its own, so a pass reads every due row once,
   and each entry held by an objection once; a row left due waits for the next pass, so
   a pass always ends.
+- The cases of an erroneous listing are erased once the reconsideration window after its
+  shred has passed (`erasure.CASE_GRACE`), and its subject with them if nothing remains.
 - It only catches up with what read paths already show: display is decided at read
   time, so a stopped sweeper delays paperwork (announcements, notices) but never leaks.
 """
@@ -26,7 +28,7 @@ from sqlmodel import Session
 
 from core.clock import local_date
 from core.db import ChunkedCommits
-from core.entries import lifecycle
+from core.entries import erasure, lifecycle
 from core.entries import lifecycle_repository as repo
 from core.entries import states as rules
 from core.errors import Conflict
@@ -114,4 +116,33 @@ def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH
                 # row read before an earlier commit loses to any worker that moved it first.
                 chunks.done_one()
             session.commit()
+    _erase_erroneous_cases(engine=engine, keyring=keyring, now=now, batch=batch, report=report)
     return report
+
+
+def _erase_erroneous_cases(
+    *, engine: Engine, keyring: Keyring, now: datetime, batch: int, report: SweepReport
+) -> None:
+    """Erase the cases of erroneous listings past the reconsideration window (and subjects)."""
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            entries = repo.erroneous_with_live_cases(
+                session, shredded_before=now - erasure.CASE_GRACE, limit=batch
+            )
+            if not entries:
+                session.rollback()
+                return
+            for entry in entries:
+                report.examined += 1
+                erasure.erase_cases(
+                    session=session, keyring=keyring, entry=entry, why="erroneous_listing", now=now
+                )
+                report.count("cases_erased")
+                erasure.erase_subject_if_gone(
+                    session=session,
+                    keyring=keyring,
+                    subject_id=entry.subject_id,
+                    ref=entry.public_ref,
+                    now=now,
+                )
+            session.commit()

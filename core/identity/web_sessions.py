@@ -47,7 +47,7 @@ def id_hash(raw_id: str) -> bytes:
 
 def csrf_key(keyring: Keyring) -> bytes:
     """The key CSRF tokens are computed under, the same in every worker and across rotations."""
-    return keyring.suite.derive(keyring.provider.index_key().material, _CSRF_INFO)
+    return keyring.indexer.derive(_CSRF_INFO)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from core.models.cases import (
 )
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
-from core.models.keys import DataKeyRow, KeyCheck
+from core.models.keys import DataKeyRow, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
@@ -35,6 +35,7 @@ __all__ = [
     "LogLeaf",
     "LogNode",
     "LogState",
+    "MasterKeyRow",
     "OAuthClient",
     "Objection",
     "QueryDelivery",
@@ -42,6 +43,7 @@ __all__ = [
     "QueryFlag",
     "QueryNotice",
     "RepairApplication",
+    "StoredSecret",
     "Subject",
     "SubjectFreeze",
     "UsedCertificate",

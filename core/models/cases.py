@@ -31,8 +31,9 @@ class Objection(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)
     entry_id: uuid.UUID = Field(foreign_key="entry.id", index=True)
     department: str = Field(max_length=64, index=True)
-    # The blind index of whoever objected (the entry's subject, or anyone for a red entry).
-    objector_index: bytes = Field(sa_column=Column(LargeBinary, nullable=False, index=True))
+    # The blind index of whoever objected (the entry's subject, or anyone for a red entry);
+    # cleared when the case is erased.
+    objector_index: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True, index=True))
     data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
     reasons_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: str = Field(default="filed", max_length=16, index=True)

@@ -1,11 +1,11 @@
-"""Key material tables: wrapped data keys and the master-key check values."""
+"""Key material tables: wrapped data keys, master versions, stored secrets, check values."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import CheckConstraint, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
@@ -23,6 +23,10 @@ class DataKeyRow(SQLModel, table=True):
     wrapped: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     shredded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Every master version this key was ever wrapped under ("1,3"): its erasure is done
+    # only once all of them are destroyed, wherever old wrapped copies survive.
+    wrapped_versions: str | None = Field(default=None, max_length=200)
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class KeyCheck(SQLModel, table=True):
@@ -34,4 +38,31 @@ class KeyCheck(SQLModel, table=True):
     key_id: uuid.UUID
     wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     index_check: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class MasterKeyRow(SQLModel, table=True):
+    """A master key version as the fleet sees it: current, active, or destroyed for good."""
+
+    __tablename__ = "master_key"
+    __table_args__ = (
+        CheckConstraint("state IN ('current', 'active', 'destroyed')", name="master_key_state"),
+    )
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    state: str = Field(max_length=12)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # When it stopped being current: no process wraps under it a TTL after this.
+    demoted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    destroyed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class StoredSecret(SQLModel, table=True):
+    """A process secret (the blind-index key) kept wrapped under a master version."""
+
+    __tablename__ = "stored_secret"
+
+    name: str = Field(primary_key=True, max_length=32)
+    master_version: int = Field(index=True)
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

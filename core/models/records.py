@@ -5,24 +5,37 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
 
 
 class Subject(SQLModel, table=True):
-    """A person or organisation, found by the blind index of its code."""
+    """A person or organisation, found by the blind index of its code.
+
+    Once its last entry and case are gone the subject is erased: its code ciphertext and
+    blind index are cleared and its data key shredded, so nothing links the row to anyone.
+    """
 
     __tablename__ = "subject"
     __table_args__ = (CheckConstraint("code_kind IN ('citizen', 'org')", name="code_kind"),)
 
     id: uuid.UUID = Field(primary_key=True)
-    code_index: bytes = Field(sa_column=Column(LargeBinary, nullable=False, unique=True))
+    code_index: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True, unique=True))
     code_kind: str = Field(max_length=8)
     data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
-    code_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    code_ct: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class Entry(SQLModel, table=True):
@@ -77,6 +90,8 @@ class Entry(SQLModel, table=True):
     exited_on: date | None = None
     # Months on the watch list after a black exit (other than an erroneous listing), §5.
     watch_months: int = 12
+    # The transparency-log leaf that records this entry's erasure (None until shredded).
+    erasure_log_index: int | None = Field(default=None, sa_column=Column(BigInteger))
     # The citizen's statement (≤ 200 characters, §7), sealed under the entry's key.
     statement_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     version: int = 1

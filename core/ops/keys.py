@@ -1,28 +1,43 @@
-"""Master-key checks, status, rotation (re-wrap) of data keys.
+"""Master versions, the stored blind-index key, rotation, retirement and erasure by destruction.
 
-Invariants: the service refuses to run when the provider does not hold every
-master version the database has a check value for, or when the blind-index key
-changed (it would silently find nothing); rotation re-wraps data keys, never
-re-encrypts data, commits in batches, and only replaces a wrapped key that is
-still the one it read, so concurrent reads and shreds stay correct throughout.
+Invariants:
+- The database names the current master version, so every process of a fleet wraps new
+  keys under it (each re-reads it within the keyring's TTL); the provider only holds keys.
+- The service refuses to run when the provider lacks a version the database still needs,
+  or when the blind-index key is not the one the data was indexed with.
+- Rotation re-wraps data keys, never re-encrypts data, commits in batches, and only
+  replaces a wrapped key that is still the one it read; a version is destroyed only
+  when nothing references it any more.
+- Erasure is made real by destruction: a shredded data key's erasure completes when
+  every master version it was ever wrapped under is destroyed, after the keys that
+  live on under those versions were moved to a fresh one. Old wrapped copies in a WAL,
+  a dead row version, a backup or a replica are then noise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.clock import clock
-from core.db import ChunkedCommits
-from core.errors import KeysUnavailable
-from core.keyring import Keyring
+from core.db import ChunkedCommits, reader
+from core.errors import InvalidInput, KeysUnavailable
+from core.keyring import CURRENT_TTL, Keyring
+from core.models import DataKeyRow, StoredSecret
 from core.ops import keys_repository as repo
-from crypto.envelope import DataKey, rewrap, unwrap, wrap
-from crypto.keys import KeyProviderError, MasterKey
-from crypto.suites import DecryptionError
+from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer
+from crypto.envelope import DataKey, unwrap
+from crypto.keys import KeyProvider, KeyProviderError
+from crypto.suites import DecryptionError, Suite
 
 _INDEX_LABEL = "credence/index-check"
+_INDEX_SECRET = "blind-index"  # noqa: S105 - the name of a stored secret, not one
+# A demoted version is split only after every process has re-read the current one.
+SPLIT_GRACE = 2 * CURRENT_TTL
 
 
 @dataclass(frozen=True)
@@ -31,20 +46,95 @@ class KeyStatus:
 
     current: int
     held: list[int]
+    destroyed: list[int]
     live_keys_by_version: dict[int, int]
+    pending_erasures: int
     suite: str
 
 
-def _add_check(session: Session, keyring: Keyring, master: MasterKey) -> None:
+def _secret_aad(name: str) -> bytes:
+    return b"stored_secret/" + name.encode("ascii")
+
+
+def _add_check(session: Session, keyring: Keyring, version: int) -> None:
     canary = DataKey.generate(keyring.suite)
     repo.add_key_check(
         session,
-        version=master.version,
+        version=version,
         key_id=canary.id,
-        wrapped=wrap(canary, master),
+        wrapped=keyring.wrap(canary, version),
         index_check=keyring.blind_index(_INDEX_LABEL),
         now=clock.now(),
     )
+
+
+def _seed_versions(session: Session, provider: KeyProvider) -> int:
+    """Record the provider's versions on first start (creating version 1 if it has none)."""
+    held = provider.versions()
+    if not held:
+        provider.create(1)
+        held = [1]
+    now = clock.now()
+    for version in held:
+        repo.add_master_version(
+            session, version=version, state="current" if version == held[-1] else "active", now=now
+        )
+    session.flush()
+    return held[-1]
+
+
+def _indexer(session: Session, provider: KeyProvider, suite: Suite, current: int) -> BlindIndexer:
+    """The stored blind-index key, created on first start."""
+    row = repo.stored_secret(session, _INDEX_SECRET)
+    if row is None:
+        indexer = BlindIndexer.generate(suite)
+        wrapped = provider.wrap(current, indexer.key, _secret_aad(_INDEX_SECRET))
+        repo.add_stored_secret(
+            session, name=_INDEX_SECRET, version=current, wrapped=wrapped, now=clock.now()
+        )
+        return indexer
+    try:
+        key = provider.unwrap(row.master_version, row.wrapped, _secret_aad(_INDEX_SECRET))
+    except (KeyProviderError, DecryptionError):
+        raise KeysUnavailable(
+            f"master key version {row.master_version} is missing or wrong: the key provider "
+            "does not hold the key this database's blind index is wrapped with"
+        ) from None
+    if len(key) != INDEX_KEY_LEN:
+        raise KeysUnavailable("the stored blind-index key has the wrong length")
+    return BlindIndexer(suite=suite, key=key)
+
+
+def _current_reader(engine: Engine) -> Callable[[], int]:
+    # A read-only connection: it is called from inside write transactions.
+    read_only = reader(engine)
+
+    def read() -> int:
+        with Session(read_only) as session:
+            version = repo.current_version(session)
+        if version is None:
+            raise KeysUnavailable("the database names no current master key version")
+        return version
+
+    return read
+
+
+def open_keyring(engine: Engine, provider: KeyProvider, suite: Suite) -> Keyring:
+    """The keyring of this database: versions, stored index key, checks; or KeysUnavailable."""
+    with Session(engine) as session:
+        current = repo.current_version(session)
+        if current is None:
+            if repo.key_checks(session):
+                raise KeysUnavailable(
+                    "this database was encrypted by a release before stored master versions; "
+                    "it cannot be opened by this one"
+                )
+            current = _seed_versions(session, provider)
+        indexer = _indexer(session, provider, suite, current)
+        keyring = Keyring(provider, suite, indexer=indexer, current=_current_reader(engine))
+        verify_keys(session=session, keyring=keyring)
+        session.commit()
+    return keyring
 
 
 def verify_keys(*, session: Session, keyring: Keyring) -> None:
@@ -62,8 +152,8 @@ def verify_keys(*, session: Session, keyring: Keyring) -> None:
             raise KeysUnavailable(
                 "the blind-index key or crypto suite differs from the one this database uses"
             )
-    current = keyring.provider.current()
-    if all(c.master_version != current.version for c in checks):
+    current = repo.current_version(session) or keyring.current_version()
+    if all(c.master_version != current for c in checks):
         _add_check(session, keyring, current)
         session.flush()
 
@@ -74,40 +164,189 @@ def has_key_checks(session: Session) -> bool:
 
 
 def key_status(*, session: Session, keyring: Keyring) -> KeyStatus:
-    """Current version, versions held, and live data keys per version."""
+    """Current version, versions held and destroyed, and live data keys per version."""
+    rows = repo.master_versions(session)
+    counts = repo.count_by_version(session)
     return KeyStatus(
-        current=keyring.provider.current().version,
-        held=keyring.provider.versions(),
-        live_keys_by_version=repo.count_by_version(session),
+        current=repo.current_version(session) or keyring.current_version(),
+        held=[r.version for r in rows if r.state != "destroyed"],
+        destroyed=[r.version for r in rows if r.state == "destroyed"],
+        live_keys_by_version={
+            r.version: counts.get(r.version, 0) for r in rows if r.state != "destroyed"
+        },
+        pending_erasures=len(repo.pending_erasures(session)),
         suite=keyring.suite.name,
     )
 
 
-def rewrap_stale(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
-    """Re-wrap every data key older than the current master version; resumable, batch commits."""
-    current = keyring.provider.current().version
+def _next_version(session: Session, keyring: Keyring) -> int:
+    known = [r.version for r in repo.master_versions(session)]
+    return max([*known, *keyring.provider.versions(), 0]) + 1
+
+
+def _new_version(session: Session, keyring: Keyring, *, current: bool) -> int:
+    """Create a key object in the provider and record it (current or not); committed."""
+    version = _next_version(session, keyring)
+    try:
+        keyring.provider.create(version)
+    except KeyProviderError as exc:
+        raise KeysUnavailable(str(exc)) from None
+    now = clock.now()
+    repo.add_master_version(session, version=version, state="active", now=now)
+    session.flush()
+    if current:
+        repo.make_current(session, version=version, now=now)
+    _add_check(session, keyring, version)
+    session.commit()
+    keyring.current_changed()
+    return version
+
+
+def _move_keys(
+    session: Session, keyring: Keyring, *, select_batch: Callable[[], list[DataKeyRow]], to: int
+) -> int:
+    """Re-wrap batches of live data keys under `to` until the selection is empty."""
     done = 0
     while True:
-        rows = repo.stale_key_batch(session, below=current, limit=batch)
+        rows = select_batch()
         if not rows:
             return done
         chunks = ChunkedCommits(session)
         for row in rows:
             if row.wrapped is None:
                 continue
-            new = rewrap(row.id, row.wrapped, keyring.provider)
+            new = keyring.wrap(keyring.data_key(row.id, row.wrapped), to)
             # Replaces only the wrapped key it read, so a chunk committed late is still right.
-            done += repo.set_wrapped(
-                session, key_id=row.id, old=row.wrapped, new=new, version=current
-            )
+            done += repo.set_wrapped(session, key_id=row.id, old=row.wrapped, new=new, version=to)
             chunks.done_one()
         session.commit()
         session.expire_all()
 
 
-def rotate_master_key(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
-    """Add a master version, record its check value, then re-wrap every data key under it."""
-    master = keyring.provider.add_version()
-    _add_check(session, keyring, master)
+def _move_secrets(session: Session, keyring: Keyring, rows: list[StoredSecret], to: int) -> None:
+    for row in rows:
+        secret = keyring.provider.unwrap(row.master_version, row.wrapped, _secret_aad(row.name))
+        wrapped = keyring.provider.wrap(to, secret, _secret_aad(row.name))
+        repo.set_secret_wrapped(session, name=row.name, wrapped=wrapped, version=to)
     session.commit()
+
+
+def rewrap_stale(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
+    """Re-wrap every data key and secret not under the current version; resumable."""
+    current = repo.current_version(session) or keyring.current_version()
+    done = _move_keys(
+        session,
+        keyring,
+        select_batch=lambda: list(repo.stale_key_batch(session, below=current, limit=batch)),
+        to=current,
+    )
+    _move_secrets(session, keyring, list(repo.secrets_not_under(session, current)), current)
+    return done
+
+
+def rotate_master_key(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
+    """Add a master version and make it current, then re-wrap every data key under it."""
+    _new_version(session, keyring, current=True)
     return rewrap_stale(session=session, keyring=keyring, batch=batch)
+
+
+def retire_version(*, session: Session, keyring: Keyring, version: int) -> None:
+    """Destroy a master version nothing references any more; refused otherwise."""
+    row = {r.version: r for r in repo.master_versions(session)}.get(version)
+    if row is None:
+        raise InvalidInput(f"master key version {version} is unknown", rule="unknown_version")
+    if row.state == "destroyed":
+        raise InvalidInput(
+            f"master key version {version} was already destroyed", rule="already_destroyed"
+        )
+    if row.state == "current":
+        raise InvalidInput(
+            f"master key version {version} is current; rotate first", rule="version_current"
+        )
+    in_use = repo.references(session, version)
+    if in_use:
+        raise InvalidInput(
+            f"master key version {version} still wraps {in_use} keys; run `keys rotate` "
+            "(or wait for it to finish) first",
+            rule="version_in_use",
+        )
+    _destroy(session, keyring, version)
+
+
+def _destroy(session: Session, keyring: Keyring, version: int) -> None:
+    # The database says "destroyed" only after the provider did it.
+    keyring.provider.destroy(version)
+    repo.mark_destroyed(session, version=version, now=clock.now())
+    session.commit()
+    keyring.forget_all()
+
+
+def _split(session: Session, keyring: Keyring, version: int, batch: int) -> bool:
+    """Move what lives on under `version` to a fresh version, then destroy `version`."""
+    fresh = _new_version(session, keyring, current=False)
+    _move_keys(
+        session,
+        keyring,
+        select_batch=lambda: list(repo.keys_under(session, version=version, limit=batch)),
+        to=fresh,
+    )
+    _move_secrets(session, keyring, list(repo.secrets_under(session, version)), fresh)
+    if repo.references(session, version):
+        return False  # Something new arrived meanwhile: the next pass finishes it.
+    _destroy(session, keyring, version)
+    return True
+
+
+@dataclass(frozen=True)
+class ErasureProgress:
+    """What one pass of `complete_erasures` did."""
+
+    completed: int
+    pending: int
+    destroyed_versions: list[int]
+
+
+def complete_erasures(
+    *, session: Session, keyring: Keyring, now: datetime | None = None, batch: int = 500
+) -> ErasureProgress:
+    """Destroy every master version a shredded key was wrapped under; record what completed.
+
+    A version still current is demoted first (a fresh current takes over) and split on a
+    later pass, once every process has stopped wrapping under it (`SPLIT_GRACE`).
+    """
+    at = now or clock.now()
+    rows = {r.version: r for r in repo.master_versions(session)}
+    pending = list(repo.pending_erasures(session))
+    needed = {
+        int(v)
+        for key in pending
+        for v in (key.wrapped_versions or str(key.master_version)).split(",")
+    }
+    destroyed: list[int] = []
+    for version in sorted(needed):
+        row = rows.get(version)
+        if row is None or row.state == "destroyed":
+            continue
+        if row.state == "current":
+            _new_version(session, keyring, current=True)
+            continue
+        if row.demoted_at is not None and at - row.demoted_at < SPLIT_GRACE:
+            continue
+        if _split(session, keyring, version, batch):
+            destroyed.append(version)
+    gone = {r.version for r in repo.master_versions(session) if r.state == "destroyed"}
+    done = [
+        key.id
+        for key in pending
+        if all(int(v) in gone for v in (key.wrapped_versions or str(key.master_version)).split(","))
+    ]
+    repo.mark_erased(session, key_ids=done, now=at)
+    session.commit()
+    return ErasureProgress(
+        completed=len(done), pending=len(pending) - len(done), destroyed_versions=destroyed
+    )
+
+
+def erasure_bound() -> timedelta:
+    """How long after a shred its erasure completes at most, with a pass every tick."""
+    return SPLIT_GRACE

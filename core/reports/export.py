@@ -110,7 +110,7 @@ def _entries(
 
 def _subject(session: Session, keyring: Keyring, subject: Subject) -> ExportSubject | None:
     row = key_repo.get_data_key(session, subject.data_key_id)
-    if row is None or row.wrapped is None:
+    if row is None or row.wrapped is None or subject.code_ct is None:
         return None
     key = store.live_key(keyring, row)
     return ExportSubject(

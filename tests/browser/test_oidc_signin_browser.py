@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlmodel import Session
 
 from api.app import create_app
 from core.db import make_engine
-from core.keyring import Keyring
-from core.ops.keys import verify_keys
+from core.ops.keys import open_keyring
 from core.runtime import Runtime
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, encode_env_keys
@@ -47,10 +45,9 @@ def credence_with_provider(
     ).start()
     provider.interactive = True
     engine = make_engine(fresh_url)
-    keyring = Keyring(EnvKeyProvider(encode_env_keys({1: secrets.token_bytes(32)})), AES)
-    with Session(engine) as session:
-        verify_keys(session=session, keyring=keyring)
-        session.commit()
+    keyring = open_keyring(
+        engine, EnvKeyProvider(encode_env_keys({1: secrets.token_bytes(32)})), AES
+    )
     settings = Settings(
         data_dir=tmp_path,
         maintenance_every_seconds=0,

@@ -99,8 +99,8 @@ class TestForget:
         # During a master-key rotation one data key is cached under its old and new wraps.
         keyring = make_keyring(versions=2)
         key = DataKey.generate(keyring.suite)
-        old = envelope.wrap(key, keyring.provider.get(1))
-        new = envelope.wrap(key, keyring.provider.get(2))
+        old = envelope.wrap(key, keyring.provider, 1)
+        new = envelope.wrap(key, keyring.provider, 2)
         keyring.data_key(key.id, old)
         keyring.data_key(key.id, new)
         keyring.forget(key.id)

@@ -8,14 +8,16 @@ import os
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from crypto.blind_index import BlindIndexer, pseudonym
-from crypto.keys import EnvKeyProvider, LocalFileKeyProvider, MasterKey, encode_env_keys
+from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer, pseudonym
+from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES, SM4, Suite
 
 CODE = "11010519491231002X"
 OTHER_CODE = "110105194912310029"
+STORED_AAD = b"credence:stored-secret:blind_index"
 
 
 @pytest.fixture(params=[AES, SM4], ids=lambda s: s.name)
@@ -24,13 +26,13 @@ def suite(request: pytest.FixtureRequest) -> Suite:
 
 
 @pytest.fixture
-def master() -> MasterKey:
-    return MasterKey(version=1, material=os.urandom(32))
+def index_key() -> bytes:
+    return os.urandom(INDEX_KEY_LEN)
 
 
 @pytest.fixture
-def indexer(suite: Suite, master: MasterKey) -> BlindIndexer:
-    return BlindIndexer.from_master(suite, master)
+def indexer(suite: Suite, index_key: bytes) -> BlindIndexer:
+    return BlindIndexer(suite=suite, key=index_key)
 
 
 def _unkeyed(suite: Suite, data: bytes) -> bytes:
@@ -39,22 +41,26 @@ def _unkeyed(suite: Suite, data: bytes) -> bytes:
     return h.finalize()
 
 
+def _key_forms(key: bytes) -> list[str]:
+    return [key.hex(), repr(key), repr(key)[2:-1], base64.b64encode(key).decode()]
+
+
 class TestBlindIndex:
-    def test_is_deterministic(self, indexer: BlindIndexer, suite: Suite, master: MasterKey) -> None:
-        again = BlindIndexer.from_master(suite, master)
+    def test_is_deterministic(self, indexer: BlindIndexer, suite: Suite, index_key: bytes) -> None:
+        again = BlindIndexer(suite=suite, key=index_key)
         assert indexer.index(CODE) == indexer.index(CODE) == again.index(CODE)
 
     def test_differs_for_different_codes(self, indexer: BlindIndexer) -> None:
         assert indexer.index(CODE) != indexer.index(OTHER_CODE)
         assert indexer.index("") != indexer.index(CODE)
 
-    def test_differs_under_another_master_key(self, indexer: BlindIndexer, suite: Suite) -> None:
-        other = BlindIndexer.from_master(suite, MasterKey(1, os.urandom(32)))
+    def test_differs_under_another_index_key(self, indexer: BlindIndexer, suite: Suite) -> None:
+        other = BlindIndexer(suite=suite, key=os.urandom(INDEX_KEY_LEN))
         assert other.index(CODE) != indexer.index(CODE)
 
-    def test_differs_between_suites(self, master: MasterKey) -> None:
-        aes = BlindIndexer.from_master(AES, master)
-        sm4 = BlindIndexer.from_master(SM4, master)
+    def test_differs_between_suites(self, index_key: bytes) -> None:
+        aes = BlindIndexer(suite=AES, key=index_key)
+        sm4 = BlindIndexer(suite=SM4, key=index_key)
         assert aes.index(CODE) != sm4.index(CODE)
 
     @pytest.mark.parametrize("code", ["", CODE, "张三", "x" * 1000])
@@ -70,56 +76,99 @@ class TestBlindIndex:
         assert value != _unkeyed(SM4, CODE.encode())
 
     def test_matches_hmac_with_the_suite_hash(self, indexer: BlindIndexer, suite: Suite) -> None:
-        from cryptography.hazmat.primitives import hmac
-
         h = hmac.HMAC(indexer.key, suite.hash())
         h.update(CODE.encode())
         assert indexer.index(CODE) == h.finalize()
 
-    def test_index_key_is_not_the_master_material(
-        self, indexer: BlindIndexer, master: MasterKey
+    def test_code_is_encoded_as_utf8(self, indexer: BlindIndexer, suite: Suite) -> None:
+        assert indexer.index("张三") == suite.mac(indexer.key, "张三".encode())
+
+    def test_repr_hides_key(self, indexer: BlindIndexer, suite: Suite) -> None:
+        for text in (repr(indexer), str(indexer), repr([indexer])):
+            assert "redacted" in text
+            assert suite.name in text
+            for form in _key_forms(indexer.key):
+                assert form not in text
+
+
+class TestGenerate:
+    def test_key_is_random_of_index_key_length(self, suite: Suite) -> None:
+        indexer = BlindIndexer.generate(suite)
+        assert INDEX_KEY_LEN == 32
+        assert len(indexer.key) == INDEX_KEY_LEN
+        assert indexer.suite is suite
+
+    def test_generated_keys_are_distinct(self, suite: Suite) -> None:
+        indexers = [BlindIndexer.generate(suite) for _ in range(64)]
+        assert len({i.key for i in indexers}) == 64
+        assert len({i.index(CODE) for i in indexers}) == 64
+
+    def test_stored_key_restores_the_same_index(self, suite: Suite) -> None:
+        generated = BlindIndexer.generate(suite)
+        restored = BlindIndexer(suite=suite, key=bytes(generated.key))
+        assert restored.index(CODE) == generated.index(CODE)
+        assert restored.derive(b"csrf") == generated.derive(b"csrf")
+
+
+class TestDerive:
+    def test_is_deterministic_and_32_bytes(self, indexer: BlindIndexer, suite: Suite) -> None:
+        first = indexer.derive(b"csrf")
+        assert len(first) == 32
+        assert first == indexer.derive(b"csrf")
+        assert first == BlindIndexer(suite=suite, key=indexer.key).derive(b"csrf")
+
+    def test_distinct_per_info(self, indexer: BlindIndexer) -> None:
+        infos = [b"csrf", b"session", b"", b"csrf\x00", b"CSRF", b"csrf/v2", "键".encode()]
+        derived = [indexer.derive(info) for info in infos]
+        assert len(set(derived)) == len(infos)
+
+    def test_is_not_the_index_key(self, indexer: BlindIndexer) -> None:
+        for info in (b"", b"csrf", b"session"):
+            derived = indexer.derive(info)
+            assert derived != indexer.key
+            assert indexer.key not in derived
+
+    def test_is_neither_an_index_value_nor_a_pseudonym(
+        self, indexer: BlindIndexer, suite: Suite
     ) -> None:
-        assert indexer.key != master.material
-        assert len(indexer.key) == 32
+        assert indexer.derive(b"csrf") != indexer.index("csrf")
+        assert indexer.derive(b"csrf") != pseudonym(suite, indexer.key, b"csrf")
+        assert indexer.derive(b"csrf") != suite.mac(indexer.key, b"csrf")
 
-    def test_index_is_not_a_mac_under_the_raw_master(
-        self, indexer: BlindIndexer, suite: Suite, master: MasterKey
+    def test_differs_under_another_index_key(self, indexer: BlindIndexer, suite: Suite) -> None:
+        other = BlindIndexer.generate(suite)
+        assert other.derive(b"csrf") != indexer.derive(b"csrf")
+
+    def test_differs_between_suites(self, index_key: bytes) -> None:
+        aes = BlindIndexer(suite=AES, key=index_key)
+        sm4 = BlindIndexer(suite=SM4, key=index_key)
+        assert aes.derive(b"csrf") != sm4.derive(b"csrf")
+
+    def test_is_hkdf_with_the_suite_hash_under_its_own_label(
+        self, indexer: BlindIndexer, suite: Suite
     ) -> None:
-        assert indexer.index(CODE) != suite.mac(master.material, CODE.encode())
-
-    def test_repr_hides_key(self, indexer: BlindIndexer) -> None:
-        text = repr(indexer)
-        assert "redacted" in text
-        for form in (
-            indexer.key.hex(),
-            repr(indexer.key)[2:-1],
-            base64.b64encode(indexer.key).decode(),
-        ):
-            assert form not in text
+        # Keys derived this way (the CSRF key) must not change between releases.
+        expected = HKDF(
+            algorithm=suite.hash(), length=32, salt=None, info=b"credence/from-index/v1/csrf"
+        ).derive(indexer.key)
+        assert indexer.derive(b"csrf") == expected
 
 
-class TestRotationIndependence:
-    def test_env_provider_index_key_ignores_added_versions(self, suite: Suite) -> None:
-        k1, k2 = os.urandom(32), os.urandom(32)
-        before = EnvKeyProvider(encode_env_keys({1: k1}))
-        after = EnvKeyProvider(encode_env_keys({1: k1, 2: k2}))
-        old = BlindIndexer.from_master(suite, before.index_key())
-        new = BlindIndexer.from_master(suite, after.index_key())
-        assert new.index(CODE) == old.index(CODE)
-        # The current key did move, so deriving from it instead would break lookups.
-        moved = BlindIndexer.from_master(suite, after.current())
-        assert moved.index(CODE) != old.index(CODE)
-
-    def test_local_file_index_key_survives_rotation(self, suite: Suite, tmp_path: Path) -> None:
-        path = tmp_path / "master.json"
-        provider = LocalFileKeyProvider(path, create=True)
-        before = BlindIndexer.from_master(suite, provider.index_key()).index(CODE)
-        provider.add_version()
-        after = BlindIndexer.from_master(suite, provider.index_key()).index(CODE)
-        reopened = BlindIndexer.from_master(suite, LocalFileKeyProvider(path).index_key())
-        assert after == before
-        assert reopened.index(CODE) == before
-        assert BlindIndexer.from_master(suite, provider.current()).index(CODE) != before
+class TestMasterKeyIndependence:
+    def test_index_survives_master_rotation_and_destruction(
+        self, suite: Suite, tmp_path: Path
+    ) -> None:
+        # The index key is stored wrapped; rotating the master under it moves nothing.
+        provider = LocalFileKeyProvider(tmp_path / "keys" / "master.json", create=True)
+        indexer = BlindIndexer.generate(suite)
+        before, csrf = indexer.index(CODE), indexer.derive(b"csrf")
+        stored = provider.wrap(1, indexer.key, STORED_AAD)
+        provider.create(2)
+        stored = provider.wrap(2, provider.unwrap(1, stored, STORED_AAD), STORED_AAD)
+        provider.destroy(1)
+        restored = BlindIndexer(suite=suite, key=provider.unwrap(2, stored, STORED_AAD))
+        assert restored.index(CODE) == before
+        assert restored.derive(b"csrf") == csrf
 
 
 class TestPseudonym:
@@ -150,5 +199,5 @@ class TestPseudonym:
 
     def test_differs_from_blind_index_under_same_secret(self, suite: Suite) -> None:
         secret = os.urandom(32)
-        indexer = BlindIndexer.from_master(suite, MasterKey(1, secret))
+        indexer = BlindIndexer(suite=suite, key=secret)
         assert pseudonym(suite, secret, CODE.encode()) != indexer.index(CODE)

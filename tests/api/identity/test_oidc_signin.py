@@ -29,9 +29,8 @@ from api.pages.session import SID_COOKIE
 from api.state import state_of
 from core.clock import clock
 from core.db import make_engine
-from core.keyring import Keyring
 from core.models import WebSessionRow
-from core.ops.keys import verify_keys
+from core.ops.keys import open_keyring
 from core.runtime import Runtime
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, encode_env_keys
@@ -77,10 +76,7 @@ def credence(fresh_engine, fresh_url, provider, tmp_path: Path) -> Iterator[Cred
 
     def start(**settings: object) -> TestClient:
         engine = make_engine(fresh_url)
-        keyring = Keyring(EnvKeyProvider(key_material), AES)
-        with Session(engine) as session:
-            verify_keys(session=session, keyring=keyring)
-            session.commit()
+        keyring = open_keyring(engine, EnvKeyProvider(key_material), AES)
         options: dict[str, object] = {
             "data_dir": tmp_path,
             "maintenance_every_seconds": 0,

@@ -375,7 +375,14 @@ class TestWatchAfterBlackExit:
             session=session, keyring=keyring, entry=entry, actor="officer-1", now=clock.now()
         )
 
-        assert [e.list_kind for e in _entries_of(session, code, keyring)] == ["black"]
+        # No case and no other entry remains: the person went with the listing.
+        subject = session.get(Subject, entry.subject_id)
+        assert (subject.code_index, subject.code_ct) == (None, None)
+        assert subject.erased_at is not None
+        kinds_left = session.scalars(
+            select(col(Entry.list_kind)).where(col(Entry.subject_id) == entry.subject_id)
+        )
+        assert list(kinds_left) == ["black"]
         assert session.get(Entry, black.id).status == "shredded"
         assert session.get(DataKeyRow, entry.data_key_id).wrapped is None
         assert _events(session, black.id) == sorted(

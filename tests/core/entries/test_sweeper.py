@@ -386,6 +386,18 @@ class TestSweepMovesEntries:
 
     def test_cases_about_the_entry_are_erased_with_it_at_retention_end(self, fresh_engine, keyring):
         watch = _record(fresh_engine, keyring, **_watch_fields())
+        # A later entry keeps the person on record, so their list of objections still answers.
+        later = clock.today() + timedelta(days=400)
+        _record(
+            fresh_engine,
+            keyring,
+            subject_code=watch.subject_code,
+            **_watch_fields(
+                decided_on=later,
+                display_until=add_months(later, 3),
+                valid_until=add_months(later, 3),
+            ),
+        )
         with Session(fresh_engine) as s:
             key = case_store.new_case_key(s, keyring, kind="objection", now=clock.now())
             s.flush()
@@ -412,7 +424,12 @@ class TestSweepMovesEntries:
         with Session(fresh_engine) as s:
             assert s.get(DataKeyRow, key.id).wrapped is not None
         _at(watch.retain_until)
-        assert _sweep(fresh_engine, keyring).events == {"shredded": 1}
+        # The later entry's display ended meanwhile (it is retained, not shredded).
+        assert _sweep(fresh_engine, keyring).events == {
+            "display_ended": 1,
+            "retained": 1,
+            "shredded": 1,
+        }
         with Session(fresh_engine) as s:
             assert s.get(DataKeyRow, key.id).wrapped is None
             # The objector's list still answers: the erased case by its dates and outcome only.
@@ -644,7 +661,18 @@ class TestShreddingKeepsTheLogVerifiable:
         with Session(fresh_engine) as s:
             report = verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
             assert report.ok, report
-            assert report.leaves == 1
+            # The query, then the entry's erasure and the subject's (its last entry went).
+            assert report.leaves == 3
+            erasures = [
+                json.loads(b)
+                for b in s.scalars(select(LogLeaf.body).where(col(LogLeaf.idx) > answer.log_index))
+            ]
+            assert [(e["kind"], e["what"], e["why"]) for e in erasures] == [
+                ("erasure", "entry", "retention_ended"),
+                ("erasure", "subject", "last_record_erased"),
+            ]
+            assert {e["ref"] for e in erasures} == {s.get(Entry, watch.id).public_ref}
+            assert code not in json.dumps(erasures)
             body = s.scalars(select(LogLeaf.body).where(col(LogLeaf.idx) == answer.log_index)).one()
             assert json.loads(body)["entries"] == [str(watch.id)]
             with pytest.raises(Shredded):

@@ -22,6 +22,8 @@ from core.identity.tokens import mint_access_token
 from core.identity.web_sessions import PendingLogin, csrf_key, id_hash
 from core.keyring import Keyring
 from core.models import WebSessionRow
+from core.ops.keys import open_keyring, rotate_master_key
+from crypto.blind_index import BlindIndexer
 from crypto.envelope import wrapped_version
 from crypto.keys import EnvKeyProvider, LocalFileKeyProvider, encode_env_keys
 from crypto.suites import AES
@@ -30,9 +32,13 @@ from tests.factories import make_code
 
 
 def twin_keyrings() -> tuple[Keyring, Keyring]:
-    """Two workers' keyrings over the same master key material (each its own provider)."""
+    """Two workers' keyrings over the same master key and stored index key (own providers)."""
     value = encode_env_keys({1: secrets.token_bytes(32)})
-    return Keyring(EnvKeyProvider(value), AES), Keyring(EnvKeyProvider(value), AES)
+    indexer = BlindIndexer.generate(AES)
+    return (
+        Keyring(EnvKeyProvider(value), AES, indexer=indexer),
+        Keyring(EnvKeyProvider(value), AES, indexer=indexer),
+    )
 
 
 def citizen_token(tmp_path: Path, code: str, ttl: timedelta = timedelta(minutes=15)) -> str:
@@ -107,12 +113,16 @@ class TestSharedByWorkers:
         assert len(csrf_key(mine)) == 32
         assert csrf_key(stranger) != csrf_key(mine)
 
-    def test_the_csrf_key_does_not_move_when_the_master_key_rotates(self, tmp_path):
-        keyring = Keyring(LocalFileKeyProvider(tmp_path / "master.key", create=True), AES)
+    def test_the_csrf_key_does_not_move_when_the_master_key_rotates(self, fresh_engine, tmp_path):
+        path = tmp_path / "master.key"
+        keyring = open_keyring(fresh_engine, LocalFileKeyProvider(path, create=True), AES)
         before = csrf_key(keyring)
-        keyring.provider.add_version()
-        assert keyring.provider.current().version == 2
+        with Session(fresh_engine) as db:
+            rotate_master_key(session=db, keyring=keyring)
+        assert keyring.current_version() == 2
         assert csrf_key(keyring) == before
+        reopened = open_keyring(fresh_engine, LocalFileKeyProvider(path), AES)
+        assert csrf_key(reopened) == before
 
 
 class TestAtRest:
@@ -209,11 +219,13 @@ class TestAtRest:
         assert load(fresh_engine, stranger, sid) == service.SessionLookup(None, stale=True)
 
     def test_sessions_sealed_before_a_rotation_still_open_after_it(self, fresh_engine, tmp_path):
-        keyring = Keyring(LocalFileKeyProvider(tmp_path / "master.key", create=True), AES)
+        provider = LocalFileKeyProvider(tmp_path / "master.key", create=True)
+        keyring = open_keyring(fresh_engine, provider, AES)
         old_sid, new_sid = service_sid(), service_sid()
         token = citizen_token(tmp_path, make_code())
         save(fresh_engine, keyring, old_sid, token, timedelta(hours=1))
-        keyring.provider.add_version()
+        with Session(fresh_engine) as db:
+            rotate_master_key(session=db, keyring=keyring)
         save(fresh_engine, keyring, new_sid, token, timedelta(hours=1))
         versions = {r.id_hash: wrapped_version(r.wrapped_key) for r in rows(fresh_engine)}
         assert versions == {id_hash(old_sid): 1, id_hash(new_sid): 2}
