@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/credence demo
 	$(BIN)/credence serve --host 127.0.0.1 --port 8000
 
-## test: lint, type-check, then the whole suite (pages in Chromium too) on SQLite and on a
-## throw-away PostgreSQL
+## test: lint, type-check, then the whole suite (pages in Chromium too) on SQLite with the
+## key file, and every database test on a throw-away PostgreSQL with keys in SoftHSM2
 test: $(STAMP) lint typecheck browser test-sqlite test-postgres
 
 lint: $(STAMP)
@@ -41,8 +41,8 @@ test-sqlite: $(STAMP)
 	CREDENCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	@echo "== pytest on PostgreSQL (every database test) =="
-	scripts/with-postgres.sh $(BIN)/pytest -q -m db
+	@echo "== pytest on PostgreSQL (every database test), master keys in a SoftHSM2 token =="
+	scripts/with-softhsm.sh scripts/with-postgres.sh $(BIN)/pytest -q -m db
 
 ## bench: hot-path micro-benchmarks as ratios to an in-process baseline (not part of test)
 bench: $(STAMP)

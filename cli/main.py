@@ -24,6 +24,7 @@ from core.identity.clients import add_client, check_identity, dev_token_claims
 from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
 from core.identity.tokens import is_loopback, mint_access_token
 from core.ops.keys import (
+    SPLIT_GRACE,
     complete_erasures,
     key_status,
     retire_version,
@@ -206,12 +207,20 @@ def keys_complete_erasure() -> None:
     """Destroy every master version a shredded key was wrapped under (what makes erasure final)."""
     runtime = _runtime()
     with Session(runtime.engine) as session:
-        progress = complete_erasures(session=session, keyring=runtime.keyring)
+        try:
+            progress = complete_erasures(session=session, keyring=runtime.keyring)
+        except (KeysUnavailable, KeyProviderError) as exc:
+            typer.echo(f"credence: {exc}", err=True)
+            raise typer.Exit(2) from None
     finish_erasure_on_disk(runtime.engine)
     typer.echo(
         f"erasures completed: {progress.completed}; pending: {progress.pending}; "
         f"versions destroyed: {', '.join(map(str, progress.destroyed_versions)) or 'none'}"
     )
+    if progress.pending:
+        # The current version was demoted now: running processes stop wrapping under it
+        # within the re-read interval, then it can be destroyed.
+        typer.echo(f"the rest completes on a pass after {SPLIT_GRACE.total_seconds():g} s")
 
 
 def _refuse(exc: InvalidInput) -> typer.Exit:

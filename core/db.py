@@ -280,8 +280,15 @@ def finish_erasure_on_disk(engine: Engine) -> bool:
     """
     if engine.dialect.name != "sqlite":
         return True
-    with engine.connect() as conn:
-        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    # Outside any transaction: the engine's connections begin one, and a checkpoint inside
+    # it would find its own tables locked.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        raw.close()
     return busy is not None and int(busy[0]) == 0
 
 

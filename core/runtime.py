@@ -73,7 +73,19 @@ def _database_has_keys(engine: Engine) -> bool:
         return has_key_checks(session)
 
 
+def _hsm() -> KeyProvider:
+    try:
+        from crypto.pkcs11_provider import pkcs11_from_env
+    except ImportError:
+        raise KeysUnavailable(
+            "the pkcs11 key provider needs python-pkcs11: pip install 'credence[hsm]'"
+        ) from None
+    return pkcs11_from_env(os.environ)
+
+
 def _provider(settings: Settings, engine: Engine) -> KeyProvider:
+    if settings.key_provider == "pkcs11":
+        return _hsm()
     if settings.key_provider == "env":
         if settings.master_keys is None:
             raise KeysUnavailable("CREDENCE_MASTER_KEYS is not set for the env key provider")

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: SecretStr | None = None
     oidc_issuer: str | None = None
-    key_provider: Literal["file", "env"] = "file"
+    # file: master.key in the data dir; env: CREDENCE_MASTER_KEYS; pkcs11: an HSM token
+    # named by CREDENCE_PKCS11_LIB, _TOKEN and _PIN or _PIN_FILE (the production choice).
+    key_provider: Literal["file", "env", "pkcs11"] = "file"
     master_keys: SecretStr | None = None
     crypto_suite: Literal["aes", "sm4"] = "aes"
     rotation_batch: int = 200

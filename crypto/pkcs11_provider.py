@@ -443,7 +443,7 @@ def _version_of(label: str, head: str) -> int | None:
 
 
 def pkcs11_from_env(env: Mapping[str, str]) -> Pkcs11KeyProvider:
-    """A provider from CREDENCE_PKCS11_LIB, _TOKEN and _PIN or _PIN_FILE (a 0600 file)."""
+    """A provider from CREDENCE_PKCS11_LIB, _TOKEN, _PIN or _PIN_FILE (0600), _LABEL_PREFIX."""
     lib_path = env.get("CREDENCE_PKCS11_LIB") or DEFAULT_LIB
     token = env.get("CREDENCE_PKCS11_TOKEN")
     if not token:
@@ -456,7 +456,9 @@ def pkcs11_from_env(env: Mapping[str, str]) -> Pkcs11KeyProvider:
         pin = _read_pin(Path(pin_file))
     if not pin:
         raise KeyProviderError("CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE must be set")
-    return Pkcs11KeyProvider(lib_path, token, pin)
+    # Several installations may share one token, each under a label prefix of its own.
+    prefix = env.get("CREDENCE_PKCS11_LABEL_PREFIX") or "credence-master-"
+    return Pkcs11KeyProvider(lib_path, token, pin, label_prefix=prefix)
 
 
 def _read_pin(path: Path) -> str:

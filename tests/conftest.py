@@ -20,7 +20,7 @@ from core import migrate
 from core.clock import clock
 from core.db import make_engine
 from core.keyring import Keyring
-from crypto.keys import EnvKeyProvider, encode_env_keys
+from crypto.keys import EnvKeyProvider, KeyProvider, encode_env_keys
 from crypto.suites import AES
 
 PG_URL = os.environ.get("CREDENCE_TEST_PG_URL")
@@ -133,8 +133,30 @@ def fresh_engine(fresh_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+# CREDENCE_KEY_PROVIDER=pkcs11 (with a SoftHSM2 token, scripts/with-softhsm.sh) runs every
+# test keyring, and every server a test starts, on master keys inside the token.
+ON_HSM = os.environ.get("CREDENCE_KEY_PROVIDER") == "pkcs11"
+
+
+def hsm_provider() -> KeyProvider:
+    """A provider on the test token, under a label prefix of its own (no test shares keys)."""
+    from crypto.pkcs11_provider import pkcs11_from_env
+
+    return pkcs11_from_env({**os.environ, "CREDENCE_PKCS11_LABEL_PREFIX": hsm_prefix()})
+
+
+def hsm_prefix() -> str:
+    """A fresh key-label prefix on the test token."""
+    return f"test-{secrets.token_hex(6)}-"
+
+
 def make_keyring(suite: object = AES, versions: int = 1) -> Keyring:
-    """A keyring over fresh random master keys held in an environment-style provider."""
+    """A keyring over fresh random master keys (in the test token when ON_HSM)."""
+    if ON_HSM:
+        provider = hsm_provider()
+        for version in range(1, versions + 1):
+            provider.create(version)
+        return Keyring(provider, suite)  # type: ignore[arg-type]
     value = encode_env_keys({v: secrets.token_bytes(32) for v in range(1, versions + 1)})
     return Keyring(EnvKeyProvider(value), suite)  # type: ignore[arg-type]
 

@@ -147,10 +147,25 @@ class StatementPut(BaseModel):
         return _no_control_chars(value)
 
 
+class ErasedEntry(BaseModel):
+    """An entry of the caller's that was erased: what is left is when, why, and the proof."""
+
+    public_ref: str
+    list_kind: ListKind
+    department: str
+    reason: Literal["erroneous_listing", "retention_ended"]
+    shredded_at: datetime
+    # When no copy of its key could be recovered any more (None while that is pending).
+    erased_at: datetime | None
+    # The transparency-log leaf that records the erasure (§3); None before this release.
+    log_index: int | None
+
+
 class MyRecord(BaseModel):
     """The caller's entries, decrypted, with their state, dates and who can still see them."""
 
     entries: list[EntryView]
+    erased: list[ErasedEntry] = Field(default_factory=list)
     # On the derived warning list today (watch entries shown in three or more domains, §5.5).
     warning_list: bool = False
 

@@ -30,7 +30,7 @@ from core.entries.list_rules import (
     recount_black_notice,
     red_notice_until,
 )
-from core.entries.schemas import EntryCreate, EntryView, MyRecord
+from core.entries.schemas import EntryCreate, EntryView, ErasedEntry, MyRecord
 from core.entries.states import REMOVED_BY_BLACK
 from core.entries.subjects import subject_for
 from core.entries.visibility import citizen_state, derived_warning, shown_state, visible_to
@@ -391,7 +391,23 @@ def my_record(
             for entry, key_row in rows
             if key_row.wrapped is not None
         ],
+        erased=[_erased(entry, key_row) for entry, key_row in rows if key_row.wrapped is None],
         warning_list=derived_warning([entry for entry, _key in rows], today),
+    )
+
+
+def _erased(entry: Entry, key_row: DataKeyRow) -> ErasedEntry:
+    shredded_at = key_row.shredded_at or entry.updated_at
+    return ErasedEntry(
+        public_ref=entry.public_ref,
+        list_kind=entry.list_kind,
+        department=entry.department,
+        reason="erroneous_listing"
+        if entry.exit_reason == "objection_upheld"
+        else "retention_ended",
+        shredded_at=shredded_at,
+        erased_at=key_row.erased_at,
+        log_index=entry.erasure_log_index,
     )
 
 

@@ -5,16 +5,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, LargeBinary
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
+
+_PENDING = "wrapped IS NULL AND erased_at IS NULL"
 
 
 class DataKeyRow(SQLModel, table=True):
     """A data key wrapped by a master key version; `wrapped` is NULL once shredded."""
 
     __tablename__ = "data_key"
+    __table_args__ = (
+        # Shredded keys whose erasure is not complete: few rows, looked for every tick.
+        Index(
+            "ix_data_key_pending_erasure",
+            "shredded_at",
+            sqlite_where=text(_PENDING),
+            postgresql_where=text(_PENDING),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     owner: str = Field(max_length=16)

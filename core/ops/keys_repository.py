@@ -221,6 +221,16 @@ def pending_erasures(session: Session) -> Sequence[DataKeyRow]:
     return session.execute(stmt).scalars().all()
 
 
+def has_pending_erasures(session: Session) -> bool:
+    """Whether any shredded data key still waits for its erasure to complete (indexed)."""
+    stmt = (
+        select(col(DataKeyRow.id))
+        .where(col(DataKeyRow.wrapped).is_(None), col(DataKeyRow.erased_at).is_(None))
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None
+
+
 def mark_erased(session: Session, *, key_ids: Sequence[uuid.UUID], now: datetime) -> None:
     """Record that these shredded keys can no longer be recovered from anything."""
     if key_ids:

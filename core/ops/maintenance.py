@@ -1,5 +1,5 @@
 """Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
-settled on the official calendar, sweeper, escalations.
+settled on the official calendar, sweeper, escalations, erasures completed.
 
 Invariants: every step is idempotent and safe to run in several processes at once, so a
 missed or doubled tick changes nothing but timing; each step commits on its own, so one
@@ -8,6 +8,7 @@ failing step never undoes another.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,12 +21,17 @@ from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.clock import local_date
+from core.db import finish_erasure_on_disk
 from core.entries.sweeper import SweepReport, sweep
+from core.errors import KeysUnavailable
 from core.keyring import Keyring
+from core.ops import keys_repository as key_repo
+from core.ops.keys import ErasureProgress, complete_erasures
 from core.querylog.checkpoints import Cadence, maybe_checkpoint
 from crypto.log_signer import LogSigner
 
 _SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
+log = logging.getLogger("credence.maintenance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,7 @@ class MaintenanceReport:
     sweep: SweepReport | None = None
     escalated: int = 0
     settled: provisional.Settled | None = None
+    erasures: ErasureProgress | None = None
 
 
 def run_maintenance(
@@ -64,6 +71,7 @@ def run_maintenance(
             session.commit()
         _SETTLED.add(calendar)
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
+    erasures = None if keyring is None else finish_erasures(engine=engine, keyring=keyring, now=now)
     escalated = 0
     if calendar is not None:
         with Session(engine) as session:
@@ -74,5 +82,25 @@ def run_maintenance(
                 )
             session.commit()
     return MaintenanceReport(
-        checkpoint_size=size, sweep=swept, escalated=escalated, settled=settled
+        checkpoint_size=size, sweep=swept, escalated=escalated, settled=settled, erasures=erasures
     )
+
+
+def finish_erasures(*, engine: Engine, keyring: Keyring, now: datetime) -> ErasureProgress | None:
+    """Complete pending erasures (destroy the versions they need), then clean SQLite's WAL.
+
+    With a read-only provider (the environment) versions cannot be destroyed here: the
+    erasures stay pending, `keys status` shows them, and a warning says why.
+    """
+    with Session(engine) as session:
+        if not key_repo.has_pending_erasures(session):
+            return None
+        try:
+            progress = complete_erasures(session=session, keyring=keyring, now=now)
+        except KeysUnavailable as exc:
+            session.rollback()
+            log.warning("erasures stay pending: %s", exc)
+            return None
+    if progress.completed or progress.destroyed_versions:
+        finish_erasure_on_disk(engine)
+    return progress

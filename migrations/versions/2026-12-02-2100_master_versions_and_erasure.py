@@ -46,6 +46,14 @@ def upgrade() -> None:
     with op.batch_alter_table("data_key", schema=None) as batch_op:
         batch_op.add_column(sa.Column("wrapped_versions", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    pending = sa.text("wrapped IS NULL AND erased_at IS NULL")
+    op.create_index(
+        "ix_data_key_pending_erasure",
+        "data_key",
+        ["shredded_at"],
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
     with op.batch_alter_table("subject", schema=None) as batch_op:
         batch_op.alter_column("code_index", existing_type=sa.LargeBinary(), nullable=True)
         batch_op.alter_column("code_ct", existing_type=sa.LargeBinary(), nullable=True)
@@ -94,6 +102,7 @@ def downgrade() -> None:
         batch_op.drop_column("erased_at")
         batch_op.alter_column("code_ct", existing_type=sa.LargeBinary(), nullable=False)
         batch_op.alter_column("code_index", existing_type=sa.LargeBinary(), nullable=False)
+    op.drop_index("ix_data_key_pending_erasure", table_name="data_key")
     with op.batch_alter_table("data_key", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
         batch_op.drop_column("wrapped_versions")

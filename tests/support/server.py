@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -27,6 +28,14 @@ def credence_env(data_dir: Path, **extra: str) -> dict[str, str]:
     it), so both count the same days whatever the machine's date; extras may override it.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    if os.environ.get("CREDENCE_KEY_PROVIDER") == "pkcs11":
+        # The suite runs on the test token: so does the server, under a prefix of its data
+        # dir's own (every process started on one data dir finds the same keys).
+        env.update({k: v for k, v in os.environ.items() if k.startswith("CREDENCE_PKCS11_")})
+        env["CREDENCE_KEY_PROVIDER"] = "pkcs11"
+        env["CREDENCE_PKCS11_LABEL_PREFIX"] = (
+            f"dir-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}-"
+        )
     env["CREDENCE_DATA_DIR"] = str(data_dir)
     env["CREDENCE_CLOCK_AT"] = clock.now().isoformat()
     env.update(extra)

@@ -27,6 +27,7 @@ from core.entries.schemas import EntryView
 from core.entries.service import (
     DEFAULT_CALENDAR,
     create_entry,
+    my_record,
     read_entry,
     record_of,
     withdraw_entry,
@@ -443,6 +444,27 @@ class TestSweepMovesEntries:
         assert view.id == case_id
         assert view.erased is True
         assert view.status == "rejected"
+        # The citizen's record says when the entry was erased, and which leaf proves it.
+        with Session(fresh_engine) as s:
+            record = my_record(
+                session=s,
+                keyring=keyring,
+                code_index=keyring.blind_index(watch.subject_code),
+                today=clock.today(),
+            )
+            (gone,) = record.erased
+            assert (gone.public_ref, gone.reason) == (watch.public_ref, "retention_ended")
+            assert gone.shredded_at == clock.now()
+            assert gone.erased_at is None  # the maintenance tick completes it
+            leaf = json.loads(
+                s.scalars(select(LogLeaf.body).where(col(LogLeaf.idx) == gone.log_index)).one()
+            )
+            assert (leaf["kind"], leaf["what"], leaf["ref"]) == (
+                "erasure",
+                "entry",
+                watch.public_ref,
+            )
+            assert watch.id not in [e.id for e in record.entries]
         assert (view.reasons, view.evidence, view.history) == (None, [], [])
 
     def test_an_entry_long_overdue_goes_all_the_way_in_one_pass(self, fresh_engine, keyring):

@@ -1,0 +1,145 @@
+"""An erroneous listing through the real objection flow: the entry goes at once, its cases
+after the reconsideration window, and the person with them; each step is a log event."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import service as objections
+from core.cases.objections.schemas import DecisionRequest
+from core.clock import CST, clock
+from core.entries.erasure import CASE_GRACE
+from core.entries.service import my_record
+from core.entries.subjects import subject_by_index
+from core.entries.sweeper import sweep
+from core.models import DataKeyRow, Entry, LogLeaf, Objection, Subject
+from core.settings import Settings
+from tests.factories import make_code, make_entry
+
+CALENDAR = WorkCalendar()
+SETTINGS = Settings(_env_file=None)
+
+
+def _uphold_as_erroneous(engine, keyring, code: str):
+    with Session(engine, expire_on_commit=False) as s:
+        entry_id = make_entry(s, keyring, subject_code=code)
+        s.commit()
+    clock.advance(timedelta(days=1))
+    with Session(engine, expire_on_commit=False) as s:
+        case = objections.file_objection(
+            session=s,
+            keyring=keyring,
+            code_index=keyring.blind_index(code),
+            entry_id=entry_id,
+            reasons="这条记录有误，我从未欠税",
+            uploads=[],
+            settings=SETTINGS,
+            calendar=CALENDAR,
+            now=clock.now(),
+        )
+        s.commit()
+    for body in ({"decision": "accept"}, {"decision": "uphold", "erroneous": True}):
+        clock.advance(timedelta(hours=1))
+        with Session(engine, expire_on_commit=False) as s:
+            objections.decide(
+                session=s,
+                keyring=keyring,
+                department="dept-a",
+                case_id=case.id,
+                payload=DecisionRequest.model_validate(body),
+                actor="officer-1",
+                now=clock.now(),
+                calendar=CALENDAR,
+            )
+            s.commit()
+    return entry_id, case.id
+
+
+def _erasure_leaves(engine) -> list[dict[str, object]]:
+    with Session(engine) as s:
+        bodies = [json.loads(b) for b in s.scalars(select(LogLeaf.body).order_by(LogLeaf.idx))]
+    return [b for b in bodies if b.get("kind") == "erasure"]
+
+
+class TestErroneousListing:
+    def test_entry_at_once_cases_and_person_after_the_window(self, fresh_engine, keyring):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        code = make_code()
+        entry_id, case_id = _uphold_as_erroneous(fresh_engine, keyring, code)
+        index = keyring.blind_index(code)
+        with Session(fresh_engine) as s:
+            entry = s.get(Entry, entry_id)
+            assert entry.status == "shredded"
+            assert s.get(DataKeyRow, entry.data_key_id).wrapped is None
+            # The decision and apology stay readable to the citizen for the window.
+            assert subject_by_index(session=s, code_index=index) is not None
+            (gone,) = my_record(
+                session=s, keyring=keyring, code_index=index, today=clock.today()
+            ).erased
+            assert gone.reason == "erroneous_listing"
+            case_key = s.get(DataKeyRow, s.get(Objection, case_id).data_key_id)
+            assert case_key.wrapped is not None
+            ref = entry.public_ref
+        assert [(e["what"], e["why"]) for e in _erasure_leaves(fresh_engine)] == [
+            ("entry", "erroneous_listing")
+        ]
+
+        clock.advance(CASE_GRACE - timedelta(days=1))
+        assert (
+            "cases_erased"
+            not in sweep(engine=fresh_engine, keyring=keyring, now=clock.now()).events
+        )
+        clock.advance(timedelta(days=2))
+        report = sweep(engine=fresh_engine, keyring=keyring, now=clock.now())
+        assert report.events.get("cases_erased") == 1
+        # A second pass finds nothing more to do.
+        again = sweep(engine=fresh_engine, keyring=keyring, now=clock.now())
+        assert "cases_erased" not in again.events
+
+        with Session(fresh_engine) as s:
+            case = s.get(Objection, case_id)
+            assert case.objector_index is None
+            assert s.get(DataKeyRow, case.data_key_id).wrapped is None
+            subject = s.get(Subject, s.get(Entry, entry_id).subject_id)
+            assert (subject.code_index, subject.code_ct) == (None, None)
+            assert s.get(DataKeyRow, subject.data_key_id).wrapped is None
+            assert subject_by_index(session=s, code_index=index) is None
+            assert (
+                my_record(session=s, keyring=keyring, code_index=index, today=clock.today()).entries
+                == []
+            )
+        leaves = _erasure_leaves(fresh_engine)
+        assert [(e["what"], e["why"]) for e in leaves] == [
+            ("entry", "erroneous_listing"),
+            ("cases", "erroneous_listing"),
+            ("subject", "last_record_erased"),
+        ]
+        assert {e["ref"] for e in leaves} == {ref}
+        assert code not in json.dumps(leaves)
+
+    def test_a_person_with_another_live_entry_stays(self, fresh_engine, keyring):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        code = make_code()
+        with Session(fresh_engine) as s:
+            make_entry(s, keyring, subject_code=code)
+            s.commit()
+        _uphold_as_erroneous(fresh_engine, keyring, code)
+        clock.advance(CASE_GRACE + timedelta(days=1))
+        assert (
+            sweep(engine=fresh_engine, keyring=keyring, now=clock.now()).events["cases_erased"] == 1
+        )
+        with Session(fresh_engine) as s:
+            record = my_record(
+                session=s,
+                keyring=keyring,
+                code_index=keyring.blind_index(code),
+                today=clock.today(),
+            )
+            assert len(record.entries) == 1
+            assert len(record.erased) == 1
+        assert [e["what"] for e in _erasure_leaves(fresh_engine)] == ["entry", "cases"]
