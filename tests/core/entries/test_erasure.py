@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -14,9 +15,10 @@ from core.cases.objections import service as objections
 from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
 from core.entries.erasure import CASE_GRACE
-from core.entries.service import my_record
+from core.entries.service import my_record, shred_entry, withdraw_entry
 from core.entries.subjects import subject_by_index
 from core.entries.sweeper import sweep
+from core.errors import Conflict
 from core.models import DataKeyRow, Entry, LogLeaf, Objection, Subject
 from core.settings import Settings
 from tests.factories import make_code, make_entry
@@ -143,3 +145,50 @@ class TestErroneousListing:
             assert len(record.entries) == 1
             assert len(record.erased) == 1
         assert [e["what"] for e in _erasure_leaves(fresh_engine)] == ["entry", "cases"]
+
+
+class TestShredTwice:
+    def test_a_second_shred_changes_nothing_and_says_so(self, fresh_engine, keyring):
+        code = make_code()
+        with Session(fresh_engine) as s:
+            entry_id = make_entry(s, keyring, subject_code=code)
+            make_entry(s, keyring, subject_code=code)  # the person stays on record
+            withdraw_entry(
+                session=s,
+                keyring=keyring,
+                department="dept-a",
+                entry_id=entry_id,
+                reason="录入错误",
+                kind="withdrawn",
+                actor="recorder-1",
+                now=clock.now(),
+            )
+            shred_entry(
+                session=s,
+                keyring=keyring,
+                department="dept-a",
+                entry_id=entry_id,
+                actor="recorder-1",
+                now=clock.now(),
+            )
+            s.commit()
+        before = _erasure_leaves(fresh_engine)
+        assert [e["what"] for e in before] == ["entry"]
+        clock.advance(timedelta(minutes=5))
+        with Session(fresh_engine) as s:
+            with pytest.raises(Conflict) as refused:
+                shred_entry(
+                    session=s,
+                    keyring=keyring,
+                    department="dept-a",
+                    entry_id=entry_id,
+                    actor="recorder-1",
+                    now=clock.now(),
+                )
+            assert refused.value.rule == "already_shredded"
+            s.rollback()
+        assert _erasure_leaves(fresh_engine) == before
+        with Session(fresh_engine) as s:
+            key = s.get(DataKeyRow, s.get(Entry, entry_id).data_key_id)
+            assert key.shredded_at is not None
+            assert key.shredded_at < clock.now()
