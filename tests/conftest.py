@@ -168,6 +168,13 @@ def keyring() -> Keyring:
 
 
 @pytest.fixture(autouse=True)
+def _own_hsm_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the test token, every test's runtimes keep their keys under a prefix of its own."""
+    if ON_HSM:
+        monkeypatch.setenv("CREDENCE_PKCS11_LABEL_PREFIX", hsm_prefix())
+
+
+@pytest.fixture(autouse=True)
 def _pinned_clock() -> Iterator[None]:
     """Every test starts and ends on the pinned clock; a test may freeze or move it."""
     pin_clock()

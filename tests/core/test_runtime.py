@@ -12,9 +12,12 @@ from core.errors import KeysUnavailable
 from core.runtime import open_runtime
 from core.settings import Settings
 from crypto.keys import encode_env_keys
+from tests.conftest import ON_HSM
 
 
 def _settings(tmp_path, url: str, **kw) -> Settings:
+    # The provider is named, so a suite run on the HSM still tests the file here.
+    kw.setdefault("key_provider", "file")
     return Settings(data_dir=tmp_path / "data", database_url=SecretStr(url), **kw)
 
 
@@ -79,3 +82,46 @@ class TestEnvProvider:
         open_runtime(settings).engine.dispose()
         with pytest.raises(KeysUnavailable, match="suite"):
             open_runtime(_settings(tmp_path, fresh_url, crypto_suite="sm4"))
+
+
+@pytest.mark.skipif(not ON_HSM, reason="needs the SoftHSM2 token (scripts/with-softhsm.sh)")
+class TestPkcs11Provider:
+    def test_keys_are_made_in_the_token_and_found_again(self, tmp_path, fresh_url):
+        settings = _settings(tmp_path, fresh_url, key_provider="pkcs11")
+        first = open_runtime(settings)
+        assert first.keyring.provider.name == "pkcs11"
+        assert first.keyring.provider.versions() == [1]
+        first.engine.dispose()
+        assert not settings.key_file.exists()
+        again = open_runtime(settings)
+        assert again.keyring.current_version() == 1
+        again.engine.dispose()
+
+    @pytest.mark.parametrize(
+        ("env", "says"),
+        [
+            ({"CREDENCE_PKCS11_PIN": "9999"}, "wrong PIN"),
+            ({"CREDENCE_PKCS11_TOKEN": "no-such-token"}, "no PKCS#11 token labelled"),
+            ({"CREDENCE_PKCS11_LIB": "/nonexistent/libpkcs11.so"}, "PKCS#11"),
+        ],
+        ids=["wrong-pin", "absent-token", "missing-module"],
+    )
+    def test_a_broken_hsm_stops_start_up_with_one_line(
+        self, tmp_path, fresh_url, monkeypatch, env, says
+    ):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(KeysUnavailable, match=says) as refused:
+            open_runtime(_settings(tmp_path, fresh_url, key_provider="pkcs11"))
+        message = str(refused.value)
+        assert "\n" not in message
+        assert "1234" not in message
+        assert "9999" not in message
+
+    def test_an_absent_key_object_is_refused(self, tmp_path, fresh_url, monkeypatch):
+        settings = _settings(tmp_path, fresh_url, key_provider="pkcs11")
+        open_runtime(settings).engine.dispose()
+        # Another prefix: the token no longer holds the key this database needs.
+        monkeypatch.setenv("CREDENCE_PKCS11_LABEL_PREFIX", "elsewhere-")
+        with pytest.raises(KeysUnavailable, match="master key version 1"):
+            open_runtime(settings)

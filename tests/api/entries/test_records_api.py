@@ -73,7 +73,7 @@ class TestTwoCitizensTwoDepartments:
             "/api/v1/me/record", headers=_auth(mint("citizen", credit_code=make_code()))
         )
         assert res.status_code == 200
-        assert res.json() == {"entries": [], "warning_list": False}
+        assert res.json() == {"entries": [], "erased": [], "warning_list": False}
 
 
 class TestWithdraw:
