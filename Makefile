@@ -42,7 +42,7 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL (every database test), master keys in a SoftHSM2 token =="
-	scripts/with-softhsm.sh scripts/with-postgres.sh $(BIN)/pytest -q -m db
+	scripts/with-softhsm.sh scripts/with-postgres.sh $(BIN)/pytest -q -m "db or hsm"
 
 ## bench: hot-path micro-benchmarks as ratios to an in-process baseline (not part of test)
 bench: $(STAMP)

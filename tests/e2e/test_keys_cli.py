@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import ON_HSM
 from tests.support.server import run_credence
+
+# Also in the PostgreSQL pass, on the SoftHSM2 token.
+pytestmark = pytest.mark.hsm
 
 
 def _status(data_dir) -> str:
