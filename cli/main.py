@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
 from datetime import timedelta
 from typing import Annotated
@@ -23,6 +24,7 @@ from core.errors import DomainError, InvalidInput, KeysUnavailable
 from core.identity.clients import add_client, check_identity, dev_token_claims
 from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
 from core.identity.tokens import is_loopback, mint_access_token
+from core.ops.index_rotation import rotate_index
 from core.ops.keys import (
     SPLIT_GRACE,
     complete_erasures,
@@ -185,6 +187,40 @@ def keys_rotate(
             raise typer.Exit(2) from None
         current = runtime.keyring.current_version()
     typer.echo(f"re-wrapped {done} data keys under master key version {current}")
+
+
+@keys_app.command("rotate-index")
+def keys_rotate_index(
+    resume: Annotated[
+        bool, typer.Option(help="Continue the index-key rotation an earlier run left unfinished.")
+    ] = False,
+) -> None:
+    """Rotate the blind-index key online: back-fill a second index column, switch, clean up."""
+    runtime = _runtime()
+
+    def wait(delta: timedelta) -> None:
+        # Every process must have re-read the rotation state before the next step.
+        time.sleep(delta.total_seconds())
+
+    with Session(runtime.engine) as session:
+        try:
+            report = rotate_index(
+                session=session,
+                keyring=runtime.keyring,
+                wait=wait,
+                resume=resume,
+                batch=runtime.settings.rotation_batch,
+            )
+        except InvalidInput as exc:
+            raise _refuse(exc) from None
+        except (KeysUnavailable, KeyProviderError) as exc:
+            typer.echo(f"credence: {exc}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(
+        f"blind-index key rotated: {report.subjects} subjects and {report.objections} "
+        f"objections re-indexed, {report.moved} index values moved, "
+        f"{report.unlinked_objections} third-party objector links cleared"
+    )
 
 
 @keys_app.command("retire")

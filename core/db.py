@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, insert, literal, text
+from sqlalchemy import Engine, create_engine, event, exc, insert, literal, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -290,6 +290,13 @@ def finish_erasure_on_disk(engine: Engine) -> bool:
     finally:
         raw.close()
     return busy is not None and int(busy[0]) == 0
+
+
+def index_match(first: Any, second: Any, index: bytes) -> Any:
+    """`first = index`, or while the index key rotates `first = index OR second = next`."""
+    nxt = getattr(index, "next", None)
+    match = first == bytes(index)
+    return match if nxt is None else or_(match, second == nxt)
 
 
 def insert_once(session: Session, model: type, values: Mapping[str, object]) -> bool:

@@ -9,6 +9,10 @@ key is forgotten is not cached, so a shred racing a read cannot leave it behind.
 New data keys are wrapped under the version the database names current, read again
 at most `current_ttl` after the last read (project clock), so a fleet follows a
 rotation within that bound.
+The blind-index keys follow the same rule: during an index-key rotation the keyring
+knows the next key too, and `blind_index` returns a `BlindIndex` carrying the value under
+both (`core/ops/index_rotation.py`). The CSRF and certificate keys are stable: derived
+once from the first index key and stored, so they do not move when the index key does.
 """
 
 from __future__ import annotations
@@ -17,16 +21,61 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.clock import clock
-from crypto.blind_index import BlindIndexer
+from crypto.blind_index import BlindIndexer, pseudonym_key
 from crypto.envelope import DataKey, unwrap, wrap
 from crypto.keys import KeyProvider, KeyProviderError
 from crypto.suites import Suite
 
 _CACHE_SIZE = 4096
 CURRENT_TTL = timedelta(seconds=5)
+CSRF_INFO = b"credence/web-csrf/v1"
+
+
+class BlindIndex(bytes):
+    """A blind index under the primary index key; while the index key rotates it also
+    carries `next`, the value under the next key, and lookups match either column."""
+
+    next: bytes | None
+
+    def __new__(cls, value: bytes, next_value: bytes | None = None) -> BlindIndex:
+        obj = super().__new__(cls, value)
+        obj.next = next_value
+        return obj
+
+
+def next_index(index: bytes) -> bytes | None:
+    """The value under the next index key, if this index was computed during a rotation."""
+    return getattr(index, "next", None)
+
+
+def indexes_meet(a: bytes | None, b: bytes | None) -> bool:
+    """Whether two blind indexes name one code: equal under the primary or the next key."""
+    if a is None or b is None:
+        return False
+    if bytes(a) == bytes(b):
+        return True
+    mine = {v for v in (bytes(a), next_index(a)) if v is not None}
+    return bool(mine & {v for v in (bytes(b), next_index(b)) if v is not None})
+
+
+def stored_index(first: bytes | None, second: bytes | None) -> bytes | None:
+    """A stored pair of index columns as one index value (for `indexes_meet`)."""
+    if first is None:
+        return second
+    return BlindIndex(first, second)
+
+
+@dataclass(frozen=True)
+class IndexKeys:
+    """The index keys a process uses: the primary one, and the next one while rotating
+    (the same as the primary once switched, until the old column values are gone)."""
+
+    primary: BlindIndexer
+    next: BlindIndexer | None = None
 
 
 def _highest_held(provider: KeyProvider) -> Callable[[], int]:
@@ -48,6 +97,9 @@ class Keyring:
         suite: Suite,
         *,
         indexer: BlindIndexer | None = None,
+        index_keys: Callable[[], IndexKeys] | None = None,
+        csrf_key: bytes | None = None,
+        certificate_key: bytes | None = None,
         current: Callable[[], int] | None = None,
         current_ttl: timedelta = CURRENT_TTL,
         cache_size: int = _CACHE_SIZE,
@@ -55,7 +107,15 @@ class Keyring:
         self.provider = provider
         self.suite = suite
         # Without a stored index key (a throw-away keyring) the index is random per keyring.
-        self.indexer = indexer if indexer is not None else BlindIndexer.generate(suite)
+        first = indexer if indexer is not None else BlindIndexer.generate(suite)
+        self._static_index = IndexKeys(primary=first)
+        self._read_index = index_keys
+        self._index: tuple[IndexKeys, datetime] | None = None
+        # Stable across index-key rotations (stored once a rotation starts).
+        self.csrf_key = csrf_key if csrf_key is not None else first.derive(CSRF_INFO)
+        self.certificate_key = (
+            certificate_key if certificate_key is not None else pseudonym_key(suite, first.key)
+        )
         self._read_current = current if current is not None else _highest_held(provider)
         self._current_ttl = current_ttl
         self._current: tuple[int, datetime] | None = None
@@ -87,6 +147,30 @@ class Keyring:
         """Forget the cached current version (this process just rotated)."""
         with self._lock:
             self._current = None
+
+    def index_keys(self) -> IndexKeys:
+        """The index keys in use (re-read from the database after the TTL)."""
+        if self._read_index is None:
+            return self._static_index
+        now = clock.now()
+        with self._lock:
+            known = self._index
+        if known is not None and now - known[1] < self._current_ttl:
+            return known[0]
+        keys = self._read_index()
+        with self._lock:
+            self._index = (keys, now)
+        return keys
+
+    def index_changed(self) -> None:
+        """Forget the cached index keys (this process just moved a rotation on)."""
+        with self._lock:
+            self._index = None
+
+    @property
+    def indexer(self) -> BlindIndexer:
+        """The primary blind-index key."""
+        return self.index_keys().primary
 
     def new_data_key(self) -> tuple[DataKey, bytes, int]:
         """A fresh data key, its wrapped form and the master version it is wrapped with."""
@@ -145,6 +229,12 @@ class Keyring:
         if not blobs:
             del self._blobs[key.id]
 
-    def blind_index(self, normalised_code: str) -> bytes:
-        """The blind index of a normalised code."""
-        return self.indexer.index(normalised_code)
+    def blind_index(self, normalised_code: str) -> BlindIndex:
+        """The blind index of a normalised code (under both keys while rotating)."""
+        keys = self.index_keys()
+        value = keys.primary.index(normalised_code)
+        if keys.next is None:
+            return BlindIndex(value)
+        if keys.next is keys.primary:
+            return BlindIndex(value, value)
+        return BlindIndex(value, keys.next.index(normalised_code))

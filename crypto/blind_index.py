@@ -42,6 +42,11 @@ class BlindIndexer:
         return self.suite.mac(self.key, normalised_code.encode("utf-8"))
 
 
+def pseudonym_key(suite: Suite, key: bytes) -> bytes:
+    """The MAC key `pseudonym` uses under `key`."""
+    return suite.derive(key, _PSEUDONYM_INFO)
+
+
 def pseudonym(suite: Suite, subject_key: bytes, label: bytes) -> bytes:
     """A stable pseudonym derived from a subject's own key (gone once that key is shredded)."""
-    return suite.mac(suite.derive(subject_key, _PSEUDONYM_INFO), label)
+    return suite.mac(pseudonym_key(suite, subject_key), label)

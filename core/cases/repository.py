@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from core.cases.kind import OPEN, CaseKind, CaseRow
 from core.cases.schemas import CaseFilter
+from core.db import index_match
 from core.models import CaseEvent, EvidenceFile
 
 
@@ -48,13 +49,19 @@ def for_department(
     return session.execute(stmt).scalar_one_or_none()
 
 
+def _owned_by(kind: CaseKind[CaseRow], owner: bytes | uuid.UUID) -> Any:
+    """The owner column matches (a blind index also by its next column while rotating)."""
+    column = getattr(kind.model, kind.owner)
+    if isinstance(owner, bytes):
+        return index_match(column, getattr(kind.model, kind.owner + "_next", column), owner)
+    return column == owner
+
+
 def for_owner(
     session: Session, kind: CaseKind[CaseRow], *, case_id: uuid.UUID, owner: bytes | uuid.UUID
 ) -> CaseRow | None:
     """One case filed by this owner (objector's blind index, applicant's subject id)."""
-    stmt = select(kind.model).where(
-        col(kind.model.id) == case_id, getattr(kind.model, kind.owner) == owner
-    )
+    stmt = select(kind.model).where(col(kind.model.id) == case_id, _owned_by(kind, owner))
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -64,7 +71,7 @@ def by_owner(
     """Every case of one owner, newest first."""
     stmt = (
         select(kind.model)
-        .where(getattr(kind.model, kind.owner) == owner)
+        .where(_owned_by(kind, owner))
         .order_by(col(kind.model.created_at).desc(), col(kind.model.id))
     )
     return session.execute(stmt).scalars().all()

@@ -119,7 +119,7 @@ def clear_objector_indexes(session: Session, *, subject_id: uuid.UUID) -> None:
     session.execute(
         update(Objection)
         .where(col(Objection.entry_id).in_(entries))
-        .values(objector_index=None)
+        .values(objector_index=None, objector_index_next=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -179,7 +179,7 @@ def erase_subject_row(session: Session, *, subject_id: uuid.UUID, now: datetime)
     session.execute(
         update(Subject)
         .where(col(Subject.id) == subject_id)
-        .values(code_index=None, code_ct=None, erased_at=now)
+        .values(code_index=None, code_index_next=None, code_ct=None, erased_at=now)
         .execution_options(synchronize_session=False)
     )
 

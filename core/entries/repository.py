@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session, col
 
-from core.db import insert_once
+from core.db import index_match, insert_once
 from core.models import DataKeyRow, Entry, EntryEvent, Subject, SubjectFreeze
 from core.prepared import run, table
 
@@ -22,7 +22,8 @@ _FREEZE = table(SubjectFreeze)
 
 def subject_by_index(session: Session, code_index: bytes) -> Subject | None:
     """The subject whose blind index matches."""
-    stmt = select(Subject).where(col(Subject.code_index) == code_index)
+    match = index_match(col(Subject.code_index), col(Subject.code_index_next), code_index)
+    stmt = select(Subject).where(match)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -156,7 +157,11 @@ _SUBJECT_FOR_QUERY = (
         .outerjoin(_ENTRY, _ENTRY.c.subject_id == _SUBJECT.c.id)
         .outerjoin(_ENTRY_KEY, _ENTRY_KEY.c.id == _ENTRY.c.data_key_id)
     )
-    .where(_SUBJECT.c.code_index == bindparam("code_index"))
+    # While the index key rotates the next column matches too (never NULL = NULL).
+    .where(
+        (_SUBJECT.c.code_index == bindparam("code_index"))
+        | (_SUBJECT.c.code_index_next == bindparam("code_index_next"))
+    )
     .order_by(_ENTRY.c.decided_on, _ENTRY.c.id)
 )
 _ENTRY_FIELDS = 4  # the entry's columns start after the subject's
@@ -169,7 +174,8 @@ def subject_for_query(
     of it with its data key, oldest decision first: all in one statement."""
     subject: QuerySubject | None = None
     entries: list[QueryEntry] = []
-    for row in run(session, _SUBJECT_FOR_QUERY, {"code_index": code_index}):
+    params = {"code_index": bytes(code_index), "code_index_next": getattr(code_index, "next", None)}
+    for row in run(session, _SUBJECT_FOR_QUERY, params):
         if subject is None:
             subject = QuerySubject(id=row[0], key_id=row[1], wrapped=row[2], frozen=bool(row[3]))
         # No entry (NULL id), or (never, with the foreign key) an entry without its key row.

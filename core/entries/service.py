@@ -36,7 +36,7 @@ from core.entries.subjects import subject_for
 from core.entries.visibility import citizen_state, derived_warning, shown_state, visible_to
 from core.errors import Conflict, DomainError, NotFound, Shredded
 from core.ids import ordered_id
-from core.keyring import Keyring
+from core.keyring import Keyring, indexes_meet, stored_index
 from core.models import DataKeyRow, Entry, EntryEvent, Subject
 from core.ops import keys_repository as key_repo
 from crypto.envelope import DataKey, seal
@@ -198,7 +198,10 @@ def matches_submission(
     key = _live_key(keyring, key_row)
     summary = entry.public_summary_ct
     return (
-        subject.code_index == keyring.blind_index(payload.subject_code)
+        indexes_meet(
+            stored_index(subject.code_index, subject.code_index_next),
+            keyring.blind_index(payload.subject_code),
+        )
         and (entry.list_kind == payload.list_kind or escalated)
         and (entry.domain, entry.severity, entry.legal_basis)
         == (payload.domain, payload.severity, payload.legal_basis)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.codes import CodeKind, InvalidCode, validate_code
 from core.entries import repository as record_repo
 from core.errors import InvalidInput
-from core.keyring import Keyring
+from core.keyring import Keyring, indexes_meet
 from core.models import Subject
 from core.ops import keys_repository as key_repo
 from crypto.envelope import FieldContext, seal
@@ -61,7 +61,8 @@ def subject_for(*, session: Session, keyring: Keyring, code: str, now: datetime)
             session,
             {
                 "id": subject_id,
-                "code_index": index,
+                "code_index": bytes(index),
+                "code_index_next": index.next,
                 "code_kind": kind,
                 "data_key_id": key.id,
                 "code_ct": seal(key, code.encode(), ctx),
@@ -99,6 +100,6 @@ def own_subject(
     found = record_repo.subject_by_index(session, code_index)
     if found is not None or code is None:
         return found
-    if keyring.blind_index(_valid(code)[0]) != code_index:
+    if not indexes_meet(keyring.blind_index(_valid(code)[0]), code_index):
         raise InvalidInput("the credit code is not the caller's own", rule="code_mismatch")
     return subject_for(session=session, keyring=keyring, code=code, now=now)

@@ -37,7 +37,6 @@ from crypto.suites import DecryptionError
 SESSION: Final = "session"
 LOGIN: Final = "login"
 _TABLE: Final = "web_session"
-_CSRF_INFO: Final = b"credence/web-csrf/v1"
 
 
 def id_hash(raw_id: str) -> bytes:
@@ -47,7 +46,7 @@ def id_hash(raw_id: str) -> bytes:
 
 def csrf_key(keyring: Keyring) -> bytes:
     """The key CSRF tokens are computed under, the same in every worker and across rotations."""
-    return keyring.indexer.derive(_CSRF_INFO)
+    return keyring.csrf_key
 
 
 @dataclass(frozen=True)

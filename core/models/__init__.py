@@ -12,7 +12,7 @@ from core.models.cases import (
 )
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
-from core.models.keys import DataKeyRow, KeyCheck, MasterKeyRow, StoredSecret
+from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
@@ -30,6 +30,7 @@ __all__ = [
     "EntryNotice",
     "EvidenceFile",
     "ExitAnnouncement",
+    "IndexRotation",
     "KeyCheck",
     "LogCheckpoint",
     "LogLeaf",

@@ -34,6 +34,10 @@ class Objection(SQLModel, table=True):
     # The blind index of whoever objected (the entry's subject, or anyone for a red entry);
     # cleared when the case is erased.
     objector_index: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True, index=True))
+    # The objector's index under the next index key, only while the index key rotates.
+    objector_index_next: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True, index=True)
+    )
     data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
     reasons_ct: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: str = Field(default="filed", max_length=16, index=True)

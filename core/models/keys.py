@@ -77,3 +77,23 @@ class StoredSecret(SQLModel, table=True):
     master_version: int = Field(index=True)
     wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class IndexRotation(SQLModel, table=True):
+    """The one row saying where a blind-index key rotation stands (none: no row).
+
+    backfill: the next key is stored as "blind-index-next", writes fill both index columns,
+    the back-fill computes the next column of older rows. switched: the next key became
+    "blind-index", the old one is deleted, and the next column's values move into the
+    first column. `changed_at` is when the state was entered: every process has seen it
+    `2 * CURRENT_TTL` later.
+    """
+
+    __tablename__ = "index_rotation"
+    __table_args__ = (
+        CheckConstraint("state IN ('backfill', 'switched', 'done')", name="index_rotation_state"),
+    )
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    state: str = Field(max_length=12)
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -31,6 +31,10 @@ class Subject(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     code_index: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True, unique=True))
+    # The index under the next index key, only while the index key rotates.
+    code_index_next: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True, unique=True)
+    )
     code_kind: str = Field(max_length=8)
     data_key_id: uuid.UUID = Field(foreign_key="data_key.id")
     code_ct: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True))

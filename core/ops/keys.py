@@ -26,16 +26,21 @@ from sqlmodel import Session
 from core.clock import clock
 from core.db import ChunkedCommits, reader
 from core.errors import InvalidInput, KeysUnavailable
-from core.keyring import CURRENT_TTL, Keyring
+from core.keyring import CURRENT_TTL, IndexKeys, Keyring
 from core.models import DataKeyRow, StoredSecret
+from core.ops import index_repository as index_repo
 from core.ops import keys_repository as repo
 from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer
 from crypto.envelope import DataKey, unwrap
 from crypto.keys import KeyProvider, KeyProviderError
 from crypto.suites import DecryptionError, Suite
 
-_INDEX_LABEL = "credence/index-check"
-_INDEX_SECRET = "blind-index"  # noqa: S105 - the name of a stored secret, not one
+INDEX_LABEL = "credence/index-check"
+# Names of stored secrets, not secrets.
+INDEX_SECRET = "blind-index"  # noqa: S105
+NEXT_INDEX_SECRET = "blind-index-next"  # noqa: S105
+CSRF_SECRET = "csrf"  # noqa: S105
+CERTIFICATE_SECRET = "certificate-index"  # noqa: S105
 # A demoted version is split only after every process has re-read the current one.
 SPLIT_GRACE = 2 * CURRENT_TTL
 
@@ -52,7 +57,7 @@ class KeyStatus:
     suite: str
 
 
-def _secret_aad(name: str) -> bytes:
+def secret_aad(name: str) -> bytes:
     return b"stored_secret/" + name.encode("ascii")
 
 
@@ -63,7 +68,7 @@ def _add_check(session: Session, keyring: Keyring, version: int) -> None:
         version=version,
         key_id=canary.id,
         wrapped=keyring.wrap(canary, version),
-        index_check=keyring.blind_index(_INDEX_LABEL),
+        index_check=bytes(keyring.blind_index(INDEX_LABEL)),
         now=clock.now(),
     )
 
@@ -85,16 +90,16 @@ def _seed_versions(session: Session, provider: KeyProvider) -> int:
 
 def _indexer(session: Session, provider: KeyProvider, suite: Suite, current: int) -> BlindIndexer:
     """The stored blind-index key, created on first start."""
-    row = repo.stored_secret(session, _INDEX_SECRET)
+    row = repo.stored_secret(session, INDEX_SECRET)
     if row is None:
         indexer = BlindIndexer.generate(suite)
-        wrapped = provider.wrap(current, indexer.key, _secret_aad(_INDEX_SECRET))
+        wrapped = provider.wrap(current, indexer.key, secret_aad(INDEX_SECRET))
         repo.add_stored_secret(
-            session, name=_INDEX_SECRET, version=current, wrapped=wrapped, now=clock.now()
+            session, name=INDEX_SECRET, version=current, wrapped=wrapped, now=clock.now()
         )
         return indexer
     try:
-        key = provider.unwrap(row.master_version, row.wrapped, _secret_aad(_INDEX_SECRET))
+        key = provider.unwrap(row.master_version, row.wrapped, secret_aad(INDEX_SECRET))
     except (KeyProviderError, DecryptionError):
         raise KeysUnavailable(
             f"master key version {row.master_version} is missing or wrong: the key provider "
@@ -103,6 +108,45 @@ def _indexer(session: Session, provider: KeyProvider, suite: Suite, current: int
     if len(key) != INDEX_KEY_LEN:
         raise KeysUnavailable("the stored blind-index key has the wrong length")
     return BlindIndexer(suite=suite, key=key)
+
+
+def _stable_secret(session: Session, provider: KeyProvider, name: str) -> bytes | None:
+    """A stored stable secret (the CSRF or certificate key), once a rotation stored it."""
+    row = repo.stored_secret(session, name)
+    if row is None:
+        return None
+    return provider.unwrap(row.master_version, row.wrapped, secret_aad(name))
+
+
+def _index_reader(
+    engine: Engine, provider: KeyProvider, suite: Suite, first: BlindIndexer
+) -> Callable[[], IndexKeys]:
+    """Reads the index keys in use from the database (see core/ops/index_rotation.py)."""
+    read_only = reader(engine)
+    unwrapped: dict[tuple[str, bytes], BlindIndexer] = {}
+
+    def indexer(row: StoredSecret) -> BlindIndexer:
+        hit = unwrapped.get((row.name, row.wrapped))
+        if hit is None:
+            key = provider.unwrap(row.master_version, row.wrapped, secret_aad(row.name))
+            hit = BlindIndexer(suite=suite, key=key)
+            unwrapped[(row.name, row.wrapped)] = hit
+        return hit
+
+    def read() -> IndexKeys:
+        # The state first, then the secrets: a switch committed in between still reads
+        # right (no next key stored but a rotation under way: the primary is the next key).
+        with Session(read_only) as session:
+            state = index_repo.rotation(session)
+            rotating = state is not None and state.state in ("backfill", "switched")
+            rows = index_repo.secrets_named(session, [INDEX_SECRET, NEXT_INDEX_SECRET])
+        # Not committed yet (the first start is still creating it): the key it created.
+        primary = indexer(rows[INDEX_SECRET]) if INDEX_SECRET in rows else first
+        if NEXT_INDEX_SECRET in rows:
+            return IndexKeys(primary=primary, next=indexer(rows[NEXT_INDEX_SECRET]))
+        return IndexKeys(primary=primary, next=primary if rotating else None)
+
+    return read
 
 
 def _current_reader(engine: Engine) -> Callable[[], int]:
@@ -131,9 +175,18 @@ def open_keyring(engine: Engine, provider: KeyProvider, suite: Suite) -> Keyring
                 )
             current = _seed_versions(session, provider)
         indexer = _indexer(session, provider, suite, current)
-        keyring = Keyring(provider, suite, indexer=indexer, current=_current_reader(engine))
+        keyring = Keyring(
+            provider,
+            suite,
+            indexer=indexer,
+            index_keys=_index_reader(engine, provider, suite, indexer),
+            csrf_key=_stable_secret(session, provider, CSRF_SECRET),
+            certificate_key=_stable_secret(session, provider, CERTIFICATE_SECRET),
+            current=_current_reader(engine),
+        )
         verify_keys(session=session, keyring=keyring)
         session.commit()
+    keyring.index_changed()
     return keyring
 
 
@@ -148,7 +201,7 @@ def verify_keys(*, session: Session, keyring: Keyring) -> None:
                 f"master key version {check.master_version} is missing or wrong: the key "
                 "provider does not hold the key this database was encrypted with"
             ) from None
-        if check.index_check != keyring.blind_index(_INDEX_LABEL):
+        if check.index_check != bytes(keyring.blind_index(INDEX_LABEL)):
             raise KeysUnavailable(
                 "the blind-index key or crypto suite differs from the one this database uses"
             )
@@ -225,8 +278,8 @@ def _move_keys(
 
 def _move_secrets(session: Session, keyring: Keyring, rows: list[StoredSecret], to: int) -> None:
     for row in rows:
-        secret = keyring.provider.unwrap(row.master_version, row.wrapped, _secret_aad(row.name))
-        wrapped = keyring.provider.wrap(to, secret, _secret_aad(row.name))
+        secret = keyring.provider.unwrap(row.master_version, row.wrapped, secret_aad(row.name))
+        wrapped = keyring.provider.wrap(to, secret, secret_aad(row.name))
         repo.set_secret_wrapped(session, name=row.name, wrapped=wrapped, version=to)
     session.commit()
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
+from core.db import index_match
 from core.models import DataKeyRow, Entry, ExitAnnouncement, Subject
 
 PUBLIC_KINDS = ("red", "black")
@@ -112,7 +113,10 @@ def lookup_candidates(
         select(Entry, DataKeyRow)
         .join(Subject, col(Subject.id) == col(Entry.subject_id))
         .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
-        .where(col(Subject.code_index) == code_index, _maybe_displayed(today))
+        .where(
+            index_match(col(Subject.code_index), col(Subject.code_index_next), code_index),
+            _maybe_displayed(today),
+        )
         .options(*_NOT_PUBLIC)
         .order_by(col(Entry.decided_on).desc(), col(Entry.public_ref))
         .limit(limit)

@@ -61,8 +61,8 @@ from core.entries.list_rules import check_validity
 from core.entries.visibility import citizen_state, shown_state
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.ids import ordered_id
-from core.keyring import Keyring
-from core.models import Entry, Objection
+from core.keyring import Keyring, indexes_meet, next_index, stored_index
+from core.models import Entry, Objection, Subject
 from core.settings import Settings
 from crypto.envelope import DataKey, seal
 
@@ -218,7 +218,8 @@ def file_objection(
         id=objection_id,
         entry_id=entry.id,
         department=entry.department,
-        objector_index=code_index,
+        objector_index=bytes(code_index),
+        objector_index_next=next_index(code_index),
         data_key_id=key.id,
         reasons_ct=engine.seal_text(key, reasons, "objection", "reasons", objection_id),
         status="filed",
@@ -339,8 +340,7 @@ def _case(
     return ObjectionCase.model_validate(
         {
             **_view_fields(session, objection, entry, key, today=today, calendar=calendar),
-            "objector_is_subject": subject is not None
-            and subject.code_index == objection.objector_index,
+            "objector_is_subject": subject is not None and _same_person(subject, objection),
             "entry_state": citizen_state(entry, today),
         }
     )
@@ -566,7 +566,15 @@ class _Steps:
 
 def _subject_objected(session: Session, entry: Entry, objection: Objection) -> bool:
     subject = repo.subject_by_id(session, entry.subject_id)
-    return subject is not None and subject.code_index == objection.objector_index
+    return subject is not None and _same_person(subject, objection)
+
+
+def _same_person(subject: Subject, objection: Objection) -> bool:
+    """Whether the objector is the subject (by either index column while rotating)."""
+    return indexes_meet(
+        stored_index(subject.code_index, subject.code_index_next),
+        stored_index(objection.objector_index, objection.objector_index_next),
+    )
 
 
 def decide(

@@ -70,7 +70,6 @@ from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
 from core.models import CertifyingOrganisation, Entry, RepairApplication
 from core.settings import Settings
-from crypto.blind_index import pseudonym
 from crypto.envelope import DataKey
 
 CASES: Final = CaseKind(
@@ -158,7 +157,8 @@ def certificate_index(keyring: Keyring, organisation_id: uuid.UUID, certificate_
     """The keyed index of one organisation's certificate id (case and spacing ignored)."""
     normalised = "".join(certificate_id.split()).upper()
     data = _CERTIFICATE_LABEL + organisation_id.bytes + normalised.encode("utf-8")
-    return pseudonym(keyring.suite, keyring.indexer.key, data)
+    # A stable key: a certificate used before an index-key rotation stays used after it.
+    return keyring.suite.mac(keyring.certificate_key, data)
 
 
 # --- sealing ------------------------------------------------------------------------------
