@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
@@ -125,44 +126,33 @@ def clear_unlinked_objectors(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def swap_subjects(session: Session, *, limit: int) -> int:
-    """Move a chunk of next indexes into the first column; how many moved."""
+def _swap(session: Session, model: Any, first: Any, nxt: Any, *, limit: int) -> int:
+    """Move a chunk of next values into the first column of one table; how many moved."""
     ids = list(
         session.execute(
-            select(col(Subject.id))
-            .where(col(Subject.code_index_next).is_not(None))
-            .order_by(col(Subject.id))
-            .limit(limit)
+            select(col(model.id)).where(col(nxt).is_not(None)).order_by(col(model.id)).limit(limit)
         ).scalars()
     )
     if ids:
         session.execute(
-            update(Subject)
-            .where(col(Subject.id).in_(ids), col(Subject.code_index_next).is_not(None))
-            .values(code_index=col(Subject.code_index_next), code_index_next=None)
+            update(model)
+            .where(col(model.id).in_(ids), col(nxt).is_not(None))
+            .values({first: col(nxt), nxt: None})
             .execution_options(synchronize_session=False)
         )
     return len(ids)
+
+
+def swap_subjects(session: Session, *, limit: int) -> int:
+    """Move a chunk of next indexes into the first column; how many moved."""
+    return _swap(session, Subject, Subject.code_index, Subject.code_index_next, limit=limit)
 
 
 def swap_objections(session: Session, *, limit: int) -> int:
     """Move a chunk of next objector indexes into the first column; how many moved."""
-    ids = list(
-        session.execute(
-            select(col(Objection.id))
-            .where(col(Objection.objector_index_next).is_not(None))
-            .order_by(col(Objection.id))
-            .limit(limit)
-        ).scalars()
+    return _swap(
+        session, Objection, Objection.objector_index, Objection.objector_index_next, limit=limit
     )
-    if ids:
-        session.execute(
-            update(Objection)
-            .where(col(Objection.id).in_(ids), col(Objection.objector_index_next).is_not(None))
-            .values(objector_index=col(Objection.objector_index_next), objector_index_next=None)
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)
 
 
 def count_backfill_left(session: Session) -> int:
