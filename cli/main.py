@@ -24,6 +24,7 @@ from core.errors import DomainError, InvalidInput, KeysUnavailable
 from core.identity.clients import add_client, check_identity, dev_token_claims
 from core.identity.issuer_keys import IssuerKeys, IssuerKeysError
 from core.identity.tokens import is_loopback, mint_access_token
+from core.ops.index_after_erasure import index_remnants
 from core.ops.index_rotation import rotate_index
 from core.ops.keys import (
     SPLIT_GRACE,
@@ -154,6 +155,7 @@ def keys_status() -> None:
     runtime = _runtime()
     with Session(reader(runtime.engine)) as session:
         status = key_status(session=session, keyring=runtime.keyring)
+        remnants = index_remnants(session)
     typer.echo(f"suite: {status.suite}")
     typer.echo(f"current master key version: {status.current}")
     typer.echo(f"versions held: {', '.join(map(str, status.held))}")
@@ -162,6 +164,10 @@ def keys_status() -> None:
     if status.destroyed:
         typer.echo(f"versions destroyed: {', '.join(map(str, status.destroyed))}")
     typer.echo(f"shredded keys awaiting erasure: {status.pending_erasures}")
+    after = runtime.index_rotation_after
+    hours = None if after is None else f"{after.total_seconds() / 3600:g} h"
+    when = "" if hours is None else f" (the index key rotates {hours} after an erasure)"
+    typer.echo(f"people erased under the index key in service: {remnants}{when}")
 
 
 @keys_app.command("rotate")

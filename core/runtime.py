@@ -58,6 +58,14 @@ class Runtime:
         return WorkCalendar.from_overrides_file(self.settings.holiday_overrides_file)
 
     @property
+    def index_rotation_after(self) -> timedelta | None:
+        """How long after an erasure the tick rotates the index key (PostgreSQL only:
+        SQLite's secure delete and WAL truncation leave no remnant to outlive a key)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return timedelta(hours=self.settings.erasure_index_rotation_hours)
+
+    @property
     def cadence(self) -> Cadence:
         """How often the query log stores a checkpoint."""
         return Cadence(

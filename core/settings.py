@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     body_max_bytes: int = 64 * 1024
     body_public_max_bytes: int = 16 * 1024
     body_batch_max_bytes: int = 16 * 1024 * 1024
+    # On PostgreSQL an erased person's blind index survives in dead rows and the WAL: the
+    # maintenance tick rotates the index key once an erasure has waited this long, so the
+    # remnant is under a destroyed key (core/ops/index_after_erasure.py). 0: at once.
+    erasure_index_rotation_hours: float = Field(default=24.0, ge=0, le=24 * 30)
     # How often the server's background maintenance (checkpoints, sweeper) runs; 0 = never.
     maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.

@@ -26,6 +26,7 @@ def _tick(app: FastAPI) -> None:
         now=clock.now(),
         keyring=runtime.keyring,
         calendar=runtime.calendar,
+        index_rotation_after=runtime.index_rotation_after,
     )
     # Expired browser sessions and abandoned sign-ins (the database is shared by workers).
     state.web.sessions.purge()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -27,7 +28,16 @@ class Subject(SQLModel, table=True):
     """
 
     __tablename__ = "subject"
-    __table_args__ = (CheckConstraint("code_kind IN ('citizen', 'org')", name="code_kind"),)
+    __table_args__ = (
+        CheckConstraint("code_kind IN ('citizen', 'org')", name="code_kind"),
+        # Erased subjects: few, looked for every tick (core/ops/index_after_erasure.py).
+        Index(
+            "ix_subject_erased_at",
+            "erased_at",
+            sqlite_where=text("erased_at IS NOT NULL"),
+            postgresql_where=text("erased_at IS NOT NULL"),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     code_index: bytes | None = Field(sa_column=Column(LargeBinary, nullable=True, unique=True))

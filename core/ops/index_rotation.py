@@ -8,9 +8,11 @@ States (the `index_rotation` row; no row: no rotation):
   computes the next index of every readable subject from its sealed code, and of every
   objection its entry's subject filed. It is final only `GRACE` after the state was
   entered, when no process can still be writing one column only.
-- switched (one transaction): the next key becomes "blind-index", the old key's row is
-  deleted, the master-key check values are recomputed, and the objector index of the
-  objections nobody could recompute (third-party objectors of red entries: no code is
+- switched (one transaction): the next key becomes "blind-index" (dated when the rotation
+  began), the old key's row is deleted and the old key queued for erasure like a shredded
+  data key (every master version that may have wrapped it is destroyed on later ticks),
+  the master-key check values are recomputed, and the objector index of the objections
+  nobody could recompute (third-party objectors of red entries: no code is
   stored for them) is cleared: nothing could match it once the old key is gone, so the
   objection stays with its department but leaves the objector's own account. Processes
   use the new key for both columns (`code_index = new OR code_index_next = new`); one
@@ -192,8 +194,20 @@ def _switch(session: Session, keyring: Keyring, report: RotationReport) -> None:
     """Make the next key the index key and delete the old one, in one transaction."""
     nxt = _next_indexer(keyring)
     current = key_repo.current_version(session) or keyring.current_version()
+    started = key_repo.stored_secret(session, NEXT_INDEX_SECRET)
+    # Copies of the old key survive in dead rows and WALs under any version that ever
+    # wrapped it: it is erased like a shredded data key, by destroying them all.
+    key_repo.add_retired_secret(
+        session,
+        suite=keyring.suite.name,
+        versions=[v.version for v in key_repo.master_versions(session) if v.state != "destroyed"],
+        current=current,
+        now=clock.now(),
+    )
     wrapped = keyring.provider.wrap(current, nxt.key, secret_aad(INDEX_SECRET))
     key_repo.set_secret_wrapped(session, name=INDEX_SECRET, wrapped=wrapped, version=current)
+    if started is not None:
+        key_repo.set_secret_since(session, name=INDEX_SECRET, since=started.created_at)
     repo.delete_secret(session, NEXT_INDEX_SECRET)
     repo.set_index_checks(session, nxt.index(INDEX_LABEL))
     report.unlinked_objections += repo.clear_unlinked_objectors(session)

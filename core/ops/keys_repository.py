@@ -213,6 +213,32 @@ def set_secret_wrapped(session: Session, *, name: str, wrapped: bytes, version: 
     )
 
 
+def add_retired_secret(
+    session: Session, *, suite: str, versions: Sequence[int], current: int, now: datetime
+) -> None:
+    """Record a secret taken out of service as a shredded key awaiting erasure: it is
+    erased once every master version in `versions` (all that may have wrapped it) is gone."""
+    session.add(
+        DataKeyRow(
+            id=uuid.uuid4(),
+            owner="retired-secret",
+            suite=suite,
+            master_version=current,
+            wrapped=None,
+            wrapped_versions=",".join(str(v) for v in sorted(set(versions))),
+            created_at=now,
+            shredded_at=now,
+        )
+    )
+
+
+def set_secret_since(session: Session, *, name: str, since: datetime) -> None:
+    """Set when a stored secret came into being (the index key: when its rotation began)."""
+    session.execute(
+        update(StoredSecret).where(col(StoredSecret.name) == name).values(created_at=since)
+    )
+
+
 def pending_erasures(session: Session) -> Sequence[DataKeyRow]:
     """Shredded data keys whose erasure is not complete yet."""
     stmt = select(DataKeyRow).where(

@@ -1,5 +1,6 @@
 """Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
-settled on the official calendar, sweeper, escalations, erasures completed.
+settled on the official calendar, sweeper, the blind-index rotation after erasures,
+erasures completed, escalations.
 
 Invariants: every step is idempotent and safe to run in several processes at once, so a
 missed or doubled tick changes nothing but timing; each step commits on its own, so one
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import weakref
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,6 +27,7 @@ from core.entries.sweeper import SweepReport, sweep
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.ops import keys_repository as key_repo
+from core.ops.index_after_erasure import advance_index_rotation
 from core.ops.keys import ErasureProgress, complete_erasures
 from core.querylog.checkpoints import Cadence, maybe_checkpoint
 from crypto.log_signer import LogSigner
@@ -43,6 +45,7 @@ class MaintenanceReport:
     escalated: int = 0
     settled: provisional.Settled | None = None
     erasures: ErasureProgress | None = None
+    index_rotation: str | None = None
 
 
 def run_maintenance(
@@ -53,8 +56,10 @@ def run_maintenance(
     now: datetime,
     keyring: Keyring | None = None,
     calendar: WorkCalendar | None = None,
+    index_rotation_after: timedelta | None = None,
 ) -> MaintenanceReport:
-    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep;
+    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep, the
+    index rotation after erasures (when `index_rotation_after` is set) and the erasures;
     with a calendar, escalations."""
     with Session(engine) as session:
         made = maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
@@ -71,6 +76,12 @@ def run_maintenance(
             session.commit()
         _SETTLED.add(calendar)
     swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
+    rotation = None
+    if keyring is not None and index_rotation_after is not None:
+        # Before the erasures: the index key it retires is destroyed in the same passes.
+        rotation = advance_index_rotation(
+            engine=engine, keyring=keyring, now=now, after=index_rotation_after
+        )
     erasures = None if keyring is None else finish_erasures(engine=engine, keyring=keyring, now=now)
     escalated = 0
     if calendar is not None:
@@ -82,7 +93,12 @@ def run_maintenance(
                 )
             session.commit()
     return MaintenanceReport(
-        checkpoint_size=size, sweep=swept, escalated=escalated, settled=settled, erasures=erasures
+        checkpoint_size=size,
+        sweep=swept,
+        escalated=escalated,
+        settled=settled,
+        erasures=erasures,
+        index_rotation=rotation,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 
 import pytest
 from pydantic import SecretStr
@@ -125,3 +126,18 @@ class TestPkcs11Provider:
         monkeypatch.setenv("CREDENCE_PKCS11_LABEL_PREFIX", "elsewhere-")
         with pytest.raises(KeysUnavailable, match="master key version 1"):
             open_runtime(settings)
+
+
+class TestIndexRotationAfterErasure:
+    def test_the_tick_rotates_the_index_key_after_erasures_on_postgresql_only(
+        self, tmp_path, fresh_url
+    ):
+        rt = open_runtime(_settings(tmp_path, fresh_url, erasure_index_rotation_hours=6))
+        try:
+            if rt.engine.dialect.name == "postgresql":
+                assert rt.index_rotation_after == timedelta(hours=6)
+            else:
+                # Secure delete and WAL truncation leave SQLite no remnant to outlive a key.
+                assert rt.index_rotation_after is None
+        finally:
+            rt.engine.dispose()
