@@ -61,6 +61,16 @@ def secret_aad(name: str) -> bytes:
     return b"stored_secret/" + name.encode("ascii")
 
 
+def _index_check(session: Session, keyring: Keyring) -> bytes:
+    """The check value under the index key stored now, not under a process's cached copy
+    (a rotation behind for up to a TTL); the row lock orders it with an index-key switch."""
+    row = repo.lock_secret(session, INDEX_SECRET)
+    if row is None:
+        return bytes(keyring.blind_index(INDEX_LABEL))
+    key = keyring.provider.unwrap(row.master_version, row.wrapped, secret_aad(INDEX_SECRET))
+    return BlindIndexer(suite=keyring.suite, key=key).index(INDEX_LABEL)
+
+
 def _add_check(session: Session, keyring: Keyring, version: int) -> None:
     canary = DataKey.generate(keyring.suite)
     repo.add_key_check(
@@ -68,7 +78,7 @@ def _add_check(session: Session, keyring: Keyring, version: int) -> None:
         version=version,
         key_id=canary.id,
         wrapped=keyring.wrap(canary, version),
-        index_check=bytes(keyring.blind_index(INDEX_LABEL)),
+        index_check=_index_check(session, keyring),
         now=clock.now(),
     )
 

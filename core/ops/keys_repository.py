@@ -185,6 +185,13 @@ def stored_secret(session: Session, name: str) -> StoredSecret | None:
     return session.get(StoredSecret, name)
 
 
+def lock_secret(session: Session, name: str) -> StoredSecret | None:
+    """A stored secret, row-locked until the transaction ends (PostgreSQL; SQLite has one
+    writer), so a change of it and what is derived from it are ordered."""
+    stmt = select(StoredSecret).where(col(StoredSecret.name) == name).with_for_update()
+    return session.execute(stmt).scalars().first()
+
+
 def add_stored_secret(
     session: Session, *, name: str, version: int, wrapped: bytes, now: datetime
 ) -> None:

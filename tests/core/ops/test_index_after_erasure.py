@@ -18,7 +18,7 @@ from core.models import DataKeyRow, Subject
 from core.ops import index_repository as index_repo
 from core.ops import keys_repository as key_repo
 from core.ops.index_after_erasure import advance_index_rotation, index_remnants
-from core.ops.index_rotation import GRACE
+from core.ops.index_rotation import GRACE, rotate_index
 from core.ops.keys import SPLIT_GRACE, open_keyring
 from core.ops.maintenance import finish_erasures, run_maintenance
 from core.querylog.checkpoints import Cadence
@@ -206,3 +206,22 @@ class TestIndexRotationAfterErasure:
 
         assert tick(None) is None
         assert tick(AFTER) == "backfill"
+
+    def test_a_version_made_by_a_process_a_rotation_behind_still_checks(
+        self, fresh_engine, tmp_path
+    ):
+        key_file = tmp_path / "master.key"
+        behind = open_keyring(fresh_engine, LocalFileKeyProvider(key_file, create=True), AES)
+        _victim_erased(fresh_engine, behind)
+        clock.advance(AFTER)
+        clock.freeze(clock.now())
+        # Holds the index key it read before the rotation, for its whole TTL.
+        assert behind.index_keys().primary.key
+        rotating = open_keyring(fresh_engine, LocalFileKeyProvider(key_file), AES)
+        with Session(fresh_engine) as db:
+            rotate_index(session=db, keyring=rotating, wait=lambda _d: None)
+        assert rotating.indexer.key != behind.index_keys().primary.key
+        # The stale process demotes the current version for the queued erasure.
+        finish_erasures(engine=fresh_engine, keyring=behind, now=clock.now())
+        # A process started afterwards accepts every version's check value.
+        open_keyring(fresh_engine, LocalFileKeyProvider(key_file), AES)
