@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 def _record(client, mint) -> str:
     code = make_code()
-    rec = _auth(mint("recorder", department="dept-a"))
+    rec = bearer(mint("recorder", department="dept-a"))
     # A watch entry is shown at once (a black one would first wait out its prior notice).
     payload = make_payload(
         subject_code=code,
@@ -31,13 +27,13 @@ def _record(client, mint) -> str:
 def _legal_query(client, mint, code: str, agency: str = "court-1"):
     return client.post(
         "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
+        headers=bearer(mint("agency", agency=agency)),
         json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
     )
 
 
 def _audit(client, mint, **params):
-    res = client.get("/api/v1/audit/queries", headers=_auth(mint("auditor")), params=params)
+    res = client.get("/api/v1/audit/queries", headers=bearer(mint("auditor")), params=params)
     assert res.status_code == 200, res.text
     return res.json()
 
@@ -77,7 +73,7 @@ class TestRuleFlags:
     def test_a_retry_after_a_refusal_is_flagged(self, client, mint):
         clock.freeze(datetime(2026, 11, 24, 10, 0, tzinfo=CST))
         code = _record(client, mint)
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         refused = client.post(
             "/api/v1/queries",
             headers=bank,
@@ -122,7 +118,7 @@ class TestFilters:
         assert [i["log_index"] for i in _audit(client, mint, before=second)] == [first]
 
     def test_bad_filters_are_422_problems(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         for params in (
             {"outcome": "maybe"},
             {"flag": "free text"},
@@ -141,7 +137,7 @@ class TestManualFlags:
         clock.freeze(datetime(2026, 11, 24, 10, 0, tzinfo=CST))  # office hours: no rule flag
         code = _record(client, mint)
         index = _legal_query(client, mint, code).json()["log_index"]
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         url = f"/api/v1/audit/queries/{index}/flags"
         made = client.post(url, headers=auditor, json={"reason": "purpose_mismatch"})
         assert made.status_code == 201
@@ -154,7 +150,7 @@ class TestManualFlags:
         assert [f["reason"] for f in item["flags"]] == ["purpose_mismatch"]
 
     def test_unknown_index_free_text_and_other_roles_are_refused(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         missing = client.post(
             "/api/v1/audit/queries/999/flags", headers=auditor, json={"reason": "other"}
         )
@@ -166,7 +162,7 @@ class TestManualFlags:
         assert text.status_code == 422
         assert "looked at" not in text.text
         agency = client.post(
-            url, headers=_auth(mint("agency", agency="court-1")), json={"reason": "other"}
+            url, headers=bearer(mint("agency", agency="court-1")), json={"reason": "other"}
         )
         assert agency.status_code == 403
         assert _audit(client, mint, flag="other") == []

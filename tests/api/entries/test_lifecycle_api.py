@@ -5,11 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 def _post_entry(client, mint, **overrides):
@@ -17,14 +13,14 @@ def _post_entry(client, mint, **overrides):
     return client.post(
         "/api/v1/records",
         json=payload.model_dump(mode="json"),
-        headers=_auth(mint("recorder", department="dept-a")),
+        headers=bearer(mint("recorder", department="dept-a")),
     )
 
 
 def _court_query(client, mint, code: str, agency: str = "court-1"):
     res = client.post(
         "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
+        headers=bearer(mint("agency", agency=agency)),
         json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
     )
     assert res.status_code == 200, res.text
@@ -32,7 +28,7 @@ def _court_query(client, mint, code: str, agency: str = "court-1"):
 
 
 def _record(client, mint, code: str):
-    res = client.get("/api/v1/me/record", headers=_auth(mint("citizen", credit_code=code)))
+    res = client.get("/api/v1/me/record", headers=bearer(mint("citizen", credit_code=code)))
     assert res.status_code == 200
     return res.json()
 
@@ -70,7 +66,7 @@ class TestWithdrawal:
         entry_id = _post_entry(client, mint, subject_code=code).json()["id"]
         clock.advance(timedelta(days=20))
         assert len(_court_query(client, mint, code, agency="court-1")["entries"]) == 1
-        recorder = _auth(mint("recorder", department="dept-a"))
+        recorder = bearer(mint("recorder", department="dept-a"))
         url = f"/api/v1/records/{entry_id}/withdraw"
         body = {"reason": "the listing criteria no longer apply", "kind": "criteria_changed"}
         done = client.post(url, headers=recorder, json=body)
@@ -84,11 +80,11 @@ class TestWithdrawal:
         assert again.json()["rule"] == "illegal_transition"
 
         got = client.get(
-            "/api/v1/agency/notifications", headers=_auth(mint("agency", agency="court-1"))
+            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-1"))
         ).json()
         assert [(n["entry_id"], n["kind"]) for n in got] == [(entry_id, "withdrawn")]
         other = client.get(
-            "/api/v1/agency/notifications", headers=_auth(mint("agency", agency="court-2"))
+            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-2"))
         ).json()
         assert other == []
         assert _court_query(client, mint, code)["entries"][0]["id"] != entry_id
@@ -99,7 +95,7 @@ class TestWithdrawal:
         # §5.4: after a black exit the subject is on watch for the department's period.
         assert sorted(kinds.values()) == [("black", "exited"), ("watch", "displayed")]
         notes = client.get(
-            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
+            "/api/v1/me/notifications", headers=bearer(mint("citizen", credit_code=code))
         ).json()
         entry_notes = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
         assert entry_notes == ["criteria_changed"]

@@ -13,15 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, make_payload
 
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 PDF = b"%PDF-1.7\n" + "完税证明-编号PG-1207".encode() + b"\n%%EOF"
 CERTIFICATE = "VC-2026-PG-0007"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _at(day: date, hour: int = 10) -> None:
@@ -50,7 +46,7 @@ class Browser:
 
     def __init__(self, client: TestClient, token: str) -> None:
         self.client = client
-        self.headers = _auth(token)
+        self.headers = bearer(token)
         self.token = ""
 
     def get(self, path: str, **kw: object):
@@ -79,7 +75,7 @@ def _entry(client, mint, *, department: str = "dept-a", **overrides) -> str:
     res = client.post(
         "/api/v1/records",
         json=make_payload(**overrides).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
+        headers=bearer(mint("recorder", department=department)),
     )
     assert res.status_code == 201, res.text
     return str(res.json()["id"])
@@ -90,7 +86,7 @@ def _citizen(pages, mint, code: str) -> Browser:
 
 
 def _api(pages, mint, code: str, path: str):
-    res = pages.get(f"/api/v1/me/{path}", headers=_auth(mint("citizen", credit_code=code)))
+    res = pages.get(f"/api/v1/me/{path}", headers=bearer(mint("citizen", credit_code=code)))
     assert res.status_code == 200, res.text
     return res.json()
 
@@ -227,7 +223,7 @@ class TestFreezePage:
         def query() -> int:
             return pages.post(
                 "/api/v1/queries",
-                headers=_auth(mint("agency", agency="bank-1")),
+                headers=bearer(mint("agency", agency="bank-1")),
                 json={
                     "subject_code": code,
                     "purpose": "credit_loan",
@@ -321,7 +317,7 @@ def _decide(pages, mint, repair_id: str, decision: str, reasons: str | None = No
     res = pages.post(
         f"/api/v1/repairs/{repair_id}/decision",
         json=body,
-        headers=_auth(mint("repair_officer", department="dept-a")),
+        headers=bearer(mint("repair_officer", department="dept-a")),
     )
     assert res.status_code == 200, res.text
 
@@ -423,7 +419,7 @@ class TestRepairPages:
         registered = pages.post(
             "/api/v1/admin/certifying-organisations",
             json={"code": "BJ-VOL", "name": "北京市志愿服务联合会"},
-            headers=_auth(mint("admin")),
+            headers=bearer(mint("admin")),
         )
         assert registered.status_code == 201
         _at(date(2026, 4, 1))

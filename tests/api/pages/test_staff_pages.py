@@ -16,7 +16,7 @@ from api.state import state_of
 from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt
-from tests.factories import make_code, make_csv, make_payload
+from tests.factories import bearer, make_code, make_csv, make_payload
 
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 NAME = "欧阳小明"
@@ -27,10 +27,6 @@ def client(client):
     """The app's client over https, as browsers reach it: the session cookie is Secure there."""
     client.base_url = "https://testserver"
     return client
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _at(day: date, hour: int = 10) -> None:
@@ -55,7 +51,7 @@ def _record(client, mint, *, department: str = "dept-a", **overrides) -> dict:
     res = client.post(
         "/api/v1/records",
         json=make_payload(**overrides).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
+        headers=bearer(mint("recorder", department=department)),
     )
     assert res.status_code == 201, res.text
     return res.json()
@@ -78,7 +74,7 @@ def _repair_case(client, mint) -> tuple[str, str]:
     filed = client.post(
         "/api/v1/me/repairs",
         data={"entry_id": entry["id"], "way": "commitment", "commitment": COMMITMENT},
-        headers=_auth(mint("citizen", credit_code=code)),
+        headers=bearer(mint("citizen", credit_code=code)),
     )
     assert filed.status_code == 201, filed.text
     return filed.json()["id"], entry["public_ref"]
@@ -87,7 +83,7 @@ def _repair_case(client, mint) -> tuple[str, str]:
 def _api_case(client, mint, case_id: str, department: str = "dept-a") -> dict:
     res = client.get(
         f"/api/v1/repairs/{case_id}",
-        headers=_auth(mint("repair_officer", department=department)),
+        headers=bearer(mint("repair_officer", department=department)),
     )
     assert res.status_code == 200, res.text
     return res.json()
@@ -107,7 +103,7 @@ class TestRoles:
     )
     def test_another_role_gets_the_forbidden_page(self, client, mint, path, role):
         token = mint(role, credit_code=make_code() if role == "citizen" else None)
-        res = client.get(path, headers=_auth(token))
+        res = client.get(path, headers=bearer(token))
         assert res.status_code == 403
         assert res.headers["content-type"].startswith("text/html")
         assert 'role="alert"' in res.text
@@ -121,7 +117,7 @@ class TestRoles:
     @pytest.mark.parametrize("path", ["/recorder", "/recorder/batch", "/audit/queries"])
     def test_staff_pages_are_never_cached_and_carry_the_csp(self, client, mint, path):
         role = "auditor" if path.startswith("/audit") else "recorder"
-        res = client.get(path, headers=_auth(mint(role)))
+        res = client.get(path, headers=bearer(mint(role)))
         assert res.status_code == 200
         assert res.headers["cache-control"] == "no-store"
         assert "script-src 'self'" in res.headers["content-security-policy"]
@@ -131,7 +127,7 @@ class TestRoles:
 class TestCsrf:
     def test_a_decision_without_the_token_is_400_and_decides_nothing(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer", department="dept-a"))
+        officer = bearer(mint("repair_officer", department="dept-a"))
         client.get(f"/officer/repairs/{case_id}", headers=officer)
         res = client.post(
             f"/officer/repairs/{case_id}/decision",
@@ -142,7 +138,7 @@ class TestCsrf:
         assert _api_case(client, mint, case_id)["status"] == "filed"
 
     def test_an_entry_or_batch_without_the_token_stores_nothing(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         client.get("/recorder", headers=recorder)
         before = _entries(runtime)
         fields = make_payload().model_dump(mode="json")
@@ -158,7 +154,7 @@ class TestCsrf:
         assert _entries(runtime) == before
 
     def test_a_flag_without_the_token_is_400(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         client.get("/audit/queries", headers=auditor)
         res = client.post("/audit/queries/0/flags", headers=auditor, data={"reason": "other"})
         assert res.status_code == 400
@@ -167,7 +163,7 @@ class TestCsrf:
 class TestRepairOfficer:
     def test_the_work_list_shows_the_clocks_and_no_personal_data(self, client, mint):
         case_id, ref = _repair_case(client, mint)
-        res = client.get("/officer/repairs", headers=_auth(mint("repair_officer")))
+        res = client.get("/officer/repairs", headers=bearer(mint("repair_officer")))
         assert res.status_code == 200
         assert f'data-repair="{case_id}"' in res.text
         assert ref in res.text
@@ -178,7 +174,7 @@ class TestRepairOfficer:
     def test_accept_then_approve_exits_the_entry_and_it_leaves_the_public_list(self, client, mint):
         case_id, ref = _repair_case(client, mint)
         assert ref in client.get("/lists/black?department=dept-a").text
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         url = f"/officer/repairs/{case_id}/decision"
         accepted = client.post(
@@ -205,13 +201,13 @@ class TestRepairOfficer:
 
     def test_a_stale_form_is_a_409_conflict_page_and_changes_nothing(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         # Another officer accepts meanwhile, through the API.
         other = client.post(
             f"/api/v1/repairs/{case_id}/decision",
             json={"decision": "accept"},
-            headers=_auth(mint("repair_officer")),
+            headers=bearer(mint("repair_officer")),
         )
         assert other.status_code == 200
         res = client.post(
@@ -233,7 +229,7 @@ class TestRepairOfficer:
 
     def test_reject_needs_reasons_and_then_shows_the_retry_date(self, client, mint, runtime):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         url = f"/officer/repairs/{case_id}/decision"
         data = {"csrf_token": token, "read_status": "filed", "decision": "accept"}
@@ -252,7 +248,7 @@ class TestRepairOfficer:
 
     def test_another_departments_case_is_404(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        other = _auth(mint("repair_officer", department="dept-b"))
+        other = bearer(mint("repair_officer", department="dept-b"))
         assert client.get(f"/officer/repairs/{case_id}", headers=other).status_code == 404
         assert case_id not in client.get("/officer/repairs", headers=other).text
         token = _csrf(client, "/lookup", {})
@@ -276,7 +272,7 @@ def _form_fields(**overrides) -> dict:
 
 class TestRecorderForm:
     def test_an_entry_is_recorded_and_shown_without_its_code(self, client, mint):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         fields = _form_fields(subject_name=NAME)
         res = client.post(
@@ -299,7 +295,7 @@ class TestRecorderForm:
         assert location.split("/")[-1].split("?")[0] in page.text
 
     def test_an_invalid_code_is_refused_with_its_rule_and_not_echoed(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         before = _entries(runtime)
         code = make_code()
@@ -316,7 +312,7 @@ class TestRecorderForm:
         assert _entries(runtime) == before
 
     def test_a_refused_rule_shows_the_problem_type_and_changes_nothing(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         fields = _form_fields()
         first = client.post(
@@ -355,7 +351,7 @@ class TestBatch:
         )
 
     def test_csv_rows_are_created_duplicate_or_refused_one_by_one(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         existing = _record(client, mint)
         good, dup, bad = make_payload(), make_payload(), make_payload()
         rows = [
@@ -387,7 +383,7 @@ class TestBatch:
         assert _entries(runtime) == before + 1
 
     def test_a_json_batch_is_read_too(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         items = [make_payload().model_dump(mode="json") for _ in range(2)]
         body = json.dumps({"items": items}).encode()
         before = _entries(runtime)
@@ -412,7 +408,7 @@ class TestBatch:
     def test_a_bad_file_is_refused_clearly_and_nothing_is_stored(
         self, client, mint, runtime, name, media_type, content, status, message
     ):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         client.get("/recorder/batch?lang=en", headers=recorder)
         before = _entries(runtime)
         res = self._upload(client, recorder, name, content, media_type)
@@ -423,7 +419,7 @@ class TestBatch:
         assert _entries(runtime) == before
 
     def test_too_many_rows_are_refused_whole(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         rows = [_csv_row(make_payload()) for _ in range(1001)]
         before = _entries(runtime)
         res = self._upload(client, recorder, "many.csv", make_csv(rows), "text/csv")
@@ -448,7 +444,7 @@ def _watch_entry(client, mint) -> str:
 def _legal_query(client, mint, code: str, agency: str) -> int:
     res = client.post(
         "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
+        headers=bearer(mint("agency", agency=agency)),
         json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
     )
     assert res.status_code == 200, res.text
@@ -460,7 +456,7 @@ class TestAuditor:
         code = _watch_entry(client, mint)
         mine = _legal_query(client, mint, code, "court-1")
         other = _legal_query(client, mint, code, "court-2")
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         page = client.get("/audit/queries?agency=court-1&outcome=answered", headers=auditor)
         assert page.status_code == 200
         assert f'id="q-{mine}"' in page.text
@@ -490,7 +486,7 @@ class TestAuditor:
         monkeypatch.setattr(auditor_pages, "PAGE_SIZE", 2)
         code = _watch_entry(client, mint)
         indexes = [_legal_query(client, mint, code, "court-9") for _ in range(3)]
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         first = client.get("/audit/queries?agency=court-9", headers=auditor).text
         assert re.findall(r'<tr id="q-(\d+)"', first) == [str(i) for i in indexes[:0:-1]]
         older = re.search(r'href="/audit/queries\?([^"]+)" rel="next"', first)
@@ -505,7 +501,7 @@ class TestAuditor:
     def test_the_proof_page_and_receipt_verify(self, client, mint, app):
         code = _watch_entry(client, mint)
         index = _legal_query(client, mint, code, "court-1")
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         page = client.get(f"/audit/queries/{index}", headers=auditor)
         assert page.status_code == 200
         assert "court_enforcement" in page.text
@@ -530,14 +526,14 @@ class TestAuditor:
         ],
     )
     def test_bad_filters_are_a_422_page(self, client, mint, query):
-        res = client.get(f"/audit/queries?{query}", headers=_auth(mint("auditor")))
+        res = client.get(f"/audit/queries?{query}", headers=bearer(mint("auditor")))
         assert res.status_code == 422
         assert 'role="alert"' in res.text
 
     def test_a_reason_outside_the_catalogue_is_refused(self, client, mint):
         code = _watch_entry(client, mint)
         index = _legal_query(client, mint, code, "court-1")
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         token = _csrf(client, "/audit/queries", auditor)
         res = client.post(
             f"/audit/queries/{index}/flags",

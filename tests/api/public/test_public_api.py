@@ -34,7 +34,7 @@ from core.public.schemas import (
     LookupAnswer,
     PublicEntry,
 )
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, make_payload
 
 # Monday 2 March 2026, 10:00 in Beijing. A black entry recorded now is noticed for five
 # working days (until 10 March); a red entry is publicly noticed for ten days.
@@ -56,10 +56,6 @@ def _frozen() -> None:
 def roomy(app, client) -> None:
     """A lookup limit no functional test reaches (the rate-limit tests use the real one)."""
     state_of(app).lookup_limiter = TokenBucketLimiter(per_minute=100_000, burst=10_000)
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _code() -> str:
@@ -85,7 +81,7 @@ def _record(client, mint, *, department: str = "dept-a", **overrides) -> dict:
     res = client.post(
         "/api/v1/records",
         json=payload.model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
+        headers=bearer(mint("recorder", department=department)),
     )
     assert res.status_code == 201, res.text
     return res.json()
@@ -115,7 +111,7 @@ def _sweep(runtime) -> None:
 def _withdraw(client, mint, entry_id: str, kind: str = "criteria_changed") -> None:
     res = client.post(
         f"/api/v1/records/{entry_id}/withdraw",
-        headers=_auth(mint("recorder", department="dept-a")),
+        headers=bearer(mint("recorder", department="dept-a")),
         json={"reason": "the listing criteria no longer apply", "kind": kind},
     )
     assert res.status_code == 200, res.text
