@@ -10,25 +10,15 @@ from sqlmodel import Session, select
 
 from core.clock import clock
 from core.models import EntryEvent
-from tests.factories import bearer, make_code, make_payload
+from tests.factories import bearer, make_code, post_entry
 
 STATEMENT = "该笔税款已于二〇二六年补缴完毕，详见税务机关完税证明"
-
-
-def _entry(client, mint, code: str) -> str:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(subject_code=code).model_dump(mode="json"),
-        headers=bearer(mint("recorder", department="dept-a")),
-    )
-    assert res.status_code == 201
-    return str(res.json()["id"])
 
 
 class TestStatement:
     def test_shown_to_the_owner_and_to_agencies_then_removed(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         clock.advance(timedelta(days=20))  # past the prior notice
         me = bearer(mint("citizen", credit_code=code))
         url = f"/api/v1/me/record/{entry_id}/statement"
@@ -53,7 +43,7 @@ class TestStatement:
 
     def test_too_long_someone_elses_and_unknown_entries_are_refused(self, client, mint):
         code, other = make_code(), make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         url = f"/api/v1/me/record/{entry_id}/statement"
         me = bearer(mint("citizen", credit_code=code))
         long = client.put(url, headers=me, json={"statement": "长" * 201})
@@ -82,7 +72,7 @@ def _events(runtime, entry_id: str) -> list[str]:
 class TestRemovingTwice:
     def test_a_second_delete_changes_nothing_and_writes_no_event(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         me = bearer(mint("citizen", credit_code=code))
         url = f"/api/v1/me/record/{entry_id}/statement"
         assert client.put(url, headers=me, json={"statement": STATEMENT}).status_code == 200
@@ -97,7 +87,7 @@ class TestRemovingTwice:
 
     def test_deleting_a_statement_never_set_writes_no_event(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         before = _events(runtime, entry_id)
         me = bearer(mint("citizen", credit_code=code))
         res = client.delete(f"/api/v1/me/record/{entry_id}/statement", headers=me)

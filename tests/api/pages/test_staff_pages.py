@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,12 +13,23 @@ from sqlmodel import Session
 
 from api.audit import pages as auditor_pages
 from api.state import state_of
-from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt
-from tests.factories import bearer, make_code, make_csv, make_payload
+from tests.factories import (
+    SERIOUS,
+    at,
+    bearer,
+    court_query,
+    csrf_of,
+    file_repair,
+    make_code,
+    make_csv,
+    make_payload,
+    ok_json,
+    record_entry,
+    watch_fields,
+)
 
-COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 NAME = "欧阳小明"
 
 
@@ -29,17 +40,11 @@ def client(client):
     return client
 
 
-def _at(day: date, hour: int = 10) -> None:
-    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
 def _csrf(client, path: str, headers: dict[str, str]) -> str:
     """The CSRF token a page of ours carries for this client's session cookie."""
     res = client.get(path, headers=headers)
     assert res.status_code == 200, res.text
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', res.text)
-    assert found is not None
-    return found.group(1)
+    return csrf_of(res.text)
 
 
 def _entries(runtime) -> int:
@@ -47,37 +52,24 @@ def _entries(runtime) -> int:
         return int(session.execute(select(func.count()).select_from(Entry)).scalar_one())
 
 
-def _record(client, mint, *, department: str = "dept-a", **overrides) -> dict:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(**overrides).model_dump(mode="json"),
-        headers=bearer(mint("recorder", department=department)),
-    )
-    assert res.status_code == 201, res.text
-    return res.json()
-
-
 def _repair_case(client, mint) -> tuple[str, str]:
     """A filed repair case of dept-a, on 2026-04-01: (case id, the entry's public ref)."""
     code = make_code()
-    _at(date(2026, 3, 2))
-    entry = _record(
+    at(date(2026, 3, 2))
+    entry = record_entry(
         client,
         mint,
-        subject_code=code,
-        decided_on=date(2025, 3, 1),
-        display_until=date(2027, 3, 1),
-        valid_until=date(2028, 3, 1),
-        repair_ways=["commitment", "volunteering"],
+        **(SERIOUS | {"subject_code": code, "repair_ways": ["commitment", "volunteering"]}),
     )
-    _at(date(2026, 4, 1))
-    filed = client.post(
-        "/api/v1/me/repairs",
-        data={"entry_id": entry["id"], "way": "commitment", "commitment": COMMITMENT},
-        headers=bearer(mint("citizen", credit_code=code)),
-    )
-    assert filed.status_code == 201, filed.text
-    return filed.json()["id"], entry["public_ref"]
+    at(date(2026, 4, 1))
+    filed = ok_json(file_repair(client, mint, code, entry["id"]), 201)
+    return filed["id"], entry["public_ref"]
+
+
+def _watch_entry(client, mint) -> str:
+    code = make_code()
+    record_entry(client, mint, subject_code=code, **watch_fields())
+    return code
 
 
 def _api_case(client, mint, case_id: str, department: str = "dept-a") -> dict:
@@ -352,7 +344,7 @@ class TestBatch:
 
     def test_csv_rows_are_created_duplicate_or_refused_one_by_one(self, client, mint, runtime):
         recorder = bearer(mint("recorder"))
-        existing = _record(client, mint)
+        existing = record_entry(client, mint)
         good, dup, bad = make_payload(), make_payload(), make_payload()
         rows = [
             _csv_row(good),
@@ -428,34 +420,11 @@ class TestBatch:
         assert _entries(runtime) == before
 
 
-def _watch_entry(client, mint) -> str:
-    code = make_code()
-    _record(
-        client,
-        mint,
-        subject_code=code,
-        list_kind="watch",
-        severity="general",
-        display_until=clock.today() + timedelta(days=200),
-    )
-    return code
-
-
-def _legal_query(client, mint, code: str, agency: str) -> int:
-    res = client.post(
-        "/api/v1/queries",
-        headers=bearer(mint("agency", agency=agency)),
-        json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
-    )
-    assert res.status_code == 200, res.text
-    return int(res.json()["log_index"])
-
-
 class TestAuditor:
     def test_filter_flag_and_the_flag_shows(self, client, mint):
         code = _watch_entry(client, mint)
-        mine = _legal_query(client, mint, code, "court-1")
-        other = _legal_query(client, mint, code, "court-2")
+        mine = int(court_query(client, mint, code, "court-1")["log_index"])
+        other = int(court_query(client, mint, code, "court-2")["log_index"])
         auditor = bearer(mint("auditor"))
         page = client.get("/audit/queries?agency=court-1&outcome=answered", headers=auditor)
         assert page.status_code == 200
@@ -485,7 +454,7 @@ class TestAuditor:
     def test_the_log_is_paged_with_the_filters_kept(self, client, mint, monkeypatch):
         monkeypatch.setattr(auditor_pages, "PAGE_SIZE", 2)
         code = _watch_entry(client, mint)
-        indexes = [_legal_query(client, mint, code, "court-9") for _ in range(3)]
+        indexes = [int(court_query(client, mint, code, "court-9")["log_index"]) for _ in range(3)]
         auditor = bearer(mint("auditor"))
         first = client.get("/audit/queries?agency=court-9", headers=auditor).text
         assert re.findall(r'<tr id="q-(\d+)"', first) == [str(i) for i in indexes[:0:-1]]
@@ -500,7 +469,7 @@ class TestAuditor:
 
     def test_the_proof_page_and_receipt_verify(self, client, mint, app):
         code = _watch_entry(client, mint)
-        index = _legal_query(client, mint, code, "court-1")
+        index = int(court_query(client, mint, code, "court-1")["log_index"])
         auditor = bearer(mint("auditor"))
         page = client.get(f"/audit/queries/{index}", headers=auditor)
         assert page.status_code == 200
@@ -532,7 +501,7 @@ class TestAuditor:
 
     def test_a_reason_outside_the_catalogue_is_refused(self, client, mint):
         code = _watch_entry(client, mint)
-        index = _legal_query(client, mint, code, "court-1")
+        index = int(court_query(client, mint, code, "court-1")["log_index"])
         auditor = bearer(mint("auditor"))
         token = _csrf(client, "/audit/queries", auditor)
         res = client.post(
@@ -548,12 +517,12 @@ class TestAuditor:
 
 class TestPublicListFilters:
     def test_domain_and_department_filter_and_next_page_keeps_them(self, client, mint):
-        _at(date(2026, 3, 2))
+        at(date(2026, 3, 2))
         for _ in range(21):
-            _record(client, mint, department="dept-p", domain="finance")
-        _record(client, mint, department="dept-p", domain="tax")
-        _record(client, mint, department="dept-q", domain="finance")
-        _at(date(2026, 4, 1))
+            record_entry(client, mint, department="dept-p", domain="finance")
+        record_entry(client, mint, department="dept-p", domain="tax")
+        record_entry(client, mint, department="dept-q", domain="finance")
+        at(date(2026, 4, 1))
         page = client.get("/lists/black?domain=finance&department=dept-p")
         assert page.status_code == 200
         assert page.text.count("<tr>") == 20 + 1  # header row + one page
