@@ -18,15 +18,11 @@ from core.models import Entry
 from core.ops.keys import verify_keys
 from core.runtime import Runtime
 from core.settings import Settings
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, make_payload
 from tests.support.app_server import raw_exchange, serve_app
 
 P = "/api/v1"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _entries(runtime: Runtime) -> int:
@@ -101,7 +97,7 @@ class TestCapped:
 
     def test_over_the_default_cap_is_413_and_stores_nothing(self, client, mint, runtime):
         payload = make_payload().model_dump(mode="json") | {"facts": "事" * 30_000}
-        res = client.post(f"{P}/records", json=payload, headers=_auth(mint("recorder")))
+        res = client.post(f"{P}/records", json=payload, headers=bearer(mint("recorder")))
         assert res.status_code == 413
         assert "事" not in res.text
         assert _entries(runtime) == 0
@@ -113,7 +109,7 @@ class TestCapped:
         res = client.post(
             f"{P}/records:batch",
             content=body,
-            headers={**_auth(mint("recorder")), "Content-Type": "application/json"},
+            headers={**bearer(mint("recorder")), "Content-Type": "application/json"},
         )
         assert res.status_code == 200, res.text
         assert res.json()["created"] == 120
@@ -143,7 +139,7 @@ class TestDuplicateKeys:
         res = client.post(
             f"{P}/records",
             content=body,
-            headers={**_auth(mint("recorder")), "Content-Type": "application/json"},
+            headers={**bearer(mint("recorder")), "Content-Type": "application/json"},
         )
         assert res.status_code == 422
         assert res.headers["content-type"] == "application/problem+json"
@@ -161,7 +157,7 @@ class TestDuplicateKeys:
         res = client.post(
             f"{P}/records:batch",
             content=body,
-            headers={**_auth(mint("recorder")), "Content-Type": "application/json"},
+            headers={**bearer(mint("recorder")), "Content-Type": "application/json"},
         )
         assert res.status_code == 422
         assert res.json()["errors"][0]["loc"] == ["body", "items", "1", "facts"]
@@ -174,7 +170,7 @@ class TestDuplicateKeys:
         res = client.post(
             f"{P}/queries",
             content=body,
-            headers={**_auth(mint("agency")), "Content-Type": "application/json"},
+            headers={**bearer(mint("agency")), "Content-Type": "application/json"},
         )
         assert res.status_code == 422
         assert res.json()["errors"][0]["loc"] == ["body", "?"]
@@ -184,7 +180,7 @@ class TestDuplicateKeys:
         res = client.post(
             f"{P}/queries",
             content=b'{"subject_code": ',
-            headers={**_auth(mint("agency")), "Content-Type": "application/json"},
+            headers={**bearer(mint("agency")), "Content-Type": "application/json"},
         )
         assert res.status_code == 422
         assert res.json()["type"].endswith("/validation")

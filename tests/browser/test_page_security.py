@@ -4,8 +4,6 @@ development sign-in refused for a non-loopback host or client."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from starlette.requests import Request
@@ -13,14 +11,9 @@ from starlette.requests import Request
 from api.headers import CSP
 from api.identity.signin_pages import dev_signin_allowed
 from core.settings import Settings
+from tests.factories import csrf_of
 
 PAGES = ["/", "/lists/black", "/lists/red", "/announcements", "/lookup", "/checkpoint", "/signin"]
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found is not None
-    return found.group(1)
 
 
 class TestHeaders:
@@ -67,7 +60,7 @@ class TestCsrf:
     def test_token_of_another_session_is_refused(self, live):
         base, _ = live
         with httpx.Client(base_url=base) as a, httpx.Client(base_url=base) as b:
-            token = _csrf(a.get("/signin").text)
+            token = csrf_of(a.get("/signin").text)
             b.get("/")
             res = b.post("/signin", data={"csrf_token": token, "role": "citizen", "person": "1"})
         assert res.status_code == 400
@@ -75,7 +68,7 @@ class TestCsrf:
     def test_sign_in_rotates_the_session_and_keeps_the_code_out(self, live):
         base, _ = live
         with httpx.Client(base_url=base) as client:
-            token = _csrf(client.get("/signin").text)
+            token = csrf_of(client.get("/signin").text)
             before = client.cookies["credence_sid"]
             res = client.post(
                 "/signin", data={"csrf_token": token, "role": "citizen", "person": "1"}

@@ -45,6 +45,7 @@ from crypto.merkle import MemoryTree, inclusion_proof, leaf_hash
 from crypto.receipt import build_receipt, verify_receipt
 from tests.browser.conftest import A11y, shoot
 from tests.browser.steps import sign_in_citizen, watch_csp
+from tests.factories import csrf_of
 
 # Vendored with their licence and provenance (tests/data/rfc9162/README.md).
 VECTOR_ROOT = Path(__file__).resolve().parents[1] / "data" / "rfc9162"
@@ -617,17 +618,11 @@ class TestOlderCheckpoints:
 # --- without JavaScript -------------------------------------------------------------------
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found is not None
-    return found.group(1)
-
-
 class TestWithoutJavaScript:
     def test_the_page_shows_every_receipt_and_says_js_is_needed(self, live):
         base, _data = live
         with httpx.Client(base_url=base) as client:
-            token = _csrf(client.get("/signin").text)
+            token = csrf_of(client.get("/signin").text)
             client.post(
                 "/signin", data={"csrf_token": token, "role": "citizen", "person": str(PERSON)}
             )

@@ -13,13 +13,10 @@ import pytest
 from core.clock import clock
 from core.demo.dataset import demo_plan
 from core.demo.people import demo_people
+from tests.factories import bearer
 from tests.support.server import run_credence, serving, wait_until_up
 
 FOREIGN = Path(__file__).resolve().parents[1] / "support" / "foreign_issuer.py"
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +42,12 @@ class TestDevTokenOnDemo:
             demo_dir, "dev-token", "--role", "recorder", "--department", "sz-tax-bureau"
         ).stdout.strip()
         with serving(demo_dir) as (base, output):
-            mine = httpx.get(f"{base}/api/v1/me/record", headers=_bearer(token))
+            mine = httpx.get(f"{base}/api/v1/me/record", headers=bearer(token))
             assert mine.status_code == 200
             got = sorted(e["external_id"] for e in mine.json()["entries"])
             assert got == expected
             assert {e["subject_name"] for e in mine.json()["entries"]} == {person.name}
-            refused = httpx.get(f"{base}/api/v1/me/record", headers=_bearer(recorder))
+            refused = httpx.get(f"{base}/api/v1/me/record", headers=bearer(recorder))
             assert refused.status_code == 403
             assert httpx.get(f"{base}/api/v1/me/record").status_code == 401
         assert person.code not in "".join(output)
@@ -85,11 +82,11 @@ class TestClientCredentials:
                 auth=(fields["client_id"], "wrong"),
             )
             assert bad.status_code == 401
-            me = httpx.get(f"{base}/api/v1/me/record", headers=_bearer(token))
+            me = httpx.get(f"{base}/api/v1/me/record", headers=bearer(token))
             assert me.status_code == 403
             rec = httpx.get(
                 f"{base}/api/v1/records/00000000-0000-0000-0000-000000000000",
-                headers=_bearer(token),
+                headers=bearer(token),
             )
             assert rec.status_code == 404
 
@@ -125,19 +122,17 @@ class TestForeignIssuer:
         with serving(
             demo_dir, CREDENCE_OIDC_ISSUER=foreign_issuer, CREDENCE_JWKS_MIN_REFETCH_SECONDS="0"
         ) as (base, _out):
-            ok = httpx.get(f"{base}/api/v1/me/record", headers=_bearer(token))
+            ok = httpx.get(f"{base}/api/v1/me/record", headers=bearer(token))
             assert ok.status_code == 200
             assert {e["subject_name"] for e in ok.json()["entries"]} == {person.name}
             httpx.post(f"{foreign_issuer}/rotate")
             rotated = mint()
             assert rotated.split(".")[0] != token.split(".")[0]
-            assert (
-                httpx.get(f"{base}/api/v1/me/record", headers=_bearer(rotated)).status_code == 200
-            )
+            assert httpx.get(f"{base}/api/v1/me/record", headers=bearer(rotated)).status_code == 200
             # The embedded issuer's endpoints are off when an external issuer is configured.
             assert httpx.get(f"{base}/.well-known/jwks.json").status_code == 404
         with serving(demo_dir) as (base, _out):
-            refused = httpx.get(f"{base}/api/v1/me/record", headers=_bearer(token))
+            refused = httpx.get(f"{base}/api/v1/me/record", headers=bearer(token))
             assert refused.status_code == 401
 
     def test_embedded_issuer_off_loopback_is_refused(self, tmp_path):

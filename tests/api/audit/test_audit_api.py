@@ -5,39 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import (
+    agency_query,
+    bearer,
+    make_code,
+    record_entry,
+    watch_fields,
+)
 
 
 def _record(client, mint) -> str:
     code = make_code()
-    rec = _auth(mint("recorder", department="dept-a"))
     # A watch entry is shown at once (a black one would first wait out its prior notice).
-    payload = make_payload(
-        subject_code=code,
-        list_kind="watch",
-        severity="general",
-        display_until=clock.today() + timedelta(days=200),
-    )
-    assert client.post(
-        "/api/v1/records", json=payload.model_dump(mode="json"), headers=rec
-    ).is_success
+    record_entry(client, mint, subject_code=code, **watch_fields())
     return code
 
 
-def _legal_query(client, mint, code: str, agency: str = "court-1"):
-    return client.post(
-        "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
-        json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
-    )
-
-
 def _audit(client, mint, **params):
-    res = client.get("/api/v1/audit/queries", headers=_auth(mint("auditor")), params=params)
+    res = client.get("/api/v1/audit/queries", headers=bearer(mint("auditor")), params=params)
     assert res.status_code == 200, res.text
     return res.json()
 
@@ -50,9 +35,9 @@ class TestRuleFlags:
     def test_night_queries_are_flagged_and_office_hours_are_not(self, client, mint):
         code = _record(client, mint)
         clock.freeze(datetime(2026, 11, 24, 2, 30, tzinfo=CST))
-        night = _legal_query(client, mint, code).json()["log_index"]
+        night = agency_query(client, mint, code).json()["log_index"]
         clock.freeze(datetime(2026, 11, 24, 10, 0, tzinfo=CST))
-        day = _legal_query(client, mint, code).json()["log_index"]
+        day = agency_query(client, mint, code).json()["log_index"]
         items = {i["log_index"]: i for i in _audit(client, mint)}
         assert _rule_flags(items[night]) == {"night"}
         assert _rule_flags(items[day]) == set()
@@ -64,20 +49,20 @@ class TestRuleFlags:
         codes = [_record(client, mint) for _ in range(5)]
         indexes = []
         for code in codes:
-            indexes.append(_legal_query(client, mint, code, agency="bulk-bank").json()["log_index"])
+            indexes.append(agency_query(client, mint, code, agency="bulk-bank").json()["log_index"])
             clock.advance(timedelta(minutes=1))
-        _legal_query(client, mint, codes[0], agency="quiet-bank")
+        agency_query(client, mint, codes[0], agency="quiet-bank")
         flagged = [i["log_index"] for i in _audit(client, mint, flag="bulk")]
         assert flagged == indexes[3:][::-1]
         # Outside the window the count starts again.
         clock.advance(runtime.audit_rules.bulk_window)
-        later = _legal_query(client, mint, codes[1], agency="bulk-bank").json()["log_index"]
+        later = agency_query(client, mint, codes[1], agency="bulk-bank").json()["log_index"]
         assert later not in [i["log_index"] for i in _audit(client, mint, flag="bulk")]
 
     def test_a_retry_after_a_refusal_is_flagged(self, client, mint):
         clock.freeze(datetime(2026, 11, 24, 10, 0, tzinfo=CST))
         code = _record(client, mint)
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         refused = client.post(
             "/api/v1/queries",
             headers=bank,
@@ -96,8 +81,8 @@ class TestRuleFlags:
         )
         assert stale.status_code == 404
         clock.advance(timedelta(minutes=5))
-        retry = _legal_query(client, mint, code, agency="bank-1").json()["log_index"]
-        other = _legal_query(client, mint, _record(client, mint), agency="bank-1")
+        retry = agency_query(client, mint, code, agency="bank-1").json()["log_index"]
+        other = agency_query(client, mint, _record(client, mint), agency="bank-1")
         flagged = _audit(client, mint, flag="refused_then_retried")
         assert [i["log_index"] for i in flagged] == [retry]
         assert other.json()["log_index"] != retry
@@ -107,10 +92,10 @@ class TestFilters:
     def test_agency_outcome_and_time_filters_combine(self, client, mint):
         clock.freeze(datetime(2026, 11, 24, 9, 0, tzinfo=CST))
         code = _record(client, mint)
-        first = _legal_query(client, mint, code, agency="court-1").json()["log_index"]
+        first = agency_query(client, mint, code, agency="court-1").json()["log_index"]
         clock.advance(timedelta(hours=2))
-        second = _legal_query(client, mint, code, agency="court-2").json()["log_index"]
-        empty = _legal_query(client, mint, make_code(), agency="court-1").json()["log_index"]
+        second = agency_query(client, mint, code, agency="court-2").json()["log_index"]
+        empty = agency_query(client, mint, make_code(), agency="court-1").json()["log_index"]
         assert [i["log_index"] for i in _audit(client, mint, agency="court-1")] == [empty, first]
         assert [i["log_index"] for i in _audit(client, mint, outcome="empty")] == [empty]
         since = datetime(2026, 11, 24, 10, 0, tzinfo=CST).isoformat()
@@ -122,7 +107,7 @@ class TestFilters:
         assert [i["log_index"] for i in _audit(client, mint, before=second)] == [first]
 
     def test_bad_filters_are_422_problems(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         for params in (
             {"outcome": "maybe"},
             {"flag": "free text"},
@@ -140,8 +125,8 @@ class TestManualFlags:
     def test_flag_once_then_conflict_and_it_shows(self, client, mint):
         clock.freeze(datetime(2026, 11, 24, 10, 0, tzinfo=CST))  # office hours: no rule flag
         code = _record(client, mint)
-        index = _legal_query(client, mint, code).json()["log_index"]
-        auditor = _auth(mint("auditor"))
+        index = agency_query(client, mint, code).json()["log_index"]
+        auditor = bearer(mint("auditor"))
         url = f"/api/v1/audit/queries/{index}/flags"
         made = client.post(url, headers=auditor, json={"reason": "purpose_mismatch"})
         assert made.status_code == 201
@@ -154,19 +139,19 @@ class TestManualFlags:
         assert [f["reason"] for f in item["flags"]] == ["purpose_mismatch"]
 
     def test_unknown_index_free_text_and_other_roles_are_refused(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         missing = client.post(
             "/api/v1/audit/queries/999/flags", headers=auditor, json={"reason": "other"}
         )
         assert missing.status_code == 404
         code = _record(client, mint)
-        index = _legal_query(client, mint, code).json()["log_index"]
+        index = agency_query(client, mint, code).json()["log_index"]
         url = f"/api/v1/audit/queries/{index}/flags"
         text = client.post(url, headers=auditor, json={"reason": "looked at his ex"})
         assert text.status_code == 422
         assert "looked at" not in text.text
         agency = client.post(
-            url, headers=_auth(mint("agency", agency="court-1")), json={"reason": "other"}
+            url, headers=bearer(mint("agency", agency="court-1")), json={"reason": "other"}
         )
         assert agency.status_code == 403
         assert _audit(client, mint, flag="other") == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,70 +17,42 @@ from sqlmodel import Session
 from api.app import create_app
 from api.state import state_of
 from core.calendar import provisional
-from core.clock import CST, clock
+from core.clock import clock
 from core.models import Entry, Objection, RepairApplication
 from core.runtime import Runtime
 from core.settings import Settings
-from tests.factories import make_code, make_payload
+from tests.factories import (
+    at,
+    bearer,
+    evidence_pdf,
+    file_objection,
+    file_repair,
+    make_code,
+    ok_json,
+    record_entry,
+)
 
-COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 REASONS = "该笔税款已全额缴清，记录有误"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\nPAID-IN-FULL-0042\n%%EOF\n"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _at(day: date, hour: int = 10) -> None:
-    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
-def _ok(res, status: int = 200):
-    assert res.status_code == status, res.text
-    return res.json()
 
 
 def _record(client, mint, code: str) -> dict:
     """A repairable serious black entry of a natural person, decided 400 days ago."""
     decided = clock.today() - timedelta(days=400)
-    payload = make_payload(
+    return record_entry(
+        client,
+        mint,
         subject_code=code,
         decided_on=decided,
         display_until=decided + timedelta(days=800),
         valid_until=decided + timedelta(days=1000),
     )
-    return _ok(
-        client.post(
-            "/api/v1/records",
-            json=payload.model_dump(mode="json"),
-            headers=_auth(mint("recorder", department="dept-a")),
-        ),
-        201,
-    )
 
 
 def _object(client, mint, code: str, entry_id: str) -> dict:
-    return _ok(
-        client.post(
-            "/api/v1/me/objections",
-            headers=_auth(mint("citizen", credit_code=code)),
-            data={"entry_id": entry_id, "reasons": REASONS},
-            files=[("files", ("回执.pdf", PDF, "application/pdf"))],
-        ),
-        201,
-    )
-
-
-def _repair(client, mint, code: str, entry_id: str) -> dict:
-    return _ok(
-        client.post(
-            "/api/v1/me/repairs",
-            headers=_auth(mint("citizen", credit_code=code)),
-            data={"entry_id": entry_id, "way": "commitment", "commitment": COMMITMENT},
-        ),
-        201,
-    )
+    """An objection filed with this file's reasons and receipt."""
+    files = evidence_pdf(PDF, "回执.pdf")
+    return ok_json(file_objection(client, mint, code, entry_id, reasons=REASONS, files=files), 201)
 
 
 def _all_provisional(clocks: list[dict]) -> None:
@@ -96,10 +68,10 @@ def _no_503(res) -> None:
 class TestTheCitizenFlowInAProvisionalYear:
     @pytest.mark.parametrize("today", [date(2027, 6, 1), date(2031, 3, 1)])
     def test_record_object_decide_repair_list_report(self, client, mint, today):
-        _at(today)
+        at(today)
         code = make_code()
-        citizen = _auth(mint("citizen", credit_code=code))
-        officer = _auth(mint("objection_officer", department="dept-a"))
+        citizen = bearer(mint("citizen", credit_code=code))
+        officer = bearer(mint("objection_officer", department="dept-a"))
 
         entry = _record(client, mint, code)
         assert entry["state"] == "pending_notice"
@@ -110,35 +82,35 @@ class TestTheCitizenFlowInAProvisionalYear:
         assert case["accept_due_provisional"] is True
         _all_provisional(case["clocks"])
 
-        listed = _ok(client.get("/api/v1/objections", headers=officer))
+        listed = ok_json(client.get("/api/v1/objections", headers=officer))
         assert [c["id"] for c in listed] == [case["id"]]
         _all_provisional(listed[0]["clocks"])
         for body in (
             {"decision": "accept"},
             {"decision": "reject", "reasons": "经核查记录无误"},
         ):
-            _ok(
+            ok_json(
                 client.post(f"/api/v1/objections/{case['id']}/decision", headers=officer, json=body)
             )
 
         clock.advance(timedelta(days=21))  # past the prior notice: the entry is displayed
-        repair = _repair(client, mint, code, entry["id"])
+        repair = ok_json(file_repair(client, mint, code, entry["id"]), 201)
         _all_provisional(repair["clocks"])
-        queue = _ok(
+        queue = ok_json(
             client.get(
-                "/api/v1/repairs", headers=_auth(mint("repair_officer", department="dept-a"))
+                "/api/v1/repairs", headers=bearer(mint("repair_officer", department="dept-a"))
             )
         )
         _all_provisional(queue[0]["clocks"])
 
-        citizen = _auth(mint("citizen", credit_code=code))  # minted on the moved clock
-        (mine,) = _ok(client.get("/api/v1/me/objections", headers=citizen))
+        citizen = bearer(mint("citizen", credit_code=code))  # minted on the moved clock
+        (mine,) = ok_json(client.get("/api/v1/me/objections", headers=citizen))
         assert mine["status"] == "rejected"
         assert mine["accept_due_provisional"] is True
-        (applied,) = _ok(client.get("/api/v1/me/repairs", headers=citizen))
+        (applied,) = ok_json(client.get("/api/v1/me/repairs", headers=citizen))
         _all_provisional(applied["clocks"])
 
-        report = _ok(client.get("/api/v1/me/report", headers=citizen))
+        report = ok_json(client.get("/api/v1/me/report", headers=citizen))
         (reported,) = report["entries"]
         assert reported["notice_until_provisional"] is True
         assert report["objections"][0]["accept_due_provisional"] is True
@@ -152,17 +124,17 @@ class TestTheCitizenFlowInAProvisionalYear:
 class TestDoneWhen:
     def test_on_2027_03_01_a_citizen_objects_repairs_and_downloads_the_report(self, client, mint):
         code = make_code()
-        _at(date(2027, 2, 15))
+        at(date(2027, 2, 15))
         displayed = _record(client, mint, code)
-        _at(date(2027, 3, 1))
+        at(date(2027, 3, 1))
         pending = _record(client, mint, code)
-        citizen = _auth(mint("citizen", credit_code=code))
+        citizen = bearer(mint("citizen", credit_code=code))
 
         objection = _object(client, mint, code, pending["id"])
         assert objection["accept_due"] == "2027-03-03"  # Tue 2, Wed 3
         assert objection["accept_due_provisional"] is True
         _all_provisional(objection["clocks"])
-        repair = _repair(client, mint, code, displayed["id"])
+        repair = ok_json(file_repair(client, mint, code, displayed["id"]), 201)
         # accept: Mar 2, 3, 4; decide: 10 working days after Mar 4 → Mar 18.
         assert [(c["step"], c["due"]) for c in repair["clocks"]] == [
             ("accept", "2027-03-04"),
@@ -170,7 +142,7 @@ class TestDoneWhen:
         ]
         _all_provisional(repair["clocks"])
 
-        report = _ok(client.get("/api/v1/me/report", headers=citizen))
+        report = ok_json(client.get("/api/v1/me/report", headers=citizen))
         notices = {e["id"]: e for e in report["entries"]}
         assert notices[pending["id"]]["notice_until_provisional"] is True
         assert notices[displayed["id"]]["notice_until_provisional"] is True
@@ -195,13 +167,13 @@ class TestPagesShowTheMark:
     def test_objection_repair_and_record_pages(self, client, mint):
         client.base_url = "https://testserver"  # type: ignore[assignment]
         code = make_code()
-        _at(date(2027, 2, 15))
+        at(date(2027, 2, 15))
         displayed = _record(client, mint, code)
-        _at(date(2027, 3, 1))
+        at(date(2027, 3, 1))
         pending = _record(client, mint, code)
-        citizen = _auth(mint("citizen", credit_code=code))
+        citizen = bearer(mint("citizen", credit_code=code))
         objection = _object(client, mint, code, pending["id"])
-        repair = _repair(client, mint, code, displayed["id"])
+        repair = ok_json(file_repair(client, mint, code, displayed["id"]), 201)
         paths = [
             "/me/objections",
             f"/me/objections/{objection['id']}",
@@ -219,11 +191,11 @@ class TestPagesShowTheMark:
     def test_an_official_year_shows_no_mark(self, client, mint):
         client.base_url = "https://testserver"  # type: ignore[assignment]
         code = make_code()
-        _at(date(2026, 6, 1))
+        at(date(2026, 6, 1))
         entry = _record(client, mint, code)
         _object(client, mint, code, entry["id"])
         page = client.get(
-            "/me/objections?lang=en", headers=_auth(mint("citizen", credit_code=code))
+            "/me/objections?lang=en", headers=bearer(mint("citizen", credit_code=code))
         )
         assert page.status_code == 200
         assert 'class="mark provisional"' not in page.text
@@ -232,7 +204,7 @@ class TestPagesShowTheMark:
 class TestMetrics:
     def test_open_provisional_deadlines_are_counted(self, client, mint):
         code = make_code()
-        _at(date(2027, 3, 1))
+        at(date(2027, 3, 1))
         entry = _record(client, mint, code)
         _object(client, mint, code, entry["id"])
         body = client.get("/metrics").text
@@ -256,7 +228,7 @@ class TestTheOfficialScheduleArrives:
         self, client, mint, runtime, tmp_path
     ):
         code = make_code()
-        _at(date(2027, 2, 3))
+        at(date(2027, 2, 3))
         # Provisionally Feb 5–10 are off: notice Feb 4, 11, 12, 15, 16 → in effect Feb 17.
         entry = _record(client, mint, code)
         assert entry["notice_until"] == "2027-02-17"
@@ -265,12 +237,12 @@ class TestTheOfficialScheduleArrives:
         # The schedule as published: only 除夕 (Fri 5) and 初三 (Mon 8) off on weekdays.
         official = {"2027-02-05": False, "2027-02-08": False}
         with _official_app(runtime, tmp_path, official) as later:
-            citizen = _auth(mint("citizen", credit_code=code))
-            (entry_now,) = _ok(later.get("/api/v1/me/record", headers=citizen))["entries"]
+            citizen = bearer(mint("citizen", credit_code=code))
+            (entry_now,) = ok_json(later.get("/api/v1/me/record", headers=citizen))["entries"]
             # Officially the notice would end on Feb 13; the citizen keeps Feb 17.
             assert entry_now["notice_until"] == "2027-02-17"
             assert entry_now["notice_until_provisional"] is False
-            (case_now,) = _ok(later.get("/api/v1/me/objections", headers=citizen))
+            (case_now,) = ok_json(later.get("/api/v1/me/objections", headers=citizen))
             # The department's own deadline follows the official count: Feb 4, 9.
             assert case_now["accept_due"] == "2027-02-09"
             assert case_now["accept_due_provisional"] is False
@@ -295,15 +267,15 @@ class TestTheOfficialScheduleArrives:
 
     def test_a_notice_the_schedule_lengthens_follows_it(self, client, mint, runtime, tmp_path):
         code = make_code()
-        _at(date(2027, 4, 26))
+        at(date(2027, 4, 26))
         entry = _record(client, mint, code)
         # Apr 27–30, (May 1–4 off) May 5 → in effect May 6.
         assert entry["notice_until"] == "2027-05-06"
         with _official_app(
             runtime, tmp_path, {"2027-05-03": False, "2027-05-04": False, "2027-05-05": False}
         ) as later:
-            citizen = _auth(mint("citizen", credit_code=code))
-            (entry_now,) = _ok(later.get("/api/v1/me/record", headers=citizen))["entries"]
+            citizen = bearer(mint("citizen", credit_code=code))
+            (entry_now,) = ok_json(later.get("/api/v1/me/record", headers=citizen))["entries"]
             assert entry_now["notice_until"] == "2027-05-07"
             assert entry_now["notice_until_provisional"] is False
             calendar = state_of(later.app).runtime.calendar
@@ -316,17 +288,17 @@ class TestTheOfficialScheduleArrives:
 
     def test_a_repair_is_counted_again_from_its_acceptance(self, client, mint, runtime, tmp_path):
         code = make_code()
-        _at(date(2027, 1, 20))
+        at(date(2027, 1, 20))
         entry = _record(client, mint, code)
-        _at(date(2027, 2, 3))
-        repair = _repair(client, mint, code, entry["id"])
+        at(date(2027, 2, 3))
+        repair = ok_json(file_repair(client, mint, code, entry["id"]), 201)
         # accept: Feb 4, 11, 12; decide: 10 working days after Feb 12 → Feb 26.
         assert [c["due"] for c in repair["clocks"]] == ["2027-02-12", "2027-02-26"]
-        _ok(
+        ok_json(
             client.post(
                 f"/api/v1/repairs/{repair['id']}/decision",
                 json={"decision": "accept"},
-                headers=_auth(mint("repair_officer", department="dept-a")),
+                headers=bearer(mint("repair_officer", department="dept-a")),
             )
         )
         with Session(runtime.engine) as session:
@@ -339,8 +311,8 @@ class TestTheOfficialScheduleArrives:
                 10,
             )
         with _official_app(runtime, tmp_path, {"2027-02-05": False, "2027-02-08": False}) as later:
-            (now,) = _ok(
-                later.get("/api/v1/me/repairs", headers=_auth(mint("citizen", credit_code=code)))
+            (now,) = ok_json(
+                later.get("/api/v1/me/repairs", headers=bearer(mint("citizen", credit_code=code)))
             )
             # Officially Feb 4, 9–12, 15–19 → Feb 19, no longer provisional.
             assert [(c["step"], c["due"], c["provisional"]) for c in now["clocks"]] == [

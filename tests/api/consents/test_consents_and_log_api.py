@@ -14,11 +14,7 @@ from core.querylog.checkpoints import make_checkpoint
 from core.querylog.leaves import canonical_leaf
 from crypto.checkpoint import open_checkpoint, parse_verifier_key
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 def _grant_body(**kw: object) -> dict[str, object]:
@@ -36,10 +32,10 @@ def _grant_body(**kw: object) -> dict[str, object]:
 
 def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
     code = make_code()
-    rec = _auth(mint("recorder", department="dept-a"))
+    rec = bearer(mint("recorder", department="dept-a"))
     body = make_payload(subject_code=code).model_dump(mode="json")
     assert client.post("/api/v1/records", json=body, headers=rec).status_code == 201
-    return code, _auth(mint("citizen", credit_code=code))
+    return code, bearer(mint("citizen", credit_code=code))
 
 
 class TestAuthorizations:
@@ -103,7 +99,7 @@ class TestPublicCheckpointAndProofs:
         cp = open_checkpoint(note.text, parsed.name, parsed.public_key)
         assert cp.size == 7
 
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         inc = client.get("/api/v1/audit/proofs/inclusion/4", params={"size": 7}, headers=auditor)
         proof = [base64.b64decode(h) for h in inc.json()["proof"]]
         verify_inclusion(leaf_hash(bodies[4]), 4, 7, proof, cp.root)
@@ -121,7 +117,7 @@ class TestPublicCheckpointAndProofs:
             client.get(
                 "/api/v1/audit/proofs/inclusion/1",
                 params={"size": 7},
-                headers=_auth(mint("agency")),
+                headers=bearer(mint("agency")),
             ).status_code
             == 403
         )

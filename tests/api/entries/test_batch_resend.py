@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, make_payload
 
 BATCH = "/api/v1/records:batch"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _items(*payloads) -> dict:
@@ -19,7 +15,7 @@ def _items(*payloads) -> dict:
 
 class TestBatchResend:
     def test_identical_items_are_existing_and_changed_ones_conflicts(self, client, mint):
-        rec = _auth(mint("recorder"))
+        rec = bearer(mint("recorder"))
         same, facts, code, summary = (make_payload() for _ in range(4))
         first = client.post(BATCH, json=_items(same, facts, code, summary), headers=rec).json()
         assert first["created"] == 4
@@ -54,7 +50,7 @@ class TestBatchResend:
         assert stored["facts"] == facts.facts
 
     def test_a_default_display_period_resends_as_the_same(self, client, mint):
-        rec = _auth(mint("recorder"))
+        rec = bearer(mint("recorder"))
         base = make_payload()
         # The default period of a serious entry is its maximum, three years.
         payload = make_payload(
@@ -65,7 +61,7 @@ class TestBatchResend:
         assert (again["existing"], again["conflict"]) == (1, 0), again
 
     def test_a_single_post_after_a_batch_is_still_409(self, client, mint):
-        rec = _auth(mint("recorder"))
+        rec = bearer(mint("recorder"))
         payload = make_payload()
         client.post(BATCH, json=_items(payload), headers=rec)
         res = client.post("/api/v1/records", json=payload.model_dump(mode="json"), headers=rec)

@@ -7,13 +7,9 @@ from sqlmodel import Session
 
 from core.codes import org_check_char
 from core.models import Entry
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, make_payload
 
 P = "/api/v1"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _entries(runtime) -> int:
@@ -31,7 +27,7 @@ class TestSingleRecord:
         code = make_code()
         for external_id in (code, code.lower(), f"TAX-{code}", _org_code()):
             body = make_payload().model_dump(mode="json") | {"external_id": external_id}
-            res = client.post(f"{P}/records", json=body, headers=_auth(mint("recorder")))
+            res = client.post(f"{P}/records", json=body, headers=bearer(mint("recorder")))
             assert res.status_code == 422, external_id
             assert res.headers["content-type"] == "application/problem+json"
             errors = res.json()["errors"]
@@ -43,7 +39,7 @@ class TestSingleRecord:
 
     def test_an_ordinary_reference_is_still_recorded(self, client, mint):
         body = make_payload(external_id="TAX-2026-000123").model_dump(mode="json")
-        res = client.post(f"{P}/records", json=body, headers=_auth(mint("recorder")))
+        res = client.post(f"{P}/records", json=body, headers=bearer(mint("recorder")))
         assert res.status_code == 201
 
 
@@ -53,7 +49,7 @@ class TestBatch:
         good = make_payload().model_dump(mode="json")
         bad = make_payload().model_dump(mode="json") | {"external_id": code}
         res = client.post(
-            f"{P}/records:batch", json={"items": [good, bad]}, headers=_auth(mint("recorder"))
+            f"{P}/records:batch", json={"items": [good, bad]}, headers=bearer(mint("recorder"))
         )
         assert res.status_code == 200
         result = res.json()

@@ -5,11 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, citizen_get, court_query, make_code, make_payload
 
 
 def _post_entry(client, mint, **overrides):
@@ -17,24 +13,8 @@ def _post_entry(client, mint, **overrides):
     return client.post(
         "/api/v1/records",
         json=payload.model_dump(mode="json"),
-        headers=_auth(mint("recorder", department="dept-a")),
+        headers=bearer(mint("recorder", department="dept-a")),
     )
-
-
-def _court_query(client, mint, code: str, agency: str = "court-1"):
-    res = client.post(
-        "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
-        json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
-    )
-    assert res.status_code == 200, res.text
-    return res.json()
-
-
-def _record(client, mint, code: str):
-    res = client.get("/api/v1/me/record", headers=_auth(mint("citizen", credit_code=code)))
-    assert res.status_code == 200
-    return res.json()
 
 
 class TestNoticeAndReadTimeDisplay:
@@ -47,16 +27,16 @@ class TestNoticeAndReadTimeDisplay:
         assert made.status_code == 201, made.text
         assert made.json()["state"] == "pending_notice"
         assert made.json()["notice_until"] == "2026-10-10"
-        (mine,) = _record(client, mint, code)["entries"]
+        (mine,) = citizen_get(client, mint, code, "record")["entries"]
         assert {v["audience"] for v in mine["visible_to"]} == {"you", "recording_department"}
-        assert _court_query(client, mint, code)["entries"] == []
+        assert court_query(client, mint, code)["entries"] == []
 
         clock.freeze(datetime(2026, 10, 9, 23, 59, tzinfo=CST))
-        assert _court_query(client, mint, code)["entries"] == []
+        assert court_query(client, mint, code)["entries"] == []
         clock.freeze(datetime(2026, 10, 10, 0, 0, tzinfo=CST))
-        (shown,) = _court_query(client, mint, code)["entries"]
+        (shown,) = court_query(client, mint, code)["entries"]
         assert shown["id"] == made.json()["id"]
-        (mine,) = _record(client, mint, code)["entries"]
+        (mine,) = citizen_get(client, mint, code, "record")["entries"]
         assert mine["state"] == "displayed"
         audiences = {v["audience"]: v["until"] for v in mine["visible_to"]}
         assert audiences["agencies"] == audiences["public"] == mine["display_until"]
@@ -69,8 +49,8 @@ class TestWithdrawal:
         code = make_code()
         entry_id = _post_entry(client, mint, subject_code=code).json()["id"]
         clock.advance(timedelta(days=20))
-        assert len(_court_query(client, mint, code, agency="court-1")["entries"]) == 1
-        recorder = _auth(mint("recorder", department="dept-a"))
+        assert len(court_query(client, mint, code, agency="court-1")["entries"]) == 1
+        recorder = bearer(mint("recorder", department="dept-a"))
         url = f"/api/v1/records/{entry_id}/withdraw"
         body = {"reason": "the listing criteria no longer apply", "kind": "criteria_changed"}
         done = client.post(url, headers=recorder, json=body)
@@ -84,22 +64,22 @@ class TestWithdrawal:
         assert again.json()["rule"] == "illegal_transition"
 
         got = client.get(
-            "/api/v1/agency/notifications", headers=_auth(mint("agency", agency="court-1"))
+            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-1"))
         ).json()
         assert [(n["entry_id"], n["kind"]) for n in got] == [(entry_id, "withdrawn")]
         other = client.get(
-            "/api/v1/agency/notifications", headers=_auth(mint("agency", agency="court-2"))
+            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-2"))
         ).json()
         assert other == []
-        assert _court_query(client, mint, code)["entries"][0]["id"] != entry_id
+        assert court_query(client, mint, code)["entries"][0]["id"] != entry_id
 
-        record = _record(client, mint, code)
+        record = citizen_get(client, mint, code, "record")
         kinds = {e["id"]: (e["list_kind"], e["state"]) for e in record["entries"]}
         assert kinds[entry_id] == ("black", "exited")
         # §5.4: after a black exit the subject is on watch for the department's period.
         assert sorted(kinds.values()) == [("black", "exited"), ("watch", "displayed")]
         notes = client.get(
-            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
+            "/api/v1/me/notifications", headers=bearer(mint("citizen", credit_code=code))
         ).json()
         entry_notes = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
         assert entry_notes == ["criteria_changed"]
@@ -130,7 +110,7 @@ class TestListRulesRefusals:
         )
         assert beyond.status_code == 422
         assert beyond.json()["rule"] == "display_beyond_validity"
-        assert len(_record(client, mint, code)["entries"]) == 1
+        assert len(citizen_get(client, mint, code, "record")["entries"]) == 1
 
 
 class TestWarningList:
@@ -149,7 +129,7 @@ class TestWarningList:
                 repair_ways=[],
             )
             assert res.status_code == 201, res.text
-        assert _record(client, mint, code)["warning_list"] is True
-        assert _court_query(client, mint, code)["warning_list"] is True
+        assert citizen_get(client, mint, code, "record")["warning_list"] is True
+        assert court_query(client, mint, code)["warning_list"] is True
         clock.advance(timedelta(days=121))
-        assert _record(client, mint, code)["warning_list"] is False
+        assert citizen_get(client, mint, code, "record")["warning_list"] is False

@@ -11,11 +11,7 @@ from sqlmodel import Session
 from core.clock import clock
 from core.entries.batches import submit_batch
 from core.models import Entry, EntryEvent
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 def _body(**kw) -> dict:
@@ -25,8 +21,8 @@ def _body(**kw) -> dict:
 class TestTwoCitizensTwoDepartments:
     def test_nobody_sees_another_persons_or_departments_data(self, client, mint):
         x, y = make_code(), make_code()
-        rec_a = _auth(mint("recorder", department="dept-a"))
-        rec_b = _auth(mint("recorder", department="dept-b"))
+        rec_a = bearer(mint("recorder", department="dept-a"))
+        rec_b = bearer(mint("recorder", department="dept-b"))
         a1 = client.post(
             "/api/v1/records", json=_body(subject_code=x, subject_name="王小明"), headers=rec_a
         )
@@ -38,8 +34,8 @@ class TestTwoCitizensTwoDepartments:
         assert (a1.status_code, b1.status_code) == (201, 201)
         a_id, b_id = a1.json()["id"], b1.json()["id"]
 
-        mine_x = client.get("/api/v1/me/record", headers=_auth(mint("citizen", credit_code=x)))
-        mine_y = client.get("/api/v1/me/record", headers=_auth(mint("citizen", credit_code=y)))
+        mine_x = client.get("/api/v1/me/record", headers=bearer(mint("citizen", credit_code=x)))
+        mine_y = client.get("/api/v1/me/record", headers=bearer(mint("citizen", credit_code=y)))
         assert [e["id"] for e in mine_x.json()["entries"]] == [a_id]
         assert [e["id"] for e in mine_y.json()["entries"]] == [b_id]
         assert "李四" not in mine_x.text
@@ -64,13 +60,13 @@ class TestTwoCitizensTwoDepartments:
     def test_department_comes_from_the_token_not_the_body(self, client, mint):
         body = _body() | {"department": "dept-z"}
         res = client.post(
-            "/api/v1/records", json=body, headers=_auth(mint("recorder", department="dept-a"))
+            "/api/v1/records", json=body, headers=bearer(mint("recorder", department="dept-a"))
         )
         assert res.status_code == 422
 
     def test_citizen_with_no_entries_gets_an_empty_record(self, client, mint):
         res = client.get(
-            "/api/v1/me/record", headers=_auth(mint("citizen", credit_code=make_code()))
+            "/api/v1/me/record", headers=bearer(mint("citizen", credit_code=make_code()))
         )
         assert res.status_code == 200
         assert res.json() == {"entries": [], "erased": [], "warning_list": False}
@@ -78,7 +74,7 @@ class TestTwoCitizensTwoDepartments:
 
 class TestWithdraw:
     def test_withdraw_needs_a_reason_and_happens_once(self, client, mint):
-        rec = _auth(mint("recorder", department="dept-a"))
+        rec = bearer(mint("recorder", department="dept-a"))
         entry_id = client.post("/api/v1/records", json=_body(), headers=rec).json()["id"]
         assert (
             client.post(f"/api/v1/records/{entry_id}/withdraw", json={}, headers=rec).status_code
@@ -95,7 +91,7 @@ class TestWithdraw:
         assert again.status_code == 409
 
     def test_duplicate_single_submission_is_409_and_stores_nothing(self, client, mint, runtime):
-        rec = _auth(mint("recorder", department="dept-a"))
+        rec = bearer(mint("recorder", department="dept-a"))
         body = _body()
         assert client.post("/api/v1/records", json=body, headers=rec).status_code == 201
         assert client.post("/api/v1/records", json=body, headers=rec).status_code == 409
@@ -105,7 +101,7 @@ class TestWithdraw:
 
 class TestBatch:
     def test_same_batch_twice_stores_each_entry_once(self, client, mint, runtime):
-        rec = _auth(mint("recorder", department="dept-a"))
+        rec = bearer(mint("recorder", department="dept-a"))
         items = [_body() for _ in range(5)]
         first = client.post("/api/v1/records:batch", json={"items": items}, headers=rec).json()
         second = client.post("/api/v1/records:batch", json={"items": items}, headers=rec).json()
@@ -118,7 +114,7 @@ class TestBatch:
     def test_malformed_items_get_422_results_and_valid_ones_are_stored_once(
         self, client, mint, runtime
     ):
-        rec = _auth(mint("recorder", department="dept-a"))
+        rec = bearer(mint("recorder", department="dept-a"))
         code = make_code()
         bad_code = code[:-1] + ("0" if code[-1] != "0" else "1")
         good = [_body(), _body()]
@@ -139,7 +135,7 @@ class TestBatch:
             assert s.scalar(select(func.count()).select_from(Entry)) == 2
 
     def test_oversized_batch_is_refused_whole(self, client, mint):
-        rec = _auth(mint("recorder", department="dept-a"))
+        rec = bearer(mint("recorder", department="dept-a"))
         res = client.post("/api/v1/records:batch", json={"items": [{}] * 1001}, headers=rec)
         assert res.status_code == 422
 

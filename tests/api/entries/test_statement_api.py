@@ -10,38 +10,24 @@ from sqlmodel import Session, select
 
 from core.clock import clock
 from core.models import EntryEvent
-from tests.factories import make_code, make_payload
+from tests.factories import bearer, make_code, post_entry
 
 STATEMENT = "该笔税款已于二〇二六年补缴完毕，详见税务机关完税证明"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _entry(client, mint, code: str) -> str:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(subject_code=code).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department="dept-a")),
-    )
-    assert res.status_code == 201
-    return str(res.json()["id"])
 
 
 class TestStatement:
     def test_shown_to_the_owner_and_to_agencies_then_removed(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         clock.advance(timedelta(days=20))  # past the prior notice
-        me = _auth(mint("citizen", credit_code=code))
+        me = bearer(mint("citizen", credit_code=code))
         url = f"/api/v1/me/record/{entry_id}/statement"
         put = client.put(url, headers=me, json={"statement": STATEMENT})
         assert put.status_code == 200, put.text
         assert put.json()["statement"] == STATEMENT
         answer = client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="court-1")),
+            headers=bearer(mint("agency", agency="court-1")),
             json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
         ).json()
         assert answer["entries"][0]["statement"] == STATEMENT
@@ -57,14 +43,14 @@ class TestStatement:
 
     def test_too_long_someone_elses_and_unknown_entries_are_refused(self, client, mint):
         code, other = make_code(), make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         url = f"/api/v1/me/record/{entry_id}/statement"
-        me = _auth(mint("citizen", credit_code=code))
+        me = bearer(mint("citizen", credit_code=code))
         long = client.put(url, headers=me, json={"statement": "长" * 201})
         assert long.status_code == 422
         assert "长长长" not in long.text
         theirs = client.put(
-            url, headers=_auth(mint("citizen", credit_code=other)), json={"statement": "不是我的"}
+            url, headers=bearer(mint("citizen", credit_code=other)), json={"statement": "不是我的"}
         )
         assert theirs.status_code == 404
         unknown = client.put(
@@ -86,8 +72,8 @@ def _events(runtime, entry_id: str) -> list[str]:
 class TestRemovingTwice:
     def test_a_second_delete_changes_nothing_and_writes_no_event(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
-        me = _auth(mint("citizen", credit_code=code))
+        entry_id = post_entry(client, mint, subject_code=code)
+        me = bearer(mint("citizen", credit_code=code))
         url = f"/api/v1/me/record/{entry_id}/statement"
         assert client.put(url, headers=me, json={"statement": STATEMENT}).status_code == 200
         first = client.delete(url, headers=me)
@@ -101,9 +87,9 @@ class TestRemovingTwice:
 
     def test_deleting_a_statement_never_set_writes_no_event(self, client, mint, runtime):
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         before = _events(runtime, entry_id)
-        me = _auth(mint("citizen", credit_code=code))
+        me = bearer(mint("citizen", credit_code=code))
         res = client.delete(f"/api/v1/me/record/{entry_id}/statement", headers=me)
         assert res.status_code == 200
         assert res.json()["statement"] is None

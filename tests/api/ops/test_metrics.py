@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 class TestMetrics:
@@ -16,11 +12,11 @@ class TestMetrics:
         client.post(
             "/api/v1/records",
             json=payload.model_dump(mode="json"),
-            headers=_auth(mint("recorder", department="dept-a")),
+            headers=bearer(mint("recorder", department="dept-a")),
         )
         client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="court-1")),
+            headers=bearer(mint("agency", agency="court-1")),
             json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
         )
         res = client.get("/metrics")

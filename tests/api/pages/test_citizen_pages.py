@@ -13,25 +13,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.clock import CST, clock
-from tests.factories import make_code, make_payload
+from tests.factories import (
+    COMMITMENT,
+    at,
+    bearer,
+    citizen_get,
+    csrf_of,
+    decide_repair,
+    evidence_pdf,
+    make_code,
+    ok_json,
+    post_entry,
+    post_serious,
+)
 
-COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 PDF = b"%PDF-1.7\n" + "完税证明-编号PG-1207".encode() + b"\n%%EOF"
 CERTIFICATE = "VC-2026-PG-0007"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _at(day: date, hour: int = 10) -> None:
-    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def _alert(html: str) -> str:
@@ -50,13 +47,13 @@ class Browser:
 
     def __init__(self, client: TestClient, token: str) -> None:
         self.client = client
-        self.headers = _auth(token)
+        self.headers = bearer(token)
         self.token = ""
 
     def get(self, path: str, **kw: object):
         res = self.client.get(path, headers=self.headers, follow_redirects=False, **kw)
         if res.status_code == 200 and "csrf_token" in res.text:
-            self.token = _csrf(res.text)
+            self.token = csrf_of(res.text)
         return res
 
     def post(self, path: str, data: dict[str, object] | None = None, csrf: bool = True, **kw):
@@ -75,24 +72,8 @@ def pages(client: TestClient) -> TestClient:
     return client
 
 
-def _entry(client, mint, *, department: str = "dept-a", **overrides) -> str:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(**overrides).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
-    )
-    assert res.status_code == 201, res.text
-    return str(res.json()["id"])
-
-
 def _citizen(pages, mint, code: str) -> Browser:
     return Browser(pages, mint("citizen", credit_code=code))
-
-
-def _api(pages, mint, code: str, path: str):
-    res = pages.get(f"/api/v1/me/{path}", headers=_auth(mint("citizen", credit_code=code)))
-    assert res.status_code == 200, res.text
-    return res.json()
 
 
 def _grant_form(**kw: object) -> dict[str, object]:
@@ -110,7 +91,7 @@ def _grant_form(**kw: object) -> dict[str, object]:
 class TestAuthorizationsPage:
     def test_grant_shows_active_and_revoke_shows_revoked(self, pages, mint):
         code = make_code()
-        _entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         page = me.get("/me/authorizations")
         assert page.status_code == 200
@@ -119,7 +100,7 @@ class TestAuthorizationsPage:
         made = me.post("/me/authorizations", _grant_form(domains=["tax", "finance"]))
         assert made.status_code == 303
         assert made.headers["location"] == "/me/authorizations?done=granted"
-        (grant,) = _api(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")
         assert grant["agency"] == "bank-1"
         assert grant["state"] == "active"
         assert grant["list_kinds"] == ["black", "red"]
@@ -136,7 +117,7 @@ class TestAuthorizationsPage:
 
         gone = me.post(f"/me/authorizations/{grant['id']}/revoke")
         assert gone.status_code == 303
-        assert _api(pages, mint, code, "authorizations")[0]["state"] == "revoked"
+        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "revoked"
         shown = me.get("/me/authorizations").text
         assert "已撤销" in shown
         assert f"/me/authorizations/{grant['id']}/revoke" not in shown
@@ -147,7 +128,7 @@ class TestAuthorizationsPage:
 
     def test_english_on_request(self, pages, mint):
         code = make_code()
-        _entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=code)
         page = _citizen(pages, mint, code).get("/me/authorizations?lang=en")
         assert '<html lang="en">' in page.text
         assert "Grant a new authorization" in page.text
@@ -167,13 +148,13 @@ class TestAuthorizationsPage:
     )
     def test_bad_input_is_refused_and_changes_nothing(self, pages, mint, field, value, fragment):
         code = make_code()
-        _entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         res = me.post("/me/authorizations", _grant_form(**{field: value}))
         assert res.status_code == 422
         assert fragment in _alert(res.text)
         _no_traceback(res.text)
-        assert _api(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations") == []
 
     def test_no_record_yet_is_a_404_page(self, pages, mint):
         me = _citizen(pages, mint, make_code())
@@ -184,24 +165,24 @@ class TestAuthorizationsPage:
 
     def test_without_csrf_nothing_is_granted(self, pages, mint):
         code = make_code()
-        _entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         me.get("/me/authorizations")
         assert me.post("/me/authorizations", _grant_form(), csrf=False).status_code == 400
         forged = me.post("/me/authorizations", {**_grant_form(), "csrf_token": "0" * 64}, False)
         assert forged.status_code == 400
         assert me.post("/me/freeze", csrf=False).status_code == 400
-        assert _api(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations") == []
 
     def test_another_citizens_authorization_does_not_exist(self, pages, mint):
         code, other = make_code(), make_code()
-        _entry(pages, mint, subject_code=code)
-        _entry(pages, mint, subject_code=other)
+        post_entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=other)
         assert _citizen(pages, mint, code).post("/me/authorizations", _grant_form()).is_redirect
-        (grant,) = _api(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")
         res = _citizen(pages, mint, other).post(f"/me/authorizations/{grant['id']}/revoke")
         assert res.status_code == 404
-        assert _api(pages, mint, code, "authorizations")[0]["state"] == "active"
+        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "active"
         assert _citizen(pages, mint, code).post("/me/authorizations/nope/revoke").status_code == 404
 
     @pytest.mark.parametrize("role", ["agency", "recorder", "objection_officer", "repair_officer"])
@@ -218,16 +199,16 @@ class TestAuthorizationsPage:
 class TestFreezePage:
     def test_freeze_refuses_authorized_queries_until_lifted(self, pages, mint):
         code = make_code()
-        _entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         assert me.post("/me/authorizations", _grant_form(max_uses="5")).is_redirect
-        (grant,) = _api(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")
         assert "未冻结" in me.get("/me/authorizations").text
 
         def query() -> int:
             return pages.post(
                 "/api/v1/queries",
-                headers=_auth(mint("agency", agency="bank-1")),
+                headers=bearer(mint("agency", agency="bank-1")),
                 json={
                     "subject_code": code,
                     "purpose": "credit_loan",
@@ -252,7 +233,7 @@ class TestFreezePage:
 class TestStatementForm:
     def test_set_shown_on_the_record_then_deleted(self, pages, mint):
         code = make_code()
-        entry_id = _entry(pages, mint, subject_code=code)
+        entry_id = post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         record = me.get("/me").text
         assert f'action="/me/record/{entry_id}/statement"' in record
@@ -260,28 +241,28 @@ class TestStatementForm:
         res = me.post(f"/me/record/{entry_id}/statement", {"statement": text})
         assert res.status_code == 303
         assert res.headers["location"] == f"/me#entry-{entry_id}"
-        assert _api(pages, mint, code, "record")["entries"][0]["statement"] == text
+        assert citizen_get(pages, mint, code, "record")["entries"][0]["statement"] == text
         assert f'<dd class="statement">{text}</dd>' in me.get("/me").text
         gone = me.post(f"/me/record/{entry_id}/statement/delete")
         assert gone.status_code == 303
-        assert _api(pages, mint, code, "record")["entries"][0]["statement"] is None
+        assert citizen_get(pages, mint, code, "record")["entries"][0]["statement"] is None
 
     @pytest.mark.parametrize("text", ["长" * 201, "   ", "bad\x01char"])
     def test_bad_statement_changes_nothing(self, pages, mint, text):
         code = make_code()
-        entry_id = _entry(pages, mint, subject_code=code)
+        entry_id = post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         assert me.post(f"/me/record/{entry_id}/statement", {"statement": "原声明"}).is_redirect
         res = me.post(f"/me/record/{entry_id}/statement", {"statement": text})
         assert res.status_code == 422
         assert "声明须为1至200字" in res.text
         _no_traceback(res.text)
-        assert _api(pages, mint, code, "record")["entries"][0]["statement"] == "原声明"
+        assert citizen_get(pages, mint, code, "record")["entries"][0]["statement"] == "原声明"
 
     def test_another_citizens_entry_and_no_csrf(self, pages, mint):
         code, other = make_code(), make_code()
-        entry_id = _entry(pages, mint, subject_code=code)
-        _entry(pages, mint, subject_code=other)
+        entry_id = post_entry(pages, mint, subject_code=code)
+        post_entry(pages, mint, subject_code=other)
         intruder = _citizen(pages, mint, other)
         res = intruder.post(f"/me/record/{entry_id}/statement", {"statement": "不是我的"})
         assert res.status_code == 404
@@ -290,48 +271,19 @@ class TestStatementForm:
         me.get("/me")
         no_token = me.post(f"/me/record/{entry_id}/statement", {"statement": "x"}, csrf=False)
         assert no_token.status_code == 400
-        assert _api(pages, mint, code, "record")["entries"][0]["statement"] is None
-
-
-def _serious(pages, mint, code: str, **overrides) -> str:
-    """A serious black entry decided 2025-03-01 (repairable from 2026-03-01), recorded
-    2026-03-02, repairable by performance, commitment or volunteering."""
-    _at(date(2026, 3, 2))
-    fields = {
-        "subject_code": code,
-        "decided_on": date(2025, 3, 1),
-        "display_until": date(2027, 3, 1),
-        "valid_until": date(2028, 3, 1),
-        "repair_ways": ["performance", "commitment", "volunteering"],
-        **overrides,
-    }
-    return _entry(pages, mint, **fields)
+        assert citizen_get(pages, mint, code, "record")["entries"][0]["statement"] is None
 
 
 def _repair_form(entry_id: str, way: str = "commitment", **kw: object) -> dict[str, object]:
     return {"entry_id": entry_id, "way": way, "commitment": COMMITMENT, "signed": "on", **kw}
 
 
-def _pdf(content: bytes = PDF, name: str = "完税证明.pdf"):
-    return [("files", (name, content, "application/pdf"))]
-
-
-def _decide(pages, mint, repair_id: str, decision: str, reasons: str | None = None) -> None:
-    body = {"decision": decision} | ({} if reasons is None else {"reasons": reasons})
-    res = pages.post(
-        f"/api/v1/repairs/{repair_id}/decision",
-        json=body,
-        headers=_auth(mint("repair_officer", department="dept-a")),
-    )
-    assert res.status_code == 200, res.text
-
-
 class TestRepairPages:
     def test_not_yet_eligible_shows_the_date_and_files_nothing(self, pages, mint):
         code = make_code()
-        _at(date(2026, 3, 2))
-        fresh = _entry(pages, mint, subject_code=code, decided_on=date(2025, 6, 1))
-        _at(date(2026, 4, 1))
+        at(date(2026, 3, 2))
+        fresh = post_entry(pages, mint, subject_code=code, decided_on=date(2025, 6, 1))
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         form = me.get(f"/me/repairs/new?entry={fresh}")
         assert form.status_code == 200
@@ -341,19 +293,19 @@ class TestRepairPages:
         assert "可申请的最早日期：2026-06-01" in res.text
         assert COMMITMENT in res.text  # the form keeps what was typed
         _no_traceback(res.text)
-        assert _api(pages, mint, code, "repairs") == []
+        assert citizen_get(pages, mint, code, "repairs") == []
 
     def test_filing_with_proof_then_case_page_and_download(self, pages, mint):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
-        _at(date(2026, 4, 1))
+        entry_id = post_serious(pages, mint, code)
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         listed = me.get("/me/repairs").text
         assert f"/me/repairs/new?entry={entry_id}" in listed
         assert "尚无修复申请" in listed
-        res = me.post("/me/repairs", _repair_form(entry_id, "performance"), files=_pdf())
+        res = me.post("/me/repairs", _repair_form(entry_id, "performance"), files=evidence_pdf(PDF))
         assert res.status_code == 303
-        (case,) = _api(pages, mint, code, "repairs")
+        (case,) = citizen_get(pages, mint, code, "repairs")
         assert res.headers["location"] == f"/me/repairs/{case['id']}?filed=1"
         assert case["way"] == "performance"
         assert case["commitment"]["text"] == COMMITMENT
@@ -381,7 +333,7 @@ class TestRepairPages:
         assert "已有一份正在处理的修复申请" in again.text
 
         other = make_code()
-        _entry(pages, mint, subject_code=other)
+        post_entry(pages, mint, subject_code=other)
         intruder = _citizen(pages, mint, other)
         assert intruder.get(f"/me/repairs/{case['id']}").status_code == 404
         assert intruder.get(link).status_code == 404
@@ -399,34 +351,34 @@ class TestRepairPages:
             ({"hours": "5"}, None, 422, "仅用于志愿服务方式"),
             ({"way": "volunteering"}, None, 422, "须填写服务时长"),
             ({"way": "volunteering", "hours": "many"}, None, 422, "<li>志愿服务时长</li>"),
-            ({}, _pdf(b"MZ\x90\x00", "x.pdf"), 422, "内容与其类型不符"),
+            ({}, evidence_pdf(b"MZ\x90\x00", "x.pdf"), 422, "内容与其类型不符"),
             ({}, [("files", ("a.txt", b"hi", "text/plain"))], 422, "证明文件只能是"),
-            ({}, _pdf() * 6, 422, "证明文件过多（最多 5 个）"),
+            ({}, evidence_pdf(PDF) * 6, 422, "证明文件过多（最多 5 个）"),
         ],
     )
     def test_bad_filing_is_refused_and_changes_nothing(
         self, pages, mint, form, files, status, message
     ):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
-        _at(date(2026, 4, 1))
+        entry_id = post_serious(pages, mint, code)
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         res = me.post("/me/repairs", _repair_form(entry_id, **form), files=files)
         assert res.status_code == status
         assert message in _alert(res.text)
         _no_traceback(res.text)
-        assert _api(pages, mint, code, "repairs") == []
+        assert citizen_get(pages, mint, code, "repairs") == []
 
     def test_volunteering_with_the_registry(self, pages, mint):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
+        entry_id = post_serious(pages, mint, code)
         registered = pages.post(
             "/api/v1/admin/certifying-organisations",
             json={"code": "BJ-VOL", "name": "北京市志愿服务联合会"},
-            headers=_auth(mint("admin")),
+            headers=bearer(mint("admin")),
         )
         assert registered.status_code == 201
-        _at(date(2026, 4, 1))
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         form = me.get(f"/me/repairs/new?entry={entry_id}").text
         assert '<option value="BJ-VOL">' in form
@@ -434,11 +386,11 @@ class TestRepairPages:
         unknown = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
         assert unknown.status_code == 422
         assert "未登记为志愿服务证明机构" in unknown.text
-        assert _api(pages, mint, code, "repairs") == []
+        assert citizen_get(pages, mint, code, "repairs") == []
         fields["organisation_code"] = "BJ-VOL"
         res = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
         assert res.status_code == 303
-        (case,) = _api(pages, mint, code, "repairs")
+        (case,) = citizen_get(pages, mint, code, "repairs")
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "北京市志愿服务联合会" in page
         assert CERTIFICATE in page
@@ -446,13 +398,15 @@ class TestRepairPages:
 
     def test_rejection_shows_reasons_and_the_date_to_apply_again(self, pages, mint):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
-        _at(date(2026, 4, 1))
+        entry_id = post_serious(pages, mint, code)
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         assert me.post("/me/repairs", _repair_form(entry_id)).status_code == 303
-        (case,) = _api(pages, mint, code, "repairs")
-        _decide(pages, mint, case["id"], "accept")
-        _decide(pages, mint, case["id"], "reject", reasons="未能提供完整的履约证明材料")
+        (case,) = citizen_get(pages, mint, code, "repairs")
+        ok_json(decide_repair(pages, mint, case["id"], "accept"))
+        ok_json(
+            decide_repair(pages, mint, case["id"], "reject", reasons="未能提供完整的履约证明材料")
+        )
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "未通过" in page
         assert "未能提供完整的履约证明材料" in page
@@ -460,18 +414,18 @@ class TestRepairPages:
         early = me.post("/me/repairs", _repair_form(entry_id))
         assert early.status_code == 422
         assert "2026-05-01 起方可重新申请" in early.text
-        assert len(_api(pages, mint, code, "repairs")) == 1
+        assert len(citizen_get(pages, mint, code, "repairs")) == 1
 
     def test_approval_says_what_remains_who_sees_it_and_until_when(self, pages, mint):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
-        _at(date(2026, 4, 1))
+        entry_id = post_serious(pages, mint, code)
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         assert me.post("/me/repairs", _repair_form(entry_id)).status_code == 303
-        (case,) = _api(pages, mint, code, "repairs")
-        _decide(pages, mint, case["id"], "accept")
-        _decide(pages, mint, case["id"], "approve")
-        (approved,) = _api(pages, mint, code, "repairs")
+        (case,) = citizen_get(pages, mint, code, "repairs")
+        ok_json(decide_repair(pages, mint, case["id"], "accept"))
+        ok_json(decide_repair(pages, mint, case["id"], "approve"))
+        (approved,) = citizen_get(pages, mint, code, "repairs")
         remains = approved["what_remains"]
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "修复已通过" in page
@@ -486,13 +440,13 @@ class TestRepairPages:
 
     def test_overdue_cases_are_flagged(self, pages, mint, runtime):
         code = make_code()
-        entry_id = _serious(pages, mint, code)
-        _at(date(2026, 4, 1))
+        entry_id = post_serious(pages, mint, code)
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         assert me.post("/me/repairs", _repair_form(entry_id)).status_code == 303
         assert "已逾期" not in me.get("/me/repairs").text
         due = runtime.calendar.add_working_days(date(2026, 4, 1), 3)
-        _at(due + timedelta(days=1))
+        at(due + timedelta(days=1))
         me = _citizen(pages, mint, code)
         listed = me.get("/me/repairs").text
         assert "已逾期" in listed
@@ -500,8 +454,8 @@ class TestRepairPages:
 
     def test_form_for_entries_that_are_not_mine_or_not_repairable(self, pages, mint):
         code = make_code()
-        fixed = _serious(pages, mint, code, repairable=False, repair_ways=[])
-        _at(date(2026, 4, 1))
+        fixed = post_serious(pages, mint, code, repairable=False, repair_ways=[])
+        at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         res = me.get(f"/me/repairs/new?entry={fixed}")
         assert res.status_code == 422

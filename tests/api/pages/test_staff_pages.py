@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,12 +13,23 @@ from sqlmodel import Session
 
 from api.audit import pages as auditor_pages
 from api.state import state_of
-from core.clock import CST, clock
 from core.models import Entry
 from crypto.receipt import verify_receipt
-from tests.factories import make_code, make_csv, make_payload
+from tests.factories import (
+    SERIOUS,
+    at,
+    bearer,
+    court_query,
+    csrf_of,
+    file_repair,
+    make_code,
+    make_csv,
+    make_payload,
+    ok_json,
+    record_entry,
+    watch_fields,
+)
 
-COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
 NAME = "欧阳小明"
 
 
@@ -29,21 +40,11 @@ def client(client):
     return client
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _at(day: date, hour: int = 10) -> None:
-    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
 def _csrf(client, path: str, headers: dict[str, str]) -> str:
     """The CSRF token a page of ours carries for this client's session cookie."""
     res = client.get(path, headers=headers)
     assert res.status_code == 200, res.text
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', res.text)
-    assert found is not None
-    return found.group(1)
+    return csrf_of(res.text)
 
 
 def _entries(runtime) -> int:
@@ -51,43 +52,30 @@ def _entries(runtime) -> int:
         return int(session.execute(select(func.count()).select_from(Entry)).scalar_one())
 
 
-def _record(client, mint, *, department: str = "dept-a", **overrides) -> dict:
-    res = client.post(
-        "/api/v1/records",
-        json=make_payload(**overrides).model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
-    )
-    assert res.status_code == 201, res.text
-    return res.json()
-
-
 def _repair_case(client, mint) -> tuple[str, str]:
     """A filed repair case of dept-a, on 2026-04-01: (case id, the entry's public ref)."""
     code = make_code()
-    _at(date(2026, 3, 2))
-    entry = _record(
+    at(date(2026, 3, 2))
+    entry = record_entry(
         client,
         mint,
-        subject_code=code,
-        decided_on=date(2025, 3, 1),
-        display_until=date(2027, 3, 1),
-        valid_until=date(2028, 3, 1),
-        repair_ways=["commitment", "volunteering"],
+        **(SERIOUS | {"subject_code": code, "repair_ways": ["commitment", "volunteering"]}),
     )
-    _at(date(2026, 4, 1))
-    filed = client.post(
-        "/api/v1/me/repairs",
-        data={"entry_id": entry["id"], "way": "commitment", "commitment": COMMITMENT},
-        headers=_auth(mint("citizen", credit_code=code)),
-    )
-    assert filed.status_code == 201, filed.text
-    return filed.json()["id"], entry["public_ref"]
+    at(date(2026, 4, 1))
+    filed = ok_json(file_repair(client, mint, code, entry["id"]), 201)
+    return filed["id"], entry["public_ref"]
+
+
+def _watch_entry(client, mint) -> str:
+    code = make_code()
+    record_entry(client, mint, subject_code=code, **watch_fields())
+    return code
 
 
 def _api_case(client, mint, case_id: str, department: str = "dept-a") -> dict:
     res = client.get(
         f"/api/v1/repairs/{case_id}",
-        headers=_auth(mint("repair_officer", department=department)),
+        headers=bearer(mint("repair_officer", department=department)),
     )
     assert res.status_code == 200, res.text
     return res.json()
@@ -107,7 +95,7 @@ class TestRoles:
     )
     def test_another_role_gets_the_forbidden_page(self, client, mint, path, role):
         token = mint(role, credit_code=make_code() if role == "citizen" else None)
-        res = client.get(path, headers=_auth(token))
+        res = client.get(path, headers=bearer(token))
         assert res.status_code == 403
         assert res.headers["content-type"].startswith("text/html")
         assert 'role="alert"' in res.text
@@ -121,7 +109,7 @@ class TestRoles:
     @pytest.mark.parametrize("path", ["/recorder", "/recorder/batch", "/audit/queries"])
     def test_staff_pages_are_never_cached_and_carry_the_csp(self, client, mint, path):
         role = "auditor" if path.startswith("/audit") else "recorder"
-        res = client.get(path, headers=_auth(mint(role)))
+        res = client.get(path, headers=bearer(mint(role)))
         assert res.status_code == 200
         assert res.headers["cache-control"] == "no-store"
         assert "script-src 'self'" in res.headers["content-security-policy"]
@@ -131,7 +119,7 @@ class TestRoles:
 class TestCsrf:
     def test_a_decision_without_the_token_is_400_and_decides_nothing(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer", department="dept-a"))
+        officer = bearer(mint("repair_officer", department="dept-a"))
         client.get(f"/officer/repairs/{case_id}", headers=officer)
         res = client.post(
             f"/officer/repairs/{case_id}/decision",
@@ -142,7 +130,7 @@ class TestCsrf:
         assert _api_case(client, mint, case_id)["status"] == "filed"
 
     def test_an_entry_or_batch_without_the_token_stores_nothing(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         client.get("/recorder", headers=recorder)
         before = _entries(runtime)
         fields = make_payload().model_dump(mode="json")
@@ -158,7 +146,7 @@ class TestCsrf:
         assert _entries(runtime) == before
 
     def test_a_flag_without_the_token_is_400(self, client, mint):
-        auditor = _auth(mint("auditor"))
+        auditor = bearer(mint("auditor"))
         client.get("/audit/queries", headers=auditor)
         res = client.post("/audit/queries/0/flags", headers=auditor, data={"reason": "other"})
         assert res.status_code == 400
@@ -167,7 +155,7 @@ class TestCsrf:
 class TestRepairOfficer:
     def test_the_work_list_shows_the_clocks_and_no_personal_data(self, client, mint):
         case_id, ref = _repair_case(client, mint)
-        res = client.get("/officer/repairs", headers=_auth(mint("repair_officer")))
+        res = client.get("/officer/repairs", headers=bearer(mint("repair_officer")))
         assert res.status_code == 200
         assert f'data-repair="{case_id}"' in res.text
         assert ref in res.text
@@ -178,7 +166,7 @@ class TestRepairOfficer:
     def test_accept_then_approve_exits_the_entry_and_it_leaves_the_public_list(self, client, mint):
         case_id, ref = _repair_case(client, mint)
         assert ref in client.get("/lists/black?department=dept-a").text
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         url = f"/officer/repairs/{case_id}/decision"
         accepted = client.post(
@@ -205,13 +193,13 @@ class TestRepairOfficer:
 
     def test_a_stale_form_is_a_409_conflict_page_and_changes_nothing(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         # Another officer accepts meanwhile, through the API.
         other = client.post(
             f"/api/v1/repairs/{case_id}/decision",
             json={"decision": "accept"},
-            headers=_auth(mint("repair_officer")),
+            headers=bearer(mint("repair_officer")),
         )
         assert other.status_code == 200
         res = client.post(
@@ -233,7 +221,7 @@ class TestRepairOfficer:
 
     def test_reject_needs_reasons_and_then_shows_the_retry_date(self, client, mint, runtime):
         case_id, _ref = _repair_case(client, mint)
-        officer = _auth(mint("repair_officer"))
+        officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         url = f"/officer/repairs/{case_id}/decision"
         data = {"csrf_token": token, "read_status": "filed", "decision": "accept"}
@@ -252,7 +240,7 @@ class TestRepairOfficer:
 
     def test_another_departments_case_is_404(self, client, mint):
         case_id, _ref = _repair_case(client, mint)
-        other = _auth(mint("repair_officer", department="dept-b"))
+        other = bearer(mint("repair_officer", department="dept-b"))
         assert client.get(f"/officer/repairs/{case_id}", headers=other).status_code == 404
         assert case_id not in client.get("/officer/repairs", headers=other).text
         token = _csrf(client, "/lookup", {})
@@ -276,7 +264,7 @@ def _form_fields(**overrides) -> dict:
 
 class TestRecorderForm:
     def test_an_entry_is_recorded_and_shown_without_its_code(self, client, mint):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         fields = _form_fields(subject_name=NAME)
         res = client.post(
@@ -299,7 +287,7 @@ class TestRecorderForm:
         assert location.split("/")[-1].split("?")[0] in page.text
 
     def test_an_invalid_code_is_refused_with_its_rule_and_not_echoed(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         before = _entries(runtime)
         code = make_code()
@@ -316,7 +304,7 @@ class TestRecorderForm:
         assert _entries(runtime) == before
 
     def test_a_refused_rule_shows_the_problem_type_and_changes_nothing(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         token = _csrf(client, "/recorder", recorder)
         fields = _form_fields()
         first = client.post(
@@ -355,8 +343,8 @@ class TestBatch:
         )
 
     def test_csv_rows_are_created_duplicate_or_refused_one_by_one(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
-        existing = _record(client, mint)
+        recorder = bearer(mint("recorder"))
+        existing = record_entry(client, mint)
         good, dup, bad = make_payload(), make_payload(), make_payload()
         rows = [
             _csv_row(good),
@@ -387,7 +375,7 @@ class TestBatch:
         assert _entries(runtime) == before + 1
 
     def test_a_json_batch_is_read_too(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         items = [make_payload().model_dump(mode="json") for _ in range(2)]
         body = json.dumps({"items": items}).encode()
         before = _entries(runtime)
@@ -412,7 +400,7 @@ class TestBatch:
     def test_a_bad_file_is_refused_clearly_and_nothing_is_stored(
         self, client, mint, runtime, name, media_type, content, status, message
     ):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         client.get("/recorder/batch?lang=en", headers=recorder)
         before = _entries(runtime)
         res = self._upload(client, recorder, name, content, media_type)
@@ -423,7 +411,7 @@ class TestBatch:
         assert _entries(runtime) == before
 
     def test_too_many_rows_are_refused_whole(self, client, mint, runtime):
-        recorder = _auth(mint("recorder"))
+        recorder = bearer(mint("recorder"))
         rows = [_csv_row(make_payload()) for _ in range(1001)]
         before = _entries(runtime)
         res = self._upload(client, recorder, "many.csv", make_csv(rows), "text/csv")
@@ -432,35 +420,12 @@ class TestBatch:
         assert _entries(runtime) == before
 
 
-def _watch_entry(client, mint) -> str:
-    code = make_code()
-    _record(
-        client,
-        mint,
-        subject_code=code,
-        list_kind="watch",
-        severity="general",
-        display_until=clock.today() + timedelta(days=200),
-    )
-    return code
-
-
-def _legal_query(client, mint, code: str, agency: str) -> int:
-    res = client.post(
-        "/api/v1/queries",
-        headers=_auth(mint("agency", agency=agency)),
-        json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
-    )
-    assert res.status_code == 200, res.text
-    return int(res.json()["log_index"])
-
-
 class TestAuditor:
     def test_filter_flag_and_the_flag_shows(self, client, mint):
         code = _watch_entry(client, mint)
-        mine = _legal_query(client, mint, code, "court-1")
-        other = _legal_query(client, mint, code, "court-2")
-        auditor = _auth(mint("auditor"))
+        mine = int(court_query(client, mint, code, "court-1")["log_index"])
+        other = int(court_query(client, mint, code, "court-2")["log_index"])
+        auditor = bearer(mint("auditor"))
         page = client.get("/audit/queries?agency=court-1&outcome=answered", headers=auditor)
         assert page.status_code == 200
         assert f'id="q-{mine}"' in page.text
@@ -489,8 +454,8 @@ class TestAuditor:
     def test_the_log_is_paged_with_the_filters_kept(self, client, mint, monkeypatch):
         monkeypatch.setattr(auditor_pages, "PAGE_SIZE", 2)
         code = _watch_entry(client, mint)
-        indexes = [_legal_query(client, mint, code, "court-9") for _ in range(3)]
-        auditor = _auth(mint("auditor"))
+        indexes = [int(court_query(client, mint, code, "court-9")["log_index"]) for _ in range(3)]
+        auditor = bearer(mint("auditor"))
         first = client.get("/audit/queries?agency=court-9", headers=auditor).text
         assert re.findall(r'<tr id="q-(\d+)"', first) == [str(i) for i in indexes[:0:-1]]
         older = re.search(r'href="/audit/queries\?([^"]+)" rel="next"', first)
@@ -504,8 +469,8 @@ class TestAuditor:
 
     def test_the_proof_page_and_receipt_verify(self, client, mint, app):
         code = _watch_entry(client, mint)
-        index = _legal_query(client, mint, code, "court-1")
-        auditor = _auth(mint("auditor"))
+        index = int(court_query(client, mint, code, "court-1")["log_index"])
+        auditor = bearer(mint("auditor"))
         page = client.get(f"/audit/queries/{index}", headers=auditor)
         assert page.status_code == 200
         assert "court_enforcement" in page.text
@@ -530,14 +495,14 @@ class TestAuditor:
         ],
     )
     def test_bad_filters_are_a_422_page(self, client, mint, query):
-        res = client.get(f"/audit/queries?{query}", headers=_auth(mint("auditor")))
+        res = client.get(f"/audit/queries?{query}", headers=bearer(mint("auditor")))
         assert res.status_code == 422
         assert 'role="alert"' in res.text
 
     def test_a_reason_outside_the_catalogue_is_refused(self, client, mint):
         code = _watch_entry(client, mint)
-        index = _legal_query(client, mint, code, "court-1")
-        auditor = _auth(mint("auditor"))
+        index = int(court_query(client, mint, code, "court-1")["log_index"])
+        auditor = bearer(mint("auditor"))
         token = _csrf(client, "/audit/queries", auditor)
         res = client.post(
             f"/audit/queries/{index}/flags",
@@ -552,12 +517,12 @@ class TestAuditor:
 
 class TestPublicListFilters:
     def test_domain_and_department_filter_and_next_page_keeps_them(self, client, mint):
-        _at(date(2026, 3, 2))
+        at(date(2026, 3, 2))
         for _ in range(21):
-            _record(client, mint, department="dept-p", domain="finance")
-        _record(client, mint, department="dept-p", domain="tax")
-        _record(client, mint, department="dept-q", domain="finance")
-        _at(date(2026, 4, 1))
+            record_entry(client, mint, department="dept-p", domain="finance")
+        record_entry(client, mint, department="dept-p", domain="tax")
+        record_entry(client, mint, department="dept-q", domain="finance")
+        at(date(2026, 4, 1))
         page = client.get("/lists/black?domain=finance&department=dept-p")
         assert page.status_code == 200
         assert page.text.count("<tr>") == 20 + 1  # header row + one page

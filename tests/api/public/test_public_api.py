@@ -34,7 +34,7 @@ from core.public.schemas import (
     LookupAnswer,
     PublicEntry,
 )
-from tests.factories import make_code, make_payload
+from tests.factories import RED, bearer, make_code, record_entry
 
 # Monday 2 March 2026, 10:00 in Beijing. A black entry recorded now is noticed for five
 # working days (until 10 March); a red entry is publicly noticed for ten days.
@@ -58,10 +58,6 @@ def roomy(app, client) -> None:
     state_of(app).lookup_limiter = TokenBucketLimiter(per_minute=100_000, burst=10_000)
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _code() -> str:
     """A fresh valid code with no 4-character run that a public date could contain."""
     while True:
@@ -80,20 +76,8 @@ def _assert_no_leak(text: str, code: str, name: str = NAME) -> None:
     assert [run for run in _runs(code) if run in text] == []
 
 
-def _record(client, mint, *, department: str = "dept-a", **overrides) -> dict:
-    payload = make_payload(**overrides)
-    res = client.post(
-        "/api/v1/records",
-        json=payload.model_dump(mode="json"),
-        headers=_auth(mint("recorder", department=department)),
-    )
-    assert res.status_code == 201, res.text
-    return res.json()
-
-
 def _red(client, mint, **overrides) -> dict:
-    fields = {"list_kind": "red", "severity": "general", "repairable": False, "repair_ways": []}
-    return _record(client, mint, **(fields | overrides))
+    return record_entry(client, mint, **(RED | overrides))
 
 
 def _fire(runtime, entry_id: str, *events: str) -> None:
@@ -115,7 +99,7 @@ def _sweep(runtime) -> None:
 def _withdraw(client, mint, entry_id: str, kind: str = "criteria_changed") -> None:
     res = client.post(
         f"/api/v1/records/{entry_id}/withdraw",
-        headers=_auth(mint("recorder", department="dept-a")),
+        headers=bearer(mint("recorder", department="dept-a")),
         json={"reason": "the listing criteria no longer apply", "kind": kind},
     )
     assert res.status_code == 200, res.text
@@ -154,7 +138,7 @@ def _problem(res, status: int = 422) -> dict:
 class TestLists:
     def test_only_displayed_entries_masked_with_public_fields_only(self, client, mint, runtime):
         code = _code()
-        black = _record(client, mint, subject_code=code)
+        black = record_entry(client, mint, subject_code=code)
         red = _red(client, mint, subject_code=_code(), domain="volunteering")
         # Both are in their notice periods: nothing is public yet.
         assert _list(client, "black")["items"] == []
@@ -180,9 +164,9 @@ class TestLists:
         assert "一百二十万" not in text  # the facts never, only the public summary
 
     def test_pending_expired_exited_and_held_entries_are_not_listed(self, client, mint, runtime):
-        shown = _record(client, mint, subject_code=_code())
+        shown = record_entry(client, mint, subject_code=_code())
         decided = clock.today() - timedelta(days=10)
-        expiring = _record(
+        expiring = record_entry(
             client,
             mint,
             subject_code=_code(),
@@ -190,10 +174,10 @@ class TestLists:
             decided_on=decided,
             display_until=decided + timedelta(days=95),
         )
-        withdrawn = _record(client, mint, subject_code=_code())
-        held = _record(client, mint, subject_code=_code())
-        objected = _record(client, mint, subject_code=_code())
-        no_summary = _record(client, mint, subject_code=_code(), public_summary=None)
+        withdrawn = record_entry(client, mint, subject_code=_code())
+        held = record_entry(client, mint, subject_code=_code())
+        objected = record_entry(client, mint, subject_code=_code())
+        no_summary = record_entry(client, mint, subject_code=_code(), public_summary=None)
         # An objection during the prior notice holds the entry (§5.1).
         _fire(runtime, held["id"], "objection_opened")
         clock.freeze(LATER)
@@ -234,7 +218,7 @@ class TestPaging:
         for days in (10, 12, 12, 12, 15, 20, 30):
             decided = clock.today() - timedelta(days=days)
             made.append(
-                _record(
+                record_entry(
                     client,
                     mint,
                     subject_code=_code(),
@@ -265,16 +249,16 @@ class TestPaging:
         rest_before = _all_pages(client, f"{LISTS}/black", limit=100)[0][3:]
         # A newer entry lands before the cursor: the next page does not shift.
         clock.freeze(T0)
-        _record(client, mint, subject_code=_code())
+        record_entry(client, mint, subject_code=_code())
         clock.freeze(LATER)
         second = _list(client, "black", limit=100, cursor=first["next_cursor"])
         assert second["items"] == rest_before
         assert second["next_cursor"] is None
 
     def test_filters_by_domain_and_department(self, client, mint):
-        tax_a = _record(client, mint, subject_code=_code())
-        traffic_a = _record(client, mint, subject_code=_code(), domain="traffic")
-        tax_b = _record(client, mint, subject_code=_code(), department="dept-b")
+        tax_a = record_entry(client, mint, subject_code=_code())
+        traffic_a = record_entry(client, mint, subject_code=_code(), domain="traffic")
+        tax_b = record_entry(client, mint, subject_code=_code(), department="dept-b")
         clock.freeze(LATER)
         assert set(_refs(_list(client, domain="tax"))) == {
             tax_a["public_ref"],
@@ -328,7 +312,7 @@ class TestPaging:
 
 class TestCaching:
     def test_strong_etag_and_304(self, client, mint):
-        _record(client, mint, subject_code=_code())
+        record_entry(client, mint, subject_code=_code())
         clock.freeze(LATER)
         first = client.get(f"{LISTS}/black")
         etag = first.headers["etag"]
@@ -347,7 +331,7 @@ class TestCaching:
         # Another page, another filter or new content: another tag.
         assert client.get(f"{LISTS}/black", params={"domain": "traffic"}).headers["etag"] != etag
         clock.freeze(T0)
-        _record(client, mint, subject_code=_code())
+        record_entry(client, mint, subject_code=_code())
         clock.freeze(LATER)
         assert client.get(f"{LISTS}/black").headers["etag"] != etag
         announced = client.get(ANNOUNCEMENTS)
@@ -361,9 +345,9 @@ class TestAnnouncements:
         self, client, mint, runtime
     ):
         codes = {k: _code() for k in ("withdrawn", "expired", "erroneous", "early", "minor", "red")}
-        withdrawn = _record(client, mint, subject_code=codes["withdrawn"])
+        withdrawn = record_entry(client, mint, subject_code=codes["withdrawn"])
         decided = clock.today() - timedelta(days=10)
-        expired = _record(
+        expired = record_entry(
             client,
             mint,
             subject_code=codes["expired"],
@@ -371,10 +355,10 @@ class TestAnnouncements:
             decided_on=decided,
             display_until=decided + timedelta(days=95),
         )
-        erroneous = _record(client, mint, subject_code=codes["erroneous"], domain="traffic")
-        early = _record(client, mint, subject_code=codes["early"])
+        erroneous = record_entry(client, mint, subject_code=codes["erroneous"], domain="traffic")
+        early = record_entry(client, mint, subject_code=codes["early"])
         # A minor penalty is never displayed (§4): its end is no public news either.
-        minor = _record(client, mint, subject_code=codes["minor"], severity="minor",
+        minor = record_entry(client, mint, subject_code=codes["minor"], severity="minor",
                         display_until=None, repairable=False, repair_ways=[])  # fmt: skip
         red = _red(client, mint, subject_code=codes["red"], domain="volunteering")
         # Withdrawn during its prior notice: it was never public, so never announced.
@@ -383,7 +367,7 @@ class TestAnnouncements:
         _withdraw(client, mint, withdrawn["id"])
         _fire(runtime, erroneous["id"], "objection_opened", "objection_upheld")
         # A new black entry removes the red one (§5.3) while it is still in its notice.
-        _record(client, mint, subject_code=codes["red"], domain="finance")
+        record_entry(client, mint, subject_code=codes["red"], domain="finance")
         _sweep(runtime)
         clock.freeze(datetime.combine(decided + timedelta(days=96), datetime.min.time(), CST))
         _sweep(runtime)
@@ -450,7 +434,7 @@ def _changed_code(code: str) -> str:
 class TestLookup:
     def test_hit_and_misses_have_one_shape_and_size(self, client, mint):
         code = _code()
-        made = _record(client, mint, subject_code=code)
+        made = record_entry(client, mint, subject_code=code)
         clock.freeze(LATER)
         hit = _lookup(client, code)
         assert hit.status_code == 200
@@ -489,9 +473,9 @@ class TestLookup:
 
     def test_only_displayed_public_entries_are_found(self, client, mint, runtime):
         pending, withdrawn, watch = _code(), _code(), _code()
-        _record(client, mint, subject_code=pending)
-        gone = _record(client, mint, subject_code=withdrawn)
-        _record(client, mint, subject_code=watch, list_kind="watch", severity="general",
+        record_entry(client, mint, subject_code=pending)
+        gone = record_entry(client, mint, subject_code=withdrawn)
+        record_entry(client, mint, subject_code=watch, list_kind="watch", severity="general",
                 display_until=clock.today() + timedelta(days=100), repairable=False,
                 repair_ways=[])  # fmt: skip
         assert _lookup(client, pending).json()["found"] is False  # still in its notice
@@ -504,7 +488,7 @@ class TestLookup:
     def test_at_most_a_few_entries_are_returned(self, client, mint):
         code = _code()
         for domain in ("tax", "traffic", "finance", "ecommerce", "labour"):
-            _record(client, mint, subject_code=code, domain=domain)
+            record_entry(client, mint, subject_code=code, domain=domain)
         clock.freeze(LATER)
         res = _lookup(client, code)
         assert res.json()["found"] is True
@@ -661,7 +645,7 @@ class TestLookupTiming:
     def _kinds(self, client, mint) -> dict[str, dict]:
         code = _code()
         for domain in ("tax", "traffic"):
-            _record(client, mint, subject_code=code, domain=domain)
+            record_entry(client, mint, subject_code=code, domain=domain)
         clock.freeze(LATER)
         kinds = {
             "hit": {"code": code, "name": NAME},

@@ -10,11 +10,7 @@ from sqlmodel import Session
 from api.state import state_of
 from core.models import LogLeaf, QueryFacet
 from core.querylog.verify import verify_log
-from tests.factories import make_code
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code
 
 
 def _leaves(runtime) -> list[dict]:
@@ -41,7 +37,7 @@ class TestMalformedQuery:
         bad = _bad_code()
         req = {"subject_code": bad, "purpose": "credit_loan", "legal_basis": "court_enforcement"}
         res = client.post(
-            "/api/v1/queries", headers=_auth(mint("agency", agency="bank-9")), json=req
+            "/api/v1/queries", headers=bearer(mint("agency", agency="bank-9")), json=req
         )
         assert res.status_code == 422
         assert res.headers["content-type"] == "application/problem+json"
@@ -59,7 +55,7 @@ class TestMalformedQuery:
         assert (facet.agency, facet.outcome, facet.subject) == ("bank-9", "refused", "")
 
     def test_other_malformed_bodies_are_logged_as_invalid_requests(self, client, mint, runtime):
-        bank = _auth(mint("agency", agency="bank-9"))
+        bank = bearer(mint("agency", agency="bank-9"))
         code = make_code()
         res = client.post("/api/v1/queries", headers=bank, json={"subject_code": code})
         assert res.status_code == 422
@@ -68,7 +64,7 @@ class TestMalformedQuery:
         assert code not in json.dumps(leaf)
 
     def test_the_log_verifies_with_malformed_and_valid_queries(self, app, client, mint, runtime):
-        bank = _auth(mint("agency", agency="bank-9"))
+        bank = bearer(mint("agency", agency="bank-9"))
         good = {
             "subject_code": make_code(),
             "purpose": "licensing",
@@ -84,7 +80,7 @@ class TestMalformedQuery:
         # The auditor sees the refusals like any other, by agency and outcome.
         audited = client.get(
             "/api/v1/audit/queries",
-            headers=_auth(mint("auditor")),
+            headers=bearer(mint("auditor")),
             params={"agency": "bank-9", "outcome": "refused"},
         ).json()
         assert len(audited) == 2

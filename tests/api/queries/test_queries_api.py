@@ -14,11 +14,7 @@ from core.models import LogLeaf
 from core.ops.maintenance import run_maintenance
 from core.querylog.verify import verify_log
 from crypto.receipt import verify_receipt
-from tests.factories import make_code, make_payload
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import bearer, make_code, make_payload
 
 
 def _leaves(runtime) -> list[dict]:
@@ -28,7 +24,7 @@ def _leaves(runtime) -> list[dict]:
 
 def _setup(client, mint, *, max_uses: int = 1, kinds=("black",)):
     code = make_code()
-    rec = _auth(mint("recorder", department="dept-a"))
+    rec = bearer(mint("recorder", department="dept-a"))
     black = make_payload(subject_code=code, subject_name="欧阳锋", list_kind="black")
     watch = make_payload(
         subject_code=code,
@@ -45,7 +41,7 @@ def _setup(client, mint, *, max_uses: int = 1, kinds=("black",)):
         res = client.post("/api/v1/records", json=p.model_dump(mode="json"), headers=rec)
         ids[p.list_kind] = res.json()["id"]
     clock.advance(timedelta(days=20))  # past the black entry's prior notice (§5.1)
-    me = _auth(mint("citizen", credit_code=code))
+    me = bearer(mint("citizen", credit_code=code))
     grant = client.post(
         "/api/v1/me/authorizations",
         headers=me,
@@ -66,7 +62,7 @@ class TestAuthorizedQuery:
         self, client, mint, runtime
     ):
         code, _me, ids, auth_id = _setup(client, mint)
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         res = client.post(
             "/api/v1/queries",
             headers=bank,
@@ -91,7 +87,7 @@ class TestAuthorizedQuery:
         self, client, mint, runtime
     ):
         code, _me, _ids, auth_id = _setup(client, mint, max_uses=1)
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         req = {"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id}
         assert client.post("/api/v1/queries", headers=bank, json=req).status_code == 200
         refused = client.post("/api/v1/queries", headers=bank, json=req)
@@ -102,7 +98,7 @@ class TestAuthorizedQuery:
 
     def test_other_agency_cannot_use_the_authorization(self, client, mint, runtime):
         code, _me, _ids, auth_id = _setup(client, mint)
-        other = _auth(mint("agency", agency="bank-2"))
+        other = bearer(mint("agency", agency="bank-2"))
         res = client.post(
             "/api/v1/queries",
             headers=other,
@@ -116,7 +112,7 @@ class TestAuthorizedQuery:
         client.put("/api/v1/me/freeze", headers=me)
         res = client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="bank-1")),
+            headers=bearer(mint("agency", agency="bank-1")),
             json={"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id},
         )
         assert res.status_code == 403
@@ -127,7 +123,7 @@ class TestLegalBasisQuery:
     def test_runs_on_a_frozen_record_and_is_flagged(self, client, mint, runtime):
         code, me, ids, _auth_id = _setup(client, mint)
         client.put("/api/v1/me/freeze", headers=me)
-        court = _auth(mint("agency", agency="court-1"))
+        court = bearer(mint("agency", agency="court-1"))
         res = client.post(
             "/api/v1/queries",
             headers=court,
@@ -139,7 +135,7 @@ class TestLegalBasisQuery:
 
     def test_only_investigating_bodies_may_seal(self, client, mint, runtime):
         code, _me, _ids, _a = _setup(client, mint)
-        court = _auth(mint("agency", agency="court-1"))
+        court = bearer(mint("agency", agency="court-1"))
         until = (clock.today() + timedelta(days=90)).isoformat()
         refused = client.post(
             "/api/v1/queries",
@@ -153,7 +149,7 @@ class TestLegalBasisQuery:
         )
         assert refused.status_code == 422
         assert _leaves(runtime)[-1]["outcome"] == "refused"
-        police = _auth(mint("agency", agency="police-1"))
+        police = bearer(mint("agency", agency="police-1"))
         sealed = client.post(
             "/api/v1/queries",
             headers=police,
@@ -172,7 +168,7 @@ class TestLegalBasisQuery:
         clock.advance(timedelta(days=800))
         res = client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="court-1")),
+            headers=bearer(mint("agency", agency="court-1")),
             json={"subject_code": code, "purpose": "licensing", "legal_basis": "court_enforcement"},
         )
         assert res.json()["entries"] == []
@@ -182,7 +178,7 @@ class TestLegalBasisQuery:
         before = len(_leaves(runtime))
         res = client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="court-1")),
+            headers=bearer(mint("agency", agency="court-1")),
             json={
                 "subject_code": make_code(),
                 "purpose": "licensing",
@@ -195,7 +191,7 @@ class TestLegalBasisQuery:
 
 class TestBadQueries:
     def test_free_text_basis_both_bases_and_bad_codes_are_422_without_echo(self, client, mint):
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         code = make_code()
         bad = code[:-1] + ("0" if code[-1] != "0" else "1")
         cases = [
@@ -216,7 +212,7 @@ class TestBadQueries:
 
     def test_log_verifies_after_a_mix_of_queries(self, client, mint, runtime, app):
         code, _me, _ids, auth_id = _setup(client, mint)
-        bank = _auth(mint("agency", agency="bank-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
         req = {"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id}
         client.post("/api/v1/queries", headers=bank, json=req)
         client.post("/api/v1/queries", headers=bank, json=req)
@@ -235,8 +231,8 @@ class TestCitizenHistory:
         self, client, mint, runtime, app
     ):
         code, me, _ids, auth_id = _setup(client, mint, max_uses=1)
-        bank = _auth(mint("agency", agency="bank-1"))
-        police = _auth(mint("agency", agency="police-1"))
+        bank = bearer(mint("agency", agency="bank-1"))
+        police = bearer(mint("agency", agency="police-1"))
         req = {"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id}
         client.post("/api/v1/queries", headers=bank, json=req)
         client.post("/api/v1/queries", headers=bank, json=req)  # refused: used up
@@ -278,11 +274,11 @@ class TestCitizenHistory:
         assert len(notes) == 2
 
         # Auditors see the sealed query at once.
-        audit = client.get("/api/v1/audit/queries", headers=_auth(mint("auditor"))).json()
+        audit = client.get("/api/v1/audit/queries", headers=bearer(mint("auditor"))).json()
         assert audit[0]["leaf"]["agency"] == "police-1"
 
         clock.advance(timedelta(days=31))
-        me_later = _auth(mint("citizen", credit_code=code))  # the old token has expired
+        me_later = bearer(mint("citizen", credit_code=code))  # the old token has expired
         later = client.get("/api/v1/me/queries", headers=me_later).json()
         assert later[0]["agency"] == "police-1"
         assert later[0]["basis"] == "legal"
@@ -291,7 +287,7 @@ class TestCitizenHistory:
         code, _me, _ids, auth_id = _setup(client, mint)
         client.post(
             "/api/v1/queries",
-            headers=_auth(mint("agency", agency="bank-1")),
+            headers=bearer(mint("agency", agency="bank-1")),
             json={"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id},
         )
         _c2, other, _i2, _a2 = _setup(client, mint)

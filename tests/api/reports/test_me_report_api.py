@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -18,11 +18,22 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel
 
 from api.state import state_of
-from core.clock import CST, clock
+from core.clock import clock
 from core.querylog.checkpoints import make_checkpoint
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
-from tests.factories import make_code, make_payload
+from tests.factories import (
+    agency_query,
+    at,
+    bearer,
+    court_query,
+    evidence_pdf,
+    file_objection,
+    file_repair,
+    make_code,
+    ok_json,
+    record_entry,
+)
 
 NAME_A = "司马文静"
 BLACK_FACTS = "逾期未缴增值税八十六万元，经催告仍未缴纳"
@@ -45,14 +56,6 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 SESSION_TABLE = "web_session"
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _at(day: date, hour: int = 10) -> None:
-    clock.freeze(datetime(day.year, day.month, day.day, hour, 0, tzinfo=CST))
-
-
 @dataclass
 class Seeded:
     """Two citizens: A with entries, queries, a grant, cases and a freeze; B beside them."""
@@ -65,76 +68,52 @@ class Seeded:
     repair_id: str
 
 
-def _ok(res, status: int = 200):
-    assert res.status_code == status, res.text
-    return res.json()
-
-
 def _seed(client, mint, app, runtime) -> Seeded:
     code_a, code_b = make_code(), make_code()
-    _at(date(2026, 3, 2))
-    dept_a = _auth(mint("recorder", department="dept-a"))
-    dept_b = _auth(mint("recorder", department="dept-b"))
-    black = _ok(
-        client.post(
-            "/api/v1/records",
-            headers=dept_a,
-            json=make_payload(
-                external_id="RPT-A-BLACK",
-                subject_code=code_a,
-                subject_name=NAME_A,
-                facts=BLACK_FACTS,
-                public_summary=BLACK_SUMMARY,
-                legal_basis=BLACK_BASIS,
-                decided_on=date(2025, 3, 1),
-                display_until=date(2027, 3, 1),
-                valid_until=date(2028, 3, 1),
-            ).model_dump(mode="json"),
-        ),
-        201,
+    at(date(2026, 3, 2))
+    black = record_entry(
+        client,
+        mint,
+        external_id="RPT-A-BLACK",
+        subject_code=code_a,
+        subject_name=NAME_A,
+        facts=BLACK_FACTS,
+        public_summary=BLACK_SUMMARY,
+        legal_basis=BLACK_BASIS,
+        decided_on=date(2025, 3, 1),
+        display_until=date(2027, 3, 1),
+        valid_until=date(2028, 3, 1),
     )
-    watch = _ok(
-        client.post(
-            "/api/v1/records",
-            headers=dept_b,
-            json=make_payload(
-                external_id="RPT-A-WATCH",
-                subject_code=code_a,
-                subject_name=NAME_A,
-                list_kind="watch",
-                domain="traffic",
-                severity="general",
-                facts=WATCH_FACTS,
-                public_summary=None,
-                legal_basis=WATCH_BASIS,
-                decided_on=date(2026, 2, 20),
-                display_until=date(2026, 8, 20),
-                valid_until=date(2027, 2, 20),
-                repairable=False,
-                repair_ways=[],
-            ).model_dump(mode="json"),
-        ),
-        201,
+    watch = record_entry(
+        client,
+        mint,
+        department="dept-b",
+        external_id="RPT-A-WATCH",
+        subject_code=code_a,
+        subject_name=NAME_A,
+        list_kind="watch",
+        domain="traffic",
+        severity="general",
+        facts=WATCH_FACTS,
+        public_summary=None,
+        legal_basis=WATCH_BASIS,
+        decided_on=date(2026, 2, 20),
+        display_until=date(2026, 8, 20),
+        valid_until=date(2027, 2, 20),
+        repairable=False,
+        repair_ways=[],
     )
-    other = _ok(
-        client.post(
-            "/api/v1/records",
-            headers=dept_a,
-            json=make_payload(
-                subject_code=code_b, subject_name=NAME_B, facts=FACTS_B, domain="court"
-            ).model_dump(mode="json"),
-        ),
-        201,
+    other = record_entry(
+        client, mint, subject_code=code_b, subject_name=NAME_B, facts=FACTS_B, domain="court"
     )
-    _at(date(2026, 4, 1))
-    me = _auth(mint("citizen", credit_code=code_a))
-    them = _auth(mint("citizen", credit_code=code_b))
-    _ok(
+    at(date(2026, 4, 1))
+    me = bearer(mint("citizen", credit_code=code_a))
+    ok_json(
         client.put(
             f"/api/v1/me/record/{black['id']}/statement", headers=me, json={"statement": STATEMENT}
         )
     )
-    grant = _ok(
+    grant = ok_json(
         client.post(
             "/api/v1/me/authorizations",
             headers=me,
@@ -148,57 +127,43 @@ def _seed(client, mint, app, runtime) -> Seeded:
         ),
         201,
     )
-    _ok(
-        client.post(
-            "/api/v1/queries",
-            headers=_auth(mint("agency", agency="bank-1")),
-            json={
-                "subject_code": code_a,
-                "purpose": "credit_loan",
-                "authorization_id": grant["id"],
-            },
+    ok_json(
+        agency_query(
+            client,
+            mint,
+            code_a,
+            agency="bank-1",
+            purpose="credit_loan",
+            authorization_id=grant["id"],
         )
     )
-    court = _auth(mint("agency", agency="court-1"))
     for code in (code_a, code_b):
-        _ok(
-            client.post(
-                "/api/v1/queries",
-                headers=court,
-                json={
-                    "subject_code": code,
-                    "purpose": "licensing",
-                    "legal_basis": "court_enforcement",
-                },
-            )
-        )
-    objection = _ok(
-        client.post(
-            "/api/v1/me/objections",
-            headers=me,
-            data={"entry_id": watch["id"], "reasons": OBJECTION_REASONS},
-            files=[("files", (OBJECTION_FILE, OBJECTION_PDF, "application/pdf"))],
+        court_query(client, mint, code)
+    objection = ok_json(
+        file_objection(
+            client,
+            mint,
+            code_a,
+            watch["id"],
+            reasons=OBJECTION_REASONS,
+            files=evidence_pdf(OBJECTION_PDF, OBJECTION_FILE),
         ),
         201,
     )
-    repair = _ok(
-        client.post(
-            "/api/v1/me/repairs",
-            headers=me,
-            data={"entry_id": black["id"], "way": "performance", "commitment": COMMITMENT},
-            files=[("files", (REPAIR_FILE, REPAIR_PDF, "application/pdf"))],
+    repair = ok_json(
+        file_repair(
+            client,
+            mint,
+            code_a,
+            black["id"],
+            "performance",
+            files=evidence_pdf(REPAIR_PDF, REPAIR_FILE),
+            commitment=COMMITMENT,
         ),
         201,
     )
-    _ok(
-        client.post(
-            "/api/v1/me/objections",
-            headers=them,
-            data={"entry_id": other["id"], "reasons": REASONS_B},
-        ),
-        201,
-    )
-    _ok(client.put("/api/v1/me/freeze", headers=me))
+    ok_json(file_objection(client, mint, code_b, other["id"], reasons=REASONS_B, files=[]), 201)
+    ok_json(client.put("/api/v1/me/freeze", headers=me))
     with Session(runtime.engine) as session:
         make_checkpoint(session=session, signer=state_of(app).log_signer, now=clock.now())
         session.commit()
@@ -255,7 +220,7 @@ def _snapshot(engine: Engine) -> dict[str, list[str]]:
 class TestExport:
     def test_holds_every_value_of_the_caller_and_nothing_of_anyone_else(self, client, mint, seeded):
         res = client.get(
-            "/api/v1/me/export", headers=_auth(mint("citizen", credit_code=seeded.code_a))
+            "/api/v1/me/export", headers=bearer(mint("citizen", credit_code=seeded.code_a))
         )
         assert res.status_code == 200, res.text
         assert res.headers["content-type"].startswith("application/json")
@@ -335,9 +300,9 @@ class TestExport:
         assert [(f["name"], f["size"]) for f in repair["files"]] == [(REPAIR_FILE, len(REPAIR_PDF))]
 
     def test_the_other_citizen_sees_only_theirs(self, client, mint, seeded):
-        doc = _ok(
+        doc = ok_json(
             client.get(
-                "/api/v1/me/export", headers=_auth(mint("citizen", credit_code=seeded.code_b))
+                "/api/v1/me/export", headers=bearer(mint("citizen", credit_code=seeded.code_b))
             )
         )
         text = json.dumps(doc, ensure_ascii=False)
@@ -349,8 +314,10 @@ class TestExport:
             assert foreign not in text
 
     def test_a_citizen_without_a_record_gets_an_empty_export(self, client, mint):
-        doc = _ok(
-            client.get("/api/v1/me/export", headers=_auth(mint("citizen", credit_code=make_code())))
+        doc = ok_json(
+            client.get(
+                "/api/v1/me/export", headers=bearer(mint("citizen", credit_code=make_code()))
+            )
         )
         assert doc["subject"] is None
         assert doc["entries"] == doc["queries"] == doc["objections"] == doc["repairs"] == []
@@ -360,7 +327,7 @@ class TestExport:
 class TestReport:
     def test_entries_queries_grants_and_cases_without_the_code(self, client, mint, seeded):
         res = client.get(
-            "/api/v1/me/report", headers=_auth(mint("citizen", credit_code=seeded.code_a))
+            "/api/v1/me/report", headers=bearer(mint("citizen", credit_code=seeded.code_a))
         )
         assert res.status_code == 200, res.text
         assert res.headers["cache-control"] == "no-store"
@@ -425,7 +392,7 @@ class TestAccess:
         assert anonymous.headers["content-type"] == "application/problem+json"
         assert anonymous.headers["www-authenticate"].startswith("Bearer")
         for role in ("recorder", "agency", "auditor", "admin", "objection_officer"):
-            res = client.get(path, headers=_auth(mint(role)))
+            res = client.get(path, headers=bearer(mint(role)))
             assert res.status_code == 403, role
             assert res.headers["content-type"] == "application/problem+json"
             assert res.json()["status"] == 403
@@ -433,12 +400,12 @@ class TestAccess:
     @pytest.mark.parametrize("path", ["/me/report", "/me/report.pdf", "/me/export.json"])
     def test_pages_need_a_signed_in_citizen(self, client, mint, path):
         assert client.get(path).status_code == 401
-        assert client.get(path, headers=_auth(mint("recorder"))).status_code == 403
+        assert client.get(path, headers=bearer(mint("recorder"))).status_code == 403
 
 
 class TestReadOnly:
     def test_report_export_and_pages_write_nothing(self, client, mint, runtime, seeded):
-        me = _auth(mint("citizen", credit_code=seeded.code_a))
+        me = bearer(mint("citizen", credit_code=seeded.code_a))
         before = _snapshot(runtime.engine)
         with _statements(runtime.engine) as seen:
             for path in (
@@ -461,7 +428,7 @@ class TestReadOnly:
 
 class TestPages:
     def test_html_report_shows_the_name_never_the_code(self, client, mint, seeded):
-        me = _auth(mint("citizen", credit_code=seeded.code_a))
+        me = bearer(mint("citizen", credit_code=seeded.code_a))
         page = client.get("/me/report?lang=zh", headers=me)
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
@@ -487,7 +454,8 @@ class TestPages:
         self, client, mint, seeded, lang, words
     ):
         res = client.get(
-            f"/me/report.pdf?lang={lang}", headers=_auth(mint("citizen", credit_code=seeded.code_a))
+            f"/me/report.pdf?lang={lang}",
+            headers=bearer(mint("citizen", credit_code=seeded.code_a)),
         )
         assert res.status_code == 200
         assert res.headers["content-type"] == "application/pdf"
@@ -511,7 +479,7 @@ class TestPages:
         assert NAME_B not in text
 
     def test_page_export_is_the_api_export(self, client, mint, seeded):
-        me = _auth(mint("citizen", credit_code=seeded.code_a))
+        me = bearer(mint("citizen", credit_code=seeded.code_a))
         page = client.get("/me/export.json", headers=me)
         api = client.get("/api/v1/me/export", headers=me)
         assert page.status_code == 200

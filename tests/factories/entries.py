@@ -1,4 +1,4 @@
-"""Factories for test data (no shared state between tests)."""
+"""Entries: payloads, codes and CSV files, and an entry recorded through the service or the API."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -16,6 +16,8 @@ from core.codes import citizen_check_char
 from core.entries.schemas import EntryCreate
 from core.entries.service import create_entry
 from core.keyring import Keyring
+from tests.factories.clock import at
+from tests.factories.http import bearer, citizen_get
 
 _seq = itertools.count(1)
 
@@ -59,11 +61,6 @@ def make_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def bearer(token: str) -> dict[str, str]:
-    """The Authorization header carrying a token."""
-    return {"Authorization": f"Bearer {token}"}
-
-
 def make_entry(
     session: Session,
     keyring: Keyring,
@@ -84,12 +81,55 @@ def make_entry(
     return view.id
 
 
-def post_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> str:
-    """Record a `make_payload` entry through the API as a recorder of `department`; its id."""
+def record_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> dict:
+    """Record a `make_payload` entry through the API as a recorder of `department`; the entry."""
     res = client.post(
         "/api/v1/records",
         json=make_payload(**overrides).model_dump(mode="json"),
         headers=bearer(mint("recorder", department=department)),
     )
     assert res.status_code == 201, res.text
-    return str(res.json()["id"])
+    return dict(res.json())
+
+
+def post_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> str:
+    """Record a `make_payload` entry through the API as a recorder of `department`; its id."""
+    return str(record_entry(client, mint, department=department, **overrides)["id"])
+
+
+# The overrides of a red-list entry (red entries are never repaired).
+RED: dict[str, Any] = {
+    "list_kind": "red",
+    "severity": "general",
+    "repairable": False,
+    "repair_ways": [],
+}
+
+# The overrides of a serious black entry decided 2025-03-01, so repairable from 2026-03-01.
+SERIOUS: dict[str, Any] = {
+    "decided_on": date(2025, 3, 1),
+    "display_until": date(2027, 3, 1),
+    "valid_until": date(2028, 3, 1),
+    "repair_ways": ["performance", "commitment", "volunteering"],
+}
+
+
+def watch_fields(**overrides: Any) -> dict[str, Any]:
+    """The overrides of a watch-list entry, shown at once and displayed 200 days from today."""
+    return {
+        "list_kind": "watch",
+        "severity": "general",
+        "display_until": clock.today() + timedelta(days=200),
+        **overrides,
+    }
+
+
+def post_serious(client: Any, mint: Any, code: str, **overrides: Any) -> str:
+    """A SERIOUS entry of `code` recorded on 2026-03-02, its prior notice over by April; its id."""
+    at(date(2026, 3, 2))
+    return post_entry(client, mint, **(SERIOUS | {"subject_code": code} | overrides))
+
+
+def my_entries(client: Any, mint: Any, code: str) -> list[dict]:
+    """The entries of the citizen of `code`'s own record, asserting 200."""
+    return list(citizen_get(client, mint, code, "record")["entries"])

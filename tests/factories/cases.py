@@ -1,0 +1,112 @@
+"""Cases through the API: evidence files, objections and repairs filed, officers' decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.factories.http import bearer, citizen_get
+
+OBJECTION_REASONS = "该笔税款已于2026年3月1日全额缴清，完税证明编号QX-7781，记录有误"
+COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def evidence_pdf(content: bytes = PDF, name: str = "完税证明.pdf") -> list[tuple[str, Any]]:
+    """The `files` of an upload of one PDF."""
+    return [("files", (name, content, "application/pdf"))]
+
+
+def evidence_png(content: bytes = PNG, name: str = "回执.png") -> list[tuple[str, Any]]:
+    """The `files` of an upload of one PNG."""
+    return [("files", (name, content, "image/png"))]
+
+
+def file_objection(
+    client: Any,
+    mint: Any,
+    code: str,
+    entry_id: str,
+    *,
+    reasons: str = OBJECTION_REASONS,
+    files: list[tuple[str, Any]] | None = None,
+) -> Any:
+    """The citizen of `code` objects to an entry (with one PDF unless `files`); the response."""
+    return client.post(
+        "/api/v1/me/objections",
+        headers=bearer(mint("citizen", credit_code=code)),
+        data={"entry_id": entry_id, "reasons": reasons},
+        files=files if files is not None else evidence_pdf(),
+    )
+
+
+def file_repair(
+    client: Any,
+    mint: Any,
+    code: str,
+    entry_id: str,
+    way: str = "commitment",
+    files: list[tuple[str, Any]] | None = None,
+    **fields: Any,
+) -> Any:
+    """The citizen of `code` applies to repair an entry (a None field is left out); the response."""
+    data = {"entry_id": entry_id, "way": way, "commitment": COMMITMENT, **fields}
+    return client.post(
+        "/api/v1/me/repairs",
+        data={k: str(v) for k, v in data.items() if v is not None},
+        files=files,
+        headers=bearer(mint("citizen", credit_code=code)),
+    )
+
+
+def objection_officer(mint: Any, department: str = "dept-a", **claims: Any) -> dict[str, str]:
+    """The headers of an objection officer of `department`."""
+    return bearer(mint("objection_officer", department=department, **claims))
+
+
+def repair_officer(mint: Any, department: str = "dept-a", **claims: Any) -> dict[str, str]:
+    """The headers of a repair officer of `department`."""
+    return bearer(mint("repair_officer", department=department, **claims))
+
+
+def decide_objection(
+    client: Any, mint: Any, case_id: str, body: dict[str, Any], department: str = "dept-a"
+) -> Any:
+    """An objection officer of `department` posts a decision `body` on a case; the response."""
+    return client.post(
+        f"/api/v1/objections/{case_id}/decision",
+        json=body,
+        headers=objection_officer(mint, department),
+    )
+
+
+def decide_repair(
+    client: Any,
+    mint: Any,
+    case_id: str,
+    decision: str,
+    reasons: str | None = None,
+    department: str = "dept-a",
+) -> Any:
+    """A repair officer of `department` decides a case, with reasons if given; the response."""
+    body = {"decision": decision} | ({} if reasons is None else {"reasons": reasons})
+    return client.post(
+        f"/api/v1/repairs/{case_id}/decision",
+        json=body,
+        headers=repair_officer(mint, department),
+    )
+
+
+def my_objections(client: Any, mint: Any, code: str) -> list[dict]:
+    """The objections of the citizen of `code`, as they list them."""
+    return list(citizen_get(client, mint, code, "objections"))
+
+
+def my_repairs(client: Any, mint: Any, code: str) -> list[dict]:
+    """The repair applications of the citizen of `code`, as they list them."""
+    return list(citizen_get(client, mint, code, "repairs"))
+
+
+def events(case: dict) -> list[str]:
+    """The events of a case's history, oldest first."""
+    return [h["event"] for h in case["history"]]
