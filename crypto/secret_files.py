@@ -31,7 +31,8 @@ class SecretFileError(Exception):
 def read_private(path: Path, *, max_bytes: int) -> bytes:
     """The content of a private regular file, or SecretFileError naming the rule it breaks."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        # Non-blocking: a FIFO put at the path would otherwise hold start-up until written.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         raise SecretFileError(f"{path} is missing") from None
     except OSError:

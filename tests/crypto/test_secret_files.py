@@ -147,6 +147,29 @@ class TestRead:
         with pytest.raises(SecretFileError, match="too large"):
             read_private(tmp_path / "big", max_bytes=10)
 
+    def test_a_fifo_is_refused_without_waiting_for_a_writer(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "k"
+        os.mkfifo(fifo, 0o600)
+        outcome: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                read_private(fifo, max_bytes=10)
+            except BaseException as exc:  # reported below
+                outcome.append(exc)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        # A generous bound only so that a regression fails instead of hanging the suite.
+        reader.join(timeout=60)
+        if reader.is_alive():
+            with open(fifo, "wb"):  # let the stuck reader go
+                pass
+            pytest.fail("read_private waited for a writer on a FIFO")
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], SecretFileError)
+        assert "not a regular file" in str(outcome[0])
+
     def test_exactly_max_bytes_is_accepted(self, tmp_path: Path) -> None:
         create_private(tmp_path / "k", b"x" * 10)
         assert read_private(tmp_path / "k", max_bytes=10) == b"x" * 10
