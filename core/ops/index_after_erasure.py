@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, exists, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core.errors import InvalidInput
 from core.keyring import Keyring
-from core.models import Subject
 from core.ops import index_repository as repo
 from core.ops import keys_repository as key_repo
 from core.ops.index_rotation import rotate_index
@@ -38,21 +37,14 @@ class _TickSpent(Exception):
 
 def index_remnants(session: Session) -> int:
     """How many subjects were erased under the index key now in service."""
-    since = key_repo.stored_secret(session, INDEX_SECRET)
-    if since is None:
-        return 0
-    stmt = select(func.count()).where(col(Subject.erased_at) >= since.created_at)
-    return int(session.execute(stmt).scalar_one())
+    key = key_repo.stored_secret(session, INDEX_SECRET)
+    return 0 if key is None else repo.count_erased_since(session, key.created_at)
 
 
 def _due(session: Session, *, now: datetime, after: timedelta) -> bool:
     """Whether a subject erased under the current index key has waited `after`."""
     key = key_repo.stored_secret(session, INDEX_SECRET)
-    if key is None:
-        return False
-    erased = col(Subject.erased_at)
-    waited = exists().where(erased >= key.created_at, erased <= now - after)
-    return bool(session.execute(select(waited)).scalar())
+    return key is not None and repo.any_erased_between(session, key.created_at, now - after)
 
 
 def advance_index_rotation(

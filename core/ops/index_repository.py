@@ -1,4 +1,5 @@
-"""SQL for a blind-index key rotation: its state row, the back-fill and the column swap."""
+"""SQL for a blind-index key rotation: its state row, the back-fill, the column swap, and
+the erased subjects that call for one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlmodel import Session, col
 
 from core.models import DataKeyRow, Entry, IndexRotation, KeyCheck, Objection, StoredSecret, Subject
@@ -169,3 +170,15 @@ def count_backfill_left(session: Session) -> int:
         )
     )
     return int(session.execute(stmt).scalar_one())
+
+
+def count_erased_since(session: Session, since: datetime) -> int:
+    """How many subjects were erased at or after `since`."""
+    stmt = select(func.count()).where(col(Subject.erased_at) >= since)
+    return int(session.execute(stmt).scalar_one())
+
+
+def any_erased_between(session: Session, start: datetime, end: datetime) -> bool:
+    """Whether a subject was erased at or after `start` and at or before `end`."""
+    erased = col(Subject.erased_at)
+    return bool(session.execute(select(exists().where(erased >= start, erased <= end))).scalar())
