@@ -1,4 +1,4 @@
-"""Annotated dependency aliases: the process state, a session per request, the request context."""
+"""Annotated dependency aliases: the process state, a session per request, the core context."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from api.http import RequestContext, request_context
 from api.state import app_state
+from core.context import Context
 from core.identity.issuer_keys import IssuerKeys
 from core.runtime import Runtime
+from core.settings import Settings
 from crypto.log_signer import LogSigner
 
 
@@ -31,7 +32,13 @@ async def get_issuer_keys(request: Request) -> IssuerKeys | None:
     return app_state(request).issuer_keys
 
 
+async def get_settings(request: Request) -> Settings:
+    """The process settings."""
+    return app_state(request).runtime.settings
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 LogSignerDep = Annotated[LogSigner, Depends(get_log_signer)]
 IssuerKeysDep = Annotated[IssuerKeys | None, Depends(get_issuer_keys)]
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -61,4 +68,23 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-ContextDep = Annotated[RequestContext, Depends(request_context)]
+
+
+def _context(session: Session, runtime: Runtime) -> Context:
+    # The calendar is read from its file once per process, on the first request that asks.
+    return Context(session=session, keyring=runtime.keyring, calendar=runtime.calendar)
+
+
+# Async: building it touches no database; the session's transaction begins in the route.
+async def get_context(session: SessionDep, request: Request) -> Context:
+    """The core context of this request: its session, the process keyring and calendar."""
+    return _context(session, app_state(request).runtime)
+
+
+async def get_read_context(session: ReadSessionDep, request: Request) -> Context:
+    """The core context of a request that only reads, whatever its method."""
+    return _context(session, app_state(request).runtime)
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+ReadContextDep = Annotated[Context, Depends(get_read_context)]

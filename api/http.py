@@ -1,4 +1,4 @@
-"""The HTTP toolkit the API routes and the pages share: uploads, downloads, request context.
+"""The HTTP toolkit the API routes and the pages share: uploads and downloads.
 
 Invariants:
 - An upload is read at most one byte past its limit (and at most one file past the
@@ -6,28 +6,22 @@ Invariants:
 - A download is an attachment: saved, never rendered inline, never sniffed, never
   cached. Its name goes in `filename*` (RFC 5987, UTF-8, percent-encoded), after an
   ASCII `filename` when the caller has one.
-- A handler takes the keyring, the calendar and the clock from one `RequestContext`
-  (`ContextDep` in `api.deps`); core services still take each as an argument.
+- A handler never passes the keyring, the calendar or the clock to a core service: it
+  hands over the request's `core.context.Context` (`ContextDep` in `api.deps`), which
+  carries its session, the process keyring and calendar, and reads the project clock.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Final, Protocol
 from urllib.parse import quote
 
-from fastapi import Request, UploadFile
+from fastapi import UploadFile
 from fastapi.responses import Response
 
-from api.state import app_state
-from core.calendar.workdays import WorkCalendar
 from core.cases.schemas import Upload
-from core.clock import clock
-from core.keyring import Keyring
-from core.runtime import Runtime
 
 EVIDENCE_EXTENSIONS: Final = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -111,38 +105,3 @@ def evidence_download(found: EvidenceFile, *, file_id: uuid.UUID | None = None) 
     return attachment(
         content=found.content, media_type=found.media_type, filename=fallback, name=found.name
     )
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """What a handler takes from the process for one request: the keyring, the calendar, the time.
-
-    The time is read when asked, not when the request arrives: a service stamps the
-    instant it acts, as it did when handlers asked the clock themselves.
-    """
-
-    runtime: Runtime = field(repr=False)
-
-    @property
-    def keyring(self) -> Keyring:
-        """The process keyring."""
-        return self.runtime.keyring
-
-    @property
-    def calendar(self) -> WorkCalendar:
-        """The working-day calendar (read from its file on first use, in the handler's thread)."""
-        return self.runtime.calendar
-
-    def now(self) -> datetime:
-        """The current instant, from the project clock."""
-        return clock.now()
-
-    def today(self) -> date:
-        """Today's date in China Standard Time, from the project clock."""
-        return clock.today()
-
-
-# Async: it only reads the app's state, and a sync dependency costs a thread-pool hop.
-async def request_context(request: Request) -> RequestContext:
-    """The context of this request."""
-    return RequestContext(runtime=app_state(request).runtime)

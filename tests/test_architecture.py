@@ -250,3 +250,38 @@ def test_routes_reach_storage_only_through_services():
             if _is_repository(m) or m == "core.prepared" or m.startswith("sqlalchemy.orm")
         }
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+# Where the api may still hand a keyring or calendar to core by hand, each with why.
+HANDS_KEYS = {
+    "api/deps.py",  # builds the request's context from the runtime
+    "api/app.py",  # the authenticator holds the process keyring
+    "api/ops/endpoints.py",  # readiness checks the key provider (core.ops takes the keyring)
+    "api/ops/maintenance.py",  # the sweeper opens its own sessions (core.ops)
+    "api/pages/session.py",  # the web-session store seals with the keyring it was made with
+    "api/queries/endpoints.py",  # a query reads on one session and logs on another
+}
+
+
+def _hands_keys(source: str) -> list[int]:
+    """The lines of calls that pass `keyring=` or `calendar=` by hand."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and any(k.arg in {"keyring", "calendar"} for k in node.keywords)
+    )
+
+
+def test_routes_and_pages_hand_core_their_context_not_its_parts():
+    for path in _files("api"):
+        name = path.relative_to(ROOT).as_posix()
+        if name in HANDS_KEYS:
+            continue
+        lines = _hands_keys(path.read_text())
+        assert not lines, f"{name}:{lines} passes a keyring or calendar: pass the Context"
+
+
+def test_the_context_rule_catches_a_keyring_by_hand():
+    assert _hands_keys("service.read(session=s, keyring=ctx.keyring, today=d)\n") == [1]
+    assert _hands_keys("service.read(ctx, department=d)\n") == []

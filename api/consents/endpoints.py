@@ -20,41 +20,29 @@ router = APIRouter(prefix="/me", tags=["citizen"])
 def grant_authorization(
     payload: AuthorizationCreate,
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> AuthorizationView:
     """Authorize one agency to query the caller's record for one purpose and scope."""
-    view = consents.grant(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        payload=payload,
-        now=ctx.now(),
-    )
-    session.commit()
+    view = consents.grant(ctx, code_index=principal.own_code_index(), payload=payload)
+    ctx.session.commit()
     return view
 
 
 @router.get("/authorizations", response_model=list[AuthorizationView])
-def list_authorizations(principal: CitizenDep, session: SessionDep) -> list[AuthorizationView]:
+def list_authorizations(principal: CitizenDep, ctx: ContextDep) -> list[AuthorizationView]:
     """The caller's authorizations with their state now, newest first."""
-    return consents.list_authorizations(
-        session=session, code_index=principal.own_code_index(), now=clock.now()
-    )
+    return consents.list_authorizations(ctx, code_index=principal.own_code_index())
 
 
 @router.delete("/authorizations/{authorization_id}", response_model=AuthorizationView)
 def revoke_authorization(
-    authorization_id: uuid.UUID, principal: CitizenDep, session: SessionDep
+    authorization_id: uuid.UUID, principal: CitizenDep, ctx: ContextDep
 ) -> AuthorizationView:
     """Revoke one of the caller's authorizations at once."""
     view = consents.revoke(
-        session=session,
-        code_index=principal.own_code_index(),
-        authorization_id=authorization_id,
-        now=clock.now(),
+        ctx, code_index=principal.own_code_index(), authorization_id=authorization_id
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 

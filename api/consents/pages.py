@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -36,6 +36,7 @@ from api.pages.render import page_lang, render
 from core.clock import CST, clock
 from core.consents import service as consents
 from core.consents.schemas import MAX_USES, AuthorizationCreate, AuthorizationView
+from core.context import Context
 from core.entries.subjects import subject_by_index
 from core.errors import DomainError, NotFound
 from core.identity.principal import Principal
@@ -95,7 +96,7 @@ def _row(view: AuthorizationView, lang: str) -> AuthorizationRow:
 
 def _authorizations_page(
     request: Request,
-    session: SessionDep,
+    ctx: Context,
     principal: Principal,
     *,
     form: GrantForm | None = None,
@@ -106,9 +107,9 @@ def _authorizations_page(
     index = principal.own_code_index()
     lang = page_lang(request)
     now = clock.now()
-    views = consents.list_authorizations(session=session, code_index=index, now=now)
-    subject = subject_by_index(session=session, code_index=index)
-    frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
+    views = consents.list_authorizations(ctx, code_index=index, now=now)
+    subject = subject_by_index(session=ctx.session, code_index=index)
+    frozen = subject is not None and consents.is_frozen(session=ctx.session, subject_id=subject.id)
     today = clock.today()
     done = request.query_params.get("done")
     return render(
@@ -133,7 +134,7 @@ def _authorizations_page(
 
 def _refused(
     request: Request,
-    session: SessionDep,
+    ctx: Context,
     principal: Principal,
     exc: DomainError,
     form: GrantForm | None = None,
@@ -141,7 +142,7 @@ def _refused(
     """The authorizations page saying why an action was refused, with the API's status."""
     return _authorizations_page(
         request,
-        session,
+        ctx,
         principal,
         form=form,
         error=refusal_message(exc, page_lang(request)),
@@ -150,11 +151,9 @@ def _refused(
 
 
 @router.get("/authorizations", response_class=HTMLResponse)
-def authorizations(
-    request: Request, principal: CitizenPageDep, session: SessionDep
-) -> HTMLResponse:
+def authorizations(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> HTMLResponse:
     """My authorizations with their state, the grant form, and the freeze."""
-    return _authorizations_page(request, session, principal)
+    return _authorizations_page(request, ctx, principal)
 
 
 def _day_start(value: str) -> datetime | str:
@@ -191,7 +190,6 @@ def grant(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
     agency: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
@@ -219,7 +217,7 @@ def grant(
         window = "" in fields
         return _authorizations_page(
             request,
-            session,
+            ctx,
             principal,
             form=form,
             error=translate("me_authz.err.window" if window else "me_authz.err.fields", lang),
@@ -227,17 +225,11 @@ def grant(
             status=422,
         )
     try:
-        consents.grant(
-            session=session,
-            keyring=ctx.keyring,
-            code_index=principal.own_code_index(),
-            payload=payload,
-            now=ctx.now(),
-        )
+        consents.grant(ctx, code_index=principal.own_code_index(), payload=payload)
     except DomainError as exc:
-        session.rollback()
-        return _refused(request, session, principal, exc, form)
-    session.commit()
+        ctx.session.rollback()
+        return _refused(request, ctx, principal, exc, form)
+    ctx.session.commit()
     return see_other(request, "/me/authorizations?done=granted")
 
 
@@ -247,39 +239,32 @@ def revoke(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
+    ctx: ContextDep,
 ) -> Response:
     """Revoke one of my authorizations at once."""
     found = parse_id(authorization_id)
     if found is None:
         return not_found_page(request)
     try:
-        consents.revoke(
-            session=session,
-            code_index=principal.own_code_index(),
-            authorization_id=found,
-            now=clock.now(),
-        )
+        consents.revoke(ctx, code_index=principal.own_code_index(), authorization_id=found)
     except NotFound:
-        session.rollback()
+        ctx.session.rollback()
         return not_found_page(request)
     except DomainError as exc:
-        session.rollback()
-        return _refused(request, session, principal, exc)
-    session.commit()
+        ctx.session.rollback()
+        return _refused(request, ctx, principal, exc)
+    ctx.session.commit()
     return see_other(request, "/me/authorizations?done=revoked")
 
 
-def _set_freeze(
-    request: Request, principal: Principal, session: SessionDep, *, frozen: bool
-) -> Response:
+def _set_freeze(request: Request, principal: Principal, ctx: Context, *, frozen: bool) -> Response:
     action = consents.freeze if frozen else consents.unfreeze
     try:
-        action(session=session, code_index=principal.own_code_index(), now=clock.now())
+        action(session=ctx.session, code_index=principal.own_code_index(), now=clock.now())
     except DomainError as exc:
-        session.rollback()
-        return _refused(request, session, principal, exc)
-    session.commit()
+        ctx.session.rollback()
+        return _refused(request, ctx, principal, exc)
+    ctx.session.commit()
     return see_other(request, f"/me/authorizations?done={'frozen' if frozen else 'unfrozen'}")
 
 
@@ -303,15 +288,15 @@ def revoke_target(authorization_id: str, request: Request, _: CitizenPageDep) ->
 
 @router.post("/freeze", response_model=None)
 def freeze(
-    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, ctx: ContextDep
 ) -> Response:
     """Freeze my record: authorization-based queries are refused until I unfreeze it."""
-    return _set_freeze(request, principal, session, frozen=True)
+    return _set_freeze(request, principal, ctx, frozen=True)
 
 
 @router.post("/unfreeze", response_model=None)
 def unfreeze(
-    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, session: SessionDep
+    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, ctx: ContextDep
 ) -> Response:
     """Lift the freeze of my record."""
-    return _set_freeze(request, principal, session, frozen=False)
+    return _set_freeze(request, principal, ctx, frozen=False)

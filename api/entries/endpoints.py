@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep
 from api.policy import CitizenDep, RecorderDep
 from core.entries import service
 from core.entries import service as record_service
@@ -28,20 +28,13 @@ router = APIRouter(prefix="/records", tags=["recorder"])
 def create_record(
     payload: EntryCreate,
     principal: RecorderDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> EntryView:
     """Record one entry for the caller's department."""
     view = service.create_entry(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        actor=principal.subject,
-        payload=payload,
-        now=ctx.now(),
-        calendar=ctx.calendar,
+        ctx, department=principal.own_department(), actor=principal.subject, payload=payload
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 
@@ -49,20 +42,13 @@ def create_record(
 def create_batch(
     payload: BatchRequest,
     principal: RecorderDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> BatchResult:
     """Record up to 1,000 entries; idempotent by external id; one result per item."""
     result = submit_batch(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        actor=principal.subject,
-        items=payload.items,
-        now=ctx.now(),
-        calendar=ctx.calendar,
+        ctx, department=principal.own_department(), actor=principal.subject, items=payload.items
     )
-    session.commit()
+    ctx.session.commit()
     return result
 
 
@@ -70,18 +56,10 @@ def create_batch(
 def get_record(
     entry_id: uuid.UUID,
     principal: RecorderDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> EntryView:
     """One entry of the caller's department."""
-    return service.read_entry(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        entry_id=entry_id,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.read_entry(ctx, department=principal.own_department(), entry_id=entry_id)
 
 
 @router.post("/{entry_id}/withdraw", response_model=EntryView)
@@ -89,21 +67,18 @@ def withdraw_record(
     entry_id: uuid.UUID,
     payload: WithdrawRequest,
     principal: RecorderDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> EntryView:
     """Withdraw an entry of the caller's department (reason required)."""
     view = service.withdraw_entry(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         department=principal.own_department(),
         entry_id=entry_id,
         reason=payload.reason,
         kind=payload.kind,
         actor=principal.subject,
-        now=ctx.now(),
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 
@@ -111,15 +86,9 @@ me_router = APIRouter(prefix="/me", tags=["citizen"])
 
 
 @me_router.get("/record", response_model=MyRecord)
-def my_record(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> MyRecord:
+def my_record(principal: CitizenDep, ctx: ContextDep) -> MyRecord:
     """All of the caller's own entries."""
-    return record_service.my_record(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return record_service.my_record(ctx, code_index=principal.own_code_index())
 
 
 @me_router.put("/record/{entry_id}/statement", response_model=EntryView)
@@ -127,34 +96,21 @@ def put_statement(
     entry_id: uuid.UUID,
     payload: StatementPut,
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> EntryView:
     """Attach a statement (≤ 200 characters) to one of the caller's entries."""
     view = record_service.set_statement(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        entry_id=entry_id,
-        statement=payload.statement,
-        now=ctx.now(),
+        ctx, code_index=principal.own_code_index(), entry_id=entry_id, statement=payload.statement
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 
 @me_router.delete("/record/{entry_id}/statement", response_model=EntryView)
-def delete_statement(
-    entry_id: uuid.UUID, principal: CitizenDep, session: SessionDep, ctx: ContextDep
-) -> EntryView:
+def delete_statement(entry_id: uuid.UUID, principal: CitizenDep, ctx: ContextDep) -> EntryView:
     """Remove the caller's statement from one of their entries."""
     view = record_service.set_statement(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        entry_id=entry_id,
-        statement=None,
-        now=ctx.now(),
+        ctx, code_index=principal.own_code_index(), entry_id=entry_id, statement=None
     )
-    session.commit()
+    ctx.session.commit()
     return view

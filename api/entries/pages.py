@@ -27,7 +27,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep
 from api.http import media_type, read_bounded
 from api.pages.common import (
     CitizenPageDep,
@@ -41,6 +41,7 @@ from api.pages.common import (
 from api.pages.i18n import translate
 from api.pages.refusals import gone_page, not_found_page, refusal_message, refusal_status
 from api.pages.render import page_lang, render
+from core.context import Context
 from core.entries import service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
@@ -146,7 +147,6 @@ def add_entry(
     request: Request,
     principal: RecorderPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
     fields: Annotated[EntryForm, Form()],
 ) -> Response:
@@ -158,19 +158,13 @@ def add_entry(
         return _form(request, 422, values=fields.echoed(), errors=_field_errors(exc))
     try:
         view = service.create_entry(
-            session=session,
-            keyring=ctx.keyring,
-            department=department,
-            actor=principal.subject,
-            payload=payload,
-            now=ctx.now(),
-            calendar=ctx.calendar,
+            ctx, department=department, actor=principal.subject, payload=payload
         )
     except DomainError as exc:
-        session.rollback()
+        ctx.session.rollback()
         status = 409 if isinstance(exc, Conflict) else 422
         return _form(request, status, values=fields.echoed(), refusal=exc)
-    session.commit()
+    ctx.session.commit()
     return see_other(request, f"/recorder/entries/{view.id}?created=1")
 
 
@@ -179,20 +173,12 @@ def entry_page(
     entry_id: uuid.UUID,
     request: Request,
     principal: RecorderPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     created: Annotated[str | None, Query(max_length=1)] = None,
 ) -> HTMLResponse:
     """One entry of the department: its id, state and dates, the name masked, no code."""
     try:
-        view = service.read_entry(
-            session=session,
-            keyring=ctx.keyring,
-            department=principal.own_department(),
-            entry_id=entry_id,
-            today=ctx.today(),
-            calendar=ctx.calendar,
-        )
+        view = service.read_entry(ctx, department=principal.own_department(), entry_id=entry_id)
     except NotFound:
         return not_found_page(request)
     except Shredded:
@@ -321,7 +307,6 @@ def upload_batch(
     request: Request,
     principal: RecorderPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -331,16 +316,8 @@ def upload_batch(
         items = read_batch(file)
     except BadFile as bad:
         return _batch_form(request, bad.status, file_error=bad.message_key)
-    result = submit_batch(
-        session=session,
-        keyring=ctx.keyring,
-        department=department,
-        actor=principal.subject,
-        items=items,
-        now=ctx.now(),
-        calendar=ctx.calendar,
-    )
-    session.commit()
+    result = submit_batch(ctx, department=department, actor=principal.subject, items=items)
+    ctx.session.commit()
     return _batch_form(request, result=result)
 
 
@@ -351,17 +328,10 @@ me_router = APIRouter(prefix="/me", include_in_schema=False)
 def my_record(
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """All of my entries, with state, dates, marks, statement and who can still see them."""
-    record = record_service.my_record(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    record = record_service.my_record(ctx, code_index=principal.own_code_index())
     return render(request, "me/record.html", {"record": record})
 
 
@@ -380,31 +350,25 @@ def _statement_form(
 def _save_statement(
     request: Request,
     principal: Principal,
-    session: SessionDep,
-    ctx: ContextDep,
+    ctx: Context,
     entry_id: str,
     statement: str | None,
     typed: str | None = None,
 ) -> Response:
     found = parse_id(entry_id)
-    entry = my_entry(session, ctx.keyring, principal, found)
+    entry = my_entry(ctx, principal, found)
     if found is None or entry is None:
         return not_found_page(request)
     try:
         record_service.set_statement(
-            session=session,
-            keyring=ctx.keyring,
-            code_index=principal.own_code_index(),
-            entry_id=found,
-            statement=statement,
-            now=ctx.now(),
+            ctx, code_index=principal.own_code_index(), entry_id=found, statement=statement
         )
     except DomainError as exc:
-        session.rollback()
+        ctx.session.rollback()
         return _statement_form(
             request, entry, typed, refusal_message(exc, page_lang(request)), refusal_status(exc)
         )
-    session.commit()
+    ctx.session.commit()
     return see_other(request, f"/me#entry-{found}")
 
 
@@ -414,7 +378,6 @@ def set_statement(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
     statement: Annotated[str, Form()] = "",
 ) -> Response:
@@ -422,12 +385,12 @@ def set_statement(
     try:
         text = StatementPut.model_validate({"statement": statement}).statement
     except ValidationError:
-        entry = my_entry(session, ctx.keyring, principal, parse_id(entry_id))
+        entry = my_entry(ctx, principal, parse_id(entry_id))
         if entry is None:
             return not_found_page(request)
         error = translate("me_stmt.invalid", page_lang(request))
         return _statement_form(request, entry, statement, error, 422)
-    return _save_statement(request, principal, session, ctx, entry_id, text, statement)
+    return _save_statement(request, principal, ctx, entry_id, text, statement)
 
 
 @me_router.post("/record/{entry_id}/statement/delete", response_model=None)
@@ -436,11 +399,10 @@ def delete_statement(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """Delete my statement from one of my entries."""
-    return _save_statement(request, principal, session, ctx, entry_id, None)
+    return _save_statement(request, principal, ctx, entry_id, None)
 
 
 @me_router.get("/record/{entry_id}/statement", response_model=None)

@@ -41,12 +41,12 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"description": "not ready"}})
-def readyz(session: SessionDep, ctx: ContextDep) -> Health | JSONResponse:
+def readyz(ctx: ContextDep) -> Health | JSONResponse:
     """The database answers and the key provider holds every key the data needs."""
     try:
-        ping(session)
-        verify_keys(session=session, keyring=ctx.keyring)
-        session.commit()
+        ping(ctx.session)
+        verify_keys(session=ctx.session, keyring=ctx.keyring)
+        ctx.session.commit()
     except KeysUnavailable:
         return problem(503, "not-ready", "Not ready", "The key provider check failed.")
     except Exception:

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from api.pages.i18n import LANGS
 from api.pages.session import (
@@ -21,11 +20,11 @@ from api.pages.session import (
     recorder_page,
     repair_officer_page,
 )
-from core.clock import CST, clock
+from core.clock import CST
+from core.context import Context
 from core.entries import service as record_service
 from core.entries.schemas import EntryView
 from core.identity.principal import Principal
-from core.keyring import Keyring
 
 PublicPageDep = Annotated[None, Depends(public_page)]
 CitizenPageDep = Annotated[Principal, Depends(citizen_page)]
@@ -63,13 +62,9 @@ def parse_id(value: str) -> uuid.UUID | None:
         return None
 
 
-def my_entry(
-    session: Session, keyring: Keyring, principal: Principal, entry_id: uuid.UUID | None
-) -> EntryView | None:
+def my_entry(ctx: Context, principal: Principal, entry_id: uuid.UUID | None) -> EntryView | None:
     """One entry of my record by id, or None (another's entry does not exist for me)."""
     if entry_id is None:
         return None
-    record = record_service.my_record(
-        session=session, keyring=keyring, code_index=principal.own_code_index(), today=clock.today()
-    )
+    record = record_service.my_record(ctx, code_index=principal.own_code_index())
     return next((e for e in record.entries if e.id == entry_id), None)

@@ -14,7 +14,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from api.deps import ContextDep, ReadSessionDep, SessionDep
+from api.deps import ContextDep, ReadContextDep
 from api.policy import public
 from api.public.lookup_limit import limit_lookups
 from core.public import service
@@ -95,7 +95,6 @@ def _padded(answer: LookupAnswer) -> Response:
 def public_list(
     list_kind: PublicKind,
     request: Request,
-    session: SessionDep,
     ctx: ContextDep,
     limit: Limit = PAGE_DEFAULT,
     cursor: Cursor = None,
@@ -104,14 +103,7 @@ def public_list(
 ) -> Response:
     """Red or black entries displayed now, masked, newest decision first; cursor-paged."""
     page = service.public_list(
-        session=session,
-        keyring=ctx.keyring,
-        list_kind=list_kind,
-        today=ctx.today(),
-        limit=limit,
-        cursor=cursor,
-        domain=domain,
-        department=department,
+        ctx, list_kind=list_kind, limit=limit, cursor=cursor, domain=domain, department=department
     )
     return _cacheable(request, page)
 
@@ -119,13 +111,12 @@ def public_list(
 @router.get("/announcements", response_model=AnnouncementPage)
 def announcements(
     request: Request,
-    session: SessionDep,
     ctx: ContextDep,
     limit: Limit = PAGE_DEFAULT,
     cursor: Cursor = None,
 ) -> Response:
     """Exits from the public lists, newest first; an erroneous listing only as such."""
-    page = service.announcements(session=session, keyring=ctx.keyring, limit=limit, cursor=cursor)
+    page = service.announcements(ctx, limit=limit, cursor=cursor)
     return _cacheable(request, page)
 
 
@@ -135,18 +126,12 @@ def announcements(
     dependencies=[Depends(limit_lookups)],
     responses={429: {"description": "Too many lookups from this address (see Retry-After)."}},
 )
-def lookup(payload: LookupRequest, session: ReadSessionDep, ctx: ContextDep) -> Response:
+def lookup(payload: LookupRequest, ctx: ReadContextDep) -> Response:
     """Full code and full name → whether a displayed public entry matches (masked view).
 
     Every answer has the same shape and length (padded with trailing whitespace) and
     takes the same work, whether it matches, misses or the code is invalid; at most
     `LOOKUP_MAX_ENTRIES` entries are returned.
     """
-    answer = service.lookup(
-        session=session,
-        keyring=ctx.keyring,
-        code=payload.code,
-        name=payload.name,
-        today=ctx.today(),
-    )
+    answer = service.lookup(ctx, code=payload.code, name=payload.name)
     return _padded(answer)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.deps import ContextDep, ReadSessionDep, SessionDep
+from api.deps import ContextDep, ReadContextDep
 from api.pages.common import CsrfDep, PublicPageDep
 from api.pages.refusals import not_found_page
 from api.pages.render import render
@@ -41,7 +41,6 @@ def public_list(
     list_kind: Literal["red", "black"],
     request: Request,
     _: PublicPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     cursor: Cursor = None,
     domain: Annotated[str | None, Query(max_length=32)] = None,
@@ -57,10 +56,8 @@ def public_list(
         return render(request, "list.html", {**context, "invalid": True}, status=422)
     try:
         page = service.public_list(
-            session=session,
-            keyring=ctx.keyring,
+            ctx,
             list_kind=list_kind,
-            today=ctx.today(),
             limit=PAGE_DEFAULT,
             cursor=cursor,
             domain=chosen["domain"] or None,
@@ -88,15 +85,12 @@ def public_list(
 def announcements(
     request: Request,
     _: PublicPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     cursor: Cursor = None,
 ) -> HTMLResponse:
     """Exit announcements, newest first."""
     try:
-        page = service.announcements(
-            session=session, keyring=ctx.keyring, limit=PAGE_DEFAULT, cursor=cursor
-        )
+        page = service.announcements(ctx, limit=PAGE_DEFAULT, cursor=cursor)
     except InvalidInput:
         return not_found_page(request)
     return render(request, "announcements.html", {"page": page, "paged": cursor is not None})
@@ -113,8 +107,7 @@ def lookup(
     request: Request,
     _: PublicPageDep,
     _csrf: CsrfDep,
-    session: ReadSessionDep,
-    ctx: ContextDep,
+    ctx: ReadContextDep,
     code: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
@@ -123,11 +116,5 @@ def lookup(
         payload = LookupRequest(code=code, name=name)
     except ValidationError:
         return render(request, "lookup.html", {"invalid": True}, status=422)
-    answer = service.lookup(
-        session=session,
-        keyring=ctx.keyring,
-        code=payload.code,
-        name=payload.name,
-        today=ctx.today(),
-    )
+    answer = service.lookup(ctx, code=payload.code, name=payload.name)
     return render(request, "lookup.html", {"answer": answer})

@@ -12,12 +12,12 @@ from datetime import date
 from typing import Final
 
 from fastapi import APIRouter, Response
-from sqlmodel import Session
 
-from api.deps import ContextDep, SessionDep
-from api.http import RequestContext, attachment
+from api.deps import ContextDep
+from api.http import attachment
 from api.policy import CitizenDep
 from core.clock import local_date
+from core.context import Context
 from core.identity.principal import Principal
 from core.reports import export as export_service
 from core.reports import service as report_service
@@ -32,28 +32,14 @@ def download_name(kind: str, day: date, extension: str) -> str:
     return f"credence-{kind}-{day.isoformat()}.{extension}"
 
 
-def report_document(
-    *, principal: Principal, session: Session, ctx: RequestContext
-) -> PersonalReport:
+def report_document(ctx: Context, *, principal: Principal) -> PersonalReport:
     """The caller's personal credit report (shared by the API and the pages)."""
-    return report_service.personal_report(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        now=ctx.now(),
-        calendar=ctx.calendar,
-    )
+    return report_service.personal_report(ctx, code_index=principal.own_code_index())
 
 
-def export_document(*, principal: Principal, session: Session, ctx: RequestContext) -> Response:
+def export_document(ctx: Context, *, principal: Principal) -> Response:
     """The caller's export as a JSON attachment (shared by the API and the pages)."""
-    document = export_service.export_all(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        now=ctx.now(),
-        calendar=ctx.calendar,
-    )
+    document = export_service.export_all(ctx, code_index=principal.own_code_index())
     return attachment(
         content=document.model_dump_json(indent=2).encode(),
         media_type="application/json",
@@ -64,13 +50,12 @@ def export_document(*, principal: Principal, session: Session, ctx: RequestConte
 @router.get("/report", response_model=PersonalReport)
 def my_report(
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
     response: Response,
 ) -> PersonalReport:
     """My personal credit report: entries, queries of my record, authorizations, cases."""
     response.headers["Cache-Control"] = NO_STORE
-    return report_document(principal=principal, session=session, ctx=ctx)
+    return report_document(ctx, principal=principal)
 
 
 @router.get(
@@ -83,6 +68,6 @@ def my_report(
         }
     },
 )
-def my_export(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> Response:
+def my_export(principal: CitizenDep, ctx: ContextDep) -> Response:
     """Everything held about me, decrypted, as a JSON download."""
-    return export_document(principal=principal, session=session, ctx=ctx)
+    return export_document(ctx, principal=principal)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep
 from api.http import attachment
 from api.pages.common import CitizenPageDep
 from api.pages.render import page_lang, render
@@ -23,21 +23,17 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 
 
 @router.get("/report", response_class=HTMLResponse)
-def report_page(
-    request: Request, principal: CitizenPageDep, session: SessionDep, ctx: ContextDep
-) -> HTMLResponse:
+def report_page(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> HTMLResponse:
     """My personal credit report, printable, with links to the PDF and to all my data."""
-    report = report_document(principal=principal, session=session, ctx=ctx)
+    report = report_document(ctx, principal=principal)
     words = ReportWords(page_lang(request))
     return render(request, "me/report.html", {"report": report, "w": words})
 
 
 @router.get("/report.pdf", response_model=None)
-def report_pdf(
-    request: Request, principal: CitizenPageDep, session: SessionDep, ctx: ContextDep
-) -> Response:
+def report_pdf(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> Response:
     """My personal credit report as a PDF download, in the page language."""
-    report = report_document(principal=principal, session=session, ctx=ctx)
+    report = report_document(ctx, principal=principal)
     return attachment(
         content=render_pdf(report, page_lang(request)),
         media_type="application/pdf",
@@ -46,6 +42,6 @@ def report_pdf(
 
 
 @router.get("/export.json", response_model=None)
-def export_json(principal: CitizenPageDep, session: SessionDep, ctx: ContextDep) -> Response:
+def export_json(principal: CitizenPageDep, ctx: ContextDep) -> Response:
     """Everything held about me, decrypted, as a JSON download."""
-    return export_document(principal=principal, session=session, ctx=ctx)
+    return export_document(ctx, principal=principal)

@@ -29,9 +29,9 @@ from core.consents.schemas import (
     AuthorizationView,
     one_year_after,
 )
+from core.context import Context
 from core.entries.subjects import own_subject, subject_by_index
 from core.errors import Conflict, InvalidInput, NotFound
-from core.keyring import Keyring
 from core.models import Subject
 from core.models.consents import Authorization, SubjectFreeze
 from core.queries.catalogues import purpose as catalogued_purpose
@@ -71,17 +71,17 @@ def _subject(session: Session, code_index: bytes) -> Subject:
 
 
 def grant(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     code_index: bytes,
     payload: AuthorizationCreate,
-    now: datetime,
+    now: datetime | None = None,
     code: str | None = None,
 ) -> AuthorizationView:
     """Record the citizen's consent; their subject row is created from `code` if still missing."""
+    now = ctx.now() if now is None else now
     subject = own_subject(
-        session=session, keyring=keyring, code_index=code_index, code=code, now=now
+        session=ctx.session, keyring=ctx.keyring, code_index=code_index, code=code, now=now
     )
     if subject is None:
         raise NotFound("there is no record for this citizen yet", rule="no_record")
@@ -103,33 +103,39 @@ def grant(
         created_at=now,
         policy_version=POLICY_VERSION,
     )
-    repo.add(session, auth)
+    repo.add(ctx.session, auth)
     return _view(auth, now=now)
 
 
 def list_authorizations(
-    *, session: Session, code_index: bytes, now: datetime
+    ctx: Context, *, code_index: bytes, now: datetime | None = None
 ) -> list[AuthorizationView]:
     """The citizen's own authorizations, newest first, each with its state now."""
-    subject = subject_by_index(session=session, code_index=code_index)
+    now = ctx.now() if now is None else now
+    subject = subject_by_index(session=ctx.session, code_index=code_index)
     if subject is None:
         return []
-    return [_view(a, now=now) for a in repo.authorizations_of(session, subject_id=subject.id)]
+    return [_view(a, now=now) for a in repo.authorizations_of(ctx.session, subject_id=subject.id)]
 
 
 def revoke(
-    *, session: Session, code_index: bytes, authorization_id: uuid.UUID, now: datetime
+    ctx: Context, *, code_index: bytes, authorization_id: uuid.UUID, now: datetime | None = None
 ) -> AuthorizationView:
     """Revoke one of the citizen's own authorizations; revoking twice is a conflict."""
-    subject = subject_by_index(session=session, code_index=code_index)
+    now = ctx.now() if now is None else now
+    subject = subject_by_index(session=ctx.session, code_index=code_index)
     if subject is None:
         raise NotFound(NO_SUCH_AUTHORIZATION)
-    found = repo.authorization_of(session, authorization_id=authorization_id, subject_id=subject.id)
+    found = repo.authorization_of(
+        ctx.session, authorization_id=authorization_id, subject_id=subject.id
+    )
     if found is None:
         raise NotFound(NO_SUCH_AUTHORIZATION)
-    if not repo.revoke(session, authorization_id=authorization_id, now=now):
+    if not repo.revoke(ctx.session, authorization_id=authorization_id, now=now):
         raise Conflict("the authorization is already revoked", rule="already_revoked")
-    auth = repo.authorization_of(session, authorization_id=authorization_id, subject_id=subject.id)
+    auth = repo.authorization_of(
+        ctx.session, authorization_id=authorization_id, subject_id=subject.id
+    )
     if auth is None:  # pragma: no cover - the row was read a moment ago in this transaction
         raise NotFound(NO_SUCH_AUTHORIZATION)
     return _view(auth, now=now)

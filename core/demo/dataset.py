@@ -17,6 +17,7 @@ from sqlmodel import Session
 from core.cases.repairs.registry import list_organisations, register
 from core.cases.repairs.schemas import OrganisationCreate
 from core.clock import CST, clock
+from core.context import Context
 from core.db import ChunkedCommits
 from core.demo.people import DemoPerson, demo_people
 from core.entries import repository as repo
@@ -182,8 +183,7 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
         # Recorded when it was decided, so prior notices of older entries have run.
         recorded = min(now, datetime.combine(payload.decided_on, time(10), tzinfo=CST))
         create_entry(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             department=department,
             actor="demo-loader",
             payload=payload,

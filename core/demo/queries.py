@@ -19,6 +19,7 @@ from core.audit.rules import AuditRules
 from core.clock import CST, clock
 from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
+from core.context import Context
 from core.demo.people import DemoPerson
 from core.errors import DomainError
 from core.keyring import Keyring
@@ -104,8 +105,7 @@ def load_demo_queries(
     for n, person in enumerate(people[:12]):
         max_uses = 2 if n < 3 else 40  # three are used up during the week
         view = consents.grant(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             code_index=keyring.blind_index(person.code),
             code=person.code,
             payload=AuthorizationCreate(

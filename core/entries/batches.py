@@ -13,18 +13,17 @@ a prefix of its items, and re-sending it stores the rest.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from core.calendar.workdays import WorkCalendar
 from core.clock import clock
 from core.codes import holds_code
+from core.context import Context
 from core.db import CHUNK_SECONDS, ChunkedCommits
 from core.entries import repository as repo
 from core.entries.schemas import BatchItemResult, BatchResult, EntryCreate, ItemError
-from core.entries.service import DEFAULT_CALENDAR, create_entry, matches_submission
+from core.entries.service import create_entry, matches_submission
 from core.errors import DomainError
 from core.keyring import Keyring
 
@@ -75,25 +74,23 @@ def _as_resend(
     )
     if found is None:
         return None
-    same = matches_submission(session=session, keyring=keyring, entry=found, payload=payload)
+    same = matches_submission(Context(session, keyring), entry=found, payload=payload)
     return _existing(index, ext, found.id) if same else _changed(index, ext)
 
 
 def submit_batch(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     department: str,
     actor: str,
     items: list[dict[str, object]],
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
     chunk_seconds: float = CHUNK_SECONDS,
 ) -> BatchResult:
     """Store every valid, new item; report existing and invalid ones item by item."""
+    now = ctx.now()
     results: list[BatchItemResult] = []
     seen: set[str] = set()
-    chunks = ChunkedCommits(session, chunk_seconds)
+    chunks = ChunkedCommits(ctx.session, chunk_seconds)
     for index, item in enumerate(items):
         ext = _external_id(item)
         try:
@@ -119,24 +116,18 @@ def submit_batch(
             )
             continue
         seen.add(payload.external_id)
-        resent = _as_resend(session, keyring, department, payload, index, ext)
+        resent = _as_resend(ctx.session, ctx.keyring, department, payload, index, ext)
         if resent is not None:
             results.append(resent)
             continue
         try:
-            with session.begin_nested():
+            with ctx.session.begin_nested():
                 view = create_entry(
-                    session=session,
-                    keyring=keyring,
-                    department=department,
-                    actor=actor,
-                    payload=payload,
-                    now=now,
-                    calendar=calendar,
+                    ctx, department=department, actor=actor, payload=payload, now=now
                 )
         except DomainError as exc:
             # Another request may have recorded this id meanwhile: answered as a resend.
-            resent = _as_resend(session, keyring, department, payload, index, ext)
+            resent = _as_resend(ctx.session, ctx.keyring, department, payload, index, ext)
             if resent is not None:
                 results.append(resent)
                 continue

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases.deadlines import Due
 from core.clock import local_date
+from core.context import Context
 from core.entries import lifecycle, store
 from core.entries import repository as repo
 from core.entries.display import resolve_display_until
@@ -55,26 +56,20 @@ def _live_entries(session: Session, subject: Subject, today: date) -> list[Entry
 
 
 def create_entry(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    actor: str,
-    payload: EntryCreate,
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    ctx: Context, *, department: str, actor: str, payload: EntryCreate, now: datetime | None = None
 ) -> EntryView:
     """Record one entry for a department under the list rules of §5."""
-    _refuse_resend(session, department, payload.external_id)
+    now = ctx.now() if now is None else now
+    _refuse_resend(ctx.session, department, payload.external_id)
     # A concurrent request may insert the same external id (or the same new subject) between
     # the check above and the insert: its unique violation rolls back only this savepoint,
     # and the entry it committed answers as a resend would. Only the exception's type ever
     # reaches a log: its message would carry the row's key values.
     for attempt in range(2):
         try:
-            return _insert(session, keyring, department, actor, payload, now, calendar)
+            return _insert(ctx.session, ctx.keyring, department, actor, payload, now, ctx.calendar)
         except IntegrityError:
-            _refuse_resend(session, department, payload.external_id)
+            _refuse_resend(ctx.session, department, payload.external_id)
             if attempt:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -173,16 +168,14 @@ def _insert(
     return _view(entry, payload.subject_code, key, today=today, calendar=calendar)
 
 
-def matches_submission(
-    *, session: Session, keyring: Keyring, entry: Entry, payload: EntryCreate
-) -> bool:
+def matches_submission(ctx: Context, *, entry: Entry, payload: EntryCreate) -> bool:
     """Whether a resent submission is the one this entry recorded (its sealed fields opened).
 
     An erased entry can no longer be compared and counts as the same: a resend must not
     bring it back. A watch submission stored as black was escalated on recording (§5.5).
     """
-    key_row = key_repo.get_data_key(session, entry.data_key_id)
-    subject = session.get(Subject, entry.subject_id)
+    key_row = key_repo.get_data_key(ctx.session, entry.data_key_id)
+    subject = ctx.session.get(Subject, entry.subject_id)
     if key_row is None or key_row.wrapped is None or subject is None:
         return True
     try:
@@ -195,12 +188,12 @@ def matches_submission(
     except DomainError:
         return False
     escalated = payload.list_kind == "watch" and entry.list_kind == "black"
-    key = _live_key(keyring, key_row)
+    key = _live_key(ctx.keyring, key_row)
     summary = entry.public_summary_ct
     return (
         indexes_meet(
             stored_index(subject.code_index, subject.code_index_next),
-            keyring.blind_index(payload.subject_code),
+            ctx.keyring.blind_index(payload.subject_code),
         )
         and (entry.list_kind == payload.list_kind or escalated)
         and (entry.domain, entry.severity, entry.legal_basis)
@@ -291,55 +284,33 @@ def _subject_code(keyring: Keyring, subject: Subject, key_row: DataKeyRow) -> st
     return store.open_text(key, subject.code_ct, "subject", "code", subject.id)
 
 
-def read_entry(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    entry_id: uuid.UUID,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> EntryView:
+def read_entry(ctx: Context, *, department: str, entry_id: uuid.UUID) -> EntryView:
     """One entry of the caller's department, decrypted; other departments' entries do not exist."""
-    entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
-    code = _subject_code(keyring, subject, subject_key)
-    return _view(entry, code, _live_key(keyring, entry_key), today=today, calendar=calendar)
+    today = ctx.today()
+    entry, subject, entry_key, subject_key = _department_entry(ctx.session, department, entry_id)
+    code = _subject_code(ctx.keyring, subject, subject_key)
+    return _view(entry, code, _live_key(ctx.keyring, entry_key), today=today, calendar=ctx.calendar)
 
 
-def shred_entry(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    entry_id: uuid.UUID,
-    actor: str,
-    now: datetime,
-) -> None:
+def shred_entry(ctx: Context, *, department: str, entry_id: uuid.UUID, actor: str) -> None:
     """Crypto-shred an exited or retained entry: its data key is destroyed for good."""
-    entry, _subject, entry_key, _skey = _department_entry(session, department, entry_id)
+    now = ctx.now()
+    entry, _subject, entry_key, _skey = _department_entry(ctx.session, department, entry_id)
     if entry_key.wrapped is None or entry.status == "shredded":
         raise Conflict("this entry is already erased", rule="already_shredded")
-    lifecycle.shred(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
+    lifecycle.shred(session=ctx.session, keyring=ctx.keyring, entry=entry, actor=actor, now=now)
 
 
 def withdraw_entry(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    entry_id: uuid.UUID,
-    reason: str,
-    kind: str,
-    actor: str,
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    ctx: Context, *, department: str, entry_id: uuid.UUID, reason: str, kind: str, actor: str
 ) -> EntryView:
     """Withdraw a pending or displayed entry of the caller's department; the reason is sealed."""
-    entry, subject, entry_key, subject_key = _department_entry(session, department, entry_id)
-    key = _live_key(keyring, entry_key)
+    now = ctx.now()
+    entry, subject, entry_key, subject_key = _department_entry(ctx.session, department, entry_id)
+    key = _live_key(ctx.keyring, entry_key)
     event_id = ordered_id()
     lifecycle.apply(
-        session=session,
+        session=ctx.session,
         entry=entry,
         event=kind,
         actor=actor,
@@ -347,50 +318,37 @@ def withdraw_entry(
         reason_ct=seal(key, reason.encode(), store.ctx("entry_event", "reason", event_id)),
         event_id=event_id,
     )
-    lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
+    lifecycle.finish_exit(
+        session=ctx.session, keyring=ctx.keyring, entry=entry, actor=actor, now=now
+    )
     return _view(
         entry,
-        _subject_code(keyring, subject, subject_key),
+        _subject_code(ctx.keyring, subject, subject_key),
         key,
         today=local_date(now),
-        calendar=calendar,
+        calendar=ctx.calendar,
     )
 
 
-def record_of(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> list[EntryView]:
+def record_of(ctx: Context, *, code_index: bytes) -> list[EntryView]:
     """Every readable entry of the subject with this blind index, decrypted (the owner's view)."""
-    return my_record(
-        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
-    ).entries
+    return my_record(ctx, code_index=code_index).entries
 
 
-def my_record(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> MyRecord:
+def my_record(ctx: Context, *, code_index: bytes) -> MyRecord:
     """The owner's record: every readable entry, and whether they are on the warning list."""
-    subject = repo.subject_by_index(session, code_index)
+    today = ctx.today()
+    subject = repo.subject_by_index(ctx.session, code_index)
     if subject is None:
         return MyRecord(entries=[])
-    skey_row = key_repo.get_data_key(session, subject.data_key_id)
+    skey_row = key_repo.get_data_key(ctx.session, subject.data_key_id)
     if skey_row is None:
         return MyRecord(entries=[])
-    code = _subject_code(keyring, subject, skey_row)
-    rows = repo.entries_of_subject(session, subject_id=subject.id)
+    code = _subject_code(ctx.keyring, subject, skey_row)
+    rows = repo.entries_of_subject(ctx.session, subject_id=subject.id)
     return MyRecord(
         entries=[
-            _view(entry, code, _live_key(keyring, key_row), today=today, calendar=calendar)
+            _view(entry, code, _live_key(ctx.keyring, key_row), today=today, calendar=ctx.calendar)
             for entry, key_row in rows
             if key_row.wrapped is not None
         ],
@@ -415,33 +373,27 @@ def _erased(entry: Entry, key_row: DataKeyRow) -> ErasedEntry:
 
 
 def set_statement(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    entry_id: uuid.UUID,
-    statement: str | None,
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    ctx: Context, *, code_index: bytes, entry_id: uuid.UUID, statement: str | None
 ) -> EntryView:
     """Set (or, with None, remove) the owner's statement on one of their own entries."""
-    subject = repo.subject_by_index(session, code_index)
-    entry = None if subject is None else session.get(Entry, entry_id)
+    now = ctx.now()
+    subject = repo.subject_by_index(ctx.session, code_index)
+    entry = None if subject is None else ctx.session.get(Entry, entry_id)
     if subject is None or entry is None or entry.subject_id != subject.id:
         raise NotFound("no such entry in your record")
-    key_row = key_repo.get_data_key(session, entry.data_key_id)
-    skey_row = key_repo.get_data_key(session, subject.data_key_id)
+    key_row = key_repo.get_data_key(ctx.session, entry.data_key_id)
+    skey_row = key_repo.get_data_key(ctx.session, subject.data_key_id)
     if key_row is None or key_row.wrapped is None or skey_row is None:
         raise Conflict("this entry was erased", rule="already_shredded")
-    key = _live_key(keyring, key_row)
+    key = _live_key(ctx.keyring, key_row)
     if statement is None and entry.statement_ct is None:
         # Already gone: removing it again changes nothing and writes no second event.
         return _view(
             entry,
-            _subject_code(keyring, subject, skey_row),
+            _subject_code(ctx.keyring, subject, skey_row),
             key,
             today=local_date(now),
-            calendar=calendar,
+            calendar=ctx.calendar,
         )
     entry.statement_ct = (
         None
@@ -449,8 +401,8 @@ def set_statement(
         else seal(key, statement.encode(), store.ctx("entry", "statement", entry.id))
     )
     entry.updated_at = now
-    session.add(entry)
-    session.add(
+    ctx.session.add(entry)
+    ctx.session.add(
         EntryEvent(
             id=ordered_id(),
             entry_id=entry.id,
@@ -459,11 +411,11 @@ def set_statement(
             event="statement_set" if statement is not None else "statement_removed",
         )
     )
-    session.flush()
+    ctx.session.flush()
     return _view(
         entry,
-        _subject_code(keyring, subject, skey_row),
+        _subject_code(ctx.keyring, subject, skey_row),
         key,
         today=local_date(now),
-        calendar=calendar,
+        calendar=ctx.calendar,
     )

@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Protocol
 
-from sqlmodel import Session
-
 from core.clock import local_date
 from core.codes import InvalidCode, validate_code
+from core.context import Context
 from core.entries.visibility import shown_state
 from core.errors import InvalidInput
 from core.keyring import Keyring
@@ -169,17 +168,16 @@ def _listed(entry: Entry, key_row: DataKeyRow, today: date) -> bool:
 
 
 def public_list(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     list_kind: str,
-    today: date,
     limit: int,
     cursor: str | None = None,
     domain: str | None = None,
     department: str | None = None,
 ) -> PublicListPage:
     """One page of a public list: entries displayed on `today`, newest decision first."""
+    today = ctx.today()
     _check_limit(limit)
     if list_kind not in repo.PUBLIC_KINDS:
         raise InvalidInput("only the red and black lists are public", rule="list_kind")
@@ -188,7 +186,7 @@ def public_list(
     batch = limit + 1 + _SLACK
     while len(shown) <= limit:
         rows = repo.list_candidates(
-            session,
+            ctx.session,
             list_kind=list_kind,
             today=today,
             domain=domain,
@@ -205,7 +203,7 @@ def public_list(
         if len(rows) < batch:
             break
     page = shown[:limit]
-    items = [view for e, k in page if (view := _public_view(keyring, e, k)) is not None]
+    items = [view for e, k in page if (view := _public_view(ctx.keyring, e, k)) is not None]
     next_cursor = None
     if len(shown) > limit:
         last = page[-1][0]
@@ -246,9 +244,7 @@ def _was_public(entry: Entry) -> bool:
     )
 
 
-def announcements(
-    *, session: Session, keyring: Keyring, limit: int, cursor: str | None = None
-) -> AnnouncementPage:
+def announcements(ctx: Context, *, limit: int, cursor: str | None = None) -> AnnouncementPage:
     """One page of exit announcements, newest first, masked like the lists."""
     _check_limit(limit)
     after: tuple[date, uuid.UUID] | None = None
@@ -260,7 +256,7 @@ def announcements(
     more = False
     batch = limit + 1 + _SLACK
     while not more:
-        rows = repo.announcement_rows(session, after=after, limit=batch)
+        rows = repo.announcement_rows(ctx.session, after=after, limit=batch)
         for ann, entry, key_row in rows:
             after = (ann.announced_on, ann.id)
             if not _was_public(entry):
@@ -268,7 +264,7 @@ def announcements(
             if len(items) == limit:
                 more = True
                 break
-            items.append(_announced(keyring, ann.reason, ann.announced_on, entry, key_row))
+            items.append(_announced(ctx.keyring, ann.reason, ann.announced_on, entry, key_row))
             last = after
         if len(rows) < batch:
             break
@@ -342,18 +338,17 @@ def _name_digest(name: str) -> bytes:
     return hashlib.sha256(unicodedata.normalize("NFC", name.strip()).encode()).digest()
 
 
-def lookup(
-    *, session: Session, keyring: Keyring, code: str, name: str, today: date
-) -> LookupAnswer:
+def lookup(ctx: Context, *, code: str, name: str) -> LookupAnswer:
     """Whether a displayed red or black entry matches this full code and full name."""
+    today = ctx.today()
     try:
         normalised, _kind = validate_code(code, today=today)
     except InvalidCode:
         normalised = _DUMMY_CODE
     rows = repo.lookup_candidates(
-        session, code_index=keyring.blind_index(normalised), today=today, limit=_LOOKUP_ROWS
+        ctx.session, code_index=ctx.keyring.blind_index(normalised), today=today, limit=_LOOKUP_ROWS
     )
-    dummy = _dummy(keyring)
+    dummy = _dummy(ctx.keyring)
     slots: list[tuple[_Listed, uuid.UUID, bytes, bool]] = [
         (entry, key_row.id, key_row.wrapped, True)
         for entry, key_row in rows
@@ -364,12 +359,12 @@ def lookup(
     wanted = _name_digest(name)
     found: list[PublicEntry] = []
     for entry, key_id, wrapped, real in slots:
-        key = keyring.data_key(key_id, wrapped)
+        key = ctx.keyring.data_key(key_id, wrapped)
         stored = _open(key, entry.subject_name_ct, "subject_name", entry.id)
         # Every slot opens one summary: the dummy's when the entry has none.
         summary_ct = entry.public_summary_ct
         if summary_ct is None:
-            dummy_key = keyring.data_key(dummy.key_id, dummy.wrapped)
+            dummy_key = ctx.keyring.data_key(dummy.key_id, dummy.wrapped)
             _open(dummy_key, dummy.summary_ct, "public_summary", dummy.entry.id)
         summary = None if summary_ct is None else _open(key, summary_ct, "public_summary", entry.id)
         view = _masked_entry(entry, stored, summary)

@@ -21,11 +21,11 @@ from typing import Final
 
 from sqlmodel import Session
 
-from core.calendar.workdays import WorkCalendar
 from core.cases.repairs import service as repairs
 from core.clock import local_date
 from core.consents import repository as consent_repo
 from core.consents import service as consents
+from core.context import Context
 from core.entries import repository as record_repo
 from core.entries import service as records
 from core.entries import store
@@ -139,46 +139,37 @@ def _freeze(session: Session, subject: Subject | None) -> FreezeState:
     return FreezeState(frozen=any(p.lifted_at is None for p in periods), periods=periods)
 
 
-def export_all(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    now: datetime,
-    calendar: WorkCalendar,
-) -> DataExport:
+def export_all(ctx: Context, *, code_index: bytes) -> DataExport:
     """Everything held about the caller, decrypted, as one JSON-serialisable document."""
-    today = local_date(now)
-    subject = record_repo.subject_by_index(session, code_index)
-    record = records.my_record(
-        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
+    now = ctx.now()
+    subject = record_repo.subject_by_index(ctx.session, code_index)
+    record = records.my_record(ctx, code_index=code_index)
+    rows = (
+        ()
+        if subject is None
+        else record_repo.entries_of_subject(ctx.session, subject_id=subject.id)
     )
-    rows = () if subject is None else record_repo.entries_of_subject(session, subject_id=subject.id)
-    entries, erased = _entries(session, keyring, rows, {v.id: v for v in record.entries}, now=now)
-    cases = filed_objections(
-        session=session, keyring=keyring, code_index=code_index, now=now, calendar=calendar
+    entries, erased = _entries(
+        ctx.session, ctx.keyring, rows, {v.id: v for v in record.entries}, now=now
     )
+    cases = filed_objections(ctx, code_index=code_index)
     return DataExport(
         generated_at=now,
-        subject=None if subject is None else _subject(session, keyring, subject),
+        subject=None if subject is None else _subject(ctx.session, ctx.keyring, subject),
         warning_list=record.warning_list,
         entries=entries,
         erased_entries=erased,
-        queries=_queries(session, code_index, now),
+        queries=_queries(ctx.session, code_index, now),
         notifications=citizen_notifications(
-            session=session, code_index=code_index, now=now, limit=ALL_NOTIFICATIONS
+            session=ctx.session, code_index=code_index, now=now, limit=ALL_NOTIFICATIONS
         ),
-        authorizations=consents.list_authorizations(
-            session=session, code_index=code_index, now=now
-        ),
-        freeze=_freeze(session, subject),
+        authorizations=consents.list_authorizations(ctx, code_index=code_index, now=now),
+        freeze=_freeze(ctx.session, subject),
         objections=[view for _row, view in cases if view is not None],
         erased_objections=[
             ErasedCase.model_validate(row.model_dump(include=set(ErasedCase.model_fields)))
             for row, view in cases
             if view is None
         ],
-        repairs=repairs.my_repairs(
-            session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
-        ),
+        repairs=repairs.my_repairs(ctx, code_index=code_index),
     )

@@ -30,11 +30,11 @@ from core.cases.repairs import service as repairs
 from core.cases.repairs.schemas import RepairView
 from core.clock import local_date
 from core.consents import service as consents
+from core.context import Context
 from core.entries import service as records
 from core.entries.schemas import EntryView
 from core.entries.subjects import subject_by_index
 from core.errors import NotFound, Shredded
-from core.keyring import Keyring
 from core.models import Entry, Objection
 from core.queries.schemas import QueryHistoryItem
 from core.queries.service import query_history
@@ -74,24 +74,14 @@ def all_queries(
 
 
 def filed_objections(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    now: datetime,
-    calendar: WorkCalendar,
+    ctx: Context, *, code_index: bytes
 ) -> list[tuple[Objection, ObjectionView | None]]:
     """Every objection the caller filed, newest first, opened; None where the case was erased."""
     found: list[tuple[Objection, ObjectionView | None]] = []
-    for row in case_repo.by_owner(session, objections.CASES, owner=code_index):
+    for row in case_repo.by_owner(ctx.session, objections.CASES, owner=code_index):
         try:
             view: ObjectionView | None = objections.my_objection(
-                session=session,
-                keyring=keyring,
-                code_index=code_index,
-                case_id=row.id,
-                today=local_date(now),
-                calendar=calendar,
+                ctx, code_index=code_index, case_id=row.id
             )
         except Shredded:
             view = None
@@ -157,47 +147,34 @@ def _repair(view: RepairView) -> ReportRepair:
     return ReportRepair.model_validate(view.model_dump(include=set(ReportRepair.model_fields)))
 
 
-def personal_report(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    now: datetime,
-    calendar: WorkCalendar,
-) -> PersonalReport:
+def personal_report(ctx: Context, *, code_index: bytes) -> PersonalReport:
     """The caller's report: entries, queries, authorizations, objections and repairs."""
+    now = ctx.now()
     today = local_date(now)
-    record = records.my_record(
-        session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
-    )
+    record = records.my_record(ctx, code_index=code_index)
     entries = sorted(
         (_entry(e) for e in record.entries), key=lambda e: (e.decided_on, e.id), reverse=True
     )
     latest = max(record.entries, key=lambda e: (e.decided_on, e.created_at), default=None)
     queries = [
         _query(q)
-        for q in all_queries(session=session, code_index=code_index, now=now, with_receipts=False)
+        for q in all_queries(
+            session=ctx.session, code_index=code_index, now=now, with_receipts=False
+        )
     ]
     grants = [
         ReportAuthorization.model_validate(
             a.model_dump(include=set(ReportAuthorization.model_fields))
         )
-        for a in consents.list_authorizations(session=session, code_index=code_index, now=now)
+        for a in consents.list_authorizations(ctx, code_index=code_index, now=now)
     ]
     cases = [
-        _objection(session, row, view, now=now, calendar=calendar)
-        for row, view in filed_objections(
-            session=session, keyring=keyring, code_index=code_index, now=now, calendar=calendar
-        )
+        _objection(ctx.session, row, view, now=now, calendar=ctx.calendar)
+        for row, view in filed_objections(ctx, code_index=code_index)
     ]
-    applications = [
-        _repair(r)
-        for r in repairs.my_repairs(
-            session=session, keyring=keyring, code_index=code_index, today=today, calendar=calendar
-        )
-    ]
-    subject = subject_by_index(session=session, code_index=code_index)
-    frozen = subject is not None and consents.is_frozen(session=session, subject_id=subject.id)
+    applications = [_repair(r) for r in repairs.my_repairs(ctx, code_index=code_index)]
+    subject = subject_by_index(session=ctx.session, code_index=code_index)
+    frozen = subject is not None and consents.is_frozen(session=ctx.session, subject_id=subject.id)
     return PersonalReport(
         generated_at=now,
         as_of=today,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.context import Context
 from core.entries import store as entry_store
 from core.entries.service import create_entry
 from core.entries.sweeper import sweep
@@ -143,8 +144,7 @@ class TestShreddedKeys:
         decided = clock.today() - timedelta(days=10)
         with Session(fresh_engine) as s:
             made = create_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department="dept-a",
                 actor="recorder-1",
                 payload=make_payload(
@@ -156,7 +156,6 @@ class TestShreddedKeys:
                     repairable=False,
                     repair_ways=[],
                 ),
-                now=clock.now(),
             )
             s.commit()
         with Session(fresh_engine) as s:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from core.clock import clock
+from core.context import Context
 from core.demo.people import demo_people
 from core.entries.service import read_entry
 from core.models import Entry
@@ -88,11 +88,7 @@ class TestDemoAtRest:
             entries = session.scalars(select(Entry)).all()
             names = {
                 read_entry(
-                    session=session,
-                    keyring=rt.keyring,
-                    department=e.department,
-                    entry_id=e.id,
-                    today=clock.today(),
+                    Context(session, rt.keyring), department=e.department, entry_id=e.id
                 ).subject_name
                 for e in entries
             }

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from core import migrate
 from core.audit.rules import AuditRules
 from core.clock import clock
+from core.context import Context
 from core.db import make_engine
 from core.demo.dataset import DEMO_PEOPLE, load_demo
 from core.demo.people import DemoPerson, demo_people
@@ -169,9 +170,7 @@ class TestThirteenMonthsLater:
                 index = scenario.keyring.blind_index(person.code)
                 subject = subject_by_index(session=s, code_index=index)
                 assert subject is not None
-                views = record_of(
-                    session=s, keyring=scenario.keyring, code_index=index, today=clock.today()
-                )
+                views = record_of(Context(s, scenario.keyring), code_index=index)
                 shown = {v.id: v for v in views if v.severity == "general"}
                 # None missing: the owner sees every general entry of theirs still kept.
                 assert set(shown) == {e.id for e in general if e.subject_id == subject.id}
@@ -187,10 +186,7 @@ class TestThirteenMonthsLater:
         watched = scenario.people[0]
         with Session(scenario.engine) as s:
             mine = my_record(
-                session=s,
-                keyring=scenario.keyring,
-                code_index=scenario.keyring.blind_index(watched.code),
-                today=clock.today(),
+                Context(s, scenario.keyring), code_index=scenario.keyring.blind_index(watched.code)
             )
         watch = [v for v in mine.entries if v.list_kind == "watch"]
         assert len({v.domain for v in watch}) >= 3

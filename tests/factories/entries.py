@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.codes import citizen_check_char
+from core.context import Context
 from core.entries.schemas import EntryCreate
 from core.entries.service import create_entry
 from core.keyring import Keyring
@@ -71,12 +72,10 @@ def make_entry(
 ) -> uuid.UUID:
     """Record a `make_payload` entry through the service, now; its id."""
     view = create_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department=department,
         actor=actor,
         payload=make_payload(**overrides),
-        now=clock.now(),
     )
     return view.id
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api import http
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, SettingsDep
 from api.params import DbIntQuery
 from api.policy import CitizenDep, ObjectionOfficerDep, ObjectorOrOfficerDep
 from core.cases.objections import service
@@ -35,15 +35,13 @@ def file_objection(
     entry_id: Annotated[uuid.UUID, Form()],
     reasons: Annotated[Reasons, Form()],
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> ObjectionView:
     """Object to an entry (multipart: entry_id, reasons, files); it is marked at once."""
-    settings = ctx.runtime.settings
     view = service.file_objection(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         reasons=reasons,
@@ -51,49 +49,30 @@ def file_objection(
             files, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
         ),
         settings=settings,
-        calendar=ctx.calendar,
-        now=ctx.now(),
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 
 @router.get("/me/objections", response_model=list[ObjectionView], tags=["citizen"])
-def my_objections(
-    principal: CitizenDep, session: SessionDep, ctx: ContextDep
-) -> list[ObjectionView]:
+def my_objections(principal: CitizenDep, ctx: ContextDep) -> list[ObjectionView]:
     """The caller's objections, newest first, each with its legal clocks and history."""
-    return service.my_objections(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.my_objections(ctx, code_index=principal.own_code_index())
 
 
 @router.get("/me/objections/{objection_id}", response_model=ObjectionView, tags=["citizen"])
 def my_objection(
     objection_id: uuid.UUID,
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> ObjectionView:
     """One of the caller's objections."""
-    return service.my_objection(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        case_id=objection_id,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.my_objection(ctx, code_index=principal.own_code_index(), case_id=objection_id)
 
 
 @router.get("/objections", response_model=list[ObjectionSummary])
 def department_queue(
     principal: ObjectionOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
     status_: Annotated[ObjectionStatus | None, Query(alias="status")] = None,
     overdue: bool | None = None,
@@ -103,13 +82,11 @@ def department_queue(
 ) -> list[ObjectionSummary]:
     """The department's cases: overdue first, then the oldest; each with its clocks."""
     return service.department_queue(
-        session=session,
+        ctx,
         department=principal.own_department(),
         filters=ObjectionFilter(
             status=status_, overdue=overdue, escalated=escalated, limit=limit, offset=offset
         ),
-        today=ctx.today(),
-        calendar=ctx.calendar,
     )
 
 
@@ -117,18 +94,10 @@ def department_queue(
 def case_page(
     objection_id: uuid.UUID,
     principal: ObjectionOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> ObjectionCase:
     """One case of the department: reasons, evidence, history and clocks."""
-    return service.read_case(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        case_id=objection_id,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.read_case(ctx, department=principal.own_department(), case_id=objection_id)
 
 
 @router.get(
@@ -140,14 +109,12 @@ def evidence_file(
     objection_id: uuid.UUID,
     file_id: uuid.UUID,
     principal: ObjectorOrOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One evidence file, to the case's objector or an officer of its department."""
     officer = principal.role == "objection_officer"
     found = service.evidence_content(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         case_id=objection_id,
         file_id=file_id,
         department=principal.own_department() if officer else None,
@@ -161,19 +128,15 @@ def decide(
     objection_id: uuid.UUID,
     payload: DecisionRequest,
     principal: ObjectionOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> ObjectionCase:
     """Accept or decline a filed case; uphold, partly uphold or reject an accepted one."""
     view = service.decide(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         department=principal.own_department(),
         case_id=objection_id,
         payload=payload,
         actor=principal.subject,
-        now=ctx.now(),
-        calendar=ctx.calendar,
     )
-    session.commit()
+    ctx.session.commit()
     return view

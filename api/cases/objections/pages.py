@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from api import http
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, SettingsDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -35,6 +35,7 @@ from core.cases.objections.schemas import (
     ObjectionFilter,
     Reasons,
 )
+from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
 from core.identity.principal import Principal
 
@@ -42,34 +43,20 @@ router = APIRouter(prefix="/officer", include_in_schema=False)
 
 
 @router.get("/objections", response_class=HTMLResponse)
-def worklist(
-    request: Request, principal: OfficerPageDep, session: SessionDep, ctx: ContextDep
-) -> HTMLResponse:
+def worklist(request: Request, principal: OfficerPageDep, ctx: ContextDep) -> HTMLResponse:
     """The department's cases: overdue first, then the oldest; clocks visible."""
     cases = service.department_queue(
-        session=session,
-        department=principal.own_department(),
-        filters=ObjectionFilter(limit=200),
-        today=ctx.today(),
-        calendar=ctx.calendar,
+        ctx, department=principal.own_department(), filters=ObjectionFilter(limit=200)
     )
     return render(request, "officer/worklist.html", {"cases": cases})
 
 
 def _case(
-    session: SessionDep,
-    ctx: ContextDep,
+    ctx: Context,
     principal: Principal,
     oid: uuid.UUID,
 ) -> ObjectionCase:
-    return service.read_case(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        case_id=oid,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.read_case(ctx, department=principal.own_department(), case_id=oid)
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
@@ -77,12 +64,11 @@ def case_page(
     objection_id: uuid.UUID,
     request: Request,
     principal: OfficerPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: reasons, evidence, history, clocks and the decision form."""
     try:
-        case = _case(session, ctx, principal, objection_id)
+        case = _case(ctx, principal, objection_id)
     except NotFound:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True})
@@ -121,7 +107,6 @@ def decide(
     request: Request,
     principal: OfficerPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
@@ -142,25 +127,22 @@ def decide(
     else:
         try:
             service.decide(
-                session=session,
-                keyring=ctx.keyring,
+                ctx,
                 department=principal.own_department(),
                 case_id=objection_id,
                 payload=payload,
                 actor=principal.subject,
-                now=ctx.now(),
-                calendar=ctx.calendar,
             )
         except NotFound:
             return not_found_page(request)
         except (InvalidInput, Conflict) as exc:
-            session.rollback()
+            ctx.session.rollback()
             error = exc.detail
         else:
-            session.commit()
+            ctx.session.commit()
             return see_other(request, f"/officer/objections/{objection_id}")
     try:
-        case = _case(session, ctx, principal, objection_id)
+        case = _case(ctx, principal, objection_id)
     except NotFound:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
@@ -171,16 +153,11 @@ def evidence(
     objection_id: uuid.UUID,
     file_id: uuid.UUID,
     principal: OfficerPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One evidence file of a department case, as a download."""
     found = service.evidence_content(
-        session=session,
-        keyring=ctx.keyring,
-        case_id=objection_id,
-        file_id=file_id,
-        department=principal.own_department(),
+        ctx, case_id=objection_id, file_id=file_id, department=principal.own_department()
     )
     return http.evidence_download(found, file_id=file_id)
 
@@ -194,17 +171,10 @@ _REASONS: TypeAdapter[str] = TypeAdapter(Reasons)
 def my_objections(
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """My objections, newest first, with their clocks."""
-    cases = service.my_objections(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    cases = service.my_objections(ctx, code_index=principal.own_code_index())
     return render(request, "me/objections.html", {"cases": cases})
 
 
@@ -212,12 +182,11 @@ def my_objections(
 def objection_form(
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     entry: uuid.UUID,
 ) -> HTMLResponse:
     """The form to object to one of my entries."""
-    found = my_entry(session, ctx.keyring, principal, entry)
+    found = my_entry(ctx, principal, entry)
     if found is None:
         return not_found_page(request)
     return render(request, "me/objection_form.html", {"entry": found})
@@ -228,16 +197,15 @@ def file_objection(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     entry_id: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """File an objection with evidence; the entry is marked at once."""
-    settings = ctx.runtime.settings
     entry_uuid = parse_id(entry_id)
-    found = my_entry(session, ctx.keyring, principal, entry_uuid)
+    found = my_entry(ctx, principal, entry_uuid)
     if entry_uuid is None or found is None:
         return not_found_page(request)
     error: str | None = None
@@ -254,21 +222,18 @@ def file_objection(
         )
         try:
             view = service.file_objection(
-                session=session,
-                keyring=ctx.keyring,
+                ctx,
                 code_index=principal.own_code_index(),
                 entry_id=entry_uuid,
                 reasons=text,
                 uploads=uploads,
                 settings=settings,
-                calendar=ctx.calendar,
-                now=ctx.now(),
             )
         except (InvalidInput, Conflict) as exc:
-            session.rollback()
+            ctx.session.rollback()
             error = exc.detail
         else:
-            session.commit()
+            ctx.session.commit()
             return see_other(request, f"/me/objections/{view.id}")
     return render(request, "me/objection_form.html", {"entry": found, "error": error}, status=422)
 
@@ -278,18 +243,12 @@ def my_objection(
     objection_id: uuid.UUID,
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """One of my cases: clocks, evidence, history, decision."""
     try:
         case = service.my_objection(
-            session=session,
-            keyring=ctx.keyring,
-            code_index=principal.own_code_index(),
-            case_id=objection_id,
-            today=ctx.today(),
-            calendar=ctx.calendar,
+            ctx, code_index=principal.own_code_index(), case_id=objection_id
         )
     except NotFound:
         return not_found_page(request)
@@ -301,15 +260,10 @@ def my_evidence(
     objection_id: uuid.UUID,
     file_id: uuid.UUID,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One of my evidence files, as a download."""
     found = service.evidence_content(
-        session=session,
-        keyring=ctx.keyring,
-        case_id=objection_id,
-        file_id=file_id,
-        code_index=principal.own_code_index(),
+        ctx, case_id=objection_id, file_id=file_id, code_index=principal.own_code_index()
     )
     return http.evidence_download(found, file_id=file_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api import http
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, SettingsDep
 from api.policy import CitizenDep, RepairOfficerDep
 from core.cases.repairs import service
 from core.cases.repairs.schemas import (
@@ -27,73 +27,49 @@ router = APIRouter(tags=["repairs"])
 def file_repair(
     filing: Annotated[RepairFiling, Form()],
     principal: CitizenDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> RepairView:
     """Apply to repair one of the caller's entries (multipart: fields, and `files` as evidence)."""
-    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
+    terms = service.RepairTerms.from_settings(settings)
     view = service.file_repair(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         code_index=principal.own_code_index(),
         filing=filing,
         uploads=http.read_uploads(
             files, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
         ),
-        now=ctx.now(),
-        calendar=ctx.calendar,
         terms=terms,
     )
-    session.commit()
+    ctx.session.commit()
     return view
 
 
 @router.get("/me/repairs", response_model=list[RepairView])
-def my_repairs(principal: CitizenDep, session: SessionDep, ctx: ContextDep) -> list[RepairView]:
+def my_repairs(principal: CitizenDep, ctx: ContextDep) -> list[RepairView]:
     """The caller's repair applications with their clocks, evidence and history."""
-    return service.my_repairs(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=principal.own_code_index(),
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.my_repairs(ctx, code_index=principal.own_code_index())
 
 
 @router.get("/repairs", response_model=list[RepairSummary])
 def department_repairs(
     principal: RepairOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
     filters: Annotated[RepairFilter, Query()],
 ) -> list[RepairSummary]:
     """The department's repair cases, overdue first; filter by status, overdue, escalated."""
-    return service.department_queue(
-        session=session,
-        department=principal.own_department(),
-        filters=filters,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.department_queue(ctx, department=principal.own_department(), filters=filters)
 
 
 @router.get("/repairs/{repair_id}", response_model=RepairCase)
 def read_repair(
     repair_id: uuid.UUID,
     principal: RepairOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> RepairCase:
     """One case of the department in full: the entry, evidence, commitment and history."""
-    return service.read_case(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        case_id=repair_id,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
 
 
 @router.get(
@@ -105,16 +81,11 @@ def repair_evidence(
     repair_id: uuid.UUID,
     file_id: uuid.UUID,
     principal: RepairOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One evidence file of a case, as an attachment (never rendered inline)."""
     found = service.evidence_content(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        case_id=repair_id,
-        file_id=file_id,
+        ctx, department=principal.own_department(), case_id=repair_id, file_id=file_id
     )
     return http.evidence_download(found)
 
@@ -124,20 +95,17 @@ def decide_repair(
     repair_id: uuid.UUID,
     payload: RepairDecision,
     principal: RepairOfficerDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
 ) -> RepairCase:
     """Accept or decline a filed case; approve or reject an accepted one (reasons to refuse)."""
     view = service.decide(
-        session=session,
-        keyring=ctx.keyring,
+        ctx,
         department=principal.own_department(),
         case_id=repair_id,
         payload=payload,
         actor=principal.subject,
-        now=ctx.now(),
-        calendar=ctx.calendar,
-        terms=service.RepairTerms.from_settings(ctx.runtime.settings),
+        terms=service.RepairTerms.from_settings(settings),
     )
-    session.commit()
+    ctx.session.commit()
     return view

@@ -20,12 +20,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api import http
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, SettingsDep
 from api.pages.common import CsrfDep, RepairOfficerPageDep, see_other
 from api.pages.refusals import gone_page, not_found_page
 from api.pages.render import render
+from api.state import app_state
 from core.cases.repairs import service
 from core.cases.repairs.schemas import RepairCase, RepairDecision, RepairFilter
+from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.identity.principal import Principal
 
@@ -43,7 +45,6 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 def worklist(
     request: Request,
     principal: RepairOfficerPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
@@ -52,13 +53,7 @@ def worklist(
         filters = RepairFilter.model_validate({"status": status or None, "limit": WORKLIST_LIMIT})
     except ValidationError:
         return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
-    cases = service.department_queue(
-        session=session,
-        department=principal.own_department(),
-        filters=filters,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    cases = service.department_queue(ctx, department=principal.own_department(), filters=filters)
     return render(
         request,
         "officer/repair_worklist.html",
@@ -67,25 +62,17 @@ def worklist(
 
 
 def _read(
-    session: SessionDep,
-    ctx: ContextDep,
+    ctx: Context,
     principal: Principal,
     repair_id: uuid.UUID,
 ) -> RepairCase:
-    return service.read_case(
-        session=session,
-        keyring=ctx.keyring,
-        department=principal.own_department(),
-        case_id=repair_id,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    return service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
 
 
 def _case_page(
-    request: Request, case: RepairCase, ctx: ContextDep, status: int = 200, **extra: Any
+    request: Request, case: RepairCase, ctx: Context, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
+    terms = service.RepairTerms.from_settings(app_state(request).runtime.settings)
     context = {
         "case": case,
         "choices": _CHOICES.get(case.status, ()),
@@ -100,12 +87,11 @@ def case_page(
     repair_id: uuid.UUID,
     request: Request,
     principal: RepairOfficerPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: the entry, the evidence and commitment, the history and the decision form."""
     try:
-        case = _read(session, ctx, principal, repair_id)
+        case = _read(ctx, principal, repair_id)
     except NotFound:
         return not_found_page(request)
     return _case_page(request, case, ctx)
@@ -117,15 +103,15 @@ def decide(
     request: Request,
     principal: RepairOfficerPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     read_status: Annotated[str, Form()] = "",
 ) -> Response:
     """Accept or decline, then approve or reject; a stale form is a conflict page."""
     try:
-        current = _read(session, ctx, principal, repair_id)
+        current = _read(ctx, principal, repair_id)
     except NotFound:
         return not_found_page(request)
     if read_status not in STATUSES:
@@ -141,25 +127,22 @@ def decide(
         return _case_page(request, current, ctx, status=422, invalid=fields)
     try:
         service.decide(
-            session=session,
-            keyring=ctx.keyring,
+            ctx,
             department=principal.own_department(),
             case_id=repair_id,
             payload=payload,
             actor=principal.subject,
-            now=ctx.now(),
-            calendar=ctx.calendar,
-            terms=service.RepairTerms.from_settings(ctx.runtime.settings),
+            terms=service.RepairTerms.from_settings(settings),
         )
     except NotFound:
-        session.rollback()
+        ctx.session.rollback()
         return not_found_page(request)
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
+        ctx.session.rollback()
         status = 409 if isinstance(exc, Conflict) else 422
-        case = _read(session, ctx, principal, repair_id)
+        case = _read(ctx, principal, repair_id)
         return _case_page(request, case, ctx, status=status, refusal=exc)
-    session.commit()
+    ctx.session.commit()
     return see_other(request, f"/officer/repairs/{repair_id}")
 
 
@@ -169,17 +152,12 @@ def evidence(
     file_id: uuid.UUID,
     request: Request,
     principal: RepairOfficerPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One evidence file of a department case, as a no-store attachment."""
     try:
         found = service.evidence_content(
-            session=session,
-            keyring=ctx.keyring,
-            department=principal.own_department(),
-            case_id=repair_id,
-            file_id=file_id,
+            ctx, department=principal.own_department(), case_id=repair_id, file_id=file_id
         )
     except NotFound:
         return not_found_page(request)

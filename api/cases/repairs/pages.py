@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api import http
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, SettingsDep
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -39,9 +39,11 @@ from api.pages.common import (
 from api.pages.i18n import translate
 from api.pages.refusals import fill, invalid_fields, not_found_page, refusal_message, refusal_status
 from api.pages.render import page_lang, render
+from api.state import app_state
 from core.cases.repairs import service
 from core.cases.repairs.registry import list_organisations
 from core.cases.repairs.schemas import RepairFiling, RepairView
+from core.context import Context
 from core.entries import service as record_service
 from core.entries.display import display_bounds
 from core.entries.schemas import EntryView
@@ -86,8 +88,7 @@ def _eligible_from(entry: EntryView, today: date) -> date | None:
 
 def _form_page(
     request: Request,
-    session: SessionDep,
-    ctx: ContextDep,
+    ctx: Context,
     entry: EntryView,
     *,
     form: RepairForm | None = None,
@@ -95,7 +96,7 @@ def _form_page(
     error_fields: list[str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
+    terms = service.RepairTerms.from_settings(app_state(request).runtime.settings)
     lang = page_lang(request)
     typed = form or RepairForm()
     eligible = _eligible_from(entry, ctx.today())
@@ -108,7 +109,7 @@ def _form_page(
             "commitment": typed.commitment
             if typed.commitment is not None
             else translate("me_repair.f.commitment_text", lang),
-            "organisations": [o for o in list_organisations(session=session) if o.active],
+            "organisations": [o for o in list_organisations(session=ctx.session) if o.active],
             "files_label": fill(translate("me_repair.f.files", lang), _limits(terms)),
             "eligible_note": None
             if eligible is None
@@ -126,25 +127,12 @@ def _form_page(
 def my_repairs(
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
     """My applications with state, legal clocks and overdue flags; the entries I can apply for."""
     index = principal.own_code_index()
-    cases = service.my_repairs(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=index,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
-    record = record_service.my_record(
-        session=session,
-        keyring=ctx.keyring,
-        code_index=index,
-        today=ctx.today(),
-        calendar=ctx.calendar,
-    )
+    cases = service.my_repairs(ctx, code_index=index)
+    record = record_service.my_record(ctx, code_index=index)
     busy = {c.entry_id for c in cases if c.status in OPEN}
     return render(
         request,
@@ -163,7 +151,6 @@ def my_repairs(
 def repair_form(
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
     entry: str = "",
 ) -> Response:
@@ -171,12 +158,12 @@ def repair_form(
     if not entry:
         # A language switch drops the query: the list of repairable entries is where to go.
         return back_to(request, "/me/repairs")
-    found = my_entry(session, ctx.keyring, principal, parse_id(entry))
+    found = my_entry(ctx, principal, parse_id(entry))
     if found is None:
         return not_found_page(request)
     if not found.repairable:
         return _refused(request, translate("me_err.not_repairable", page_lang(request)), 422)
-    return _form_page(request, session, ctx, found)
+    return _form_page(request, ctx, found)
 
 
 def _filing(entry_id: uuid.UUID, form: RepairForm) -> RepairFiling:
@@ -197,8 +184,8 @@ def file_repair(
     request: Request,
     principal: CitizenPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     entry_id: Annotated[str, Form()] = "",
     way: Annotated[str, Form()] = "",
     commitment: Annotated[str, Form()] = "",
@@ -210,7 +197,7 @@ def file_repair(
 ) -> Response:
     """File a repair application with its signed commitment and evidence; back to the case."""
     found_id = parse_id(entry_id)
-    entry = my_entry(session, ctx.keyring, principal, found_id)
+    entry = my_entry(ctx, principal, found_id)
     if found_id is None or entry is None:
         return not_found_page(request)
     form = RepairForm(
@@ -222,13 +209,12 @@ def file_repair(
         signed=signed == "on",
     )
     lang = page_lang(request)
-    terms = service.RepairTerms.from_settings(ctx.runtime.settings)
+    terms = service.RepairTerms.from_settings(settings)
 
     def refused(error: str, status: int = 422, fields: list[str] | None = None) -> HTMLResponse:
         """The form again, as typed, saying why it was refused."""
         return _form_page(
             request,
-            session,
             ctx,
             entry,
             form=form,
@@ -245,8 +231,7 @@ def file_repair(
         return refused(translate("me_repair.err.fields", lang), fields=invalid_fields(exc))
     try:
         view = service.file_repair(
-            session=session,
-            keyring=ctx.keyring,
+            ctx,
             code_index=principal.own_code_index(),
             filing=filing,
             uploads=http.read_uploads(
@@ -255,20 +240,17 @@ def file_repair(
                 max_bytes=terms.evidence_max_bytes,
                 named_only=True,
             ),
-            now=ctx.now(),
-            calendar=ctx.calendar,
             terms=terms,
         )
     except DomainError as exc:
-        session.rollback()
+        ctx.session.rollback()
         return refused(refusal_message(exc, lang, _limits(terms)), refusal_status(exc))
-    session.commit()
+    ctx.session.commit()
     return see_other(request, f"/me/repairs/{view.id}?filed=1")
 
 
 def _my_case(
-    session: SessionDep,
-    ctx: ContextDep,
+    ctx: Context,
     principal: Principal,
     repair_id: str,
 ) -> RepairView | None:
@@ -276,14 +258,7 @@ def _my_case(
     if found is None:
         return None
     try:
-        return service.my_repair(
-            session=session,
-            keyring=ctx.keyring,
-            code_index=principal.own_code_index(),
-            case_id=found,
-            today=ctx.today(),
-            calendar=ctx.calendar,
-        )
+        return service.my_repair(ctx, code_index=principal.own_code_index(), case_id=found)
     except NotFound:
         return None
 
@@ -293,11 +268,10 @@ def my_repair(
     repair_id: str,
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One of my applications: clocks, outcome, what I submitted, the full case history."""
-    case = _my_case(session, ctx, principal, repair_id)
+    case = _my_case(ctx, principal, repair_id)
     if case is None:
         return not_found_page(request)
     return render(
@@ -305,7 +279,7 @@ def my_repair(
         "me/repair_case.html",
         {
             "case": case,
-            "entry": my_entry(session, ctx.keyring, principal, case.entry_id),
+            "entry": my_entry(ctx, principal, case.entry_id),
             "signed_at": None
             if case.commitment is None
             else local_minute(case.commitment.signed_at),
@@ -321,22 +295,17 @@ def my_evidence(
     file_id: str,
     request: Request,
     principal: CitizenPageDep,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> Response:
     """One evidence file of one of my applications, as a download."""
-    case = _my_case(session, ctx, principal, repair_id)
+    case = _my_case(ctx, principal, repair_id)
     wanted = parse_id(file_id)
-    entry = None if case is None else my_entry(session, ctx.keyring, principal, case.entry_id)
+    entry = None if case is None else my_entry(ctx, principal, case.entry_id)
     if case is None or entry is None or wanted is None or wanted not in {f.id for f in case.files}:
         return not_found_page(request)
     try:
         found = service.evidence_content(
-            session=session,
-            keyring=ctx.keyring,
-            case_id=case.id,
-            file_id=wanted,
-            code_index=principal.own_code_index(),
+            ctx, case_id=case.id, file_id=wanted, code_index=principal.own_code_index()
         )
     except NotFound:
         return not_found_page(request)

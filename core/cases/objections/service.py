@@ -52,6 +52,7 @@ from core.cases.objections.schemas import (
 )
 from core.cases.schemas import EvidenceContent, Upload
 from core.clock import local_date
+from core.context import Context
 from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
@@ -164,26 +165,24 @@ def _may_object(entry: Entry, *, own: bool, today: date) -> bool:
 
 
 def file_objection(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     code_index: bytes,
     entry_id: uuid.UUID,
     reasons: str,
     uploads: list[Upload],
     settings: Settings,
-    calendar: WorkCalendar,
-    now: datetime,
 ) -> ObjectionView:
     """Open an objection to one entry and mark the entry under objection at once."""
+    now = ctx.now()
     today = local_date(now)
-    subject = record_repo.subject_by_index(session, code_index)
-    entry = record_repo.entry_by_id(session, entry_id)
+    subject = record_repo.subject_by_index(ctx.session, code_index)
+    entry = record_repo.entry_by_id(ctx.session, entry_id)
     own = entry is not None and subject is not None and entry.subject_id == subject.id
     if entry is None or not _may_object(entry, own=own, today=today):
         raise NotFound("no such entry you may object to")
     if entry.under_objection or (
-        case_repo.open_for_entry(session, CASES, entry_id=entry.id) is not None
+        case_repo.open_for_entry(ctx.session, CASES, entry_id=entry.id) is not None
     ):
         raise Conflict("an objection to this entry is already open", rule="objection_open")
     try:
@@ -197,7 +196,7 @@ def file_objection(
         uploads, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
     )
     accept_days = settings.objection_accept_working_days
-    accept = working_due(today, accept_days, calendar)
+    accept = working_due(today, accept_days, ctx.calendar)
     resolve_due = due_in_days(today, settings.objection_resolve_days)
 
     if entry.status == rules.PENDING_NOTICE and shown_state(entry, today) != rules.PENDING_NOTICE:
@@ -205,14 +204,14 @@ def file_objection(
         # first, so the objection marks a shown entry instead of holding it back (§5.1 holds
         # only entries objected to during their notice).
         lifecycle.apply(
-            session=session, entry=entry, event=rules.NOTICE_ENDED, actor=SYSTEM, now=now
+            session=ctx.session, entry=entry, event=rules.NOTICE_ENDED, actor=SYSTEM, now=now
         )
     lifecycle.apply(
-        session=session, entry=entry, event=rules.OBJECTION_OPENED, actor=OBJECTOR, now=now
+        session=ctx.session, entry=entry, event=rules.OBJECTION_OPENED, actor=OBJECTOR, now=now
     )
-    key = engine.new_case_key(session, keyring, kind=KIND, now=now)
+    key = engine.new_case_key(ctx.session, ctx.keyring, kind=KIND, now=now)
     # No relationship orders the inserts: the key row must exist before the case row.
-    session.flush()
+    ctx.session.flush()
     objection_id = uuid.uuid4()
     objection = Objection(
         id=objection_id,
@@ -230,20 +229,26 @@ def file_objection(
         created_at=now,
         updated_at=now,
     )
-    case_repo.add(session, objection)
+    case_repo.add(ctx.session, objection)
     engine.store_uploads(
-        session, kind=KIND, case_id=objection_id, key=key, uploads=uploads, now=now
+        ctx.session, kind=KIND, case_id=objection_id, key=key, uploads=uploads, now=now
     )
     engine.add_event(
-        session, kind=KIND, case_id=objection_id, actor=OBJECTOR, event="filed", now=now
+        ctx.session, kind=KIND, case_id=objection_id, actor=OBJECTOR, event="filed", now=now
     )
     if not own:
         # Someone contests a red entry: its subject hears that it is under objection.
         lifecycle_repo.add_entry_notice(
-            session, subject_id=entry.subject_id, entry_id=entry.id, kind="objection_filed", now=now
+            ctx.session,
+            subject_id=entry.subject_id,
+            entry_id=entry.id,
+            kind="objection_filed",
+            now=now,
         )
-    session.flush()
-    return _view(session, keyring, objection, entry, key, today=today, calendar=calendar)
+    ctx.session.flush()
+    return _view(
+        ctx.session, ctx.keyring, objection, entry, key, today=today, calendar=ctx.calendar
+    )
 
 
 # --- reading ------------------------------------------------------------------------
@@ -361,78 +366,69 @@ def _erased_view(
     )
 
 
-def my_objections(
-    *, session: Session, keyring: Keyring, code_index: bytes, today: date, calendar: WorkCalendar
-) -> list[ObjectionView]:
+def my_objections(ctx: Context, *, code_index: bytes) -> list[ObjectionView]:
     """Every case the caller filed, newest first; an erased case by its dates and outcome only."""
+    today = ctx.today()
     views: list[ObjectionView] = []
-    for objection in case_repo.by_owner(session, CASES, owner=code_index):
-        entry = _entry_of(session, objection)
+    for objection in case_repo.by_owner(ctx.session, CASES, owner=code_index):
+        entry = _entry_of(ctx.session, objection)
         try:
-            key = _case_key(session, keyring, objection)
+            key = _case_key(ctx.session, ctx.keyring, objection)
         except Shredded:
-            views.append(_erased_view(objection, entry, today=today, calendar=calendar))
+            views.append(_erased_view(objection, entry, today=today, calendar=ctx.calendar))
             continue
-        views.append(_view(session, keyring, objection, entry, key, today=today, calendar=calendar))
+        views.append(
+            _view(
+                ctx.session, ctx.keyring, objection, entry, key, today=today, calendar=ctx.calendar
+            )
+        )
     return views
 
 
-def my_objection(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    case_id: uuid.UUID,
-    today: date,
-    calendar: WorkCalendar,
-) -> ObjectionView:
+def my_objection(ctx: Context, *, code_index: bytes, case_id: uuid.UUID) -> ObjectionView:
     """One case the caller filed."""
-    objection = engine.find_for_owner(session, CASES, case_id=case_id, owner=code_index)
+    today = ctx.today()
+    objection = engine.find_for_owner(ctx.session, CASES, case_id=case_id, owner=code_index)
     if objection is None:
         raise NotFound("no such objection of yours")
     return _view(
-        session, keyring, objection, _entry_of(session, objection), today=today, calendar=calendar
+        ctx.session,
+        ctx.keyring,
+        objection,
+        _entry_of(ctx.session, objection),
+        today=today,
+        calendar=ctx.calendar,
     )
 
 
 def department_queue(
-    *,
-    session: Session,
-    department: str,
-    filters: ObjectionFilter,
-    today: date,
-    calendar: WorkCalendar,
+    ctx: Context, *, department: str, filters: ObjectionFilter, today: date | None = None
 ) -> list[ObjectionSummary]:
     """The department's cases, filtered; overdue first, then the oldest; no personal text."""
+    today = ctx.today() if today is None else today
     rows = repo.department_queue(
-        session, CASES, department=department, filters=filters, today=today
+        ctx.session, CASES, department=department, filters=filters, today=today
     )
     return [
         ObjectionSummary.model_validate(
-            _summary_fields(o, _entry_of(session, o).list_kind, today=today, calendar=calendar)
+            _summary_fields(
+                o, _entry_of(ctx.session, o).list_kind, today=today, calendar=ctx.calendar
+            )
         )
         for o in rows
     ]
 
 
-def read_case(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    case_id: uuid.UUID,
-    today: date,
-    calendar: WorkCalendar,
-) -> ObjectionCase:
+def read_case(ctx: Context, *, department: str, case_id: uuid.UUID) -> ObjectionCase:
     """One case of the officer's department: reasons, evidence, history, clocks."""
-    objection = engine.department_case(session, CASES, case_id=case_id, department=department)
-    return _case(session, keyring, objection, today=today, calendar=calendar)
+    today = ctx.today()
+    objection = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
+    return _case(ctx.session, ctx.keyring, objection, today=today, calendar=ctx.calendar)
 
 
 def evidence_content(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     case_id: uuid.UUID,
     file_id: uuid.UUID,
     department: str | None = None,
@@ -440,12 +436,12 @@ def evidence_content(
 ) -> EvidenceContent:
     """One evidence file, for an officer of the case's department or for its objector."""
     objection = engine.scoped_case(
-        session, CASES, case_id=case_id, department=department, owner=code_index
+        ctx.session, CASES, case_id=case_id, department=department, owner=code_index
     )
     if objection is None:
         raise NotFound("no such evidence file")
-    found = engine.evidence_file(session, kind=KIND, case_id=objection.id, file_id=file_id)
-    return engine.open_evidence(_case_key(session, keyring, objection), found)
+    found = engine.evidence_file(ctx.session, kind=KIND, case_id=objection.id, file_id=file_id)
+    return engine.open_evidence(_case_key(ctx.session, ctx.keyring, objection), found)
 
 
 # --- deciding -----------------------------------------------------------------------
@@ -578,18 +574,11 @@ def _same_person(subject: Subject, objection: Objection) -> bool:
 
 
 def decide(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    case_id: uuid.UUID,
-    payload: DecisionRequest,
-    actor: str,
-    now: datetime,
-    calendar: WorkCalendar,
+    ctx: Context, *, department: str, case_id: uuid.UUID, payload: DecisionRequest, actor: str
 ) -> ObjectionCase:
     """Decide one case of the officer's department, with every effect on the entry."""
-    objection = engine.department_case(session, CASES, case_id=case_id, department=department)
+    now = ctx.now()
+    objection = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
     decision = payload.decision
     if payload.version is not None and payload.version != objection.version:
         raise Conflict(
@@ -602,16 +591,16 @@ def decide(
             rule="illegal_decision",
         )
     _check_decision(payload)
-    entry = _entry_of(session, objection)
+    entry = _entry_of(ctx.session, objection)
     if payload.correction is not None:
         _corrected_values(entry, payload.correction)  # refuse bad bounds before any write
     actor = _actor(actor)
-    key = _case_key(session, keyring, objection)
+    key = _case_key(ctx.session, ctx.keyring, objection)
     reasons = payload.reasons
     # The reasons of this decision replace the last one's (None clears them); every
     # decision's reasons stay in the history.
     engine.decide(
-        session,
+        ctx.session,
         CASES,
         objection,
         {
@@ -622,19 +611,19 @@ def decide(
             "updated_at": now,
         },
     )
-    steps = _Steps(session, objection.id, key, now)
+    steps = _Steps(ctx.session, objection.id, key, now)
     steps.add(actor, _TO[decision], note=reasons)
     if decision == "decline":
         lifecycle.apply(
-            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+            session=ctx.session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
         )
     elif decision == "reject":
         lifecycle.apply(
-            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+            session=ctx.session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
         )
-        if _subject_objected(session, entry, objection):
+        if _subject_objected(ctx.session, entry, objection):
             lifecycle_repo.add_entry_notice(
-                session,
+                ctx.session,
                 subject_id=entry.subject_id,
                 entry_id=entry.id,
                 kind="objection_rejected",
@@ -643,33 +632,35 @@ def decide(
         steps.add(SYSTEM, "reconsideration_notice")
     elif decision == "uphold" and payload.erroneous:
         lifecycle.apply(
-            session=session, entry=entry, event=rules.OBJECTION_UPHELD, actor=actor, now=now
+            session=ctx.session, entry=entry, event=rules.OBJECTION_UPHELD, actor=actor, now=now
         )
-        lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
+        lifecycle.finish_exit(
+            session=ctx.session, keyring=ctx.keyring, entry=entry, actor=actor, now=now
+        )
         steps.add(SYSTEM, "entry_erased")
         lifecycle_repo.add_entry_notice(
-            session, subject_id=entry.subject_id, entry_id=entry.id, kind="apology", now=now
+            ctx.session, subject_id=entry.subject_id, entry_id=entry.id, kind="apology", now=now
         )
         steps.add(actor, "apology_issued")
     elif decision in ("uphold", "partly_uphold"):
         if payload.correction is None:  # pragma: no cover - _check_decision requires it
             raise InvalidInput("the corrected values are missing", rule="correction_required")
         _correct(
-            session=session,
-            keyring=keyring,
+            session=ctx.session,
+            keyring=ctx.keyring,
             entry=entry,
             correction=payload.correction,
             actor=actor,
             now=now,
         )
         lifecycle.apply(
-            session=session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
+            session=ctx.session, entry=entry, event=rules.OBJECTION_CLOSED, actor=actor, now=now
         )
-        lifecycle.notify_agencies(session=session, entry=entry, kind="corrected", now=now)
+        lifecycle.notify_agencies(session=ctx.session, entry=entry, kind="corrected", now=now)
         lifecycle_repo.add_entry_notice(
-            session, subject_id=entry.subject_id, entry_id=entry.id, kind="corrected", now=now
+            ctx.session, subject_id=entry.subject_id, entry_id=entry.id, kind="corrected", now=now
         )
         steps.add(actor, "entry_corrected")
-    session.flush()
-    session.refresh(objection)
-    return _case(session, keyring, objection, today=local_date(now), calendar=calendar)
+    ctx.session.flush()
+    ctx.session.refresh(objection)
+    return _case(ctx.session, ctx.keyring, objection, today=local_date(now), calendar=ctx.calendar)

@@ -60,6 +60,7 @@ from core.cases.repairs.schemas import (
 )
 from core.cases.schemas import EvidenceContent, Upload
 from core.clock import local_date
+from core.context import Context
 from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
@@ -244,27 +245,25 @@ def _organisation(session: Session, code: str) -> CertifyingOrganisation:
 
 
 def file_repair(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     code_index: bytes,
     filing: RepairFiling,
     uploads: list[Upload],
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
     terms: RepairTerms = RepairTerms(),
 ) -> RepairView:
     """File a repair application for one of the caller's entries, or refuse and write nothing."""
+    now = ctx.now()
     today = local_date(now)
-    subject = record_repo.subject_by_index(session, code_index)
+    subject = record_repo.subject_by_index(ctx.session, code_index)
     entry = (
         None
         if subject is None
-        else repo.entry_of_subject(session, entry_id=filing.entry_id, subject_id=subject.id)
+        else repo.entry_of_subject(ctx.session, entry_id=filing.entry_id, subject_id=subject.id)
     )
     if subject is None or entry is None:
         raise NotFound("no such entry in your record")
-    _check_entry(session, entry, filing.way, today)
+    _check_entry(ctx.session, entry, filing.way, today)
     _check_way_evidence(filing, uploads)
     engine.check_uploads(
         uploads, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
@@ -272,19 +271,19 @@ def file_repair(
     organisation: CertifyingOrganisation | None = None
     index: bytes | None = None
     if filing.way == "volunteering" and filing.organisation_code and filing.certificate_id:
-        organisation = _organisation(session, filing.organisation_code)
-        index = certificate_index(keyring, organisation.id, filing.certificate_id)
-        if repo.certificate_used(session, organisation_id=organisation.id, index=index):
+        organisation = _organisation(ctx.session, filing.organisation_code)
+        index = certificate_index(ctx.keyring, organisation.id, filing.certificate_id)
+        if repo.certificate_used(ctx.session, organisation_id=organisation.id, index=index):
             raise Conflict(
                 "this certificate was used for a repair already", rule="certificate_used"
             )
 
-    key = engine.new_case_key(session, keyring, kind=KIND, now=now)
-    session.flush()  # the key row first: the case references it
+    key = engine.new_case_key(ctx.session, ctx.keyring, kind=KIND, now=now)
+    ctx.session.flush()  # the key row first: the case references it
     repair_id = uuid.uuid4()
-    accept = working_due(today, terms.accept_working_days, calendar)
+    accept = working_due(today, terms.accept_working_days, ctx.calendar)
     # Until accepted: the latest the decision can be due (accepted on the last day).
-    decide = working_due(accept.day, terms.decide_working_days, calendar)
+    decide = working_due(accept.day, terms.decide_working_days, ctx.calendar)
     decide = Due(decide.day, decide.provisional or accept.provisional)
     evidence = {
         "hours": filing.hours,
@@ -312,19 +311,23 @@ def file_repair(
         created_at=now,
         updated_at=now,
     )
-    case_repo.add(session, row)
+    case_repo.add(ctx.session, row)
     if (
         organisation is not None
         and index is not None
         and not repo.reserve_certificate(
-            session, organisation_id=organisation.id, index=index, repair_id=repair_id, now=now
+            ctx.session, organisation_id=organisation.id, index=index, repair_id=repair_id, now=now
         )
     ):
         raise Conflict("this certificate was used for a repair already", rule="certificate_used")
-    engine.store_uploads(session, kind=KIND, case_id=repair_id, key=key, uploads=uploads, now=now)
-    engine.add_event(session, kind=KIND, case_id=repair_id, actor=CITIZEN, event="filed", now=now)
-    session.flush()
-    return _citizen_view(session, keyring, row, entry, today=today, calendar=calendar)
+    engine.store_uploads(
+        ctx.session, kind=KIND, case_id=repair_id, key=key, uploads=uploads, now=now
+    )
+    engine.add_event(
+        ctx.session, kind=KIND, case_id=repair_id, actor=CITIZEN, event="filed", now=now
+    )
+    ctx.session.flush()
+    return _citizen_view(ctx.session, ctx.keyring, row, entry, today=today, calendar=ctx.calendar)
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -479,46 +482,35 @@ def _citizen_view(
     )
 
 
-def my_repairs(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> list[RepairView]:
+def my_repairs(ctx: Context, *, code_index: bytes) -> list[RepairView]:
     """The caller's applications, newest first, each with its clocks, evidence and history."""
-    subject = record_repo.subject_by_index(session, code_index)
+    today = ctx.today()
+    subject = record_repo.subject_by_index(ctx.session, code_index)
     if subject is None:
         return []
-    rows = case_repo.by_owner(session, CASES, owner=subject.id)
-    entries = record_repo.entries_by_id(session, [r.entry_id for r in rows])
+    rows = case_repo.by_owner(ctx.session, CASES, owner=subject.id)
+    entries = record_repo.entries_by_id(ctx.session, [r.entry_id for r in rows])
     return [
-        _citizen_view(session, keyring, row, entries[row.entry_id], today=today, calendar=calendar)
+        _citizen_view(
+            ctx.session, ctx.keyring, row, entries[row.entry_id], today=today, calendar=ctx.calendar
+        )
         for row in rows
     ]
 
 
-def my_repair(
-    *,
-    session: Session,
-    keyring: Keyring,
-    code_index: bytes,
-    case_id: uuid.UUID,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> RepairView:
+def my_repair(ctx: Context, *, code_index: bytes, case_id: uuid.UUID) -> RepairView:
     """One application the caller filed."""
-    subject = record_repo.subject_by_index(session, code_index)
+    today = ctx.today()
+    subject = record_repo.subject_by_index(ctx.session, code_index)
     row = (
         None
         if subject is None
-        else engine.find_for_owner(session, CASES, case_id=case_id, owner=subject.id)
+        else engine.find_for_owner(ctx.session, CASES, case_id=case_id, owner=subject.id)
     )
     if row is None:
         raise NotFound("no such repair application of yours")
-    entry = engine.entry_of(session, CASES, row)
-    return _citizen_view(session, keyring, row, entry, today=today, calendar=calendar)
+    entry = engine.entry_of(ctx.session, CASES, row)
+    return _citizen_view(ctx.session, ctx.keyring, row, entry, today=today, calendar=ctx.calendar)
 
 
 def _summary_fields(
@@ -547,19 +539,15 @@ def _summary_fields(
 
 
 def department_queue(
-    *,
-    session: Session,
-    department: str,
-    filters: RepairFilter,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    ctx: Context, *, department: str, filters: RepairFilter, today: date | None = None
 ) -> list[RepairSummary]:
     """The department's cases, overdue first (no personal data in the list)."""
+    today = ctx.today() if today is None else today
     rows = repo.department_queue(
-        session, CASES, department=department, filters=filters, today=today
+        ctx.session, CASES, department=department, filters=filters, today=today
     )
-    entries = record_repo.entries_by_id(session, [r.entry_id for r in rows])
-    organisations = {o.id: o for o in repo.organisations(session)}
+    entries = record_repo.entries_by_id(ctx.session, [r.entry_id for r in rows])
+    organisations = {o.id: o for o in repo.organisations(ctx.session)}
     return [
         RepairSummary(
             **_summary_fields(
@@ -567,7 +555,7 @@ def department_queue(
                 entries[row.entry_id],
                 None if row.organisation_id is None else organisations.get(row.organisation_id),
                 today,
-                calendar,
+                ctx.calendar,
             )
         )
         for row in rows
@@ -618,33 +606,25 @@ def _officer_view(
     )
 
 
-def read_case(
-    *,
-    session: Session,
-    keyring: Keyring,
-    department: str,
-    case_id: uuid.UUID,
-    today: date,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> RepairCase:
+def read_case(ctx: Context, *, department: str, case_id: uuid.UUID) -> RepairCase:
     """One case of the officer's department, opened in full."""
-    row = engine.department_case(session, CASES, case_id=case_id, department=department)
-    return _officer_view(session, keyring, row, today=today, calendar=calendar)
+    today = ctx.today()
+    row = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
+    return _officer_view(ctx.session, ctx.keyring, row, today=today, calendar=ctx.calendar)
 
 
 def evidence_content(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     case_id: uuid.UUID,
     file_id: uuid.UUID,
     department: str | None = None,
     code_index: bytes | None = None,
 ) -> EvidenceContent:
     """One evidence file, for an officer of the case's department or for its applicant."""
-    subject = None if code_index is None else record_repo.subject_by_index(session, code_index)
+    subject = None if code_index is None else record_repo.subject_by_index(ctx.session, code_index)
     row = engine.scoped_case(
-        session,
+        ctx.session,
         CASES,
         case_id=case_id,
         department=department,
@@ -652,8 +632,8 @@ def evidence_content(
     )
     if row is None:
         raise NotFound(CASES.missing)
-    found = engine.evidence_file(session, kind=KIND, case_id=row.id, file_id=file_id)
-    key = engine.case_key(session, keyring, row)
+    found = engine.evidence_file(ctx.session, kind=KIND, case_id=row.id, file_id=file_id)
+    key = engine.case_key(ctx.session, ctx.keyring, row)
     if key is None:
         raise Shredded("this case's evidence was erased")
     return engine.open_evidence(key, found)
@@ -701,20 +681,18 @@ def _exit_repaired(
 
 
 def decide(
+    ctx: Context,
     *,
-    session: Session,
-    keyring: Keyring,
     department: str,
     case_id: uuid.UUID,
     payload: RepairDecision,
     actor: str,
-    now: datetime,
-    calendar: WorkCalendar = DEFAULT_CALENDAR,
     terms: RepairTerms = RepairTerms(),
 ) -> RepairCase:
     """Accept, decline, approve or reject one case of the officer's department."""
+    now = ctx.now()
     today = local_date(now)
-    row = engine.department_case(session, CASES, case_id=case_id, department=department)
+    row = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
     target = _NEXT.get((row.status, payload.decision))
     if target is None:
         raise Conflict(
@@ -723,10 +701,10 @@ def decide(
         )
     if payload.decision in _NEEDS_REASONS and payload.reasons is None:
         raise InvalidInput(f"to {payload.decision} a case, give reasons", rule="reasons_required")
-    key = engine.case_key(session, keyring, row)
+    key = engine.case_key(ctx.session, ctx.keyring, row)
     if key is None:
         raise Conflict("this case was erased", rule="case_erased")
-    entry = engine.entry_of(session, CASES, row)
+    entry = engine.entry_of(ctx.session, CASES, row)
     if target == "approved" and shown_state(entry, today) != rules.DISPLAYED:
         raise Conflict(
             f"the entry is no longer displayed ({shown_state(entry, today)}); a repair cannot "
@@ -738,10 +716,12 @@ def decide(
         if payload.reasons is None
         else engine.seal_text(key, payload.reasons, TABLE, "decision_reasons", row.id)
     )
-    values = _changes(row, target, reasons_ct, today=today, now=now, calendar=calendar, terms=terms)
-    engine.decide(session, CASES, row, values)
+    values = _changes(
+        row, target, reasons_ct, today=today, now=now, calendar=ctx.calendar, terms=terms
+    )
+    engine.decide(ctx.session, CASES, row, values)
     engine.add_event(
-        session,
+        ctx.session,
         kind=KIND,
         case_id=row.id,
         actor=actor,
@@ -751,19 +731,19 @@ def decide(
         note=payload.reasons,
     )
     if target in ("declined", "rejected"):
-        repo.release_certificates(session, repair_id=row.id)
+        repo.release_certificates(ctx.session, repair_id=row.id)
         lifecycle_repo.add_entry_notice(
-            session,
+            ctx.session,
             subject_id=entry.subject_id,
             entry_id=entry.id,
             kind=f"repair_{target}",
             now=now,
         )
     if target == "approved":
-        _exit_repaired(session, keyring, entry, actor=actor, now=now)
-    session.flush()
-    session.refresh(row)
-    return _officer_view(session, keyring, row, today=today, calendar=calendar)
+        _exit_repaired(ctx.session, ctx.keyring, entry, actor=actor, now=now)
+    ctx.session.flush()
+    ctx.session.refresh(row)
+    return _officer_view(ctx.session, ctx.keyring, row, today=today, calendar=ctx.calendar)
 
 
 # --- legal clocks: escalation and metrics ------------------------------------------------------

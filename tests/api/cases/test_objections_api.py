@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from core.cases.objections.service import escalate_overdue
 from core.clock import CST, clock
+from core.context import Context
 from core.entries import store
 from core.entries.service import shred_entry
 from core.models import CaseEvent, Entry, EntryEvent, EvidenceFile, ExitAnnouncement, Objection
@@ -230,12 +231,10 @@ class TestFilingRefusals:
         # A withdrawn entry is still kept, and may still be contested, until it is erased.
         with Session(runtime.engine) as s:
             shred_entry(
-                session=s,
-                keyring=runtime.keyring,
+                Context(s, runtime.keyring),
                 department="dept-a",
                 entry_id=uuid.UUID(entry_id),
                 actor="t",
-                now=clock.now(),
             )
             s.commit()
         before = _case_rows(runtime)

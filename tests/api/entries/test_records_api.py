@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlmodel import Session
 
-from core.clock import clock
+from core.context import Context
 from core.entries.batches import submit_batch
 from core.models import Entry, EntryEvent
 from tests.factories import bearer, make_code, make_payload
@@ -143,12 +143,10 @@ class TestBatch:
         items = [_body() for _ in range(4)]
         with Session(runtime.engine) as session:
             result = submit_batch(
-                session=session,
-                keyring=runtime.keyring,
+                Context(session, runtime.keyring),
                 department="d",
                 actor="t",
                 items=items,
-                now=clock.now(),
                 chunk_seconds=3600,  # one chunk: nothing is committed before the end
             )
             assert result.created == 4
@@ -156,12 +154,7 @@ class TestBatch:
         with Session(runtime.engine) as session:
             assert session.scalar(select(func.count()).select_from(Entry)) == 0
             again = submit_batch(
-                session=session,
-                keyring=runtime.keyring,
-                department="d",
-                actor="t",
-                items=items,
-                now=clock.now(),
+                Context(session, runtime.keyring), department="d", actor="t", items=items
             )
             session.commit()
             assert again.created == 4
@@ -187,12 +180,10 @@ class TestBatch:
         try:
             with Session(runtime.engine) as session, pytest.raises(Killed):
                 submit_batch(
-                    session=session,
-                    keyring=runtime.keyring,
+                    Context(session, runtime.keyring),
                     department="d",
                     actor="t",
                     items=items,
-                    now=clock.now(),
                     chunk_seconds=0,  # a chunk per item
                 )
         finally:
@@ -205,12 +196,10 @@ class TestBatch:
             assert events is not None
             assert events >= 2
             again = submit_batch(
-                session=session,
-                keyring=runtime.keyring,
+                Context(session, runtime.keyring),
                 department="d",
                 actor="t",
                 items=items,
-                now=clock.now(),
                 chunk_seconds=0,
             )
             session.commit()

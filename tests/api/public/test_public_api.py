@@ -672,8 +672,8 @@ class TestLookupTiming:
         kinds = self._kinds(client, mint)
         real = public_service.lookup
 
-        def slower_when_found(**kwargs):
-            answer = real(**kwargs)
+        def slower_when_found(ctx, **kwargs):
+            answer = real(ctx, **kwargs)
             if answer.found:
                 until = time.perf_counter() + 0.004
                 while time.perf_counter() < until:  # work, as a leaky lookup would do

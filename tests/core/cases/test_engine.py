@@ -14,6 +14,7 @@ from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.cases.schemas import EvidenceContent, Upload
 from core.clock import CST, clock
+from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Objection
@@ -28,15 +29,12 @@ def _objection(session: Session, keyring: Keyring) -> tuple[Objection, bytes]:
     code = make_code()
     entry_id = make_entry(session, keyring, subject_code=code)
     view = objections.file_objection(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring, WorkCalendar()),
         code_index=keyring.blind_index(code),
         entry_id=entry_id,
         reasons="记录有误",
         uploads=[],
         settings=Settings(_env_file=None),
-        calendar=WorkCalendar(),
-        now=clock.now(),
     )
     row = session.get(Objection, view.id)
     assert row is not None

@@ -17,6 +17,7 @@ from core.cases import repository as case_repo
 from core.cases.objections import service
 from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
+from core.context import Context
 from core.entries.visibility import shown_state
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
@@ -35,29 +36,23 @@ def _entry(session: Session, keyring: Keyring, code: str, **overrides: object) -
 
 def _file(session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID) -> uuid.UUID:
     view = service.file_objection(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring, CALENDAR),
         code_index=keyring.blind_index(code),
         entry_id=entry_id,
         reasons="这条记录有误",
         uploads=[],
         settings=SETTINGS,
-        calendar=CALENDAR,
-        now=clock.now(),
     )
     return view.id
 
 
 def _decide(session: Session, keyring: Keyring, case_id: uuid.UUID, **body: object) -> str:
     return service.decide(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring, CALENDAR),
         department="dept-a",
         case_id=case_id,
         payload=DecisionRequest.model_validate(body),
         actor=OFFICER,
-        now=clock.now(),
-        calendar=CALENDAR,
     ).status
 
 

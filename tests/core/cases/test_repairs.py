@@ -23,6 +23,7 @@ from core.cases.repairs.schemas import (
     RepairFilter,
 )
 from core.clock import CST, clock
+from core.context import Context
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
@@ -54,12 +55,7 @@ def _file(
         {"entry_id": entry_id, "way": "commitment", "commitment": COMMITMENT, **fields}
     )
     view = service.file_repair(
-        session=session,
-        keyring=keyring,
-        code_index=keyring.blind_index(code),
-        filing=filing,
-        uploads=[],
-        now=clock.now(),
+        Context(session, keyring), code_index=keyring.blind_index(code), filing=filing, uploads=[]
     )
     return view.id
 
@@ -68,13 +64,11 @@ def _decide(
     session: Session, repair_id: uuid.UUID, keyring: Keyring, decision: str, reasons: str | None
 ) -> str:
     return service.decide(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department="dept-a",
         case_id=repair_id,
         payload=RepairDecision.model_validate({"decision": decision, "reasons": reasons}),
         actor=f"officer-{decision}",
-        now=clock.now(),
     ).status
 
 
@@ -152,11 +146,7 @@ class TestMyRepair:
 
         def mine(who: str) -> uuid.UUID:
             return service.my_repair(
-                session=session,
-                keyring=keyring,
-                code_index=keyring.blind_index(who),
-                case_id=case_id,
-                today=clock.today(),
+                Context(session, keyring), code_index=keyring.blind_index(who), case_id=case_id
             ).id
 
         assert mine(code) == case_id
@@ -246,7 +236,7 @@ class TestOverdue:
         assert count(date(2026, 4, 24)) == 2
         assert escalate(date(2026, 4, 24)) == 2
         listed = service.department_queue(
-            session=session,
+            Context(session, keyring),
             department="dept-a",
             filters=RepairFilter(escalated=True),
             today=date(2026, 4, 24),

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from core.clock import clock
 from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
+from core.context import Context
 from core.entries.subjects import subject_for
 from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
@@ -47,6 +48,7 @@ class Citizen:
 
     def __init__(self, session: Session, keyring: Keyring) -> None:
         self.code = make_code()
+        self.keyring = keyring
         self.index = keyring.blind_index(self.code)
         subject = subject_for(session=session, keyring=keyring, code=self.code, now=T0)
         session.flush()
@@ -68,11 +70,7 @@ def _payload(**overrides: Any) -> AuthorizationCreate:
 
 def _grant(session: Session, keyring: Keyring, citizen: Citizen, **overrides: Any):
     return consents.grant(
-        session=session,
-        keyring=keyring,
-        code_index=citizen.index,
-        payload=_payload(**overrides),
-        now=clock.now(),
+        Context(session, keyring), code_index=citizen.index, payload=_payload(**overrides)
     )
 
 
@@ -96,7 +94,9 @@ def _uses(session: Session, auth_id: uuid.UUID) -> int:
 
 
 def _state(session: Session, citizen: Citizen, auth_id: uuid.UUID) -> str:
-    views = consents.list_authorizations(session=session, code_index=citizen.index, now=clock.now())
+    views = consents.list_authorizations(
+        Context(session, citizen.keyring), code_index=citizen.index
+    )
     return next(v.state for v in views if v.id == auth_id)
 
 
@@ -180,23 +180,14 @@ class TestGrant:
     def test_missing_subject_without_code_is_not_found(self, db, keyring):
         index = keyring.blind_index(make_code())
         with pytest.raises(NotFound) as err:
-            consents.grant(
-                session=db, keyring=keyring, code_index=index, payload=_payload(), now=clock.now()
-            )
+            consents.grant(Context(db, keyring), code_index=index, payload=_payload())
         assert err.value.rule == "no_record"
         assert db.execute(select(func.count()).select_from(Authorization)).scalar_one() == 0
 
     def test_missing_subject_is_created_from_the_callers_own_code(self, db, keyring):
         code = make_code()
         index = keyring.blind_index(code)
-        view = consents.grant(
-            session=db,
-            keyring=keyring,
-            code_index=index,
-            payload=_payload(),
-            now=clock.now(),
-            code=code,
-        )
+        view = consents.grant(Context(db, keyring), code_index=index, payload=_payload(), code=code)
         subject = db.execute(select(Subject).where(Subject.code_index == index)).scalar_one()
         assert code.encode() not in subject.code_ct
         assert db.get(Authorization, view.id).subject_id == subject.id
@@ -205,12 +196,7 @@ class TestGrant:
         index = keyring.blind_index(make_code())
         with pytest.raises(InvalidInput) as err:
             consents.grant(
-                session=db,
-                keyring=keyring,
-                code_index=index,
-                payload=_payload(),
-                now=clock.now(),
-                code=make_code(),
+                Context(db, keyring), code_index=index, payload=_payload(), code=make_code()
             )
         assert err.value.rule == "code_mismatch"
         assert db.execute(select(func.count()).select_from(Subject)).scalar_one() == 0
@@ -242,7 +228,7 @@ class TestStates:
         citizen = Citizen(db, keyring)
         view = _grant(db, keyring, citizen)
         revoked = consents.revoke(
-            session=db, code_index=citizen.index, authorization_id=view.id, now=clock.now()
+            Context(db, keyring), code_index=citizen.index, authorization_id=view.id
         )
         assert revoked.state == "revoked"
         assert revoked.revoked_at == T0
@@ -256,12 +242,12 @@ class TestList:
         clock.advance(timedelta(minutes=1))
         second = _grant(db, keyring, me, purpose="tenancy")
         _grant(db, keyring, other)
-        views = consents.list_authorizations(session=db, code_index=me.index, now=clock.now())
+        views = consents.list_authorizations(Context(db, keyring), code_index=me.index)
         assert [v.id for v in views] == [second.id, first.id]
 
     def test_unknown_citizen_has_none(self, db, keyring):
         index = keyring.blind_index(make_code())
-        assert consents.list_authorizations(session=db, code_index=index, now=clock.now()) == []
+        assert consents.list_authorizations(Context(db, keyring), code_index=index) == []
 
 
 class TestRevoke:
@@ -269,27 +255,23 @@ class TestRevoke:
         me, other = Citizen(db, keyring), Citizen(db, keyring)
         theirs = _grant(db, keyring, other)
         with pytest.raises(NotFound):
-            consents.revoke(
-                session=db, code_index=me.index, authorization_id=theirs.id, now=clock.now()
-            )
+            consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=theirs.id)
         assert _state(db, other, theirs.id) == "active"
 
     def test_unknown_id_is_not_found(self, db, keyring):
         me = Citizen(db, keyring)
         with pytest.raises(NotFound):
             consents.revoke(
-                session=db, code_index=me.index, authorization_id=uuid.uuid4(), now=clock.now()
+                Context(db, keyring), code_index=me.index, authorization_id=uuid.uuid4()
             )
 
     def test_twice_is_a_conflict_keeping_the_first_time(self, db, keyring):
         me = Citizen(db, keyring)
         view = _grant(db, keyring, me)
-        consents.revoke(session=db, code_index=me.index, authorization_id=view.id, now=T0)
+        consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         clock.advance(timedelta(hours=1))
         with pytest.raises(Conflict) as err:
-            consents.revoke(
-                session=db, code_index=me.index, authorization_id=view.id, now=clock.now()
-            )
+            consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id)
         assert err.value.rule == "already_revoked"
         db.expire_all()
         assert db.get(Authorization, view.id).revoked_at == T0
@@ -379,7 +361,7 @@ class TestUseForQuery:
     def test_revoked(self, db, keyring):
         me = Citizen(db, keyring)
         view = _grant(db, keyring, me)
-        consents.revoke(session=db, code_index=me.index, authorization_id=view.id, now=T0)
+        consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         self._refused(db, view.id, me, Refused, "authorization_revoked")
 
     def test_not_started(self, db, keyring):
@@ -420,13 +402,13 @@ class TestUseForQuery:
     def test_other_agency_learns_nothing_even_when_revoked(self, db, keyring):
         me = Citizen(db, keyring)
         view = _grant(db, keyring, me)
-        consents.revoke(session=db, code_index=me.index, authorization_id=view.id, now=T0)
+        consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         self._refused(db, view.id, me, NotFound, agency="bank-b")
 
     def test_revoked_is_reported_before_expired(self, db, keyring):
         me = Citizen(db, keyring)
         view = _grant(db, keyring, me, expires_at=T0 + timedelta(days=1))
-        consents.revoke(session=db, code_index=me.index, authorization_id=view.id, now=T0)
+        consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         clock.advance(timedelta(days=2))
         self._refused(db, view.id, me, Refused, "authorization_revoked")
 

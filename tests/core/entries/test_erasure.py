@@ -14,6 +14,7 @@ from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
+from core.context import Context
 from core.entries.erasure import CASE_GRACE
 from core.entries.service import my_record, shred_entry, withdraw_entry
 from core.entries.subjects import subject_by_index
@@ -34,29 +35,23 @@ def _uphold_as_erroneous(engine, keyring, code: str):
     clock.advance(timedelta(days=1))
     with Session(engine, expire_on_commit=False) as s:
         case = objections.file_objection(
-            session=s,
-            keyring=keyring,
+            Context(s, keyring, CALENDAR),
             code_index=keyring.blind_index(code),
             entry_id=entry_id,
             reasons="这条记录有误，我从未欠税",
             uploads=[],
             settings=SETTINGS,
-            calendar=CALENDAR,
-            now=clock.now(),
         )
         s.commit()
     for body in ({"decision": "accept"}, {"decision": "uphold", "erroneous": True}):
         clock.advance(timedelta(hours=1))
         with Session(engine, expire_on_commit=False) as s:
             objections.decide(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring, CALENDAR),
                 department="dept-a",
                 case_id=case.id,
                 payload=DecisionRequest.model_validate(body),
                 actor="officer-1",
-                now=clock.now(),
-                calendar=CALENDAR,
             )
             s.commit()
     return entry_id, case.id
@@ -80,9 +75,7 @@ class TestErroneousListing:
             assert s.get(DataKeyRow, entry.data_key_id).wrapped is None
             # The decision and apology stay readable to the citizen for the window.
             assert subject_by_index(session=s, code_index=index) is not None
-            (gone,) = my_record(
-                session=s, keyring=keyring, code_index=index, today=clock.today()
-            ).erased
+            (gone,) = my_record(Context(s, keyring), code_index=index).erased
             assert gone.reason == "erroneous_listing"
             case_key = s.get(DataKeyRow, s.get(Objection, case_id).data_key_id)
             assert case_key.wrapped is not None
@@ -111,10 +104,7 @@ class TestErroneousListing:
             assert (subject.code_index, subject.code_ct) == (None, None)
             assert s.get(DataKeyRow, subject.data_key_id).wrapped is None
             assert subject_by_index(session=s, code_index=index) is None
-            assert (
-                my_record(session=s, keyring=keyring, code_index=index, today=clock.today()).entries
-                == []
-            )
+            assert my_record(Context(s, keyring), code_index=index).entries == []
         leaves = _erasure_leaves(fresh_engine)
         assert [(e["what"], e["why"]) for e in leaves] == [
             ("entry", "erroneous_listing"),
@@ -136,12 +126,7 @@ class TestErroneousListing:
             sweep(engine=fresh_engine, keyring=keyring, now=clock.now()).events["cases_erased"] == 1
         )
         with Session(fresh_engine) as s:
-            record = my_record(
-                session=s,
-                keyring=keyring,
-                code_index=keyring.blind_index(code),
-                today=clock.today(),
-            )
+            record = my_record(Context(s, keyring), code_index=keyring.blind_index(code))
             assert len(record.entries) == 1
             assert len(record.erased) == 1
         assert [e["what"] for e in _erasure_leaves(fresh_engine)] == ["entry", "cases"]
@@ -154,22 +139,15 @@ class TestShredTwice:
             entry_id = make_entry(s, keyring, subject_code=code)
             make_entry(s, keyring, subject_code=code)  # the person stays on record
             withdraw_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department="dept-a",
                 entry_id=entry_id,
                 reason="录入错误",
                 kind="withdrawn",
                 actor="recorder-1",
-                now=clock.now(),
             )
             shred_entry(
-                session=s,
-                keyring=keyring,
-                department="dept-a",
-                entry_id=entry_id,
-                actor="recorder-1",
-                now=clock.now(),
+                Context(s, keyring), department="dept-a", entry_id=entry_id, actor="recorder-1"
             )
             s.commit()
         before = _erasure_leaves(fresh_engine)
@@ -178,12 +156,7 @@ class TestShredTwice:
         with Session(fresh_engine) as s:
             with pytest.raises(Conflict) as refused:
                 shred_entry(
-                    session=s,
-                    keyring=keyring,
-                    department="dept-a",
-                    entry_id=entry_id,
-                    actor="recorder-1",
-                    now=clock.now(),
+                    Context(s, keyring), department="dept-a", entry_id=entry_id, actor="recorder-1"
                 )
             assert refused.value.rule == "already_shredded"
             s.rollback()

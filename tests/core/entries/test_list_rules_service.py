@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from core.clock import clock
 from core.codes import org_check_char
+from core.context import Context
 from core.entries import lifecycle
 from core.entries.display import add_months
 from core.entries.list_rules import on_warning_list
@@ -63,12 +64,10 @@ def signer(tmp_path: Path) -> LogSigner:
 
 def _create(session: Session, keyring: Keyring, **overrides: object) -> EntryView:
     return create_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department=DEPT,
         actor="recorder-1",
         payload=make_payload(**overrides),
-        now=clock.now(),
     )
 
 
@@ -101,23 +100,19 @@ def _red(session: Session, keyring: Keyring, code: str) -> EntryView:
 
 
 def _read(session: Session, keyring: Keyring, entry_id: uuid.UUID) -> EntryView:
-    return read_entry(
-        session=session, keyring=keyring, department=DEPT, entry_id=entry_id, today=clock.today()
-    )
+    return read_entry(Context(session, keyring), department=DEPT, entry_id=entry_id)
 
 
 def _withdraw(
     session: Session, keyring: Keyring, entry_id: uuid.UUID, kind: str = "withdrawn"
 ) -> EntryView:
     return withdraw_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department=DEPT,
         entry_id=entry_id,
         reason="the decision was revoked on review",
         kind=kind,
         actor="recorder-1",
-        now=clock.now(),
     )
 
 
@@ -395,9 +390,7 @@ class TestWatchAfterBlackExit:
         with pytest.raises(Shredded):
             _read(session, keyring, black.id)
         index = keyring.blind_index(code)
-        assert (
-            record_of(session=session, keyring=keyring, code_index=index, today=clock.today()) == []
-        )
+        assert record_of(Context(session, keyring), code_index=index) == []
 
 
 class TestWarningList:
@@ -406,12 +399,7 @@ class TestWarningList:
 
     def _flags(self, session: Session, keyring: Keyring, signer, code: str) -> tuple[bool, bool]:
         """(the owner's record says warning, an agency's answer says warning)."""
-        mine = my_record(
-            session=session,
-            keyring=keyring,
-            code_index=keyring.blind_index(code),
-            today=clock.today(),
-        )
+        mine = my_record(Context(session, keyring), code_index=keyring.blind_index(code))
         answer = run_query(
             session=session,
             keyring=keyring,

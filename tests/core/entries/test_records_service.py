@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from core.clock import clock
+from core.context import Context
 from core.entries.service import create_entry, read_entry, shred_entry, withdraw_entry
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
@@ -19,23 +20,12 @@ from tests.factories import make_code, make_payload
 
 def _create(session: Session, keyring: Keyring, department: str = "dept-a", **kw: object):
     return create_entry(
-        session=session,
-        keyring=keyring,
-        department=department,
-        actor="t",
-        payload=make_payload(**kw),
-        now=clock.now(),
+        Context(session, keyring), department=department, actor="t", payload=make_payload(**kw)
     )
 
 
 def _read(session: Session, keyring: Keyring, entry_id, department: str = "dept-a"):
-    return read_entry(
-        session=session,
-        keyring=keyring,
-        department=department,
-        entry_id=entry_id,
-        today=clock.today(),
-    )
+    return read_entry(Context(session, keyring), department=department, entry_id=entry_id)
 
 
 class TestCreateAndRead:
@@ -126,14 +116,12 @@ class TestCiphertextBinding:
 
 def _withdraw(session, keyring, entry_id) -> None:
     withdraw_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department="dept-a",
         entry_id=entry_id,
         reason="recorded in error",
         kind="withdrawn",
         actor="t",
-        now=clock.now(),
     )
 
 
@@ -141,14 +129,7 @@ class TestShredding:
     def test_a_live_entry_must_exit_before_it_is_shredded(self, session, keyring):
         a = _create(session, keyring)
         with pytest.raises(Conflict) as info:
-            shred_entry(
-                session=session,
-                keyring=keyring,
-                department="dept-a",
-                entry_id=a.id,
-                actor="t",
-                now=clock.now(),
-            )
+            shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         assert info.value.rule == "illegal_transition"
         assert _read(session, keyring, a.id).state == "pending_notice"
 
@@ -157,14 +138,7 @@ class TestShredding:
         a = _create(session, keyring, subject_code=code)
         b = _create(session, keyring, subject_code=code)
         _withdraw(session, keyring, a.id)
-        shred_entry(
-            session=session,
-            keyring=keyring,
-            department="dept-a",
-            entry_id=a.id,
-            actor="t",
-            now=clock.now(),
-        )
+        shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         with pytest.raises(Shredded):
             _read(session, keyring, a.id)
         assert _read(session, keyring, b.id).subject_code == code
@@ -175,35 +149,14 @@ class TestShredding:
     def test_shredding_twice_is_refused(self, session, keyring):
         a = _create(session, keyring)
         _withdraw(session, keyring, a.id)
-        shred_entry(
-            session=session,
-            keyring=keyring,
-            department="dept-a",
-            entry_id=a.id,
-            actor="t",
-            now=clock.now(),
-        )
+        shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         with pytest.raises(Conflict):
-            shred_entry(
-                session=session,
-                keyring=keyring,
-                department="dept-a",
-                entry_id=a.id,
-                actor="t",
-                now=clock.now(),
-            )
+            shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
 
     def test_other_department_cannot_shred(self, session, keyring):
         a = _create(session, keyring)
         with pytest.raises(NotFound):
-            shred_entry(
-                session=session,
-                keyring=keyring,
-                department="dept-b",
-                entry_id=a.id,
-                actor="t",
-                now=clock.now(),
-            )
+            shred_entry(Context(session, keyring), department="dept-b", entry_id=a.id, actor="t")
         assert _read(session, keyring, a.id).state == "pending_notice"
 
 
@@ -223,14 +176,7 @@ class TestBadInput:
         count = session.scalar(select(func.count()).select_from(Entry))
         subjects = session.scalar(select(func.count()).select_from(Subject))
         with pytest.raises(InvalidInput) as info:
-            create_entry(
-                session=session,
-                keyring=keyring,
-                department="d",
-                actor="t",
-                payload=payload,
-                now=clock.now(),
-            )
+            create_entry(Context(session, keyring), department="d", actor="t", payload=payload)
         assert info.value.rule == rule
         assert session.scalar(select(func.count()).select_from(Entry)) == count
         assert session.scalar(select(func.count()).select_from(Subject)) == subjects

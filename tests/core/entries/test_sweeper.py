@@ -20,6 +20,7 @@ from core import migrate
 from core.cases import engine as case_store
 from core.cases.objections import service as objections
 from core.clock import clock
+from core.context import Context
 from core.db import make_engine
 from core.entries import lifecycle
 from core.entries.display import add_months
@@ -116,12 +117,10 @@ def _red_fields(**overrides: object) -> dict[str, object]:
 
 def _record_in(session: Session, keyring: Keyring, **overrides: object) -> EntryView:
     return create_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring),
         department=DEPT,
         actor="recorder-1",
         payload=make_payload(**overrides),
-        now=clock.now(),
     )
 
 
@@ -145,9 +144,7 @@ def _row(engine: Engine, entry_id: uuid.UUID) -> Entry:
 
 
 def _read(session: Session, keyring: Keyring, entry_id: uuid.UUID) -> EntryView:
-    return read_entry(
-        session=session, keyring=keyring, department=DEPT, entry_id=entry_id, today=clock.today()
-    )
+    return read_entry(Context(session, keyring), department=DEPT, entry_id=entry_id)
 
 
 def _query(session: Session, keyring: Keyring, signer, code: str, agency: str) -> QueryAnswer:
@@ -435,11 +432,8 @@ class TestSweepMovesEntries:
             assert s.get(DataKeyRow, key.id).wrapped is None
             # The objector's list still answers: the erased case by its dates and outcome only.
             (view,) = objections.my_objections(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring, DEFAULT_CALENDAR),
                 code_index=keyring.blind_index(watch.subject_code),
-                today=clock.today(),
-                calendar=DEFAULT_CALENDAR,
             )
         assert view.id == case_id
         assert view.erased is True
@@ -447,10 +441,7 @@ class TestSweepMovesEntries:
         # The citizen's record says when the entry was erased, and which leaf proves it.
         with Session(fresh_engine) as s:
             record = my_record(
-                session=s,
-                keyring=keyring,
-                code_index=keyring.blind_index(watch.subject_code),
-                today=clock.today(),
+                Context(s, keyring), code_index=keyring.blind_index(watch.subject_code)
             )
             (gone,) = record.erased
             assert (gone.public_ref, gone.reason) == (watch.public_ref, "retention_ended")
@@ -700,9 +691,7 @@ class TestShreddingKeepsTheLogVerifiable:
             with pytest.raises(Shredded):
                 _read(s, keyring, watch.id)
             index = keyring.blind_index(code)
-            assert (
-                record_of(session=s, keyring=keyring, code_index=index, today=clock.today()) == []
-            )
+            assert record_of(Context(s, keyring), code_index=index) == []
 
 
 def _agency_notices(engine: Engine, entry_id: uuid.UUID) -> list[tuple[str, str, int]]:
@@ -743,14 +732,12 @@ class TestAgencyNoticesOnWithdrawal:
     ):
         with Session(fresh_engine) as s:
             withdraw_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department=DEPT,
                 entry_id=delivered.id,
                 reason="the decision was annulled",
                 kind="withdrawn",
                 actor="recorder-1",
-                now=clock.now(),
             )
             s.commit()
         assert _agency_notices(fresh_engine, delivered.id) == self.EXPECTED

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.context import Context
 from core.entries import lifecycle
 from core.entries import lifecycle_repository as repo
 from core.entries.display import add_months
@@ -39,12 +40,7 @@ def _frozen() -> None:
 def _entry(session: Session, keyring: Keyring, **stored: Any) -> uuid.UUID:
     """An entry recorded by the service, then stored in the given status and dates."""
     made = create_entry(
-        session=session,
-        keyring=keyring,
-        department="dept-a",
-        actor="recorder-1",
-        payload=make_payload(),
-        now=clock.now(),
+        Context(session, keyring), department="dept-a", actor="recorder-1", payload=make_payload()
     )
     session.execute(
         update(Entry)
@@ -265,12 +261,10 @@ def _sweep_engine_entries(engine: Engine, keyring: Keyring) -> dict[str, list[uu
     def record(group: str, **fields: Any) -> None:
         with Session(engine) as s:
             view = create_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department="dept-a",
                 actor="recorder-1",
                 payload=make_payload(**fields),
-                now=clock.now(),
             )
             if group == "held":
                 lifecycle.apply(

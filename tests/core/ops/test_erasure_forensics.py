@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.clock import clock
+from core.context import Context
 from core.entries import lifecycle
 from core.entries.service import create_entry, read_entry
 from core.keyring import Keyring
@@ -51,12 +52,10 @@ class Victim:
 def _record(engine: Engine, keyring: Keyring, code: str) -> uuid.UUID:
     with Session(engine) as db:
         view = create_entry(
-            session=db,
-            keyring=keyring,
+            Context(db, keyring),
             department="dept-a",
             actor="recorder-1",
             payload=make_payload(subject_code=code, facts=FACTS),
-            now=clock.now(),
         )
         db.commit()
         return view.id
@@ -197,13 +196,7 @@ class TestForensicErasure:
         # Everyone else is still there, for a new process that knows only the key file.
         reopened = open_keyring(fresh_engine, reopen(), AES)
         with Session(fresh_engine) as db:
-            view = read_entry(
-                session=db,
-                keyring=reopened,
-                department="dept-a",
-                entry_id=bystander_entry,
-                today=clock.today(),
-            )
+            view = read_entry(Context(db, reopened), department="dept-a", entry_id=bystander_entry)
             assert view.facts == FACTS
             assert view.subject_code == bystander_code
 

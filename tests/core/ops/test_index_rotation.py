@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.clock import clock
+from core.context import Context
 from core.entries import repository as record_repo
 from core.entries.service import create_entry
 from core.entries.subjects import subject_for
@@ -50,23 +51,18 @@ def _people(engine: Engine, keyring: Keyring, n: int, tmp_path: Path) -> list[st
         for _ in range(n):
             code = make_code()
             entry = create_entry(
-                session=db,
-                keyring=keyring,
+                Context(db, keyring),
                 department="d",
                 actor="t",
                 payload=make_payload(subject_code=code),
-                now=clock.now(),
             )
             objections.file_objection(
-                session=db,
-                keyring=keyring,
+                Context(db, keyring, CALENDAR),
                 code_index=keyring.blind_index(code),
                 entry_id=entry.id,
                 reasons="该处罚已撤销",
                 uploads=[],
                 settings=Settings(data_dir=tmp_path),
-                calendar=CALENDAR,
-                now=clock.now(),
             )
             codes.append(code)
         db.commit()
@@ -79,9 +75,7 @@ def _found(engine: Engine, keyring: Keyring, code: str) -> bool:
     with Session(engine) as db:
         subject = record_repo.subject_by_index(db, index)
         queried, _ = record_repo.subject_for_query(db, index)
-        mine = objections.my_objections(
-            session=db, keyring=keyring, code_index=index, today=clock.today(), calendar=CALENDAR
-        )
+        mine = objections.my_objections(Context(db, keyring, CALENDAR), code_index=index)
     return subject is not None and queried is not None and len(mine) == 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from core.clock import clock
+from core.context import Context
 from core.entries.service import create_entry, read_entry
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry
@@ -24,12 +24,7 @@ def _seed(engine, keyring: Keyring, n: int) -> list:
         verify_keys(session=session, keyring=keyring)
         ids = [
             create_entry(
-                session=session,
-                keyring=keyring,
-                department="d",
-                actor="t",
-                payload=make_payload(),
-                now=clock.now(),
+                Context(session, keyring), department="d", actor="t", payload=make_payload()
             ).id
             for _ in range(n)
         ]
@@ -54,13 +49,7 @@ class TestRotation:
                 while not stop.is_set():
                     for entry_id in ids:
                         try:
-                            read_entry(
-                                session=session,
-                                keyring=reader,
-                                department="d",
-                                entry_id=entry_id,
-                                today=clock.today(),
-                            )
+                            read_entry(Context(session, reader), department="d", entry_id=entry_id)
                             reads += 1
                         except BaseException as exc:
                             failures.append(exc)
@@ -85,13 +74,7 @@ class TestRotation:
             # A fresh process that only knows the file reads everything after rotation.
             fresh = Keyring(LocalFileKeyProvider(key_file), AES)
             for entry_id in ids:
-                read_entry(
-                    session=session,
-                    keyring=fresh,
-                    department="d",
-                    entry_id=entry_id,
-                    today=clock.today(),
-                )
+                read_entry(Context(session, fresh), department="d", entry_id=entry_id)
 
     def test_rotation_does_not_revive_a_shredded_key(self, fresh_engine, tmp_path: Path):
         keyring = Keyring(LocalFileKeyProvider(tmp_path / "k", create=True), AES)
@@ -100,23 +83,14 @@ class TestRotation:
             from core.entries.service import shred_entry, withdraw_entry
 
             withdraw_entry(
-                session=session,
-                keyring=keyring,
+                Context(session, keyring),
                 department="d",
                 entry_id=ids[0],
                 reason="recorded in error",
                 kind="withdrawn",
                 actor="t",
-                now=clock.now(),
             )
-            shred_entry(
-                session=session,
-                keyring=keyring,
-                department="d",
-                entry_id=ids[0],
-                actor="t",
-                now=clock.now(),
-            )
+            shred_entry(Context(session, keyring), department="d", entry_id=ids[0], actor="t")
             session.commit()
             rotate_master_key(session=session, keyring=keyring)
             entry = session.get(Entry, ids[0])

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.clock import CST, clock
+from core.context import Context
 from core.entries.service import create_entry
 from core.models import Entry
 from core.ops.maintenance import run_maintenance
@@ -32,23 +33,18 @@ class TestEscalation:
         signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
             entry = create_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department="dept-a",
                 actor="t",
                 payload=make_payload(subject_code=code),
-                now=clock.now(),
             )
             objections.file_objection(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring, CALENDAR),
                 code_index=keyring.blind_index(code),
                 entry_id=entry.id,
                 reasons="该处罚已撤销",
                 uploads=[],
                 settings=Settings(data_dir=tmp_path),
-                calendar=CALENDAR,
-                now=clock.now(),
             )
             s.commit()
 
@@ -89,12 +85,10 @@ class TestSettlingBeforeTheSweep:
         signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
             made = create_entry(
-                session=s,
-                keyring=keyring,
+                Context(s, keyring),
                 department="dept-a",
                 actor="t",
                 payload=make_payload(subject_code=make_code()),
-                now=clock.now(),
             )
             s.commit()
         # Provisionally: Apr 27–30, (May 1–4 off), May 5 → in effect from May 6.

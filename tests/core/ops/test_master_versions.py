@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.clock import clock
+from core.context import Context
 from core.db import reader
 from core.entries.service import create_entry, read_entry
 from core.errors import InvalidInput
@@ -43,14 +44,7 @@ def _two_workers(engine, key_file: Path) -> tuple[Keyring, Keyring]:
 
 def _record(engine, keyring: Keyring) -> uuid.UUID:
     with Session(engine) as db:
-        view = create_entry(
-            session=db,
-            keyring=keyring,
-            department="d",
-            actor="t",
-            payload=make_payload(),
-            now=clock.now(),
-        )
+        view = create_entry(Context(db, keyring), department="d", actor="t", payload=make_payload())
         db.commit()
         return view.id
 
@@ -137,13 +131,7 @@ class TestCompleteErasure:
                 with Session(fresh_engine) as db:
                     for entry_id in ids[1:]:
                         try:
-                            read_entry(
-                                session=db,
-                                keyring=theirs,
-                                department="d",
-                                entry_id=entry_id,
-                                today=clock.today(),
-                            )
+                            read_entry(Context(db, theirs), department="d", entry_id=entry_id)
                             reads += 1
                         except BaseException as exc:
                             failures.append(exc)
@@ -178,13 +166,7 @@ class TestCompleteErasure:
             erased = db.get(DataKeyRow, _entry_key(db, ids[0]))
             assert erased.erased_at == clock.now()
             for entry_id in [*ids[1:], late, newer]:
-                read_entry(
-                    session=db,
-                    keyring=theirs,
-                    department="d",
-                    entry_id=entry_id,
-                    today=clock.today(),
-                )
+                read_entry(Context(db, theirs), department="d", entry_id=entry_id)
 
 
 def _entry_key(db: Session, entry_id: uuid.UUID) -> uuid.UUID:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from core.clock import clock
 from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
+from core.context import Context
 from core.entries.service import create_entry
 from core.errors import DomainError
 from core.keyring import Keyring
@@ -76,17 +77,9 @@ def world(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
     )
     with Session(fresh_engine) as s:
         for payload in (black, watch):
-            create_entry(
-                session=s,
-                keyring=keyring,
-                department="dept-a",
-                actor="t",
-                payload=payload,
-                now=clock.now(),
-            )
+            create_entry(Context(s, keyring), department="dept-a", actor="t", payload=payload)
         grant = consents.grant(
-            session=s,
-            keyring=keyring,
+            Context(s, keyring),
             code_index=keyring.blind_index(code),
             payload=AuthorizationCreate(
                 agency=AGENCY,
@@ -95,7 +88,6 @@ def world(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
                 expires_at=clock.now() + timedelta(days=30),
                 max_uses=MAX_USES,
             ),
-            now=clock.now(),
         )
         s.commit()
     clock.advance(timedelta(days=20))  # the prior notice of the black entry is over

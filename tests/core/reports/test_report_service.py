@@ -21,6 +21,7 @@ from core.cases.repairs.schemas import RepairFiling
 from core.clock import CST, clock
 from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
+from core.context import Context
 from core.entries import lifecycle
 from core.entries.service import create_entry, set_statement, shred_entry, withdraw_entry
 from core.keyring import Keyring
@@ -57,35 +58,22 @@ def _entry(
     session: Session, keyring: Keyring, code: str, department: str = "dept-a", **overrides: object
 ) -> uuid.UUID:
     view = create_entry(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring, CALENDAR),
         department=department,
         actor="recorder-1",
         payload=make_payload(subject_code=code, **overrides),
-        now=clock.now(),
-        calendar=CALENDAR,
     )
     return view.id
 
 
 def _report(session: Session, keyring: Keyring, code: str):
     return report_service.personal_report(
-        session=session,
-        keyring=keyring,
-        code_index=keyring.blind_index(code),
-        now=clock.now(),
-        calendar=CALENDAR,
+        Context(session, keyring, CALENDAR), code_index=keyring.blind_index(code)
     )
 
 
 def _export(session: Session, keyring: Keyring, code: str):
-    return export_all(
-        session=session,
-        keyring=keyring,
-        code_index=keyring.blind_index(code),
-        now=clock.now(),
-        calendar=CALENDAR,
-    )
+    return export_all(Context(session, keyring, CALENDAR), code_index=keyring.blind_index(code))
 
 
 def _legal_query(session: Session, keyring: Keyring, signer: LogSigner, code: str, agency: str):
@@ -103,15 +91,12 @@ def _legal_query(session: Session, keyring: Keyring, signer: LogSigner, code: st
 
 def _object(session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID) -> uuid.UUID:
     return objections.file_objection(
-        session=session,
-        keyring=keyring,
+        Context(session, keyring, CALENDAR),
         code_index=keyring.blind_index(code),
         entry_id=entry_id,
         reasons="此条记录与本人无关",
         uploads=[],
         settings=SETTINGS,
-        calendar=CALENDAR,
-        now=clock.now(),
     ).id
 
 
@@ -138,8 +123,7 @@ class TestScope:
         _entry(session, keyring, code_b, subject_name=NAME_B, facts=FACTS_B, domain="ecommerce")
         clock.advance(timedelta(days=20))  # past the prior notices
         grant = consents.grant(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             code_index=keyring.blind_index(code_a),
             payload=AuthorizationCreate(
                 agency="bank-1",
@@ -148,7 +132,6 @@ class TestScope:
                 expires_at=clock.now() + timedelta(days=30),
                 max_uses=2,
             ),
-            now=clock.now(),
         )
         run_query(
             session=session,
@@ -215,14 +198,12 @@ class TestStatesAndAudiences:
         )
         withdrawn = _entry(session, keyring, code, domain="finance")
         withdraw_entry(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             department="dept-a",
             entry_id=withdrawn,
             reason=WITHDRAW_REASON,
             kind="withdrawn",
             actor="recorder-1",
-            now=clock.now(),
         )
         clock.advance(timedelta(days=400))  # the first entry's display is over, read-time
         report = _report(session, keyring, code)
@@ -241,12 +222,10 @@ class TestStatesAndAudiences:
         code = make_code()
         entry_id = _entry(session, keyring, code)
         set_statement(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             code_index=keyring.blind_index(code),
             entry_id=entry_id,
             statement="已全额补缴",
-            now=clock.now(),
         )
         _object(session, keyring, code, entry_id)
         (entry,) = _report(session, keyring, code).entries
@@ -278,22 +257,15 @@ class TestExport:
         )
         for entry_id in (kept, erased):
             withdraw_entry(
-                session=session,
-                keyring=keyring,
+                Context(session, keyring),
                 department="dept-a",
                 entry_id=entry_id,
                 reason=WITHDRAW_REASON,
                 kind="withdrawn",
                 actor="recorder-1",
-                now=clock.now(),
             )
         shred_entry(
-            session=session,
-            keyring=keyring,
-            department="dept-a",
-            entry_id=erased,
-            actor="recorder-1",
-            now=clock.now(),
+            Context(session, keyring), department="dept-a", entry_id=erased, actor="recorder-1"
         )
         export = _export(session, keyring, code)
         assert export.subject is not None
@@ -331,27 +303,23 @@ class TestExport:
         )
         clock.freeze(datetime(2026, 4, 1, 10, 0, tzinfo=CST))
         repairs.file_repair(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             code_index=keyring.blind_index(code),
             filing=RepairFiling.model_validate(
                 {"entry_id": entry_id, "way": "commitment", "commitment": "本人承诺依法纳税"}
             ),
             uploads=[],
-            now=clock.now(),
         )
         case_id = _object(session, keyring, code, entry_id)
         entry = session.get(Entry, entry_id)
         assert entry is not None
         withdraw_entry(
-            session=session,
-            keyring=keyring,
+            Context(session, keyring),
             department="dept-a",
             entry_id=entry_id,
             reason=WITHDRAW_REASON,
             kind="withdrawn",
             actor="recorder-1",
-            now=clock.now(),
         )
         lifecycle.shred(
             session=session,
