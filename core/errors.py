@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     type_slug = "domain-error"
     title = "Request refused"
+    # Members the problem body carries besides the usual ones (e.g. a refusal's receipt).
+    extra: dict[str, object] | None = None
 
     def __init__(self, detail: str, *, rule: str | None = None) -> None:
         super().__init__(detail)

@@ -20,7 +20,8 @@ ALLOWED = {
     "migrations": {"migrations", "core"},
 }
 PROJECT = set(ALLOWED)
-CRYPTO_THIRD_PARTY = {"cryptography"}
+# rfc8785: the leaf encoding (JSON canonicalisation), pure Python, no I/O.
+CRYPTO_THIRD_PARTY = {"cryptography", "rfc8785"}
 # The HSM binding is optional: only the PKCS#11 provider may import it.
 HSM_BINDING = {"pkcs11_provider.py": {"pkcs11"}}
 FORBIDDEN_IN_CORE = {"fastapi", "starlette", "uvicorn"}

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadSessionDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, ReadSessionDep, RuntimeDep, SessionDep
 from api.params import OptionalDbIntQuery
 from api.policy import AgencyDep, CitizenDep, authenticate
 from api.state import app_state
@@ -24,9 +26,10 @@ from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
 from core.queries.service import (
     log_malformed,
     log_refusal,
+    opened_history,
     prepare_query,
-    query_history,
     record_query,
+    refusal_receipt,
 )
 
 
@@ -37,16 +40,17 @@ def _rule_of(exc: RequestValidationError) -> str:
     return "invalid_request"
 
 
-def _log_malformed(request: Request, rule: str) -> None:
-    """Log a query refused by validation, in its own transaction (it reached no session)."""
+def _log_malformed(request: Request, rule: str) -> dict[str, object] | None:
+    """Log a query refused by validation, in its own transaction (it reached no session);
+    its index and receipt."""
     # The route's policy already admitted an agency: its token is cached and cheap to re-read.
     principal = authenticate(request)
     if principal.agency is None:
-        return
+        return None
     state = app_state(request)
     runtime = state.runtime
     with Session(runtime.engine) as session:
-        log_malformed(
+        index = log_malformed(
             session=session,
             signer=state.log_signer,
             agency=principal.agency,
@@ -55,7 +59,9 @@ def _log_malformed(request: Request, rule: str) -> None:
             rules=runtime.audit_rules,
             cadence=runtime.cadence,
         )
+        receipt = refusal_receipt(session=session, signer=state.log_signer, index=index)
         session.commit()
+    return {"log_index": index, "receipt": receipt}
 
 
 class MalformedQuery(RequestValidationError):
@@ -85,10 +91,16 @@ class _LogsMalformedQueries(APIRoute):
 
 async def _malformed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MalformedQuery)  # noqa: S101 - registered for this type only
-    await run_in_threadpool(_log_malformed, request, exc.rule)
+    logged = await run_in_threadpool(_log_malformed, request, exc.rule)
     answer: Callable[[Request, Exception], Awaitable[Response]]
     answer = request.app.exception_handlers[RequestValidationError]
-    return await answer(request, exc)
+    response = await answer(request, exc)
+    if logged is None or not isinstance(response, JSONResponse):
+        return response
+    # The refusal's receipt joins the usual validation problem.
+    body = {**json.loads(bytes(response.body)), **logged}
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -132,7 +144,7 @@ def query(
         # The refusal is logged in its own transaction, so rolling back the query keeps it.
         reads.rollback()
         session.rollback()
-        log_refusal(
+        index = log_refusal(
             session=session,
             keyring=keyring,
             signer=signer,
@@ -143,6 +155,12 @@ def query(
             rules=rules,
             cadence=cadence,
         )
+        # A refusal is on the record too: the agency gets its receipt with the problem.
+        exc.extra = {
+            **(getattr(exc, "extra", None) or {}),
+            "log_index": index,
+            "receipt": refusal_receipt(session=session, signer=signer, index=index),
+        }
         session.commit()
         raise
     return answer
@@ -154,18 +172,13 @@ me_router = APIRouter(prefix="/me", tags=["citizen"])
 @me_router.get("/queries", response_model=list[QueryHistoryItem])
 def my_queries(
     principal: CitizenDep,
-    session: SessionDep,
+    ctx: ContextDep,
     before: OptionalDbIntQuery = None,
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[QueryHistoryItem]:
-    """Every query of the caller's record (sealed ones once lifted), each with its receipt."""
-    return query_history(
-        session=session,
-        code_index=principal.own_code_index(),
-        now=clock.now(),
-        before=before,
-        limit=limit,
-    )
+    """Every query of the caller's record (sealed ones once lifted), each with its receipt,
+    its leaf, and the secret and private fields that bind the leaf to the caller."""
+    return opened_history(ctx, code_index=principal.own_code_index(), before=before, limit=limit)
 
 
 @me_router.get("/notifications", response_model=list[Notification])

@@ -46,12 +46,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "rendered: every hash in a receipt is checked, not trusted.",
     ),
     "verify.help_leaf": (
-        "回执只含日志条目的哈希（叶哈希），不含条目本身，因此浏览器从叶哈希开始核验：通过核验证明带有该哈希的"
-        "条目确在已签名的日志中，但不能单独证明上面显示的机构、目的等内容就是该条目所记载的内容。",
-        "A receipt carries the hash of its log entry (the leaf hash), not the entry itself, so "
-        "the browser verifies from the leaf hash: a pass proves that an entry with that hash is "
-        "in the signed log, but does not by itself prove that the agency, purpose and other "
-        "details shown above are what that entry records.",
+        "核验时，浏览器先用每条记录上显示的机构、时间、目的、依据和结果，按 RFC 8785 重建其日志条目"
+        "（叶），计算叶哈希，并要求它与回执所证明的叶哈希一致；再用仅向您本人显示的密钥核对该条目"
+        "承诺的查询对象、授权和返回条目；最后检查各条记录前后相连（每条都指向您的上一条），"
+        "中间缺少任何一条都会被发现。",
+        "The browser first rebuilds each row's log entry (its leaf, RFC 8785) from the agency, "
+        "time, purpose, basis and outcome the row shows, and requires its leaf hash to be the "
+        "one the receipt proves; then, with a secret shown only to you, it checks the subject, "
+        "authorization and entries the leaf commits to; last, it checks that the rows link up "
+        "(each points back to your previous one), so a row left out between two shown ones is "
+        "found.",
     ),
     "verify.help_key": (
         "核验以本服务公布的日志公钥为准。请将核验后显示的公钥与通过其他渠道独立公布的公钥比对；"
@@ -136,6 +140,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "verify.js.reason.leaf": (
         "新旧回执中的叶哈希不同",
         "the old and the new receipt hold different leaf hashes",
+    ),
+    "verify.js.reason.shown": (
+        "页面显示的这条查询与日志中记录的不一致",
+        "the query as this page shows it is not the one the log holds",
+    ),
+    "verify.js.reason.commit": (
+        "日志记录的不是页面显示的查询对象、授权或返回条目",
+        "the log holds another subject, authorization or set of entries than shown",
+    ),
+    "verify.js.reason.gap": (
+        "此条与前一条之间缺少一条查询记录",
+        "a query is missing between this one and the one before it",
     ),
     "verify.js.reason.internal": ("核验程序出错", "the verifier itself failed"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import ContextDep, SessionDep
 from api.pages.common import (
     CitizenPageDep,
 )
@@ -13,17 +13,16 @@ from api.pages.render import page_lang, render
 from api.queries import messages as msg_verify
 from core.clock import clock
 from core.queries.notices import citizen_notifications
-from core.queries.service import query_history
+from core.queries.service import opened_history
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 
 
 @router.get("/queries", response_class=HTMLResponse)
-def my_queries(request: Request, principal: CitizenPageDep, session: SessionDep) -> HTMLResponse:
-    """Every query of my record, each with its receipt and the in-browser verifier."""
-    items = query_history(
-        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=100
-    )
+def my_queries(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> HTMLResponse:
+    """Every query of my record, each with its receipt, its leaf and what opens it, and the
+    in-browser verifier that rebuilds each leaf from what the row shows."""
+    items = opened_history(ctx, code_index=principal.own_code_index(), limit=100)
     messages = msg_verify.script_messages(page_lang(request))
     return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
 

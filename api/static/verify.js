@@ -13,7 +13,11 @@
 // - each receipt's checkpoint must be the latest public one (same size, same root), or, if
 //   older, the page is fetched again and the fresh receipt for the same index must hold
 //   the same leaf hash and verify against the latest checkpoint.
-// The receipts carry the leaf hash, not the leaf body, so verification starts from it.
+// - before any proof, each row's leaf is rebuilt from the fields the row displays (RFC 8785
+//   canonical JSON of the leaf with the displayed values put in), and must hash to the
+//   receipt's leaf hash; the private fields shown must be the ones the leaf's `commit`
+//   binds under the row's secret, and the rows' `prev` values must chain without a gap
+//   (as crypto/leaf_binding.py). An altered or omitted row then fails.
 // The proof functions mirror crypto/merkle.py and are exported for the browser tests,
 // which run them against every vendored RFC 9162 vector (tests/data/rfc9162).
 
@@ -473,6 +477,90 @@ export async function verifyReceipt(receipt, vkey) {
   return { receipt: parsed, checkpoint };
 }
 
+// --- leaves bound to what the row shows (as crypto/leaf_binding.py) ---------------------------
+
+const TEXT = new TextEncoder();
+const SALT_TAG = TEXT.encode("credence/leaf-salt/v2\n");
+const CHAIN_TAG = TEXT.encode("credence/leaf-chain/v2\n");
+const COMMIT_TAG = TEXT.encode("credence/leaf-commit/v2\n");
+// The fields a history row displays, and so rebuilds its leaf from.
+const SHOWN = ["at", "agency", "purpose", "basis", "legal_basis", "outcome"];
+
+/** RFC 8785 canonical JSON of a value made of objects, arrays, strings, integers, null. */
+export function canonicalJson(value) {
+  if (value === null || typeof value === "boolean" || typeof value === "string") {
+    return JSON.stringify(value);
+  }
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) fail("shown", "only safe integers are canonical here");
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object") {
+    // Keys in UTF-16 code-unit order: the default sort, as RFC 8785 asks.
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  fail("shown", `a ${typeof value} has no canonical JSON`);
+  return "";
+}
+
+async function tagged(tag, ...parts) {
+  return sha256(concat(tag, ...parts));
+}
+
+/** The value the subject's next unsealed leaf carries as `prev`, from a row's secret. */
+export async function chainTag(secret) {
+  return b64encode(await tagged(CHAIN_TAG, secret));
+}
+
+/**
+ * Rebuild a row's leaf from its displayed fields and check it against the proven leaf hash,
+ * then open its commitment with the row's secret; resolve to the leaf rebuilt.
+ */
+export async function checkShownLeaf(opening, shown, provenHash) {
+  if (opening === null || typeof opening !== "object" || opening.leaf === null
+    || typeof opening.leaf !== "object") {
+    fail("shown", "the row carries no leaf to rebuild");
+  }
+  const leaf = { ...opening.leaf };
+  for (const name of SHOWN) {
+    if (Object.prototype.hasOwnProperty.call(shown, name)) leaf[name] = shown[name];
+  }
+  const body = TEXT.encode(canonicalJson(leaf));
+  if (!sameBytes(await leafHash(body), provenHash)) {
+    fail("shown", "the row shown does not hash to the leaf its receipt proves");
+  }
+  if (opening.private !== null && opening.private !== undefined) {
+    const secret = b64decode(opening.secret, "secret", "commit");
+    const salt = await tagged(SALT_TAG, secret);
+    const commit = b64encode(await tagged(COMMIT_TAG, salt,
+      TEXT.encode(canonicalJson(opening.private))));
+    if (commit !== leaf.commit) fail("commit", "the leaf commits to other private fields");
+    const entries = opening.private.entries;
+    if (!Array.isArray(entries) || entries.length !== leaf.returned) {
+      fail("commit", "the leaf counts other entries than it commits to");
+    }
+  }
+  return leaf;
+}
+
+/**
+ * Check the rows' chain ({index, leaf, secret} each, version 2 only); resolve to the log
+ * indexes of the rows after which a query is missing (empty: no gap among the rows).
+ */
+export async function chainGaps(rows) {
+  const chained = rows.filter((r) => r.leaf.sealed_until === null)
+    .sort((a, b) => a.index - b.index);
+  const gaps = [];
+  for (let i = 1; i < chained.length; i += 1) {
+    if (chained[i].leaf.prev !== await chainTag(chained[i - 1].secret)) {
+      gaps.push(chained[i].index);
+    }
+  }
+  return gaps;
+}
+
 // --- the query-history page ----------------------------------------------------------------
 
 async function fetchText(url, credentials) {
@@ -513,15 +601,33 @@ function parseJson(text) {
   return null;
 }
 
+/** What a row displays (its `data-field` values) and what opens its leaf. */
+export function shownOf(article) {
+  const shown = {};
+  for (const el of article.querySelectorAll("[data-field]")) {
+    const value = el.getAttribute("data-value");
+    shown[el.getAttribute("data-field")] = value === "" && el.hasAttribute("data-null")
+      ? null : value;
+  }
+  const source = article.querySelector("script.leaf-opening");
+  const opening = source === null ? null : parseJson(source.textContent);
+  return { shown, opening };
+}
+
 /**
  * Verify one row's receipt (JSON text) for log index `rowIndex` against the latest
- * checkpoint in `state`; resolve to {size, old} on success, reject with a VerifyError.
+ * checkpoint in `state`, after rebuilding its leaf from what the row shows (`row`, from
+ * `shownOf`); resolve to {size, old, leaf} on success, reject with a VerifyError.
  */
-export async function verifyRow(rowIndex, text, state) {
-  const { receipt, checkpoint } = await verifyReceipt(parseJson(text), state.vkey);
-  if (String(receipt.index) !== rowIndex) {
-    fail("index", `receipt index ${receipt.index} is not this query's ${rowIndex}`);
+export async function verifyRow(rowIndex, text, state, row = null) {
+  const parsedReceipt = parseReceipt(parseJson(text));
+  if (String(parsedReceipt.index) !== rowIndex) {
+    fail("index", `receipt index ${parsedReceipt.index} is not this query's ${rowIndex}`);
   }
+  const leaf = row === null
+    ? null
+    : await checkShownLeaf(row.opening, row.shown, parsedReceipt.leaf);
+  const { receipt, checkpoint } = await verifyReceipt(parseJson(text), state.vkey);
   let latest = state.latest;
   if (checkpoint.origin !== latest.origin) fail("origin", `origin ${checkpoint.origin}`);
   if (checkpoint.size > latest.size) {
@@ -531,7 +637,7 @@ export async function verifyRow(rowIndex, text, state) {
   }
   if (checkpoint.size === latest.size) {
     if (!sameBytes(checkpoint.root, latest.root)) fail("fork", `size ${latest.size}`);
-    return { index: receipt.index, size: latest.size, old: null };
+    return { index: receipt.index, size: latest.size, old: null, leaf };
   }
   // An older checkpoint: without a consistency proof, fetch this row's receipt again
   // (made against the latest stored checkpoint) and check that one, for the same leaf.
@@ -544,7 +650,7 @@ export async function verifyRow(rowIndex, text, state) {
   if (fresh.checkpoint.size > latest.size) latest = await state.refreshLatest();
   if (fresh.checkpoint.size !== latest.size) fail("stale", `size ${fresh.checkpoint.size}`);
   if (!sameBytes(fresh.checkpoint.root, latest.root)) fail("fork", `size ${latest.size}`);
-  return { index: receipt.index, size: latest.size, old: checkpoint.size };
+  return { index: receipt.index, size: latest.size, old: checkpoint.size, leaf };
 }
 
 function format(template, values) {
@@ -642,15 +748,39 @@ async function run(button, status, msgs) {
   }
   let ok = 0;
   const failed = [];
+  const passed = new Set();
   for (const article of rows) {
     const index = article.getAttribute("data-log-index");
     try {
       const text = article.querySelector("pre.receipt").textContent;
-      showVerdict(article, msgs, { ok: await verifyRow(index, text, state) });
+      showVerdict(article, msgs, { ok: await verifyRow(index, text, state, shownOf(article)) });
       ok += 1;
+      passed.add(article);
     } catch (err) {
       showVerdict(article, msgs, { code: reasonCode(err) });
       failed.push(`#${index}`);
+    }
+  }
+  // Every row shown is a link of the subject's chain, with a receipt yet or not: one left
+  // out between two shown ones breaks the chain of the one after it.
+  const links = [];
+  for (const article of articles) {
+    try {
+      const { opening } = shownOf(article);
+      if (opening !== null && opening.secret && opening.leaf && opening.leaf.v === 2) {
+        links.push({ index: Number(article.getAttribute("data-log-index")), leaf: opening.leaf,
+          secret: b64decode(opening.secret, "secret", "commit"), article });
+      }
+    } catch (err) {
+      // A row whose opening does not parse has failed above, or has no receipt to check.
+    }
+  }
+  for (const gap of await chainGaps(links)) {
+    const { article } = links.find((l) => l.index === gap);
+    showVerdict(article, msgs, { code: "gap" });
+    if (passed.delete(article)) {
+      ok -= 1;
+      failed.push(`#${gap}`);
     }
   }
   const summary = [paragraph(format(msgs.summary, {

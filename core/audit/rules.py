@@ -1,4 +1,5 @@
-"""Rules that surface unusual querying for auditors (§6): bulk, refused-then-retried, night.
+"""Rules that surface unusual querying for auditors (§6): bulk, refused-then-retried, night,
+legal-basis queries of frozen records.
 
 Invariants: a rule only adds a flag for a human to review; it never refuses a query.
 Office hours are China Standard Time, whatever the server's zone.
@@ -14,11 +15,18 @@ from core.clock import CST
 
 RULE_PREFIX = "rule:"
 FlagReason = Literal[
-    "bulk", "night", "refused_then_retried", "purpose_mismatch", "no_business_need", "other"
+    "bulk",
+    "night",
+    "refused_then_retried",
+    "frozen",
+    "purpose_mismatch",
+    "no_business_need",
+    "other",
 ]
 FLAG_REASONS: tuple[str, ...] = get_args(FlagReason)
 # The reasons rules raise; auditors may raise any reason of FLAG_REASONS.
-RULE_REASONS = frozenset({"bulk", "night", "refused_then_retried"})
+# `frozen`: a legal-basis query of a record its subject froze (consents still refused).
+RULE_REASONS = frozenset({"bulk", "night", "refused_then_retried", "frozen"})
 
 
 @dataclass(frozen=True, slots=True)

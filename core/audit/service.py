@@ -33,8 +33,10 @@ def record_query(
     outcome: str,
     basis: str,
     rules: AuditRules,
+    frozen: bool = False,
 ) -> list[str]:
-    """Index one appended leaf for search and raise the flags its rules call for."""
+    """Index one appended leaf for search and raise the flags its rules call for; a query
+    of a frozen record on a legal basis is flagged `frozen` for review (§6)."""
     refused_before, agency_before = repo.add_facet_with_counts(
         session,
         log_index=index,
@@ -57,6 +59,8 @@ def record_query(
     # The agency's queries in the window, this one included (exact up to the threshold).
     if is_bulk(agency_before + 1, rules):
         reasons.append("bulk")
+    if frozen and basis == "legal":
+        reasons.append("frozen")
     for reason in reasons:
         repo.add_flag(
             session, log_index=index, reason=reason, raised_by=RULE_PREFIX + reason, now=at

@@ -3,7 +3,8 @@
 Invariants:
 - Every shred of an entry, of the cases about it, and of a subject appends one leaf to
   the transparency log holding no personal data: what was erased, the entry's public
-  reference, why, and when. So an auditor can prove when each erasure happened.
+  reference, why, and when. So an auditor can prove when each erasure happened. The
+  leaves are appended as the transaction commits, after every other row it locks.
 - A subject goes when nothing of it remains: every entry of it is shredded and every
   case about those entries is erased. Its code ciphertext and blind index are cleared
   and its data key shredded, so the log pseudonyms derived from that key link to nobody.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from core.entries import lifecycle_repository as repo
@@ -25,26 +27,61 @@ from core.keyring import Keyring
 from core.models import Entry, Subject
 from core.ops import keys_repository as key_repo
 from core.querylog import appends
-from core.querylog.leaves import canonical_leaf
+from core.querylog.leaves import LEAF_VERSION, canonical_leaf, leaf_time
 
-ERASURE_LEAF_VERSION = 1
 # Administrative reconsideration may be sought within 60 days of a decision (行政复议法 §20).
 CASE_GRACE = timedelta(days=60)
+_QUEUED = "credence.erasure_leaves"
+_LISTENING = "credence.erasure_leaves.listening"
 
 
-def log_erasure(*, session: Session, what: str, ref: str, why: str, now: datetime) -> int:
-    """Append one erasure event to the transparency log; its index."""
+def log_erasure(
+    *,
+    session: Session,
+    what: str,
+    ref: str,
+    why: str,
+    now: datetime,
+    entry_id: uuid.UUID | None = None,
+) -> None:
+    """Queue one erasure event for the transparency log, appended when the transaction
+    commits (and, with `entry_id`, its index recorded on the entry).
+
+    Appended last because the log's state row must be the last lock a transaction takes:
+    a sweeper holding it while it waits for a subject row that a query holds (the query
+    waiting for the log) would deadlock.
+    """
     body = canonical_leaf(
         {
-            "v": ERASURE_LEAF_VERSION,
+            "v": LEAF_VERSION,
             "kind": "erasure",
             "what": what,
             "ref": ref,
             "why": why,
-            "at": now.isoformat(),
+            "at": leaf_time(now),
         }
     )
-    return appends.append_leaf(session=session, body=body, now=now).index
+    if not session.info.get(_LISTENING):
+        event.listen(session, "before_commit", _append_queued)
+        event.listen(session, "after_rollback", _drop_queued)
+        session.info[_LISTENING] = True
+    session.info.setdefault(_QUEUED, []).append((body, entry_id, now))
+
+
+def _append_queued(session: Session) -> None:
+    queued = session.info.pop(_QUEUED, [])
+    if not queued:
+        return
+    indexes = appends.append_leaves(
+        session=session, bodies=[body for body, _e, _n in queued], now=queued[-1][2]
+    )
+    for index, (_body, entry_id, _now) in zip(indexes, queued, strict=True):
+        if entry_id is not None:
+            repo.set_erasure_index(session, entry_id=entry_id, log_index=index)
+
+
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
 
 
 def erase_cases(

@@ -121,10 +121,9 @@ def shred(
     apply(session=session, entry=entry, event=rules.SHRED, actor=actor, now=now)
     key_repo.shred_data_key(session, key_id=entry.data_key_id, now=now)
     keyring.forget(entry.data_key_id)
-    index = erasure.log_erasure(
-        session=session, what="entry", ref=entry.public_ref, why=why, now=now
+    erasure.log_erasure(
+        session=session, what="entry", ref=entry.public_ref, why=why, now=now, entry_id=entry.id
     )
-    repo.set_erasure_index(session, entry_id=entry.id, log_index=index)
     if with_cases:
         erasure.erase_cases(session=session, keyring=keyring, entry=entry, why=why, now=now)
     repo.add_entry_notice(

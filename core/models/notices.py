@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger, Boolean, Column, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
@@ -22,3 +22,11 @@ class QueryNotice(SQLModel, table=True):
     visible_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # The leaf's secret and private fields, sealed under the subject's data key: what the
+    # subject is shown to open the leaf's commitment (crypto/leaf_binding.py).
+    private_ct: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # The value the subject's next unsealed leaf carries as `prev`; set on unsealed ones.
+    chain_tag: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    in_chain: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
+    )

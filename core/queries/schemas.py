@@ -78,6 +78,11 @@ class QueryHistoryItem(BaseModel):
     receipt: dict[str, object] | None = None
     # True until the next stored checkpoint covers this query (within the checkpoint cadence).
     receipt_pending: bool = False
+    # The leaf as stored (rebuild it with RFC 8785 to check the receipt), and for the
+    # subject only: the leaf's secret and the private fields its `commit` binds.
+    leaf: dict[str, object] | None = None
+    private: dict[str, object] | None = None
+    secret: str | None = None
 
 
 class QueryFlagView(BaseModel):

@@ -6,8 +6,12 @@ Invariants:
 - The answer holds only entries that are active and displayed on the project clock's
   date, and, for an authorization, inside its list kinds and domains.
 - Every query — answered, empty or refused — becomes one query-log leaf. The leaf holds
-  no plaintext personal data: the subject appears as a pseudonym derived from the
-  subject's own data key, so shredding that key unlinks the log from the person.
+  no personal data and links to nobody in public: the subject's pseudonym (derived from
+  the subject's own data key), the authorization and the entries returned are only in
+  its `commit`, a salted commitment the subject (and the asking agency) can open; `prev`
+  chains the subject's unsealed leaves so the subject can tell none is left out of their
+  history (crypto/leaf_binding.py). Every receipt carries its leaf, so what is shown is
+  what is proven.
 - The receipt (inclusion proof against a checkpoint signed for the log's size right
   after the leaf) is made in the same transaction as the leaf, so an answer never leaves
   without its log entry. Stored, published checkpoints follow the cadence instead.
@@ -26,7 +30,8 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -34,24 +39,27 @@ from core.audit import service as audit
 from core.audit.rules import AuditRules
 from core.clock import CST, local_date
 from core.consents import service as consents
+from core.context import Context
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.entries.visibility import derived_warning, shown_state
 from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization
+from core.ops import keys_repository as key_repo
 from core.queries import notices_repository as notice_repo
 from core.queries.catalogues import legal_basis as legal_basis_of
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryHistoryItem, QueryRequest
 from core.querylog import appends, leaves, proofs
 from core.querylog import repository as log_repo
 from core.querylog.checkpoints import Cadence, checkpoint_after_append
+from core.querylog.leaves import LEAF_VERSION, leaf_time
 from crypto.blind_index import pseudonym
-from crypto.envelope import DataKey, FieldContext, open_field
+from crypto.envelope import DataKey, FieldContext, open_field, seal
+from crypto.leaf_binding import b64, canonical, chain_tag, commit, new_secret, salt_of
 from crypto.log_signer import LogSigner
 
 _LOG_LABEL = b"query-log"
-LEAF_VERSION = 1
 DEFAULT_RULES = AuditRules()
 DEFAULT_CADENCE = Cadence()
 # The audit projection of a malformed query: searchable by agency and time like any other.
@@ -126,40 +134,52 @@ def _basis(payload: QueryRequest) -> str:
     return "authorization" if payload.legal_basis is None else "legal"
 
 
+def _private(payload: QueryRequest, subject: str, entry_ids: list[str]) -> dict[str, object]:
+    """The fields a leaf only commits to: whose record, under which consent, what left."""
+    return {
+        "subject": subject,
+        "authorization_id": None
+        if payload.authorization_id is None
+        else str(payload.authorization_id),
+        "entries": entry_ids,
+    }
+
+
 def _leaf(
     *,
     agency: str,
     payload: QueryRequest,
-    subject: str,
     outcome: str,
     now: datetime,
-    entry_ids: list[str],
+    private: dict[str, object],
+    secret: bytes,
+    prev: bytes | None,
     policy_version: int | None,
     frozen: bool,
+    sealed: bool,
     rule: str | None = None,
-) -> bytes:
-    return leaves.canonical_leaf(
-        {
-            "v": LEAF_VERSION,
-            "at": now.isoformat(),
-            "agency": agency,
-            "purpose": payload.purpose,
-            "basis": _basis(payload),
-            "legal_basis": payload.legal_basis,
-            "authorization_id": None
-            if payload.authorization_id is None
-            else str(payload.authorization_id),
-            "policy_version": policy_version,
-            "subject": subject,
-            "entries": entry_ids,
-            "outcome": outcome,
-            "refusal_rule": rule,
-            "frozen": frozen,
-            "sealed_until": None
-            if payload.sealed_until is None
-            else payload.sealed_until.isoformat(),
-        }
-    )
+) -> dict[str, object]:
+    return {
+        "v": LEAF_VERSION,
+        "kind": "query",
+        "at": leaf_time(now),
+        "agency": agency,
+        "purpose": payload.purpose,
+        "basis": _basis(payload),
+        "legal_basis": payload.legal_basis,
+        "policy_version": policy_version,
+        "commit": commit(salt_of(secret), private),
+        "prev": None if prev is None else b64(prev),
+        "outcome": outcome,
+        # How many entries left, not which: the ids are committed with the subject.
+        "returned": len(cast(list[str], private["entries"])),
+        "refusal_rule": rule,
+        "frozen": frozen,
+        # Only a seal that was granted: a refused query is never hidden (§6).
+        "sealed_until": None
+        if not sealed or payload.sealed_until is None
+        else payload.sealed_until.isoformat(),
+    }
 
 
 @dataclass(frozen=True)
@@ -175,6 +195,13 @@ class PreparedQuery:
     entries: list[AnsweredEntry]
     warning: bool
     pseudonym: str
+    subject_key: DataKey | None  # to seal what the subject is shown of the leaf
+
+
+def _subject_key(keyring: Keyring, subject: record_repo.QuerySubject | None) -> DataKey | None:
+    if subject is None or subject.wrapped is None:
+        return None
+    return keyring.data_key(subject.key_id, subject.wrapped)
 
 
 def prepare_query(
@@ -212,6 +239,7 @@ def prepare_query(
         entries=_answer(keyring, rows, auth, now),
         warning=_warning(rows, auth, now),
         pseudonym=_subject_pseudonym(keyring, subject, code_index),
+        subject_key=_subject_key(keyring, subject),
     )
 
 
@@ -243,43 +271,118 @@ def record_query(
         ):
             raise Conflict("the authorization changed meanwhile; try again", rule="retry")
     outcome = "answered" if p.entries else "empty"
-    body = _leaf(
+    entry_ids = [str(e.id) for e in p.entries]
+    logged = _log(
+        session,
         agency=p.agency,
         payload=payload,
-        subject=p.pseudonym,
+        subject=p.subject,
+        subject_key=p.subject_key,
+        pseudonym=p.pseudonym,
         outcome=outcome,
-        now=now,
-        entry_ids=[str(e.id) for e in p.entries],
+        entry_ids=entry_ids,
         policy_version=None if p.authorization is None else p.authorization.policy_version,
         frozen=p.frozen,
-    )
-    appended = _append(
-        session,
-        body,
-        agency=p.agency,
-        basis=_basis(payload),
-        subject_pseudonym=p.pseudonym,
-        outcome=outcome,
+        sealed=payload.sealed_until is not None,
         rules=rules,
         now=now,
     )
+    appended = logged.appended
     index = appended.index
     # Who received which entry: corrections propagate along these rows (§6).
     lifecycle_repo.add_deliveries(
         session,
         [{"log_index": index, "entry_id": e.id, "agency": p.agency, "at": now} for e in p.entries],
     )
-    _notify(session, p.subject, index, payload, now)
     checkpoint_after_append(
         session=session, signer=signer, cadence=cadence, appended=appended, now=now
     )
+    receipt = proofs.receipt_for(signer=signer, appended=appended)
     return QueryAnswer(
         log_index=index,
         outcome=outcome,
         entries=p.entries,
         warning_list=p.warning,
-        receipt=proofs.receipt_for(signer=signer, appended=appended),
+        receipt={**receipt, **logged.opening()},
     )
+
+
+@dataclass(frozen=True)
+class _Logged:
+    """A query's leaf as appended, with what opens its commitment."""
+
+    appended: appends.Appended
+    leaf: dict[str, object]
+    private: dict[str, object]
+    secret: bytes
+
+    def opening(self) -> dict[str, object]:
+        """What the asking agency is given: the leaf, its private fields and their salt."""
+        return {"leaf": self.leaf, "private": self.private, "salt": b64(salt_of(self.secret))}
+
+
+def _log(
+    session: Session,
+    *,
+    agency: str,
+    payload: QueryRequest,
+    subject: record_repo.QuerySubject | None,
+    subject_key: DataKey | None,
+    pseudonym: str,
+    outcome: str,
+    entry_ids: list[str],
+    policy_version: int | None,
+    frozen: bool,
+    sealed: bool,
+    rules: AuditRules,
+    now: datetime,
+    rule: str | None = None,
+) -> _Logged:
+    """Append one query's leaf (chained after the subject's last), its audit projection,
+    and the subject's notice holding what opens it."""
+    secret = new_secret()
+    prev = None
+    if subject is not None:
+        notice_repo.lock_chain(session, subject.id)
+        prev = notice_repo.chain_head(session, subject.id)
+    private = _private(payload, pseudonym, entry_ids)
+    leaf = _leaf(
+        agency=agency,
+        payload=payload,
+        outcome=outcome,
+        now=now,
+        private=private,
+        secret=secret,
+        prev=prev,
+        policy_version=policy_version,
+        frozen=frozen,
+        sealed=sealed,
+        rule=rule,
+    )
+    appended = _append(
+        session,
+        leaves.canonical_leaf(leaf),
+        agency=agency,
+        basis=_basis(payload),
+        subject_pseudonym=pseudonym,
+        outcome=outcome,
+        frozen=frozen,
+        rules=rules,
+        now=now,
+    )
+    if subject is not None:
+        _notify(
+            session,
+            subject,
+            subject_key,
+            appended.index,
+            sealed_until=payload.sealed_until if sealed else None,
+            opening={"secret": b64(secret), "private": private},
+            chained=leaf["sealed_until"] is None,
+            secret=secret,
+            now=now,
+        )
+    return _Logged(appended=appended, leaf=leaf, private=private, secret=secret)
 
 
 def run_query(
@@ -317,33 +420,26 @@ def log_refusal(
     """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
     code_index = keyring.blind_index(payload.subject_code)
     subject, _entries = record_repo.subject_for_query(session, code_index)
-    pseudo = _subject_pseudonym(keyring, subject, code_index)
-    body = _leaf(
+    logged = _log(
+        session,
         agency=agency,
         payload=payload,
-        subject=pseudo,
+        subject=subject,
+        subject_key=_subject_key(keyring, subject),
+        pseudonym=_subject_pseudonym(keyring, subject, code_index),
         outcome="refused",
-        now=now,
         entry_ids=[],
         policy_version=None,
         frozen=False,
-        rule=rule,
-    )
-    appended = _append(
-        session,
-        body,
-        agency=agency,
-        basis=_basis(payload),
-        subject_pseudonym=pseudo,
-        outcome="refused",
+        sealed=False,
         rules=rules,
         now=now,
+        rule=rule,
     )
-    _notify(session, subject, appended.index, payload, now)
     checkpoint_after_append(
-        session=session, signer=signer, cadence=cadence, appended=appended, now=now
+        session=session, signer=signer, cadence=cadence, appended=logged.appended, now=now
     )
-    return appended.index
+    return logged.appended.index
 
 
 def log_malformed(
@@ -364,16 +460,17 @@ def log_malformed(
     body = leaves.canonical_leaf(
         {
             "v": LEAF_VERSION,
-            "at": now.isoformat(),
+            "kind": "query",
+            "at": leaf_time(now),
             "agency": agency,
             "purpose": None,
             "basis": None,
             "legal_basis": None,
-            "authorization_id": None,
             "policy_version": None,
-            "subject": None,
-            "entries": [],
+            "commit": None,
+            "prev": None,
             "outcome": "refused",
+            "returned": 0,
             "refusal_rule": rule,
             "frozen": False,
             "sealed_until": None,
@@ -386,6 +483,7 @@ def log_malformed(
         basis=NO_BASIS,
         subject_pseudonym=NO_SUBJECT,
         outcome="refused",
+        frozen=False,
         rules=rules,
         now=now,
     )
@@ -403,6 +501,7 @@ def _append(
     basis: str,
     subject_pseudonym: str,
     outcome: str,
+    frozen: bool,
     rules: AuditRules,
     now: datetime,
 ) -> appends.Appended:
@@ -417,27 +516,45 @@ def _append(
         outcome=outcome,
         basis=basis,
         rules=rules,
+        frozen=frozen,
     )
     return appended
 
 
 def _notify(
     session: Session,
-    subject: record_repo.QuerySubject | None,
+    subject: record_repo.QuerySubject,
+    subject_key: DataKey | None,
     index: int,
-    payload: QueryRequest,
+    *,
+    sealed_until: date | None,
+    opening: dict[str, object],
+    chained: bool,
+    secret: bytes,
     now: datetime,
 ) -> None:
-    """Tell the subject of every query; a sealed one only once its seal lifts (§6)."""
-    if subject is None:
-        return
+    """Tell the subject of every query; a sealed one only once its seal lifts (§6). The
+    notice keeps, sealed under the subject's key, what opens the leaf for them."""
     visible = now
-    if payload.sealed_until is not None:
-        start = datetime.combine(payload.sealed_until, time.min, tzinfo=CST)
+    if sealed_until is not None:
+        start = datetime.combine(sealed_until, time.min, tzinfo=CST)
         visible = max(now, start.astimezone(UTC))
+    private_ct = None
+    if subject_key is not None:
+        private_ct = seal(subject_key, canonical(opening), _opening_context(index))
     notice_repo.add_notice(
-        session, subject_id=subject.id, log_index=index, visible_from=visible, now=now
+        session,
+        subject_id=subject.id,
+        log_index=index,
+        visible_from=visible,
+        now=now,
+        private_ct=private_ct,
+        chain_tag=chain_tag(secret) if chained else None,
     )
+
+
+def _opening_context(index: int) -> FieldContext:
+    return FieldContext(table="query_notice", column="private", row_key=str(index))
 
 
 def query_history(
@@ -445,11 +562,13 @@ def query_history(
     session: Session,
     code_index: bytes,
     now: datetime,
+    keyring: Keyring | None = None,
     before: int | None = None,
     limit: int = 50,
     with_receipts: bool = True,
 ) -> list[QueryHistoryItem]:
-    """The queries of the caller's record visible now, newest first, each with its receipt."""
+    """The queries of the caller's record visible now, newest first, each with its receipt,
+    its leaf and (with the keyring) the secret and private fields that open it."""
     subject = record_repo.subject_by_index(session, code_index)
     if subject is None:
         return []
@@ -457,10 +576,15 @@ def query_history(
         session, subject_id=subject.id, now=now, before=before, limit=limit
     )
     bodies = log_repo.leaf_bodies(session, [n.log_index for n in notices])
+    key = None if keyring is None else _history_key(session, keyring, subject.data_key_id)
     items = []
     for notice in notices:
         leaf = json.loads(bodies[notice.log_index])
         receipt = _receipt_or_none(session, notice.log_index) if with_receipts else None
+        opening = _opening(key, notice.private_ct, notice.log_index)
+        private = None if opening is None else opening["private"]
+        # Version 1 named the entries in the leaf; version 2 counts them there.
+        returned = len(leaf["entries"]) if "entries" in leaf else int(leaf["returned"])
         items.append(
             QueryHistoryItem(
                 log_index=notice.log_index,
@@ -470,12 +594,49 @@ def query_history(
                 basis=leaf["basis"],
                 legal_basis=leaf["legal_basis"],
                 outcome=leaf["outcome"],
-                entries_returned=len(leaf["entries"]),
+                entries_returned=returned,
                 receipt=receipt,
                 receipt_pending=with_receipts and receipt is None,
+                leaf=leaf,
+                private=private,
+                secret=None if opening is None else opening["secret"],
             )
         )
     return items
+
+
+def opened_history(
+    ctx: Context, *, code_index: bytes, before: int | None = None, limit: int = 50
+) -> list[QueryHistoryItem]:
+    """`query_history` for the subject themself: each row with what opens its leaf."""
+    return query_history(
+        session=ctx.session,
+        keyring=ctx.keyring,
+        code_index=code_index,
+        now=ctx.now(),
+        before=before,
+        limit=limit,
+    )
+
+
+def _history_key(session: Session, keyring: Keyring, key_id: uuid.UUID) -> DataKey | None:
+    row = key_repo.get_data_key(session, key_id)
+    return None if row is None or row.wrapped is None else keyring.data_key(row.id, row.wrapped)
+
+
+def _opening(key: DataKey | None, blob: bytes | None, index: int) -> dict[str, Any] | None:
+    """What opens a leaf for its subject (none for leaves logged before they were bound)."""
+    if key is None or blob is None:
+        return None
+    opened = json.loads(open_field(key, blob, _opening_context(index)))
+    return opened if isinstance(opened, dict) else None
+
+
+def refusal_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:
+    """The receipt of a logged refusal, with its leaf, against a checkpoint signed now."""
+    receipt = proofs.fresh_receipt(session=session, signer=signer, index=index)
+    body = log_repo.leaf_bodies(session, [index])[index]
+    return {**receipt, "leaf": json.loads(body)}
 
 
 def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:

@@ -1,9 +1,10 @@
 """Leaf bodies of the query log (SPEC §6): canonical JSON and the checks that a body is so.
 
 Invariants:
-- A leaf body is canonical JSON (sorted keys, compact separators, UTF-8) of flat fields
-  holding pseudonyms and ids only, so it re-encodes to itself and its leaf hash is
-  reproducible by anyone.
+- A leaf body is the RFC 8785 (JCS) encoding of a flat JSON object (str, int, bool, null
+  or lists of them) holding no personal data, so it re-encodes to itself and anyone who
+  is shown the object rebuilds the body and its leaf hash (`crypto/leaf_binding.py`).
+- Every leaf carries its layout version `v` and a `kind`; times are UTC, RFC 3339.
 - `check_body` is the definition appends enforce; `CanonicalBodies` gives the same verdict
   on every body, only faster on the usual ones.
 """
@@ -13,8 +14,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from core.errors import InvalidInput
+from crypto.leaf_binding import BindingError, canonical
+
+# Version 2: `kind`, UTC times, private fields committed, each subject's leaves chained.
+LEAF_VERSION = 2
+
+
+def leaf_time(at: datetime) -> str:
+    """An instant as a leaf writes it: UTC, RFC 3339, to the microsecond."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _is_scalar(value: object) -> bool:
@@ -35,9 +46,8 @@ def canonical_leaf(fields: Mapping[str, object]) -> bytes:
         elif not _is_scalar(value):
             raise InvalidInput(f"log leaf field {key!r} has type {type(value).__name__}")
     try:
-        text = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
+        return canonical(fields)
+    except BindingError:
         raise InvalidInput("log leaf text is not valid Unicode") from None
 
 
@@ -55,12 +65,13 @@ def check_body(body: bytes) -> None:
 
 
 # Canonical bodies of the usual kind, as `canonical_leaf` writes them: a flat object whose
-# strings need no escape and whose integers have at most 18 digits. Such a body, with its
-# field names strictly increasing, is canonical by construction; any other body is judged
-# by `check_body` itself, so these patterns can make the audit faster, never looser.
+# strings need no escape and whose integers have at most 15 digits (RFC 8785 encodes them
+# exactly up to 2**53 - 1; longer ones are judged in full). Such a body, with its field
+# names strictly increasing, is canonical by construction; any other body is judged by
+# `check_body` itself, so these patterns can make the audit faster, never looser.
 # Possessive repeats: nothing here ever needs to give characters back, so none are tracked.
 _STRING = r'"[^"\\\x00-\x1f]*+"'
-_SCALAR = _STRING + r"|null|true|false|0|-?[1-9][0-9]{0,17}+"
+_SCALAR = _STRING + r"|null|true|false|0|-?[1-9][0-9]{0,14}+"
 _VALUE = rf"{_SCALAR}|\[(?:(?:{_SCALAR})(?:,(?:{_SCALAR}))*)?\]"
 _FLAT_OBJECT = re.compile(rf"\{{(?:{_STRING}:(?:{_VALUE})(?:,{_STRING}:(?:{_VALUE}))*)?\}}")
 # On a body `_FLAT_OBJECT` matched, field by field from the first: the names, in order.

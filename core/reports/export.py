@@ -120,11 +120,15 @@ def _subject(session: Session, keyring: Keyring, subject: Subject) -> ExportSubj
     )
 
 
-def _queries(session: Session, code_index: bytes, now: datetime) -> list[ExportQuery]:
-    items = all_queries(session=session, code_index=code_index, now=now, with_receipts=True)
+def _queries(
+    session: Session, keyring: Keyring, code_index: bytes, now: datetime
+) -> list[ExportQuery]:
+    items = all_queries(
+        session=session, keyring=keyring, code_index=code_index, now=now, with_receipts=True
+    )
     bodies = log_repo.leaf_bodies(session, [q.log_index for q in items])
     return [
-        ExportQuery.model_validate({**q.model_dump(), "leaf": bodies[q.log_index].decode()})
+        ExportQuery.model_validate({**q.model_dump(), "leaf_body": bodies[q.log_index].decode()})
         for q in items
     ]
 
@@ -159,7 +163,7 @@ def export_all(ctx: Context, *, code_index: bytes) -> DataExport:
         warning_list=record.warning_list,
         entries=entries,
         erased_entries=erased,
-        queries=_queries(ctx.session, code_index, now),
+        queries=_queries(ctx.session, ctx.keyring, code_index, now),
         notifications=citizen_notifications(
             session=ctx.session, code_index=code_index, now=now, limit=ALL_NOTIFICATIONS
         ),

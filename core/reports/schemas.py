@@ -203,8 +203,8 @@ class ErasedEntry(BaseModel):
 class ExportQuery(QueryHistoryItem):
     """A query of the record, with the exact log leaf its receipt's `leaf_hash` covers."""
 
-    # The leaf body as logged (canonical JSON; no plaintext personal data by design).
-    leaf: str
+    # The leaf body as logged, byte for byte (RFC 8785 JSON of `leaf`; no personal data).
+    leaf_body: str
 
 
 class ErasedCase(BaseModel):

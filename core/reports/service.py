@@ -35,6 +35,7 @@ from core.entries import service as records
 from core.entries.schemas import EntryView
 from core.entries.subjects import subject_by_index
 from core.errors import NotFound, Shredded
+from core.keyring import Keyring
 from core.models import Entry, Objection
 from core.queries.schemas import QueryHistoryItem
 from core.queries.service import query_history
@@ -53,7 +54,12 @@ OPEN_REPAIR: Final = ("filed", "accepted")
 
 
 def all_queries(
-    *, session: Session, code_index: bytes, now: datetime, with_receipts: bool
+    *,
+    session: Session,
+    code_index: bytes,
+    now: datetime,
+    with_receipts: bool,
+    keyring: Keyring | None = None,
 ) -> list[QueryHistoryItem]:
     """Every query of the record visible now, newest first (paged through, not truncated)."""
     items: list[QueryHistoryItem] = []
@@ -61,6 +67,7 @@ def all_queries(
     while True:
         page = query_history(
             session=session,
+            keyring=keyring,
             code_index=code_index,
             now=now,
             before=before,

@@ -482,7 +482,8 @@ class TestTamperedReceiptsFail:
         verdicts = tab.verify()
         expected = {i: ("ok", None) for i in receipts}
         expected |= {
-            first: ("failed", "proof"),
+            # The row's leaf, rebuilt from what it shows, is not the leaf this receipt proves.
+            first: ("failed", "shown"),
             second: ("failed", "signature"),
             third: ("failed", "proof"),
             fourth: ("failed", "index"),
@@ -510,13 +511,68 @@ class TestTamperedReceiptsFail:
         with _leaf_hash_altered(db, target):
             tab.queries("zh")  # the server now serves the altered leaf's receipt itself
             verdicts = tab.verify()
-        # The altered leaf hash is in its own receipt and in its sibling's proof.
+        # The altered leaf hash is in its own receipt (no longer the hash of the leaf the
+        # row shows) and in its sibling's proof.
         hit = {target, target ^ 1} & on_page
         assert {i for i, v in verdicts.items() if v[0] == "failed"} == hit
-        assert all(verdicts[i] == ("failed", "proof") for i in hit)
+        assert verdicts[target] == ("failed", "shown")
+        assert all(verdicts[i] == ("failed", "proof") for i in hit - {target})
         # Put back, the same page verifies again.
         tab.queries("zh")
         assert all(v == ("ok", None) for v in tab.verify().values())
+
+    def test_a_leaf_body_altered_in_the_servers_database_fails_on_its_row(self, tab: Tab, live):
+        _base, data = live
+        tab.queries("zh")
+        target = max(tab.receipts())
+        with _leaf_body_altered(data / "credence.db", target) as (before, after):
+            tab.queries("zh")
+            shown = tab.page.locator(f'article[data-log-index="{target}"] h2').inner_text()
+            assert after in shown  # the page shows the altered row...
+            assert before not in shown
+            verdicts = tab.verify()
+        # ...and only that row fails: rebuilt from what it shows, it is not the leaf proven.
+        assert {i for i, v in verdicts.items() if v[0] == "failed"} == {target}
+        assert verdicts[target] == ("failed", "shown")
+
+    def test_a_query_left_out_of_the_page_breaks_the_chain(self, tab: Tab):
+        tab.queries("zh")
+        indexes = sorted(tab.receipts())
+        left_out, after = indexes[1], indexes[2]
+        tab.page.evaluate(
+            '(i) => document.querySelector(`article[data-log-index="${i}"]`).remove()',
+            left_out,
+        )
+        verdicts = tab.verify()
+        assert left_out not in verdicts
+        assert verdicts[after] == ("failed", "gap")
+        assert {i for i, v in verdicts.items() if v[0] == "failed"} == {after}
+        msgs = script_messages("zh")
+        row = tab.page.locator(f'article[data-log-index="{after}"] .verdict').inner_text()
+        assert row == msgs["failed"].format(reason=msgs["reason.gap"])
+
+
+@contextmanager
+def _leaf_body_altered(db: Path, index: int) -> Iterator[tuple[str, str]]:
+    """Change the agency of one stored leaf body in the live database; restore on exit."""
+    with sqlite3.connect(db, timeout=10) as conn:
+        (body,) = conn.execute("SELECT body FROM query_log_leaf WHERE idx = ?", (index,)).fetchone()
+    conn.close()
+    original = bytes(body)
+    agency = json.loads(original)["agency"]
+    altered = original.replace(f'"agency":"{agency}"'.encode(), b'"agency":"bank-y"')
+    assert altered != original
+
+    def write(value: bytes) -> None:
+        with sqlite3.connect(db, timeout=10) as conn:
+            conn.execute("UPDATE query_log_leaf SET body = ? WHERE idx = ?", (value, index))
+        conn.close()
+
+    write(altered)
+    try:
+        yield agency, "bank-y"
+    finally:
+        write(original)
 
 
 @contextmanager
@@ -597,7 +653,8 @@ class TestOlderCheckpoints:
 
         verdicts = tab.verify()
         expected = {i: ("ok", None) for i in receipts}
-        expected |= {forged: ("failed", "leaf"), foreign: ("failed", "signature")}
+        # The forged tree's leaf is not the one the row shows: caught before any proof.
+        expected |= {forged: ("failed", "shown"), foreign: ("failed", "signature")}
         assert verdicts == expected
         row = tab.page.locator(f'article[data-log-index="{older}"] .verdict')
         assert row.get_attribute("data-old-size") == str(older + 1)
@@ -640,5 +697,9 @@ class TestWithoutJavaScript:
         code = [(attrs, body) for attrs, body in scripts if "application/json" not in attrs]
         assert all(body == "" and 'src="/static/' in attrs for attrs, body in code)
         data = [body for attrs, body in scripts if "application/json" in attrs]
-        assert len(data) == 1
-        assert json.loads(data[0]) == script_messages("en")
+        (messages,) = [b for a, b in scripts if 'id="verify-messages"' in a]
+        assert json.loads(messages) == script_messages("en")
+        # The rest is each row's leaf and what opens it, also data.
+        openings = [json.loads(b) for a, b in scripts if 'class="leaf-opening"' in a]
+        assert len(openings) == len(data) - 1 >= 5
+        assert all(set(o) == {"leaf", "private", "secret"} for o in openings)

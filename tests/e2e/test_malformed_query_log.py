@@ -45,7 +45,8 @@ def test_log_verify_passes_after_a_malformed_query(tmp_path):
     with Session(runtime.engine) as session:
         bodies = [leaf.body for leaf in session.scalars(select(LogLeaf).order_by(LogLeaf.idx))]
     runtime.engine.dispose()
-    assert [json.loads(b)["subject"] is None for b in bodies] == [False, True]
+    # The malformed query's leaf commits to no subject; the good one's does.
+    assert [json.loads(b)["commit"] is None for b in bodies] == [False, True]
     run_credence(tmp_path, "log", "checkpoint")
     verified = run_credence(tmp_path, "log", "verify")
     assert "ok: 2 leaves" in verified.stdout

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from api.state import state_of
 from core.models import LogLeaf, QueryFacet
 from core.querylog.verify import verify_log
+from crypto.bound_receipt import verify_answer
 from tests.factories import bearer, make_code
 
 
@@ -47,9 +48,15 @@ class TestMalformedQuery:
         assert leaf["agency"] == "bank-9"
         assert leaf["outcome"] == "refused"
         assert leaf["refusal_rule"] == "invalid_subject_code"
-        assert leaf["subject"] is None
+        # No subject: nothing to commit to, and no chain to join.
+        assert (leaf["commit"], leaf["prev"], leaf["returned"]) == (None, None, 0)
         assert leaf["purpose"] is None
         assert bad not in json.dumps(leaf)
+        # The refusal comes with its receipt, whose leaf rebuilds to the one proven.
+        problem = res.json()
+        assert problem["log_index"] == 0
+        assert problem["receipt"]["leaf"] == leaf
+        verify_answer(problem["receipt"], client.get("/api/v1/public/log-key").text)
         with Session(runtime.engine) as s:
             (facet,) = s.scalars(select(QueryFacet)).all()
         assert (facet.agency, facet.outcome, facet.subject) == ("bank-9", "refused", "")

@@ -13,6 +13,7 @@ from core.clock import clock
 from core.models import LogLeaf
 from core.ops.maintenance import run_maintenance
 from core.querylog.verify import verify_log
+from crypto.bound_receipt import verify_answer
 from crypto.receipt import verify_receipt
 from tests.factories import bearer, make_code, make_payload
 
@@ -77,11 +78,19 @@ class TestAuthorizedQuery:
         assert cp.size == body["log_index"] + 1
         leaf = _leaves(runtime)[body["log_index"]]
         assert leaf["outcome"] == "answered"
-        assert leaf["entries"] == [ids["black"]]
         assert leaf["agency"] == "bank-1"
+        assert leaf["returned"] == 1
+        # The receipt carries the leaf and opens its commitment for the asking agency.
+        assert body["receipt"]["leaf"] == leaf
+        assert body["receipt"]["private"]["entries"] == [ids["black"]]
+        assert body["receipt"]["private"]["authorization_id"] == auth_id
+        assert verify_answer(body["receipt"], vkey).size == cp.size
         raw = json.dumps(_leaves(runtime), ensure_ascii=False)
         assert code not in raw
         assert "欧阳锋" not in raw
+        # In public the leaf names neither the entries nor the consent.
+        assert ids["black"] not in raw
+        assert auth_id not in raw
 
     def test_used_up_authorization_is_refused_and_the_refusal_is_logged(
         self, client, mint, runtime
@@ -95,6 +104,10 @@ class TestAuthorizedQuery:
         assert refused.json()["rule"] == "authorization_used_up"
         last = _leaves(runtime)[-1]
         assert (last["outcome"], last["refusal_rule"]) == ("refused", "authorization_used_up")
+        # The refusal is on the record with a receipt of its own.
+        assert refused.json()["log_index"] == len(_leaves(runtime)) - 1
+        assert refused.json()["receipt"]["leaf"] == last
+        verify_answer(refused.json()["receipt"], client.get("/api/v1/public/log-key").text)
 
     def test_other_agency_cannot_use_the_authorization(self, client, mint, runtime):
         code, _me, _ids, auth_id = _setup(client, mint)
@@ -106,6 +119,8 @@ class TestAuthorizedQuery:
         )
         assert res.status_code == 404
         assert _leaves(runtime)[-1]["agency"] == "bank-2"
+        assert res.json()["receipt"]["leaf"] == _leaves(runtime)[-1]
+        verify_answer(res.json()["receipt"], client.get("/api/v1/public/log-key").text)
 
     def test_frozen_record_refuses_authorization_queries(self, client, mint):
         code, me, _ids, auth_id = _setup(client, mint)

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel
 from api.state import state_of
 from core.clock import clock
 from core.querylog.checkpoints import make_checkpoint
+from crypto.bound_receipt import verify_history
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
 from tests.factories import (
@@ -276,9 +277,12 @@ class TestExport:
         for q in queries:
             receipt = q["receipt"]
             assert receipt is not None
-            assert base64.b64decode(receipt["leaf_hash"]) == leaf_hash(q["leaf"].encode())
+            assert base64.b64decode(receipt["leaf_hash"]) == leaf_hash(q["leaf_body"].encode())
             verify_receipt(receipt, vkey)
-            assert json.loads(q["leaf"])["agency"] == q["agency"]
+            assert json.loads(q["leaf_body"]) == q["leaf"]
+            assert q["leaf"]["agency"] == q["agency"]
+        # The export alone proves every query row, and that none is missing.
+        assert verify_history(queries, vkey).complete
         assert {n["type"] for n in doc["notifications"]} >= {"query"}
 
         (grant,) = doc["authorizations"]

@@ -52,6 +52,7 @@ from core.queries.schemas import QueryAnswer, QueryRequest
 from core.queries.service import run_query
 from core.querylog.signing_key import signer_for_data_dir
 from core.querylog.verify import verify_log
+from crypto.leaf_binding import check_commit, unb64
 from crypto.log_signer import LogSigner
 from tests.factories import make_code, make_payload
 
@@ -687,7 +688,11 @@ class TestShreddingKeepsTheLogVerifiable:
             assert {e["ref"] for e in erasures} == {s.get(Entry, watch.id).public_ref}
             assert code not in json.dumps(erasures)
             body = s.scalars(select(LogLeaf.body).where(col(LogLeaf.idx) == answer.log_index)).one()
-            assert json.loads(body)["entries"] == [str(watch.id)]
+            # The leaf commits to the entry it delivered: the agency's receipt opens it.
+            opened = answer.receipt["private"]
+            assert isinstance(opened, dict)
+            assert opened["entries"] == [str(watch.id)]
+            check_commit(json.loads(body), opened, unb64(answer.receipt["salt"], "salt"))
             with pytest.raises(Shredded):
                 _read(s, keyring, watch.id)
             index = keyring.blind_index(code)

@@ -338,8 +338,9 @@ CANONICAL = [
     b"{}",
     b'{"a":[]}',
     b'{"":""}',
-    b'{"a":0,"b":-1,"c":123456789012345678,"d":-123456789012345678}',
-    b'{"a":1234567890123456789}',  # 19 digits: past the quick check, canonical all the same
+    b'{"a":0,"b":-1,"c":123456789012345,"d":-123456789012345}',
+    # 16 digits: past the quick check, and the largest integer RFC 8785 encodes exactly.
+    b'{"a":9007199254740991,"b":-9007199254740991}',
     b'{"a":"\\"","b":"\\\\","c":"\\n\\t\\u001f\\u0000"}',
     '{"a":"é","b":"信用","c":"\U0001f600","d":"\u2028\x7f"}'.encode(),
     b'{" ":1,"!":2}',
@@ -362,6 +363,9 @@ NOT_CANONICAL = [
     b'{"a":1,"a":1}',
     b'{"a":1,"a":2}',
     b'{"a":1.5}',
+    # Beyond what a double holds exactly: RFC 8785 has no canonical form for it.
+    b'{"a":9007199254740992}',
+    b'{"a":1234567890123456789}',
     b'{"a":1e3}',
     b'{"a":-0}',
     b'{"a":01}',

@@ -1,0 +1,59 @@
+"""`credence receipt verify`: check, offline, what an agency or a citizen was shown.
+
+It reads a saved agency answer (or just its receipt) or a saved query history (the JSON of
+`GET /api/v1/me/queries`, every page joined into one list) and the log's verifier key
+(`GET /api/v1/public/log-key`). It rebuilds every leaf from the fields shown before it
+checks a proof, so an altered row fails; for a history it also checks the chain, so a
+row left out fails. It needs neither the service nor its database.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crypto.bound_receipt import verify_answer, verify_history
+from crypto.leaf_binding import BindingError
+from crypto.merkle import ProofError
+
+receipt_app = typer.Typer(no_args_is_help=True, help="Check receipts and histories offline.")
+
+
+def _load(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        typer.echo(f"credence: cannot read {what} {path}: {type(exc).__name__}", err=True)
+        raise typer.Exit(2) from None
+
+
+@receipt_app.command("verify")
+def verify(
+    path: Annotated[Path, typer.Argument(help="a saved answer, receipt or query history")],
+    log_key: Annotated[Path, typer.Option(help="the log's verifier key (public/log-key)")],
+) -> None:
+    """Rebuild every leaf from what was shown, then check its proof (and a history's chain)."""
+    document = _load(path, "the document")
+    vkey = log_key.read_text(encoding="utf-8").strip()
+    try:
+        if isinstance(document, list):
+            check = verify_history(document, vkey)
+            done = (
+                "complete back to the first query"
+                if check.complete
+                else "not shown to the first query"
+            )
+            typer.echo(
+                f"ok: {check.verified} queries proven in the log as shown, "
+                f"{check.pending} awaiting a checkpoint; the history is {done}"
+            )
+            return
+        receipt = document.get("receipt", document) if isinstance(document, dict) else document
+        checkpoint = verify_answer(receipt, vkey)
+    except (BindingError, ProofError, ValueError) as exc:
+        typer.echo(f"FAILED: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: log entry {receipt['index']} is in the log of size {checkpoint.size} as shown")
