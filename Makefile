@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := api core crypto cli migrations tests bench
 
-.PHONY: run test lint typecheck browser test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck browser go test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 
 ## test: lint, type-check, then the whole suite (pages in Chromium too) on SQLite with the
 ## key file, and every database test on a throw-away PostgreSQL with keys in SoftHSM2
-test: $(STAMP) lint typecheck browser test-sqlite test-postgres
+test: $(STAMP) lint typecheck browser go test-sqlite test-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
@@ -36,9 +36,13 @@ typecheck: $(STAMP)
 browser:
 	scripts/browser-setup.sh
 
+## go: Debian's Go and golang.org/x/mod for the stock tlog client test (apt-get, once)
+go:
+	scripts/go-setup.sh
+
 test-sqlite: $(STAMP)
 	@echo "== pytest on SQLite (whole suite, browser tests required) =="
-	CREDENCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q
+	CREDENCE_REQUIRE_BROWSER=1 CREDENCE_REQUIRE_GO=1 $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL (every database test), master keys in a SoftHSM2 token =="

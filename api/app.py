@@ -26,6 +26,7 @@ from api.pages.session import WebState
 from api.public import endpoints as public
 from api.queries import endpoints as queries
 from api.querylog import endpoints as querylog
+from api.querylog import tiles_endpoints as querylog_tiles
 from api.ratelimit import LOOKUP_BURST, LOOKUP_PER_MINUTE, TokenBucketLimiter
 from api.reports import endpoints as reports
 from api.state import AppState
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         audit.router,
         public.router,
         querylog.router,
+        querylog_tiles.router,
         registry.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -1,0 +1,30 @@
+"""What the public log endpoints answer: consistency proofs and pages of checkpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConsistencyProof(BaseModel):
+    """An RFC 9162 consistency proof between two tree sizes, as standard base64 hashes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: int = Field(serialization_alias="from")
+    second: int = Field(serialization_alias="to")
+    proof: list[str]
+
+
+class PublishedCheckpoint(BaseModel):
+    """A stored signed checkpoint: its size, root (base64) and the signed note itself."""
+
+    size: int
+    root: str
+    note: str
+
+
+class CheckpointPage(BaseModel):
+    """Stored checkpoints smallest first; pass `next_after` as `after` for the next page."""
+
+    items: list[PublishedCheckpoint]
+    next_after: int | None
