@@ -1,4 +1,4 @@
-"""`credence`: serve, migrate, load demo data, manage keys."""
+"""`credence`: serve, migrate, load demo data, manage keys, run a witness."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from sqlmodel import Session
 from typer.exceptions import TyperException
 
+from cli.witness import witness_app
 from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
 from core.clock import clock
 from core.db import finish_erasure_on_disk, is_busy, reader
@@ -69,6 +70,7 @@ clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the embed
 app.add_typer(clients_app, name="clients")
 calendar_app = typer.Typer(no_args_is_help=True, help="The working-day calendar.")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(witness_app, name="witness")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:
