@@ -506,3 +506,7 @@ def main() -> None:
             traceback.print_exc()
         typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python -m cli.main`, as the end-to-end tests start a witness
+    main()
