@@ -1,4 +1,4 @@
-"""`credence`: serve, migrate, load demo data, manage keys."""
+"""`credence`: serve, migrate, load demo data, manage keys, run a witness."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlmodel import Session
 from typer.exceptions import TyperException
 
 from cli.receipts import receipt_app
+from cli.witness import witness_app
 from core.calendar.workdays import PACKAGE_YEARS, WorkCalendar
 from core.clock import clock
 from core.db import finish_erasure_on_disk, is_busy, reader
@@ -71,6 +72,7 @@ app.add_typer(clients_app, name="clients")
 calendar_app = typer.Typer(no_args_is_help=True, help="The working-day calendar.")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(receipt_app, name="receipt")
+app.add_typer(witness_app, name="witness")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:
@@ -506,3 +508,7 @@ def main() -> None:
             traceback.print_exc()
         typer.echo(f"credence: {_command_name()} failed: {failure_line(exc)}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python -m cli.main`, as the end-to-end tests start a witness
+    main()

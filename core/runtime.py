@@ -23,6 +23,7 @@ from core.errors import KeysUnavailable
 from core.keyring import Keyring
 from core.ops.keys import has_key_checks, open_keyring
 from core.querylog.checkpoints import Cadence
+from core.querylog.witnesses import WitnessSet
 from core.settings import Settings
 from crypto.keys import EnvKeyProvider, KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import suite_by_name
@@ -71,6 +72,16 @@ class Runtime:
         return Cadence(
             every_leaves=self.settings.checkpoint_every_leaves,
             every=timedelta(seconds=self.settings.checkpoint_every_seconds),
+        )
+
+    @cached_property
+    def witnesses(self) -> WitnessSet:
+        """The witnesses the log collects cosignatures from, and the quorum it publishes at."""
+        s = self.settings
+        return WitnessSet.parse(
+            [(w.url, w.vkey) for w in s.witnesses],
+            quorum=s.witness_quorum,
+            timeout=s.witness_timeout_seconds,
         )
 
 

@@ -5,8 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crypto.cosignature import CosignatureError, parse_cosigner_key
+
+
+class WitnessSetting(BaseModel):
+    """One witness the log asks for cosignatures: its submission URL and cosigner vkey."""
+
+    url: str = Field(pattern=r"^https?://")
+    vkey: str
+
+    @field_validator("vkey")
+    @classmethod
+    def _vkey(cls, value: str) -> str:
+        try:
+            parse_cosigner_key(value)
+        except CosignatureError as exc:
+            raise ValueError(f"not a cosigner vkey: {exc}") from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -35,6 +53,12 @@ class Settings(BaseSettings):
     # Stored checkpoints: after this many new leaves, or once the newest leaf waited this long.
     checkpoint_every_leaves: int = 1000
     checkpoint_every_seconds: float = 10.0
+    # Witnesses (C2SP tlog-witness) as JSON, [{"url": ..., "vkey": ...}]: the maintenance
+    # tick submits each stored checkpoint to them and keeps their cosignatures. The quorum
+    # is how many must cosign a checkpoint before it is published as the latest (0: none).
+    witnesses: list[WitnessSetting] = []
+    witness_quorum: int = Field(default=0, ge=0)
+    witness_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     # Audit rules (§6): bulk querying per agency, refused-then-retried, night queries (CST).
     audit_bulk_queries: int = 100
     audit_bulk_window_minutes: int = 60
@@ -79,6 +103,16 @@ class Settings(BaseSettings):
     # Tests and demos only: the project clock starts at this instant (ISO 8601 with an offset)
     # and runs on from there. Unset, the clock is the wall clock; `serve` refuses it off loopback.
     clock_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> Settings:
+        keys = {w.vkey for w in self.witnesses}
+        if self.witness_quorum > len(keys):
+            raise ValueError(
+                f"CREDENCE_WITNESS_QUORUM {self.witness_quorum} exceeds the "
+                f"{len(keys)} witnesses configured"
+            )
+        return self
 
     @property
     def key_file(self) -> Path:

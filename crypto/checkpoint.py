@@ -238,6 +238,14 @@ def _parse_signature_line(line: str) -> _SignatureLine:
     return _SignatureLine(name=name, key_id=raw[:_KEY_ID_SIZE], signature=raw[_KEY_ID_SIZE:])
 
 
+def note_signature_lines(note_text: str) -> tuple[str, list[tuple[str, bytes, str]]]:
+    """A note's body and, for each well-formed signature line, (key name, key id, line)."""
+    body, _ = _split_note(note_text)
+    lines = note_text[len(body) + 1 : -1].split("\n")
+    parsed = [_parse_signature_line(line) for line in lines]
+    return body, [(s.name, s.key_id, line) for s, line in zip(parsed, lines, strict=True)]
+
+
 def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
     """Sign arbitrary note text (non-empty, newline-terminated) as one signed note."""
     if not isinstance(body, str) or not body.endswith("\n") or body == "\n":
@@ -296,6 +304,7 @@ __all__ = [
     "CheckpointError",
     "VerifierKey",
     "key_id",
+    "note_signature_lines",
     "open_checkpoint",
     "open_note",
     "parse_verifier_key",

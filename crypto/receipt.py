@@ -4,7 +4,8 @@ A receipt is a JSON object {"index", "leaf_hash", "tree_size", "inclusion_proof"
 "checkpoint"}: byte strings are standard base64, the checkpoint is the signed note text.
 
 Invariants: a receipt is accepted only if its checkpoint carries a valid signature
-from the given verifier key, its tree size equals the checkpoint's, and its inclusion
+from the given verifier key (and, when a quorum is asked for, valid cosignatures from
+that many of the given witnesses), its tree size equals the checkpoint's, and its inclusion
 proof recomputes the checkpoint's root from the leaf hash at the index. Nothing here
 needs more than the standard library and `cryptography`, so anyone holding a receipt
 and the log's published verifier key can check it without the service or its database.
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from crypto.checkpoint import Checkpoint, open_checkpoint, parse_verifier_key
+from crypto.cosignature import open_cosigned_checkpoint, parse_cosigner_key
 from crypto.merkle import ProofError, verify_inclusion
 
 
@@ -51,8 +53,15 @@ def _bytes(value: object, what: str) -> bytes:
     return raw
 
 
-def verify_receipt(receipt: Mapping[str, object], verifier_key: str) -> Checkpoint:
-    """Check a receipt against the log's vkey string; return the checkpoint it is anchored to."""
+def verify_receipt(
+    receipt: Mapping[str, object],
+    verifier_key: str,
+    *,
+    witnesses: Iterable[str] = (),
+    quorum: int = 0,
+) -> Checkpoint:
+    """Check a receipt against the log's vkey string (and, with a quorum, that many of the
+    witness vkeys' cosignatures); return the checkpoint it is anchored to."""
     if not isinstance(receipt, Mapping):
         raise ReceiptError("receipt must be a JSON object")
     index = _integer(receipt, "index")
@@ -67,7 +76,11 @@ def verify_receipt(receipt: Mapping[str, object], verifier_key: str) -> Checkpoi
         raise ReceiptError("receipt field 'checkpoint' must be the signed note text")
 
     vkey = parse_verifier_key(verifier_key)
-    checkpoint = open_checkpoint(note, vkey.name, vkey.public_key)
+    if quorum:
+        keys = [parse_cosigner_key(w) for w in witnesses]
+        checkpoint = open_cosigned_checkpoint(note, vkey, keys, quorum)
+    else:
+        checkpoint = open_checkpoint(note, vkey.name, vkey.public_key)
     if tree_size != checkpoint.size:
         raise ProofError(
             f"receipt tree size {tree_size} differs from its checkpoint's {checkpoint.size}"

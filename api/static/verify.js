@@ -18,6 +18,10 @@
 //   receipt's leaf hash; the private fields shown must be the ones the leaf's `commit`
 //   binds under the row's secret, and the rows' `prev` values must chain without a gap
 //   (as crypto/leaf_binding.py). An altered or omitted row then fails.
+// - when the page is given witness keys and a quorum (C2SP tlog-cosignature vkeys with type
+//   byte 0x04, on the root element as data-witness-keys = JSON list, data-witness-quorum),
+//   the latest checkpoint must also carry valid Ed25519 cosignature/v1 lines by at least
+//   that many distinct witnesses (as crypto/cosignature.py).
 // The proof functions mirror crypto/merkle.py and are exported for the browser tests,
 // which run them against every vendored RFC 9162 vector (tests/data/rfc9162).
 
@@ -28,6 +32,9 @@ const MAX_U64 = (1n << 64n) - 1n;
 const MAX_SIGNATURES = 100;
 const KEY_ID_SIZE = 4;
 const ED25519_TYPE = 0x01;
+const COSIGNATURE_TYPE = 0x04;
+const TIMESTAMP_SIZE = 8;
+const MAX_TIMESTAMP = (1n << 63n) - 1n;
 const ED25519_KEY_SIZE = 32;
 const ED25519_SIGNATURE_SIZE = 64;
 const SIGNATURE_PREFIX = "\u2014 "; // an em dash and a space
@@ -330,13 +337,13 @@ function checkKeyName(name, code) {
   checkText(name, "key name", code);
 }
 
-async function keyId(name, rawKey) {
-  const digest = await sha256(concat(encoder.encode(`${name}\n`), [ED25519_TYPE], rawKey));
+async function keyId(name, rawKey, type = ED25519_TYPE) {
+  const digest = await sha256(concat(encoder.encode(`${name}\n`), [type], rawKey));
   return digest.slice(0, KEY_ID_SIZE);
 }
 
 /** Parse a vkey `<name>+<hex key id>+<base64(0x01 || key)>`, checking its key id; import it. */
-export async function parseVerifierKey(vkey) {
+export async function parseVerifierKey(vkey, type = ED25519_TYPE) {
   if (typeof vkey !== "string") fail("key", "verifier key must be text");
   const text = vkey.trim();
   // The base64 key may itself contain '+', so only the first two separate fields.
@@ -348,11 +355,11 @@ export async function parseVerifierKey(vkey) {
   checkKeyName(name, "key");
   if (!KEY_ID_RE.test(hexId)) fail("key", "verifier key id is not 8 lower-case hex digits");
   const raw = b64decode(text.slice(second + 1), "verifier key", "key");
-  if (raw.length !== 1 + ED25519_KEY_SIZE || raw[0] !== ED25519_TYPE) {
-    fail("key", "verifier key is not an Ed25519 key");
+  if (raw.length !== 1 + ED25519_KEY_SIZE || raw[0] !== type) {
+    fail("key", "verifier key is not an Ed25519 key of the expected type");
   }
   const rawKey = raw.slice(1);
-  const id = await keyId(name, rawKey);
+  const id = await keyId(name, rawKey, type);
   if (toHex(id) !== hexId) fail("key", "verifier key id does not match its name and key");
   let key;
   try {
@@ -374,6 +381,55 @@ function parseSignatureLine(line) {
   const raw = b64decode(encoded, "signature", "note");
   if (raw.length <= KEY_ID_SIZE) fail("note", "signature is too short");
   return { name, keyId: raw.slice(0, KEY_ID_SIZE), signature: raw.slice(KEY_ID_SIZE) };
+}
+
+/** A witness's cosigner vkey `<name>+<hex key id>+<base64(0x04 || key)>`, parsed and imported. */
+export async function parseCosignerKey(vkey) {
+  return parseVerifierKey(vkey, COSIGNATURE_TYPE);
+}
+
+function splitNote(note) {
+  if (typeof note !== "string") fail("note", "note must be text");
+  checkText(note, "note", "note");
+  if (!note.endsWith("\n")) fail("note", "note does not end with a newline");
+  const cut = note.lastIndexOf("\n\n");
+  if (cut < 0) fail("note", "note has no blank line between its body and signatures");
+  const block = note.slice(cut + 2);
+  if (block === "") fail("note", "note has no signature lines");
+  const lines = block.slice(0, -1).split("\n");
+  if (lines.length > MAX_SIGNATURES) fail("note", "note has too many signatures");
+  return { body: note.slice(0, cut + 1), signatures: lines.map(parseSignatureLine) };
+}
+
+/** Check that at least `quorum` distinct witnesses (parsed cosigner keys) validly cosigned the
+ * note (Ed25519 cosignature/v1); a bad line by a trusted witness fails the whole note. */
+export async function checkQuorum(note, witnesses, quorum) {
+  const { body, signatures } = splitNote(note);
+  const seen = new Set();
+  for (const s of signatures) {
+    const w = witnesses.find((k) => k.name === s.name && sameBytes(k.keyId, s.keyId));
+    if (w === undefined) continue;
+    if (seen.has(w.text)) fail("signature", `two cosignatures by witness ${w.name}`);
+    if (s.signature.length !== TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE) {
+      fail("signature", `cosignature by witness ${w.name} is malformed`);
+    }
+    let time = 0n;
+    for (const byte of s.signature.slice(0, TIMESTAMP_SIZE)) time = (time << 8n) | BigInt(byte);
+    if (time === 0n || time > MAX_TIMESTAMP) fail("signature", "cosignature time out of range");
+    const message = encoder.encode(`cosignature/v1\ntime ${time}\n${body}`);
+    let valid = false;
+    try {
+      valid = await crypto.subtle.verify(
+        { name: "Ed25519" }, w.key, s.signature.slice(TIMESTAMP_SIZE), message);
+    } catch (err) {
+      fail("unsupported", `Ed25519 verification failed to run: ${err}`);
+    }
+    if (!valid) fail("signature", `cosignature by witness ${w.name} does not verify`);
+    seen.add(w.text);
+  }
+  if (seen.size < quorum) {
+    fail("signature", `${seen.size} witness cosignatures, quorum is ${quorum}`);
+  }
 }
 
 /** Verify a signed note against one parsed verifier key; return its body (final newline kept). */
@@ -574,11 +630,29 @@ async function fetchText(url, credentials) {
   return response.text();
 }
 
-/** The log's verifier key and latest checkpoint, both from the public API. */
-export async function fetchLatest() {
+/** The witness keys and quorum the page was given (root element data attributes), or null. */
+export async function witnessesOf(doc) {
+  const root = doc.documentElement;
+  const quorum = Number(root.getAttribute("data-witness-quorum") || "0");
+  if (!Number.isSafeInteger(quorum) || quorum <= 0) return null;
+  const vkeys = parseJson(root.getAttribute("data-witness-keys") || "[]");
+  if (!Array.isArray(vkeys)) fail("key", "witness keys must be a list");
+  return { keys: await Promise.all(vkeys.map(parseCosignerKey)), quorum };
+}
+
+async function fetchCheckpoint(vkey, witnesses) {
+  const note = await fetchText(CHECKPOINT_URL, "omit");
+  const checkpoint = await openCheckpoint(note, vkey);
+  if (witnesses !== null) await checkQuorum(note, witnesses.keys, witnesses.quorum);
+  return checkpoint;
+}
+
+/** The log's verifier key and latest checkpoint (with `witnesses`, checked for their quorum),
+ * both from the public API. */
+export async function fetchLatest(witnesses = null) {
   // Public endpoints: no cookie is sent.
   const vkey = await parseVerifierKey(await fetchText(KEY_URL, "omit"));
-  const latest = await openCheckpoint(await fetchText(CHECKPOINT_URL, "omit"), vkey);
+  const latest = await fetchCheckpoint(vkey, witnesses);
   return { vkey, latest };
 }
 
@@ -664,7 +738,8 @@ function reasonCode(err) {
 
 /** A state for one run: the key and latest checkpoint, and memoised refetches. */
 async function newState(pagePath) {
-  const { vkey, latest } = await fetchLatest();
+  const witnesses = await witnessesOf(document);
+  const { vkey, latest } = await fetchLatest(witnesses);
   let refreshed = null;
   let fresh = null;
   const state = {
@@ -673,7 +748,7 @@ async function newState(pagePath) {
     refreshLatest() {
       if (refreshed === null) {
         refreshed = (async () => {
-          const again = await openCheckpoint(await fetchText(CHECKPOINT_URL, "omit"), vkey);
+          const again = await fetchCheckpoint(vkey, witnesses);
           if (again.size < state.latest.size) fail("stale", "the public checkpoint shrank");
           if (again.size === state.latest.size && !sameBytes(again.root, state.latest.root)) {
             fail("fork", `size ${again.size}`);

@@ -12,6 +12,7 @@ from core.models.cases import (
 )
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
+from core.models.cosignatures import LogCosignature
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.notices import QueryNotice
@@ -33,6 +34,7 @@ __all__ = [
     "IndexRotation",
     "KeyCheck",
     "LogCheckpoint",
+    "LogCosignature",
     "LogLeaf",
     "LogNode",
     "LogState",

@@ -1,4 +1,5 @@
-"""Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
+"""Periodic upkeep run by the server's background task: checkpoints and their witnesses'
+cosignatures, provisional deadlines
 settled on the official calendar, sweeper, the blind-index rotation after erasures,
 erasures completed, escalations.
 
@@ -30,6 +31,7 @@ from core.ops import keys_repository as key_repo
 from core.ops.index_after_erasure import advance_index_rotation
 from core.ops.keys import ErasureProgress, complete_erasures
 from core.querylog.checkpoints import Cadence, maybe_checkpoint
+from core.querylog.witnesses import Collected, WitnessSet, collect_cosignatures
 from crypto.log_signer import LogSigner
 
 _SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
@@ -46,6 +48,7 @@ class MaintenanceReport:
     settled: provisional.Settled | None = None
     erasures: ErasureProgress | None = None
     index_rotation: str | None = None
+    cosignatures: Collected | None = None
 
 
 def run_maintenance(
@@ -57,6 +60,7 @@ def run_maintenance(
     keyring: Keyring | None = None,
     calendar: WorkCalendar | None = None,
     index_rotation_after: timedelta | None = None,
+    witnesses: WitnessSet | None = None,
 ) -> MaintenanceReport:
     """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep, the
     index rotation after erasures (when `index_rotation_after` is set) and the erasures;
@@ -65,6 +69,7 @@ def run_maintenance(
         made = maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
         size = None if made is None else made.size
         session.commit()
+    cosignatures = None if witnesses is None else collect_from(witnesses, engine=engine, now=now)
     settled = None
     if calendar is not None and calendar not in _SETTLED:
         # Before the sweep: a notice the official schedule lengthens must not end first.
@@ -99,7 +104,18 @@ def run_maintenance(
         settled=settled,
         erasures=erasures,
         index_rotation=rotation,
+        cosignatures=cosignatures,
     )
+
+
+def collect_from(witnesses: WitnessSet, *, engine: Engine, now: datetime) -> Collected | None:
+    """Ask the witnesses to cosign the newest checkpoint; a failure here is only a warning
+    (the next tick tries again), never the end of the tick."""
+    try:
+        return collect_cosignatures(engine=engine, witnesses=witnesses, now=now)
+    except Exception as exc:  # a witness must never stop the log's upkeep
+        log.warning("collecting cosignatures failed: %s", type(exc).__name__)
+        return None
 
 
 def finish_erasures(*, engine: Engine, keyring: Keyring, now: datetime) -> ErasureProgress | None:

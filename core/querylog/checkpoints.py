@@ -20,6 +20,7 @@ from core.errors import NotFound
 from core.models.querylog import LogCheckpoint
 from core.querylog import repository as repo
 from core.querylog.appends import Appended, log_size
+from core.querylog.witnesses import WitnessSet, cosigned_note, published_checkpoint
 from crypto.checkpoint import Checkpoint
 from crypto.log_signer import LogSigner
 from crypto.merkle import CompactRange
@@ -49,12 +50,13 @@ def make_checkpoint(*, session: Session, signer: LogSigner, now: datetime) -> Lo
     return made
 
 
-def latest_checkpoint_note(*, session: Session) -> str:
-    """The newest signed checkpoint note, as published to everyone."""
-    latest = repo.latest_checkpoint(session)
+def latest_checkpoint_note(*, session: Session, witnesses: WitnessSet | None = None) -> str:
+    """The newest signed checkpoint note, as published to everyone: with witnesses, the
+    newest one a quorum cosigned, carrying the cosignature lines after the log's signature."""
+    latest = published_checkpoint(session, witnesses)
     if latest is None:
         raise NotFound("the query log has no checkpoint yet")
-    return latest.note
+    return cosigned_note(session, latest)
 
 
 def maybe_checkpoint(

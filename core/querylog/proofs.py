@@ -13,9 +13,11 @@ from sqlmodel import Session
 
 from core.errors import InvalidInput, NotFound
 from core.models.querylog import LogCheckpoint
+from core.querylog import cosignature_repository as cos_repo
 from core.querylog import repository as repo
 from core.querylog.appends import Appended, current_frontier, log_size
 from crypto.checkpoint import Checkpoint
+from crypto.cosignature import with_cosignatures
 from crypto.log_signer import LogSigner
 from crypto.merkle import consistency_proof, inclusion_proof
 from crypto.receipt import build_receipt
@@ -59,7 +61,9 @@ def receipt(
     if leaf is None:
         raise NotFound("the log has no entry at this index")
     proof = inclusion(session=session, index=index, size=stored.size)
-    return build_receipt(index, leaf, stored.size, proof, stored.note)
+    # A stored checkpoint carries the witnesses' cosignatures collected so far.
+    note = with_cosignatures(stored.note, cos_repo.cosignature_lines(session, stored.size))
+    return build_receipt(index, leaf, stored.size, proof, note)
 
 
 def receipt_for(*, signer: LogSigner, appended: Appended) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""What the public log endpoints answer: consistency proofs and pages of checkpoints."""
+"""What the public log endpoints answer: consistency proofs, pages of checkpoints, and
+the witnesses a checkpoint is checked against."""
 
 from __future__ import annotations
 
@@ -28,3 +29,10 @@ class CheckpointPage(BaseModel):
 
     items: list[PublishedCheckpoint]
     next_after: int | None
+
+
+class WitnessesPublic(BaseModel):
+    """The witness keys a checkpoint is checked against, and how many must have cosigned."""
+
+    quorum: int
+    witnesses: list[str]
