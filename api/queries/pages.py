@@ -11,6 +11,7 @@ from api.pages.common import (
 )
 from api.pages.render import page_lang, render
 from api.queries import messages as msg_verify
+from api.state import app_state
 from core.clock import clock
 from core.queries.notices import citizen_notifications
 from core.queries.service import opened_history
@@ -24,7 +25,18 @@ def my_queries(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> 
     in-browser verifier that rebuilds each leaf from what the row shows."""
     items = opened_history(ctx, code_index=principal.own_code_index(), limit=100)
     messages = msg_verify.script_messages(page_lang(request))
-    return render(request, "me/queries.html", {"items": items, "verify_messages": messages})
+    settings = app_state(request).runtime.settings
+    return render(
+        request,
+        "me/queries.html",
+        {
+            "items": items,
+            "verify_messages": messages,
+            # The verifier then accepts a checkpoint only with this quorum of cosignatures.
+            "witness_quorum": settings.witness_quorum,
+            "witness_keys": [w.vkey for w in settings.witnesses],
+        },
+    )
 
 
 @router.get("/notifications", response_class=HTMLResponse)
