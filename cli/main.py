@@ -376,7 +376,12 @@ def dev_token(
 def sweep() -> None:
     """One pass of the expiry sweeper (idempotent; safe beside other workers)."""
     runtime = _runtime()
-    report = run_sweep(engine=runtime.engine, keyring=runtime.keyring, now=clock.now())
+    report = run_sweep(
+        engine=runtime.engine,
+        keyring=runtime.keyring,
+        now=clock.now(),
+        case_grace=runtime.case_grace,
+    )
     fired = ", ".join(f"{n} {event}" for event, n in sorted(report.events.items())) or "nothing due"
     typer.echo(f"sweep: {report.examined} entries examined; {fired}")
 

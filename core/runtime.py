@@ -67,6 +67,11 @@ class Runtime:
         return timedelta(hours=self.settings.erasure_index_rotation_hours)
 
     @property
+    def case_grace(self) -> timedelta:
+        """How long an erroneous listing's cases outlive it (then its person may go too)."""
+        return timedelta(days=self.settings.erroneous_case_days)
+
+    @property
     def cadence(self) -> Cadence:
         """How often the query log stores a checkpoint."""
         return Cadence(

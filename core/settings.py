@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # maintenance tick rotates the index key once an erasure has waited this long, so the
     # remnant is under a destroyed key (core/ops/index_after_erasure.py). 0: at once.
     erasure_index_rotation_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # The cases of an erroneous listing (its decision and written apology) stay readable
+    # to the citizen this long after the listing is erased, the window for administrative
+    # reconsideration; then they go, and the person with them. 0: at the next tick.
+    erroneous_case_days: int = Field(default=60, ge=0, le=366)
     # How often the server's background maintenance (checkpoints, sweeper) runs; 0 = never.
     maintenance_every_seconds: float = 5.0
     # How often an unknown signing key may trigger a refetch of the external JWKS.

@@ -27,6 +27,7 @@ def _tick(app: FastAPI) -> None:
         keyring=runtime.keyring,
         calendar=runtime.calendar,
         index_rotation_after=runtime.index_rotation_after,
+        case_grace=runtime.case_grace,
         witnesses=runtime.witnesses,
     )
     # Expired browser sessions and abandoned sign-ins (the database is shared by workers).

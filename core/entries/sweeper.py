@@ -21,7 +21,7 @@ Invariants:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -97,8 +97,16 @@ def _advance(
         report.count(event)
 
 
-def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH) -> SweepReport:
-    """One pass over every entry with time-driven work due at `now`."""
+def sweep(
+    *,
+    engine: Engine,
+    keyring: Keyring,
+    now: datetime,
+    batch: int = BATCH,
+    case_grace: timedelta = erasure.CASE_GRACE,
+) -> SweepReport:
+    """One pass over every entry with time-driven work due at `now`; the cases of an
+    erroneous listing go `case_grace` after its shred (0: on the next pass)."""
     report = SweepReport()
     cursor = repo.DueCursor()
     today = local_date(now)
@@ -116,18 +124,26 @@ def sweep(*, engine: Engine, keyring: Keyring, now: datetime, batch: int = BATCH
                 # row read before an earlier commit loses to any worker that moved it first.
                 chunks.done_one()
             session.commit()
-    _erase_erroneous_cases(engine=engine, keyring=keyring, now=now, batch=batch, report=report)
+    _erase_erroneous_cases(
+        engine=engine, keyring=keyring, now=now, batch=batch, grace=case_grace, report=report
+    )
     return report
 
 
 def _erase_erroneous_cases(
-    *, engine: Engine, keyring: Keyring, now: datetime, batch: int, report: SweepReport
+    *,
+    engine: Engine,
+    keyring: Keyring,
+    now: datetime,
+    batch: int,
+    grace: timedelta,
+    report: SweepReport,
 ) -> None:
     """Erase the cases of erroneous listings past the reconsideration window (and subjects)."""
     while True:
         with Session(engine, expire_on_commit=False) as session:
             entries = repo.erroneous_with_live_cases(
-                session, shredded_before=now - erasure.CASE_GRACE, limit=batch
+                session, shredded_before=now - grace, limit=batch
             )
             if not entries:
                 session.rollback()

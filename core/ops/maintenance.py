@@ -24,6 +24,7 @@ from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.clock import local_date
 from core.db import finish_erasure_on_disk
+from core.entries.erasure import CASE_GRACE
 from core.entries.sweeper import SweepReport, sweep
 from core.errors import KeysUnavailable
 from core.keyring import Keyring
@@ -61,6 +62,7 @@ def run_maintenance(
     calendar: WorkCalendar | None = None,
     index_rotation_after: timedelta | None = None,
     witnesses: WitnessSet | None = None,
+    case_grace: timedelta = CASE_GRACE,
 ) -> MaintenanceReport:
     """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep, the
     index rotation after erasures (when `index_rotation_after` is set) and the erasures;
@@ -80,7 +82,11 @@ def run_maintenance(
             settled = provisional.settle(session=session, calendar=calendar)
             session.commit()
         _SETTLED.add(calendar)
-    swept = None if keyring is None else sweep(engine=engine, keyring=keyring, now=now)
+    swept = (
+        None
+        if keyring is None
+        else sweep(engine=engine, keyring=keyring, now=now, case_grace=case_grace)
+    )
     rotation = None
     if keyring is not None and index_rotation_after is not None:
         # Before the erasures: the index key it retires is destroyed in the same passes.

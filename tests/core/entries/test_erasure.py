@@ -131,6 +131,24 @@ class TestErroneousListing:
             assert len(record.erased) == 1
         assert [e["what"] for e in _erasure_leaves(fresh_engine)] == ["entry", "cases"]
 
+    def test_with_no_window_the_cases_and_the_person_go_at_the_next_pass(
+        self, fresh_engine, keyring
+    ):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        code = make_code()
+        entry_id, case_id = _uphold_as_erroneous(fresh_engine, keyring, code)
+        clock.advance(timedelta(seconds=1))
+        report = sweep(
+            engine=fresh_engine, keyring=keyring, now=clock.now(), case_grace=timedelta(0)
+        )
+        assert report.events.get("cases_erased") == 1
+        with Session(fresh_engine) as s:
+            assert s.get(Objection, case_id).objector_index is None
+            subject = s.get(Subject, s.get(Entry, entry_id).subject_id)
+            assert (subject.code_index, subject.code_ct) == (None, None)
+            assert s.get(DataKeyRow, subject.data_key_id).wrapped is None
+        assert [e["what"] for e in _erasure_leaves(fresh_engine)] == ["entry", "cases", "subject"]
+
 
 class TestShredTwice:
     def test_a_second_shred_changes_nothing_and_says_so(self, fresh_engine, keyring):
