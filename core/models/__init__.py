@@ -14,6 +14,7 @@ from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
+from core.models.log_integrity import LogFullCheck, LogHalt
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
@@ -33,6 +34,8 @@ __all__ = [
     "IndexRotation",
     "KeyCheck",
     "LogCheckpoint",
+    "LogFullCheck",
+    "LogHalt",
     "LogLeaf",
     "LogNode",
     "LogState",

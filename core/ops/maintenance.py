@@ -1,4 +1,5 @@
-"""Periodic upkeep run by the server's background task: checkpoints, provisional deadlines
+"""Periodic upkeep run by the server's background task: checkpoints (the log checked before
+each, and in full on a cadence: core/querylog/failclosed.py), provisional deadlines
 settled on the official calendar, sweeper, the blind-index rotation after erasures,
 erasures completed, escalations.
 
@@ -29,7 +30,9 @@ from core.keyring import Keyring
 from core.ops import keys_repository as key_repo
 from core.ops.index_after_erasure import advance_index_rotation
 from core.ops.keys import ErasureProgress, complete_erasures
-from core.querylog.checkpoints import Cadence, maybe_checkpoint
+from core.querylog.checkpoints import Cadence
+from core.querylog.failclosed import checkpoint_or_halt, full_check_if_due
+from core.querylog.verify import VerifyReport
 from crypto.log_signer import LogSigner
 
 _SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
@@ -46,6 +49,7 @@ class MaintenanceReport:
     settled: provisional.Settled | None = None
     erasures: ErasureProgress | None = None
     index_rotation: str | None = None
+    full_check: VerifyReport | None = None
 
 
 def run_maintenance(
@@ -57,14 +61,17 @@ def run_maintenance(
     keyring: Keyring | None = None,
     calendar: WorkCalendar | None = None,
     index_rotation_after: timedelta | None = None,
+    full_check_every: timedelta | None = None,
 ) -> MaintenanceReport:
-    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep, the
-    index rotation after erasures (when `index_rotation_after` is set) and the erasures;
-    with a calendar, escalations."""
-    with Session(engine) as session:
-        made = maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
-        size = None if made is None else made.size
-        session.commit()
+    """One tick: a checkpoint if due (the log checked since the last, in any case), the
+    whole log verified when `full_check_every` has passed; with a calendar, settling; with
+    keys, the sweep, the index rotation after erasures (when `index_rotation_after` is set)
+    and the erasures; with a calendar, escalations."""
+    # Fails closed: a log that does not rehash since its last checkpoint is halted, unsigned.
+    size = checkpoint_or_halt(engine=engine, signer=signer, cadence=cadence, now=now)
+    checked = None
+    if full_check_every is not None:
+        checked = full_check_if_due(engine=engine, signer=signer, every=full_check_every, now=now)
     settled = None
     if calendar is not None and calendar not in _SETTLED:
         # Before the sweep: a notice the official schedule lengthens must not end first.
@@ -99,7 +106,13 @@ def run_maintenance(
         settled=settled,
         erasures=erasures,
         index_rotation=rotation,
+        full_check=checked,
     )
+
+
+def full_check_every(hours: float) -> timedelta | None:
+    """The full log check's cadence from its setting (0: never)."""
+    return timedelta(hours=hours) if hours > 0 else None
 
 
 def finish_erasures(*, engine: Engine, keyring: Keyring, now: datetime) -> ErasureProgress | None:
