@@ -78,9 +78,10 @@ def checkpoint_or_halt(
 def full_check_due(*, engine: Engine, every: timedelta, now: datetime) -> bool:
     """Whether the whole log last verified `every` ago or longer (or never)."""
     with Session(reader(engine)) as session:
-        last = halt_repo.full_check(session)
+        row = halt_repo.full_check(session)
+        last = None if row is None else row.finished_at
         session.rollback()
-    return last is None or not last.finished_at <= now < last.finished_at + every
+    return last is None or not last <= now < last + every
 
 
 def verify_snapshot(*, engine: Engine, signer: LogSigner) -> VerifyReport:
