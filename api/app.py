@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlmodel import Session
 
 from api import limits, problems
 from api import state as app_state
@@ -26,6 +26,7 @@ from api.pages.session import WebState
 from api.public import endpoints as public
 from api.queries import endpoints as queries
 from api.querylog import endpoints as querylog
+from api.querylog import guard as log_guard
 from api.querylog import tiles_endpoints as querylog_tiles
 from api.ratelimit import LOOKUP_BURST, LOOKUP_PER_MINUTE, TokenBucketLimiter
 from api.reports import endpoints as reports
@@ -34,7 +35,8 @@ from core.clock import clock
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.tokens import build_verifier
-from core.querylog.checkpoints import make_checkpoint
+from core.querylog.failclosed import start_up
+from core.querylog.integrity import HaltWatch
 from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -69,6 +71,7 @@ def start_state(rt: Runtime) -> AppState:
         web=WebState(rt),
         oidc_start_limiter=oidc_pages.start_limiter(),
         lookup_limiter=TokenBucketLimiter(per_minute=LOOKUP_PER_MINUTE, burst=LOOKUP_BURST),
+        log_halt=HaltWatch(timedelta(seconds=rt.settings.log_halt_recheck_seconds)),
     )
 
 
@@ -80,10 +83,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         rt = runtime if runtime is not None else open_runtime(settings or Settings())
         state = start_state(rt)
         app_state.install(app, state)
-        with Session(rt.engine) as session:
-            # Publish a checkpoint from the start, so a citizen always has one to check against.
-            make_checkpoint(session=session, signer=state.log_signer, now=clock.now())
-            session.commit()
+        # The recent log checked, then a checkpoint published; a corrupt log comes up halted.
+        halted = start_up(
+            engine=rt.engine,
+            signer=state.log_signer,
+            now=clock.now(),
+            recent=rt.settings.log_startup_check_leaves,
+        )
+        state.log_halt.mark(halted, clock.now())
         every = rt.settings.maintenance_every_seconds
         task = asyncio.create_task(maintain_forever(app, every)) if every > 0 else None
         yield
@@ -105,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     limits.install(app)
     problems.install(app)
     queries.install(app)
+    log_guard.install(app)
     app.include_router(ops.router)
     app.include_router(identity.router)
     for router in (
@@ -113,7 +121,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         consents.router,
         queries.me_router,
         reports.router,
-        queries.router,
         queries.agency_router,
         objections.router,
         repairs.router,
@@ -124,5 +131,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         registry.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    # An agency query is answered only while its log can be trusted (503 while halted).
+    app.include_router(queries.router, prefix=API_PREFIX, dependencies=[log_guard.depends])
     pages.install(app)
     return app

@@ -7,7 +7,7 @@ attribute name on `app.state`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -16,6 +16,7 @@ from api.ratelimit import TokenBucketLimiter
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.oidc_login import OidcLogin
+from core.querylog.integrity import HaltWatch
 from core.runtime import Runtime
 from crypto.log_signer import LogSigner
 
@@ -37,6 +38,8 @@ class AppState:
     lookup_limiter: TokenBucketLimiter
     # The OIDC relying party, made on first use (api.identity.oidc_pages).
     oidc_login: OidcLogin | None = None
+    # Whether the query log is halted, as this process last saw (api.querylog.guard).
+    log_halt: HaltWatch = field(default_factory=HaltWatch)
 
     def __repr__(self) -> str:
         return f"AppState(embedded_issuer={self.issuer_keys is not None})"

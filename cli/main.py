@@ -37,6 +37,8 @@ from core.ops.keys import (
     rotate_master_key,
 )
 from core.querylog.checkpoints import make_checkpoint
+from core.querylog.failclosed import clear_halt
+from core.querylog.integrity import LogIntegrityFailure, record_halt
 from core.querylog.signing_key import signer_for_data_dir
 from core.querylog.verify import verify_log
 from core.runtime import Runtime, open_runtime
@@ -397,10 +399,56 @@ def log_checkpoint() -> None:
     """Sign and store a checkpoint of the query log now (on demand)."""
     runtime = _runtime()
     with Session(runtime.engine) as session:
-        made = make_checkpoint(session=session, signer=_signer(runtime.settings), now=clock.now())
+        try:
+            made = make_checkpoint(
+                session=session, signer=_signer(runtime.settings), now=clock.now()
+            )
+        except LogIntegrityFailure as exc:
+            session.rollback()
+            record_halt(engine=runtime.engine, failure=exc, now=clock.now())
+            typer.echo(f"credence: no checkpoint signed: {exc.problem} at {exc.where()}", err=True)
+            raise typer.Exit(1) from None
         size = made.size
         session.commit()
     typer.echo(f"checkpoint of size {size}")
+
+
+@log_app.command("clear-halt")
+def log_clear_halt(
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why the service may go on: what was found and repaired (stored, one line)."
+        ),
+    ],
+) -> None:
+    """Verify the whole query log again and, if it passes, clear its integrity halt."""
+    runtime = _runtime()
+    try:
+        done = clear_halt(
+            engine=runtime.engine, signer=_signer(runtime.settings), reason=reason, now=clock.now()
+        )
+    except ValueError as exc:
+        typer.echo(f"credence: {exc}", err=True)
+        raise typer.Exit(2) from None
+    report = done.report
+    if report is None:
+        typer.echo("the query log is not halted: nothing to clear")
+        return
+    if not report.ok:
+        where = (
+            f"index {report.bad_index}"
+            if report.bad_index is not None
+            else f"checkpoint of size {report.bad_checkpoint}"
+        )
+        typer.echo(
+            f"credence: the halt stays: the query log does not verify at {where}: {report.problem}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"halt cleared: {report.leaves} leaves and {report.checkpoints} checkpoints verified"
+    )
 
 
 @log_app.command("verify")

@@ -156,20 +156,36 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def make_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS, **kwargs: Any) -> Engine:
-    """An engine for SQLite (WAL, foreign keys, secure delete) or PostgreSQL."""
+def make_engine(
+    url: str,
+    *,
+    busy_seconds: float = DEFAULT_BUSY_SECONDS,
+    synchronous: str = "NORMAL",
+    **kwargs: Any,
+) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, secure delete) or PostgreSQL.
+
+    `synchronous` is SQLite's: FULL syncs the WAL at every commit, so what a commit appended
+    to the query log is on disk before its receipt is sent (the server's setting, default
+    FULL); NORMAL may lose the last commits on power loss (tests, tools). PostgreSQL always
+    runs with `synchronous_commit` on: a commit returns once its WAL is flushed.
+    """
+    if synchronous not in _SYNCHRONOUS:
+        raise ValueError(f"SQLite synchronous must be one of {sorted(_SYNCHRONOUS)}")
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs
         )
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, synchronous)
         database = engine.url.database
         on_disk = bool(database) and database != ":memory:" and not url.startswith("sqlite://?")
         lock = FileLock(Path(f"{database}-writer.lock")) if on_disk and database else None
         _sqlite_writers(engine, busy_seconds, lock)
     else:
         # A lock held past the budget is answered like a busy SQLite, not waited on forever.
-        options = f"-c lock_timeout={int(busy_seconds * 1000)}"
+        # Durable before answered: whatever the server or role says, a commit (a log leaf
+        # behind a receipt) returns only once it is flushed.
+        options = f"-c lock_timeout={int(busy_seconds * 1000)} -c synchronous_commit=on"
         engine = create_engine(
             url,
             pool_pre_ping=True,
@@ -179,7 +195,10 @@ def make_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS, **kwarg
     return engine
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+_SYNCHRONOUS = frozenset({"FULL", "NORMAL"})
+
+
+def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
@@ -187,7 +206,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         # Overwrite freed pages so a shredded key leaves no bytes behind in the file.
         cur.execute("PRAGMA secure_delete=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.close()
         # pysqlite issues no BEGIN before a SAVEPOINT, so RELEASE would commit the whole
         # transaction: take transaction control away from the driver and BEGIN ourselves.

@@ -136,7 +136,11 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Open the database, migrate, load and verify keys; raises KeysUnavailable on any key fault."""
     if settings.database_url is None:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    engine = make_engine(settings.database(), busy_seconds=settings.db_busy_seconds)
+    engine = make_engine(
+        settings.database(),
+        busy_seconds=settings.db_busy_seconds,
+        synchronous=settings.sqlite_synchronous,
+    )
     try:
         if run_migrations:
             migrate.upgrade(engine)

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     witnesses: list[WitnessSetting] = []
     witness_quorum: int = Field(default=0, ge=0)
     witness_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    # The query log fails closed (core/querylog/failclosed.py): the whole log is verified by
+    # the maintenance tick this often (0: never), the last this many leaves at start-up, and
+    # a worker re-reads whether another found the log corrupt at most this often.
+    log_full_check_hours: float = Field(default=6.0, ge=0)
+    log_startup_check_leaves: int = Field(default=10_000, ge=0)
+    log_halt_recheck_seconds: float = Field(default=1.0, gt=0, le=60)
+    # SQLite's durability: FULL syncs the WAL at every commit, so a receipt never leaves
+    # before its leaf is on disk (NORMAL may lose the last commits on power loss).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     # Audit rules (§6): bulk querying per agency, refused-then-retried, night queries (CST).
     audit_bulk_queries: int = 100
     audit_bulk_window_minutes: int = 60

@@ -194,7 +194,7 @@ CROSSES = {
     "pages": {"*"},  # what every page shares; it mounts every domain's pages
     "reports": {"cases", "consents", "entries", "queries"},  # the report is made of their views
     "audit": {"queries", "querylog"},  # the auditor reads the log of queries
-    "ops": {"cases"},  # readiness and metrics count open cases
+    "ops": {"cases", "querylog"},  # readiness and metrics: open cases, the log's integrity
     "identity": {"demo", "public"},  # dev sign-in lists the demo people, names masked
     "public": {"demo"},  # the home page says when the data are the demo's
     "entries": {"public"},  # a recorder sees the name masked as the public does

@@ -19,6 +19,7 @@ from core.db import ping
 from core.errors import KeysUnavailable
 from core.ops.keys import verify_keys
 from core.ops.metrics import OverdueCounter, render
+from core.querylog.integrity import is_halted as log_is_halted
 
 router = APIRouter(tags=["ops"], dependencies=[Depends(public)])
 # Overdue-case counters of the objection and repair services, by case kind.
@@ -42,7 +43,8 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={503: {"description": "not ready"}})
 def readyz(ctx: ContextDep) -> Health | JSONResponse:
-    """The database answers and the key provider holds every key the data needs."""
+    """The database answers, the key provider holds every key the data needs, and the
+    query log is not halted by a failed integrity check."""
     try:
         ping(ctx.session)
         verify_keys(session=ctx.session, keyring=ctx.keyring)
@@ -51,6 +53,9 @@ def readyz(ctx: ContextDep) -> Health | JSONResponse:
         return problem(503, "not-ready", "Not ready", "The key provider check failed.")
     except Exception:
         return problem(503, "not-ready", "Not ready", "The database is unreachable.")
+    if log_is_halted(session=ctx.session):
+        detail = "The query log failed an integrity check; an operator must clear it."
+        return problem(503, "log-integrity-failure", "Not ready", detail)
     return Health(status="ready")
 
 

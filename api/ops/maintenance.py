@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.state import state_of
 from core.clock import clock
-from core.ops.maintenance import run_maintenance
+from core.ops.maintenance import full_check_every, run_maintenance
 
 log = logging.getLogger("credence.maintenance")
 
@@ -29,7 +29,10 @@ def _tick(app: FastAPI) -> None:
         index_rotation_after=runtime.index_rotation_after,
         case_grace=runtime.case_grace,
         witnesses=runtime.witnesses,
+        full_check_every=full_check_every(runtime.settings.log_full_check_hours),
     )
+    # What this tick (or another process) found about the log, for the query guard.
+    state.log_halt.refresh(runtime.read_engine, clock.now())
     # Expired browser sessions and abandoned sign-ins (the database is shared by workers).
     state.web.sessions.purge()
 

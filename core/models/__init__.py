@@ -15,6 +15,7 @@ from core.models.consents import Authorization, SubjectFreeze
 from core.models.cosignatures import LogCosignature
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
+from core.models.log_integrity import LogFullCheck, LogHalt
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
@@ -35,6 +36,8 @@ __all__ = [
     "KeyCheck",
     "LogCheckpoint",
     "LogCosignature",
+    "LogFullCheck",
+    "LogHalt",
     "LogLeaf",
     "LogNode",
     "LogState",

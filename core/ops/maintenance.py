@@ -1,4 +1,5 @@
-"""Periodic upkeep run by the server's background task: checkpoints and their witnesses'
+"""Periodic upkeep run by the server's background task: checkpoints (the log checked before
+each, and in full on a cadence: core/querylog/failclosed.py) and their witnesses'
 cosignatures, provisional deadlines
 settled on the official calendar, sweeper, the blind-index rotation after erasures,
 erasures completed, escalations.
@@ -31,7 +32,9 @@ from core.keyring import Keyring
 from core.ops import keys_repository as key_repo
 from core.ops.index_after_erasure import advance_index_rotation
 from core.ops.keys import ErasureProgress, complete_erasures
-from core.querylog.checkpoints import Cadence, maybe_checkpoint
+from core.querylog.checkpoints import Cadence
+from core.querylog.failclosed import checkpoint_or_halt, full_check_if_due
+from core.querylog.verify import VerifyReport
 from core.querylog.witnesses import Collected, WitnessSet, collect_cosignatures
 from crypto.log_signer import LogSigner
 
@@ -50,6 +53,7 @@ class MaintenanceReport:
     erasures: ErasureProgress | None = None
     index_rotation: str | None = None
     cosignatures: Collected | None = None
+    full_check: VerifyReport | None = None
 
 
 def run_maintenance(
@@ -63,14 +67,17 @@ def run_maintenance(
     index_rotation_after: timedelta | None = None,
     witnesses: WitnessSet | None = None,
     case_grace: timedelta = CASE_GRACE,
+    full_check_every: timedelta | None = None,
 ) -> MaintenanceReport:
-    """One tick: a checkpoint if due; with a calendar, settling; with keys, the sweep, the
-    index rotation after erasures (when `index_rotation_after` is set) and the erasures;
-    with a calendar, escalations."""
-    with Session(engine) as session:
-        made = maybe_checkpoint(session=session, signer=signer, cadence=cadence, now=now)
-        size = None if made is None else made.size
-        session.commit()
+    """One tick: a checkpoint if due (the log checked since the last, in any case) and its
+    cosignatures, the whole log verified when `full_check_every` has passed; with a
+    calendar, settling; with keys, the sweep, the index rotation after erasures (when
+    `index_rotation_after` is set) and the erasures; with a calendar, escalations."""
+    # Fails closed: a log that does not rehash since its last checkpoint is halted, unsigned.
+    size = checkpoint_or_halt(engine=engine, signer=signer, cadence=cadence, now=now)
+    checked = None
+    if full_check_every is not None:
+        checked = full_check_if_due(engine=engine, signer=signer, every=full_check_every, now=now)
     cosignatures = None if witnesses is None else collect_from(witnesses, engine=engine, now=now)
     settled = None
     if calendar is not None and calendar not in _SETTLED:
@@ -111,6 +118,7 @@ def run_maintenance(
         erasures=erasures,
         index_rotation=rotation,
         cosignatures=cosignatures,
+        full_check=checked,
     )
 
 
@@ -122,6 +130,11 @@ def collect_from(witnesses: WitnessSet, *, engine: Engine, now: datetime) -> Col
     except Exception as exc:  # a witness must never stop the log's upkeep
         log.warning("collecting cosignatures failed: %s", type(exc).__name__)
         return None
+
+
+def full_check_every(hours: float) -> timedelta | None:
+    """The full log check's cadence from its setting (0: never)."""
+    return timedelta(hours=hours) if hours > 0 else None
 
 
 def finish_erasures(*, engine: Engine, keyring: Keyring, now: datetime) -> ErasureProgress | None:

@@ -32,10 +32,12 @@ def render(
     overdue: Iterable[tuple[str, OverdueCounter]] = (),
     provisional: ProvisionalCounter | None = None,
 ) -> str:
-    """The metrics page: log size, entries by status, overdue cases, provisional deadlines."""
+    """The metrics page: log size and integrity, entries by status, overdue cases,
+    provisional deadlines."""
     leaves = repo.log_leaves(session)
     checkpoint_size = repo.latest_checkpoint_size(session)
     counts = repo.entries_by_status(session)
+    full = repo.log_full_check(session)
     lines = [
         "# HELP credence_query_log_leaves Leaves in the query log.",
         "# TYPE credence_query_log_leaves gauge",
@@ -43,6 +45,14 @@ def render(
         "# HELP credence_query_log_checkpoint_size Tree size of the latest published checkpoint.",
         "# TYPE credence_query_log_checkpoint_size gauge",
         _line("credence_query_log_checkpoint_size", checkpoint_size),
+        "# HELP credence_log_integrity_failed 1 while the query log is halted by a failed "
+        "integrity check (no checkpoint signed, agency queries answered 503): alert on it.",
+        "# TYPE credence_log_integrity_failed gauge",
+        _line("credence_log_integrity_failed", int(repo.log_halted(session))),
+        "# HELP credence_log_full_check_timestamp_seconds When the whole query log last "
+        "verified (0: never yet).",
+        "# TYPE credence_log_full_check_timestamp_seconds gauge",
+        _line("credence_log_full_check_timestamp_seconds", int(full[0]) if full else 0),
         "# HELP credence_entries Entries by stored lifecycle status.",
         "# TYPE credence_entries gauge",
         *(_line("credence_entries", counts.get(s, 0), {"status": s}) for s in STATUSES),

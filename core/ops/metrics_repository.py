@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from core.models import Entry
+from core.querylog import integrity_repository as halt_repo
 from core.querylog import repository as log_repo
 
 
@@ -26,3 +27,14 @@ def latest_checkpoint_size(session: Session) -> int:
     """Tree size of the latest stored checkpoint (0 before the first)."""
     latest = log_repo.latest_checkpoint(session)
     return 0 if latest is None else latest.size
+
+
+def log_halted(session: Session) -> bool:
+    """Whether the query log is halted by a failed integrity check."""
+    return halt_repo.is_halted(session)
+
+
+def log_full_check(session: Session) -> tuple[float, int] | None:
+    """When (Unix seconds) and at what size the whole log last verified, if ever."""
+    row = halt_repo.full_check(session)
+    return None if row is None else (row.finished_at.timestamp(), row.size)

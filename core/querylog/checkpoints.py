@@ -6,6 +6,8 @@ Invariants:
 - The request path decides by leaf count only, from what its append read under the lock,
   so a quiet log costs a request no signature; the background maintenance applies the
   interval as well.
+- Nothing is signed over a log that does not rehash since the latest signed checkpoint,
+  nor while a halt is open: `check_before_signing` raises first (core/querylog/integrity.py).
 - Nothing here commits: a checkpoint is stored in the caller's transaction.
 """
 
@@ -20,6 +22,7 @@ from core.errors import NotFound
 from core.models.querylog import LogCheckpoint
 from core.querylog import repository as repo
 from core.querylog.appends import Appended, log_size
+from core.querylog.integrity import check_before_signing
 from core.querylog.witnesses import WitnessSet, cosigned_note, published_checkpoint
 from crypto.checkpoint import Checkpoint
 from crypto.log_signer import LogSigner
@@ -35,7 +38,12 @@ class Cadence:
 
 
 def make_checkpoint(*, session: Session, signer: LogSigner, now: datetime) -> LogCheckpoint:
-    """Sign the log's current size and root, unless the latest checkpoint has this size."""
+    """Sign the log's current size and root, unless the latest checkpoint has this size.
+
+    Fails closed: raises `LogIntegrityFailure` unless the log since the latest signed
+    checkpoint rehashes (`core.querylog.integrity`), with the state row locked meanwhile.
+    """
+    check_before_signing(session=session, signer=signer, lock=True)
     state = repo.read_state(session)
     frontier = CompactRange() if state is None else CompactRange.from_bytes(state.frontier)
     latest = repo.latest_checkpoint(session)
@@ -108,6 +116,8 @@ def checkpoint_after_append(
 def _store_checkpoint(
     session: Session, signer: LogSigner, tree: CompactRange, now: datetime
 ) -> LogCheckpoint | None:
+    # Fails closed (core.querylog.integrity); the caller's append holds the state lock.
+    check_before_signing(session=session, signer=signer, tree=tree)
     root = tree.root()
     note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=root))
     repo.add_checkpoint(session, size=tree.size, root=root, note=note, now=now)

@@ -16,6 +16,7 @@ from core.models.querylog import LogCheckpoint
 from core.querylog import cosignature_repository as cos_repo
 from core.querylog import repository as repo
 from core.querylog.appends import Appended, current_frontier, log_size
+from core.querylog.integrity import LogHalted, is_halted
 from crypto.checkpoint import Checkpoint
 from crypto.cosignature import with_cosignatures
 from crypto.log_signer import LogSigner
@@ -79,6 +80,8 @@ def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[st
     The checkpoint need not be stored: its holder can ask for a consistency proof from its
     size to any later published checkpoint, which is what binds the log to this answer.
     """
+    if is_halted(session=session):
+        raise LogHalted()  # nothing is signed over a log that failed its integrity check
     frontier = current_frontier(session=session)
     size = frontier.size
     leaf = repo.leaf_hash_at(session, index)
