@@ -30,17 +30,35 @@ def _load(path: Path, what: str) -> Any:
         raise typer.Exit(2) from None
 
 
+def _witnesses(path: Path | None) -> tuple[list[str], int]:
+    if path is None:
+        return [], 0
+    saved = _load(path, "the witnesses")
+    keys = saved.get("witnesses") if isinstance(saved, dict) else None
+    quorum = saved.get("quorum") if isinstance(saved, dict) else None
+    if not isinstance(keys, list) or not isinstance(quorum, int) or isinstance(quorum, bool):
+        typer.echo(f"credence: {path} is not the saved GET /api/v1/public/witnesses", err=True)
+        raise typer.Exit(2)
+    return [str(k) for k in keys], quorum
+
+
 @receipt_app.command("verify")
 def verify(
     path: Annotated[Path, typer.Argument(help="a saved answer, receipt or query history")],
     log_key: Annotated[Path, typer.Option(help="the log's verifier key (public/log-key)")],
+    witnesses: Annotated[
+        Path | None,
+        typer.Option(help="the witnesses and quorum to require (public/witnesses, as saved)"),
+    ] = None,
 ) -> None:
-    """Rebuild every leaf from what was shown, then check its proof (and a history's chain)."""
+    """Rebuild every leaf from what was shown, then check its proof (and a history's chain);
+    with --witnesses, every checkpoint must carry the quorum's cosignatures."""
     document = _load(path, "the document")
     vkey = log_key.read_text(encoding="utf-8").strip()
+    keys, quorum = _witnesses(witnesses)
     try:
         if isinstance(document, list):
-            check = verify_history(document, vkey)
+            check = verify_history(document, vkey, witnesses=keys, quorum=quorum)
             done = (
                 "complete back to the first query"
                 if check.complete
@@ -52,7 +70,7 @@ def verify(
             )
             return
         receipt = document.get("receipt", document) if isinstance(document, dict) else document
-        checkpoint = verify_answer(receipt, vkey)
+        checkpoint = verify_answer(receipt, vkey, witnesses=keys, quorum=quorum)
     except (BindingError, ProofError, ValueError) as exc:
         typer.echo(f"FAILED: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -49,14 +49,21 @@ def _proven_hash(receipt: Mapping[str, object]) -> bytes:
     return base64.b64decode(raw, validate=True)
 
 
-def verify_answer(receipt: Mapping[str, object], verifier_key: str) -> Checkpoint:
-    """Check an agency's receipt: its leaf rebuilt, its commitment opened, its proof."""
+def verify_answer(
+    receipt: Mapping[str, object],
+    verifier_key: str,
+    *,
+    witnesses: Sequence[str] = (),
+    quorum: int = 0,
+) -> Checkpoint:
+    """Check an agency's receipt: its leaf rebuilt, its commitment opened, its proof (and,
+    with a quorum, that many witnesses' cosignatures on its checkpoint)."""
     leaf = _leaf_of(receipt)
     check_leaf(leaf, _proven_hash(receipt))
     private = _private_of(receipt)
     if private is not None:
         check_commit(leaf, private, unb64(receipt.get("salt"), "the salt"))
-    return verify_receipt(receipt, verifier_key)
+    return verify_receipt(receipt, verifier_key, witnesses=witnesses, quorum=quorum)
 
 
 def _returned(leaf: Mapping[str, object]) -> object:
@@ -74,8 +81,15 @@ class HistoryCheck:
     complete: bool  # the chain reaches the subject's first query: nothing older is missing
 
 
-def verify_history(rows: Sequence[Mapping[str, object]], verifier_key: str) -> HistoryCheck:
-    """Check a citizen's history rows (as `/me/queries` gives them), every one, and their chain."""
+def verify_history(
+    rows: Sequence[Mapping[str, object]],
+    verifier_key: str,
+    *,
+    witnesses: Sequence[str] = (),
+    quorum: int = 0,
+) -> HistoryCheck:
+    """Check a citizen's history rows (as `/me/queries` gives them), every one, and their
+    chain; with a quorum, every receipt's checkpoint must carry that many cosignatures."""
     verified = pending = 0
     links: list[tuple[int, Mapping[str, object], bytes]] = []
     for row in rows:
@@ -104,7 +118,7 @@ def verify_history(rows: Sequence[Mapping[str, object]], verifier_key: str) -> H
             checkpoint_index = receipt.get("index")
             if checkpoint_index != row.get("log_index"):
                 raise BindingError("the receipt is for another log entry than the row")
-            verify_receipt(receipt, verifier_key)
+            verify_receipt(receipt, verifier_key, witnesses=witnesses, quorum=quorum)
             verified += 1
         if secret is not None and leaf.get("v") == 2:
             index = row.get("log_index")

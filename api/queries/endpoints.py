@@ -173,12 +173,19 @@ me_router = APIRouter(prefix="/me", tags=["citizen"])
 def my_queries(
     principal: CitizenDep,
     ctx: ContextDep,
+    runtime: RuntimeDep,
     before: OptionalDbIntQuery = None,
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[QueryHistoryItem]:
     """Every query of the caller's record (sealed ones once lifted), each with its receipt,
     its leaf, and the secret and private fields that bind the leaf to the caller."""
-    return opened_history(ctx, code_index=principal.own_code_index(), before=before, limit=limit)
+    return opened_history(
+        ctx,
+        code_index=principal.own_code_index(),
+        before=before,
+        limit=limit,
+        witnesses=runtime.witnesses,
+    )
 
 
 @me_router.get("/notifications", response_model=list[Notification])

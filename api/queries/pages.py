@@ -23,9 +23,12 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 def my_queries(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> HTMLResponse:
     """Every query of my record, each with its receipt, its leaf and what opens it, and the
     in-browser verifier that rebuilds each leaf from what the row shows."""
-    items = opened_history(ctx, code_index=principal.own_code_index(), limit=100)
+    runtime = app_state(request).runtime
+    items = opened_history(
+        ctx, code_index=principal.own_code_index(), limit=100, witnesses=runtime.witnesses
+    )
     messages = msg_verify.script_messages(page_lang(request))
-    settings = app_state(request).runtime.settings
+    settings = runtime.settings
     return render(
         request,
         "me/queries.html",

@@ -54,6 +54,7 @@ from core.querylog import appends, leaves, proofs
 from core.querylog import repository as log_repo
 from core.querylog.checkpoints import Cadence, checkpoint_after_append
 from core.querylog.leaves import LEAF_VERSION, leaf_time
+from core.querylog.witnesses import WitnessSet, published_checkpoint
 from crypto.blind_index import pseudonym
 from crypto.envelope import DataKey, FieldContext, open_field, seal
 from crypto.leaf_binding import b64, canonical, chain_tag, commit, new_secret, salt_of
@@ -566,9 +567,12 @@ def query_history(
     before: int | None = None,
     limit: int = 50,
     with_receipts: bool = True,
+    witnesses: WitnessSet | None = None,
 ) -> list[QueryHistoryItem]:
     """The queries of the caller's record visible now, newest first, each with its receipt,
-    its leaf and (with the keyring) the secret and private fields that open it."""
+    its leaf and (with the keyring) the secret and private fields that open it. With a
+    witness quorum, receipts are against the newest checkpoint the quorum cosigned, the
+    one the public is shown; a query it does not cover yet is pending."""
     subject = record_repo.subject_by_index(session, code_index)
     if subject is None:
         return []
@@ -580,7 +584,7 @@ def query_history(
     items = []
     for notice in notices:
         leaf = json.loads(bodies[notice.log_index])
-        receipt = _receipt_or_none(session, notice.log_index) if with_receipts else None
+        receipt = _receipt_or_none(session, notice.log_index, witnesses) if with_receipts else None
         opening = _opening(key, notice.private_ct, notice.log_index)
         private = None if opening is None else opening["private"]
         # Version 1 named the entries in the leaf; version 2 counts them there.
@@ -606,7 +610,12 @@ def query_history(
 
 
 def opened_history(
-    ctx: Context, *, code_index: bytes, before: int | None = None, limit: int = 50
+    ctx: Context,
+    *,
+    code_index: bytes,
+    before: int | None = None,
+    limit: int = 50,
+    witnesses: WitnessSet | None = None,
 ) -> list[QueryHistoryItem]:
     """`query_history` for the subject themself: each row with what opens its leaf."""
     return query_history(
@@ -616,6 +625,7 @@ def opened_history(
         now=ctx.now(),
         before=before,
         limit=limit,
+        witnesses=witnesses,
     )
 
 
@@ -639,8 +649,15 @@ def refusal_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[
     return {**receipt, "leaf": json.loads(body)}
 
 
-def _receipt_or_none(session: Session, index: int) -> dict[str, object] | None:
+def _receipt_or_none(
+    session: Session, index: int, witnesses: WitnessSet | None = None
+) -> dict[str, object] | None:
+    checkpoint = None
+    if witnesses is not None and witnesses.quorum > 0:
+        checkpoint = published_checkpoint(session, witnesses)
+        if checkpoint is None or checkpoint.size <= index:
+            return None  # not yet under a checkpoint the witnesses cosigned
     try:
-        return proofs.receipt(session=session, index=index)
+        return proofs.receipt(session=session, index=index, checkpoint=checkpoint)
     except NotFound:
         return None  # not yet covered by a stored checkpoint

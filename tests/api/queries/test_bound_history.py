@@ -5,23 +5,33 @@ until it unseals and then verifies, and the public leaves link no two queries.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from api.state import state_of
+from api.witness.app import create_witness_app
 from cli.main import app as cli
 from core.clock import clock
 from core.models import LogLeaf, QueryFlag
+from core.queries.service import query_history
 from core.querylog.checkpoints import make_checkpoint
+from core.querylog.witnesses import WitnessSet, collect_cosignatures
+from core.witness.config import add_log, init_witness
+from core.witness.service import Witness
 from crypto.bound_receipt import verify_answer, verify_history
+from crypto.cosignature import cosigner_vkey
 from crypto.leaf_binding import BindingError
 from tests.factories import bearer, citizen_get, make_code, ok_json, record_entry, watch_fields
 from tests.factories.queries import agency_query
+from tests.support.app_server import serve_app
 
 
 def _checkpoint(app, runtime) -> None:
@@ -214,3 +224,63 @@ class TestFrozenRecord:
             flags = {(f.log_index, f.reason) for f in s.scalars(select(QueryFlag))}
         assert (answer["log_index"], "frozen") in flags
         assert [r for _i, r in flags if r == "frozen"] == ["frozen"]
+
+
+@pytest.fixture
+def witness_set(app, tmp_path: Path) -> Iterator[WitnessSet]:
+    """Two witnesses of the app's log on loopback ports, required as a quorum of two."""
+    signer = state_of(app).log_signer
+    with ExitStack() as stack:
+        pairs = []
+        for i in (1, 2):
+            data = tmp_path / f"w{i}"
+            init_witness(data, name=f"witness.test/w{i}")
+            add_log(data, origin=signer.origin, vkey=signer.verifier_key())
+            witness = Witness.open(data)
+            pairs.append((stack.enter_context(serve_app(create_witness_app(witness))), witness))
+        yield WitnessSet.parse([(url, w.cosigner.vkey()) for url, w in pairs], quorum=2, timeout=5)
+
+
+class TestWitnessedHistory:
+    def test_receipts_are_against_what_the_quorum_cosigned_and_verify_with_it(
+        self, client, mint, app, runtime, witness_set, tmp_path: Path
+    ):
+        code = _person_queried(client, mint, app, runtime)
+        collect_cosignatures(engine=runtime.engine, witnesses=witness_set, now=clock.now())
+        ok_json(agency_query(client, mint, code, agency="court-4"))
+        _checkpoint(app, runtime)  # stored, not yet cosigned
+        keys = [str(k) for k in witness_set.keys]
+        with Session(runtime.engine) as s:
+            rows = [
+                r.model_dump(mode="json")
+                for r in query_history(
+                    session=s,
+                    keyring=runtime.keyring,
+                    code_index=runtime.keyring.blind_index(code),
+                    now=clock.now(),
+                    witnesses=witness_set,
+                )
+            ]
+        # The newest query is not under a checkpoint both witnesses cosigned yet: pending.
+        assert [r["receipt"] is None for r in rows] == [True, False, False, False]
+        check = verify_history(rows, _vkey(client), witnesses=keys, quorum=2)
+        assert (check.verified, check.pending, check.complete) == (3, 1, True)
+        # The same receipts short of the quorum fail, on the command line too.
+        stranger = cosigner_vkey("witness.test/w9", Ed25519PrivateKey.generate().public_key())
+        with pytest.raises(ValueError, match="1 valid witness cosignatures, quorum is 2"):
+            verify_history(rows, _vkey(client), witnesses=[keys[0], stranger], quorum=2)
+        key, saved, quorum = tmp_path / "k", tmp_path / "h.json", tmp_path / "w.json"
+        key.write_text(_vkey(client))
+        saved.write_text(json.dumps(rows))
+        quorum.write_text(json.dumps({"quorum": 2, "witnesses": keys}))
+        runner = CliRunner()
+        args = ["receipt", "verify", str(saved), "--log-key", str(key), "--witnesses"]
+        assert runner.invoke(cli, [*args, str(quorum)]).exit_code == 0
+        answer = tmp_path / "a.json"
+        answer.write_text(json.dumps(ok_json(agency_query(client, mint, code))))
+        # An answer's own receipt is signed for its size on the spot, cosigned by nobody.
+        lone = runner.invoke(
+            cli,
+            ["receipt", "verify", str(answer), "--log-key", str(key), "--witnesses", str(quorum)],
+        )
+        assert lone.exit_code == 1
