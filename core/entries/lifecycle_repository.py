@@ -347,3 +347,14 @@ def due_entries(session: Session, *, today: date, cursor: DueCursor, limit: int)
             cursor.after[kind.status] = (getattr(last, kind.on), row)
         entries.extend(entry for entry, _ in rows)
     return entries
+
+
+def reclaim(session: Session, entry_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Lock again the rows of a batch after a commit let go of them; those another sweeper
+    took meanwhile are left out (PostgreSQL; SQLite's one writer holds them all)."""
+    if not entry_ids:
+        return set()
+    stmt = select(col(Entry.id)).where(col(Entry.id).in_(list(entry_ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return set(session.execute(stmt).scalars())

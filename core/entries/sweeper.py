@@ -117,7 +117,15 @@ def sweep(
                 session.rollback()
                 break
             chunks = ChunkedCommits(session)
-            for entry in entries:
+            held, committed = {e.id for e in entries}, 0
+            for at, entry in enumerate(entries):
+                if chunks.commits != committed:
+                    # A chunk's commit let go of the batch's claims: claim the rest again, so
+                    # two sweepers never work one row (and wait on each other's locks).
+                    committed = chunks.commits
+                    held = repo.reclaim(session, [e.id for e in entries[at:]])
+                if entry.id not in held:
+                    continue
                 report.examined += 1
                 _advance(session, keyring, entry, now, report)
                 # Each entry's step is guarded by its version, so a later chunk acting on a

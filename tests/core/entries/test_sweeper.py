@@ -21,8 +21,9 @@ from core.cases import engine as case_store
 from core.cases.objections import service as objections
 from core.clock import clock
 from core.context import Context
-from core.db import make_engine
+from core.db import ChunkedCommits, make_engine
 from core.entries import lifecycle
+from core.entries import sweeper as sweeper_module
 from core.entries.display import add_months
 from core.entries.schemas import EntryView
 from core.entries.service import (
@@ -886,9 +887,20 @@ class TestBoundedBatches:
 class TestConcurrentSweepers:
     PER_GROUP = 10  # 60 due entries
 
+    # Also with a commit after every row, as a loaded machine's chunks do: each commit lets
+    # go of the batch's claims, which the sweeper must take again before going on.
+    @pytest.mark.parametrize("chunk_seconds", [None, 0.0], ids=["batch", "every-row"])
     def test_two_sweepers_fire_every_event_exactly_once(
-        self, fresh_engine, reference_engine, keyring
+        self, fresh_engine, reference_engine, keyring, monkeypatch, chunk_seconds
     ):
+        if chunk_seconds is not None:
+            seconds = chunk_seconds
+
+            class EveryRow(ChunkedCommits):
+                def __init__(self, session: Session) -> None:
+                    super().__init__(session, seconds=seconds)
+
+            monkeypatch.setattr(sweeper_module, "ChunkedCommits", EveryRow)
         _populate(fresh_engine, keyring, self.PER_GROUP)
         _populate(reference_engine, keyring, self.PER_GROUP)
         reference = _sweep(reference_engine, keyring, batch=7)
