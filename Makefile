@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := api core crypto cli migrations tests bench
 
-.PHONY: run test lint typecheck browser go test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck browser go test-sqlite test-postgres test-hsm bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,9 @@ run: $(STAMP)
 	$(BIN)/credence serve --host 127.0.0.1 --port 8000
 
 ## test: lint, type-check, then the whole suite (pages in Chromium too) on SQLite with the
-## key file, and every database test on a throw-away PostgreSQL with keys in SoftHSM2
-test: $(STAMP) lint typecheck browser go test-sqlite test-postgres
+## key file, and the whole suite again with master keys in a SoftHSM2 token: every database
+## test on a throw-away PostgreSQL (test-postgres), every other test beside it (test-hsm)
+test: $(STAMP) lint typecheck browser go test-sqlite test-postgres test-hsm
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
@@ -47,6 +48,10 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	@echo "== pytest on PostgreSQL (every database test), master keys in a SoftHSM2 token =="
 	scripts/with-softhsm.sh scripts/with-postgres.sh $(BIN)/pytest -q -m "db or hsm"
+
+test-hsm: $(STAMP)
+	@echo "== pytest on SQLite (every test the PostgreSQL pass leaves), master keys in a SoftHSM2 token =="
+	CREDENCE_REQUIRE_BROWSER=1 CREDENCE_REQUIRE_GO=1 scripts/with-softhsm.sh $(BIN)/pytest -q -m "not db and not hsm"
 
 ## bench: hot-path micro-benchmarks as ratios to an in-process baseline (not part of test)
 bench: $(STAMP)

@@ -57,13 +57,32 @@ def _parse_exports(text: str) -> dict[str, str]:
     return found
 
 
+def _run_token(lib: str) -> SoftHsm | None:
+    """The token the whole run is on (scripts/with-softhsm.sh), if it is on one.
+
+    SoftHSM2 reads its config once per process: the keyrings of the other tests have
+    loaded the run's, so a second token made here would be out of this process's reach
+    while a child process given its config would reach only that one.
+    """
+    conf = os.environ.get("SOFTHSM2_CONF")
+    token = os.environ.get("CREDENCE_PKCS11_TOKEN")
+    pin = os.environ.get("CREDENCE_PKCS11_PIN")
+    if os.environ.get("CREDENCE_KEY_PROVIDER") != "pkcs11" or not (conf and token and pin):
+        return None
+    return SoftHsm(lib=lib, token=token, pin=pin, conf=Path(conf))
+
+
 @pytest.fixture(scope="session")
 def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     """A SoftHSM2 token for the run, SOFTHSM2_CONF set in os.environ (and restored after)."""
+    lib = os.environ.get("CREDENCE_PKCS11_LIB", "/usr/lib/softhsm/libsofthsm2.so")
+    run_token = _run_token(lib)
+    if run_token is not None:
+        yield run_token
+        return
     # One directory per run: both HSM test modules use this fixture, the setup is
     # idempotent, and SoftHSM2 reads its config once per process, so all must agree.
     directory = tmp_path_factory.getbasetemp() / "softhsm"
-    lib = os.environ.get("CREDENCE_PKCS11_LIB", "/usr/lib/softhsm/libsofthsm2.so")
     try:
         done = subprocess.run(
             [str(SETUP_SCRIPT), str(directory)],

@@ -20,7 +20,13 @@ from core.runtime import open_runtime
 from core.settings import Settings
 from tests.conftest import make_keyring
 from tests.factories import make_code
-from tests.support.server import run_credence
+from tests.support.server import run_credence, use_data_dir_keys
+
+
+@pytest.fixture(autouse=True)
+def _keys_of_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtimes this module opens on tmp_path use the keys its commands use."""
+    use_data_dir_keys(monkeypatch, tmp_path)
 
 
 def _run(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:

@@ -16,11 +16,16 @@ from core.entries.service import read_entry
 from core.models import Entry
 from core.runtime import open_runtime
 from core.settings import Settings
-from tests.support.server import free_port, run_credence, serving
+from tests.support.server import free_port, run_credence, serving, use_data_dir_keys
+
+# The tests of the key file name the file provider: the suite may run on the test token.
+ON_FILE = {"CREDENCE_KEY_PROVIDER": "file"}
 
 
-def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return run_credence(data_dir, *args, check=check)
+def _run(
+    data_dir: Path, *args: str, check: bool = True, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return run_credence(data_dir, *args, check=check, **extra)
 
 
 def _needles() -> list[bytes]:
@@ -71,13 +76,18 @@ class TestDemoAtRest:
         hits = [v for v in _full_values() if v in output]
         assert hits == []
 
-    def test_key_file_is_private(self, demo_dir):
+    def test_database_file_is_private(self, demo_dir):
         data, _ = demo_dir
-        assert oct((data / "master.key").stat().st_mode & 0o777) == "0o600"
         assert oct((data / "credence.db").stat().st_mode & 0o777) == "0o600"
 
-    def test_rotate_leaves_every_entry_readable(self, demo_dir):
+    def test_key_file_is_private(self, tmp_path):
+        _run(tmp_path, "demo", **ON_FILE)
+        assert oct((tmp_path / "master.key").stat().st_mode & 0o777) == "0o600"
+        assert oct((tmp_path / "credence.db").stat().st_mode & 0o777) == "0o600"
+
+    def test_rotate_leaves_every_entry_readable(self, demo_dir, monkeypatch):
         data, _ = demo_dir
+        use_data_dir_keys(monkeypatch, data)
         out = _run(data, "keys", "rotate").stdout
         assert "re-wrapped" in out
         assert "version 2" in out
@@ -105,10 +115,10 @@ class TestServe:
             assert httpx.get(f"{base}/openapi.json").status_code == 200
         assert f"{base}/docs" in output[0]
 
-    def test_serve_refuses_to_start_without_its_key(self, tmp_path):
-        _run(tmp_path, "migrate")
+    def test_serve_refuses_to_start_without_its_key_file(self, tmp_path):
+        _run(tmp_path, "migrate", **ON_FILE)
         (tmp_path / "master.key").unlink()
-        res = _run(tmp_path, "serve", "--port", str(free_port()), check=False)
+        res = _run(tmp_path, "serve", "--port", str(free_port()), check=False, **ON_FILE)
         assert res.returncode != 0
         assert "master key file" in res.stderr
         assert "missing" in res.stderr

@@ -24,7 +24,7 @@ from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import open_runtime
 from core.settings import Settings
 from tests.factories import make_code
-from tests.support.server import credence_env, free_port, wait_until_up
+from tests.support.server import credence_env, free_port, use_data_dir_keys, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "from cli.main import main; main()"
@@ -81,8 +81,9 @@ def _flip_leaf_byte(engine: Engine, idx: int) -> None:
 
 
 @pytest.fixture
-def corrupt(tmp_path: Path) -> Iterator[Engine]:
+def corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A data dir whose log (12 leaves, a checkpoint at 6) has one byte of leaf 8 changed."""
+    use_data_dir_keys(monkeypatch, tmp_path)
     settings = Settings(data_dir=tmp_path)
     engine = open_runtime(settings).engine
     signer = signer_for_data_dir(tmp_path, origin=settings.log_origin, name=settings.log_key_name)

@@ -17,7 +17,7 @@ from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import open_runtime
 from core.settings import Settings
 from crypto.merkle import leaf_hash
-from tests.support.server import run_credence
+from tests.support.server import run_credence, use_data_dir_keys
 
 SIZE = 12
 
@@ -27,8 +27,9 @@ def _body(n: int, *, agency: str = "agency-1") -> bytes:
 
 
 @pytest.fixture
-def logged(tmp_path: Path) -> Iterator[Engine]:
+def logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A data dir whose log of 12 leaves, checkpointed at 6 and 12, verifies through the CLI."""
+    use_data_dir_keys(monkeypatch, tmp_path)
     settings = Settings(data_dir=tmp_path)
     engine = open_runtime(settings).engine
     signer = signer_for_data_dir(tmp_path, origin=settings.log_origin, name=settings.log_key_name)

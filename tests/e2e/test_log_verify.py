@@ -12,11 +12,12 @@ from core.querylog.leaves import canonical_leaf
 from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import open_runtime
 from core.settings import Settings
-from tests.support.server import run_credence
+from tests.support.server import run_credence, use_data_dir_keys
 
 
 class TestLogVerify:
-    def test_ok_then_names_the_tampered_index(self, tmp_path):
+    def test_ok_then_names_the_tampered_index(self, tmp_path, monkeypatch):
+        use_data_dir_keys(monkeypatch, tmp_path)
         settings = Settings(data_dir=tmp_path)
         rt = open_runtime(settings)
         signer = signer_for_data_dir(

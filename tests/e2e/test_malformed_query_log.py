@@ -17,10 +17,11 @@ from core.models import LogLeaf
 from core.runtime import open_runtime
 from core.settings import Settings
 from tests.factories import make_code
-from tests.support.server import run_credence
+from tests.support.server import run_credence, use_data_dir_keys
 
 
-def test_log_verify_passes_after_a_malformed_query(tmp_path):
+def test_log_verify_passes_after_a_malformed_query(tmp_path, monkeypatch):
+    use_data_dir_keys(monkeypatch, tmp_path)
     settings = Settings(data_dir=tmp_path, maintenance_every_seconds=0)
     runtime = open_runtime(settings)
     app = create_app(runtime=runtime)

@@ -15,10 +15,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from core.clock import clock
 
 CREDENCE = shutil.which("credence", path=str(Path(sys.executable).parent)) or "credence"
+
+
+def data_dir_label_prefix(data_dir: Path) -> str:
+    """The PKCS#11 key-label prefix of every process started on one data dir."""
+    return f"dir-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}-"
+
+
+def use_data_dir_keys(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """On the test token, this process's runtimes find the keys its commands on data_dir use.
+
+    A test that opens a runtime on a data dir and runs `credence` on it too needs this: the
+    commands keep their keys under the data dir's prefix (credence_env), not the test's own.
+    """
+    if os.environ.get("CREDENCE_KEY_PROVIDER") == "pkcs11":
+        monkeypatch.setenv("CREDENCE_PKCS11_LABEL_PREFIX", data_dir_label_prefix(data_dir))
 
 
 def credence_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -33,9 +49,7 @@ def credence_env(data_dir: Path, **extra: str) -> dict[str, str]:
         # dir's own (every process started on one data dir finds the same keys).
         env.update({k: v for k, v in os.environ.items() if k.startswith("CREDENCE_PKCS11_")})
         env["CREDENCE_KEY_PROVIDER"] = "pkcs11"
-        env["CREDENCE_PKCS11_LABEL_PREFIX"] = (
-            f"dir-{hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]}-"
-        )
+        env["CREDENCE_PKCS11_LABEL_PREFIX"] = data_dir_label_prefix(data_dir)
     env["CREDENCE_DATA_DIR"] = str(data_dir)
     env["CREDENCE_CLOCK_AT"] = clock.now().isoformat()
     env.update(extra)
