@@ -423,14 +423,20 @@ def _status(tab: Tab) -> str:
 class TestCitizenVerifiesTheirReceipts:
     def test_every_receipt_verifies_in_chinese(self, tab: Tab, a11y: A11y, live):
         base, _data = live
-        tab.queries("zh")
+        for _attempt in range(3):
+            # The shared server stores a checkpoint on its own cadence: a run during which
+            # one was stored checks some rows against it afresh, so it is run again.
+            before = _latest(base)
+            tab.queries("zh")
+            receipts = tab.receipts()
+            verdicts = tab.verify()
+            latest = _latest(base)
+            if latest.size == before.size:
+                break
         assert tab.page.locator("html").get_attribute("lang") == "zh-Hans"
-        receipts = tab.receipts()
         assert len(receipts) >= 5
-        verdicts = tab.verify()
         assert verdicts == {i: ("ok", None) for i in receipts}
         msgs = script_messages("zh")
-        latest = _latest(base)
         for index, text in zip(
             verdicts,
             tab.page.locator("article .verdict").all_inner_texts(),
@@ -450,11 +456,17 @@ class TestCitizenVerifiesTheirReceipts:
         assert tab.script_errors == []
         shoot(tab.page, "my-queries-verified")
 
-    def test_every_receipt_verifies_in_english(self, tab: Tab, a11y: A11y):
-        tab.queries("en")
+    def test_every_receipt_verifies_in_english(self, tab: Tab, a11y: A11y, live):
+        base, _data = live
+        for _attempt in range(3):  # again if a checkpoint was stored meanwhile (see above)
+            before = _latest(base)
+            tab.queries("en")
+            receipts = tab.receipts()
+            verdicts = tab.verify()
+            if _latest(base).size == before.size:
+                break
         assert tab.page.locator("html").get_attribute("lang") == "en"
-        receipts = tab.receipts()
-        assert tab.verify() == {i: ("ok", None) for i in receipts}
+        assert verdicts == {i: ("ok", None) for i in receipts}
         texts = tab.page.locator("article .verdict").all_inner_texts()
         assert all(t.startswith("✓ Verified: this query is entry ") for t in texts)
         assert f"Done: {len(receipts)} verified, 0 failed" in _status(tab)
