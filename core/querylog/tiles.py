@@ -50,7 +50,7 @@ def hash_tile(*, session: Session, ref: TileRef) -> bytes:
     hashes = (
         tiles_repo.leaf_hashes(session, start=start, stop=stop)
         if ref.level == 0
-        else tiles_repo.node_digests(session, level=ref.node_level, start=start, stop=stop)
+        else repo.node_run(session, level=ref.node_level, start=start, stop=stop)
     )
     if len(hashes) != ref.width:
         # Inside a signed tree every leaf and every completed node is stored.
