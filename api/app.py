@@ -35,8 +35,10 @@ from core.clock import clock
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.tokens import build_verifier
+from core.queries import recording
 from core.querylog.failclosed import start_up
 from core.querylog.integrity import HaltWatch
+from core.querylog.sequencer import Sequencer
 from core.querylog.signing_key import signer_for_data_dir
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -57,6 +59,9 @@ def start_state(rt: Runtime) -> AppState:
     """What the process builds on its runtime: token issuer and verifier, log signer, pages."""
     embedded = rt.settings.oidc_issuer is None
     issuer_keys = IssuerKeys.load_or_create(rt.settings.issuer_key_file) if embedded else None
+    signer = signer_for_data_dir(
+        rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
+    )
     return AppState(
         runtime=rt,
         issuer_keys=issuer_keys,
@@ -65,8 +70,14 @@ def start_state(rt: Runtime) -> AppState:
             keyring=rt.keyring,
             code_claim=rt.settings.citizen_code_claim,
         ),
-        log_signer=signer_for_data_dir(
-            rt.settings.data_dir, origin=rt.settings.log_origin, name=rt.settings.log_key_name
+        log_signer=signer,
+        query_log=Sequencer(
+            # The rules and cadence are read per batch: settings may change at run time.
+            lambda items: recording.flush(
+                rt.engine, signer, items, rules=rt.audit_rules, cadence=rt.cadence
+            ),
+            max_batch=rt.settings.log_batch_max,
+            linger=rt.settings.log_batch_linger_ms / 1000,
         ),
         web=WebState(rt),
         oidc_start_limiter=oidc_pages.start_limiter(),
@@ -98,6 +109,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        # What was queued is logged and answered before the database goes.
+        await asyncio.to_thread(state.query_log.close)
         if runtime is None:
             rt.engine.dispose()
 

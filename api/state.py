@@ -16,7 +16,9 @@ from api.ratelimit import TokenBucketLimiter
 from core.identity.authenticator import Authenticator
 from core.identity.issuer_keys import IssuerKeys
 from core.identity.oidc_login import OidcLogin
+from core.queries.recording import Logged, LogItem
 from core.querylog.integrity import HaltWatch
+from core.querylog.sequencer import Sequencer
 from core.runtime import Runtime
 from crypto.log_signer import LogSigner
 
@@ -33,6 +35,8 @@ class AppState:
     issuer_keys: IssuerKeys | None
     authenticator: Authenticator
     log_signer: LogSigner
+    # Groups the appends of this process's queries (core/querylog/sequencer.py).
+    query_log: Sequencer[LogItem, Logged]
     web: WebState
     oidc_start_limiter: TokenBucketLimiter
     lookup_limiter: TokenBucketLimiter

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     log_full_check_hours: float = Field(default=6.0, ge=0)
     log_startup_check_leaves: int = Field(default=10_000, ge=0)
     log_halt_recheck_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The log sequencer groups concurrent queries' appends: at most this many leaves a
+    # batch, and a batch smaller than that waits at most this long for more (0: it takes
+    # whatever queued while the previous batch committed, and adds no wait).
+    log_batch_max: int = Field(default=256, ge=1, le=4096)
+    log_batch_linger_ms: float = Field(default=0.0, ge=0, le=50)
     # SQLite's durability: FULL syncs the WAL at every commit, so a receipt never leaves
     # before its leaf is on disk (NORMAL may lose the last commits on power loss).
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"

@@ -260,7 +260,6 @@ HANDS_KEYS = {
     "api/ops/endpoints.py",  # readiness checks the key provider (core.ops takes the keyring)
     "api/ops/maintenance.py",  # the sweeper opens its own sessions (core.ops)
     "api/pages/session.py",  # the web-session store seals with the keyring it was made with
-    "api/queries/endpoints.py",  # a query reads on one session and logs on another
 }
 
 

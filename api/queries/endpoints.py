@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ContextDep, ReadSessionDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, ReadContextDep, RuntimeDep, SessionDep
 from api.params import OptionalDbIntQuery
 from api.policy import AgencyDep, CitizenDep, authenticate
 from api.state import app_state
 from core.clock import clock
-from core.errors import DomainError, Forbidden
+from core.context import Context
+from core.errors import DatabaseBusy, DomainError, Forbidden
 from core.queries.notice_schemas import AgencyNotification, Notification
 from core.queries.notices import agency_notifications, citizen_notifications
+from core.queries.recording import Logged, LogItem, PreparedQuery, Refusal
 from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
-from core.queries.service import (
-    log_malformed,
-    log_refusal,
-    opened_history,
-    prepare_query,
-    record_query,
-    refusal_receipt,
-)
+from core.queries.service import opened_history, prepare_query, prepare_refusal
 
 
 def _rule_of(exc: RequestValidationError) -> str:
@@ -40,28 +36,20 @@ def _rule_of(exc: RequestValidationError) -> str:
     return "invalid_request"
 
 
-def _log_malformed(request: Request, rule: str) -> dict[str, object] | None:
-    """Log a query refused by validation, in its own transaction (it reached no session);
-    its index and receipt."""
+async def _log_malformed(request: Request, rule: str) -> dict[str, object] | None:
+    """Log a query refused by validation (it reached no session); its index and receipt."""
     # The route's policy already admitted an agency: its token is cached and cheap to re-read.
     principal = authenticate(request)
     if principal.agency is None:
         return None
-    state = app_state(request)
-    runtime = state.runtime
-    with Session(runtime.engine) as session:
-        index = log_malformed(
-            session=session,
-            signer=state.log_signer,
-            agency=principal.agency,
-            rule=rule,
-            now=clock.now(),
-            rules=runtime.audit_rules,
-            cadence=runtime.cadence,
-        )
-        receipt = refusal_receipt(session=session, signer=state.log_signer, index=index)
-        session.commit()
-    return {"log_index": index, "receipt": receipt}
+    refusal = Refusal(agency=principal.agency, rule=rule, now=clock.now())
+    logged = await _logged(request, refusal)
+    return {"log_index": logged.index, "receipt": logged.receipt}
+
+
+async def _logged(request: Request, item: LogItem) -> Logged:
+    """Hand one item to the process's log sequencer and wait for its batch to commit."""
+    return await asyncio.wrap_future(app_state(request).query_log.submit(item))
 
 
 class MalformedQuery(RequestValidationError):
@@ -91,7 +79,7 @@ class _LogsMalformedQueries(APIRoute):
 
 async def _malformed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MalformedQuery)  # noqa: S101 - registered for this type only
-    logged = await run_in_threadpool(_log_malformed, request, exc.rule)
+    logged = await _log_malformed(request, exc.rule)
     answer: Callable[[Request, Exception], Awaitable[Response]]
     answer = request.app.exception_handlers[RequestValidationError]
     response = await answer(request, exc)
@@ -112,58 +100,49 @@ router = APIRouter(tags=["agency"], route_class=_LogsMalformedQueries)
 
 
 @router.post("/queries", response_model=QueryAnswer)
-def query(
+async def query(
     payload: QueryRequest,
     principal: AgencyDep,
-    session: SessionDep,
-    reads: ReadSessionDep,
-    runtime: RuntimeDep,
+    ctx: ReadContextDep,
     request: Request,
 ) -> QueryAnswer:
     """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
     if principal.agency is None:
         raise Forbidden("the token names no agency")
-    # The keyring from the runtime already resolved for the session: one thread-pool hop
-    # fewer than a keyring dependency of its own (each sync dependency is one on the hot path).
-
-    keyring = runtime.keyring
-    now = clock.now()
-    signer = app_state(request).log_signer
-    rules, cadence = runtime.audit_rules, runtime.cadence
+    agency, now = principal.agency, clock.now()
     try:
-        # Read and decrypt on a snapshot; only logging the answer takes the write lock.
-        prepared = prepare_query(
-            session=reads, keyring=keyring, agency=principal.agency, payload=payload, now=now
-        )
-        reads.rollback()
-        answer = record_query(
-            session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
-        )
-        session.commit()
+        # Read, authorize and decrypt on a snapshot, in one thread-pool hop; the log
+        # sequencer then writes it with others' in one transaction.
+        item: LogItem = await run_in_threadpool(_prepare, ctx, agency, payload, now)
     except DomainError as exc:
-        # The refusal is logged in its own transaction, so rolling back the query keeps it.
-        reads.rollback()
-        session.rollback()
-        index = log_refusal(
-            session=session,
-            keyring=keyring,
-            signer=signer,
-            agency=principal.agency,
-            payload=payload,
-            rule=exc.rule or exc.type_slug,
-            now=now,
-            rules=rules,
-            cadence=cadence,
-        )
+        if isinstance(exc, DatabaseBusy):
+            raise  # not a refusal: nothing could be read, so nothing can be logged either
+        # Refused before anything was written: the refusal is logged (read again apart).
+        item = await run_in_threadpool(_prepare_refusal, ctx, agency, payload, now, exc)
+    logged = await _logged(request, item)
+    if logged.error is not None:
         # A refusal is on the record too: the agency gets its receipt with the problem.
-        exc.extra = {
-            **(getattr(exc, "extra", None) or {}),
-            "log_index": index,
-            "receipt": refusal_receipt(session=session, signer=signer, index=index),
-        }
-        session.commit()
-        raise
-    return answer
+        error = logged.error
+        error.extra = {**(error.extra or {}), "log_index": logged.index, "receipt": logged.receipt}
+        raise error
+    return cast(QueryAnswer, logged.answer)
+
+
+def _prepare(ctx: Context, agency: str, payload: QueryRequest, now: datetime) -> PreparedQuery:
+    try:
+        return prepare_query(ctx, agency=agency, payload=payload, now=now)
+    finally:
+        ctx.session.rollback()
+
+
+def _prepare_refusal(
+    ctx: Context, agency: str, payload: QueryRequest, now: datetime, error: DomainError
+) -> Refusal:
+    try:
+        rule = error.rule or error.type_slug
+        return prepare_refusal(ctx, agency=agency, payload=payload, rule=rule, now=now, error=error)
+    finally:
+        ctx.session.rollback()
 
 
 me_router = APIRouter(prefix="/me", tags=["citizen"])

@@ -29,43 +29,41 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any, cast
 
 from sqlmodel import Session
 
-from core.audit import service as audit
 from core.audit.rules import AuditRules
-from core.clock import CST, local_date
+from core.clock import local_date
 from core.consents import service as consents
 from core.context import Context
-from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.entries.visibility import derived_warning, shown_state
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization
 from core.ops import keys_repository as key_repo
 from core.queries import notices_repository as notice_repo
 from core.queries.catalogues import legal_basis as legal_basis_of
+from core.queries.recording import (
+    DEFAULT_CADENCE,
+    DEFAULT_RULES,
+    PreparedQuery,
+    Refusal,
+    opening_context,
+    record_batch,
+)
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryHistoryItem, QueryRequest
-from core.querylog import appends, leaves, proofs
+from core.querylog import proofs
 from core.querylog import repository as log_repo
-from core.querylog.checkpoints import Cadence, checkpoint_after_append
-from core.querylog.leaves import LEAF_VERSION, leaf_time
+from core.querylog.checkpoints import Cadence
 from core.querylog.witnesses import WitnessSet, published_checkpoint
 from crypto.blind_index import pseudonym
-from crypto.envelope import DataKey, FieldContext, open_field, seal
-from crypto.leaf_binding import b64, canonical, chain_tag, commit, new_secret, salt_of
+from crypto.envelope import DataKey, FieldContext, open_field
 from crypto.log_signer import LogSigner
 
 _LOG_LABEL = b"query-log"
-DEFAULT_RULES = AuditRules()
-DEFAULT_CADENCE = Cadence()
-# The audit projection of a malformed query: searchable by agency and time like any other.
-NO_SUBJECT = ""
-NO_BASIS = "none"
 
 
 def _subject_pseudonym(
@@ -131,74 +129,6 @@ def _warning(
     return derived_warning(rows, local_date(now))
 
 
-def _basis(payload: QueryRequest) -> str:
-    return "authorization" if payload.legal_basis is None else "legal"
-
-
-def _private(payload: QueryRequest, subject: str, entry_ids: list[str]) -> dict[str, object]:
-    """The fields a leaf only commits to: whose record, under which consent, what left."""
-    return {
-        "subject": subject,
-        "authorization_id": None
-        if payload.authorization_id is None
-        else str(payload.authorization_id),
-        "entries": entry_ids,
-    }
-
-
-def _leaf(
-    *,
-    agency: str,
-    payload: QueryRequest,
-    outcome: str,
-    now: datetime,
-    private: dict[str, object],
-    secret: bytes,
-    prev: bytes | None,
-    policy_version: int | None,
-    frozen: bool,
-    sealed: bool,
-    rule: str | None = None,
-) -> dict[str, object]:
-    return {
-        "v": LEAF_VERSION,
-        "kind": "query",
-        "at": leaf_time(now),
-        "agency": agency,
-        "purpose": payload.purpose,
-        "basis": _basis(payload),
-        "legal_basis": payload.legal_basis,
-        "policy_version": policy_version,
-        "commit": commit(salt_of(secret), private),
-        "prev": None if prev is None else b64(prev),
-        "outcome": outcome,
-        # How many entries left, not which: the ids are committed with the subject.
-        "returned": len(cast(list[str], private["entries"])),
-        "refusal_rule": rule,
-        "frozen": frozen,
-        # Only a seal that was granted: a refused query is never hidden (§6).
-        "sealed_until": None
-        if not sealed or payload.sealed_until is None
-        else payload.sealed_until.isoformat(),
-    }
-
-
-@dataclass(frozen=True)
-class PreparedQuery:
-    """A query read, authorized and answered, not yet logged (nothing has been written)."""
-
-    agency: str
-    payload: QueryRequest
-    now: datetime
-    subject: record_repo.QuerySubject | None
-    authorization: Authorization | None
-    frozen: bool
-    entries: list[AnsweredEntry]
-    warning: bool
-    pseudonym: str
-    subject_key: DataKey | None  # to seal what the subject is shown of the leaf
-
-
 def _subject_key(keyring: Keyring, subject: record_repo.QuerySubject | None) -> DataKey | None:
     if subject is None or subject.wrapped is None:
         return None
@@ -206,9 +136,12 @@ def _subject_key(keyring: Keyring, subject: record_repo.QuerySubject | None) -> 
 
 
 def prepare_query(
-    *, session: Session, keyring: Keyring, agency: str, payload: QueryRequest, now: datetime
+    ctx: Context, *, agency: str, payload: QueryRequest, now: datetime | None = None
 ) -> PreparedQuery:
-    """Read, authorize and answer a query; writes nothing, so it may run on a read snapshot."""
+    """Read, authorize and answer a query (asked `now`, by default the project clock's);
+    writes nothing, so it may run on a read snapshot."""
+    session, keyring = ctx.session, ctx.keyring
+    now = ctx.now() if now is None else now
     code_index = keyring.blind_index(payload.subject_code)
     # The subject and its entries in one read; nothing is decrypted before the checks below.
     subject, rows = record_repo.subject_for_query(session, code_index)
@@ -252,138 +185,14 @@ def record_query(
     rules: AuditRules = DEFAULT_RULES,
     cadence: Cadence = DEFAULT_CADENCE,
 ) -> QueryAnswer:
-    """Spend the authorization's use and log the prepared answer; refusals raise.
-
-    The only part of a query that writes, so the only part under the write lock.
-    """
-    p, payload, now = prepared, prepared.payload, prepared.now
-    if p.authorization is not None:
-        spent = consents.use_for_query(
-            session=session,
-            authorization_id=p.authorization.id,
-            subject_id=p.authorization.subject_id,
-            agency=p.agency,
-            purpose=payload.purpose,
-            now=now,
-        )
-        if (spent.list_kinds, spent.domains) != (
-            p.authorization.list_kinds,
-            p.authorization.domains,
-        ):
-            raise Conflict("the authorization changed meanwhile; try again", rule="retry")
-    outcome = "answered" if p.entries else "empty"
-    entry_ids = [str(e.id) for e in p.entries]
-    logged = _log(
-        session,
-        agency=p.agency,
-        payload=payload,
-        subject=p.subject,
-        subject_key=p.subject_key,
-        pseudonym=p.pseudonym,
-        outcome=outcome,
-        entry_ids=entry_ids,
-        policy_version=None if p.authorization is None else p.authorization.policy_version,
-        frozen=p.frozen,
-        sealed=payload.sealed_until is not None,
-        rules=rules,
-        now=now,
+    """Spend the authorization's use and log the prepared answer in the caller's
+    transaction (a batch of one); a refusal raises, and the caller rolls it back."""
+    (logged,) = record_batch(
+        session=session, signer=signer, items=[prepared], rules=rules, cadence=cadence
     )
-    appended = logged.appended
-    index = appended.index
-    # Who received which entry: corrections propagate along these rows (§6).
-    lifecycle_repo.add_deliveries(
-        session,
-        [{"log_index": index, "entry_id": e.id, "agency": p.agency, "at": now} for e in p.entries],
-    )
-    checkpoint_after_append(
-        session=session, signer=signer, cadence=cadence, appended=appended, now=now
-    )
-    receipt = proofs.receipt_for(signer=signer, appended=appended)
-    return QueryAnswer(
-        log_index=index,
-        outcome=outcome,
-        entries=p.entries,
-        warning_list=p.warning,
-        receipt={**receipt, **logged.opening()},
-    )
-
-
-@dataclass(frozen=True)
-class _Logged:
-    """A query's leaf as appended, with what opens its commitment."""
-
-    appended: appends.Appended
-    leaf: dict[str, object]
-    private: dict[str, object]
-    secret: bytes
-
-    def opening(self) -> dict[str, object]:
-        """What the asking agency is given: the leaf, its private fields and their salt."""
-        return {"leaf": self.leaf, "private": self.private, "salt": b64(salt_of(self.secret))}
-
-
-def _log(
-    session: Session,
-    *,
-    agency: str,
-    payload: QueryRequest,
-    subject: record_repo.QuerySubject | None,
-    subject_key: DataKey | None,
-    pseudonym: str,
-    outcome: str,
-    entry_ids: list[str],
-    policy_version: int | None,
-    frozen: bool,
-    sealed: bool,
-    rules: AuditRules,
-    now: datetime,
-    rule: str | None = None,
-) -> _Logged:
-    """Append one query's leaf (chained after the subject's last), its audit projection,
-    and the subject's notice holding what opens it."""
-    secret = new_secret()
-    prev = None
-    if subject is not None:
-        notice_repo.lock_chain(session, subject.id)
-        prev = notice_repo.chain_head(session, subject.id)
-    private = _private(payload, pseudonym, entry_ids)
-    leaf = _leaf(
-        agency=agency,
-        payload=payload,
-        outcome=outcome,
-        now=now,
-        private=private,
-        secret=secret,
-        prev=prev,
-        policy_version=policy_version,
-        frozen=frozen,
-        sealed=sealed,
-        rule=rule,
-    )
-    appended = _append(
-        session,
-        leaves.canonical_leaf(leaf),
-        agency=agency,
-        basis=_basis(payload),
-        subject_pseudonym=pseudonym,
-        outcome=outcome,
-        frozen=frozen,
-        rules=rules,
-        now=now,
-    )
-    if subject is not None:
-        _notify(
-            session,
-            subject,
-            subject_key,
-            appended.index,
-            sealed_until=payload.sealed_until if sealed else None,
-            opening={"secret": b64(secret), "private": private},
-            chained=leaf["sealed_until"] is None,
-            secret=secret,
-            now=now,
-        )
-    return _Logged(appended=appended, leaf=leaf, private=private, secret=secret)
+    if logged.error is not None:
+        raise logged.error
+    return cast(QueryAnswer, logged.answer)
 
 
 def run_query(
@@ -399,10 +208,35 @@ def run_query(
 ) -> QueryAnswer:
     """Authorize, answer and log one query in one transaction; refusals raise."""
     prepared = prepare_query(
-        session=session, keyring=keyring, agency=agency, payload=payload, now=now
+        Context(session=session, keyring=keyring), agency=agency, payload=payload, now=now
     )
     return record_query(
         session=session, signer=signer, prepared=prepared, rules=rules, cadence=cadence
+    )
+
+
+def prepare_refusal(
+    ctx: Context,
+    *,
+    agency: str,
+    payload: QueryRequest,
+    rule: str,
+    now: datetime,
+    error: DomainError | None = None,
+) -> Refusal:
+    """A refused query ready to log: its subject (if on record) read, nothing written."""
+    keyring = ctx.keyring
+    code_index = keyring.blind_index(payload.subject_code)
+    subject, _entries = record_repo.subject_for_query(ctx.session, code_index)
+    return Refusal(
+        agency=agency,
+        rule=rule,
+        now=now,
+        payload=payload,
+        subject=subject,
+        subject_key=_subject_key(keyring, subject),
+        pseudonym=_subject_pseudonym(keyring, subject, code_index),
+        error=error,
     )
 
 
@@ -419,28 +253,17 @@ def log_refusal(
     cadence: Cadence = DEFAULT_CADENCE,
 ) -> int:
     """Log a refused query (call in a fresh transaction after rolling the refused one back)."""
-    code_index = keyring.blind_index(payload.subject_code)
-    subject, _entries = record_repo.subject_for_query(session, code_index)
-    logged = _log(
-        session,
+    refusal = prepare_refusal(
+        Context(session=session, keyring=keyring),
         agency=agency,
         payload=payload,
-        subject=subject,
-        subject_key=_subject_key(keyring, subject),
-        pseudonym=_subject_pseudonym(keyring, subject, code_index),
-        outcome="refused",
-        entry_ids=[],
-        policy_version=None,
-        frozen=False,
-        sealed=False,
-        rules=rules,
-        now=now,
         rule=rule,
+        now=now,
     )
-    checkpoint_after_append(
-        session=session, signer=signer, cadence=cadence, appended=logged.appended, now=now
+    (logged,) = record_batch(
+        session=session, signer=signer, items=[refusal], rules=rules, cadence=cadence
     )
-    return logged.appended.index
+    return logged.index
 
 
 def log_malformed(
@@ -453,109 +276,15 @@ def log_malformed(
     rules: AuditRules = DEFAULT_RULES,
     cadence: Cadence = DEFAULT_CADENCE,
 ) -> int:
-    """Log a query refused before it named a valid subject: no subject, no pseudonym.
-
-    Nothing of the request is kept but who sent it, when, and which rule refused it: its
-    fields were not valid, so none can be trusted to be free of personal data.
-    """
-    body = leaves.canonical_leaf(
-        {
-            "v": LEAF_VERSION,
-            "kind": "query",
-            "at": leaf_time(now),
-            "agency": agency,
-            "purpose": None,
-            "basis": None,
-            "legal_basis": None,
-            "policy_version": None,
-            "commit": None,
-            "prev": None,
-            "outcome": "refused",
-            "returned": 0,
-            "refusal_rule": rule,
-            "frozen": False,
-            "sealed_until": None,
-        }
-    )
-    appended = _append(
-        session,
-        body,
-        agency=agency,
-        basis=NO_BASIS,
-        subject_pseudonym=NO_SUBJECT,
-        outcome="refused",
-        frozen=False,
-        rules=rules,
-        now=now,
-    )
-    checkpoint_after_append(
-        session=session, signer=signer, cadence=cadence, appended=appended, now=now
-    )
-    return appended.index
-
-
-def _append(
-    session: Session,
-    body: bytes,
-    *,
-    agency: str,
-    basis: str,
-    subject_pseudonym: str,
-    outcome: str,
-    frozen: bool,
-    rules: AuditRules,
-    now: datetime,
-) -> appends.Appended:
-    """Append the leaf and its audit projection (and rule flags) in the caller's transaction."""
-    appended = appends.append_leaf(session=session, body=body, now=now)
-    audit.record_query(
+    """Log a query refused before it named a valid subject: no subject, no pseudonym."""
+    (logged,) = record_batch(
         session=session,
-        index=appended.index,
-        at=now,
-        agency=agency,
-        subject=subject_pseudonym,
-        outcome=outcome,
-        basis=basis,
+        signer=signer,
+        items=[Refusal(agency=agency, rule=rule, now=now)],
         rules=rules,
-        frozen=frozen,
+        cadence=cadence,
     )
-    return appended
-
-
-def _notify(
-    session: Session,
-    subject: record_repo.QuerySubject,
-    subject_key: DataKey | None,
-    index: int,
-    *,
-    sealed_until: date | None,
-    opening: dict[str, object],
-    chained: bool,
-    secret: bytes,
-    now: datetime,
-) -> None:
-    """Tell the subject of every query; a sealed one only once its seal lifts (§6). The
-    notice keeps, sealed under the subject's key, what opens the leaf for them."""
-    visible = now
-    if sealed_until is not None:
-        start = datetime.combine(sealed_until, time.min, tzinfo=CST)
-        visible = max(now, start.astimezone(UTC))
-    private_ct = None
-    if subject_key is not None:
-        private_ct = seal(subject_key, canonical(opening), _opening_context(index))
-    notice_repo.add_notice(
-        session,
-        subject_id=subject.id,
-        log_index=index,
-        visible_from=visible,
-        now=now,
-        private_ct=private_ct,
-        chain_tag=chain_tag(secret) if chained else None,
-    )
-
-
-def _opening_context(index: int) -> FieldContext:
-    return FieldContext(table="query_notice", column="private", row_key=str(index))
+    return logged.index
 
 
 def query_history(
@@ -638,7 +367,7 @@ def _opening(key: DataKey | None, blob: bytes | None, index: int) -> dict[str, A
     """What opens a leaf for its subject (none for leaves logged before they were bound)."""
     if key is None or blob is None:
         return None
-    opened = json.loads(open_field(key, blob, _opening_context(index)))
+    opened = json.loads(open_field(key, blob, opening_context(index)))
     return opened if isinstance(opened, dict) else None
 
 

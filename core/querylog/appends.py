@@ -7,6 +7,8 @@ Invariants:
 - The state row holds the size and the compact-range frontier (one hash per set bit of
   the size), so append and root are O(log n); every interior node completed by an
   append is cached, so a proof reads O(log n) rows and never the whole log.
+- A batch (`lock_log`, then `append_locked`) costs the same one state read and one state
+  write, and proves each of its leaves in the batch's tree from nodes it holds in memory.
 - Nothing here commits: the caller's transaction makes leaves, nodes and the new state
   visible together, or none of them.
 """
@@ -22,14 +24,15 @@ from sqlmodel import Session
 
 from core.querylog import repository as repo
 from core.querylog.leaves import check_body
-from crypto.merkle import CompactRange, leaf_hash
+from crypto.merkle import CompactRange, inclusion_proof, leaf_hash
 
 
 def append_leaves(*, session: Session, bodies: Sequence[bytes], now: datetime) -> list[int]:
     """Append canonical leaf bodies in order under the state lock; return their indices."""
     if not bodies:
         return []
-    start, _before, after, _checkpointed = _append(session, bodies, now)
+    state = lock_log(session, now)
+    start, _before, after, _known = _append(session, state, bodies, now)
     return list(range(start, after.size))
 
 
@@ -50,45 +53,101 @@ class Appended:
 
 def append_leaf(*, session: Session, body: bytes, now: datetime) -> Appended:
     """Append one leaf and return its inclusion proof in the new tree, with no extra reads."""
-    start, before, after, checkpointed = _append(session, [body], now)
+    state = lock_log(session, now)
+    start, before, after, _known = _append(session, state, [body], now)
     # The last leaf's audit path is the previous tree's frontier, smallest subtree first.
     return Appended(
         index=start,
         leaf_hash=leaf_hash(body),
         proof=list(reversed(before.hashes)),
         frontier=after,
-        checkpointed=checkpointed,
+        checkpointed=state.checkpointed,
+    )
+
+
+class BatchNodes:
+    """The perfect nodes a batch's proofs need: the frontier before it and every node it
+    completed; anything else (never needed by a proof of its own leaves) from the tables."""
+
+    __slots__ = ("_known", "_stored")
+
+    def __init__(self, session: Session, size: int, known: dict[tuple[int, int], bytes]) -> None:
+        self._known = known
+        self._stored = repo.SessionNodes(session, size)
+
+    @property
+    def size(self) -> int:
+        """Number of leaves in the batch's tree."""
+        return self._stored.size
+
+    def node(self, level: int, index: int) -> bytes:
+        """The perfect node (level, index) of the batch's tree."""
+        found = self._known.get((level, index))
+        return found if found is not None else self._stored.node(level, index)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Leaves appended together: where they start, their hashes, and the tree after them."""
+
+    start: int
+    leaf_hashes: list[bytes]
+    frontier: CompactRange
+    checkpointed: int | None
+    nodes: BatchNodes
+
+    def proof(self, index: int) -> list[bytes]:
+        """The inclusion proof of one of the batch's leaves in the tree after the batch."""
+        return inclusion_proof(index, self.frontier.size, self.nodes)
+
+
+def lock_log(session: Session, now: datetime) -> repo.LockedState:
+    """Take the log's lock for this transaction (made before the first append); what it read."""
+    return _locked_state(session, now)
+
+
+def append_locked(
+    session: Session, state: repo.LockedState, bodies: Sequence[bytes], now: datetime
+) -> Batch:
+    """Append bodies in order to the log `lock_log` locked in this transaction."""
+    start, _before, after, known = _append(session, state, bodies, now)
+    hashes = [known[(0, i)] for i in range(start, after.size)]
+    return Batch(
+        start=start,
+        leaf_hashes=hashes,
+        frontier=after,
+        checkpointed=state.checkpointed,
+        nodes=BatchNodes(session, after.size, known),
     )
 
 
 def _append(
-    session: Session, bodies: Sequence[bytes], now: datetime
-) -> tuple[int, CompactRange, CompactRange, int | None]:
+    session: Session, state: repo.LockedState, bodies: Sequence[bytes], now: datetime
+) -> tuple[int, CompactRange, CompactRange, dict[tuple[int, int], bytes]]:
     """Append under the state lock: the first new index, the frontiers before and after, and
-    the largest stored checkpoint's size."""
+    every perfect node of the frontier before and of what the append completed."""
     for body in bodies:
         check_body(body)
-    state = _locked_state(session, now)
     frontier = CompactRange.from_bytes(state.frontier)
     if state.size != frontier.size:
         raise RuntimeError("the query log state row is inconsistent with its frontier")
     before = CompactRange.from_bytes(state.frontier)
     start = frontier.size
+    known = {(n.level, n.index): n.digest for n in before.nodes()}
     leaves: list[dict[str, object]] = []
     nodes: list[dict[str, object]] = []
     for body in bodies:
         h = leaf_hash(body)
         leaves.append({"idx": frontier.size, "leaf_hash": h, "body": body, "created_at": now})
-        # Level 0 is the leaf itself, already stored in the leaf table.
-        nodes.extend(
-            {"level": n.level, "index": n.index, "digest": n.digest}
-            for n in frontier.append(h)
-            if n.level > 0
-        )
+        for n in frontier.append(h):
+            known[(n.level, n.index)] = n.digest
+            # Level 0 is the leaf itself, already stored in the leaf table.
+            if n.level > 0:
+                nodes.append({"level": n.level, "index": n.index, "digest": n.digest})
     repo.insert_leaves(session, leaves)
     repo.insert_nodes(session, nodes)
     repo.write_state(session, size=frontier.size, frontier=frontier.to_bytes(), now=now)
-    return start, before, frontier, state.checkpointed
+    return start, before, frontier, known
 
 
 def _locked_state(session: Session, now: datetime) -> repo.LockedState:

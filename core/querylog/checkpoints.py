@@ -21,7 +21,7 @@ from sqlmodel import Session
 from core.errors import NotFound
 from core.models.querylog import LogCheckpoint
 from core.querylog import repository as repo
-from core.querylog.appends import Appended, log_size
+from core.querylog.appends import Appended, Batch, log_size
 from core.querylog.integrity import check_before_signing
 from core.querylog.witnesses import WitnessSet, cosigned_note, published_checkpoint
 from crypto.checkpoint import Checkpoint
@@ -122,3 +122,16 @@ def _store_checkpoint(
     note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=root))
     repo.add_checkpoint(session, size=tree.size, root=root, note=note, now=now)
     return repo.checkpoint_at(session, tree.size)
+
+
+def note_for_batch(
+    *, session: Session, signer: LogSigner, cadence: Cadence, batch: Batch, now: datetime
+) -> str:
+    """The one checkpoint note a batch's receipts are against: stored if the count calls for
+    one (after the check before signing), else signed for the receipts only."""
+    tree, latest = batch.frontier, batch.checkpointed
+    if latest is None or (tree.size - latest >= cadence.every_leaves and latest != tree.size):
+        stored = _store_checkpoint(session, signer, tree, now)
+        if stored is not None:
+            return stored.note
+    return signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=tree.root()))

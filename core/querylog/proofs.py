@@ -15,7 +15,7 @@ from core.errors import InvalidInput, NotFound
 from core.models.querylog import LogCheckpoint
 from core.querylog import cosignature_repository as cos_repo
 from core.querylog import repository as repo
-from core.querylog.appends import Appended, current_frontier, log_size
+from core.querylog.appends import Appended, Batch, current_frontier, log_size
 from core.querylog.integrity import LogHalted, is_halted
 from crypto.checkpoint import Checkpoint
 from crypto.cosignature import with_cosignatures
@@ -72,6 +72,15 @@ def receipt_for(*, signer: LogSigner, appended: Appended) -> dict[str, object]:
     tree = appended.frontier
     note = signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=tree.root()))
     return build_receipt(appended.index, appended.leaf_hash, tree.size, appended.proof, note)
+
+
+def batch_receipt(*, batch: Batch, index: int, note: str) -> dict[str, object]:
+    """A receipt for one leaf of a batch against the one note signed for the batch's tree."""
+    size = batch.frontier.size
+    if not batch.start <= index < size:
+        raise InvalidInput(f"index {index} is not in the batch [{batch.start}, {size})")
+    leaf = batch.leaf_hashes[index - batch.start]
+    return build_receipt(index, leaf, size, batch.proof(index), note)
 
 
 def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:

@@ -40,6 +40,9 @@ _WRITE_STATE = (
     )
 )
 _INSERT_LEAF = insert(table(LogLeaf))
+# A fixed key of the transaction-scoped advisory lock that fences the log's sequencer.
+LOG_FENCE_KEY = 0x63726564656E6365  # "credence"
+_FENCE = select(func.pg_advisory_xact_lock(LOG_FENCE_KEY))
 _INSERT_NODE = insert(table(LogNode))
 
 
@@ -71,6 +74,13 @@ def lock_state(session: Session) -> LockedState | None:
             return None
         checkpointed = run(session, _LATEST_CHECKPOINT_SIZE).scalar()
     return LockedState(size=row[0], frontier=row[1], checkpointed=checkpointed)
+
+
+def fence(session: Session) -> None:
+    """Hold the log's advisory lock until the transaction ends (PostgreSQL): one sequencer
+    appends at a time, whichever node it runs on. SQLite's one writer needs none."""
+    if session.get_bind().dialect.name == "postgresql":
+        run(session, _FENCE)
 
 
 def read_state(session: Session) -> LogState | None:
