@@ -55,6 +55,29 @@ NO_BASIS = "none"
 
 
 @dataclass(frozen=True)
+class Consent:
+    """What a prepared query read of the authorization it will spend (a plain copy: the
+    read session it came from is gone by the time the batch spends it)."""
+
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    list_kinds: list[str]
+    domains: list[str]
+    policy_version: int
+
+    @classmethod
+    def of(cls, auth: Authorization) -> Consent:
+        """The copy of an authorization row."""
+        return cls(
+            id=auth.id,
+            subject_id=auth.subject_id,
+            list_kinds=list(auth.list_kinds),
+            domains=list(auth.domains),
+            policy_version=auth.policy_version,
+        )
+
+
+@dataclass(frozen=True)
 class PreparedQuery:
     """A query read, authorized and answered, not yet logged (nothing has been written)."""
 
@@ -62,7 +85,7 @@ class PreparedQuery:
     payload: QueryRequest
     now: datetime
     subject: record_repo.QuerySubject | None
-    authorization: Authorization | None
+    authorization: Consent | None
     frozen: bool
     entries: list[AnsweredEntry]
     warning: bool
@@ -207,7 +230,7 @@ def _spend(session: Session, prepared: PreparedQuery) -> DomainError | None:
                 purpose=prepared.payload.purpose,
                 now=prepared.now,
             )
-            if (spent.list_kinds, spent.domains) != (auth.list_kinds, auth.domains):
+            if (list(spent.list_kinds), list(spent.domains)) != (auth.list_kinds, auth.domains):
                 raise Conflict("the authorization changed meanwhile; try again", rule="retry")
     except DomainError as refused:
         return refused

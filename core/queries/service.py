@@ -49,6 +49,7 @@ from core.queries.catalogues import legal_basis as legal_basis_of
 from core.queries.recording import (
     DEFAULT_CADENCE,
     DEFAULT_RULES,
+    Consent,
     PreparedQuery,
     Refusal,
     opening_context,
@@ -168,7 +169,7 @@ def prepare_query(
         payload=payload,
         now=now,
         subject=subject,
-        authorization=auth,
+        authorization=None if auth is None else Consent.of(auth),
         frozen=frozen,
         entries=_answer(keyring, rows, auth, now),
         warning=_warning(rows, auth, now),

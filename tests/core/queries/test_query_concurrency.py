@@ -19,15 +19,18 @@ from core.clock import clock
 from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
 from core.context import Context
+from core.db import reader
 from core.entries.service import create_entry
 from core.errors import DomainError
 from core.keyring import Keyring
 from core.models import LogLeaf, QueryNotice
 from core.models.consents import Authorization
+from core.queries.recording import Logged, LogItem, flush
 from core.queries.schemas import QueryRequest
-from core.queries.service import log_refusal, run_query
+from core.queries.service import log_refusal, prepare_query, prepare_refusal, run_query
 from core.querylog.appends import current_frontier, log_size
 from core.querylog.proofs import consistency
+from core.querylog.sequencer import Sequencer
 from core.querylog.signing_key import signer_for_data_dir
 from core.querylog.verify import verify_log
 from crypto.log_signer import LogSigner
@@ -140,16 +143,51 @@ def _attempt(
     )
 
 
+def _sequenced(
+    engine: Engine,
+    keyring: Keyring,
+    log: Sequencer[LogItem, Logged],
+    kind: str,
+    payload: QueryRequest,
+) -> Outcome:
+    """One query as the agency route runs it: prepared on a read snapshot, then logged by the
+    process's sequencer in a batch with whatever the other threads queued meanwhile."""
+    with Session(reader(engine)) as reads:
+        ctx = Context(reads, keyring)
+        item: LogItem
+        try:
+            item = prepare_query(ctx, agency=AGENCY, payload=payload)
+        except DomainError as exc:
+            rule = exc.rule or exc.type_slug
+            item = prepare_refusal(
+                ctx, agency=AGENCY, payload=payload, rule=rule, now=clock.now(), error=exc
+            )
+    logged = log.submit(item).result(timeout=120)
+    if logged.error is not None:
+        rule = logged.error.rule or logged.error.type_slug
+        return Outcome(kind=kind, index=logged.index, rule=rule)
+    answer = logged.answer
+    assert answer is not None
+    return Outcome(
+        kind=kind, index=answer.log_index, entries=len(answer.entries), receipt=answer.receipt
+    )
+
+
 class TestConcurrentQueries:
+    @pytest.mark.parametrize("path", ["one transaction each", "the sequencer"])
     def test_gap_free_log_valid_receipts_and_no_overspent_authorization(
         self,
         fresh_engine: Engine,
         keyring: Keyring,
         tmp_path: Path,
         world: tuple[str, uuid.UUID],
+        path: str,
     ) -> None:
         code, auth_id = world
         signer = signer_for_data_dir(tmp_path, origin=ORIGIN, name=NAME)
+        log: Sequencer[LogItem, Logged] = Sequencer(
+            lambda items: flush(fresh_engine, signer, items), max_batch=16
+        )
         results: dict[int, list[Outcome]] = {t: [] for t in range(WORKERS)}
         errors: list[BaseException] = []
         barrier = threading.Barrier(WORKERS)
@@ -160,7 +198,11 @@ class TestConcurrentQueries:
                 for r in range(ROUNDS):
                     kind = KINDS[(t + r) % len(KINDS)]
                     payload = _request(kind, code, auth_id)
-                    results[t].append(_attempt(fresh_engine, keyring, signer, kind, payload))
+                    results[t].append(
+                        _attempt(fresh_engine, keyring, signer, kind, payload)
+                        if path == "one transaction each"
+                        else _sequenced(fresh_engine, keyring, log, kind, payload)
+                    )
             except BaseException as exc:  # reported by the main thread, not lost in the thread
                 errors.append(exc)
 
@@ -171,6 +213,7 @@ class TestConcurrentQueries:
             th.join(timeout=300)
         assert not any(th.is_alive() for th in threads)
         assert not errors, errors
+        log.close(60)
 
         outcomes = [o for t in range(WORKERS) for o in results[t]]
         attempts = Counter(o.kind for o in outcomes)
