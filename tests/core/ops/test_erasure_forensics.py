@@ -25,6 +25,8 @@ from core.models import DataKeyRow, Entry, Subject
 from core.ops import keys_repository as key_repo
 from core.ops.keys import SPLIT_GRACE, open_keyring
 from core.ops.maintenance import finish_erasures
+from core.runtime import hsm_provider
+from core.settings import Settings
 from crypto.envelope import unwrap, wrapped_version
 from crypto.keys import KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import AES
@@ -138,11 +140,9 @@ def _providers(kind: str, key_file: Path) -> tuple[KeyProvider, Callable[[], Key
     if kind == "file":
         return LocalFileKeyProvider(key_file, create=True), lambda: LocalFileKeyProvider(key_file)
     prefix = hsm_prefix()
-    env = {**os.environ, "CREDENCE_PKCS11_LABEL_PREFIX": prefix}
-    from crypto.pkcs11_provider import pkcs11_from_env
-
+    settings = Settings(pkcs11_label_prefix=prefix)
     key_file.parent.mkdir(parents=True)  # stays empty: the keys are in the token
-    return pkcs11_from_env(env), lambda: pkcs11_from_env(env)
+    return hsm_provider(settings), lambda: hsm_provider(settings)
 
 
 PROVIDERS = ["file", "pkcs11"] if ON_HSM else ["file"]
