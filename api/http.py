@@ -22,6 +22,7 @@ from fastapi import UploadFile
 from fastapi.responses import Response
 
 from core.cases.schemas import Upload
+from core.settings import Settings
 
 EVIDENCE_EXTENSIONS: Final = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -54,6 +55,18 @@ def read_uploads(
         for f in kept
         if f.filename or not named_only
     ]
+
+
+def read_evidence(
+    files: Sequence[UploadFile] | None, settings: Settings, *, named_only: bool = False
+) -> list[Upload]:
+    """A case's evidence files, read within the configured count and size limits."""
+    return read_uploads(
+        files,
+        max_bytes=settings.evidence_max_bytes,
+        max_files=settings.evidence_max_files,
+        named_only=named_only,
+    )
 
 
 def content_disposition(*, filename: str | None = None, name: str | None = None) -> str:

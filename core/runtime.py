@@ -97,19 +97,21 @@ def _database_has_keys(engine: Engine) -> bool:
         return has_key_checks(session)
 
 
-def _hsm() -> KeyProvider:
+def hsm_provider(settings: Settings) -> KeyProvider:
+    """The PKCS#11 provider the settings name; KeyProviderError when they are incomplete."""
     try:
-        from crypto.pkcs11_provider import pkcs11_from_env
+        from crypto.pkcs11_provider import Pkcs11KeyProvider
     except ImportError:
         raise KeysUnavailable(
             "the pkcs11 key provider needs python-pkcs11: pip install 'credence[hsm]'"
         ) from None
-    return pkcs11_from_env(os.environ)
+    hsm = settings.pkcs11_login()
+    return Pkcs11KeyProvider(hsm.lib, hsm.token, hsm.pin, label_prefix=hsm.label_prefix)
 
 
 def _provider(settings: Settings, engine: Engine) -> KeyProvider:
     if settings.key_provider == "pkcs11":
-        return _hsm()
+        return hsm_provider(settings)
     if settings.key_provider == "env":
         if settings.master_keys is None:
             raise KeysUnavailable("CREDENCE_MASTER_KEYS is not set for the env key provider")

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crypto import secret_files
 from crypto.cosignature import CosignatureError, parse_cosigner_key
+from crypto.keys import KeyProviderError
+from crypto.secret_files import SecretFileError
+
+_MAX_PIN_FILE_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Pkcs11Login:
+    """What the PKCS#11 provider is opened with: library, token label, PIN, label prefix."""
+
+    lib: str
+    token: str
+    pin: str = field(repr=False)
+    label_prefix: str
 
 
 class WitnessSetting(BaseModel):
@@ -39,6 +55,14 @@ class Settings(BaseSettings):
     # named by CREDENCE_PKCS11_LIB, _TOKEN and _PIN or _PIN_FILE (the production choice).
     key_provider: Literal["file", "env", "pkcs11"] = "file"
     master_keys: SecretStr | None = None
+    # pkcs11: the module (SoftHSM2's unless set), the token label, the user PIN or a 0600
+    # file holding it (one of the two), and the label prefix of this installation's keys
+    # (several installations may share one token). An empty value counts as unset.
+    pkcs11_lib: str | None = None
+    pkcs11_token: str | None = None
+    pkcs11_pin: SecretStr | None = None
+    pkcs11_pin_file: str | None = None
+    pkcs11_label_prefix: str | None = None
     crypto_suite: Literal["aes", "sm4"] = "aes"
     rotation_batch: int = 200
     # How long a writer waits for the database (SQLite's write lock, a PostgreSQL row lock)
@@ -132,6 +156,26 @@ class Settings(BaseSettings):
             )
         return self
 
+    def pkcs11_login(self) -> Pkcs11Login:
+        """The HSM login from CREDENCE_PKCS11_*; KeyProviderError naming what is missing."""
+        token = self.pkcs11_token
+        if not token:
+            raise KeyProviderError("CREDENCE_PKCS11_TOKEN must name the PKCS#11 token label")
+        pin = self.pkcs11_pin.get_secret_value() if self.pkcs11_pin is not None else None
+        pin_file = self.pkcs11_pin_file
+        if pin and pin_file:
+            raise KeyProviderError("set CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE, not both")
+        if pin_file:
+            pin = _read_pin(Path(pin_file))
+        if not pin:
+            raise KeyProviderError("CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE must be set")
+        return Pkcs11Login(
+            lib=self.pkcs11_lib or "/usr/lib/softhsm/libsofthsm2.so",
+            token=token,
+            pin=pin,
+            label_prefix=self.pkcs11_label_prefix or "credence-master-",
+        )
+
     @property
     def key_file(self) -> Path:
         """The local master key file under the data dir."""
@@ -152,3 +196,15 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.sqlite_path}"
+
+
+def _read_pin(path: Path) -> str:
+    """The PIN in a private file, without its trailing newline."""
+    try:
+        raw = secret_files.read_private(path, max_bytes=_MAX_PIN_FILE_BYTES)
+    except SecretFileError as exc:
+        raise KeyProviderError(f"PKCS#11 PIN file {exc}") from None
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise KeyProviderError(f"PKCS#11 PIN file {path} is not UTF-8 text") from None

@@ -18,9 +18,6 @@ Invariants:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,37 +28,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from crypto.note_keys import KEY_ID_SIZE, NoteKeyType, b64decode, b64encode
+
 ROOT_SIZE = 32
 MAX_TREE_SIZE = (1 << 64) - 1
 MAX_SIGNATURES = 100
 
 _ED25519 = b"\x01"
 _SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space
-_KEY_ID_SIZE = 4
 _ED25519_SIGNATURE_SIZE = 64
-_ED25519_KEY_SIZE = 32
 _SIZE_RE = re.compile(r"0|[1-9][0-9]*")
-_KEY_ID_RE = re.compile(r"[0-9a-f]{8}")
 
 
 class CheckpointError(ValueError):
     """A note or checkpoint is malformed, unsigned by the expected key, or badly signed."""
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64decode(text: str, what: str) -> bytes:
-    """Decode canonical standard base64 (with padding), refusing any other spelling."""
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error) as exc:
-        raise CheckpointError(f"{what} is not valid base64") from exc
-    # b64decode tolerates non-zero padding bits; re-encoding catches a second spelling.
-    if _b64encode(raw) != text:
-        raise CheckpointError(f"{what} is not canonical base64")
-    return raw
 
 
 def _check_text(text: str, what: str) -> None:
@@ -90,15 +70,18 @@ def _check_key_name(name: str) -> None:
     _check_text(name, "key name")
 
 
-def _raw_public_key(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes_raw()
+_LOG_KEY = NoteKeyType(
+    type_byte=_ED25519,
+    error=CheckpointError,
+    check_name=_check_key_name,
+    noun="verifier key",
+    kind="an Ed25519 key",
+)
 
 
 def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     """The 4-byte signed-note key id: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    _check_key_name(name)
-    material = name.encode("utf-8") + b"\n" + _ED25519 + _raw_public_key(public_key)
-    return hashlib.sha256(material).digest()[:_KEY_ID_SIZE]
+    return _LOG_KEY.key_id(name, public_key)
 
 
 @dataclass(frozen=True)
@@ -115,29 +98,12 @@ class VerifierKey:
 
 def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
     """The vkey string `<name>+<hex key id>+<base64(0x01 || public key)>`."""
-    kid = key_id(name, public_key)
-    return f"{name}+{kid.hex()}+{_b64encode(_ED25519 + _raw_public_key(public_key))}"
+    return _LOG_KEY.vkey(name, public_key)
 
 
 def parse_verifier_key(vkey: str) -> VerifierKey:
     """Parse a vkey string, checking its Ed25519 type and that its key id matches."""
-    if not isinstance(vkey, str):
-        raise CheckpointError("verifier key must be a string")
-    # The base64 key may itself contain '+', so only the first two separate fields.
-    parts = vkey.split("+", 2)
-    if len(parts) != 3:
-        raise CheckpointError("verifier key is not <name>+<key id>+<key>")
-    name, hex_id, encoded = parts
-    _check_key_name(name)
-    if not _KEY_ID_RE.fullmatch(hex_id):
-        raise CheckpointError("verifier key id is not 8 lower-case hex digits")
-    raw = _b64decode(encoded, "verifier key")
-    if len(raw) != 1 + _ED25519_KEY_SIZE or raw[:1] != _ED25519:
-        raise CheckpointError("verifier key is not an Ed25519 key")
-    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    kid = key_id(name, public_key)
-    if kid.hex() != hex_id:
-        raise CheckpointError("verifier key id does not match its name and key")
+    name, kid, public_key = _LOG_KEY.parse(vkey)
     return VerifierKey(name=name, key_id=kid, public_key=public_key)
 
 
@@ -173,7 +139,7 @@ class Checkpoint:
 
     def body(self) -> str:
         """The checkpoint text that gets signed, ending in a newline."""
-        lines = [self.origin, str(self.size), _b64encode(self.root), *self.extra]
+        lines = [self.origin, str(self.size), b64encode(self.root), *self.extra]
         return "".join(line + "\n" for line in lines)
 
     @classmethod
@@ -193,7 +159,7 @@ class Checkpoint:
         size = int(size_text)
         if size > MAX_TREE_SIZE:
             raise CheckpointError("tree size does not fit in 64 bits")
-        root = _b64decode(root_text, "root hash line")
+        root = b64decode(root_text, "root hash line", CheckpointError)
         return cls(origin=origin, size=size, root=root, extra=tuple(extra))
 
 
@@ -232,10 +198,10 @@ def _parse_signature_line(line: str) -> _SignatureLine:
         raise CheckpointError("signature line is not '— <key name> <signature>'")
     name, encoded = fields
     _check_key_name(name)
-    raw = _b64decode(encoded, "signature")
-    if len(raw) <= _KEY_ID_SIZE:
+    raw = b64decode(encoded, "signature", CheckpointError)
+    if len(raw) <= KEY_ID_SIZE:
         raise CheckpointError("signature is too short to hold a key id and a signature")
-    return _SignatureLine(name=name, key_id=raw[:_KEY_ID_SIZE], signature=raw[_KEY_ID_SIZE:])
+    return _SignatureLine(name=name, key_id=raw[:KEY_ID_SIZE], signature=raw[KEY_ID_SIZE:])
 
 
 def note_signature_lines(note_text: str) -> tuple[str, list[tuple[str, bytes, str]]]:
@@ -255,7 +221,7 @@ def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
         raise CheckpointError("note body must not contain a blank line")
     kid = key_id(name, private_key.public_key())
     signature = private_key.sign(body.encode("utf-8"))
-    return f"{body}\n{_SIGNATURE_PREFIX}{name} {_b64encode(kid + signature)}\n"
+    return f"{body}\n{_SIGNATURE_PREFIX}{name} {b64encode(kid + signature)}\n"
 
 
 def open_note(note_text: str, name: str, public_key: Ed25519PublicKey) -> str:

@@ -17,10 +17,6 @@ Invariants:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,34 +33,18 @@ from crypto.checkpoint import (
     note_signature_lines,
     open_checkpoint,
 )
+from crypto.note_keys import KEY_ID_SIZE, NoteKeyType, b64decode, b64encode
 
 COSIGNATURE_V1 = b"\x04"
 MAX_TIMESTAMP = (1 << 63) - 1
 
 _PREFIX = "\u2014 "  # an em dash and a space
-_KEY_ID_SIZE = 4
 _TIMESTAMP_SIZE = 8
 _SIGNATURE_SIZE = 64
-_KEY_SIZE = 32
-_KEY_ID_RE = re.compile(r"[0-9a-f]{8}")
 
 
 class CosignatureError(CheckpointError):
     """A cosignature, cosigner key or cosigned note is malformed, untrusted, or short of quorum."""
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64decode(text: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error) as exc:
-        raise CosignatureError(f"{what} is not valid base64") from exc
-    if _b64encode(raw) != text:
-        raise CosignatureError(f"{what} is not canonical base64")
-    return raw
 
 
 def _check_name(name: str) -> None:
@@ -74,11 +54,18 @@ def _check_name(name: str) -> None:
         raise CosignatureError(f"cosigner name {name!r} contains whitespace, '+' or a control")
 
 
+_COSIGNER_KEY = NoteKeyType(
+    type_byte=COSIGNATURE_V1,
+    error=CosignatureError,
+    check_name=_check_name,
+    noun="cosigner key",
+    kind="an Ed25519 cosignature/v1 key",
+)
+
+
 def cosigner_key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     """The 4-byte key id: SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
-    _check_name(name)
-    material = name.encode("utf-8") + b"\n" + COSIGNATURE_V1 + public_key.public_bytes_raw()
-    return hashlib.sha256(material).digest()[:_KEY_ID_SIZE]
+    return _COSIGNER_KEY.key_id(name, public_key)
 
 
 @dataclass(frozen=True)
@@ -95,28 +82,12 @@ class CosignerKey:
 
 def cosigner_vkey(name: str, public_key: Ed25519PublicKey) -> str:
     """The vkey string `<name>+<hex key id>+<base64(0x04 || public key)>`."""
-    kid = cosigner_key_id(name, public_key)
-    return f"{name}+{kid.hex()}+{_b64encode(COSIGNATURE_V1 + public_key.public_bytes_raw())}"
+    return _COSIGNER_KEY.vkey(name, public_key)
 
 
 def parse_cosigner_key(vkey: str) -> CosignerKey:
     """Parse a cosigner vkey, checking its type byte (0x04) and that its key id matches."""
-    if not isinstance(vkey, str):
-        raise CosignatureError("cosigner key must be a string")
-    parts = vkey.split("+", 2)
-    if len(parts) != 3:
-        raise CosignatureError("cosigner key is not <name>+<key id>+<key>")
-    name, hex_id, encoded = parts
-    _check_name(name)
-    if not _KEY_ID_RE.fullmatch(hex_id):
-        raise CosignatureError("cosigner key id is not 8 lower-case hex digits")
-    raw = _b64decode(encoded, "cosigner key")
-    if len(raw) != 1 + _KEY_SIZE or raw[:1] != COSIGNATURE_V1:
-        raise CosignatureError("cosigner key is not an Ed25519 cosignature/v1 key")
-    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    kid = cosigner_key_id(name, public_key)
-    if kid.hex() != hex_id:
-        raise CosignatureError("cosigner key id does not match its name and key")
+    name, kid, public_key = _COSIGNER_KEY.parse(vkey)
     return CosignerKey(name=name, key_id=kid, public_key=public_key)
 
 
@@ -148,7 +119,7 @@ class Cosignature:
     def line(self) -> str:
         """The note signature line, ending in a newline."""
         raw = self.key_id + self.timestamp.to_bytes(_TIMESTAMP_SIZE, "big") + self.signature
-        return f"{_PREFIX}{self.name} {_b64encode(raw)}\n"
+        return f"{_PREFIX}{self.name} {b64encode(raw)}\n"
 
 
 def cosign(body: str, name: str, private_key: Ed25519PrivateKey, *, timestamp: int) -> str:
@@ -170,16 +141,16 @@ def parse_cosignature(line: str) -> Cosignature:
         raise CosignatureError("cosignature line is not '— <name> <signature>'")
     name, encoded = fields
     _check_name(name)
-    raw = _b64decode(encoded, "cosignature")
-    if len(raw) != _KEY_ID_SIZE + _TIMESTAMP_SIZE + _SIGNATURE_SIZE:
+    raw = b64decode(encoded, "cosignature", CosignatureError)
+    if len(raw) != KEY_ID_SIZE + _TIMESTAMP_SIZE + _SIGNATURE_SIZE:
         raise CosignatureError("cosignature is not key id, timestamp and Ed25519 signature")
-    timestamp = int.from_bytes(raw[_KEY_ID_SIZE : _KEY_ID_SIZE + _TIMESTAMP_SIZE], "big")
+    timestamp = int.from_bytes(raw[KEY_ID_SIZE : KEY_ID_SIZE + _TIMESTAMP_SIZE], "big")
     _check_timestamp(timestamp)
     return Cosignature(
         name=name,
-        key_id=raw[:_KEY_ID_SIZE],
+        key_id=raw[:KEY_ID_SIZE],
         timestamp=timestamp,
-        signature=raw[_KEY_ID_SIZE + _TIMESTAMP_SIZE :],
+        signature=raw[KEY_ID_SIZE + _TIMESTAMP_SIZE :],
     )
 
 

@@ -9,18 +9,15 @@ Invariants:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from collections.abc import Mapping
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
-from crypto import secret_files
+from crypto import signing_key_file
 from crypto.cosignature import (
     CosignatureError,
     CosignerKey,
@@ -28,10 +25,6 @@ from crypto.cosignature import (
     cosigner_key_id,
     parse_cosigner_key,
 )
-from crypto.secret_files import SecretFileError
-
-_KEY_FILE_VERSION = 1
-_MAX_KEY_FILE_BYTES = 16 * 1024
 
 
 class CosignerKeyFileError(Exception):
@@ -52,19 +45,7 @@ class Cosigner:
     def load_or_create(cls, path: Path, *, name: str) -> Cosigner:
         """The cosigner kept in `path` (a 0600 JSON file), generated there on first use."""
         if not path.exists():
-            private = Ed25519PrivateKey.generate()
-            cls(private, name=name)  # validate before anything touches disk
-            raw = private.private_bytes(
-                serialization.Encoding.Raw,
-                serialization.PrivateFormat.Raw,
-                serialization.NoEncryption(),
-            )
-            content = {
-                "version": _KEY_FILE_VERSION,
-                "name": name,
-                "ed25519_private": base64.b64encode(raw).decode("ascii"),
-            }
-            secret_files.create_private(path, json.dumps(content, indent=1).encode("utf-8"))
+            signing_key_file.create(path, {"name": name}, _build)
         cosigner = cls.load(path)
         if cosigner.name != name:
             raise CosignerKeyFileError(f"witness key file {path} belongs to another name")
@@ -73,19 +54,13 @@ class Cosigner:
     @classmethod
     def load(cls, path: Path) -> Cosigner:
         """The cosigner kept in an existing key file."""
-        try:
-            raw = secret_files.read_private(path, max_bytes=_MAX_KEY_FILE_BYTES)
-        except SecretFileError as exc:
-            raise CosignerKeyFileError(f"witness key file {exc}") from None
-        try:
-            data = json.loads(raw)
-            if data["version"] != _KEY_FILE_VERSION:
-                raise ValueError("version")
-            key = base64.b64decode(data["ed25519_private"], validate=True)
-            private = Ed25519PrivateKey.from_private_bytes(key)
-            return cls(private, name=str(data["name"]))
-        except (ValueError, TypeError, KeyError, binascii.Error, CosignatureError):
-            raise CosignerKeyFileError(f"witness key file {path} is malformed") from None
+        return signing_key_file.load(
+            path,
+            _build,
+            what="witness key file",
+            error=CosignerKeyFileError,
+            invalid=CosignatureError,
+        )
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -112,3 +87,7 @@ class Cosigner:
 
     def __repr__(self) -> str:
         return f"Cosigner(key={self.vkey()!r})"
+
+
+def _build(private: Ed25519PrivateKey, labels: Mapping[str, object]) -> Cosigner:
+    return Cosigner(private, name=str(labels["name"]))

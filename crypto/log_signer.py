@@ -12,18 +12,15 @@ Invariants:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from collections.abc import Mapping
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
-from crypto import secret_files
+from crypto import signing_key_file
 from crypto.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -31,10 +28,6 @@ from crypto.checkpoint import (
     sign_checkpoint,
     verifier_key,
 )
-from crypto.secret_files import SecretFileError
-
-_KEY_FILE_VERSION = 1
-_MAX_KEY_FILE_BYTES = 16 * 1024
 
 
 class LogKeyFileError(Exception):
@@ -58,8 +51,10 @@ class LogSigner:
     def load_or_create(cls, path: Path, *, origin: str, name: str) -> LogSigner:
         """The signer kept in `path` (a 0600 JSON file), generated there on first use."""
         if not path.exists():
-            _create_key_file(path, origin=origin, name=name)
-        signer = _read_key_file(path)
+            signing_key_file.create(path, {"origin": origin, "name": name}, _build)
+        signer = signing_key_file.load(
+            path, _build, what="log key file", error=LogKeyFileError, invalid=CheckpointError
+        )
         if signer.origin != origin or signer.name != name:
             raise LogKeyFileError(f"log key file {path} belongs to another origin or key name")
         return signer
@@ -81,39 +76,5 @@ class LogSigner:
         return f"LogSigner(origin={self.origin!r}, key={self.verifier_key()!r})"
 
 
-def _create_key_file(path: Path, *, origin: str, name: str) -> None:
-    private = Ed25519PrivateKey.generate()
-    LogSigner(private, origin=origin, name=name)  # validate before anything touches disk
-    raw = private.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
-    content = json.dumps(
-        {
-            "version": _KEY_FILE_VERSION,
-            "origin": origin,
-            "name": name,
-            "ed25519_private": base64.b64encode(raw).decode("ascii"),
-        },
-        indent=1,
-    ).encode("utf-8")
-    # Never replaces: when two processes start at once, both use the first one's key.
-    secret_files.create_private(path, content)
-
-
-def _read_key_file(path: Path) -> LogSigner:
-    try:
-        raw = secret_files.read_private(path, max_bytes=_MAX_KEY_FILE_BYTES)
-    except SecretFileError as exc:
-        raise LogKeyFileError(f"log key file {exc}") from None
-    try:
-        data = json.loads(raw)
-        if data["version"] != _KEY_FILE_VERSION:
-            raise ValueError("version")
-        key = base64.b64decode(data["ed25519_private"], validate=True)
-        private = Ed25519PrivateKey.from_private_bytes(key)
-        return LogSigner(private, origin=str(data["origin"]), name=str(data["name"]))
-    except (ValueError, TypeError, KeyError, binascii.Error, CheckpointError):
-        # Never echo the file: it holds the private key.
-        raise LogKeyFileError(f"log key file {path} is malformed") from None
+def _build(private: Ed25519PrivateKey, labels: Mapping[str, object]) -> LogSigner:
+    return LogSigner(private, origin=str(labels["origin"]), name=str(labels["name"]))

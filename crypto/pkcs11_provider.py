@@ -42,7 +42,7 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,15 +62,11 @@ from pkcs11 import exceptions as p11
 from pkcs11.mechanisms import GCMParams
 from pkcs11.types import Object
 
-from crypto import secret_files
 from crypto.keys import KeyProviderError
-from crypto.secret_files import SecretFileError
 from crypto.suites import NONCE_LEN, TAG_LEN, DecryptionError
 
-DEFAULT_LIB = "/usr/lib/softhsm/libsofthsm2.so"
 _KEY_BITS = 256
 _TAG_BITS = TAG_LEN * 8
-_MAX_PIN_FILE_BYTES = 4096
 _APPLICATION = "credence"
 
 # Every call into the library, from every provider of the process (see the module docstring).
@@ -440,34 +436,3 @@ def _version_of(label: str, head: str) -> int | None:
     if not tail.isdigit() or not tail.isascii() or str(int(tail)) != tail:
         return None
     return int(tail)
-
-
-def pkcs11_from_env(env: Mapping[str, str]) -> Pkcs11KeyProvider:
-    """A provider from CREDENCE_PKCS11_LIB, _TOKEN, _PIN or _PIN_FILE (0600), _LABEL_PREFIX."""
-    lib_path = env.get("CREDENCE_PKCS11_LIB") or DEFAULT_LIB
-    token = env.get("CREDENCE_PKCS11_TOKEN")
-    if not token:
-        raise KeyProviderError("CREDENCE_PKCS11_TOKEN must name the PKCS#11 token label")
-    pin = env.get("CREDENCE_PKCS11_PIN")
-    pin_file = env.get("CREDENCE_PKCS11_PIN_FILE")
-    if pin and pin_file:
-        raise KeyProviderError("set CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE, not both")
-    if pin_file:
-        pin = _read_pin(Path(pin_file))
-    if not pin:
-        raise KeyProviderError("CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE must be set")
-    # Several installations may share one token, each under a label prefix of its own.
-    prefix = env.get("CREDENCE_PKCS11_LABEL_PREFIX") or "credence-master-"
-    return Pkcs11KeyProvider(lib_path, token, pin, label_prefix=prefix)
-
-
-def _read_pin(path: Path) -> str:
-    """The PIN in a private file, without its trailing newline."""
-    try:
-        raw = secret_files.read_private(path, max_bytes=_MAX_PIN_FILE_BYTES)
-    except SecretFileError as exc:
-        raise KeyProviderError(f"PKCS#11 PIN file {exc}") from None
-    try:
-        return raw.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise KeyProviderError(f"PKCS#11 PIN file {path} is not UTF-8 text") from None

@@ -140,9 +140,10 @@ ON_HSM = os.environ.get("CREDENCE_KEY_PROVIDER") == "pkcs11"
 
 def hsm_provider() -> KeyProvider:
     """A provider on the test token, under a label prefix of its own (no test shares keys)."""
-    from crypto.pkcs11_provider import pkcs11_from_env
+    from core import runtime
+    from core.settings import Settings
 
-    return pkcs11_from_env({**os.environ, "CREDENCE_PKCS11_LABEL_PREFIX": hsm_prefix()})
+    return runtime.hsm_provider(Settings(pkcs11_label_prefix=hsm_prefix()))
 
 
 def hsm_prefix() -> str:

@@ -28,7 +28,7 @@ from core.cases.kind import CaseKind, CaseRow
 from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem, Upload
 from core.entries import repository as record_repo
 from core.entries import store
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, EvidenceFile
@@ -292,3 +292,26 @@ def open_evidence(key: DataKey, found: EvidenceFile) -> EvidenceContent:
         name=store.open_text(key, found.name_ct, "evidence_file", "name", found.id),
         content=open_field(key, found.content_ct, store.ctx("evidence_file", "content", found.id)),
     )
+
+
+def evidence_in_scope(
+    session: Session,
+    keyring: Keyring,
+    kind: CaseKind[CaseRow],
+    *,
+    case_id: uuid.UUID,
+    file_id: uuid.UUID,
+    department: str | None,
+    owner: bytes | uuid.UUID | None,
+    missing: str,
+    erased: str,
+) -> EvidenceContent:
+    """One evidence file of a case in the caller's scope, opened; Shredded once erased."""
+    row = scoped_case(session, kind, case_id=case_id, department=department, owner=owner)
+    if row is None:
+        raise NotFound(missing)
+    found = evidence_file(session, kind=kind.name, case_id=row.id, file_id=file_id)
+    key = case_key(session, keyring, row)
+    if key is None:
+        raise Shredded(erased)
+    return open_evidence(key, found)

@@ -125,7 +125,7 @@ class TestPkcs11Provider:
         # Another prefix: the token no longer holds the key this database needs.
         monkeypatch.setenv("CREDENCE_PKCS11_LABEL_PREFIX", "elsewhere-")
         with pytest.raises(KeysUnavailable, match="master key version 1"):
-            open_runtime(settings)
+            open_runtime(_settings(tmp_path, fresh_url, key_provider="pkcs11"))
 
 
 class TestIndexRotationAfterErasure:

@@ -1,7 +1,8 @@
 """The PKCS#11 provider on a SoftHSM2 token: what only a token can show.
 
 The key objects' attributes as the token reports them, a second session and a second
-process sharing the token, the start-up errors, and the PIN file.
+process sharing the token, and the start-up errors (the settings that name the token,
+and the PIN file, are tested in tests/core/test_pkcs11_settings.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tests.crypto.test_provider_contract import (
 )
 
 pkcs11 = pytest.importorskip("pkcs11")
-from crypto.pkcs11_provider import Pkcs11KeyProvider, pkcs11_from_env  # noqa: E402
+from crypto.pkcs11_provider import Pkcs11KeyProvider  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 WRONG_PIN = "wrong-pin-5150"
@@ -67,7 +68,8 @@ def _objects(session: Any, cls: Any, label: str) -> list[Any]:
     return list(session.get_objects(attrs))
 
 
-def _assert_one_line_without(exc: BaseException, *forbidden: str) -> None:
+def assert_one_line_without(exc: BaseException, *forbidden: str) -> None:
+    """The error is one non-empty line, without the secrets, and carries no PKCS#11 error."""
     text = str(exc)
     assert text
     assert "\n" not in text
@@ -294,7 +296,7 @@ class TestSharing:
         blob[-1] ^= 0x80
         with pytest.raises(DecryptionError) as caught:
             provider.unwrap(1, bytes(blob), AAD)
-        _assert_one_line_without(caught.value, SECRET.hex())
+        assert_one_line_without(caught.value, SECRET.hex())
 
 
 class TestStartUpErrors:
@@ -305,7 +307,7 @@ class TestStartUpErrors:
     ) -> None:
         with pytest.raises(KeyProviderError, match="wrong PIN") as caught:
             Pkcs11KeyProvider(hsm.lib, hsm.token, WRONG_PIN, label_prefix=provider._prefix)
-        _assert_one_line_without(caught.value, WRONG_PIN, hsm.pin)
+        assert_one_line_without(caught.value, WRONG_PIN, hsm.pin)
         # The refused instance took nothing from the one that is open.
         provider.create(1)
         assert provider.versions() == [1]
@@ -331,83 +333,20 @@ class TestStartUpErrors:
     def test_unknown_token_label(self, hsm: SoftHsm) -> None:
         with pytest.raises(KeyProviderError, match="no PKCS#11 token labelled 'nosuch'") as caught:
             Pkcs11KeyProvider(hsm.lib, "nosuch", WRONG_PIN)
-        _assert_one_line_without(caught.value, WRONG_PIN)
+        assert_one_line_without(caught.value, WRONG_PIN)
 
     def test_missing_library(self, tmp_path: Path, hsm: SoftHsm) -> None:
         missing = tmp_path / "nowhere" / "libpkcs11.so"
         with pytest.raises(KeyProviderError, match="does not exist") as caught:
             Pkcs11KeyProvider(str(missing), hsm.token, WRONG_PIN)
-        _assert_one_line_without(caught.value, WRONG_PIN)
+        assert_one_line_without(caught.value, WRONG_PIN)
 
     def test_file_that_is_no_library(self, tmp_path: Path, hsm: SoftHsm) -> None:
         fake = tmp_path / "libfake.so"
         fake.write_bytes(b"not an ELF file")
         with pytest.raises(KeyProviderError, match="could not be loaded") as caught:
             Pkcs11KeyProvider(str(fake), hsm.token, WRONG_PIN)
-        _assert_one_line_without(caught.value, WRONG_PIN)
-
-
-class TestFromEnvironment:
-    """pkcs11_from_env reads the library, token and PIN (or a private PIN file)."""
-
-    def _env(self, hsm: SoftHsm, **extra: str) -> dict[str, str]:
-        return {"CREDENCE_PKCS11_LIB": hsm.lib, "CREDENCE_PKCS11_TOKEN": hsm.token, **extra}
-
-    def test_pin_variable(self, hsm: SoftHsm) -> None:
-        made = pkcs11_from_env(self._env(hsm, CREDENCE_PKCS11_PIN=hsm.pin))
-        try:
-            assert made.name == "pkcs11"
-            assert hsm.pin not in repr(made)
-        finally:
-            made.close()
-
-    def test_library_defaults_to_softhsm(self, hsm: SoftHsm) -> None:
-        if hsm.lib != "/usr/lib/softhsm/libsofthsm2.so":
-            pytest.skip("this run's library is not at the default path")
-        env = {"CREDENCE_PKCS11_TOKEN": hsm.token, "CREDENCE_PKCS11_PIN": hsm.pin}
-        pkcs11_from_env(env).close()
-
-    def test_private_pin_file(self, tmp_path: Path, hsm: SoftHsm) -> None:
-        pin_file = tmp_path / "pin"
-        pin_file.write_text(hsm.pin + "\n", encoding="utf-8")
-        pin_file.chmod(0o600)
-        made = pkcs11_from_env(self._env(hsm, CREDENCE_PKCS11_PIN_FILE=str(pin_file)))
-        try:
-            made.create(1)
-            assert made.unwrap(1, made.wrap(1, SECRET, AAD), AAD) == SECRET
-        finally:
-            made.destroy(1)
-            made.close()
-
-    def test_pin_file_readable_by_others_is_refused(self, tmp_path: Path, hsm: SoftHsm) -> None:
-        pin_file = tmp_path / "pin"
-        pin_file.write_text(WRONG_PIN, encoding="utf-8")
-        pin_file.chmod(0o644)
-        with pytest.raises(KeyProviderError, match="chmod 600") as caught:
-            pkcs11_from_env(self._env(hsm, CREDENCE_PKCS11_PIN_FILE=str(pin_file)))
-        _assert_one_line_without(caught.value, WRONG_PIN)
-
-    def test_missing_pin_file_is_refused(self, tmp_path: Path, hsm: SoftHsm) -> None:
-        missing = tmp_path / "no-pin"
-        with pytest.raises(KeyProviderError, match="missing"):
-            pkcs11_from_env(self._env(hsm, CREDENCE_PKCS11_PIN_FILE=str(missing)))
-
-    @pytest.mark.parametrize(
-        ("extra", "message"),
-        [
-            ({}, "CREDENCE_PKCS11_PIN or CREDENCE_PKCS11_PIN_FILE must be set"),
-            ({"CREDENCE_PKCS11_PIN": "1", "CREDENCE_PKCS11_PIN_FILE": "/x"}, "not both"),
-        ],
-    )
-    def test_pin_settings_must_be_one(
-        self, hsm: SoftHsm, extra: dict[str, str], message: str
-    ) -> None:
-        with pytest.raises(KeyProviderError, match=message):
-            pkcs11_from_env(self._env(hsm, **extra))
-
-    def test_token_is_required(self, hsm: SoftHsm) -> None:
-        with pytest.raises(KeyProviderError, match="CREDENCE_PKCS11_TOKEN"):
-            pkcs11_from_env({"CREDENCE_PKCS11_PIN": hsm.pin})
+        assert_one_line_without(caught.value, WRONG_PIN)
 
 
 class TestSetupScript:

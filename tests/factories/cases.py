@@ -1,9 +1,18 @@
-"""Cases through the API: evidence files, objections and repairs filed, officers' decisions."""
+"""Cases: evidence files, objections and repairs filed, officers' decisions (service and API)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from sqlmodel import Session
+
+from core.calendar.workdays import WorkCalendar
+from core.cases.objections import service as objections
+from core.cases.objections.schemas import DecisionRequest, ObjectionCase
+from core.context import PACKAGE_CALENDAR, Context
+from core.keyring import Keyring
+from core.settings import Settings
 from tests.factories.http import bearer, citizen_get
 
 OBJECTION_REASONS = "该笔税款已于2026年3月1日全额缴清，完税证明编号QX-7781，记录有误"
@@ -20,6 +29,47 @@ def evidence_pdf(content: bytes = PDF, name: str = "完税证明.pdf") -> list[t
 def evidence_png(content: bytes = PNG, name: str = "回执.png") -> list[tuple[str, Any]]:
     """The `files` of an upload of one PNG."""
     return [("files", (name, content, "image/png"))]
+
+
+def object_to(
+    session: Session,
+    keyring: Keyring,
+    code: str,
+    entry_id: uuid.UUID,
+    *,
+    reasons: str = "这条记录有误",
+    settings: Settings | None = None,
+    calendar: WorkCalendar = PACKAGE_CALENDAR,
+) -> uuid.UUID:
+    """The citizen of `code` objects to an entry through the service, without evidence; its id."""
+    return objections.file_objection(
+        Context(session, keyring, calendar),
+        code_index=keyring.blind_index(code),
+        entry_id=entry_id,
+        reasons=reasons,
+        uploads=[],
+        settings=Settings(_env_file=None) if settings is None else settings,
+    ).id
+
+
+def objection_decided(
+    session: Session,
+    keyring: Keyring,
+    case_id: uuid.UUID,
+    *,
+    department: str = "dept-a",
+    actor: str = "officer-1",
+    calendar: WorkCalendar = PACKAGE_CALENDAR,
+    **body: Any,
+) -> ObjectionCase:
+    """An objection officer of `department` decides a case through the service; the case."""
+    return objections.decide(
+        Context(session, keyring, calendar),
+        department=department,
+        case_id=case_id,
+        payload=DecisionRequest.model_validate(body),
+        actor=actor,
+    )
 
 
 def file_objection(

@@ -9,12 +9,14 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.calendar.workdays import WorkCalendar
 from core.clock import clock
 from core.codes import citizen_check_char
-from core.context import Context
-from core.entries.schemas import EntryCreate
+from core.context import PACKAGE_CALENDAR, Context
+from core.entries.schemas import EntryCreate, EntryView
 from core.entries.service import create_entry
 from core.keyring import Keyring
 from tests.factories.clock import at
@@ -62,22 +64,52 @@ def make_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode()
 
 
+def make_entry_view(
+    session: Session,
+    keyring: Keyring,
+    *,
+    department: str = "dept-a",
+    actor: str = "recorder",
+    calendar: WorkCalendar = PACKAGE_CALENDAR,
+    **overrides: Any,
+) -> EntryView:
+    """Record a `make_payload` entry through the service, now; the recorder's view of it."""
+    return create_entry(
+        Context(session, keyring, calendar),
+        department=department,
+        actor=actor,
+        payload=make_payload(**overrides),
+    )
+
+
 def make_entry(
     session: Session,
     keyring: Keyring,
     *,
     department: str = "dept-a",
     actor: str = "recorder",
+    calendar: WorkCalendar = PACKAGE_CALENDAR,
     **overrides: Any,
 ) -> uuid.UUID:
     """Record a `make_payload` entry through the service, now; its id."""
-    view = create_entry(
-        Context(session, keyring),
-        department=department,
-        actor=actor,
-        payload=make_payload(**overrides),
-    )
-    return view.id
+    return make_entry_view(
+        session, keyring, department=department, actor=actor, calendar=calendar, **overrides
+    ).id
+
+
+def commit_entry(
+    engine: Engine,
+    keyring: Keyring,
+    *,
+    department: str = "dept-a",
+    actor: str = "recorder",
+    **overrides: Any,
+) -> uuid.UUID:
+    """Record a `make_payload` entry in a transaction of its own, committed; its id."""
+    with Session(engine) as session:
+        entry_id = make_entry(session, keyring, department=department, actor=actor, **overrides)
+        session.commit()
+    return entry_id
 
 
 def record_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> dict:

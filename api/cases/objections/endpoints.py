@@ -45,9 +45,7 @@ def file_objection(
         code_index=principal.own_code_index(),
         entry_id=entry_id,
         reasons=reasons,
-        uploads=http.read_uploads(
-            files, max_bytes=settings.evidence_max_bytes, max_files=settings.evidence_max_files
-        ),
+        uploads=http.read_evidence(files, settings),
         settings=settings,
     )
     ctx.session.commit()

@@ -214,12 +214,7 @@ def file_objection(
     except ValidationError:
         error = "reasons"
     if error is None:
-        uploads = http.read_uploads(
-            files,
-            max_files=settings.evidence_max_files,
-            max_bytes=settings.evidence_max_bytes,
-            named_only=True,
-        )
+        uploads = http.read_evidence(files, settings, named_only=True)
         try:
             view = service.file_objection(
                 ctx,

@@ -37,9 +37,7 @@ def file_repair(
         ctx,
         code_index=principal.own_code_index(),
         filing=filing,
-        uploads=http.read_uploads(
-            files, max_bytes=terms.evidence_max_bytes, max_files=terms.evidence_max_files
-        ),
+        uploads=http.read_evidence(files, settings),
         terms=terms,
     )
     ctx.session.commit()

@@ -234,12 +234,7 @@ def file_repair(
             ctx,
             code_index=principal.own_code_index(),
             filing=filing,
-            uploads=http.read_uploads(
-                files,
-                max_files=terms.evidence_max_files,
-                max_bytes=terms.evidence_max_bytes,
-                named_only=True,
-            ),
+            uploads=http.read_evidence(files, settings, named_only=True),
             terms=terms,
         )
     except DomainError as exc:

@@ -81,6 +81,7 @@ OBJECTOR: Final = "objector"
 SYSTEM: Final = engine.SYSTEM
 STEP_ACCEPT: Final = "accept"
 STEP_RESOLVE: Final = "resolve"
+_ERASED: Final = "this entry was erased and can no longer be read"
 # Which status each decision leaves from and leads to.
 _FROM: Final = {
     "accept": "filed",
@@ -257,7 +258,7 @@ def file_objection(
 def _case_key(session: Session, keyring: Keyring, objection: Objection) -> DataKey:
     key = engine.case_key(session, keyring, objection)
     if key is None:
-        raise Shredded("this entry was erased and can no longer be read")
+        raise Shredded(_ERASED)
     return key
 
 
@@ -435,13 +436,17 @@ def evidence_content(
     code_index: bytes | None = None,
 ) -> EvidenceContent:
     """One evidence file, for an officer of the case's department or for its objector."""
-    objection = engine.scoped_case(
-        ctx.session, CASES, case_id=case_id, department=department, owner=code_index
+    return engine.evidence_in_scope(
+        ctx.session,
+        ctx.keyring,
+        CASES,
+        case_id=case_id,
+        file_id=file_id,
+        department=department,
+        owner=code_index,
+        missing="no such evidence file",
+        erased=_ERASED,
     )
-    if objection is None:
-        raise NotFound("no such evidence file")
-    found = engine.evidence_file(ctx.session, kind=KIND, case_id=objection.id, file_id=file_id)
-    return engine.open_evidence(_case_key(ctx.session, ctx.keyring, objection), found)
 
 
 # --- deciding -----------------------------------------------------------------------

@@ -623,20 +623,17 @@ def evidence_content(
 ) -> EvidenceContent:
     """One evidence file, for an officer of the case's department or for its applicant."""
     subject = None if code_index is None else record_repo.subject_by_index(ctx.session, code_index)
-    row = engine.scoped_case(
+    return engine.evidence_in_scope(
         ctx.session,
+        ctx.keyring,
         CASES,
         case_id=case_id,
+        file_id=file_id,
         department=department,
         owner=None if subject is None else subject.id,
+        missing=CASES.missing,
+        erased="this case's evidence was erased",
     )
-    if row is None:
-        raise NotFound(CASES.missing)
-    found = engine.evidence_file(ctx.session, kind=KIND, case_id=row.id, file_id=file_id)
-    key = engine.case_key(ctx.session, ctx.keyring, row)
-    if key is None:
-        raise Shredded("this case's evidence was erased")
-    return engine.open_evidence(key, found)
 
 
 # --- decisions ---------------------------------------------------------------------------------

@@ -47,10 +47,6 @@ _decide, _events, _mine, _officer = decide_objection, events, my_objections, obj
 _file = partial(file_objection, files=EVIDENCE)
 
 
-def _entry(client, mint, code: str) -> str:
-    return post_entry(client, mint, subject_code=code)
-
-
 def _record_entry(client, mint, code: str, entry_id: str) -> dict:
     return next(e for e in my_entries(client, mint, code) if e["id"] == entry_id)
 
@@ -303,7 +299,7 @@ class TestLegalClocks:
         # days are 8 and 9 October; the resolve clock counts 20 calendar days.
         clock.freeze(datetime(2026, 9, 30, 9, 0, tzinfo=CST))
         code = make_code()
-        entry_id = _entry(client, mint, code)
+        entry_id = post_entry(client, mint, subject_code=code)
         case = _filed_case(client, mint, code, entry_id)
         assert (case["accept_due"], case["resolve_due"]) == ("2026-10-09", "2026-10-20")
         accept, resolve = case["clocks"]

@@ -8,18 +8,15 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session
 
-from core.calendar.workdays import WorkCalendar
 from core.cases import engine
 from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.cases.schemas import EvidenceContent, Upload
 from core.clock import CST, clock
-from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Objection
-from core.settings import Settings
-from tests.factories import make_code, make_entry
+from tests.factories import make_code, make_entry, object_to
 
 PDF = b"%PDF-1.4\nengine evidence\n%%EOF\n"
 
@@ -28,15 +25,8 @@ def _objection(session: Session, keyring: Keyring) -> tuple[Objection, bytes]:
     clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
     code = make_code()
     entry_id = make_entry(session, keyring, subject_code=code)
-    view = objections.file_objection(
-        Context(session, keyring, WorkCalendar()),
-        code_index=keyring.blind_index(code),
-        entry_id=entry_id,
-        reasons="记录有误",
-        uploads=[],
-        settings=Settings(_env_file=None),
-    )
-    row = session.get(Objection, view.id)
+    case_id = object_to(session, keyring, code, entry_id, reasons="记录有误")
+    row = session.get(Objection, case_id)
     assert row is not None
     return row, keyring.blind_index(code)
 

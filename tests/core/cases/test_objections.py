@@ -15,45 +15,17 @@ from sqlmodel import Session, col
 from core.calendar.workdays import WorkCalendar
 from core.cases import repository as case_repo
 from core.cases.objections import service
-from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
-from core.context import Context
 from core.entries.visibility import shown_state
 from core.errors import Conflict, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, Objection
 from core.settings import Settings
-from tests.factories import make_code, make_entry
+from tests.factories import make_code, make_entry, object_to, objection_decided
 
 CALENDAR = WorkCalendar()
 SETTINGS = Settings(_env_file=None)
 OFFICER = "officer-1"
-
-
-def _entry(session: Session, keyring: Keyring, code: str, **overrides: object) -> uuid.UUID:
-    return make_entry(session, keyring, subject_code=code, **overrides)
-
-
-def _file(session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID) -> uuid.UUID:
-    view = service.file_objection(
-        Context(session, keyring, CALENDAR),
-        code_index=keyring.blind_index(code),
-        entry_id=entry_id,
-        reasons="这条记录有误",
-        uploads=[],
-        settings=SETTINGS,
-    )
-    return view.id
-
-
-def _decide(session: Session, keyring: Keyring, case_id: uuid.UUID, **body: object) -> str:
-    return service.decide(
-        Context(session, keyring, CALENDAR),
-        department="dept-a",
-        case_id=case_id,
-        payload=DecisionRequest.model_validate(body),
-        actor=OFFICER,
-    ).status
 
 
 def _events(session: Session, case_id: uuid.UUID) -> list[str]:
@@ -65,10 +37,10 @@ class TestWhoMayObject:
     def test_red_entries_are_open_to_anyone_only_while_the_public_sees_them(self, session, keyring):
         clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
         code, stranger = make_code(), make_code()
-        red = _entry(
+        red = make_entry(
             session,
             keyring,
-            code,
+            subject_code=code,
             list_kind="red",
             severity="general",
             domain="volunteering",
@@ -78,10 +50,10 @@ class TestWhoMayObject:
         )
         clock.advance(timedelta(days=60))  # display over: no longer public
         with pytest.raises(NotFound):
-            _file(session, keyring, stranger, red)
+            object_to(session, keyring, stranger, red)
         assert session.get(Entry, red).under_objection is False
         # Its subject still sees it, expired, and may still contest it.
-        case_id = _file(session, keyring, code, red)
+        case_id = object_to(session, keyring, code, red)
         assert session.get(Objection, case_id).status == "filed"
 
     def test_an_objection_after_the_notice_ran_out_does_not_hide_the_entry(self, session, keyring):
@@ -89,12 +61,12 @@ class TestWhoMayObject:
         # first, so the objection marks the shown entry instead of holding it back.
         clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
         code = make_code()
-        entry_id = _entry(session, keyring, code)
+        entry_id = make_entry(session, keyring, subject_code=code)
         entry = session.get(Entry, entry_id)
         assert entry.status == "pending_notice"
         clock.advance(timedelta(days=20))
         assert shown_state(entry, clock.today()) == "displayed"
-        _file(session, keyring, code, entry_id)
+        object_to(session, keyring, code, entry_id)
         session.refresh(entry)
         assert (entry.status, entry.under_objection) == ("displayed", True)
         assert shown_state(entry, clock.today()) == "displayed"
@@ -102,8 +74,8 @@ class TestWhoMayObject:
     def test_an_objection_during_the_notice_holds_the_entry(self, session, keyring):
         clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
         code = make_code()
-        entry_id = _entry(session, keyring, code)
-        _file(session, keyring, code, entry_id)
+        entry_id = make_entry(session, keyring, subject_code=code)
+        object_to(session, keyring, code, entry_id)
         clock.advance(timedelta(days=20))
         entry = session.get(Entry, entry_id)
         assert (entry.status, entry.under_objection) == ("pending_notice", True)
@@ -114,9 +86,11 @@ class TestClocksAndEscalation:
     def test_pending_steps_overdue_count_and_escalation_once(self, session, keyring):
         clock.freeze(datetime(2026, 9, 28, 10, 0, tzinfo=CST))
         codes = [make_code() for _ in range(2)]
-        entries = [_entry(session, keyring, c) for c in codes]
+        entries = [make_entry(session, keyring, subject_code=c) for c in codes]
         clock.freeze(datetime(2026, 9, 30, 10, 0, tzinfo=CST))
-        late, timely = (_file(session, keyring, c, e) for c, e in zip(codes, entries, strict=True))
+        late, timely = (
+            object_to(session, keyring, c, e) for c, e in zip(codes, entries, strict=True)
+        )
         case = session.get(Objection, late)
         assert [
             (c.step, c.due.isoformat())
@@ -124,7 +98,7 @@ class TestClocksAndEscalation:
         ] == [("accept", "2026-10-09"), ("resolve", "2026-10-20")]
 
         clock.freeze(datetime(2026, 10, 8, 10, 0, tzinfo=CST))
-        assert _decide(session, keyring, timely, decision="accept") == "accepted"
+        assert objection_decided(session, keyring, timely, decision="accept").status == "accepted"
         assert [
             c.step
             for c in service.clocks(
@@ -156,7 +130,10 @@ class TestClocksAndEscalation:
         assert _events(session, timely) == ["filed", "accepted", "escalated"]
         clock.advance(timedelta(hours=1))
         assert (
-            _decide(session, keyring, timely, decision="reject", reasons="无新证据") == "rejected"
+            objection_decided(
+                session, keyring, timely, decision="reject", reasons="无新证据"
+            ).status
+            == "rejected"
         )
         assert (
             service.clocks(session.get(Objection, timely), today=clock.today(), calendar=CALENDAR)
@@ -172,16 +149,16 @@ def _setup(engine: Engine, keyring: Keyring, *, accept: bool) -> tuple[str, uuid
     clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
     code = make_code()
     with Session(engine, expire_on_commit=False) as s:
-        entry_id = _entry(s, keyring, code)
+        entry_id = make_entry(s, keyring, subject_code=code)
         s.commit()
     clock.advance(timedelta(days=20))
     if accept:
         with Session(engine, expire_on_commit=False) as s:
-            case_id = _file(s, keyring, code, entry_id)
+            case_id = object_to(s, keyring, code, entry_id)
             s.commit()
         clock.advance(timedelta(hours=1))
         with Session(engine, expire_on_commit=False) as s:
-            _decide(s, keyring, case_id, decision="accept")
+            objection_decided(s, keyring, case_id, decision="accept")
             s.commit()
         clock.advance(timedelta(hours=1))
         return code, case_id
@@ -228,8 +205,12 @@ class TestRacingOfficers:
     ):
         _code, case_id = _setup(fresh_engine, keyring, accept=True)
         attempts = [
-            lambda s: _decide(s, keyring, case_id, decision="reject", reasons="证据不足"),
-            lambda s: _decide(s, keyring, case_id, decision="uphold", erroneous=True),
+            lambda s: (
+                objection_decided(s, keyring, case_id, decision="reject", reasons="证据不足").status
+            ),
+            lambda s: (
+                objection_decided(s, keyring, case_id, decision="uphold", erroneous=True).status
+            ),
         ]
         results = _race(fresh_engine, attempts, "decide", monkeypatch)
         assert sorted(results).count("won") == 1, results
@@ -256,7 +237,7 @@ class TestRacingOfficers:
         self, fresh_engine, keyring, monkeypatch
     ):
         code, entry_id = _setup(fresh_engine, keyring, accept=False)
-        attempts = [lambda s: _file(s, keyring, code, entry_id) for _ in range(2)]
+        attempts = [lambda s: object_to(s, keyring, code, entry_id) for _ in range(2)]
         # No gate here: the guard is the entry's own conditional UPDATE, which a gate
         # would hold while the other filing waits on its row lock.
         results = _race(fresh_engine, attempts, None, monkeypatch)

@@ -11,8 +11,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
-from core.cases.objections import service as objections
-from core.cases.objections.schemas import DecisionRequest
 from core.clock import CST, clock
 from core.context import Context
 from core.entries.erasure import CASE_GRACE
@@ -22,7 +20,7 @@ from core.entries.sweeper import sweep
 from core.errors import Conflict
 from core.models import DataKeyRow, Entry, LogLeaf, Objection, Subject
 from core.settings import Settings
-from tests.factories import make_code, make_entry
+from tests.factories import make_code, make_entry, object_to, objection_decided
 
 CALENDAR = WorkCalendar()
 SETTINGS = Settings(_env_file=None)
@@ -34,27 +32,16 @@ def _uphold_as_erroneous(engine, keyring, code: str):
         s.commit()
     clock.advance(timedelta(days=1))
     with Session(engine, expire_on_commit=False) as s:
-        case = objections.file_objection(
-            Context(s, keyring, CALENDAR),
-            code_index=keyring.blind_index(code),
-            entry_id=entry_id,
-            reasons="这条记录有误，我从未欠税",
-            uploads=[],
-            settings=SETTINGS,
+        case_id = object_to(
+            s, keyring, code, entry_id, reasons="这条记录有误，我从未欠税", settings=SETTINGS
         )
         s.commit()
     for body in ({"decision": "accept"}, {"decision": "uphold", "erroneous": True}):
         clock.advance(timedelta(hours=1))
         with Session(engine, expire_on_commit=False) as s:
-            objections.decide(
-                Context(s, keyring, CALENDAR),
-                department="dept-a",
-                case_id=case.id,
-                payload=DecisionRequest.model_validate(body),
-                actor="officer-1",
-            )
+            objection_decided(s, keyring, case_id, calendar=CALENDAR, **body)
             s.commit()
-    return entry_id, case.id
+    return entry_id, case_id
 
 
 def _erasure_leaves(engine) -> list[dict[str, object]]:

@@ -21,7 +21,7 @@ from core.entries import lifecycle
 from core.entries.display import add_months
 from core.entries.list_rules import on_warning_list
 from core.entries.schemas import EntryView
-from core.entries.service import create_entry, my_record, read_entry, record_of, withdraw_entry
+from core.entries.service import my_record, read_entry, record_of, withdraw_entry
 from core.errors import Conflict, InvalidInput, Shredded
 from core.keyring import Keyring
 from core.models import (
@@ -37,7 +37,7 @@ from core.queries.schemas import QueryRequest
 from core.queries.service import run_query
 from core.querylog.signing_key import signer_for_data_dir
 from crypto.log_signer import LogSigner
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry_view, make_payload
 
 # Monday 29 September 2025, 10:00 in Beijing: the National Day holiday (1–8 October) and
 # its make-up working days (Sunday 28 September, Saturday 11 October) lie just ahead.
@@ -62,15 +62,6 @@ def signer(tmp_path: Path) -> LogSigner:
     return signer_for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
 
 
-def _create(session: Session, keyring: Keyring, **overrides: object) -> EntryView:
-    return create_entry(
-        Context(session, keyring),
-        department=DEPT,
-        actor="recorder-1",
-        payload=make_payload(**overrides),
-    )
-
-
 def _watch(session: Session, keyring: Keyring, code: str, **overrides: object) -> EntryView:
     """A general watch entry of `code`, displayed for six months from today."""
     fields: dict[str, object] = {
@@ -84,13 +75,14 @@ def _watch(session: Session, keyring: Keyring, code: str, **overrides: object) -
         "repair_ways": [],
     }
     fields.update(overrides)
-    return _create(session, keyring, **fields)
+    return make_entry_view(session, keyring, actor="recorder-1", **fields)
 
 
 def _red(session: Session, keyring: Keyring, code: str) -> EntryView:
-    return _create(
+    return make_entry_view(
         session,
         keyring,
+        actor="recorder-1",
         subject_code=code,
         list_kind="red",
         severity="general",
@@ -154,7 +146,7 @@ class TestPriorNoticeForAPerson:
     def test_the_notice_runs_five_working_days_across_the_national_day_holiday(
         self, session, keyring
     ):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="recorder-1")
         # Working days after Monday 29 September: Tue 30 September, (1–8 October off),
         # Thu 9, Fri 10, Sat 11 (make-up day) and Mon 13 October; effective Tue 14 October.
         assert made.notice_until == date(2025, 10, 14)
@@ -163,7 +155,7 @@ class TestPriorNoticeForAPerson:
         assert [v.audience for v in made.visible_to] == ["you", "recording_department"]
 
     def test_it_takes_effect_the_day_after_the_fifth_working_day(self, session, keyring):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="recorder-1")
         clock.freeze(datetime(2025, 10, 13, 15, 59, tzinfo=UTC))  # 23:59 on 13 October, CST
         assert _read(session, keyring, made.id).state == "pending_notice"
         clock.advance(timedelta(minutes=1))  # midnight in Beijing: 14 October
@@ -172,7 +164,7 @@ class TestPriorNoticeForAPerson:
         assert {v.audience for v in shown.visible_to} >= {"agencies", "public"}
 
     def test_an_open_objection_holds_it_past_the_notice_end(self, session, keyring):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="recorder-1")
         entry = session.get(Entry, made.id)
         lifecycle.apply(
             session=session, entry=entry, event="objection_opened", actor="citizen", now=T0
@@ -184,9 +176,10 @@ class TestPriorNoticeForAPerson:
         payload = make_payload()
         before = _counts(session)
         with pytest.raises(InvalidInput) as info:
-            _create(
+            make_entry_view(
                 session,
                 keyring,
+                actor="recorder-1",
                 decided_on=payload.decided_on,
                 display_until=payload.decided_on + timedelta(days=90),  # under a year
             )
@@ -195,7 +188,7 @@ class TestPriorNoticeForAPerson:
 
     def test_a_notice_into_an_uncovered_year_is_provisional_and_stored(self, session, keyring):
         clock.freeze(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))  # its notice runs into 2027
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="recorder-1")
         # Dec 29, 30, 31 (2026, official); 2027-01-01 元旦 off; Jan 4, 5 (provisional).
         assert made.notice_until == date(2027, 1, 6)
         assert made.notice_until_provisional
@@ -203,7 +196,7 @@ class TestPriorNoticeForAPerson:
 
     def test_a_notice_inside_the_official_data_is_not_provisional(self, session, keyring):
         clock.freeze(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="recorder-1")
         assert made.notice_until == date(2026, 12, 9)
         assert not made.notice_until_provisional
         assert session.get(Entry, made.id).notice_provisional_days is None
@@ -211,7 +204,13 @@ class TestPriorNoticeForAPerson:
 
 class TestAnOrganisationIsNotNoticed:
     def test_its_black_entry_is_displayed_at_once(self, session, keyring):
-        made = _create(session, keyring, subject_code=org_code(), subject_name="某某科技有限公司")
+        made = make_entry_view(
+            session,
+            keyring,
+            actor="recorder-1",
+            subject_code=org_code(),
+            subject_name="某某科技有限公司",
+        )
         assert made.notice_until is None
         assert made.state == "displayed"
         assert session.get(Entry, made.id).status == "displayed"
@@ -244,7 +243,7 @@ class TestRedWhileBlack:
     @pytest.mark.parametrize("code_of", [make_code, org_code], ids=["person", "org"])
     def test_a_red_entry_is_refused_and_nothing_changes(self, session, keyring, code_of):
         code = code_of()
-        _create(session, keyring, subject_code=code)
+        make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
         before = _counts(session)
         with pytest.raises(Conflict) as info:
             _red(session, keyring, code)
@@ -253,13 +252,16 @@ class TestRedWhileBlack:
 
     def test_a_black_entry_still_in_its_prior_notice_counts(self, session, keyring):
         code = make_code()
-        assert _create(session, keyring, subject_code=code).state == "pending_notice"
+        assert (
+            make_entry_view(session, keyring, actor="recorder-1", subject_code=code).state
+            == "pending_notice"
+        )
         with pytest.raises(Conflict, match="black"):
             _red(session, keyring, code)
 
     def test_once_the_black_display_has_ended_a_red_entry_is_allowed(self, session, keyring):
         code = make_code()
-        black = _create(session, keyring, subject_code=code)
+        black = make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
         clock.freeze(datetime.combine(black.display_until, datetime.min.time(), tzinfo=UTC))
         assert _read(session, keyring, black.id).state == "expired"
         assert _red(session, keyring, code).state == "pending_notice"
@@ -271,7 +273,7 @@ class TestBlackRemovesRed:
         red = _red(session, keyring, code)
         clock.advance(timedelta(days=12))  # the red entry's public notice is over
         assert _read(session, keyring, red.id).state == "displayed"
-        black = _create(session, keyring, subject_code=code)
+        black = make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
 
         row = session.get(Entry, red.id)
         assert (row.status, row.exit_reason) == ("retained", "removed_by_black")
@@ -293,15 +295,16 @@ class TestBlackRemovesRed:
     def test_a_red_entry_still_in_its_public_notice_is_removed_too(self, session, keyring):
         code = make_code()
         red = _red(session, keyring, code)
-        _create(session, keyring, subject_code=code)
+        make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
         assert session.get(Entry, red.id).exit_reason == "removed_by_black"
         assert len(_announcements(session, red.id)) == 1
 
     def test_an_expired_red_entry_is_left_alone(self, session, keyring):
         code = make_code()
-        red = _create(
+        red = make_entry_view(
             session,
             keyring,
+            actor="recorder-1",
             subject_code=code,
             list_kind="red",
             severity="general",
@@ -310,7 +313,7 @@ class TestBlackRemovesRed:
             decided_on=clock.today() - timedelta(days=60),
             display_until=clock.today() - timedelta(days=1),
         )
-        _create(session, keyring, subject_code=code)
+        make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
         assert session.get(Entry, red.id).exit_reason is None
         assert _announcements(session, red.id) == []
 
@@ -319,9 +322,10 @@ class TestBlackRemovesRed:
         red = _red(session, keyring, code)
         before = _counts(session)
         with pytest.raises(InvalidInput) as info:
-            _create(
+            make_entry_view(
                 session,
                 keyring,
+                actor="recorder-1",
                 subject_code=code,
                 valid_until=clock.today() + timedelta(days=30),  # before the display ends
             )
@@ -334,7 +338,9 @@ class TestWatchAfterBlackExit:
     @pytest.mark.parametrize("kind", ["withdrawn", "criteria_changed"])
     def test_a_withdrawn_black_entry_puts_the_subject_on_watch(self, session, keyring, kind):
         code = make_code()
-        black = _create(session, keyring, subject_code=code, watch_months=4)
+        black = make_entry_view(
+            session, keyring, actor="recorder-1", subject_code=code, watch_months=4
+        )
         clock.advance(timedelta(days=20))
         today = clock.today()
         before = _counts(session)
@@ -359,7 +365,7 @@ class TestWatchAfterBlackExit:
 
     def test_an_erroneous_listing_ends_shredded_and_nobody_is_watched(self, session, keyring):
         code = make_code()
-        black = _create(session, keyring, subject_code=code)
+        black = make_entry_view(session, keyring, actor="recorder-1", subject_code=code)
         entry = session.get(Entry, black.id)
         for event in ("objection_opened", "objection_upheld"):
             lifecycle.apply(
@@ -433,7 +439,9 @@ class TestWarningList:
         code = make_code()
         _watch(session, keyring, code, domain="traffic")
         _watch(session, keyring, code, domain="finance")
-        _create(session, keyring, subject_code=code, domain="ecommerce")  # black
+        make_entry_view(
+            session, keyring, actor="recorder-1", subject_code=code, domain="ecommerce"
+        )  # black
         assert self._flags(session, keyring, signer, code) == (False, False)
 
     def test_an_expired_watch_entry_no_longer_counts(self, session, keyring, signer):
@@ -522,9 +530,10 @@ class TestDisplayLimits:
         decided = clock.today() - timedelta(days=3)
         before = _counts(session)
         with pytest.raises(InvalidInput) as info:
-            _create(
+            make_entry_view(
                 session,
                 keyring,
+                actor="recorder-1",
                 list_kind=list_kind,
                 severity=severity,
                 decided_on=decided,
@@ -537,9 +546,10 @@ class TestDisplayLimits:
     def test_the_bounds_themselves_are_allowed(self, session, keyring):
         decided = clock.today() - timedelta(days=3)
         for months in (3, 12):
-            made = _create(
+            made = make_entry_view(
                 session,
                 keyring,
+                actor="recorder-1",
                 severity="general",
                 decided_on=decided,
                 display_until=add_months(decided, months),
@@ -552,9 +562,10 @@ class TestDisplayLimits:
         decided = clock.today() - timedelta(days=3)
         before = _counts(session)
         with pytest.raises(InvalidInput) as info:
-            _create(
+            make_entry_view(
                 session,
                 keyring,
+                actor="recorder-1",
                 list_kind=list_kind,
                 severity="general" if list_kind == "red" else "serious",
                 decided_on=decided,
@@ -568,7 +579,7 @@ class TestDisplayLimits:
 class TestWithdrawTwice:
     @pytest.mark.parametrize("second", ["withdrawn", "criteria_changed"])
     def test_the_second_withdrawal_is_a_conflict_and_writes_nothing(self, session, keyring, second):
-        black = _create(session, keyring)
+        black = make_entry_view(session, keyring, actor="recorder-1")
         _withdraw(session, keyring, black.id)
         before = _counts(session)
         with pytest.raises(Conflict) as info:

@@ -15,13 +15,7 @@ from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, Subject
 from crypto.suites import SM4, DecryptionError
-from tests.factories import make_code, make_payload
-
-
-def _create(session: Session, keyring: Keyring, department: str = "dept-a", **kw: object):
-    return create_entry(
-        Context(session, keyring), department=department, actor="t", payload=make_payload(**kw)
-    )
+from tests.factories import make_code, make_entry_view, make_payload
 
 
 def _read(session: Session, keyring: Keyring, entry_id, department: str = "dept-a"):
@@ -31,7 +25,9 @@ def _read(session: Session, keyring: Keyring, entry_id, department: str = "dept-
 class TestCreateAndRead:
     def test_round_trip_decrypts_every_personal_field(self, session, keyring):
         code = make_code()
-        made = _create(session, keyring, subject_code=code, subject_name="司马光")
+        made = make_entry_view(
+            session, keyring, actor="t", subject_code=code, subject_name="司马光"
+        )
         got = _read(session, keyring, made.id)
         assert (got.subject_code, got.subject_name) == (code, "司马光")
         assert got.facts == "逾期未缴税款一百二十万元"
@@ -41,7 +37,9 @@ class TestCreateAndRead:
 
     def test_stored_row_holds_only_ciphertext(self, session, keyring):
         code = make_code()
-        made = _create(session, keyring, subject_code=code, subject_name="诸葛亮")
+        made = make_entry_view(
+            session, keyring, actor="t", subject_code=code, subject_name="诸葛亮"
+        )
         entry = session.get(Entry, made.id)
         subject = session.get(Subject, entry.subject_id)
         blobs = [
@@ -58,42 +56,42 @@ class TestCreateAndRead:
 
     def test_same_code_shares_one_subject(self, session, keyring):
         code = make_code()
-        a = _create(session, keyring, subject_code=code)
-        b = _create(session, keyring, subject_code=code.lower())
+        a = make_entry_view(session, keyring, actor="t", subject_code=code)
+        b = make_entry_view(session, keyring, actor="t", subject_code=code.lower())
         ea, eb = session.get(Entry, a.id), session.get(Entry, b.id)
         assert ea.subject_id == eb.subject_id
         assert ea.data_key_id != eb.data_key_id
 
     def test_sm4_suite_round_trip(self, session, keyring_factory):
         sm4 = keyring_factory(SM4)
-        made = _create(session, sm4)
+        made = make_entry_view(session, sm4, actor="t")
         assert _read(session, sm4, made.id).subject_name == "欧阳小明"
         assert session.get(DataKeyRow, session.get(Entry, made.id).data_key_id).suite == "sm4"
 
     def test_expired_state_is_decided_at_read_time(self, session, keyring):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="t")
         clock.advance(timedelta(days=600))
         assert _read(session, keyring, made.id).state == "expired"
 
 
 class TestScoping:
     def test_other_department_sees_nothing(self, session, keyring):
-        made = _create(session, keyring, department="dept-a")
+        made = make_entry_view(session, keyring, actor="t", department="dept-a")
         with pytest.raises(NotFound):
             _read(session, keyring, made.id, department="dept-b")
 
     def test_duplicate_external_id_refused_and_nothing_written(self, session, keyring):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="t")
         before = session.scalar(select(func.count()).select_from(Entry))
         with pytest.raises(Conflict):
-            _create(session, keyring, external_id=made.external_id)
+            make_entry_view(session, keyring, actor="t", external_id=made.external_id)
         assert session.scalar(select(func.count()).select_from(Entry)) == before
 
 
 class TestCiphertextBinding:
     def test_ciphertext_moved_to_another_row_fails(self, session, keyring):
-        a = _create(session, keyring)
-        b = _create(session, keyring)
+        a = make_entry_view(session, keyring, actor="t")
+        b = make_entry_view(session, keyring, actor="t")
         facts_a = session.get(Entry, a.id).facts_ct
         session.execute(update(Entry).where(Entry.id == b.id).values(facts_ct=facts_a))
         session.expire_all()
@@ -101,7 +99,7 @@ class TestCiphertextBinding:
             _read(session, keyring, b.id)
 
     def test_ciphertext_moved_to_another_field_fails(self, session, keyring):
-        a = _create(session, keyring)
+        a = make_entry_view(session, keyring, actor="t")
         row = session.get(Entry, a.id)
         session.execute(update(Entry).where(Entry.id == a.id).values(facts_ct=row.subject_name_ct))
         session.expire_all()
@@ -109,7 +107,7 @@ class TestCiphertextBinding:
             _read(session, keyring, a.id)
 
     def test_wrong_master_key_cannot_read(self, session, keyring, keyring_factory):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="t")
         with pytest.raises(Exception, match=r"not available|authentication"):
             _read(session, keyring_factory(), made.id)
 
@@ -127,7 +125,7 @@ def _withdraw(session, keyring, entry_id) -> None:
 
 class TestShredding:
     def test_a_live_entry_must_exit_before_it_is_shredded(self, session, keyring):
-        a = _create(session, keyring)
+        a = make_entry_view(session, keyring, actor="t")
         with pytest.raises(Conflict) as info:
             shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         assert info.value.rule == "illegal_transition"
@@ -135,8 +133,8 @@ class TestShredding:
 
     def test_shredding_erases_exactly_that_entry(self, session, keyring):
         code = make_code()
-        a = _create(session, keyring, subject_code=code)
-        b = _create(session, keyring, subject_code=code)
+        a = make_entry_view(session, keyring, actor="t", subject_code=code)
+        b = make_entry_view(session, keyring, actor="t", subject_code=code)
         _withdraw(session, keyring, a.id)
         shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         with pytest.raises(Shredded):
@@ -147,14 +145,14 @@ class TestShredding:
         assert key_row.shredded_at is not None
 
     def test_shredding_twice_is_refused(self, session, keyring):
-        a = _create(session, keyring)
+        a = make_entry_view(session, keyring, actor="t")
         _withdraw(session, keyring, a.id)
         shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
         with pytest.raises(Conflict):
             shred_entry(Context(session, keyring), department="dept-a", entry_id=a.id, actor="t")
 
     def test_other_department_cannot_shred(self, session, keyring):
-        a = _create(session, keyring)
+        a = make_entry_view(session, keyring, actor="t")
         with pytest.raises(NotFound):
             shred_entry(Context(session, keyring), department="dept-b", entry_id=a.id, actor="t")
         assert _read(session, keyring, a.id).state == "pending_notice"
@@ -182,14 +180,14 @@ class TestBadInput:
         assert session.scalar(select(func.count()).select_from(Subject)) == subjects
 
     def test_minor_defaults_to_not_displayed(self, session, keyring):
-        made = _create(session, keyring, severity="minor", display_until=None)
+        made = make_entry_view(session, keyring, actor="t", severity="minor", display_until=None)
         assert made.display_until == made.decided_on
         assert made.state == "expired"
 
     def test_database_refuses_display_before_decision_even_bypassing_the_service(
         self, session, keyring
     ):
-        made = _create(session, keyring)
+        made = make_entry_view(session, keyring, actor="t")
         with pytest.raises(Exception, match=r"(?i)check|constraint"), session.begin_nested():
             session.execute(
                 text("UPDATE entry SET display_until = :d WHERE id = :i"),

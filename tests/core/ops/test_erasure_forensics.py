@@ -19,17 +19,19 @@ from sqlmodel import Session
 from core.clock import clock
 from core.context import Context
 from core.entries import lifecycle
-from core.entries.service import create_entry, read_entry
+from core.entries.service import read_entry
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, Subject
 from core.ops import keys_repository as key_repo
 from core.ops.keys import SPLIT_GRACE, open_keyring
 from core.ops.maintenance import finish_erasures
+from core.runtime import hsm_provider
+from core.settings import Settings
 from crypto.envelope import unwrap, wrapped_version
 from crypto.keys import KeyProvider, KeyProviderError, LocalFileKeyProvider
 from crypto.suites import AES
 from tests.conftest import ON_HSM, hsm_prefix
-from tests.factories import make_code, make_payload
+from tests.factories import commit_entry, make_code
 
 PG_DATA = os.environ.get("CREDENCE_TEST_PG_DATA")
 FACTS = "法院判决书（2026）京01民初第7777号确认拒不履行"
@@ -47,18 +49,6 @@ class Victim:
     code_index: bytes
     code_ct: bytes
     master_material: bytes | None  # None: the master key never left its HSM
-
-
-def _record(engine: Engine, keyring: Keyring, code: str) -> uuid.UUID:
-    with Session(engine) as db:
-        view = create_entry(
-            Context(db, keyring),
-            department="dept-a",
-            actor="recorder-1",
-            payload=make_payload(subject_code=code, facts=FACTS),
-        )
-        db.commit()
-        return view.id
 
 
 def _snapshot(engine: Engine, key_file: Path, entry_id: uuid.UUID) -> Victim:
@@ -138,11 +128,9 @@ def _providers(kind: str, key_file: Path) -> tuple[KeyProvider, Callable[[], Key
     if kind == "file":
         return LocalFileKeyProvider(key_file, create=True), lambda: LocalFileKeyProvider(key_file)
     prefix = hsm_prefix()
-    env = {**os.environ, "CREDENCE_PKCS11_LABEL_PREFIX": prefix}
-    from crypto.pkcs11_provider import pkcs11_from_env
-
+    settings = Settings(pkcs11_label_prefix=prefix)
     key_file.parent.mkdir(parents=True)  # stays empty: the keys are in the token
-    return pkcs11_from_env(env), lambda: pkcs11_from_env(env)
+    return hsm_provider(settings), lambda: hsm_provider(settings)
 
 
 PROVIDERS = ["file", "pkcs11"] if ON_HSM else ["file"]
@@ -157,8 +145,12 @@ class TestForensicErasure:
         provider, reopen = _providers(kind, key_file)
         keyring = open_keyring(fresh_engine, provider, AES)
         victim_code, bystander_code = make_code(), make_code()
-        victim_entry = _record(fresh_engine, keyring, victim_code)
-        bystander_entry = _record(fresh_engine, keyring, bystander_code)
+        victim_entry = commit_entry(
+            fresh_engine, keyring, actor="recorder-1", subject_code=victim_code, facts=FACTS
+        )
+        bystander_entry = commit_entry(
+            fresh_engine, keyring, actor="recorder-1", subject_code=bystander_code, facts=FACTS
+        )
         if fresh_engine.dialect.name == "postgresql":
             with fresh_engine.connect() as conn:
                 # Statistics taken while the key is live must not keep it either.
@@ -207,7 +199,9 @@ class TestForensicErasure:
             fresh_engine, LocalFileKeyProvider(tmp_path / "master.key", create=True), AES
         )
         for _ in range(30):
-            _record(fresh_engine, keyring, make_code())
+            commit_entry(
+                fresh_engine, keyring, actor="recorder-1", subject_code=make_code(), facts=FACTS
+            )
         with fresh_engine.connect() as conn:
             conn.execute(text("ANALYZE"))
             rows = conn.execute(

@@ -28,13 +28,13 @@ from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES
 from tests.conftest import ON_HSM
 from tests.core.ops.test_erasure_forensics import (
+    FACTS,
     _files,
     _occurrences,
     _providers,
-    _record,
     _shred_as_erroneous,
 )
-from tests.factories import make_code
+from tests.factories import commit_entry, make_code
 
 AFTER = timedelta(hours=24)
 
@@ -75,8 +75,8 @@ def _tick_until_settled(engine: Engine, keyring: Keyring, ticks: int = 12) -> li
 def _victim_erased(engine: Engine, keyring: Keyring) -> tuple[str, str, bytes]:
     """A victim whose only entry is erased as erroneous, and a bystander who stays."""
     victim, bystander = make_code(), make_code()
-    entry = _record(engine, keyring, victim)
-    _record(engine, keyring, bystander)
+    entry = commit_entry(engine, keyring, actor="recorder-1", subject_code=victim, facts=FACTS)
+    commit_entry(engine, keyring, actor="recorder-1", subject_code=bystander, facts=FACTS)
     old_index = bytes(keyring.blind_index(normalise_code(victim)))
     _shred_as_erroneous(engine, keyring, entry)
     return victim, bystander, old_index

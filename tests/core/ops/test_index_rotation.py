@@ -18,7 +18,6 @@ from core.cases.objections import service as objections
 from core.clock import clock
 from core.context import Context
 from core.entries import repository as record_repo
-from core.entries.service import create_entry
 from core.entries.subjects import subject_for
 from core.errors import InvalidInput
 from core.identity.web_sessions import csrf_key
@@ -29,7 +28,7 @@ from core.ops.keys import open_keyring
 from core.settings import Settings
 from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry, object_to
 
 CALENDAR = WorkCalendar()
 
@@ -50,19 +49,15 @@ def _people(engine: Engine, keyring: Keyring, n: int, tmp_path: Path) -> list[st
     with Session(engine) as db:
         for _ in range(n):
             code = make_code()
-            entry = create_entry(
-                Context(db, keyring),
-                department="d",
-                actor="t",
-                payload=make_payload(subject_code=code),
-            )
-            objections.file_objection(
-                Context(db, keyring, CALENDAR),
-                code_index=keyring.blind_index(code),
-                entry_id=entry.id,
+            entry_id = make_entry(db, keyring, department="d", actor="t", subject_code=code)
+            object_to(
+                db,
+                keyring,
+                code,
+                entry_id,
                 reasons="该处罚已撤销",
-                uploads=[],
                 settings=Settings(data_dir=tmp_path),
+                calendar=CALENDAR,
             )
             codes.append(code)
         db.commit()

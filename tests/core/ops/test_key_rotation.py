@@ -9,25 +9,20 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from core.context import Context
-from core.entries.service import create_entry, read_entry
+from core.entries.service import read_entry
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry
 from core.ops.keys import key_status, rotate_master_key, verify_keys
 from crypto.envelope import wrapped_version
 from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES
-from tests.factories import make_payload
+from tests.factories import make_entry
 
 
 def _seed(engine, keyring: Keyring, n: int) -> list:
     with Session(engine) as session:
         verify_keys(session=session, keyring=keyring)
-        ids = [
-            create_entry(
-                Context(session, keyring), department="d", actor="t", payload=make_payload()
-            ).id
-            for _ in range(n)
-        ]
+        ids = [make_entry(session, keyring, department="d", actor="t") for _ in range(n)]
         session.commit()
     return ids
 

@@ -11,15 +11,13 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.clock import CST, clock
-from core.context import Context
-from core.entries.service import create_entry
 from core.models import Entry
 from core.ops.maintenance import run_maintenance
 from core.ops.metrics import render
 from core.querylog.checkpoints import Cadence
 from core.querylog.signing_key import signer_for_data_dir
 from core.settings import Settings
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry, make_entry_view, object_to
 
 CALENDAR = WorkCalendar()
 
@@ -32,19 +30,15 @@ class TestEscalation:
         code = make_code()
         signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
-            entry = create_entry(
-                Context(s, keyring),
-                department="dept-a",
-                actor="t",
-                payload=make_payload(subject_code=code),
-            )
-            objections.file_objection(
-                Context(s, keyring, CALENDAR),
-                code_index=keyring.blind_index(code),
-                entry_id=entry.id,
+            entry_id = make_entry(s, keyring, actor="t", subject_code=code)
+            object_to(
+                s,
+                keyring,
+                code,
+                entry_id,
                 reasons="该处罚已撤销",
-                uploads=[],
                 settings=Settings(data_dir=tmp_path),
+                calendar=CALENDAR,
             )
             s.commit()
 
@@ -84,12 +78,7 @@ class TestSettlingBeforeTheSweep:
         clock.freeze(datetime(2027, 4, 26, 10, 0, tzinfo=CST))
         signer = signer_for_data_dir(tmp_path, origin="t/log", name="t/log")
         with Session(fresh_engine) as s:
-            made = create_entry(
-                Context(s, keyring),
-                department="dept-a",
-                actor="t",
-                payload=make_payload(subject_code=make_code()),
-            )
+            made = make_entry_view(s, keyring, actor="t", subject_code=make_code())
             s.commit()
         # Provisionally: Apr 27–30, (May 1–4 off), May 5 → in effect from May 6.
         assert made.notice_until is not None

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from core.clock import clock
 from core.context import Context
 from core.db import reader
-from core.entries.service import create_entry, read_entry
+from core.entries.service import read_entry
 from core.errors import InvalidInput
 from core.keyring import CURRENT_TTL, Keyring
 from core.models import DataKeyRow, Entry, MasterKeyRow
@@ -34,19 +34,12 @@ from core.ops.keys import (
 from crypto.envelope import wrapped_version
 from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES
-from tests.factories import make_payload
+from tests.factories import commit_entry
 
 
 def _two_workers(engine, key_file: Path) -> tuple[Keyring, Keyring]:
     first = open_keyring(engine, LocalFileKeyProvider(key_file, create=True), AES)
     return first, open_keyring(engine, LocalFileKeyProvider(key_file), AES)
-
-
-def _record(engine, keyring: Keyring) -> uuid.UUID:
-    with Session(engine) as db:
-        view = create_entry(Context(db, keyring), department="d", actor="t", payload=make_payload())
-        db.commit()
-        return view.id
 
 
 def _versions_of(engine) -> set[int]:
@@ -76,7 +69,7 @@ class TestFleetFollowsRotation:
         assert theirs.current_version() == 1
         clock.advance(timedelta(milliseconds=1))
         assert theirs.current_version() == 2
-        entry = _record(fresh_engine, theirs)
+        entry = commit_entry(fresh_engine, theirs, department="d", actor="t")
         with Session(fresh_engine) as db:
             row = db.get(DataKeyRow, _entry_key(db, entry))
             assert wrapped_version(row.wrapped) == 2
@@ -87,7 +80,7 @@ class TestRetire:
         keyring = open_keyring(
             fresh_engine, LocalFileKeyProvider(tmp_path / "master.key", create=True), AES
         )
-        _record(fresh_engine, keyring)
+        commit_entry(fresh_engine, keyring, department="d", actor="t")
         with Session(fresh_engine) as db:
             for version, rule in ((1, "version_current"), (7, "unknown_version")):
                 with pytest.raises(InvalidInput) as refused:
@@ -117,7 +110,7 @@ class TestCompleteErasure:
     ):
         clock.freeze(clock.now())
         mine, theirs = _two_workers(fresh_engine, tmp_path / "master.key")
-        ids = [_record(fresh_engine, mine) for _ in range(12)]
+        ids = [commit_entry(fresh_engine, mine, department="d", actor="t") for _ in range(12)]
         with Session(fresh_engine) as db:
             key_repo.shred_data_key(db, key_id=_entry_key(db, ids[0]), now=clock.now())
             db.commit()
@@ -148,12 +141,12 @@ class TestCompleteErasure:
             clock.advance(SPLIT_GRACE - timedelta(seconds=1))
             with Session(fresh_engine) as db:
                 assert complete_erasures(session=db, keyring=mine).destroyed_versions == []
-            late = _record(fresh_engine, theirs)
+            late = commit_entry(fresh_engine, theirs, department="d", actor="t")
             clock.advance(timedelta(seconds=1))
             with Session(fresh_engine) as db:
                 second = complete_erasures(session=db, keyring=mine)
             assert (second.completed, second.pending, second.destroyed_versions) == (1, 0, [1])
-            newer = _record(fresh_engine, theirs)
+            newer = commit_entry(fresh_engine, theirs, department="d", actor="t")
         finally:
             stop.set()
             reader.join()

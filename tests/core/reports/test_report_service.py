@@ -5,7 +5,6 @@ query history paged through whole, and nothing written by reading."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -16,7 +15,6 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
-from core.cases.objections import service as objections
 from core.cases.repairs import service as repairs
 from core.cases.repairs.schemas import RepairFiling
 from core.clock import CST, clock
@@ -24,7 +22,7 @@ from core.consents import service as consents
 from core.consents.schemas import AuthorizationCreate
 from core.context import Context
 from core.entries import lifecycle
-from core.entries.service import create_entry, set_statement, shred_entry, withdraw_entry
+from core.entries.service import set_statement, shred_entry, withdraw_entry
 from core.keyring import Keyring
 from core.models import Entry
 from core.queries.schemas import QueryRequest
@@ -34,11 +32,12 @@ from core.reports import service as report_service
 from core.reports.export import export_all
 from core.settings import Settings
 from crypto.log_signer import LogSigner
-from tests.factories import make_code, make_payload
+from tests.factories import make_code, make_entry, object_to
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
 CALENDAR = WorkCalendar()
 SETTINGS = Settings(_env_file=None)
+REASONS = "此条记录与本人无关"
 NAME_A, NAME_B = "欧阳明华", "上官玉兰"
 FACTS_A, FACTS_B = "虚开增值税专用发票三份", "销售假冒注册商标的商品"
 WITHDRAW_REASON = "认定依据的处罚决定已被撤销"
@@ -53,18 +52,6 @@ def _frozen() -> None:
 @pytest.fixture
 def signer(tmp_path: Path) -> LogSigner:
     return signer_for_data_dir(tmp_path, origin="credence.test/log", name="credence.test-log")
-
-
-def _entry(
-    session: Session, keyring: Keyring, code: str, department: str = "dept-a", **overrides: object
-) -> uuid.UUID:
-    view = create_entry(
-        Context(session, keyring, CALENDAR),
-        department=department,
-        actor="recorder-1",
-        payload=make_payload(subject_code=code, **overrides),
-    )
-    return view.id
 
 
 def _report(session: Session, keyring: Keyring, code: str):
@@ -90,17 +77,6 @@ def _legal_query(session: Session, keyring: Keyring, signer: LogSigner, code: st
     )
 
 
-def _object(session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID) -> uuid.UUID:
-    return objections.file_objection(
-        Context(session, keyring, CALENDAR),
-        code_index=keyring.blind_index(code),
-        entry_id=entry_id,
-        reasons="此条记录与本人无关",
-        uploads=[],
-        settings=SETTINGS,
-    ).id
-
-
 @contextmanager
 def _statements(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
@@ -120,8 +96,23 @@ class TestScope:
         self, session, keyring, signer
     ):
         code_a, code_b = make_code(), make_code()
-        mine = _entry(session, keyring, code_a, subject_name=NAME_A, facts=FACTS_A)
-        _entry(session, keyring, code_b, subject_name=NAME_B, facts=FACTS_B, domain="ecommerce")
+        mine = make_entry(
+            session,
+            keyring,
+            actor="recorder-1",
+            subject_code=code_a,
+            subject_name=NAME_A,
+            facts=FACTS_A,
+        )
+        make_entry(
+            session,
+            keyring,
+            actor="recorder-1",
+            subject_code=code_b,
+            subject_name=NAME_B,
+            facts=FACTS_B,
+            domain="ecommerce",
+        )
         clock.advance(timedelta(days=20))  # past the prior notices
         grant = consents.grant(
             Context(session, keyring),
@@ -145,7 +136,13 @@ class TestScope:
             now=clock.now(),
         )
         _legal_query(session, keyring, signer, code_b, "licensing-office")
-        _object(session, keyring, code_b, _entry(session, keyring, code_b, domain="court"))
+        object_to(
+            session,
+            keyring,
+            code_b,
+            make_entry(session, keyring, actor="recorder-1", subject_code=code_b, domain="court"),
+            reasons=REASONS,
+        )
 
         report = _report(session, keyring, code_a)
         assert report.subject_name == NAME_A
@@ -189,15 +186,18 @@ class TestStatesAndAudiences:
     def test_expired_and_withdrawn_entries_say_who_still_sees_them(self, session, keyring):
         code = make_code()
         decided = clock.today() - timedelta(days=10)
-        expiring = _entry(
+        expiring = make_entry(
             session,
             keyring,
-            code,
+            actor="recorder-1",
+            subject_code=code,
             decided_on=decided,
             display_until=decided + timedelta(days=400),
             valid_until=decided + timedelta(days=800),
         )
-        withdrawn = _entry(session, keyring, code, domain="finance")
+        withdrawn = make_entry(
+            session, keyring, actor="recorder-1", subject_code=code, domain="finance"
+        )
         withdraw_entry(
             Context(session, keyring),
             department="dept-a",
@@ -221,14 +221,14 @@ class TestStatesAndAudiences:
 
     def test_statement_and_objection_mark_are_in_the_report(self, session, keyring):
         code = make_code()
-        entry_id = _entry(session, keyring, code)
+        entry_id = make_entry(session, keyring, actor="recorder-1", subject_code=code)
         set_statement(
             Context(session, keyring),
             code_index=keyring.blind_index(code),
             entry_id=entry_id,
             statement="已全额补缴",
         )
-        _object(session, keyring, code, entry_id)
+        object_to(session, keyring, code, entry_id, reasons=REASONS)
         (entry,) = _report(session, keyring, code).entries
         assert entry.statement == "已全额补缴"
         assert entry.under_objection is True
@@ -243,11 +243,12 @@ class TestExport:
         self, session, keyring
     ):
         code = make_code()
-        kept = _entry(session, keyring, code)
-        erased = _entry(
+        kept = make_entry(session, keyring, actor="recorder-1", subject_code=code)
+        erased = make_entry(
             session,
             keyring,
-            code,
+            actor="recorder-1",
+            subject_code=code,
             list_kind="watch",
             severity="general",
             domain="traffic",
@@ -293,10 +294,11 @@ class TestExport:
     def test_cases_erased_at_the_end_of_retention_do_not_break_anything(self, session, keyring):
         clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
         code = make_code()
-        entry_id = _entry(
+        entry_id = make_entry(
             session,
             keyring,
-            code,
+            actor="recorder-1",
+            subject_code=code,
             decided_on=date(2025, 3, 1),
             display_until=date(2027, 3, 1),
             valid_until=date(2028, 3, 1),
@@ -311,7 +313,7 @@ class TestExport:
             ),
             uploads=[],
         )
-        case_id = _object(session, keyring, code, entry_id)
+        case_id = object_to(session, keyring, code, entry_id, reasons=REASONS)
         entry = session.get(Entry, entry_id)
         assert entry is not None
         withdraw_entry(
@@ -348,7 +350,7 @@ class TestQueryHistory:
     ):
         monkeypatch.setattr(report_service, "PAGE", 2)
         code = make_code()
-        _entry(session, keyring, code)
+        make_entry(session, keyring, actor="recorder-1", subject_code=code)
         for n in range(5):
             _legal_query(session, keyring, signer, code, f"office-{n}")
             clock.advance(timedelta(minutes=1))
@@ -366,10 +368,10 @@ class TestReadOnly:
         self, session, keyring, signer, engine
     ):
         code = make_code()
-        entry_id = _entry(session, keyring, code)
+        entry_id = make_entry(session, keyring, actor="recorder-1", subject_code=code)
         clock.advance(timedelta(days=20))
         _legal_query(session, keyring, signer, code, "licensing-office")
-        _object(session, keyring, code, entry_id)
+        object_to(session, keyring, code, entry_id, reasons=REASONS)
         consents.freeze(session=session, code_index=keyring.blind_index(code), now=clock.now())
         session.flush()
         with _statements(engine) as seen:
