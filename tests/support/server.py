@@ -96,6 +96,15 @@ def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 30) ->
 @contextmanager
 def serving(data_dir: Path, *args: str, **extra: str) -> Iterator[tuple[str, list[str]]]:
     """A live `credence serve` on a free port; yields its base URL and (after exit) its output."""
+    with node(data_dir, *args, **extra) as (base, _proc, output):
+        yield base, output
+
+
+@contextmanager
+def node(
+    data_dir: Path, *args: str, **extra: str
+) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+    """`serving`, with the server's process too (for a test that kills it)."""
     port = free_port()
     proc = subprocess.Popen(
         [CREDENCE, "serve", "--port", str(port), *args],
@@ -112,7 +121,7 @@ def serving(data_dir: Path, *args: str, **extra: str) -> Iterator[tuple[str, lis
     reader.start()
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
-        yield f"http://127.0.0.1:{port}", output
+        yield f"http://127.0.0.1:{port}", proc, output
     finally:
         proc.terminate()
         proc.wait(timeout=20)
