@@ -327,9 +327,8 @@ def record_batch(
     subjects = {i.subject.id for i in ready if i.subject is not None}
     heads = notice_repo.chain_heads(session, sorted(subjects))
     staged = [_stage(item, heads) for item in ready]
-    batch = appends.append_locked(
-        session, state, [leaves.canonical_leaf(s.leaf) for s in staged], now
-    )
+    bodies = [leaves.canonical_leaf(s.leaf) for s in staged]
+    batch = appends.append_locked(session, state, bodies, now)
     notices: list[dict[str, object]] = []
     deliveries: list[dict[str, object]] = []
     for offset, s in enumerate(staged):
@@ -355,7 +354,10 @@ def record_batch(
     notice_repo.add_notices(session, notices)
     lifecycle_repo.add_deliveries(session, deliveries)
     note = note_for_batch(session=session, signer=signer, cadence=cadence, batch=batch, now=now)
-    return [_logged(s, batch, batch.start + k, note) for k, s in enumerate(staged)]
+    return [
+        _logged(s, body, batch, batch.start + k, note)
+        for k, (s, body) in enumerate(zip(staged, bodies, strict=True))
+    ]
 
 
 def flush(
@@ -376,10 +378,10 @@ def flush(
     return logged
 
 
-def _logged(s: _Staged, batch: appends.Batch, index: int, note: str) -> Logged:
+def _logged(s: _Staged, body: bytes, batch: appends.Batch, index: int, note: str) -> Logged:
     receipt = proofs.batch_receipt(batch=batch, index=index, note=note)
     # The leaf as stored: what the agency is shown is what the receipt proves.
-    leaf = json.loads(leaves.canonical_leaf(s.leaf))
+    leaf = json.loads(body)
     if s.outcome == "refused":
         return Logged(index=index, receipt={**receipt, "leaf": leaf}, error=s.error)
     item = cast(PreparedQuery, s.item)

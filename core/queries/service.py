@@ -13,15 +13,15 @@ Invariants:
   history (crypto/leaf_binding.py). Every receipt carries its leaf, so what is shown is
   what is proven.
 - The receipt (inclusion proof against a checkpoint signed for the log's size right
-  after the leaf) is made in the same transaction as the leaf, so an answer never leaves
-  without its log entry. Stored, published checkpoints follow the cadence instead.
+  after the leaf's batch) is made in the transaction that appends the leaf, so an answer
+  never leaves without its log entry (core/queries/recording.py). Stored, published
+  checkpoints follow the cadence instead.
 - A query is prepared (read, authorized, decrypted) before anything is written, so the
-  route prepares it on a read snapshot and holds the write lock only to log it; the
-  authorization's use is spent atomically then, under every rule again.
-- Every leaf gets its audit projection and rule flags in the same transaction.
-- The path is SQL-lean (SPEC §12): one prepared read brings the subject, its key, its
-  freeze and its entries; the leaf, its audit projection (whose insert returns what the
-  rules need), the deliveries and the notice are one prepared statement each.
+  route prepares it on a read snapshot and hands only its logging to the process's log
+  sequencer, which writes many queries in one transaction; the authorization's use is
+  spent atomically then, under every rule again.
+- The read is SQL-lean (SPEC §12): one prepared statement brings the subject, its key, its
+  freeze and its entries.
 """
 
 from __future__ import annotations
