@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, insert, select
@@ -94,6 +94,24 @@ def add_facet_with_counts(
         },
     ).one()
     return bool(row.refused_before), int(row.agency_before)
+
+
+def flag_row(*, log_index: int, reason: str, raised_by: str, now: datetime) -> dict[str, object]:
+    """A flag row for `add_new_flags`."""
+    return {
+        "id": uuid.uuid4(),
+        "log_index": log_index,
+        "reason": reason,
+        "raised_by": raised_by,
+        "created_at": now,
+    }
+
+
+def add_new_flags(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert flags of leaves appended in this transaction in one executemany: a leaf that
+    is new has no flag to collide with, so no savepoint is needed."""
+    if rows:
+        run(session, _ADD_FLAG, list(rows))
 
 
 def add_flag(

@@ -34,9 +34,11 @@ def record_query(
     basis: str,
     rules: AuditRules,
     frozen: bool = False,
+    flags: list[dict[str, object]] | None = None,
 ) -> list[str]:
     """Index one appended leaf for search and raise the flags its rules call for; a query
-    of a frozen record on a legal basis is flagged `frozen` for review (§6)."""
+    of a frozen record on a legal basis is flagged `frozen` for review (§6). With `flags`,
+    the flags of this new leaf are added to that list for `add_new_flags` instead."""
     refused_before, agency_before = repo.add_facet_with_counts(
         session,
         log_index=index,
@@ -62,10 +64,22 @@ def record_query(
     if frozen and basis == "legal":
         reasons.append("frozen")
     for reason in reasons:
-        repo.add_flag(
-            session, log_index=index, reason=reason, raised_by=RULE_PREFIX + reason, now=at
-        )
+        if flags is not None:
+            flags.append(
+                repo.flag_row(
+                    log_index=index, reason=reason, raised_by=RULE_PREFIX + reason, now=at
+                )
+            )
+        else:
+            repo.add_flag(
+                session, log_index=index, reason=reason, raised_by=RULE_PREFIX + reason, now=at
+            )
     return reasons
+
+
+def add_new_flags(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert the rule flags of leaves appended in this transaction (none can exist yet)."""
+    repo.add_new_flags(session, rows)
 
 
 def search_queries(*, session: Session, filters: AuditFilter) -> list[AuditedQuery]:

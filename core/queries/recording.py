@@ -331,6 +331,7 @@ def record_batch(
     batch = appends.append_locked(session, state, bodies, now)
     notices: list[dict[str, object]] = []
     deliveries: list[dict[str, object]] = []
+    flags: list[dict[str, object]] = []
     for offset, s in enumerate(staged):
         index = batch.start + offset
         audit.record_query(
@@ -343,6 +344,7 @@ def record_batch(
             basis=s.basis,
             rules=rules,
             frozen=s.frozen,
+            flags=flags,
         )
         if s.subject is not None:
             notices.append(_notice(s, index))
@@ -351,6 +353,7 @@ def record_batch(
             {"log_index": index, "entry_id": e.id, "agency": s.item.agency, "at": s.item.now}
             for e in s.entries
         )
+    audit.add_new_flags(session, flags)
     notice_repo.add_notices(session, notices)
     lifecycle_repo.add_deliveries(session, deliveries)
     note = note_for_batch(session=session, signer=signer, cadence=cadence, batch=batch, now=now)
