@@ -118,37 +118,58 @@ class ChunkedCommits:
 
 
 class FileLock:
-    """An exclusive lock on a file beside the database, shared by every process using it.
+    """An exclusive lock on a file beside the database, shared by every process using it,
+    and taken in turns.
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, so two processes taking
     turns at its lock leave it idle between them; the kernel's lock is handed over at
     once. The wait polls without blocking so that it still ends within a budget.
+
+    A process that always has more to write (a busy log sequencer) would take the lock
+    again the instant it let go, before a polling waiter in another process woke: the
+    waiter would starve (a recorder's batch stored a few rows a minute). So a waiter first
+    takes a turnstile file and holds it while it waits: a holder that wants the lock back
+    must pass the turnstile too, and queues behind it.
     """
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._turnstile = path.with_name(path.name + "-turnstile")
         self._fd: int | None = None
+        self._turn_fd: int | None = None
 
     def acquire(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the lock; True once it is ours."""
         if self._fd is None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._turn_fd = os.open(self._turnstile, os.O_RDWR | os.O_CREAT, 0o600)
+        assert self._turn_fd is not None  # noqa: S101 - opened together above
         deadline = time.monotonic() + timeout
-        pause = 0.0002
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, 0.002)
+        if not _flock_until(self._turn_fd, deadline):
+            return False
+        try:
+            return _flock_until(self._fd, deadline)
+        finally:
+            fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
 
     def release(self) -> None:
         """Let the next process in."""
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _flock_until(fd: int, deadline: float) -> bool:
+    """Take an exclusive lock on `fd`, polling until `deadline` (monotonic seconds)."""
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
 
 
 def reader(engine: Engine) -> Engine:
