@@ -5,7 +5,10 @@ policies here and the page policies (`api.pages.session`) are both built from it
 policy is a dependency object carrying its allowed roles, so the route table itself
 says who may call what (the authorization-matrix test reads
 it); roles never imply one another; a missing or invalid token is 401, a valid
-token of another role is 403.
+token of another role is 403. A policy is an async dependency: a bearer token verified
+before is admitted from the authenticator's cache on the event loop (no thread-pool
+hop); anything else (a new token, whose key set may have to be fetched; a page session,
+read from storage) is decided by `principal` in a worker thread, as a sync dependency was.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from types import MappingProxyType
 from typing import Annotated, ClassVar, Final, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.state import app_state
 from core.errors import Forbidden, Unauthenticated
@@ -39,12 +43,19 @@ AUDIENCES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 )
 
 
-def _bearer(request: Request) -> str:
+def _bearer_or_none(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("a bearer access token is required")
+        return None
     return token.strip()
+
+
+def _bearer(request: Request) -> str:
+    token = _bearer_or_none(request)
+    if token is None:
+        raise Unauthenticated("a bearer access token is required")
+    return token
 
 
 def authenticate(request: Request) -> Principal:
@@ -67,14 +78,22 @@ class Policy:
     def __repr__(self) -> str:
         return f"Policy({', '.join(sorted(self.roles))})"
 
-    def __call__(self, request: Request) -> Principal | None:
+    async def __call__(self, request: Request) -> Principal | None:
         """Admit the caller or refuse with 401/403."""
         if PUBLIC in self.roles:
             return None
-        principal = self.principal(request)
+        principal = self.cached_principal(request)
+        if principal is None:
+            principal = await run_in_threadpool(self.principal, request)
         if principal.role not in self.roles:
             raise self.refusal(self.refusal_message)
         return principal
+
+    def cached_principal(self, request: Request) -> Principal | None:
+        """The caller, if their bearer token was verified before (never blocks), else None."""
+        # A Bearer header wins over a page session in `PagePolicy.principal` too.
+        token = _bearer_or_none(request)
+        return None if token is None else app_state(request).authenticator.cached(token)
 
     def principal(self, request: Request) -> Principal:
         """The verified caller (an API caller sends a Bearer token)."""

@@ -10,17 +10,22 @@ Invariants:
 - A data key is fresh random material per owner (entry or subject); destroying
   its wrapped form erases every field sealed under it (crypto-shredding).
 - Key material never appears in a repr.
+- What a data key derives (its AEAD object, its HMAC sub-keys) is kept on the `DataKey`
+  itself and nowhere else, so it lives exactly as long as the key: when the keyring
+  forgets a key (a shred, a destroyed master version), its derivations go with it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import uuid
 from dataclasses import dataclass, field
+from typing import cast
 
 from crypto.keys import KeyProvider, KeyProviderError
-from crypto.suites import NONCE_LEN, DecryptionError, Suite, suite_by_code
+from crypto.suites import NONCE_LEN, Aead, DecryptionError, Mac, Suite, suite_by_code
 
 FORMAT_V1 = 1
 # Wrapped data keys: format 2 is wrapped inside the key provider (AES-256-GCM there).
@@ -28,6 +33,17 @@ FORMAT_WRAP = 2
 SCHEMA_VERSION = 1
 _FIELD_HEADER = struct.Struct(">BB16s")
 _WRAP_HEADER = struct.Struct(">BBI")
+_PART_LEN = struct.Struct(">H")
+# Memo slots of a data key: strings, never equal to an HKDF info (bytes).
+_AEAD = "aead"
+_ID = "id"
+
+
+@functools.lru_cache(maxsize=512)
+def _part(text: str) -> bytes:
+    """A length-prefixed context part; cached for the fixed names (tables, columns, schema)."""
+    raw = text.encode()
+    return _PART_LEN.pack(len(raw)) + raw
 
 
 @dataclass(frozen=True)
@@ -41,8 +57,15 @@ class FieldContext:
 
     def encode(self) -> bytes:
         """Length-prefixed encoding, so no two contexts share a byte string."""
-        parts = [self.table, self.column, self.row_key, str(self.schema)]
-        return b"".join(struct.pack(">H", len(p.encode())) + p.encode() for p in parts)
+        # Row keys are ids and vary, so only the fixed parts go through the cache.
+        row = self.row_key.encode()
+        return (
+            _part(self.table)
+            + _part(self.column)
+            + _PART_LEN.pack(len(row))
+            + row
+            + _part(str(self.schema))
+        )
 
 
 @dataclass(frozen=True)
@@ -52,9 +75,34 @@ class DataKey:
     id: uuid.UUID
     suite: Suite
     material: bytes = field(repr=False)
+    # What this key derives, made on first use (see the module docstring).
+    _derived: dict[bytes | str, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __repr__(self) -> str:
         return f"DataKey(id={self.id}, suite={self.suite.name}, material=<redacted>)"
+
+    def aead(self) -> Aead:
+        """This key's AEAD, keyed once (racing threads may each key one: both are right)."""
+        found = self._derived.get(_AEAD)
+        if found is None:
+            found = self._derived[_AEAD] = self.suite.aead(self.material)
+        return cast(Aead, found)
+
+    def derived_mac(self, info: bytes) -> Mac:
+        """The MAC under this key's HKDF sub-key for `info` (e.g. its pseudonym key)."""
+        found = self._derived.get(info)
+        if found is None:
+            sub = self.suite.derive(self.material, info)
+            found = self._derived[info] = self.suite.keyed_mac(sub)
+        return cast(Mac, found)
+
+    def _id_bytes(self) -> bytes:
+        found = self._derived.get(_ID)
+        if found is None:
+            found = self._derived[_ID] = self.id.bytes
+        return cast(bytes, found)
 
     @classmethod
     def generate(cls, suite: Suite) -> DataKey:
@@ -64,8 +112,8 @@ class DataKey:
 
 def seal(key: DataKey, plaintext: bytes, ctx: FieldContext) -> bytes:
     """Encrypt one field value under a data key."""
-    header = _FIELD_HEADER.pack(FORMAT_V1, key.suite.code, key.id.bytes)
-    nonce, body = key.suite.seal(key.material, plaintext, header + ctx.encode())
+    header = _FIELD_HEADER.pack(FORMAT_V1, key.suite.code, key._id_bytes())
+    nonce, body = key.aead().seal(plaintext, header + ctx.encode())
     return header + nonce + body
 
 
@@ -87,10 +135,17 @@ def key_id_of(blob: bytes) -> uuid.UUID:
 
 def open_field(key: DataKey, blob: bytes, ctx: FieldContext) -> bytes:
     """Decrypt one field value; fails unless the key id, suite and context all match."""
-    header, suite_code, key_id, nonce, body = _split_field(blob)
-    if key_id != key.id or suite_code != key.suite.code:
+    # `_split_field` without its UUID: the key id is compared as the 16 bytes it is.
+    size = _FIELD_HEADER.size
+    if len(blob) < size + NONCE_LEN:
+        raise DecryptionError("ciphertext too short")
+    fmt, suite_code, key_id = _FIELD_HEADER.unpack_from(blob)
+    if fmt != FORMAT_V1:
+        raise DecryptionError("unknown ciphertext format")
+    if key_id != key._id_bytes() or suite_code != key.suite.code:
         raise DecryptionError("ciphertext was sealed under another data key")
-    return key.suite.open(key.material, nonce, body, header + ctx.encode())
+    aad = blob[:size] + ctx.encode()
+    return key.aead().open(blob[size : size + NONCE_LEN], blob[size + NONCE_LEN :], aad)
 
 
 def _wrap_aad(header: bytes, key_id: uuid.UUID) -> bytes:

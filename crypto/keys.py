@@ -10,6 +10,9 @@ the wrapped form survive (WAL, backups, replicas): that is how erasure is made
 real. Which version is current is not the provider's business: the database says,
 so every process of a fleet agrees. Key material never appears in a repr or an
 exception; the local key file is 0600 and refused when group or others can read it.
+An in-process provider keeps one keyed AES-GCM object per version it holds, beside that
+version's material and never longer: the file provider drops them whenever it reads
+its file again, so a destroyed version's cipher goes with its material.
 """
 
 from __future__ import annotations
@@ -70,16 +73,24 @@ class KeyProvider(Protocol):
 
 def seal_with(material: bytes, secret: bytes, aad: bytes) -> bytes:
     """AES-256-GCM under key material held in this process (the file and env providers)."""
-    nonce = os.urandom(NONCE_LEN)
-    return nonce + AESGCM(material).encrypt(nonce, secret, aad)
+    return _seal(AESGCM(material), secret, aad)
 
 
 def open_with(material: bytes, blob: bytes, aad: bytes) -> bytes:
     """The inverse of `seal_with`; DecryptionError on any failure."""
+    return _open(AESGCM(material), blob, aad)
+
+
+def _seal(cipher: AESGCM, secret: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_LEN)
+    return nonce + cipher.encrypt(nonce, secret, aad)
+
+
+def _open(cipher: AESGCM, blob: bytes, aad: bytes) -> bytes:
     if len(blob) < NONCE_LEN + TAG_LEN:
         raise DecryptionError("wrapped secret too short")
     try:
-        return AESGCM(material).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
+        return cipher.decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], aad)
     except InvalidTag:
         raise DecryptionError("wrapped secret failed authentication") from None
 
@@ -107,16 +118,16 @@ class _InProcess:
 
     name = "in-process"
 
-    def _material(self, version: int) -> bytes:
+    def _cipher(self, version: int) -> AESGCM:
         raise NotImplementedError
 
     def wrap(self, version: int, secret: bytes, aad: bytes) -> bytes:
         """AES-256-GCM under the version's key."""
-        return seal_with(self._material(version), secret, aad)
+        return _seal(self._cipher(version), secret, aad)
 
     def unwrap(self, version: int, blob: bytes, aad: bytes) -> bytes:
         """The secret wrapped under the version's key."""
-        return open_with(self._material(version), blob, aad)
+        return _open(self._cipher(version), blob, aad)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -139,6 +150,8 @@ class LocalFileKeyProvider(_InProcess):
             # Never replaces an existing file, so two first starts agree on one key.
             secret_files.create_private(path, _encode({1: os.urandom(MASTER_KEY_LEN)}, set()))
         self._seen: tuple[int, int, int] | None = None
+        # version -> (the material it was keyed from, its cipher); emptied by every `_read`.
+        self._ciphers: dict[int, tuple[bytes, AESGCM]] = {}
         self._keys, self._destroyed = self._read()
 
     def __repr__(self) -> str:
@@ -152,6 +165,8 @@ class LocalFileKeyProvider(_InProcess):
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _read(self) -> tuple[dict[int, bytes], set[int]]:
+        # Whatever the file says now replaces every cipher keyed from what it said before.
+        self._ciphers = {}
         self._seen = self._stamp()
         try:
             raw = secret_files.read_private(self._path, max_bytes=_MAX_FILE_BYTES)
@@ -184,6 +199,19 @@ class LocalFileKeyProvider(_InProcess):
         if key is None:
             raise KeyProviderError(f"master key version {version} is not available")
         return key
+
+    def _cipher(self, version: int) -> AESGCM:
+        key = self._material(version)
+        held = self._ciphers.get(version)
+        if held is not None and held[0] is key:
+            return held[1]
+        cipher = AESGCM(key)
+        with self._lock:
+            # Kept only while this material is still what the file holds (a `_read` between
+            # the lookup above and here would otherwise leave a cipher behind its key).
+            if self._keys.get(version) is key:
+                self._ciphers[version] = (key, cipher)
+        return cipher
 
     def versions(self) -> list[int]:
         """Every version held, ascending (as the file says now)."""
@@ -231,13 +259,14 @@ class EnvKeyProvider(_InProcess):
         if not keys or any(len(k) != MASTER_KEY_LEN or v < 1 for v, k in keys.items()):
             raise KeyProviderError("master key variable must hold 32-byte keys with versions >= 1")
         self._keys = keys
+        self._ciphers = {version: AESGCM(material) for version, material in keys.items()}
 
     def __repr__(self) -> str:
         return f"EnvKeyProvider(versions={self.versions()})"
 
-    def _material(self, version: int) -> bytes:
+    def _cipher(self, version: int) -> AESGCM:
         try:
-            return self._keys[version]
+            return self._ciphers[version]
         except KeyError:
             raise KeyProviderError(f"master key version {version} is not available") from None
 

@@ -3,7 +3,9 @@
 Invariants: a suite is identified by one byte that is written into every
 ciphertext header, so a reader never guesses the algorithm; nonces are 96 bits
 from the OS random source and never reused under one key by construction
-(a fresh random nonce per seal); tags are 128 bits.
+(a fresh random nonce per seal); tags are 128 bits. A keyed `Aead` or `Mac` object
+holds its key for as long as its owner holds it (a data key, an index key) and no
+longer: nothing here keeps one in a table of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,62 @@ class DecryptionError(ValueError):
     """A ciphertext failed authentication or could not be parsed."""
 
 
+class Aead:
+    """One key's AEAD: the key schedule is made once, each seal draws a fresh nonce."""
+
+    __slots__ = ("_aes", "_key")
+
+    def __init__(self, name: SuiteName, key: bytes) -> None:
+        # AES-GCM keeps one keyed object (its construction is most of a short open);
+        # SM4-GCM in `cryptography` has no such object, so it keys a cipher per call.
+        self._aes = AESGCM(key) if name == "aes" else None
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "Aead(key=<redacted>)"
+
+    def seal(self, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
+        """Encrypt under a fresh random nonce; returns (nonce, ciphertext+tag)."""
+        nonce = os.urandom(NONCE_LEN)
+        if self._aes is not None:
+            return nonce, self._aes.encrypt(nonce, plaintext, aad)
+        enc = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
+        enc.authenticate_additional_data(aad)
+        body = enc.update(plaintext) + enc.finalize()
+        return nonce, body + enc.tag
+
+    def open(self, nonce: bytes, body: bytes, aad: bytes) -> bytes:
+        """Decrypt and authenticate; raises DecryptionError on any failure."""
+        if len(body) < TAG_LEN:
+            raise DecryptionError("ciphertext too short")
+        try:
+            if self._aes is not None:
+                return self._aes.decrypt(nonce, body, aad)
+            dec = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, body[-TAG_LEN:])).decryptor()
+            dec.authenticate_additional_data(aad)
+            return dec.update(body[:-TAG_LEN]) + dec.finalize()
+        except InvalidTag:
+            raise DecryptionError("authentication failed") from None
+
+
+class Mac:
+    """One key's HMAC, keyed once: each MAC copies the keyed state (no key schedule)."""
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, algorithm: hashes.HashAlgorithm, key: bytes) -> None:
+        self._keyed = _hmac.HMAC(key, algorithm)
+
+    def __repr__(self) -> str:
+        return "Mac(key=<redacted>)"
+
+    def __call__(self, data: bytes) -> bytes:
+        """The MAC of `data`."""
+        h = self._keyed.copy()
+        h.update(data)
+        return h.finalize()
+
+
 @dataclass(frozen=True)
 class Suite:
     """One algorithm suite: AEAD cipher, key size and hash."""
@@ -40,28 +98,17 @@ class Suite:
         """The suite's hash algorithm."""
         return hashes.SM3() if self.name == "sm4" else hashes.SHA256()
 
+    def aead(self, key: bytes) -> Aead:
+        """The suite's AEAD under one key, to keep beside the key and reuse."""
+        return Aead(self.name, key)
+
     def seal(self, key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
         """Encrypt under a fresh random nonce; returns (nonce, ciphertext+tag)."""
-        nonce = os.urandom(NONCE_LEN)
-        if self.name == "aes":
-            return nonce, AESGCM(key).encrypt(nonce, plaintext, aad)
-        enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-        enc.authenticate_additional_data(aad)
-        body = enc.update(plaintext) + enc.finalize()
-        return nonce, body + enc.tag
+        return Aead(self.name, key).seal(plaintext, aad)
 
     def open(self, key: bytes, nonce: bytes, body: bytes, aad: bytes) -> bytes:
         """Decrypt and authenticate; raises DecryptionError on any failure."""
-        if len(body) < TAG_LEN:
-            raise DecryptionError("ciphertext too short")
-        try:
-            if self.name == "aes":
-                return AESGCM(key).decrypt(nonce, body, aad)
-            dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, body[-TAG_LEN:])).decryptor()
-            dec.authenticate_additional_data(aad)
-            return dec.update(body[:-TAG_LEN]) + dec.finalize()
-        except InvalidTag:
-            raise DecryptionError("authentication failed") from None
+        return Aead(self.name, key).open(nonce, body, aad)
 
     def derive(self, secret: bytes, info: bytes, length: int = 32) -> bytes:
         """HKDF-expand a sub-key for one purpose from a secret."""
@@ -72,6 +119,10 @@ class Suite:
         h = _hmac.HMAC(key, self.hash())
         h.update(data)
         return h.finalize()
+
+    def keyed_mac(self, key: bytes) -> Mac:
+        """The suite's MAC under one key, keyed once, to keep beside the key and reuse."""
+        return Mac(self.hash(), key)
 
 
 AES = Suite(name="aes", code=1, key_len=32)

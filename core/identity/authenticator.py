@@ -3,7 +3,10 @@
 Invariants: the cache holds principals (a citizen's blind index, never their
 code) keyed by a SHA-256 of the token, so no plaintext code stays in memory
 after the request that carried it; a cached principal is refused once the
-project clock passes its token's expiry.
+project clock passes its token's expiry. `cached` answers from the cache alone: no
+signature check, no key fetch, nothing that blocks, so an async caller may use it on
+the event loop and verify a token it has not seen in a worker thread. Tokens carry no
+revocation of their own (none is checked for a fresh token either): they end at `exp`.
 """
 
 from __future__ import annotations
@@ -40,17 +43,17 @@ class Authenticator:
     def __repr__(self) -> str:
         return f"Authenticator(verifier={self._verifier!r})"
 
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token verified before and not yet expired, or None (no I/O)."""
+        return self._hit(_digest(token))
+
     def authenticate(self, token: str) -> Principal:
         """The principal a token proves, or Unauthenticated."""
-        digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
+        digest = _digest(token)
+        hit = self._hit(digest)
+        if hit is not None:
+            return hit
         now = clock.now()
-        with self._lock:
-            hit = self._cache.get(digest)
-            if hit is not None:
-                if hit.expires_at > now:
-                    self._cache.move_to_end(digest)
-                    return hit
-                del self._cache[digest]
         principal = principal_from_claims(
             self._verifier.verify(token), keyring=self._keyring, code_claim=self._code_claim
         )
@@ -61,3 +64,19 @@ class Authenticator:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return principal
+
+    def _hit(self, digest: bytes) -> Principal | None:
+        now = clock.now()
+        with self._lock:
+            hit = self._cache.get(digest)
+            if hit is None:
+                return None
+            if hit.expires_at > now:
+                self._cache.move_to_end(digest)
+                return hit
+            del self._cache[digest]
+            return None
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "replace")).digest()

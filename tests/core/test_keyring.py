@@ -3,7 +3,9 @@ it at once, whatever the cache holds, and a shredded key is never served from it
 
 from __future__ import annotations
 
+import gc
 import uuid
+import weakref
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -19,7 +21,9 @@ from core.entries.sweeper import sweep
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry
 from crypto import envelope
+from crypto.blind_index import pseudonym, pseudonym_of
 from crypto.envelope import DataKey
+from crypto.suites import AES
 from tests.conftest import make_keyring
 from tests.factories import make_payload
 
@@ -136,6 +140,45 @@ class TestForget:
             keyring.forget(uuid.uuid4())
         assert not keyring.cached(keys[0][0].id)
         assert keyring.cached(keys[1][0].id)
+
+
+class TestDerivationsGoWithTheKey:
+    """What a cached key derives (its cipher, its pseudonym key) is held by the key alone, so
+    forgetting the key leaves no reference to any of it in the process."""
+
+    def _warm(self, keyring: Keyring, key: DataKey, blob: bytes) -> weakref.ref[DataKey]:
+        cached = keyring.data_key(key.id, blob)
+        cached.aead()
+        pseudonym_of(cached, b"query-log")
+        assert keyring.data_key(key.id, blob) is cached
+        return weakref.ref(cached)
+
+    def test_forget_leaves_the_key_and_its_derivations_unreferenced(self):
+        keyring = make_keyring()
+        (key, blob), (other, other_blob) = _wrapped(keyring, 2)
+        gone = self._warm(keyring, key, blob)
+        kept = self._warm(keyring, other, other_blob)
+        keyring.forget(key.id)
+        gc.collect()
+        assert gone() is None
+        assert kept() is not None
+        again = keyring.data_key(key.id, blob)
+        assert pseudonym_of(again, b"query-log") == pseudonym(key.suite, key.material, b"query-log")
+
+    def test_forget_all_leaves_no_key_referenced(self):
+        keyring = make_keyring()
+        refs = [self._warm(keyring, key, blob) for key, blob in _wrapped(keyring, 3)]
+        keyring.forget_all()
+        gc.collect()
+        assert [ref() for ref in refs] == [None, None, None]
+
+    def test_eviction_leaves_the_key_unreferenced(self):
+        keyring = Keyring(make_keyring().provider, AES, cache_size=1)
+        (key, blob), (other, other_blob) = _wrapped(keyring, 2)
+        gone = self._warm(keyring, key, blob)
+        keyring.data_key(other.id, other_blob)
+        gc.collect()
+        assert gone() is None
 
 
 class TestShreddedKeys:

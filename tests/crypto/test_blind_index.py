@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer, pseudonym
+from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer, pseudonym, pseudonym_of
+from crypto.envelope import DataKey
 from crypto.keys import LocalFileKeyProvider
 from crypto.suites import AES, SM4, Suite
 
@@ -201,3 +203,50 @@ class TestPseudonym:
         secret = os.urandom(32)
         indexer = BlindIndexer(suite=suite, key=secret)
         assert pseudonym(suite, secret, CODE.encode()) != indexer.index(CODE)
+
+
+class TestKeyedOnce:
+    """The MACs an indexer or a data key keeps give what a MAC keyed per call gives."""
+
+    def test_pseudonym_of_a_data_key_is_the_pseudonym_of_its_material(self, suite: Suite) -> None:
+        key = DataKey.generate(suite)
+        for label in (b"query-log", b"export", b""):
+            assert pseudonym_of(key, label) == pseudonym(suite, key.material, label)
+            assert pseudonym_of(key, label) == pseudonym(suite, key.material, label)
+
+    def test_indexer_pseudonym_is_the_pseudonym_under_its_key(
+        self, indexer: BlindIndexer, suite: Suite, index_key: bytes
+    ) -> None:
+        label = b"query-log" + indexer.index(CODE)
+        assert indexer.pseudonym(label) == pseudonym(suite, index_key, label)
+
+    def test_a_data_key_derives_each_sub_key_once(self, suite: Suite) -> None:
+        key = DataKey.generate(suite)
+        first = key.derived_mac(b"credence/pseudonym/v1")
+        assert key.derived_mac(b"credence/pseudonym/v1") is first
+        assert key.derived_mac(b"credence/other/v1") is not first
+        assert key.derived_mac(b"credence/other/v1")(b"x") != first(b"x")
+
+    def test_kept_macs_agree_with_fresh_ones_across_threads(
+        self, indexer: BlindIndexer, suite: Suite, index_key: bytes
+    ) -> None:
+        codes = [f"{n:017d}X" for n in range(300)]
+        wrong: list[str] = []
+
+        def work() -> None:
+            for code in codes:
+                if indexer.index(code) != suite.mac(index_key, code.encode()):
+                    wrong.append(code)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert wrong == []
+
+    def test_reprs_hide_the_keys(self, suite: Suite, index_key: bytes) -> None:
+        mac = suite.keyed_mac(index_key)
+        assert index_key.hex() not in repr(mac)
+        assert "redacted" in repr(mac)
+        assert index_key.hex() not in repr(suite.aead(index_key[: suite.key_len]))

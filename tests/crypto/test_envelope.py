@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import struct
+import threading
 import uuid
 from pathlib import Path
 
@@ -639,3 +640,62 @@ class TestReprs:
             forms += _secret_forms(material)
         for form in forms:
             assert form not in text
+
+
+class TestKeptCipher:
+    """A data key keeps its AEAD object; what it seals and opens is what a fresh one does."""
+
+    def test_a_data_key_keeps_one_aead(self, data_key: DataKey) -> None:
+        assert data_key.aead() is data_key.aead()
+
+    def test_what_it_seals_a_fresh_cipher_opens_and_back(
+        self, data_key: DataKey, suite: Suite
+    ) -> None:
+        nonce, body = data_key.aead().seal(b"secret", b"aad")
+        assert suite.open(data_key.material, nonce, body, b"aad") == b"secret"
+        nonce, body = suite.seal(data_key.material, b"secret", b"aad")
+        assert data_key.aead().open(nonce, body, b"aad") == b"secret"
+        with pytest.raises(DecryptionError):
+            data_key.aead().open(nonce, body, b"other aad")
+
+    def test_kept_derivations_are_not_part_of_equality_or_repr(self, data_key: DataKey) -> None:
+        same = DataKey(id=data_key.id, suite=data_key.suite, material=data_key.material)
+        data_key.aead()
+        data_key.derived_mac(b"info")
+        assert same == data_key
+        assert hash(same) == hash(data_key)
+        assert data_key.material.hex() not in repr(data_key)
+
+    def test_a_shared_key_seals_and_opens_across_threads(self, data_key: DataKey) -> None:
+        wrong: list[int] = []
+
+        def work(n: int) -> None:
+            for m in range(200):
+                ctx = FieldContext("entry", "facts", f"row-{n}-{m}")
+                text = f"事实 {n} {m}".encode()
+                if open_field(data_key, seal(data_key, text, ctx), ctx) != text:
+                    wrong.append(m)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert wrong == []
+
+
+class TestContextEncoding:
+    @pytest.mark.parametrize(
+        "ctx",
+        [
+            FieldContext("entry", "facts", str(uuid.uuid4())),
+            FieldContext("query_notice", "private", "12345", schema=7),
+            FieldContext("表", "列", "行-1"),
+            FieldContext("", "", ""),
+        ],
+    )
+    def test_is_each_part_length_prefixed_in_order(self, ctx: FieldContext) -> None:
+        parts = [ctx.table, ctx.column, ctx.row_key, str(ctx.schema)]
+        expected = b"".join(struct.pack(">H", len(p.encode())) + p.encode() for p in parts)
+        assert ctx.encode() == expected
+        assert ctx.encode() == expected  # the cached parts give the same bytes again

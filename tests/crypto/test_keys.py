@@ -665,6 +665,20 @@ class TestLocalFileDestroy:
         with pytest.raises(KeyProviderError):
             b.unwrap(1, blob, AAD)
 
+    def test_a_version_in_use_destroyed_elsewhere_neither_wraps_nor_unwraps(
+        self, key_path: Path
+    ) -> None:
+        # `b` has keyed its cipher for version 1 (it wrapped and unwrapped with it).
+        a = LocalFileKeyProvider(key_path, create=True)
+        b = LocalFileKeyProvider(key_path)
+        blob = b.wrap(1, SECRET, AAD)
+        assert b.unwrap(1, blob, AAD) == SECRET
+        a.destroy(1)
+        with pytest.raises(KeyProviderError):
+            b.wrap(1, SECRET, AAD)
+        with pytest.raises(KeyProviderError):
+            b.unwrap(1, blob, AAD)
+
     def test_concurrent_create_and_destroy_lose_no_update(self, key_path: Path) -> None:
         provider = LocalFileKeyProvider(key_path, create=True)
         for version in range(2, 10):

@@ -66,6 +66,32 @@ class TestAuthenticator:
         assert len(small._cache) == 3
 
 
+class TestCached:
+    """`cached` answers from the cache alone: only a token verified before, only until exp."""
+
+    def test_a_token_never_verified_is_not_answered(self, setup):
+        auth, mint, _ = setup
+        assert auth.cached(mint(make_code())) is None
+        assert auth.cached("not-a-token") is None
+
+    def test_a_verified_token_is_answered_with_its_principal(self, setup):
+        auth, mint, _ = setup
+        token = mint(make_code())
+        principal = auth.authenticate(token)
+        assert auth.cached(token) is principal
+        assert auth.cached(token + "x") is None
+
+    def test_an_expired_token_is_not_answered_and_leaves_the_cache(self, setup):
+        auth, mint, _ = setup
+        token = mint(make_code(), ttl=timedelta(seconds=60))
+        auth.authenticate(token)
+        clock.advance(timedelta(seconds=61))
+        assert auth.cached(token) is None
+        assert len(auth._cache) == 0
+        with pytest.raises(Unauthenticated):
+            auth.authenticate(token)
+
+
 class TestPrincipalExpiry:
     @pytest.mark.parametrize("exp", [10**12, 10**400, 1e308, float("nan"), True])
     def test_an_expiry_no_datetime_holds_is_unauthenticated(self, keyring, exp):
