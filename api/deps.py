@@ -16,7 +16,8 @@ from core.settings import Settings
 from crypto.log_signer import LogSigner
 
 
-def get_runtime(request: Request) -> Runtime:
+# Async: it does no I/O, and a sync dependency costs a thread-pool hop.
+async def get_runtime(request: Request) -> Runtime:
     """The process runtime the app started with."""
     return app_state(request).runtime
 

@@ -60,22 +60,19 @@ from core.querylog import proofs
 from core.querylog import repository as log_repo
 from core.querylog.checkpoints import Cadence
 from core.querylog.witnesses import WitnessSet, published_checkpoint
-from crypto.blind_index import pseudonym
+from crypto.blind_index import pseudonym_of
 from crypto.envelope import DataKey, FieldContext, open_field
 from crypto.log_signer import LogSigner
 
 _LOG_LABEL = b"query-log"
 
 
-def _subject_pseudonym(
-    keyring: Keyring, subject: record_repo.QuerySubject | None, code_index: bytes
-) -> str:
+def _subject_pseudonym(keyring: Keyring, key: DataKey | None, code_index: bytes) -> str:
     """`s:` + a MAC under the subject's own key, or `u:` + a keyed MAC of the index if none."""
-    if subject is None or subject.wrapped is None:
+    if key is None:
         # No record (or an erased one): still attributable, never reversible without the keys.
-        return "u:" + pseudonym(keyring.suite, keyring.indexer.key, _LOG_LABEL + code_index).hex()
-    key = keyring.data_key(subject.key_id, subject.wrapped)
-    return "s:" + pseudonym(keyring.suite, key.material, _LOG_LABEL).hex()
+        return "u:" + keyring.indexer.pseudonym(_LOG_LABEL + code_index).hex()
+    return "s:" + pseudonym_of(key, _LOG_LABEL).hex()
 
 
 def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
@@ -164,6 +161,7 @@ def prepare_query(
                 "only an investigating body's legal basis may seal a query", rule="seal_not_allowed"
             )
         frozen = subject is not None and subject.frozen
+    subject_key = _subject_key(keyring, subject)
     return PreparedQuery(
         agency=agency,
         payload=payload,
@@ -173,8 +171,8 @@ def prepare_query(
         frozen=frozen,
         entries=_answer(keyring, rows, auth, now),
         warning=_warning(rows, auth, now),
-        pseudonym=_subject_pseudonym(keyring, subject, code_index),
-        subject_key=_subject_key(keyring, subject),
+        pseudonym=_subject_pseudonym(keyring, subject_key, code_index),
+        subject_key=subject_key,
     )
 
 
@@ -229,14 +227,15 @@ def prepare_refusal(
     keyring = ctx.keyring
     code_index = keyring.blind_index(payload.subject_code)
     subject, _entries = record_repo.subject_for_query(ctx.session, code_index)
+    subject_key = _subject_key(keyring, subject)
     return Refusal(
         agency=agency,
         rule=rule,
         now=now,
         payload=payload,
         subject=subject,
-        subject_key=_subject_key(keyring, subject),
-        pseudonym=_subject_pseudonym(keyring, subject, code_index),
+        subject_key=subject_key,
+        pseudonym=_subject_pseudonym(keyring, subject_key, code_index),
         error=error,
     )
 
