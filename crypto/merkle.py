@@ -508,6 +508,10 @@ def verify_consistency(
 
 
 def _as_source(source: NodeSource | Sequence[bytes]) -> NodeSource:
+    # A list or tuple of leaf hashes is the only other kind; checking for it first skips
+    # the runtime protocol check, which costs more than a whole proof's hashing here.
+    if isinstance(source, list | tuple):
+        return MemoryTree(source)
     if isinstance(source, NodeSource):
         return source
     return MemoryTree(source)
