@@ -20,7 +20,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    tuple_,
     union_all,
     update,
 )
@@ -590,9 +589,15 @@ def watch_entries_made(
     """Which of these (department, external id) pairs already name an entry."""
     if not keys:
         return set()
-    pair = tuple_(_ENTRY.c.department, _ENTRY.c.external_id)
-    stmt = select(_ENTRY.c.department, _ENTRY.c.external_id).where(pair.in_(list(keys)))
-    return {(d, e) for d, e in session.execute(stmt).all()}
+    # Two INs, not a row-value IN: SQLite reads the unique (department, external_id) index
+    # for the former and scans the whole table for the latter. The cross product's extra
+    # matches are dropped below.
+    wanted = set(keys)
+    stmt = select(_ENTRY.c.department, _ENTRY.c.external_id).where(
+        _ENTRY.c.department.in_(sorted({d for d, _e in wanted})),
+        _ENTRY.c.external_id.in_(sorted({e for _d, e in wanted})),
+    )
+    return {(d, e) for d, e in session.execute(stmt).all()} & wanted
 
 
 def sealed_entries(session: Session, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
