@@ -73,6 +73,7 @@ from core.models import (
     EntryEvent,
     EntryNotice,
     ExitAnnouncement,
+    Subject,
 )
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -220,6 +221,7 @@ class Plan:
             "entry_notice": c["display_ended"] + c["expired_midway"] + c["retention_ended"],
             "exit_announcement": self.announced,
             "data_key": self.watch_created,
+            # and one key per subject erased with its last entry (counted apart: "subject erased")
             "data_key shredded": c["retention_ended"],
         }
 
@@ -499,6 +501,14 @@ def _tally(engine: Engine) -> dict[str, int]:
             )
             or 0
         )
+        # A subject whose last entry is shredded is erased, and its key shredded with it.
+        out["subject erased"] = (
+            s.scalar(
+                select(func.count()).select_from(Subject).where(col(Subject.erased_at).is_not(None))
+            )
+            or 0
+        )
+        out["data_key shredded"] -= out["subject erased"]
         for status, n in s.execute(
             select(col(Entry.status), func.count()).group_by(col(Entry.status))
         ):
@@ -672,7 +682,7 @@ class _Stop(Exception):
 class MemoryWatch:
     """Traced memory around the sweep's two phases: loading a batch, and working through it.
 
-    Wraps `due_entries` and `sweeper._advance` (calling the originals unchanged) to fold the
+    Wraps `claim_due` and `sweeper._carry` (calling the originals unchanged) to fold the
     traced peak of each phase into a running maximum, and records what is alive at each
     batch's end (the session still holds the batch); takes a snapshot at the end of batch
     `snapshot_batch` (and with `growth` of every later one), and ends the sweep after batch
@@ -695,10 +705,10 @@ class MemoryWatch:
         self.work_peak = max(self.work_peak, tracemalloc.get_traced_memory()[1])
         tracemalloc.reset_peak()
 
-    def due_entries(self, original: Callable[..., Sequence[Entry]]) -> Callable[..., Any]:
-        """`due_entries`, measuring the peak while a batch is read and turned into objects."""
+    def claim_due(self, original: Callable[..., Sequence[Any]]) -> Callable[..., Any]:
+        """`claim_due`, measuring the peak while a batch is claimed and its rows returned."""
 
-        def load(*args: Any, **kwargs: Any) -> Sequence[Entry]:
+        def load(*args: Any, **kwargs: Any) -> Sequence[Any]:
             self._work_peak()
             rows = original(*args, **kwargs)
             self.load_peak = max(self.load_peak, tracemalloc.get_traced_memory()[1])
@@ -707,32 +717,31 @@ class MemoryWatch:
 
         return load
 
-    def advance(self, original: Callable[..., None]) -> Callable[..., None]:
-        """`sweeper._advance`, noting traced memory after every batch's last entry."""
+    def carry(self, original: Callable[..., None]) -> Callable[..., None]:
+        """`sweeper._carry` (one call per batch), noting traced memory after every batch."""
 
-        def advance(*args: Any) -> None:
-            original(*args)
+        def carry(*args: Any, **kwargs: Any) -> None:
+            original(*args, **kwargs)
             self.calls += 1
-            if self.calls % self.batch == 0:
-                self.batch_ends.append(tracemalloc.get_traced_memory()[0])
-                done = len(self.batch_ends)
-                if done == self.snapshot_batch:
-                    self.snapshot = tracemalloc.take_snapshot()
-                elif self.growth and done > self.snapshot_batch:
-                    self.last = tracemalloc.take_snapshot()
-                if done == self.stop_after:
-                    raise _Stop
+            self.batch_ends.append(tracemalloc.get_traced_memory()[0])
+            done = len(self.batch_ends)
+            if done == self.snapshot_batch:
+                self.snapshot = tracemalloc.take_snapshot()
+            elif self.growth and done > self.snapshot_batch:
+                self.last = tracemalloc.take_snapshot()
+            if done == self.stop_after:
+                raise _Stop
 
-        return advance
+        return carry
 
     @contextmanager
     def tracing(self, frames: int) -> Iterator[None]:
         """Trace with `frames` frames per allocation while both wrappers are in place."""
         with (
             mock.patch.object(
-                lifecycle_repo, "due_entries", self.due_entries(lifecycle_repo.due_entries)
+                lifecycle_repo, "claim_due", self.claim_due(lifecycle_repo.claim_due)
             ),
-            mock.patch.object(sweeper, "_advance", self.advance(sweeper._advance)),
+            mock.patch.object(sweeper, "_carry", self.carry(sweeper._carry)),
         ):
             tracemalloc.start(frames)
             try:
@@ -775,6 +784,15 @@ class Phases:
 
     seconds: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    # How long each batch's transaction held the write lock, and its rows (`_Pace.took`).
+    held: list[tuple[float, int]] = field(default_factory=list)
+
+    def _held(self, original: Callable[..., None]) -> Callable[..., None]:
+        def took(pace: Any, rows: int, elapsed: float) -> None:
+            self.held.append((elapsed, rows))
+            original(pace, rows, elapsed)
+
+        return took
 
     def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -792,8 +810,11 @@ class Phases:
         """Time the due query, the batch commits and `Keyring.forget` while the block runs."""
         with (
             mock.patch.object(
-                lifecycle_repo, "due_entries", self._wrap("due query", lifecycle_repo.due_entries)
+                lifecycle_repo,
+                "claim_due",
+                self._wrap("claim (UPDATE … RETURNING)", lifecycle_repo.claim_due),
             ),
+            mock.patch.object(sweeper._Pace, "took", self._held(sweeper._Pace.took)),
             mock.patch.object(Session, "commit", self._wrap("batch commit", Session.commit)),
             mock.patch.object(
                 Keyring, "forget", self._wrap("Keyring.forget (per shred)", Keyring.forget)
@@ -809,6 +830,19 @@ class Phases:
         for name, sec, calls in rows:
             per = f"{1e3 * sec / calls:8.3f} ms/call" if calls else ""
             print(f"  {sec:8.2f} s {100 * sec / wall:5.1f}%  {calls:8,} calls {per}  {name}")
+        if self.held:
+            times = sorted(t for t, _r in self.held)
+            sizes = sorted(r for _t, r in self.held)
+
+            def at(q: float, xs: Sequence[float] | Sequence[int]) -> float:
+                return float(xs[min(len(xs) - 1, int(q * len(xs)))])
+
+            print(
+                f"  write transactions: {len(times):,}; held ms p50 {1e3 * at(0.5, times):.1f}, "
+                f"p99 {1e3 * at(0.99, times):.1f}, max {1e3 * times[-1]:.1f}; over 50 ms: "
+                f"{sum(t > 0.05 for t in times):,}; rows per batch p50 {at(0.5, sizes):.0f}, "
+                f"max {sizes[-1]}"
+            )
 
 
 @contextmanager
@@ -924,8 +958,16 @@ def memory_passes(runtime: Runtime, copy: Path, plan: Plan, args: argparse.Names
 # Functions whose cumulative time the profile reports, as (file suffix, name).
 PROFILED = (
     ("core/entries/sweeper.py", "sweep"),
-    ("core/entries/lifecycle_repository.py", "due_entries"),
-    ("core/entries/sweeper.py", "_advance"),
+    ("core/entries/lifecycle_repository.py", "claim_due"),
+    ("core/entries/lifecycle_repository.py", "move_on"),
+    ("core/entries/sweeper.py", "_carry"),
+    ("core/entries/lifecycle.py", "record_events"),
+    ("core/entries/lifecycle.py", "finish_exits"),
+    ("core/entries/lifecycle.py", "shred_moved"),
+    ("core/entries/lifecycle.py", "_watch_after_each"),
+    ("core/entries/lifecycle.py", "notify_agencies_of"),
+    ("core/entries/erasure.py", "erase_subjects_if_gone"),
+    ("core/entries/store.py", "add_entry"),
     ("core/entries/lifecycle.py", "apply"),
     ("core/entries/lifecycle_repository.py", "change_status"),
     ("core/entries/lifecycle.py", "finish_exit"),

@@ -17,6 +17,7 @@ Invariants:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
@@ -75,9 +76,14 @@ def _append_queued(session: Session) -> None:
     indexes = appends.append_leaves(
         session=session, bodies=[body for body, _e, _n in queued], now=queued[-1][2]
     )
-    for index, (_body, entry_id, _now) in zip(indexes, queued, strict=True):
-        if entry_id is not None:
-            repo.set_erasure_index(session, entry_id=entry_id, log_index=index)
+    repo.set_erasure_indexes(
+        session,
+        [
+            (entry_id, index)
+            for index, (_body, entry_id, _now) in zip(indexes, queued, strict=True)
+            if entry_id is not None
+        ],
+    )
 
 
 def _drop_queued(session: Session) -> None:
@@ -113,3 +119,22 @@ def erase_subject_if_gone(
     session.expire(subject)
     log_erasure(session=session, what="subject", ref=ref, why="last_record_erased", now=now)
     return True
+
+
+def erase_subjects_if_gone(
+    *, session: Session, keyring: Keyring, refs: Mapping[uuid.UUID, str], now: datetime
+) -> int:
+    """`erase_subject_if_gone` for several subjects at once (each logged with its ref, the
+    entry whose erasure let it go); how many were erased now."""
+    gone = repo.gone_subjects(session, subject_ids=list(refs))
+    if not gone:
+        return 0
+    repo.shred_data_keys(session, key_ids=[key_id for _s, key_id in gone], now=now)
+    for _subject, key_id in gone:
+        keyring.forget(key_id)
+    repo.erase_subject_rows(session, subject_ids=[subject for subject, _k in gone], now=now)
+    for subject, _key in gone:
+        log_erasure(
+            session=session, what="subject", ref=refs[subject], why="last_record_erased", now=now
+        )
+    return len(gone)

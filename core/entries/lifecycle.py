@@ -15,7 +15,9 @@ Invariants:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -26,7 +28,7 @@ from core.entries import lifecycle_repository as repo
 from core.entries import repository as record_repo
 from core.entries import states as rules
 from core.entries.list_rules import watch_after_exit
-from core.errors import Conflict
+from core.errors import Conflict, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, EntryEvent, Subject
@@ -253,3 +255,208 @@ def _watch_after(
         event="watch_after_black_exit",
         now=now,
     )
+
+
+# --- the same, for a batch the sweeper moved in one statement ------------------------------
+# The rows are `lifecycle_repository.MOVED_COLUMNS` as they stand after the move; every row
+# written here goes in one executemany per table, and repeats are absorbed by unique keys.
+
+
+def record_events(
+    *, session: Session, moved: Sequence[Any], event: str | None, actor: str, now: datetime
+) -> list[str]:
+    """The history event of each moved row (None: named after the status it reached)."""
+    fired = [event or row.status for row in moved]
+    repo.add_events(
+        session,
+        [
+            {"id": ordered_id(), "entry_id": row.id, "at": now, "actor": actor, "event": name}
+            for row, name in zip(moved, fired, strict=True)
+        ],
+    )
+    return fired
+
+
+def notify_agencies_of(*, session: Session, moved: Sequence[Any], kind: str, now: datetime) -> None:
+    """`notify_agencies` for several entries: one look-up, one insert."""
+    received = repo.receivers(
+        session, entry_ids=[row.id for row in moved], since=now - PROPAGATION_WINDOW
+    )
+    repo.add_agency_notices(
+        session,
+        [
+            {
+                "agency": agency,
+                "entry_id": row.id,
+                "entry_version": row.version,
+                "kind": kind,
+                "created_at": now,
+            }
+            for row in moved
+            for agency in received.get(row.id, ())
+        ],
+    )
+
+
+def finish_exits(
+    *, session: Session, keyring: Keyring, moved: Sequence[Any], actor: str, now: datetime
+) -> None:
+    """`finish_exit`'s paperwork for rows already moved to `retained` (or `shredded`, if
+    erroneous): announcements, notices, watch entries, agency notices, shredding."""
+    today = local_date(now)
+    announcements: list[dict[str, object]] = []
+    notices: list[dict[str, object]] = []
+    watches: list[tuple[Any, date, date]] = []
+    elapsed: list[dict[str, object]] = []
+    for row in moved:
+        reason = row.exit_reason or "expired"
+        exited_on = row.exited_on or today
+        erroneous = reason == rules.OBJECTION_UPHELD
+        # Never announced: a black entry that left during its prior notice (§5.1).
+        never_public = (
+            row.list_kind == "black"
+            and row.notice_until is not None
+            and exited_on < row.notice_until
+        )
+        if row.list_kind in _PUBLIC_KINDS and not never_public:
+            announcements.append(
+                {
+                    "id": uuid.uuid4(),
+                    "entry_id": row.id,
+                    "public_ref": row.public_ref,
+                    "list_kind": row.list_kind,
+                    "domain": row.domain,
+                    "department": row.department,
+                    "reason": reason,
+                    "announced_on": today,
+                    "created_at": now,
+                }
+            )
+        notices.append(
+            {"subject_id": row.subject_id, "entry_id": row.id, "kind": reason, "created_at": now}
+        )
+        if row.list_kind == "black" and not erroneous:
+            until = watch_after_exit(
+                exit_reason=reason, exited_on=exited_on, watch_months=row.watch_months
+            )
+            if until is not None and until > today:
+                watches.append((row, exited_on, until))
+            elif until is not None:
+                # Run out before anyone swept: no copy of the person's data to keep.
+                elapsed.append(
+                    {
+                        "id": ordered_id(),
+                        "entry_id": row.id,
+                        "at": now,
+                        "actor": actor,
+                        "event": "watch_period_elapsed",
+                    }
+                )
+    repo.add_announcements(session, announcements)
+    repo.add_entry_notices(session, notices)
+    repo.add_events(session, elapsed)
+    _watch_after_each(session, keyring, watches, actor=actor, now=now)
+    withdrawn = [r for r in moved if r.exit_reason in (rules.WITHDRAWN, rules.CRITERIA_CHANGED)]
+    notify_agencies_of(session=session, moved=withdrawn, kind="withdrawn", now=now)
+    shredded = [row for row in moved if row.status == rules.SHREDDED]
+    shred_moved(session=session, keyring=keyring, moved=shredded, now=now)
+
+
+def shred_moved(
+    *,
+    session: Session,
+    keyring: Keyring,
+    moved: Sequence[Any],
+    now: datetime,
+    with_cases: bool = False,
+) -> None:
+    """`shred`'s work for rows already moved to `shredded`: keys destroyed first, erasures
+    logged, notices, agency notices, and the subjects of which nothing remains."""
+    if not moved:
+        return
+    repo.shred_data_keys(session, key_ids=[row.data_key_id for row in moved], now=now)
+    for row in moved:
+        keyring.forget(row.data_key_id)
+    with_live_cases: set[uuid.UUID] = set()
+    if with_cases:
+        cases = repo.case_keys_of_entries(session, entry_ids=[row.id for row in moved])
+        live = repo.shred_data_keys(session, key_ids=[key for _e, key in cases], now=now)
+        for entry_id, key_id in cases:
+            keyring.forget(key_id)
+            if key_id in live:
+                with_live_cases.add(entry_id)
+    refs: dict[uuid.UUID, str] = {}
+    for row in moved:
+        erroneous = row.exit_reason == rules.OBJECTION_UPHELD
+        why = "erroneous_listing" if erroneous else "retention_ended"
+        erasure.log_erasure(
+            session=session, what="entry", ref=row.public_ref, why=why, now=now, entry_id=row.id
+        )
+        if row.id in with_live_cases:
+            erasure.log_erasure(session=session, what="cases", ref=row.public_ref, why=why, now=now)
+        refs[row.subject_id] = row.public_ref
+    repo.add_entry_notices(
+        session,
+        [
+            {"subject_id": r.subject_id, "entry_id": r.id, "kind": "shredded", "created_at": now}
+            for r in moved
+        ],
+    )
+    notify_agencies_of(session=session, moved=moved, kind="shredded", now=now)
+    erasure.erase_subjects_if_gone(session=session, keyring=keyring, refs=refs, now=now)
+
+
+def _watch_after_each(
+    session: Session,
+    keyring: Keyring,
+    due: Sequence[tuple[Any, date, date]],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """`_watch_after` for several exited black entries: one look-up of those made already, one
+    read of the sealed fields, one flush for every new entry, key and event."""
+    names = [(row.department, f"{row.external_id}:watch") for row, _s, _u in due]
+    made = repo.watch_entries_made(session, keys=names)
+    todo = [(item, name) for item, name in zip(due, names, strict=True) if name not in made]
+    if not todo:
+        return
+    sealed = repo.sealed_entries(session, ids=[row.id for (row, _s, _u), _n in todo])
+    for (black, start, until), (department, external_id) in todo:
+        fields = sealed[black.id]
+        if fields.wrapped is None:
+            raise Shredded("this entry was erased and can no longer be read")
+        key = keyring.data_key(black.data_key_id, fields.wrapped)
+        summary = fields.public_summary_ct
+        store.add_entry(
+            session=session,
+            keyring=keyring,
+            subject_id=black.subject_id,
+            department=department,
+            fields=store.EntryFields(
+                external_id=external_id,
+                list_kind="watch",
+                domain=black.domain,
+                severity=fields.severity,
+                subject_name=store.open_text(
+                    key, fields.subject_name_ct, "entry", "subject_name", black.id
+                ),
+                facts=store.open_text(key, fields.facts_ct, "entry", "facts", black.id),
+                public_summary=None
+                if summary is None
+                else store.open_text(key, summary, "entry", "public_summary", black.id),
+                legal_basis=fields.legal_basis,
+                decided_on=start,
+                display_until=until,
+                valid_until=until,
+                repairable=False,
+                repair_ways=[],
+                status=rules.DISPLAYED,
+                notice_until=None,
+                watch_months=black.watch_months,
+            ),
+            actor=actor,
+            event="watch_after_black_exit",
+            now=now,
+        )
+    session.flush()

@@ -10,8 +10,11 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Row,
     Select,
     Table,
+    bindparam,
+    case,
     insert,
     literal,
     literal_column,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -28,6 +32,7 @@ from core.models import (
     AgencyNotice,
     DataKeyRow,
     Entry,
+    EntryEvent,
     EntryNotice,
     ExitAnnouncement,
     Objection,
@@ -184,16 +189,6 @@ def erase_subject_row(session: Session, *, subject_id: uuid.UUID, now: datetime)
     )
 
 
-def set_erasure_index(session: Session, *, entry_id: uuid.UUID, log_index: int) -> None:
-    """Remember which log leaf records an entry's erasure."""
-    session.execute(
-        update(Entry)
-        .where(col(Entry.id) == entry_id)
-        .values(erasure_log_index=log_index)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def add_deliveries(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
     """Record which entries a logged query returned to which agency (a prepared insert)."""
     if rows:
@@ -245,6 +240,7 @@ _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 _KEYS: Table = DataKeyRow.__table__  # type: ignore[attr-defined]
 _OBJECTIONS: Table = Objection.__table__  # type: ignore[attr-defined]
 _REPAIRS: Table = RepairApplication.__table__  # type: ignore[attr-defined]
+_SUBJECTS: Table = Subject.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -282,7 +278,7 @@ class DueCursor:
     done: set[str] = field(default_factory=set)
 
 
-def _row_order(dialect: str) -> ColumnElement[Any]:
+def _row_order(dialect: str, entry: Any = None) -> ColumnElement[Any]:
     """The column that orders entries of one kind with the same date.
 
     SQLite keeps every index entry in (columns…, rowid) order, so walking by rowid within a
@@ -292,31 +288,51 @@ def _row_order(dialect: str) -> ColumnElement[Any]:
     step makes harmless. PostgreSQL has no stable row address, so id it is there (sorted
     within each date; an index `(status, date, id)` would spare that sort).
     """
+    entry = _ENTRY if entry is None else entry
     if dialect == "sqlite":
-        return literal_column("entry.rowid", Integer)
-    return _ENTRY.c.id
+        return literal_column(f"{entry.name}.rowid", Integer)
+    column: ColumnElement[Any] = entry.c.id
+    return column
 
 
 def _due_kind(
     kind: DueKind, *, dialect: str, today: date, after: tuple[date, Any] | None, limit: int
 ) -> Select[tuple[Entry, Any]]:
     """The next `limit` entries of one kind after `after`, in its index's order."""
-    on = _ENTRY.c[kind.on]
     row = _row_order(dialect)
-    stmt = select(Entry, row).where(col(Entry.status) == kind.status)
+    stmt = _due_range(select(Entry, row), _ENTRY, kind, row, today=today, after=after)
+    return _claimed(stmt.limit(limit), dialect)
+
+
+def _due_range(
+    stmt: Select[Any],
+    entry: Any,
+    kind: DueKind,
+    row: ColumnElement[Any],
+    *,
+    today: date,
+    after: tuple[date, Any] | None,
+) -> Select[Any]:
+    """`stmt` narrowed to one kind's due range of `entry` (the table or an alias) after `after`,
+    in its index's order."""
+    on = entry.c[kind.on]
+    stmt = stmt.where(entry.c.status == kind.status)
     if kind.by_date:
         stmt = stmt.where(on <= today)
     if kind.held_out:
-        stmt = stmt.where(col(Entry.under_objection).is_(False))
+        stmt = stmt.where(entry.c.under_objection.is_(False))
     if after is not None:
         # The range starts at the last date read; the rows of that date already read are
         # told apart by the index's own columns, before any table row is fetched.
         day, last = after
         stmt = stmt.where(on >= day, or_(on > day, row > last))
-    stmt = stmt.order_by(on, row).limit(limit)
+    return stmt.order_by(on, row)
+
+
+def _claimed(stmt: Select[Any], dialect: str) -> Select[Any]:
+    """On PostgreSQL the rows are claimed: another sweeper skips them instead of waiting."""
     if dialect == "postgresql":
-        # Another sweeper skips the rows this one holds instead of waiting for them.
-        stmt = stmt.with_for_update(skip_locked=True)
+        return stmt.with_for_update(skip_locked=True)
     return stmt
 
 
@@ -349,12 +365,290 @@ def due_entries(session: Session, *, today: date, cursor: DueCursor, limit: int)
     return entries
 
 
-def reclaim(session: Session, entry_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """Lock again the rows of a batch after a commit let go of them; those another sweeper
-    took meanwhile are left out (PostgreSQL; SQLite's one writer holds them all)."""
+# --- the set-based sweep: one `UPDATE … RETURNING` per batch and stage ---------------------
+
+# What a move leaves the entry as, per status it leaves: `states.TRANSITIONS` written as SET
+# clauses (the equivalence test holds them to what `lifecycle.apply` does row by row).
+_ERRONEOUS = _ENTRY.c.exit_reason == "objection_upheld"
+_MOVES: dict[str, dict[str, Any]] = {
+    "pending_notice": {"status": "displayed"},
+    # It ended on its display end, however late the sweeper noticed.
+    "displayed": {
+        "status": "expired",
+        "exit_reason": "expired",
+        "exited_on": _ENTRY.c.display_until,
+    },
+    # Exit paperwork done: kept until retention end, or shredded at once if erroneous.
+    "expired": {"status": case((_ERRONEOUS, "shredded"), else_="retained")},
+    "exited": {"status": case((_ERRONEOUS, "shredded"), else_="retained")},
+    "retained": {"status": "shredded"},
+}
+# The sweep's rows carry what the paperwork needs, never the sealed fields.
+MOVED_COLUMNS = (
+    "id",
+    "subject_id",
+    "data_key_id",
+    "public_ref",
+    "department",
+    "external_id",
+    "list_kind",
+    "domain",
+    "status",
+    "exit_reason",
+    "exited_on",
+    "notice_until",
+    "display_until",
+    "retain_until",
+    "watch_months",
+    "version",
+)
+
+
+def claim_due(
+    session: Session, *, kind: DueKind, today: date, cursor: DueCursor, limit: int, now: datetime
+) -> list[Row[Any]]:
+    """Move the next `limit` due entries of one kind one step, in one `UPDATE … RETURNING`.
+
+    The due rows are picked along the kind's index from where `cursor` stands (on PostgreSQL
+    `FOR UPDATE SKIP LOCKED`, so two sweepers never take one row; on SQLite the transaction
+    holds the write lock), and the cursor moves past them: a pass reads every due row once.
+    The status is checked again by the UPDATE itself, so a row moved meanwhile stays as it is.
+    """
+    dialect = session.get_bind().dialect.name
+    due = _ENTRY.alias("due")
+    row = _row_order(dialect, due)
+    after = cursor.after.get(kind.status)
+    pick = _due_range(select(row), due, kind, row, today=today, after=after).limit(limit)
+    here = _row_order(dialect)
+    picked: Any = _claimed(pick, dialect)
+    if dialect == "postgresql":
+        # A CTE is run once: as a sub-select PostgreSQL may scan it again during the UPDATE,
+        # and a rescan skips the rows the UPDATE just moved, claiming others out of order.
+        due_ids = picked.cte("due_ids")
+        picked = select(due_ids.c.id)
+    guard = [_ENTRY.c.status == kind.status]
+    if kind.held_out:
+        guard.append(_ENTRY.c.under_objection.is_(False))
+    stmt = (
+        update(_ENTRY)
+        .where(here.in_(picked), *guard)
+        .values(updated_at=now, **_MOVES[kind.status])
+        .returning(
+            *(_ENTRY.c[name] for name in MOVED_COLUMNS),
+            # Labelled: the same columns may be among the moved ones (not repeated in a row).
+            _ENTRY.c[kind.on].label("due_on"),
+            here.label("due_row"),
+        )
+    )
+    rows = list(session.execute(stmt).all())
+    if len(rows) < limit:
+        cursor.done.add(kind.status)
+    if rows:
+        cursor.after[kind.status] = max((r.due_on, r.due_row) for r in rows)
+    return rows
+
+
+def move_on(
+    session: Session, *, ids: Sequence[uuid.UUID], status: str, now: datetime
+) -> list[Row[Any]]:
+    """Move the given entries on from `status` (those still in it) in one `UPDATE … RETURNING`;
+    they are this batch's own rows, already claimed."""
+    if not ids:
+        return []
+    stmt = (
+        update(_ENTRY)
+        .where(_ENTRY.c.id.in_(list(ids)), _ENTRY.c.status == status)
+        .values(updated_at=now, **_MOVES[status])
+        .returning(*(_ENTRY.c[name] for name in MOVED_COLUMNS))
+    )
+    return list(session.execute(stmt).all())
+
+
+_ADD_EVENTS = insert(table(EntryEvent))
+
+
+def add_events(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert history events in one executemany."""
+    if rows:
+        run(session, _ADD_EVENTS, [{"reason_ct": None, **r} for r in rows])
+
+
+def _insert_many_once(session: Session, model: type, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert rows, each unless one with its unique key exists, in one executemany."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        for values in rows:
+            insert_once(session, model, values)
+        return
+    make = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    run(session, make(table(model)).on_conflict_do_nothing(), list(rows))
+
+
+def add_announcements(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert exit announcements, each unless its entry already has one."""
+    _insert_many_once(session, ExitAnnouncement, rows)
+
+
+def add_entry_notices(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert citizen notices (subject_id, entry_id, kind, created_at), each once."""
+    _insert_many_once(session, EntryNotice, [{"id": uuid.uuid4(), **r} for r in rows])
+
+
+def add_agency_notices(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert agency notices (agency, entry_id, entry_version, kind, created_at), each once."""
+    _insert_many_once(session, AgencyNotice, [{"id": uuid.uuid4(), **r} for r in rows])
+
+
+def receivers(
+    session: Session, *, entry_ids: Sequence[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, list[str]]:
+    """For each entry, the agencies a query answered with it at or after `since`, sorted."""
     if not entry_ids:
+        return {}
+    stmt = (
+        select(col(QueryDelivery.entry_id), col(QueryDelivery.agency))
+        .where(col(QueryDelivery.entry_id).in_(list(entry_ids)), col(QueryDelivery.at) >= since)
+        .distinct()
+    )
+    found: dict[uuid.UUID, list[str]] = {}
+    for entry_id, agency in session.execute(stmt).all():
+        found.setdefault(entry_id, []).append(agency)
+    return {entry_id: sorted(agencies) for entry_id, agencies in found.items()}
+
+
+def shred_data_keys(
+    session: Session, *, key_ids: Sequence[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """Destroy wrapped keys for good in one statement; return those that were live."""
+    if not key_ids:
         return set()
-    stmt = select(col(Entry.id)).where(col(Entry.id).in_(list(entry_ids)))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = (
+        update(_KEYS)
+        .where(_KEYS.c.id.in_(list(key_ids)), _KEYS.c.wrapped.is_not(None))
+        .values(wrapped=None, shredded_at=now)
+        .returning(_KEYS.c.id)
+    )
     return set(session.execute(stmt).scalars())
+
+
+def case_keys_of_entries(
+    session: Session, *, entry_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(entry, data key) of every objection and repair case about these entries."""
+    if not entry_ids:
+        return []
+    ids = list(entry_ids)
+    cases = [
+        select(t.c.entry_id, t.c.data_key_id).where(t.c.entry_id.in_(ids))
+        for t in (_OBJECTIONS, _REPAIRS)
+    ]
+    return [(e, k) for e, k in session.execute(union_all(*cases)).all()]
+
+
+def gone_subjects(
+    session: Session, *, subject_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(subject, data key) of the subjects not yet erased of which nothing remains: every
+    entry shredded, every case about them erased (`subject_has_live_records`, set-wise)."""
+    if not subject_ids:
+        return []
+    subject = _SUBJECTS
+    entry = _ENTRY.alias("e")
+    key = _KEYS.alias("k")
+    live_entry = (
+        select(literal(1))
+        .select_from(entry)
+        .where(entry.c.subject_id == subject.c.id, entry.c.status != "shredded")
+        .exists()
+    )
+    live_cases = [
+        select(literal(1))
+        .select_from(
+            cases.join(key, key.c.id == cases.c.data_key_id).join(
+                entry, entry.c.id == cases.c.entry_id
+            )
+        )
+        .where(entry.c.subject_id == subject.c.id, key.c.wrapped.is_not(None))
+        .exists()
+        for cases in (_OBJECTIONS, _REPAIRS)
+    ]
+    stmt = select(subject.c.id, subject.c.data_key_id).where(
+        subject.c.id.in_(list(subject_ids)),
+        subject.c.erased_at.is_(None),
+        ~live_entry,
+        *(~live for live in live_cases),
+    )
+    return [(s, k) for s, k in session.execute(stmt).all()]
+
+
+def watch_entries_made(
+    session: Session, *, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of these (department, external id) pairs already name an entry."""
+    if not keys:
+        return set()
+    # Two INs, not a row-value IN: SQLite reads the unique (department, external_id) index
+    # for the former and scans the whole table for the latter. The cross product's extra
+    # matches are dropped below.
+    wanted = set(keys)
+    stmt = select(_ENTRY.c.department, _ENTRY.c.external_id).where(
+        _ENTRY.c.department.in_(sorted({d for d, _e in wanted})),
+        _ENTRY.c.external_id.in_(sorted({e for _d, e in wanted})),
+    )
+    return {(d, e) for d, e in session.execute(stmt).all()} & wanted
+
+
+def sealed_entries(session: Session, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
+    """The sealed fields of these entries, with their wrapped data key (None: shredded)."""
+    if not ids:
+        return {}
+    e = _ENTRY
+    stmt = (
+        select(
+            e.c.id,
+            e.c.severity,
+            e.c.legal_basis,
+            e.c.subject_name_ct,
+            e.c.facts_ct,
+            e.c.public_summary_ct,
+            _KEYS.c.wrapped,
+        )
+        .join(_KEYS, _KEYS.c.id == e.c.data_key_id, isouter=True)
+        .where(e.c.id.in_(list(ids)))
+    )
+    return {r.id: r for r in session.execute(stmt).all()}
+
+
+def erase_subject_rows(
+    session: Session, *, subject_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    """`erase_subject_row` and `clear_objector_indexes` for several subjects at once."""
+    if not subject_ids:
+        return
+    ids = list(subject_ids)
+    session.execute(
+        update(_SUBJECTS)
+        .where(_SUBJECTS.c.id.in_(ids))
+        .values(code_index=None, code_index_next=None, code_ct=None, erased_at=now)
+    )
+    entries = select(_ENTRY.c.id).where(_ENTRY.c.subject_id.in_(ids))
+    session.execute(
+        update(_OBJECTIONS)
+        .where(_OBJECTIONS.c.entry_id.in_(entries))
+        .values(objector_index=None, objector_index_next=None)
+    )
+
+
+_SET_ERASURE_INDEX = (
+    update(_ENTRY)
+    .where(_ENTRY.c.id == bindparam("entry"))
+    .values(erasure_log_index=bindparam("log_index"))
+)
+
+
+def set_erasure_indexes(session: Session, pairs: Sequence[tuple[uuid.UUID, int]]) -> None:
+    """Remember which log leaf records each entry's erasure (one executemany)."""
+    if pairs:
+        run(session, _SET_ERASURE_INDEX, [{"entry": e, "log_index": i} for e, i in pairs])

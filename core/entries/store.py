@@ -112,12 +112,39 @@ def insert_entry(
     now: datetime,
 ) -> tuple[Entry, DataKey]:
     """Seal and insert one entry with its first history event."""
+    made = add_entry(
+        session=session,
+        keyring=keyring,
+        subject_id=subject.id,
+        department=department,
+        fields=fields,
+        actor=actor,
+        event=event,
+        now=now,
+    )
+    session.flush()
+    return made
+
+
+def add_entry(
+    *,
+    session: Session,
+    keyring: Keyring,
+    subject_id: uuid.UUID,
+    department: str,
+    fields: EntryFields,
+    actor: str,
+    event: str,
+    now: datetime,
+) -> tuple[Entry, DataKey]:
+    """Seal one entry and add it with its first history event, flushed with the next flush
+    (so a batch of them goes in one executemany per table)."""
     key = new_key(session, keyring, owner="entry", now=now)
     entry_id = uuid.uuid4()
     summary = fields.public_summary
     entry = Entry(
         id=entry_id,
-        subject_id=subject.id,
+        subject_id=subject_id,
         data_key_id=key.id,
         department=department,
         external_id=fields.external_id,
@@ -150,5 +177,4 @@ def insert_entry(
     )
     session.add(entry)
     session.add(EntryEvent(id=ordered_id(), entry_id=entry_id, at=now, actor=actor, event=event))
-    session.flush()
     return entry, key

@@ -21,9 +21,8 @@ from core.cases import engine as case_store
 from core.cases.objections import service as objections
 from core.clock import clock
 from core.context import Context
-from core.db import ChunkedCommits, make_engine
+from core.db import make_engine
 from core.entries import lifecycle
-from core.entries import sweeper as sweeper_module
 from core.entries.display import add_months
 from core.entries.schemas import EntryView
 from core.entries.service import (
@@ -887,20 +886,13 @@ class TestBoundedBatches:
 class TestConcurrentSweepers:
     PER_GROUP = 10  # 60 due entries
 
-    # Also with a commit after every row, as a loaded machine's chunks do: each commit lets
-    # go of the batch's claims, which the sweeper must take again before going on.
-    @pytest.mark.parametrize("chunk_seconds", [None, 0.0], ids=["batch", "every-row"])
+    # Also one row per transaction, as a loaded machine's pacing makes it: every commit lets
+    # go of that batch's claims, and the other sweeper must never take those rows again.
+    @pytest.mark.parametrize("lock_seconds", [None, 0.0], ids=["batch", "every-row"])
     def test_two_sweepers_fire_every_event_exactly_once(
-        self, fresh_engine, reference_engine, keyring, monkeypatch, chunk_seconds
+        self, fresh_engine, reference_engine, keyring, lock_seconds
     ):
-        if chunk_seconds is not None:
-            seconds = chunk_seconds
-
-            class EveryRow(ChunkedCommits):
-                def __init__(self, session: Session) -> None:
-                    super().__init__(session, seconds=seconds)
-
-            monkeypatch.setattr(sweeper_module, "ChunkedCommits", EveryRow)
+        pacing = {} if lock_seconds is None else {"lock_seconds": lock_seconds}
         _populate(fresh_engine, keyring, self.PER_GROUP)
         _populate(reference_engine, keyring, self.PER_GROUP)
         reference = _sweep(reference_engine, keyring, batch=7)
@@ -914,7 +906,9 @@ class TestConcurrentSweepers:
         def worker() -> None:
             try:
                 barrier.wait(timeout=30)
-                reports.append(sweep(engine=fresh_engine, keyring=keyring, now=now, batch=7))
+                reports.append(
+                    sweep(engine=fresh_engine, keyring=keyring, now=now, batch=7, **pacing)
+                )
             except BaseException as exc:  # reported by the main thread, not lost in the thread
                 errors.append(exc)
 
