@@ -35,11 +35,12 @@ from core.errors import DatabaseBusy
 READ_ONLY = "credence_read_only"
 DEFAULT_BUSY_SECONDS = 10.0
 # Connections a pool keeps open: one for each thread of the worker's thread pool (anyio's
-# default, 40), so that no request waits for one and none is opened and closed per request.
-DEFAULT_POOL_SIZE = 40
-# A few more, closed again when the load drops: a request thread may hold a second for a
-# moment (the keyring re-reads its master version and index keys on one of their own).
-POOL_OVERFLOW = 8
+# default, 40), and 8 for a thread's second connection (the keyring re-reads its master
+# version and index keys on one of their own) and for sessions still closing on the event
+# loop. More than the threads, so a thread waiting for a second one never waits forever;
+# no overflow, so none is opened and closed per request under load.
+DEFAULT_POOL_SIZE = 48
+POOL_OVERFLOW = 0
 # PostgreSQL connections are replaced after this long instead of pinged at every checkout;
 # one the server dropped in between fails its request as busy (503) and the pool renews.
 POOL_RECYCLE_SECONDS = 1800
@@ -175,8 +176,9 @@ def make_engine(
 ) -> Engine:
     """An engine for SQLite (WAL, foreign keys, secure delete) or PostgreSQL.
 
-    The pool keeps `pool_size` connections (plus `POOL_OVERFLOW`), and a checkout waits for
-    one at most the busy budget (then `is_busy`: a 503); no checkout pings the database.
+    The pool keeps up to `pool_size` connections, each opened when first needed and kept
+    until recycled or dropped; a checkout waits for one at most the busy budget (then
+    `is_busy`: a 503), and none pings the database.
 
     `synchronous` is SQLite's: FULL syncs the WAL at every commit, so what a commit appended
     to the query log is on disk before its receipt is sent (the server's setting, default

@@ -41,7 +41,7 @@ def terminate_backends(url: str) -> int:
 
 
 class TestPoolSize:
-    def test_the_pool_keeps_its_size_with_a_small_overflow_and_waits_within_the_busy_budget(
+    def test_the_pool_keeps_its_size_opens_no_overflow_and_waits_within_the_busy_budget(
         self, fresh_url
     ):
         engine = make_engine(fresh_url, pool_size=7, busy_seconds=3)
