@@ -117,11 +117,13 @@ def wrk(binary: str, url: str, connections: int, seconds: float, script: Path) -
         ],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^BENCH (\{.*\})$", out, re.M)
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"wrk failed ({out.returncode}): {out.stderr.strip()} {out.stdout.strip()}")
+    match = re.search(r"^BENCH (\{.*\})$", out.stdout, re.M)
     if match is None:
-        raise SystemExit(f"wrk printed no summary:\n{out}")
+        raise SystemExit(f"wrk printed no summary:\n{out.stdout}")
     s = json.loads(match.group(1))
     return Run(
         requests=s["requests"],
