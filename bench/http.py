@@ -203,11 +203,14 @@ def _server_log_on_failure(data_dir: Path) -> Iterator[None]:
     except BaseException:
         log = data_dir / "server.log"
         if log.exists():
-            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+            lines = log.read_text(errors="replace").splitlines()
+            kept = [line for line in lines if not _ACCESS.search(line)]
+            print("\n".join(kept[-40:]), file=sys.stderr)
         raise
 
 
 _STATUS = re.compile(rb'HTTP/1\.1" (5\d\d) ')
+_ACCESS = re.compile(r'HTTP/1\.1" \d\d\d ')  # an access-log line, left out of a failure's tail
 
 
 def _server_errors(log: Path, offset: int) -> int:

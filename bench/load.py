@@ -120,7 +120,8 @@ def wrk(binary: str, url: str, connections: int, seconds: float, script: Path) -
         check=False,
     )
     if out.returncode != 0:
-        raise SystemExit(f"wrk failed ({out.returncode}): {out.stderr.strip()} {out.stdout.strip()}")
+        said = f"{out.stderr.strip()} {out.stdout.strip()}"
+        raise SystemExit(f"wrk failed ({out.returncode}): {said}")
     match = re.search(r"^BENCH (\{.*\})$", out.stdout, re.M)
     if match is None:
         raise SystemExit(f"wrk printed no summary:\n{out.stdout}")
