@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PG_URL
-from tests.core.test_db_pool import terminate_backends
 from tests.factories import make_payload
 from tests.factories.entries import record_entry
+from tests.support.postgres import terminate_backends
 
 pytestmark = pytest.mark.skipif(PG_URL is None, reason="drops PostgreSQL backends")
 

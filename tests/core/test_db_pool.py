@@ -6,13 +6,14 @@ import threading
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, event, exc, text
 from sqlmodel import Session
 
 from core.db import POOL_OVERFLOW, is_busy, make_engine, reader
 from core.runtime import open_runtime
 from core.settings import Settings
 from tests.conftest import PG_URL
+from tests.support.postgres import terminate_backends
 
 
 def _opened(engine: Engine) -> list[object]:
@@ -20,24 +21,6 @@ def _opened(engine: Engine) -> list[object]:
     opened: list[object] = []
     event.listen(engine, "connect", lambda conn, _record: opened.append(conn))
     return opened
-
-
-def terminate_backends(url: str) -> int:
-    """Drop every server connection to the database of `url` (PostgreSQL), as a restart would."""
-    name = url.rsplit("/", 1)[-1]
-    admin = create_engine(PG_URL or "", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            killed = conn.execute(
-                text(
-                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
-                    "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            ).scalar_one()
-    finally:
-        admin.dispose()
-    return int(killed)
 
 
 class TestPoolSize:
