@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,7 @@ CONNECTIONS = (8, 50, 200)
 AGENCIES = 32
 BATCHES, BATCH_SIZE = 5, 1000
 
-_QUERY_LUA = """
+QUERY_LUA = """
 local codes, tokens = {}, {}
 for c in io.open("%(codes)s"):read("*a"):gmatch('"([0-9X]+)"') do codes[#codes + 1] = c end
 for t in io.open("%(tokens)s"):lines() do tokens[#tokens + 1] = t end
@@ -60,7 +61,7 @@ request = function()
     ["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1]}, body)
 end
 """
-_SUMMARY_LUA = """
+SUMMARY_LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('BENCH {"requests": %d, "seconds": %f, "p50": %d, "p99": %d, '
@@ -116,11 +117,14 @@ def wrk(binary: str, url: str, connections: int, seconds: float, script: Path) -
         ],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^BENCH (\{.*\})$", out, re.M)
+        check=False,
+    )
+    if out.returncode != 0:
+        said = f"{out.stderr.strip()} {out.stdout.strip()}"
+        raise SystemExit(f"wrk failed ({out.returncode}): {said}")
+    match = re.search(r"^BENCH (\{.*\})$", out.stdout, re.M)
     if match is None:
-        raise SystemExit(f"wrk printed no summary:\n{out}")
+        raise SystemExit(f"wrk printed no summary:\n{out.stdout}")
     s = json.loads(match.group(1))
     return Run(
         requests=s["requests"],
@@ -139,19 +143,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _tokens(settings: Settings, role: str, count: int, **claims: str) -> list[str]:
-    keys = IssuerKeys.load_or_create(settings.issuer_key_file)
+def mint(settings: Settings, role: str, subject: str, claims: dict[str, object]) -> str:
+    """An access token from the data dir's embedded issuer, good for the whole bench."""
+    return mint_access_token(
+        keys=IssuerKeys.load_or_create(settings.issuer_key_file),
+        issuer=settings.embedded_issuer_id,
+        audience=settings.token_audience,
+        subject=subject,
+        claims={"role": role, **claims},
+        ttl=timedelta(hours=6),
+        now=clock.now(),
+        client_id=f"bench-{role}",
+    )
+
+
+def tokens(settings: Settings, role: str, count: int, **claims: str) -> list[str]:
+    """`count` tokens of one client role, each claim suffixed with the token's number."""
     return [
-        mint_access_token(
-            keys=keys,
-            issuer=settings.embedded_issuer_id,
-            audience=settings.token_audience,
-            subject=f"bench:{role}-{n}",
-            claims={"role": role, **{k: f"{v}-{n:03d}" for k, v in claims.items()}},
-            ttl=timedelta(hours=6),
-            now=clock.now(),
-            client_id=f"bench-{role}",
-        )
+        mint(settings, role, f"bench:{role}-{n}", {k: f"{v}-{n:03d}" for k, v in claims.items()})
         for n in range(count)
     ]
 
@@ -179,20 +188,33 @@ def _batch_items(first: int, count: int) -> list[dict[str, object]]:
     ]
 
 
+CREDENCE = str(Path(sys.executable).parent / "credence")
+
+
+def credence_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of a `credence` command on the bench's data dir and database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
+    env["CREDENCE_DATA_DIR"] = str(data_dir)
+    if database_url is not None:
+        env["CREDENCE_DATABASE_URL"] = database_url
+    return env
+
+
 class Server:
     """`credence serve --workers N` on a free loopback port, for the length of a `with`."""
 
-    def __init__(self, data_dir: Path, workers: int) -> None:
+    def __init__(self, data_dir: Path, workers: int, database_url: str | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
-        env["CREDENCE_DATA_DIR"] = str(data_dir)
-        credence = Path(sys.executable).parent / "credence"
+        # Its log and access log (uvicorn writes that to stdout) in the data dir.
+        log = (data_dir / "server.log").open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - our own fixed command line
-            [str(credence), "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [CREDENCE, "serve", "--port", str(self.port), "--workers", str(workers)],
+            env=credence_env(data_dir, database_url),
+            stdout=log,
+            stderr=log,
+            # Its own process group, so that its workers can be stopped with it.
+            start_new_session=True,
         )
 
     def __enter__(self) -> Server:
@@ -207,7 +229,12 @@ class Server:
 
     def __exit__(self, *_exc: object) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Workers still finishing requests the load left queued: not worth waiting for.
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
 
 
 def _batch(url: str, token: str, first: int, results: list[float | str]) -> None:
@@ -256,25 +283,23 @@ def main(argv: list[str] | None = None) -> None:
         # The built entries carry months of due lifecycle work: sweep it first, so the
         # server's background tick (left on, as in production) starts from a quiet state.
         swept = time.perf_counter()
-        credence = str(Path(sys.executable).parent / "credence")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDENCE_")}
-        env["CREDENCE_DATA_DIR"] = str(data_dir)
-        subprocess.run([credence, "sweep"], env=env, check=True, capture_output=True)  # noqa: S603
+        sweep = [CREDENCE, "sweep"]
+        subprocess.run(sweep, env=credence_env(data_dir), check=True, capture_output=True)  # noqa: S603
         print(f"initial sweep: {time.perf_counter() - swept:.0f} s")
         print(
             f"data set: {args.subjects:,} subjects, {data.entries:,} entries "
             f"(built in {data.seconds:.0f} s); load average {os.getloadavg()[0]:.2f}"
         )
-        codes, tokens = data_dir / "codes.json", data_dir / "tokens.txt"
+        codes, token_file = data_dir / "codes.json", data_dir / "tokens.txt"
         codes.write_text(json.dumps(data.codes))
         query_lua, health_lua = data_dir / "query.lua", data_dir / "health.lua"
         query_lua.write_text(
-            _QUERY_LUA % {"codes": codes, "tokens": tokens} + _SUMMARY_LUA, encoding="utf-8"
+            QUERY_LUA % {"codes": codes, "tokens": token_file} + SUMMARY_LUA, encoding="utf-8"
         )
-        health_lua.write_text(_SUMMARY_LUA, encoding="utf-8")
+        health_lua.write_text(SUMMARY_LUA, encoding="utf-8")
         with Server(data_dir, args.workers) as server:
-            tokens.write_text(
-                "\n".join(_tokens(settings, "agency", AGENCIES, agency="bench-agency")) + "\n"
+            token_file.write_text(
+                "\n".join(tokens(settings, "agency", AGENCIES, agency="bench-agency")) + "\n"
             )
             wrk(binary, f"{server.url}/healthz", 8, 2, health_lua)  # warm-up
             wrk(binary, f"{server.url}/api/v1/queries", 8, 3, query_lua)
@@ -290,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{query.rate / health.rate:>7.3f} {query.p50:>8.1f} {query.p99:>8.1f} "
                     f"{query.errors + health.errors:>7}"
                 )
-            recorder = _tokens(settings, "recorder", 1, department="bench-dept")[0]
+            recorder = tokens(settings, "recorder", 1, department="bench-dept")[0]
             took: list[float | str] = []
             batcher = threading.Thread(
                 target=_batch, args=(server.url, recorder, args.subjects, took), daemon=True

@@ -121,6 +121,7 @@ def measure(data_dir: Path, queries: int, seed: int, clock_name: str) -> dict[st
     from api.app import start_state
     from api.policy import agency_only
     from core.clock import clock
+    from core.context import Context
     from core.entries.repository import subject_for_query
     from core.entries.visibility import shown_state
     from core.identity.authenticator import Authenticator
@@ -259,19 +260,13 @@ def measure(data_dir: Path, queries: int, seed: int, clock_name: str) -> dict[st
     out["open fields (name + facts per entry)"] = _per(open_all, opened, _nothing)
     subjects = [(s, i) for (s, _), i in zip(found, indexes, strict=True)]
     out["pseudonym (_subject_pseudonym)"] = _per(
-        lambda si: service._subject_pseudonym(keyring, si[0], si[1]), subjects, _nothing
+        lambda si: service._subject_pseudonym(keyring, service._subject_key(keyring, si[0]), si[1]),
+        subjects,
+        _nothing,
     )
     out["pseudonym, no subject (u:)"] = _per(
         lambda si: service._subject_pseudonym(keyring, None, si[1]), subjects, _nothing
     )
-    proposed = _proposed_pseudonym(keyring)
-    if proposed is not None:
-        for si in subjects[:50]:
-            # The proposal must name every subject as the query path does now.
-            assert proposed(*si) == service._subject_pseudonym(keyring, *si)
-        out["pseudonym, as proposed (kept MAC keys)"] = _per(
-            lambda si: proposed(*si), subjects, _nothing
-        )
     payloads = [
         QueryRequest.model_validate(
             {"subject_code": c, "purpose": "licensing", "legal_basis": "court_enforcement"}
@@ -281,30 +276,13 @@ def measure(data_dir: Path, queries: int, seed: int, clock_name: str) -> dict[st
 
     def prepare(payload: QueryRequest) -> None:
         service.prepare_query(
-            session=reads, keyring=keyring, agency="bench-bank-000", payload=payload, now=now
+            Context(reads, keyring), agency="bench-bank-000", payload=payload, now=now
         )
 
     out["prepare_query (whole read side)"] = _per(prepare, payloads, reads.rollback)
     reads.close()
     runtime.engine.dispose()
     return out
-
-
-def _proposed_pseudonym(keyring: Any) -> Callable[[Any, bytes], str] | None:
-    """`_subject_pseudonym` over the MAC keys a key keeps (where this tree has them)."""
-    try:
-        from crypto.blind_index import pseudonym_of
-    except ImportError:
-        return None
-    label = b"query-log"
-
-    def proposed(subject: Any, code_index: bytes) -> str:
-        if subject is None or subject.wrapped is None:
-            return "u:" + str(keyring.indexer.pseudonym(label + code_index).hex())
-        key = keyring.data_key(subject.key_id, subject.wrapped)
-        return "s:" + pseudonym_of(key, label).hex()
-
-    return proposed
 
 
 def compare(

@@ -90,8 +90,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.", min=1, max=65535)] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (each opens the runtime).", min=1, max=64)
+        int,
+        typer.Option(
+            help="Worker processes, each with its own runtime and connection pool (about one "
+            "per core).",
+            min=1,
+            max=64,
+        ),
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are trusted (the client address the rate limits key on); "
+            "default: $FORWARDED_ALLOW_IPS or 127.0.0.1.",
+        ),
+    ] = None,
 ) -> None:
     """Migrate, then serve the API."""
     import uvicorn
@@ -115,13 +129,23 @@ def serve(
         raise typer.Exit(2)
     runtime = _runtime(settings)
     typer.echo(f"Credence on http://{host}:{port}/ — API docs at http://{host}:{port}/docs")
+    # Only the proxies named are believed about the client's address and scheme (None:
+    # uvicorn's default, $FORWARDED_ALLOW_IPS or 127.0.0.1).
+    proxies = forwarded_allow_ips
     if workers == 1:
-        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+        app = create_app(runtime=runtime)
+        uvicorn.run(app, host=host, port=port, log_level="info", forwarded_allow_ips=proxies)
         return
     # Migrated above, once: each worker process then opens its own runtime from the settings.
     runtime.engine.dispose()
     uvicorn.run(
-        "api.app:worker_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "api.app:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        forwarded_allow_ips=proxies,
     )
 
 

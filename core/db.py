@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, insert, literal, or_, text
+from sqlalchemy import Engine, create_engine, event, exc, insert, literal, make_url, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,16 @@ from core.errors import DatabaseBusy
 
 READ_ONLY = "credence_read_only"
 DEFAULT_BUSY_SECONDS = 10.0
+# Connections a pool keeps open: one for each thread of the worker's thread pool (anyio's
+# default, 40), and 8 for a thread's second connection (the keyring re-reads its master
+# version and index keys on one of their own) and for sessions still closing on the event
+# loop. More than the threads, so a thread waiting for a second one never waits forever;
+# no overflow, so none is opened and closed per request under load.
+DEFAULT_POOL_SIZE = 48
+POOL_OVERFLOW = 0
+# PostgreSQL connections are replaced after this long instead of pinged at every checkout;
+# one the server dropped in between fails its request as busy (503) and the pool renews.
+POOL_RECYCLE_SECONDS = 1800
 # A long job's transaction is committed after about this much work, so that requests
 # queued behind its write lock wait no longer than this.
 CHUNK_SECONDS = 0.08
@@ -182,9 +192,14 @@ def make_engine(
     *,
     busy_seconds: float = DEFAULT_BUSY_SECONDS,
     synchronous: str = "NORMAL",
+    pool_size: int = DEFAULT_POOL_SIZE,
     **kwargs: Any,
 ) -> Engine:
     """An engine for SQLite (WAL, foreign keys, secure delete) or PostgreSQL.
+
+    The pool keeps up to `pool_size` connections, each opened when first needed and kept
+    until recycled or dropped; a checkout waits for one at most the busy budget (then
+    `is_busy`: a 503), and none pings the database.
 
     `synchronous` is SQLite's: FULL syncs the WAL at every commit, so what a commit appended
     to the query log is on disk before its receipt is sent (the server's setting, default
@@ -193,13 +208,17 @@ def make_engine(
     """
     if synchronous not in _SYNCHRONOUS:
         raise ValueError(f"SQLite synchronous must be one of {sorted(_SYNCHRONOUS)}")
+    pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW, "pool_timeout": busy_seconds}
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        on_disk = bool(database) and database != ":memory:" and not url.startswith("sqlite://?")
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_seconds},
+            # An in-memory database has a pool of its own kind (one connection a thread).
+            **({**pool, **kwargs} if on_disk else kwargs),
         )
         _sqlite_pragmas(engine, synchronous)
-        database = engine.url.database
-        on_disk = bool(database) and database != ":memory:" and not url.startswith("sqlite://?")
         lock = FileLock(Path(f"{database}-writer.lock")) if on_disk and database else None
         _sqlite_writers(engine, busy_seconds, lock)
     else:
@@ -209,9 +228,9 @@ def make_engine(
         options = f"-c lock_timeout={int(busy_seconds * 1000)} -c synchronous_commit=on"
         engine = create_engine(
             url,
-            pool_pre_ping=True,
+            pool_recycle=POOL_RECYCLE_SECONDS,
             connect_args={"options": options},
-            **kwargs,
+            **{**pool, **kwargs},
         )
     return engine
 

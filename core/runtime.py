@@ -142,6 +142,7 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
         settings.database(),
         busy_seconds=settings.db_busy_seconds,
         synchronous=settings.sqlite_synchronous,
+        pool_size=settings.db_pool_size,
     )
     try:
         if run_migrations:

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # How long a writer waits for the database (SQLite's write lock, a PostgreSQL row lock)
     # before the request is answered 503 with Retry-After.
     db_busy_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Database connections each worker process keeps open (core/db.py): its thread pool's
+    # 40 threads and 8 more, so none is opened and closed per request under load. On
+    # PostgreSQL, workers × this must fit in the server's max_connections.
+    db_pool_size: int = Field(default=48, ge=1, le=1000)
     token_audience: str = "credence-api"  # noqa: S105 - an audience name, not a secret
     embedded_issuer_id: str = "urn:credence:embedded-issuer"
     citizen_code_claim: str = "credit_code"

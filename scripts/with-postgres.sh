@@ -2,7 +2,16 @@
 # Run a command against a throw-away PostgreSQL cluster on a loopback port, then remove it.
 # Installs PostgreSQL with apt-get when absent; runs the server as an unprivileged user.
 # The command sees CREDENCE_TEST_PG_URL (an admin URL; tests create their own databases).
+# For tests the cluster skips fsync (nothing in it outlives the run); `--durable` keeps
+# PostgreSQL's durable defaults (fsync, full_page_writes, synchronous_commit) for benches,
+# with room for several workers' pools (max_connections=200).
 set -euo pipefail
+
+DURABILITY="-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+if [ "${1:-}" = "--durable" ]; then
+  shift
+  DURABILITY="-c fsync=on -c full_page_writes=on -c synchronous_commit=on -c max_connections=200"
+fi
 
 find_bin() {
   local d
@@ -41,9 +50,9 @@ trap cleanup EXIT
 
 "${AS[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U credence --auth=trust --no-locale -E UTF8 >/dev/null
 "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w \
-  -o "-h 127.0.0.1 -p $PORT -k $PGTMP -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+  -o "-h 127.0.0.1 -p $PORT -k $PGTMP $DURABILITY" \
   start >/dev/null
-echo "with-postgres: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
+echo "with-postgres: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT ($DURABILITY)" >&2
 
 export CREDENCE_TEST_PG_URL="postgresql+psycopg://credence@127.0.0.1:$PORT/postgres"
 # The server log and data directory, for the tests that scan them (forensics, log leaks).
