@@ -41,7 +41,7 @@ from core.queries import notices_repository as notice_repo
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryRequest
 from core.querylog import appends, leaves, proofs
 from core.querylog import repository as log_repo
-from core.querylog.checkpoints import Cadence, note_for_batch
+from core.querylog.checkpoints import Cadence, batch_note, checkpoint_for_batch
 from core.querylog.leaves import LEAF_VERSION, leaf_time
 from crypto.envelope import DataKey, FieldContext, seal
 from crypto.leaf_binding import b64, canonical, chain_tag, commit, new_secret, salt_of
@@ -307,6 +307,17 @@ def _stage(item: LogItem, heads: dict[uuid.UUID, bytes | None]) -> _Staged:
     )
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A batch as written in its transaction: what each item became, and the stored
+    checkpoint note its receipts are against, if the batch stored one."""
+
+    staged: list[_Staged]
+    bodies: list[bytes]
+    batch: appends.Batch
+    note: str | None
+
+
 def record_batch(
     *,
     session: Session,
@@ -318,6 +329,36 @@ def record_batch(
     """Log every item in order in the caller's transaction; one `Logged` per item."""
     if not items:
         return []
+    return _receipts(_write(session, signer, items, rules, cadence), signer)
+
+
+def flush(
+    engine: Engine,
+    signer: LogSigner,
+    items: Sequence[LogItem],
+    *,
+    rules: AuditRules = DEFAULT_RULES,
+    cadence: Cadence = DEFAULT_CADENCE,
+) -> list[Logged]:
+    """One sequencer batch: fence the log, write every item, commit (durable), then make
+    the receipts, which need nothing from the database: the write lock is held only for
+    the writing."""
+    if not items:
+        return []
+    with Session(engine, expire_on_commit=False) as session:
+        log_repo.fence(session)
+        written = _write(session, signer, items, rules, cadence)
+        session.commit()
+        return _receipts(written, signer)
+
+
+def _write(
+    session: Session,
+    signer: LogSigner,
+    items: Sequence[LogItem],
+    rules: AuditRules,
+    cadence: Cadence,
+) -> _Written:
     now = max(item.now for item in items)
     state = appends.lock_log(session, now)
     ready: list[LogItem] = []
@@ -356,29 +397,20 @@ def record_batch(
     audit.add_new_flags(session, flags)
     notice_repo.add_notices(session, notices)
     lifecycle_repo.add_deliveries(session, deliveries)
-    note = note_for_batch(session=session, signer=signer, cadence=cadence, batch=batch, now=now)
+    stored = checkpoint_for_batch(
+        session=session, signer=signer, cadence=cadence, batch=batch, now=now
+    )
+    return _Written(staged, bodies, batch, None if stored is None else stored.note)
+
+
+def _receipts(written: _Written, signer: LogSigner) -> list[Logged]:
+    """Every item's receipt against one note for the batch's tree (the stored one if any)."""
+    batch = written.batch
+    note = written.note if written.note is not None else batch_note(signer=signer, batch=batch)
     return [
         _logged(s, body, batch, batch.start + k, note)
-        for k, (s, body) in enumerate(zip(staged, bodies, strict=True))
+        for k, (s, body) in enumerate(zip(written.staged, written.bodies, strict=True))
     ]
-
-
-def flush(
-    engine: Engine,
-    signer: LogSigner,
-    items: Sequence[LogItem],
-    *,
-    rules: AuditRules = DEFAULT_RULES,
-    cadence: Cadence = DEFAULT_CADENCE,
-) -> list[Logged]:
-    """One sequencer batch: fence the log, record every item, commit (durable) and return."""
-    with Session(engine, expire_on_commit=False) as session:
-        log_repo.fence(session)
-        logged = record_batch(
-            session=session, signer=signer, items=items, rules=rules, cadence=cadence
-        )
-        session.commit()
-    return logged
 
 
 def _logged(s: _Staged, body: bytes, batch: appends.Batch, index: int, note: str) -> Logged:

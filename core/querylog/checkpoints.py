@@ -124,14 +124,19 @@ def _store_checkpoint(
     return repo.checkpoint_at(session, tree.size)
 
 
-def note_for_batch(
+def checkpoint_for_batch(
     *, session: Session, signer: LogSigner, cadence: Cadence, batch: Batch, now: datetime
-) -> str:
-    """The one checkpoint note a batch's receipts are against: stored if the count calls for
-    one (after the check before signing), else signed for the receipts only."""
+) -> LogCheckpoint | None:
+    """Store a checkpoint of the tree right after a batch if the count calls for one (after
+    the check before signing); its note is then what the batch's receipts are against."""
     tree, latest = batch.frontier, batch.checkpointed
     if latest is None or (tree.size - latest >= cadence.every_leaves and latest != tree.size):
-        stored = _store_checkpoint(session, signer, tree, now)
-        if stored is not None:
-            return stored.note
+        return _store_checkpoint(session, signer, tree, now)
+    return None
+
+
+def batch_note(*, signer: LogSigner, batch: Batch) -> str:
+    """A note signed for the tree right after a batch, for its receipts only (not stored;
+    it needs nothing from the database, so it may be signed after the commit)."""
+    tree = batch.frontier
     return signer.sign(Checkpoint(origin=signer.origin, size=tree.size, root=tree.root()))

@@ -211,10 +211,34 @@ class TestOneBatch:
         logged = flush(fresh_engine, signer, _items(fresh_engine, keyring, code, auth_id)[:1])
         assert [x.index for x in logged] == [0]
         before = _counts(fresh_engine, auth_id)
-        # Signing comes last, after every row of the batch was written: all of it goes.
+        # A checkpoint due is signed and stored last in the transaction, after every row of
+        # the batch was written: when that fails, all of it goes, and nobody got a receipt.
         with pytest.raises(OSError, match="signing device"):
-            flush(fresh_engine, _Unplugged(signer), _items(fresh_engine, keyring, code, auth_id))
+            flush(
+                fresh_engine,
+                _Unplugged(signer),
+                _items(fresh_engine, keyring, code, auth_id),
+                cadence=Cadence(every_leaves=1),
+            )
         assert _counts(fresh_engine, auth_id) == before == (1, 1, 1, 0, 1)
+
+    def test_receipts_are_signed_after_the_commit_so_a_failure_then_loses_no_leaf(
+        self, fresh_engine: Engine, keyring: Keyring, signer: LogSigner, person
+    ) -> None:
+        code, auth_id = person
+        flush(fresh_engine, signer, _items(fresh_engine, keyring, code, auth_id)[:1])
+        items = _items(fresh_engine, keyring, code, auth_id)
+        # Not due for a stored checkpoint: the receipts' note is signed once the batch is
+        # durable, outside the write lock. A failure then answers nobody, but what was
+        # logged stays logged (the log may hold a query never answered, never the reverse).
+        with pytest.raises(OSError, match="signing device"):
+            flush(fresh_engine, _Unplugged(signer), items)
+        leaves, notices, facets, uses, checkpoints = _counts(fresh_engine, auth_id)
+        assert (leaves, notices, facets) == (1 + len(items), 1 + len(items) - 1, 1 + len(items))
+        assert (uses, checkpoints) == (USES, 1)
+        with Session(fresh_engine) as s:
+            report = verify_log(session=s, signer_public_key=signer.public_key, name=NAME)
+        assert report.ok
 
 
 class _Unplugged(LogSigner):
