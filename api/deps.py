@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -85,6 +86,14 @@ async def get_context(session: SessionDep, request: Request) -> Context:
 async def get_read_context(session: ReadSessionDep, request: Request) -> Context:
     """The core context of a request that only reads, whatever its method."""
     return _context(session, app_state(request).runtime)
+
+
+@contextmanager
+def read_context(runtime: Runtime) -> Iterator[Context]:
+    """A context on a read-only session opened here, in the calling thread, and closed on
+    leaving (for a route that does its reading in one thread-pool hop of its own)."""
+    with Session(runtime.read_engine, expire_on_commit=False) as session:
+        yield _context(session, runtime)
 
 
 ContextDep = Annotated[Context, Depends(get_context)]

@@ -15,18 +15,18 @@ from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ContextDep, ReadContextDep, RuntimeDep, SessionDep
+from api.deps import ContextDep, RuntimeDep, SessionDep, read_context
 from api.params import OptionalDbIntQuery
 from api.policy import AgencyDep, CitizenDep, authenticate
 from api.state import app_state
 from core.clock import clock
-from core.context import Context
 from core.errors import DatabaseBusy, DomainError, Forbidden
 from core.queries.notice_schemas import AgencyNotification, Notification
 from core.queries.notices import agency_notifications, citizen_notifications
 from core.queries.recording import Logged, LogItem, PreparedQuery, Refusal
 from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
 from core.queries.service import opened_history, prepare_query, prepare_refusal
+from core.runtime import Runtime
 
 
 def _rule_of(exc: RequestValidationError) -> str:
@@ -100,25 +100,21 @@ router = APIRouter(tags=["agency"], route_class=_LogsMalformedQueries)
 
 
 @router.post("/queries", response_model=QueryAnswer)
-async def query(
-    payload: QueryRequest,
-    principal: AgencyDep,
-    ctx: ReadContextDep,
-    request: Request,
-) -> QueryAnswer:
+async def query(payload: QueryRequest, principal: AgencyDep, request: Request) -> QueryAnswer:
     """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
     if principal.agency is None:
         raise Forbidden("the token names no agency")
     agency, now = principal.agency, clock.now()
+    runtime = app_state(request).runtime
     try:
         # Read, authorize and decrypt on a snapshot, in one thread-pool hop; the log
         # sequencer then writes it with others' in one transaction.
-        item: LogItem = await run_in_threadpool(_prepare, ctx, agency, payload, now)
+        item: LogItem = await run_in_threadpool(_prepare, runtime, agency, payload, now)
     except DomainError as exc:
         if isinstance(exc, DatabaseBusy):
             raise  # not a refusal: nothing could be read, so nothing can be logged either
         # Refused before anything was written: the refusal is logged (read again apart).
-        item = await run_in_threadpool(_prepare_refusal, ctx, agency, payload, now, exc)
+        item = await run_in_threadpool(_prepare_refusal, runtime, agency, payload, now, exc)
     logged = await _logged(request, item)
     if logged.error is not None:
         # A refusal is on the record too: the agency gets its receipt with the problem.
@@ -128,21 +124,18 @@ async def query(
     return cast(QueryAnswer, logged.answer)
 
 
-def _prepare(ctx: Context, agency: str, payload: QueryRequest, now: datetime) -> PreparedQuery:
-    try:
+def _prepare(runtime: Runtime, agency: str, payload: QueryRequest, now: datetime) -> PreparedQuery:
+    # The read session is opened and closed in this thread: no dependency of its own.
+    with read_context(runtime) as ctx:
         return prepare_query(ctx, agency=agency, payload=payload, now=now)
-    finally:
-        ctx.session.rollback()
 
 
 def _prepare_refusal(
-    ctx: Context, agency: str, payload: QueryRequest, now: datetime, error: DomainError
+    runtime: Runtime, agency: str, payload: QueryRequest, now: datetime, error: DomainError
 ) -> Refusal:
-    try:
-        rule = error.rule or error.type_slug
+    rule = error.rule or error.type_slug
+    with read_context(runtime) as ctx:
         return prepare_refusal(ctx, agency=agency, payload=payload, rule=rule, now=now, error=error)
-    finally:
-        ctx.session.rollback()
 
 
 me_router = APIRouter(prefix="/me", tags=["citizen"])
