@@ -106,8 +106,25 @@ def is_busy(error: BaseException) -> bool:
     )
 
 
+# Where a transaction's connection notes when it began (after any wait for the write lock).
+_BEGAN = "credence_began"
+
+
+def held_seconds(session: Session) -> float:
+    """How long the session's transaction has run since it began (0 outside one).
+
+    A writer's begin counts from when it got the lock, not from when it asked: a long job
+    paced on this holds the lock for its bound, however long it queued for it.
+    """
+    if not session.in_transaction():
+        return 0.0
+    began = session.connection().info.get(_BEGAN)
+    return 0.0 if began is None else time.monotonic() - float(began)
+
+
 class ChunkedCommits:
-    """Commit a long job's session whenever a chunk of work has run `seconds` (wall time).
+    """Commit a long job's session whenever a chunk of work has held its transaction
+    `seconds` (wall time, from when the transaction got the write lock).
 
     Every unit of the job must be complete by itself (idempotent, or resumable from what
     is stored), since the job may stop between any two chunks.
@@ -116,15 +133,15 @@ class ChunkedCommits:
     def __init__(self, session: Session, seconds: float = CHUNK_SECONDS) -> None:
         self._session = session
         self._seconds = seconds
-        self._started = time.monotonic()
         self.commits = 0
 
     def done_one(self) -> None:
         """One unit is done: commit if the chunk has run its time."""
-        if time.monotonic() - self._started >= self._seconds:
+        # Counted from the lock, not from the last commit: under load the wait for the lock
+        # can exceed the whole bound, and a chunk would then hold one unit a transaction.
+        if held_seconds(self._session) >= self._seconds:
             self._session.commit()
             self.commits += 1
-            self._started = time.monotonic()
 
 
 class FileLock:
@@ -232,6 +249,11 @@ def make_engine(
             connect_args={"options": options},
             **{**pool, **kwargs},
         )
+
+        @event.listens_for(engine, "begin")
+        def _began(conn: Any) -> None:
+            conn.info[_BEGAN] = time.monotonic()
+
     return engine
 
 
@@ -287,6 +309,7 @@ def _sqlite_writers(engine: Engine, busy_seconds: float, lock: FileLock | None) 
         except BaseException:
             release(dbapi_conn)
             raise
+        conn.info[_BEGAN] = time.monotonic()
 
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback

@@ -9,7 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-from core.db import FileLock
+from sqlalchemy import text
+from sqlmodel import Session
+
+from core.db import ChunkedCommits, FileLock, held_seconds, make_engine
 
 WAIT = 30.0  # a budget no healthy handover comes near
 
@@ -74,3 +77,35 @@ class TestWriterTurns:
         holder.release()
         assert waiter.acquire(WAIT)
         waiter.release()
+
+
+class TestChunksCountFromTheLock:
+    def test_a_job_that_waited_for_the_lock_still_does_a_whole_chunk(self, tmp_path: Path):
+        engine = make_engine(f"sqlite:///{tmp_path / 'chunks.db'}")
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE unit (n INTEGER)"))
+        holder = Session(engine)
+        holder.execute(text("INSERT INTO unit VALUES (0)"))  # holds the write lock
+        job = Session(engine)
+        chunks = ChunkedCommits(job, seconds=1.0)
+        done = threading.Event()
+
+        def one_unit() -> None:
+            job.execute(text("INSERT INTO unit VALUES (1)"))  # waits for the lock first
+            chunks.done_one()
+            done.set()
+
+        worker = threading.Thread(target=one_unit)
+        worker.start()
+        # A real thread waiting on a real lock for longer than the chunk's bound: the bug
+        # this guards against counted that wait as the chunk's work.
+        time.sleep(1.2)
+        holder.commit()
+        worker.join(WAIT)
+        assert done.is_set()
+        assert chunks.commits == 0  # one unit of work is not a chunk's worth of lock
+        assert held_seconds(job) < 1.0
+        job.commit()
+        holder.close()
+        job.close()
+        engine.dispose()
