@@ -46,7 +46,7 @@ POOL_OVERFLOW = 0
 POOL_RECYCLE_SECONDS = 1800
 # A long job's transaction is committed after about this much work, so that requests
 # queued behind its write lock wait no longer than this.
-CHUNK_SECONDS = 0.08
+CHUNK_SECONDS = 0.05
 
 
 class WriterGate:
