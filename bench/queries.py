@@ -33,6 +33,7 @@ runs. Results and their analysis: bench/README-queries.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import json
 import os
@@ -91,7 +92,7 @@ from core.queries.schemas import AnsweredEntry
 from core.querylog import repository as log_repo
 from core.querylog.appends import append_leaves, log_size
 from core.querylog.checkpoints import make_checkpoint
-from core.querylog.leaves import CanonicalBodies, canonical_leaf
+from core.querylog.leaves import LEAF_VERSION, CanonicalBodies, canonical_leaf, leaf_time
 from core.querylog.signing_key import signer_for_data_dir
 from core.querylog.verify import VERIFY_CHUNK, VerifyReport, verify_log, verify_log_leaf_by_leaf
 from core.runtime import Runtime, open_runtime
@@ -691,24 +692,26 @@ class AppendWindow:
 
 
 def _leaf_pool(rng: random.Random, now: datetime, count: int) -> list[bytes]:
-    """Bodies shaped like the query path's leaves (pseudonym, entry ids, outcome, ...)."""
+    """Bodies shaped like the query path's leaves (version 2: the subject, authorization
+    and entries only in a salted commitment, a chain link, how many entries left)."""
     pool = []
     for _ in range(count):
-        entries = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(rng.randrange(4))]
+        returned = rng.randrange(4)
         pool.append(
             canonical_leaf(
                 {
-                    "v": 1,
-                    "at": now.isoformat(),
+                    "v": LEAF_VERSION,
+                    "kind": "query",
+                    "at": leaf_time(now),
                     "agency": AGENCY,
                     "purpose": "licensing",
                     "basis": "legal",
                     "legal_basis": "court_enforcement",
-                    "authorization_id": None,
                     "policy_version": None,
-                    "subject": "s:" + rng.randbytes(32).hex(),
-                    "entries": entries,
-                    "outcome": "answered" if entries else "empty",
+                    "commit": base64.b64encode(rng.randbytes(32)).decode(),
+                    "prev": base64.b64encode(rng.randbytes(32)).decode(),
+                    "outcome": "answered" if returned else "empty",
+                    "returned": returned,
                     "refusal_rule": None,
                     "frozen": False,
                     "sealed_until": None,
