@@ -11,6 +11,7 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.cases.objections.schemas import DecisionRequest, ObjectionCase
+from core.cases.officer import Officer
 from core.cases.repairs import service as repairs
 from core.cases.repairs.schemas import RepairFiling
 from core.context import PACKAGE_CALENDAR, Context
@@ -70,10 +71,9 @@ def objection_decided(
     """An objection officer of `department` decides a case through the service; the case."""
     return objections.decide(
         Context(session, keyring, calendar),
-        department=department,
+        officer=Officer(department=department, actor=actor),
         case_id=case_id,
         payload=DecisionRequest.model_validate(body),
-        actor=actor,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.cases import repository as case_repo
+from core.cases.officer import Officer
 from core.cases.repairs import registry, service
 from core.cases.repairs.schemas import (
     OrganisationCreate,
@@ -37,10 +38,9 @@ def _decide(
 ) -> str:
     return service.decide(
         Context(session, keyring),
-        department="dept-a",
+        officer=Officer(department="dept-a", actor=f"officer-{decision}"),
         case_id=repair_id,
         payload=RepairDecision.model_validate({"decision": decision, "reasons": reasons}),
-        actor=f"officer-{decision}",
     ).status
 
 
