@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 from fastapi import UploadFile
 from fastapi.responses import Response
 
+from core.cases.engine import EvidenceReader
 from core.cases.officer import Officer
-from core.cases.schemas import EvidenceContent, Upload
+from core.cases.schemas import Upload
 from core.context import Context
 from core.identity.principal import DEPARTMENT_ROLES, Principal
 from core.settings import Settings
@@ -123,22 +124,12 @@ def evidence_download(found: EvidenceFile, *, file_id: uuid.UUID | None = None) 
     )
 
 
-class EvidenceReader(Protocol):
-    """A case service's `evidence_content`: a file in an officer's department, or the filer's."""
-
-    def __call__(
-        self,
-        ctx: Context,
-        *,
-        case_id: uuid.UUID,
-        file_id: uuid.UUID,
-        department: str | None = None,
-        code_index: bytes | None = None,
-    ) -> EvidenceContent: ...
-
-
 def case_evidence(
-    read: EvidenceReader, ctx: Context, principal: Principal, case_id: uuid.UUID, file_id: uuid.UUID
+    read: EvidenceReader[Any],
+    ctx: Context,
+    principal: Principal,
+    case_id: uuid.UUID,
+    file_id: uuid.UUID,
 ) -> Response:
     """One evidence file of a case as a download: an officer's department's, else the caller's."""
     officer = principal.role in DEPARTMENT_ROLES
