@@ -1,4 +1,4 @@
-"""The HTTP toolkit the API routes and the pages share: uploads and downloads.
+"""The HTTP toolkit the API routes and the pages share: uploads, downloads, the deciding officer.
 
 Invariants:
 - An upload is read at most one byte past its limit (and at most one file past the
@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 from fastapi import UploadFile
 from fastapi.responses import Response
 
+from core.cases.engine import EvidenceReader
+from core.cases.officer import Officer
 from core.cases.schemas import Upload
+from core.context import Context
+from core.identity.principal import DEPARTMENT_ROLES, Principal
 from core.settings import Settings
 
 EVIDENCE_EXTENSIONS: Final = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -118,3 +122,27 @@ def evidence_download(found: EvidenceFile, *, file_id: uuid.UUID | None = None) 
     return attachment(
         content=found.content, media_type=found.media_type, filename=fallback, name=found.name
     )
+
+
+def case_evidence(
+    read: EvidenceReader[Any],
+    ctx: Context,
+    principal: Principal,
+    case_id: uuid.UUID,
+    file_id: uuid.UUID,
+) -> Response:
+    """One evidence file of a case as a download: an officer's department's, else the caller's."""
+    officer = principal.role in DEPARTMENT_ROLES
+    found = read(
+        ctx,
+        case_id=case_id,
+        file_id=file_id,
+        department=principal.own_department() if officer else None,
+        code_index=None if officer else principal.own_code_index(),
+    )
+    return evidence_download(found, file_id=file_id)
+
+
+def officer(principal: Principal) -> Officer:
+    """The officer a verified caller decides as: the department of their token, and them."""
+    return Officer(department=principal.own_department(), actor=principal.subject)

@@ -1,11 +1,12 @@
 """Shared pieces of the page routes: dependency aliases, the signed-in caller's own
-entries, ids from paths and forms, redirects, the minute a page shows an instant at."""
+entries and an officer's cases, ids from paths and forms, redirects, the minute a page
+shows an instant at."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +25,7 @@ from core.clock import CST
 from core.context import Context
 from core.entries import service as record_service
 from core.entries.schemas import EntryView
+from core.errors import NotFound
 from core.identity.principal import Principal
 
 PublicPageDep = Annotated[None, Depends(public_page)]
@@ -33,6 +35,13 @@ RepairOfficerPageDep = Annotated[Principal, Depends(repair_officer_page)]
 RecorderPageDep = Annotated[Principal, Depends(recorder_page)]
 AuditorPageDep = Annotated[Principal, Depends(auditor_page)]
 CsrfDep = Annotated[None, Depends(check_csrf)]
+Case = TypeVar("Case", covariant=True)
+
+
+class CaseReader(Protocol[Case]):
+    """A case service's `read_case`: one case of the officer's department."""
+
+    def __call__(self, ctx: Context, *, department: str, case_id: uuid.UUID) -> Case: ...
 
 
 def see_other(request: Request, path: str) -> RedirectResponse:
@@ -68,3 +77,13 @@ def my_entry(ctx: Context, principal: Principal, entry_id: uuid.UUID | None) -> 
         return None
     record = record_service.my_record(ctx, code_index=principal.own_code_index())
     return next((e for e in record.entries if e.id == entry_id), None)
+
+
+def officer_case(
+    read: CaseReader[Case], ctx: Context, principal: Principal, case_id: uuid.UUID
+) -> Case | None:
+    """One case of the officer's department as `read` opens it; None when it is another's."""
+    try:
+        return read(ctx, department=principal.own_department(), case_id=case_id)
+    except NotFound:
+        return None

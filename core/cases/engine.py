@@ -1,5 +1,5 @@
-"""The case engine: what objections and repairs share — scoped lookups, guarded decisions,
-escalation of overdue steps, sealed notes, the history and evidence files.
+"""The case engine: what objections and repairs share — scoped lookups and lists, guarded
+decisions, escalation of overdue steps, sealed notes, the history and evidence files.
 
 Invariants:
 - Each case has its own data key; its free text and files are sealed under it with an
@@ -18,14 +18,18 @@ Invariants:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
 
+from core.calendar.workdays import WorkCalendar
 from core.cases import repository as repo
 from core.cases.kind import CaseKind, CaseRow
-from core.cases.schemas import EvidenceContent, EvidenceView, HistoryItem, Upload
+from core.cases.schemas import CaseFilter, EvidenceContent, EvidenceView, HistoryItem, Upload
+from core.context import Context
 from core.entries import repository as record_repo
 from core.entries import store
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
@@ -43,6 +47,7 @@ MEDIA_TYPES: dict[str, tuple[bytes, ...]] = {
 }
 MAX_NAME = 120
 SYSTEM = "system"
+View = TypeVar("View")
 
 
 # --- keys and sealing ------------------------------------------------------------------
@@ -84,6 +89,44 @@ def department_case(
     if row is None:
         raise NotFound(kind.missing)
     return row
+
+
+def department_view(
+    ctx: Context,
+    kind: CaseKind[CaseRow],
+    view: Callable[[Session, Keyring, CaseRow, date, WorkCalendar], View],
+    *,
+    case_id: uuid.UUID,
+    department: str,
+) -> View:
+    """One case of the officer's department as `view` opens it today (session, keyring, row)."""
+    today = ctx.today()
+    row = department_case(ctx.session, kind, case_id=case_id, department=department)
+    return view(ctx.session, ctx.keyring, row, today, ctx.calendar)
+
+
+def department_rows(
+    ctx: Context,
+    kind: CaseKind[CaseRow],
+    *,
+    department: str,
+    filters: CaseFilter,
+    today: date | None,
+    order: Sequence[Any],
+    offset: int | None = None,
+) -> tuple[date, Sequence[CaseRow]]:
+    """The day a department's list is drawn up for (today unless given), and its cases."""
+    day = ctx.today() if today is None else today
+    rows = repo.department_queue(
+        ctx.session,
+        kind,
+        department=department,
+        filters=filters,
+        today=day,
+        order=order,
+        offset=offset,
+    )
+    return day, rows
 
 
 def find_for_owner(
@@ -294,24 +337,35 @@ def open_evidence(key: DataKey, found: EvidenceFile) -> EvidenceContent:
     )
 
 
-def evidence_in_scope(
-    session: Session,
-    keyring: Keyring,
-    kind: CaseKind[CaseRow],
-    *,
-    case_id: uuid.UUID,
-    file_id: uuid.UUID,
-    department: str | None,
-    owner: bytes | uuid.UUID | None,
-    missing: str,
-    erased: str,
-) -> EvidenceContent:
-    """One evidence file of a case in the caller's scope, opened; Shredded once erased."""
-    row = scoped_case(session, kind, case_id=case_id, department=department, owner=owner)
-    if row is None:
-        raise NotFound(missing)
-    found = evidence_file(session, kind=kind.name, case_id=row.id, file_id=file_id)
-    key = case_key(session, keyring, row)
-    if key is None:
-        raise Shredded(erased)
-    return open_evidence(key, found)
+@dataclass(frozen=True)
+class EvidenceReader(Generic[CaseRow]):
+    """A kind's `evidence_content`: what it tells a caller refused, how it finds a filer."""
+
+    kind: CaseKind[CaseRow]
+    # What a caller is told when the case is out of their scope, or its key was shredded.
+    missing: str
+    erased: str
+    # The owner column's value for a filer's blind index (None: they filed nothing).
+    owner_of: Callable[[Session, bytes], bytes | uuid.UUID | None]
+
+    def __call__(
+        self,
+        ctx: Context,
+        *,
+        case_id: uuid.UUID,
+        file_id: uuid.UUID,
+        department: str | None = None,
+        code_index: bytes | None = None,
+    ) -> EvidenceContent:
+        """One evidence file, for an officer of the case's department or for its filer, opened."""
+        owner = None if code_index is None else self.owner_of(ctx.session, code_index)
+        row = scoped_case(
+            ctx.session, self.kind, case_id=case_id, department=department, owner=owner
+        )
+        if row is None:
+            raise NotFound(self.missing)
+        found = evidence_file(ctx.session, kind=self.kind.name, case_id=row.id, file_id=file_id)
+        key = case_key(ctx.session, ctx.keyring, row)
+        if key is None:
+            raise Shredded(self.erased)
+        return open_evidence(key, found)

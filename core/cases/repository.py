@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from core.cases.kind import OPEN, CaseKind, CaseRow
@@ -102,6 +102,27 @@ def filtered(
     if filters.escalated is not None:
         stmt = stmt.where(col(kind.model.escalated).is_(filters.escalated))
     return stmt
+
+
+def department_queue(
+    session: Session,
+    kind: CaseKind[CaseRow],
+    *,
+    department: str,
+    filters: CaseFilter,
+    today: date,
+    order: Sequence[Any],
+    offset: int | None = None,
+) -> Sequence[CaseRow]:
+    """A department's cases, filtered: overdue first, then in the kind's `order`; one page."""
+    late = overdue_clause(kind, today)
+    stmt = (
+        filtered(kind, department=department, filters=filters, today=today)
+        .order_by(case((late, 0), else_=1), *order)
+        .limit(filters.limit)
+    )
+    # Only a kind whose list is paged has an offset (another's refuses the parameter).
+    return session.execute(stmt if offset is None else stmt.offset(offset)).scalars().all()
 
 
 def decide(

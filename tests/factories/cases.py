@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -10,10 +11,15 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases.objections import service as objections
 from core.cases.objections.schemas import DecisionRequest, ObjectionCase
+from core.cases.officer import Officer
+from core.cases.repairs import service as repairs
+from core.cases.repairs.schemas import RepairFiling
 from core.context import PACKAGE_CALENDAR, Context
 from core.keyring import Keyring
 from core.settings import Settings
-from tests.factories.http import bearer, citizen_get
+from tests.factories.clock import at
+from tests.factories.entries import SERIOUS, record_entry
+from tests.factories.http import bearer, citizen_get, ok_json
 
 OBJECTION_REASONS = "该笔税款已于2026年3月1日全额缴清，完税证明编号QX-7781，记录有误"
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
@@ -65,11 +71,31 @@ def objection_decided(
     """An objection officer of `department` decides a case through the service; the case."""
     return objections.decide(
         Context(session, keyring, calendar),
-        department=department,
+        officer=Officer(department=department, actor=actor),
         case_id=case_id,
         payload=DecisionRequest.model_validate(body),
-        actor=actor,
     )
+
+
+def repair_filed(
+    session: Session,
+    keyring: Keyring,
+    code: str,
+    entry_id: uuid.UUID,
+    *,
+    calendar: WorkCalendar = PACKAGE_CALENDAR,
+    **fields: Any,
+) -> uuid.UUID:
+    """The citizen of `code` applies through the service to repair an entry (commitment); its id."""
+    filing = RepairFiling.model_validate(
+        {"entry_id": entry_id, "way": "commitment", "commitment": COMMITMENT, **fields}
+    )
+    return repairs.file_repair(
+        Context(session, keyring, calendar),
+        code_index=keyring.blind_index(code),
+        filing=filing,
+        uploads=[],
+    ).id
 
 
 def file_objection(
@@ -107,6 +133,15 @@ def file_repair(
         files=files,
         headers=bearer(mint("citizen", credit_code=code)),
     )
+
+
+def filed_repair(client: Any, mint: Any, code: str, **overrides: Any) -> tuple[dict, dict]:
+    """A SERIOUS entry of `code` recorded 2026-03-02, and a commitment repair of it filed
+    2026-04-01 through the API: (the entry, the case)."""
+    at(date(2026, 3, 2))
+    entry = record_entry(client, mint, **(SERIOUS | {"subject_code": code} | overrides))
+    at(date(2026, 4, 1))
+    return entry, ok_json(file_repair(client, mint, code, entry["id"]), 201)
 
 
 def objection_officer(mint: Any, department: str = "dept-a", **claims: Any) -> dict[str, str]:

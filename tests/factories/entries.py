@@ -112,13 +112,18 @@ def commit_entry(
     return entry_id
 
 
-def record_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> dict:
-    """Record a `make_payload` entry through the API as a recorder of `department`; the entry."""
-    res = client.post(
+def submit_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> Any:
+    """Post a `make_payload` entry to the API as a recorder of `department`; the response."""
+    return client.post(
         "/api/v1/records",
         json=make_payload(**overrides).model_dump(mode="json"),
         headers=bearer(mint("recorder", department=department)),
     )
+
+
+def record_entry(client: Any, mint: Any, *, department: str = "dept-a", **overrides: Any) -> dict:
+    """Record a `make_payload` entry through the API as a recorder of `department`; the entry."""
+    res = submit_entry(client, mint, department=department, **overrides)
     assert res.status_code == 201, res.text
     return dict(res.json())
 
@@ -153,6 +158,23 @@ def watch_fields(**overrides: Any) -> dict[str, Any]:
         "display_until": clock.today() + timedelta(days=200),
         **overrides,
     }
+
+
+def repairable_fields(**overrides: Any) -> dict[str, Any]:
+    """The overrides of a serious black entry decided 400 days before today: repairable now."""
+    decided = clock.today() - timedelta(days=400)
+    return {
+        "decided_on": decided,
+        "display_until": decided + timedelta(days=800),
+        "valid_until": decided + timedelta(days=1000),
+        **overrides,
+    }
+
+
+def make_serious(session: Session, keyring: Keyring, code: str, **overrides: Any) -> uuid.UUID:
+    """A SERIOUS entry of `code` recorded through the service on 2026-03-02; its id."""
+    at(date(2026, 3, 2))
+    return make_entry(session, keyring, **(SERIOUS | {"subject_code": code} | overrides))
 
 
 def post_serious(client: Any, mint: Any, code: str, **overrides: Any) -> str:

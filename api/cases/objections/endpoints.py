@@ -110,15 +110,7 @@ def evidence_file(
     ctx: ContextDep,
 ) -> Response:
     """One evidence file, to the case's objector or an officer of its department."""
-    officer = principal.role == "objection_officer"
-    found = service.evidence_content(
-        ctx,
-        case_id=objection_id,
-        file_id=file_id,
-        department=principal.own_department() if officer else None,
-        code_index=None if officer else principal.own_code_index(),
-    )
-    return http.evidence_download(found, file_id=file_id)
+    return http.case_evidence(service.evidence_content, ctx, principal, objection_id, file_id)
 
 
 @router.post("/objections/{objection_id}/decision", response_model=ObjectionCase)
@@ -131,10 +123,9 @@ def decide(
     """Accept or decline a filed case; uphold, partly uphold or reject an accepted one."""
     view = service.decide(
         ctx,
-        department=principal.own_department(),
+        officer=http.officer(principal),
         case_id=objection_id,
         payload=payload,
-        actor=principal.subject,
     )
     ctx.session.commit()
     return view

@@ -22,6 +22,7 @@ from api.pages.common import (
     CsrfDep,
     OfficerPageDep,
     my_entry,
+    officer_case,
     parse_id,
     see_other,
 )
@@ -31,13 +32,10 @@ from core.cases.objections import service
 from core.cases.objections.schemas import (
     Correction,
     DecisionRequest,
-    ObjectionCase,
     ObjectionFilter,
     Reasons,
 )
-from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
-from core.identity.principal import Principal
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -51,14 +49,6 @@ def worklist(request: Request, principal: OfficerPageDep, ctx: ContextDep) -> HT
     return render(request, "officer/worklist.html", {"cases": cases})
 
 
-def _case(
-    ctx: Context,
-    principal: Principal,
-    oid: uuid.UUID,
-) -> ObjectionCase:
-    return service.read_case(ctx, department=principal.own_department(), case_id=oid)
-
-
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
 def case_page(
     objection_id: uuid.UUID,
@@ -67,9 +57,8 @@ def case_page(
     ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: reasons, evidence, history, clocks and the decision form."""
-    try:
-        case = _case(ctx, principal, objection_id)
-    except NotFound:
+    case = officer_case(service.read_case, ctx, principal, objection_id)
+    if case is None:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True})
 
@@ -128,10 +117,9 @@ def decide(
         try:
             service.decide(
                 ctx,
-                department=principal.own_department(),
+                officer=http.officer(principal),
                 case_id=objection_id,
                 payload=payload,
-                actor=principal.subject,
             )
         except NotFound:
             return not_found_page(request)
@@ -141,9 +129,8 @@ def decide(
         else:
             ctx.session.commit()
             return see_other(request, f"/officer/objections/{objection_id}")
-    try:
-        case = _case(ctx, principal, objection_id)
-    except NotFound:
+    case = officer_case(service.read_case, ctx, principal, objection_id)
+    if case is None:
         return not_found_page(request)
     return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
 
@@ -156,10 +143,7 @@ def evidence(
     ctx: ContextDep,
 ) -> Response:
     """One evidence file of a department case, as a download."""
-    found = service.evidence_content(
-        ctx, case_id=objection_id, file_id=file_id, department=principal.own_department()
-    )
-    return http.evidence_download(found, file_id=file_id)
+    return http.case_evidence(service.evidence_content, ctx, principal, objection_id, file_id)
 
 
 citizen_router = APIRouter(prefix="/me", include_in_schema=False)
@@ -258,7 +242,4 @@ def my_evidence(
     ctx: ContextDep,
 ) -> Response:
     """One of my evidence files, as a download."""
-    found = service.evidence_content(
-        ctx, case_id=objection_id, file_id=file_id, code_index=principal.own_code_index()
-    )
-    return http.evidence_download(found, file_id=file_id)
+    return http.case_evidence(service.evidence_content, ctx, principal, objection_id, file_id)

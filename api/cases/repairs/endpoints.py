@@ -99,10 +99,9 @@ def decide_repair(
     """Accept or decline a filed case; approve or reject an accepted one (reasons to refuse)."""
     view = service.decide(
         ctx,
-        department=principal.own_department(),
+        officer=http.officer(principal),
         case_id=repair_id,
         payload=payload,
-        actor=principal.subject,
         terms=service.RepairTerms.from_settings(settings),
     )
     ctx.session.commit()

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from api import http
 from api.deps import ContextDep, SettingsDep
-from api.pages.common import CsrfDep, RepairOfficerPageDep, see_other
+from api.pages.common import CsrfDep, RepairOfficerPageDep, officer_case, see_other
 from api.pages.refusals import gone_page, not_found_page
 from api.pages.render import render
 from api.state import app_state
@@ -29,7 +29,6 @@ from core.cases.repairs import service
 from core.cases.repairs.schemas import RepairCase, RepairDecision, RepairFilter
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
-from core.identity.principal import Principal
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 WORKLIST_LIMIT = 200
@@ -61,14 +60,6 @@ def worklist(
     )
 
 
-def _read(
-    ctx: Context,
-    principal: Principal,
-    repair_id: uuid.UUID,
-) -> RepairCase:
-    return service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
-
-
 def _case_page(
     request: Request, case: RepairCase, ctx: Context, status: int = 200, **extra: Any
 ) -> HTMLResponse:
@@ -90,9 +81,8 @@ def case_page(
     ctx: ContextDep,
 ) -> HTMLResponse:
     """One case: the entry, the evidence and commitment, the history and the decision form."""
-    try:
-        case = _read(ctx, principal, repair_id)
-    except NotFound:
+    case = officer_case(service.read_case, ctx, principal, repair_id)
+    if case is None:
         return not_found_page(request)
     return _case_page(request, case, ctx)
 
@@ -110,9 +100,8 @@ def decide(
     read_status: Annotated[str, Form()] = "",
 ) -> Response:
     """Accept or decline, then approve or reject; a stale form is a conflict page."""
-    try:
-        current = _read(ctx, principal, repair_id)
-    except NotFound:
+    current = officer_case(service.read_case, ctx, principal, repair_id)
+    if current is None:
         return not_found_page(request)
     if read_status not in STATUSES:
         return _case_page(request, current, ctx, status=422, invalid=["read_status"])
@@ -128,10 +117,9 @@ def decide(
     try:
         service.decide(
             ctx,
-            department=principal.own_department(),
+            officer=http.officer(principal),
             case_id=repair_id,
             payload=payload,
-            actor=principal.subject,
             terms=service.RepairTerms.from_settings(settings),
         )
     except NotFound:
@@ -140,7 +128,7 @@ def decide(
     except (InvalidInput, Conflict) as exc:
         ctx.session.rollback()
         status = 409 if isinstance(exc, Conflict) else 422
-        case = _read(ctx, principal, repair_id)
+        case = service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
         return _case_page(request, case, ctx, status=status, refusal=exc)
     ctx.session.commit()
     return see_other(request, f"/officer/repairs/{repair_id}")

@@ -7,40 +7,17 @@ core.cases.repository.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
 
-from sqlalchemy import case, update
+from sqlalchemy import update
 from sqlmodel import Session, col
 
-from core.cases import repository as case_repo
-from core.cases.kind import CaseKind
-from core.cases.objections.schemas import ObjectionFilter
 from core.models import Entry, Objection, Subject
 
-
-def department_queue(
-    session: Session,
-    kind: CaseKind[Objection],
-    *,
-    department: str,
-    filters: ObjectionFilter,
-    today: date,
-) -> Sequence[Objection]:
-    """A department's cases, filtered; overdue first, then the oldest."""
-    late = case_repo.overdue_clause(kind, today)
-    stmt = (
-        case_repo.filtered(kind, department=department, filters=filters, today=today)
-        .order_by(
-            case((late, 0), else_=1),
-            col(Objection.filed_on),
-            col(Objection.created_at),
-            col(Objection.id),
-        )
-        .limit(filters.limit)
-        .offset(filters.offset)
-    )
-    return session.execute(stmt).scalars().all()
+# The department's queue after the overdue cases: the oldest first.
+QUEUE_ORDER: Final = (col(Objection.filed_on), col(Objection.created_at), col(Objection.id))
 
 
 def subject_by_id(session: Session, subject_id: uuid.UUID) -> Subject | None:

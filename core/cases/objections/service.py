@@ -50,7 +50,8 @@ from core.cases.objections.schemas import (
     ObjectionView,
     Reconsideration,
 )
-from core.cases.schemas import EvidenceContent, Upload
+from core.cases.officer import Officer
+from core.cases.schemas import Upload
 from core.clock import local_date
 from core.context import Context
 from core.entries import lifecycle, store
@@ -338,7 +339,7 @@ def _view(
 
 
 def _case(
-    session: Session, keyring: Keyring, objection: Objection, *, today: date, calendar: WorkCalendar
+    session: Session, keyring: Keyring, objection: Objection, today: date, calendar: WorkCalendar
 ) -> ObjectionCase:
     entry = _entry_of(session, objection)
     key = _case_key(session, keyring, objection)
@@ -406,9 +407,14 @@ def department_queue(
     ctx: Context, *, department: str, filters: ObjectionFilter, today: date | None = None
 ) -> list[ObjectionSummary]:
     """The department's cases, filtered; overdue first, then the oldest; no personal text."""
-    today = ctx.today() if today is None else today
-    rows = repo.department_queue(
-        ctx.session, CASES, department=department, filters=filters, today=today
+    today, rows = engine.department_rows(
+        ctx,
+        CASES,
+        department=department,
+        filters=filters,
+        today=today,
+        order=repo.QUEUE_ORDER,
+        offset=filters.offset,
     )
     return [
         ObjectionSummary.model_validate(
@@ -422,31 +428,18 @@ def department_queue(
 
 def read_case(ctx: Context, *, department: str, case_id: uuid.UUID) -> ObjectionCase:
     """One case of the officer's department: reasons, evidence, history, clocks."""
-    today = ctx.today()
-    objection = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
-    return _case(ctx.session, ctx.keyring, objection, today=today, calendar=ctx.calendar)
+    return engine.department_view(ctx, CASES, _case, case_id=case_id, department=department)
 
 
-def evidence_content(
-    ctx: Context,
-    *,
-    case_id: uuid.UUID,
-    file_id: uuid.UUID,
-    department: str | None = None,
-    code_index: bytes | None = None,
-) -> EvidenceContent:
-    """One evidence file, for an officer of the case's department or for its objector."""
-    return engine.evidence_in_scope(
-        ctx.session,
-        ctx.keyring,
-        CASES,
-        case_id=case_id,
-        file_id=file_id,
-        department=department,
-        owner=code_index,
-        missing="no such evidence file",
-        erased=_ERASED,
-    )
+def _objector(session: Session, code_index: bytes) -> bytes:
+    """An objection names its objector by their blind index itself."""
+    del session
+    return code_index
+
+
+evidence_content: Final = engine.EvidenceReader(
+    CASES, missing="no such evidence file", erased=_ERASED, owner_of=_objector
+)
 
 
 # --- deciding -----------------------------------------------------------------------
@@ -579,11 +572,13 @@ def _same_person(subject: Subject, objection: Objection) -> bool:
 
 
 def decide(
-    ctx: Context, *, department: str, case_id: uuid.UUID, payload: DecisionRequest, actor: str
+    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: DecisionRequest
 ) -> ObjectionCase:
     """Decide one case of the officer's department, with every effect on the entry."""
     now = ctx.now()
-    objection = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
+    objection = engine.department_case(
+        ctx.session, CASES, case_id=case_id, department=officer.department
+    )
     decision = payload.decision
     if payload.version is not None and payload.version != objection.version:
         raise Conflict(
@@ -599,7 +594,7 @@ def decide(
     entry = _entry_of(ctx.session, objection)
     if payload.correction is not None:
         _corrected_values(entry, payload.correction)  # refuse bad bounds before any write
-    actor = _actor(actor)
+    actor = _actor(officer.actor)
     key = _case_key(ctx.session, ctx.keyring, objection)
     reasons = payload.reasons
     # The reasons of this decision replace the last one's (None clears them); every

@@ -10,14 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Final
 
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from core.cases import repository as case_repo
-from core.cases.kind import OPEN, CaseKind
-from core.cases.repairs.schemas import RepairFilter
+from core.cases.kind import OPEN
 from core.models import CertifyingOrganisation, Entry, RepairApplication, UsedCertificate
 
 # --- certifying organisations -------------------------------------------------------------
@@ -134,30 +133,14 @@ def latest_retry_from(session: Session, *, entry_id: uuid.UUID) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def department_queue(
-    session: Session,
-    kind: CaseKind[RepairApplication],
-    *,
-    department: str,
-    filters: RepairFilter,
-    today: date,
-) -> Sequence[RepairApplication]:
-    """A department's applications: overdue first, then open by due date, then newest."""
-    late = case_repo.overdue_clause(kind, today)
-    due = case(
+# The department's list after the overdue cases: open ones by due date, then the newest.
+QUEUE_ORDER: Final = (
+    case((col(RepairApplication.status).in_(OPEN), 0), else_=1),
+    case(
         (col(RepairApplication.status) == "filed", col(RepairApplication.accept_due)),
         (col(RepairApplication.status) == "accepted", col(RepairApplication.decide_due)),
         else_=None,
-    )
-    stmt = (
-        case_repo.filtered(kind, department=department, filters=filters, today=today)
-        .order_by(
-            case((late, 0), else_=1),
-            case((col(RepairApplication.status).in_(OPEN), 0), else_=1),
-            due,
-            col(RepairApplication.created_at).desc(),
-            col(RepairApplication.id),
-        )
-        .limit(filters.limit)
-    )
-    return session.execute(stmt).scalars().all()
+    ),
+    col(RepairApplication.created_at).desc(),
+    col(RepairApplication.id),
+)

@@ -45,6 +45,7 @@ from core.cases import engine
 from core.cases import repository as case_repo
 from core.cases.deadlines import Due, LegalClock, clock_for, recount, working_due
 from core.cases.kind import CaseKind, Step
+from core.cases.officer import Officer
 from core.cases.repairs import repository as repo
 from core.cases.repairs.schemas import (
     Commitment,
@@ -58,7 +59,7 @@ from core.cases.repairs.schemas import (
     WayEvidence,
     WhatRemains,
 )
-from core.cases.schemas import EvidenceContent, Upload
+from core.cases.schemas import Upload
 from core.clock import local_date
 from core.context import Context
 from core.entries import lifecycle, store
@@ -542,9 +543,8 @@ def department_queue(
     ctx: Context, *, department: str, filters: RepairFilter, today: date | None = None
 ) -> list[RepairSummary]:
     """The department's cases, overdue first (no personal data in the list)."""
-    today = ctx.today() if today is None else today
-    rows = repo.department_queue(
-        ctx.session, CASES, department=department, filters=filters, today=today
+    today, rows = engine.department_rows(
+        ctx, CASES, department=department, filters=filters, today=today, order=repo.QUEUE_ORDER
     )
     entries = record_repo.entries_by_id(ctx.session, [r.entry_id for r in rows])
     organisations = {o.id: o for o in repo.organisations(ctx.session)}
@@ -563,12 +563,7 @@ def department_queue(
 
 
 def _officer_view(
-    session: Session,
-    keyring: Keyring,
-    row: RepairApplication,
-    *,
-    today: date,
-    calendar: WorkCalendar,
+    session: Session, keyring: Keyring, row: RepairApplication, today: date, calendar: WorkCalendar
 ) -> RepairCase:
     entry = engine.entry_of(session, CASES, row)
     organisation = _organisation_of(session, row)
@@ -608,32 +603,18 @@ def _officer_view(
 
 def read_case(ctx: Context, *, department: str, case_id: uuid.UUID) -> RepairCase:
     """One case of the officer's department, opened in full."""
-    today = ctx.today()
-    row = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
-    return _officer_view(ctx.session, ctx.keyring, row, today=today, calendar=ctx.calendar)
+    return engine.department_view(ctx, CASES, _officer_view, case_id=case_id, department=department)
 
 
-def evidence_content(
-    ctx: Context,
-    *,
-    case_id: uuid.UUID,
-    file_id: uuid.UUID,
-    department: str | None = None,
-    code_index: bytes | None = None,
-) -> EvidenceContent:
-    """One evidence file, for an officer of the case's department or for its applicant."""
-    subject = None if code_index is None else record_repo.subject_by_index(ctx.session, code_index)
-    return engine.evidence_in_scope(
-        ctx.session,
-        ctx.keyring,
-        CASES,
-        case_id=case_id,
-        file_id=file_id,
-        department=department,
-        owner=None if subject is None else subject.id,
-        missing=CASES.missing,
-        erased="this case's evidence was erased",
-    )
+def _applicant(session: Session, code_index: bytes) -> uuid.UUID | None:
+    """A repair names its applicant by their subject, found by their blind index."""
+    subject = record_repo.subject_by_index(session, code_index)
+    return None if subject is None else subject.id
+
+
+evidence_content: Final = engine.EvidenceReader(
+    CASES, missing=CASES.missing, erased="this case's evidence was erased", owner_of=_applicant
+)
 
 
 # --- decisions ---------------------------------------------------------------------------------
@@ -680,16 +661,16 @@ def _exit_repaired(
 def decide(
     ctx: Context,
     *,
-    department: str,
+    officer: Officer,
     case_id: uuid.UUID,
     payload: RepairDecision,
-    actor: str,
     terms: RepairTerms = RepairTerms(),
 ) -> RepairCase:
     """Accept, decline, approve or reject one case of the officer's department."""
     now = ctx.now()
     today = local_date(now)
-    row = engine.department_case(ctx.session, CASES, case_id=case_id, department=department)
+    actor = officer.actor
+    row = engine.department_case(ctx.session, CASES, case_id=case_id, department=officer.department)
     target = _NEXT.get((row.status, payload.decision))
     if target is None:
         raise Conflict(

@@ -30,23 +30,11 @@ from tests.factories import (
     make_code,
     ok_json,
     record_entry,
+    repairable_fields,
 )
 
 REASONS = "该笔税款已全额缴清，记录有误"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\nPAID-IN-FULL-0042\n%%EOF\n"
-
-
-def _record(client, mint, code: str) -> dict:
-    """A repairable serious black entry of a natural person, decided 400 days ago."""
-    decided = clock.today() - timedelta(days=400)
-    return record_entry(
-        client,
-        mint,
-        subject_code=code,
-        decided_on=decided,
-        display_until=decided + timedelta(days=800),
-        valid_until=decided + timedelta(days=1000),
-    )
 
 
 def _object(client, mint, code: str, entry_id: str) -> dict:
@@ -73,7 +61,7 @@ class TestTheCitizenFlowInAProvisionalYear:
         citizen = bearer(mint("citizen", credit_code=code))
         officer = bearer(mint("objection_officer", department="dept-a"))
 
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         assert entry["state"] == "pending_notice"
         assert entry["notice_until"] > today.isoformat()
         assert entry["notice_until_provisional"] is True
@@ -125,9 +113,9 @@ class TestDoneWhen:
     def test_on_2027_03_01_a_citizen_objects_repairs_and_downloads_the_report(self, client, mint):
         code = make_code()
         at(date(2027, 2, 15))
-        displayed = _record(client, mint, code)
+        displayed = record_entry(client, mint, **repairable_fields(subject_code=code))
         at(date(2027, 3, 1))
-        pending = _record(client, mint, code)
+        pending = record_entry(client, mint, **repairable_fields(subject_code=code))
         citizen = bearer(mint("citizen", credit_code=code))
 
         objection = _object(client, mint, code, pending["id"])
@@ -168,9 +156,9 @@ class TestPagesShowTheMark:
         client.base_url = "https://testserver"  # type: ignore[assignment]
         code = make_code()
         at(date(2027, 2, 15))
-        displayed = _record(client, mint, code)
+        displayed = record_entry(client, mint, **repairable_fields(subject_code=code))
         at(date(2027, 3, 1))
-        pending = _record(client, mint, code)
+        pending = record_entry(client, mint, **repairable_fields(subject_code=code))
         citizen = bearer(mint("citizen", credit_code=code))
         objection = _object(client, mint, code, pending["id"])
         repair = ok_json(file_repair(client, mint, code, displayed["id"]), 201)
@@ -192,7 +180,7 @@ class TestPagesShowTheMark:
         client.base_url = "https://testserver"  # type: ignore[assignment]
         code = make_code()
         at(date(2026, 6, 1))
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         _object(client, mint, code, entry["id"])
         page = client.get(
             "/me/objections?lang=en", headers=bearer(mint("citizen", credit_code=code))
@@ -205,7 +193,7 @@ class TestMetrics:
     def test_open_provisional_deadlines_are_counted(self, client, mint):
         code = make_code()
         at(date(2027, 3, 1))
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         _object(client, mint, code, entry["id"])
         body = client.get("/metrics").text
         assert 'credence_provisional_deadlines{kind="entry_notice"} 1' in body
@@ -230,7 +218,7 @@ class TestTheOfficialScheduleArrives:
         code = make_code()
         at(date(2027, 2, 3))
         # Provisionally Feb 5–10 are off: notice Feb 4, 11, 12, 15, 16 → in effect Feb 17.
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         assert entry["notice_until"] == "2027-02-17"
         case = _object(client, mint, code, entry["id"])
         assert case["accept_due"] == "2027-02-11"  # Feb 4, 11
@@ -268,7 +256,7 @@ class TestTheOfficialScheduleArrives:
     def test_a_notice_the_schedule_lengthens_follows_it(self, client, mint, runtime, tmp_path):
         code = make_code()
         at(date(2027, 4, 26))
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         # Apr 27–30, (May 1–4 off) May 5 → in effect May 6.
         assert entry["notice_until"] == "2027-05-06"
         with _official_app(
@@ -289,7 +277,7 @@ class TestTheOfficialScheduleArrives:
     def test_a_repair_is_counted_again_from_its_acceptance(self, client, mint, runtime, tmp_path):
         code = make_code()
         at(date(2027, 1, 20))
-        entry = _record(client, mint, code)
+        entry = record_entry(client, mint, **repairable_fields(subject_code=code))
         at(date(2027, 2, 3))
         repair = ok_json(file_repair(client, mint, code, entry["id"]), 201)
         # accept: Feb 4, 11, 12; decide: 10 working days after Feb 12 → Feb 26.

@@ -14,20 +14,7 @@ from core.querylog.checkpoints import make_checkpoint
 from core.querylog.leaves import canonical_leaf
 from crypto.checkpoint import open_checkpoint, parse_verifier_key
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
-from tests.factories import bearer, make_code, make_payload
-
-
-def _grant_body(**kw: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "agency": "bank-1",
-        "purpose": "credit_loan",
-        "list_kinds": ["black", "red"],
-        "domains": [],
-        "expires_at": (clock.now() + timedelta(days=30)).isoformat(),
-        "max_uses": 2,
-    }
-    body.update(kw)
-    return body
+from tests.factories import bearer, grant_json, make_code, make_payload
 
 
 def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
@@ -41,7 +28,7 @@ def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
 class TestAuthorizations:
     def test_grant_list_revoke(self, client, mint):
         _code, me = _citizen_with_entry(client, mint)
-        made = client.post("/api/v1/me/authorizations", json=_grant_body(), headers=me)
+        made = client.post("/api/v1/me/authorizations", json=grant_json(), headers=me)
         assert made.status_code == 201
         assert made.json()["state"] == "active"
         listed = client.get("/api/v1/me/authorizations", headers=me).json()
@@ -54,7 +41,7 @@ class TestAuthorizations:
     def test_another_citizen_cannot_revoke(self, client, mint):
         _c1, me = _citizen_with_entry(client, mint)
         _c2, other = _citizen_with_entry(client, mint)
-        made = client.post("/api/v1/me/authorizations", json=_grant_body(), headers=me).json()
+        made = client.post("/api/v1/me/authorizations", json=grant_json(), headers=me).json()
         res = client.delete(f"/api/v1/me/authorizations/{made['id']}", headers=other)
         assert res.status_code == 404
         assert client.get("/api/v1/me/authorizations", headers=me).json()[0]["state"] == "active"
@@ -62,12 +49,12 @@ class TestAuthorizations:
     def test_free_text_purpose_and_overlong_validity_are_refused(self, client, mint):
         _code, me = _citizen_with_entry(client, mint)
         bad_purpose = client.post(
-            "/api/v1/me/authorizations", json=_grant_body(purpose="because I said so"), headers=me
+            "/api/v1/me/authorizations", json=grant_json(purpose="because I said so"), headers=me
         )
         assert bad_purpose.status_code == 422
         too_long = (clock.now() + timedelta(days=400)).isoformat()
         res = client.post(
-            "/api/v1/me/authorizations", json=_grant_body(expires_at=too_long), headers=me
+            "/api/v1/me/authorizations", json=grant_json(expires_at=too_long), headers=me
         )
         assert res.status_code == 422
         assert client.get("/api/v1/me/authorizations", headers=me).json() == []

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import CST, clock
-from tests.factories import bearer, citizen_get, court_query, make_code, make_payload
-
-
-def _post_entry(client, mint, **overrides):
-    payload = make_payload(**overrides)
-    return client.post(
-        "/api/v1/records",
-        json=payload.model_dump(mode="json"),
-        headers=bearer(mint("recorder", department="dept-a")),
-    )
+from tests.factories import (
+    bearer,
+    citizen_get,
+    court_query,
+    make_code,
+    make_payload,
+    post_entry,
+    submit_entry,
+)
 
 
 class TestNoticeAndReadTimeDisplay:
@@ -23,7 +22,7 @@ class TestNoticeAndReadTimeDisplay:
         # September and 8-9 October, past the National Day week, so it shows from 10 October.
         clock.freeze(datetime(2026, 9, 25, 10, 0, tzinfo=CST))
         code = make_code()
-        made = _post_entry(client, mint, subject_code=code)
+        made = submit_entry(client, mint, subject_code=code)
         assert made.status_code == 201, made.text
         assert made.json()["state"] == "pending_notice"
         assert made.json()["notice_until"] == "2026-10-10"
@@ -47,7 +46,7 @@ class TestWithdrawal:
     def test_withdrawal_notifies_the_agencies_that_received_it_once(self, client, mint):
         clock.freeze(datetime(2026, 6, 1, 10, 0, tzinfo=CST))
         code = make_code()
-        entry_id = _post_entry(client, mint, subject_code=code).json()["id"]
+        entry_id = post_entry(client, mint, subject_code=code)
         clock.advance(timedelta(days=20))
         assert len(court_query(client, mint, code, agency="court-1")["entries"]) == 1
         recorder = bearer(mint("recorder", department="dept-a"))
@@ -88,8 +87,8 @@ class TestWithdrawal:
 class TestListRulesRefusals:
     def test_red_while_black_and_display_beyond_validity_change_nothing(self, client, mint):
         code = make_code()
-        assert _post_entry(client, mint, subject_code=code).status_code == 201
-        red = _post_entry(
+        assert submit_entry(client, mint, subject_code=code).status_code == 201
+        red = submit_entry(
             client,
             mint,
             subject_code=code,
@@ -102,7 +101,7 @@ class TestListRulesRefusals:
         assert red.status_code == 409
         assert red.json()["rule"] == "red_while_black"
         payload = make_payload()
-        beyond = _post_entry(
+        beyond = submit_entry(
             client,
             mint,
             display_until=payload.decided_on + timedelta(days=700),
@@ -117,7 +116,7 @@ class TestWarningList:
     def test_watch_entries_in_three_domains_derive_the_warning_list(self, client, mint):
         code = make_code()
         for domain in ("traffic", "finance", "ecommerce"):
-            res = _post_entry(
+            res = submit_entry(
                 client,
                 mint,
                 subject_code=code,

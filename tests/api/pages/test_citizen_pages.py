@@ -21,6 +21,7 @@ from tests.factories import (
     csrf_of,
     decide_repair,
     evidence_pdf,
+    grant_form,
     make_code,
     ok_json,
     post_entry,
@@ -76,18 +77,6 @@ def _citizen(pages, mint, code: str) -> Browser:
     return Browser(pages, mint("citizen", credit_code=code))
 
 
-def _grant_form(**kw: object) -> dict[str, object]:
-    form: dict[str, object] = {
-        "agency": "bank-1",
-        "purpose": "credit_loan",
-        "list_kinds": ["black", "red"],
-        "expires_on": (clock.today() + timedelta(days=30)).isoformat(),
-        "max_uses": "2",
-    }
-    form.update(kw)
-    return form
-
-
 class TestAuthorizationsPage:
     def test_grant_shows_active_and_revoke_shows_revoked(self, pages, mint):
         code = make_code()
@@ -97,7 +86,7 @@ class TestAuthorizationsPage:
         assert page.status_code == 200
         assert "尚未授予任何授权" in page.text
         day = clock.today() + timedelta(days=30)
-        made = me.post("/me/authorizations", _grant_form(domains=["tax", "finance"]))
+        made = me.post("/me/authorizations", grant_form(domains=["tax", "finance"]))
         assert made.status_code == 303
         assert made.headers["location"] == "/me/authorizations?done=granted"
         (grant,) = citizen_get(pages, mint, code, "authorizations")
@@ -150,7 +139,7 @@ class TestAuthorizationsPage:
         code = make_code()
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
-        res = me.post("/me/authorizations", _grant_form(**{field: value}))
+        res = me.post("/me/authorizations", grant_form(**{field: value}))
         assert res.status_code == 422
         assert fragment in _alert(res.text)
         _no_traceback(res.text)
@@ -158,7 +147,7 @@ class TestAuthorizationsPage:
 
     def test_no_record_yet_is_a_404_page(self, pages, mint):
         me = _citizen(pages, mint, make_code())
-        res = me.post("/me/authorizations", _grant_form())
+        res = me.post("/me/authorizations", grant_form())
         assert res.status_code == 404
         assert "您的信用记录尚未建立" in res.text
         assert me.post("/me/freeze").status_code == 404
@@ -168,8 +157,8 @@ class TestAuthorizationsPage:
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         me.get("/me/authorizations")
-        assert me.post("/me/authorizations", _grant_form(), csrf=False).status_code == 400
-        forged = me.post("/me/authorizations", {**_grant_form(), "csrf_token": "0" * 64}, False)
+        assert me.post("/me/authorizations", grant_form(), csrf=False).status_code == 400
+        forged = me.post("/me/authorizations", {**grant_form(), "csrf_token": "0" * 64}, False)
         assert forged.status_code == 400
         assert me.post("/me/freeze", csrf=False).status_code == 400
         assert citizen_get(pages, mint, code, "authorizations") == []
@@ -178,7 +167,7 @@ class TestAuthorizationsPage:
         code, other = make_code(), make_code()
         post_entry(pages, mint, subject_code=code)
         post_entry(pages, mint, subject_code=other)
-        assert _citizen(pages, mint, code).post("/me/authorizations", _grant_form()).is_redirect
+        assert _citizen(pages, mint, code).post("/me/authorizations", grant_form()).is_redirect
         (grant,) = citizen_get(pages, mint, code, "authorizations")
         res = _citizen(pages, mint, other).post(f"/me/authorizations/{grant['id']}/revoke")
         assert res.status_code == 404
@@ -201,7 +190,7 @@ class TestFreezePage:
         code = make_code()
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
-        assert me.post("/me/authorizations", _grant_form(max_uses="5")).is_redirect
+        assert me.post("/me/authorizations", grant_form(max_uses="5")).is_redirect
         (grant,) = citizen_get(pages, mint, code, "authorizations")
         assert "未冻结" in me.get("/me/authorizations").text
 

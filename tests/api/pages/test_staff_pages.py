@@ -16,21 +16,21 @@ from api.state import state_of
 from core.models import Entry
 from crypto.receipt import verify_receipt
 from tests.factories import (
-    SERIOUS,
     at,
     bearer,
     court_query,
     csrf_of,
-    file_repair,
+    filed_repair,
     make_code,
     make_csv,
     make_payload,
-    ok_json,
     record_entry,
     watch_fields,
 )
 
 NAME = "欧阳小明"
+# The repair cases these pages show may be met by a commitment or by volunteering.
+WAYS = {"repair_ways": ["commitment", "volunteering"]}
 
 
 @pytest.fixture
@@ -50,20 +50,6 @@ def _csrf(client, path: str, headers: dict[str, str]) -> str:
 def _entries(runtime) -> int:
     with Session(runtime.engine) as session:
         return int(session.execute(select(func.count()).select_from(Entry)).scalar_one())
-
-
-def _repair_case(client, mint) -> tuple[str, str]:
-    """A filed repair case of dept-a, on 2026-04-01: (case id, the entry's public ref)."""
-    code = make_code()
-    at(date(2026, 3, 2))
-    entry = record_entry(
-        client,
-        mint,
-        **(SERIOUS | {"subject_code": code, "repair_ways": ["commitment", "volunteering"]}),
-    )
-    at(date(2026, 4, 1))
-    filed = ok_json(file_repair(client, mint, code, entry["id"]), 201)
-    return filed["id"], entry["public_ref"]
 
 
 def _watch_entry(client, mint) -> str:
@@ -118,7 +104,7 @@ class TestRoles:
 
 class TestCsrf:
     def test_a_decision_without_the_token_is_400_and_decides_nothing(self, client, mint):
-        case_id, _ref = _repair_case(client, mint)
+        case_id = filed_repair(client, mint, make_code(), **WAYS)[1]["id"]
         officer = bearer(mint("repair_officer", department="dept-a"))
         client.get(f"/officer/repairs/{case_id}", headers=officer)
         res = client.post(
@@ -154,7 +140,8 @@ class TestCsrf:
 
 class TestRepairOfficer:
     def test_the_work_list_shows_the_clocks_and_no_personal_data(self, client, mint):
-        case_id, ref = _repair_case(client, mint)
+        entry, case = filed_repair(client, mint, make_code(), **WAYS)
+        case_id, ref = case["id"], entry["public_ref"]
         res = client.get("/officer/repairs", headers=bearer(mint("repair_officer")))
         assert res.status_code == 200
         assert f'data-repair="{case_id}"' in res.text
@@ -164,7 +151,8 @@ class TestRepairOfficer:
         assert NAME not in res.text
 
     def test_accept_then_approve_exits_the_entry_and_it_leaves_the_public_list(self, client, mint):
-        case_id, ref = _repair_case(client, mint)
+        entry, case = filed_repair(client, mint, make_code(), **WAYS)
+        case_id, ref = case["id"], entry["public_ref"]
         assert ref in client.get("/lists/black?department=dept-a").text
         officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
@@ -192,7 +180,7 @@ class TestRepairOfficer:
         assert ref not in client.get("/lists/black?department=dept-a").text
 
     def test_a_stale_form_is_a_409_conflict_page_and_changes_nothing(self, client, mint):
-        case_id, _ref = _repair_case(client, mint)
+        case_id = filed_repair(client, mint, make_code(), **WAYS)[1]["id"]
         officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         # Another officer accepts meanwhile, through the API.
@@ -220,7 +208,7 @@ class TestRepairOfficer:
         assert [h["event"] for h in case["history"]] == ["filed", "accepted"]
 
     def test_reject_needs_reasons_and_then_shows_the_retry_date(self, client, mint, runtime):
-        case_id, _ref = _repair_case(client, mint)
+        case_id = filed_repair(client, mint, make_code(), **WAYS)[1]["id"]
         officer = bearer(mint("repair_officer"))
         token = _csrf(client, f"/officer/repairs/{case_id}", officer)
         url = f"/officer/repairs/{case_id}/decision"
@@ -239,7 +227,7 @@ class TestRepairOfficer:
         assert "未提供履约证明" in done.text
 
     def test_another_departments_case_is_404(self, client, mint):
-        case_id, _ref = _repair_case(client, mint)
+        case_id = filed_repair(client, mint, make_code(), **WAYS)[1]["id"]
         other = bearer(mint("repair_officer", department="dept-b"))
         assert client.get(f"/officer/repairs/{case_id}", headers=other).status_code == 404
         assert case_id not in client.get("/officer/repairs", headers=other).text

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -31,6 +31,7 @@ from tests.factories import (
     evidence_pdf,
     file_objection,
     file_repair,
+    grant_json,
     make_code,
     ok_json,
     record_entry,
@@ -69,7 +70,9 @@ class Seeded:
     repair_id: str
 
 
-def _seed(client, mint, app, runtime) -> Seeded:
+@pytest.fixture
+def seeded(client, mint, app, runtime) -> Seeded:
+    """Seed the two citizens through the API, and sign a checkpoint of the query log."""
     code_a, code_b = make_code(), make_code()
     at(date(2026, 3, 2))
     black = record_entry(
@@ -118,13 +121,7 @@ def _seed(client, mint, app, runtime) -> Seeded:
         client.post(
             "/api/v1/me/authorizations",
             headers=me,
-            json={
-                "agency": "bank-1",
-                "purpose": "credit_loan",
-                "list_kinds": ["black", "watch"],
-                "expires_at": (clock.now() + timedelta(days=30)).isoformat(),
-                "max_uses": 3,
-            },
+            json=grant_json(list_kinds=["black", "watch"], max_uses=3),
         ),
         201,
     )
@@ -176,11 +173,6 @@ def _seed(client, mint, app, runtime) -> Seeded:
         objection_id=objection["id"],
         repair_id=repair["id"],
     )
-
-
-@pytest.fixture
-def seeded(client, mint, app, runtime) -> Seeded:
-    return _seed(client, mint, app, runtime)
 
 
 def _pdf_text(content: bytes) -> str:

@@ -15,11 +15,11 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.cases import repository as case_repo
+from core.cases.officer import Officer
 from core.cases.repairs import registry, service
 from core.cases.repairs.schemas import (
     OrganisationCreate,
     RepairDecision,
-    RepairFiling,
     RepairFilter,
 )
 from core.clock import CST, clock
@@ -27,37 +27,10 @@ from core.context import Context
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
-from tests.factories import make_code, make_entry
+from tests.factories import make_code, make_serious, repair_filed
 
 T_RECORD = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
 T_FILE = datetime(2026, 4, 1, 10, 0, tzinfo=CST)
-COMMITMENT = "本人承诺依法诚信经营"
-
-
-def _entry(session: Session, keyring: Keyring, code: str, **overrides: object) -> uuid.UUID:
-    """A serious black entry decided 2025-03-01 (repairable from 2026-03-01), recorded T_RECORD."""
-    clock.freeze(T_RECORD)
-    fields: dict[str, object] = {
-        "subject_code": code,
-        "decided_on": date(2025, 3, 1),
-        "display_until": date(2027, 3, 1),
-        "valid_until": date(2028, 3, 1),
-        "repair_ways": ["performance", "commitment", "volunteering"],
-        **overrides,
-    }
-    return make_entry(session, keyring, actor="t", **fields)
-
-
-def _file(
-    session: Session, keyring: Keyring, code: str, entry_id: uuid.UUID, **fields: object
-) -> uuid.UUID:
-    filing = RepairFiling.model_validate(
-        {"entry_id": entry_id, "way": "commitment", "commitment": COMMITMENT, **fields}
-    )
-    view = service.file_repair(
-        Context(session, keyring), code_index=keyring.blind_index(code), filing=filing, uploads=[]
-    )
-    return view.id
 
 
 def _decide(
@@ -65,10 +38,9 @@ def _decide(
 ) -> str:
     return service.decide(
         Context(session, keyring),
-        department="dept-a",
+        officer=Officer(department="dept-a", actor=f"officer-{decision}"),
         case_id=repair_id,
         payload=RepairDecision.model_validate({"decision": decision, "reasons": reasons}),
-        actor=f"officer-{decision}",
     ).status
 
 
@@ -139,10 +111,10 @@ class TestRegistry:
 class TestMyRepair:
     def test_one_application_for_its_applicant_and_nobody_else(self, session, keyring):
         code, other = make_code(), make_code()
-        entry_id = _entry(session, keyring, code)
-        _entry(session, keyring, other)
+        entry_id = make_serious(session, keyring, code)
+        make_serious(session, keyring, other)
         clock.freeze(T_FILE)
-        case_id = _file(session, keyring, code, entry_id)
+        case_id = repair_filed(session, keyring, code, entry_id)
 
         def mine(who: str) -> uuid.UUID:
             return service.my_repair(
@@ -165,28 +137,28 @@ class TestFilingRules:
             now=T_RECORD,
         )
         a, b = make_code(), make_code()
-        first, second = _entry(session, keyring, a), _entry(session, keyring, b)
+        first, second = make_serious(session, keyring, a), make_serious(session, keyring, b)
         clock.freeze(T_FILE)
         volunteering = {"way": "volunteering", "hours": 30, "organisation_code": "V-2"}
-        case = _file(session, keyring, a, first, certificate_id="C-1", **volunteering)
+        case = repair_filed(session, keyring, a, first, certificate_id="C-1", **volunteering)
         with pytest.raises(Conflict) as used:
-            _file(session, keyring, b, second, certificate_id="c-1", **volunteering)
+            repair_filed(session, keyring, b, second, certificate_id="c-1", **volunteering)
         assert used.value.rule == "certificate_used"
         assert _decide(session, case, keyring, "decline", "证书待核实") == "declined"
-        held = _file(session, keyring, b, second, certificate_id="C-1", **volunteering)
+        held = repair_filed(session, keyring, b, second, certificate_id="C-1", **volunteering)
         assert _decide(session, held, keyring, "accept", None) == "accepted"
         assert _decide(session, held, keyring, "approve", None) == "approved"
         (row,) = session.execute(select(UsedCertificate)).scalars().all()
         assert (row.repair_id, row.organisation_id) == (held, org.id)
         with pytest.raises(Conflict):
-            _file(session, keyring, a, first, certificate_id="C-1", **volunteering)
+            repair_filed(session, keyring, a, first, certificate_id="C-1", **volunteering)
 
     def test_not_yet_eligible_carries_the_date(self, session, keyring):
         code = make_code()
-        entry_id = _entry(session, keyring, code, decided_on=date(2025, 6, 1))
+        entry_id = make_serious(session, keyring, code, decided_on=date(2025, 6, 1))
         clock.freeze(T_FILE)
         with pytest.raises(InvalidInput) as early:
-            _file(session, keyring, code, entry_id)
+            repair_filed(session, keyring, code, entry_id)
         assert early.value.rule == "repair_not_yet_eligible"
         assert isinstance(early.value, service.NotYetEligible)
         assert early.value.eligible_from == date(2026, 6, 1)
@@ -198,11 +170,11 @@ class TestOverdue:
         self, session, keyring
     ):
         a, b = make_code(), make_code()
-        first, second = _entry(session, keyring, a), _entry(session, keyring, b)
+        first, second = make_serious(session, keyring, a), make_serious(session, keyring, b)
         clock.freeze(T_FILE)  # Wednesday 1 April 2026: acceptance due 7 April (Qingming)
-        late = _file(session, keyring, a, first)
+        late = repair_filed(session, keyring, a, first)
         clock.freeze(datetime(2026, 4, 7, 10, 0, tzinfo=CST))
-        on_time = _file(session, keyring, b, second)
+        on_time = repair_filed(session, keyring, b, second)
 
         def count(day: date) -> int:
             return service.count_overdue(session=session, today=day)
@@ -309,11 +281,11 @@ class TestConcurrentDecisions:
     def accepted_case(self, fresh_engine: Engine, keyring: Keyring) -> tuple[uuid.UUID, uuid.UUID]:
         code = make_code()
         with Session(fresh_engine, expire_on_commit=False) as s:
-            entry_id = _entry(s, keyring, code)
+            entry_id = make_serious(s, keyring, code)
             s.commit()
         clock.freeze(T_FILE)
         with Session(fresh_engine, expire_on_commit=False) as s:
-            case = _file(s, keyring, code, entry_id)
+            case = repair_filed(s, keyring, code, entry_id)
             s.commit()
         return entry_id, case
 
@@ -381,13 +353,13 @@ class TestConcurrentDecisions:
     def test_two_filings_for_one_entry_at_once_make_one_case(self, fresh_engine, keyring):
         code = make_code()
         with Session(fresh_engine, expire_on_commit=False) as s:
-            entry_id = _entry(s, keyring, code)
+            entry_id = make_serious(s, keyring, code)
             s.commit()
         clock.freeze(T_FILE + timedelta(days=1))
         outcomes = _race(
             fresh_engine,
             keyring,
-            [lambda s: str(_file(s, keyring, code, entry_id)) for _ in range(2)],
+            [lambda s: str(repair_filed(s, keyring, code, entry_id)) for _ in range(2)],
         )
         assert sorted(o.startswith("refused:") for o in outcomes) == [False, True]
         assert "refused:repair_open" in outcomes

@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from core.clock import clock
 from core.consents import service as consents
-from core.consents.schemas import AuthorizationCreate
 from core.context import Context
 from core.entries.subjects import subject_for
 from core.errors import Conflict, InvalidInput, NotFound
@@ -23,10 +22,10 @@ from core.keyring import Keyring
 from core.models import Subject
 from core.models.consents import Authorization, SubjectFreeze
 from core.queries.refusals import RULES, Refused
-from tests.factories import make_code
+from tests.factories import grant_payload, granted, make_code
 
 T0 = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
-AGENCY = "bank-a"
+AGENCY = "bank-1"
 
 
 @pytest.fixture
@@ -53,25 +52,6 @@ class Citizen:
         subject = subject_for(session=session, keyring=keyring, code=self.code, now=T0)
         session.flush()
         self.subject_id = subject.id
-
-
-def _payload(**overrides: Any) -> AuthorizationCreate:
-    data: dict[str, Any] = {
-        "agency": AGENCY,
-        "purpose": "credit_loan",
-        "list_kinds": ["black", "warning"],
-        "domains": ["finance"],
-        "expires_at": clock.now() + timedelta(days=30),
-        "max_uses": 2,
-    }
-    data.update(overrides)
-    return AuthorizationCreate.model_validate(data)
-
-
-def _grant(session: Session, keyring: Keyring, citizen: Citizen, **overrides: Any):
-    return consents.grant(
-        Context(session, keyring), code_index=citizen.index, payload=_payload(**overrides)
-    )
 
 
 def _use(session: Session, auth_id: uuid.UUID, citizen: Citizen, **overrides: Any):
@@ -102,92 +82,96 @@ def _state(session: Session, citizen: Citizen, auth_id: uuid.UUID) -> str:
 
 class TestAuthorizationCreate:
     def test_valid_payload_defaults(self):
-        p = _payload(domains=[])
+        p = grant_payload(domains=[])
         assert p.starts_at is None
         assert p.domains == []
 
     @pytest.mark.parametrize("agency", ["Bank-A", "-bank", "b", "bank a", "x" * 65, "银行"])
     def test_agency_must_be_an_id(self, agency):
         with pytest.raises(ValidationError):
-            _payload(agency=agency)
+            grant_payload(agency=agency)
 
     @pytest.mark.parametrize("purpose", ["marketing", "信贷审批", ""])
     def test_purpose_must_be_catalogued(self, purpose):
         with pytest.raises(ValidationError):
-            _payload(purpose=purpose)
+            grant_payload(purpose=purpose)
 
     @pytest.mark.parametrize("kinds", [[], ["gold"], ["black", "black"]])
     def test_list_kinds_must_be_a_non_empty_distinct_subset(self, kinds):
         with pytest.raises(ValidationError):
-            _payload(list_kinds=kinds)
+            grant_payload(list_kinds=kinds)
 
     @pytest.mark.parametrize("domains", [["space"], ["tax", "tax"]])
     def test_domains_must_be_a_distinct_subset_of_the_vocabulary(self, domains):
         with pytest.raises(ValidationError):
-            _payload(domains=domains)
+            grant_payload(domains=domains)
 
     @pytest.mark.parametrize("uses", [0, 101, -1])
     def test_max_uses_is_bounded(self, uses):
         with pytest.raises(ValidationError):
-            _payload(max_uses=uses)
+            grant_payload(max_uses=uses)
 
     def test_expiry_must_follow_the_start(self):
         start = clock.now() + timedelta(days=2)
         with pytest.raises(ValidationError):
-            _payload(starts_at=start, expires_at=start)
+            grant_payload(starts_at=start, expires_at=start)
 
     def test_expiry_at_most_one_year_after_the_start(self):
         start = clock.now() + timedelta(days=2)
-        _payload(starts_at=start, expires_at=start.replace(year=start.year + 1))
+        grant_payload(starts_at=start, expires_at=start.replace(year=start.year + 1))
         with pytest.raises(ValidationError):
-            _payload(starts_at=start, expires_at=start.replace(year=start.year + 1) + timedelta(1))
+            grant_payload(
+                starts_at=start, expires_at=start.replace(year=start.year + 1) + timedelta(1)
+            )
 
     def test_start_may_not_be_backdated(self):
         with pytest.raises(ValidationError):
-            _payload(starts_at=clock.now() - timedelta(hours=1))
+            grant_payload(starts_at=clock.now() - timedelta(hours=1))
 
     def test_naive_instants_are_refused(self):
         with pytest.raises(ValidationError):
-            _payload(expires_at=datetime(2030, 1, 1))
+            grant_payload(expires_at=datetime(2030, 1, 1))
 
     def test_unknown_fields_are_refused(self):
         with pytest.raises(ValidationError):
-            _payload(subject_code=make_code())
+            grant_payload(subject_code=make_code())
 
     def test_errors_do_not_echo_the_input(self):
         with pytest.raises(ValidationError) as err:
-            _payload(agency="Secret Agency 12345")
+            grant_payload(agency="Secret Agency 12345")
         assert "Secret Agency 12345" not in str(err.value)
 
 
 class TestGrant:
     def test_grant_is_stored_against_the_subject_active(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen)
+        view = granted(db, keyring, citizen.index)
         row = db.get(Authorization, view.id)
         assert row is not None
         assert row.subject_id == citizen.subject_id
         assert (view.state, view.uses, view.max_uses, view.policy_version) == ("active", 0, 2, 1)
         assert view.starts_at == T0
-        assert view.list_kinds == ["black", "warning"]
+        assert view.list_kinds == ["black", "red"]
 
     def test_row_holds_no_personal_data(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen)
+        view = granted(db, keyring, citizen.index)
         row = db.get(Authorization, view.id)
         assert citizen.code not in repr(row.model_dump())
 
     def test_missing_subject_without_code_is_not_found(self, db, keyring):
         index = keyring.blind_index(make_code())
         with pytest.raises(NotFound) as err:
-            consents.grant(Context(db, keyring), code_index=index, payload=_payload())
+            consents.grant(Context(db, keyring), code_index=index, payload=grant_payload())
         assert err.value.rule == "no_record"
         assert db.execute(select(func.count()).select_from(Authorization)).scalar_one() == 0
 
     def test_missing_subject_is_created_from_the_callers_own_code(self, db, keyring):
         code = make_code()
         index = keyring.blind_index(code)
-        view = consents.grant(Context(db, keyring), code_index=index, payload=_payload(), code=code)
+        view = consents.grant(
+            Context(db, keyring), code_index=index, payload=grant_payload(), code=code
+        )
         subject = db.execute(select(Subject).where(Subject.code_index == index)).scalar_one()
         assert code.encode() not in subject.code_ct
         assert db.get(Authorization, view.id).subject_id == subject.id
@@ -196,7 +180,7 @@ class TestGrant:
         index = keyring.blind_index(make_code())
         with pytest.raises(InvalidInput) as err:
             consents.grant(
-                Context(db, keyring), code_index=index, payload=_payload(), code=make_code()
+                Context(db, keyring), code_index=index, payload=grant_payload(), code=make_code()
             )
         assert err.value.rule == "code_mismatch"
         assert db.execute(select(func.count()).select_from(Subject)).scalar_one() == 0
@@ -205,14 +189,14 @@ class TestGrant:
 class TestStates:
     def test_pending_before_start(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen, starts_at=T0 + timedelta(days=1))
+        view = granted(db, keyring, citizen.index, starts_at=T0 + timedelta(days=1))
         assert view.state == "pending"
         clock.advance(timedelta(days=1))
         assert _state(db, citizen, view.id) == "active"
 
     def test_expired_after_expiry(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen, expires_at=T0 + timedelta(days=3))
+        view = granted(db, keyring, citizen.index, expires_at=T0 + timedelta(days=3))
         clock.advance(timedelta(days=3) - timedelta(seconds=1))
         assert _state(db, citizen, view.id) == "active"
         clock.advance(timedelta(seconds=1))
@@ -220,13 +204,13 @@ class TestStates:
 
     def test_used_up_after_last_use(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen, max_uses=1)
+        view = granted(db, keyring, citizen.index, max_uses=1)
         _use(db, view.id, citizen)
         assert _state(db, citizen, view.id) == "used_up"
 
     def test_revoked(self, db, keyring):
         citizen = Citizen(db, keyring)
-        view = _grant(db, keyring, citizen)
+        view = granted(db, keyring, citizen.index)
         revoked = consents.revoke(
             Context(db, keyring), code_index=citizen.index, authorization_id=view.id
         )
@@ -238,10 +222,10 @@ class TestStates:
 class TestList:
     def test_only_own_newest_first(self, db, keyring):
         me, other = Citizen(db, keyring), Citizen(db, keyring)
-        first = _grant(db, keyring, me)
+        first = granted(db, keyring, me.index)
         clock.advance(timedelta(minutes=1))
-        second = _grant(db, keyring, me, purpose="tenancy")
-        _grant(db, keyring, other)
+        second = granted(db, keyring, me.index, purpose="tenancy")
+        granted(db, keyring, other.index)
         views = consents.list_authorizations(Context(db, keyring), code_index=me.index)
         assert [v.id for v in views] == [second.id, first.id]
 
@@ -253,7 +237,7 @@ class TestList:
 class TestRevoke:
     def test_someone_elses_is_not_found_and_untouched(self, db, keyring):
         me, other = Citizen(db, keyring), Citizen(db, keyring)
-        theirs = _grant(db, keyring, other)
+        theirs = granted(db, keyring, other.index)
         with pytest.raises(NotFound):
             consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=theirs.id)
         assert _state(db, other, theirs.id) == "active"
@@ -267,7 +251,7 @@ class TestRevoke:
 
     def test_twice_is_a_conflict_keeping_the_first_time(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         clock.advance(timedelta(hours=1))
         with pytest.raises(Conflict) as err:
@@ -328,7 +312,7 @@ class TestFreeze:
 class TestUseForQuery:
     def test_success_spends_one_use(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         auth = _use(db, view.id, me)
         assert auth.id == view.id
         assert auth.uses == 1
@@ -343,85 +327,85 @@ class TestUseForQuery:
 
     def test_unknown_id_is_not_found(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         with pytest.raises(NotFound):
             _use(db, uuid.uuid4(), me)
         assert _uses(db, view.id) == 0
 
     def test_other_subject_is_not_found(self, db, keyring):
         me, other = Citizen(db, keyring), Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         self._refused(db, view.id, other, NotFound)
 
     def test_other_agency_is_not_found(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         self._refused(db, view.id, me, NotFound, agency="bank-b")
 
     def test_revoked(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         self._refused(db, view.id, me, Refused, "authorization_revoked")
 
     def test_not_started(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me, starts_at=T0 + timedelta(hours=1))
+        view = granted(db, keyring, me.index, starts_at=T0 + timedelta(hours=1))
         self._refused(db, view.id, me, Refused, "authorization_not_started")
 
     def test_expired(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me, expires_at=T0 + timedelta(days=1))
+        view = granted(db, keyring, me.index, expires_at=T0 + timedelta(days=1))
         clock.advance(timedelta(days=1))
         self._refused(db, view.id, me, Refused, "authorization_expired")
 
     def test_used_up(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me, max_uses=1)
+        view = granted(db, keyring, me.index, max_uses=1)
         _use(db, view.id, me)
         self._refused(db, view.id, me, Refused, "authorization_used_up")
 
     def test_purpose_mismatch(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         self._refused(db, view.id, me, Refused, "purpose_mismatch", purpose="tenancy")
 
     def test_record_frozen(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.freeze(session=db, code_index=me.index, now=clock.now())
         self._refused(db, view.id, me, Refused, "record_frozen")
 
     def test_unfreezing_restores_use(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.freeze(session=db, code_index=me.index, now=clock.now())
         consents.unfreeze(session=db, code_index=me.index, now=clock.now())
         assert _use(db, view.id, me).uses == 1
 
     def test_other_agency_learns_nothing_even_when_revoked(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         self._refused(db, view.id, me, NotFound, agency="bank-b")
 
     def test_revoked_is_reported_before_expired(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me, expires_at=T0 + timedelta(days=1))
+        view = granted(db, keyring, me.index, expires_at=T0 + timedelta(days=1))
         consents.revoke(Context(db, keyring), code_index=me.index, authorization_id=view.id, now=T0)
         clock.advance(timedelta(days=2))
         self._refused(db, view.id, me, Refused, "authorization_revoked")
 
     def test_expired_is_reported_before_used_up(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me, max_uses=1, expires_at=T0 + timedelta(days=1))
+        view = granted(db, keyring, me.index, max_uses=1, expires_at=T0 + timedelta(days=1))
         _use(db, view.id, me)
         clock.advance(timedelta(days=2))
         self._refused(db, view.id, me, Refused, "authorization_expired")
 
     def test_purpose_is_reported_before_freeze(self, db, keyring):
         me = Citizen(db, keyring)
-        view = _grant(db, keyring, me)
+        view = granted(db, keyring, me.index)
         consents.freeze(session=db, code_index=me.index, now=clock.now())
         self._refused(db, view.id, me, Refused, "purpose_mismatch", purpose="tenancy")
 
@@ -438,11 +422,14 @@ class TestUseForQuery:
 
     def test_scope_limits_the_answer(self, db, keyring):
         me = Citizen(db, keyring)
-        auth = _use(db, _grant(db, keyring, me).id, me)
+        kinds = ["black", "warning"]
+        auth = _use(
+            db, granted(db, keyring, me.index, list_kinds=kinds, domains=["finance"]).id, me
+        )
         assert consents.in_scope(auth, list_kind="black", domain="finance")
         assert not consents.in_scope(auth, list_kind="red", domain="finance")
         assert not consents.in_scope(auth, list_kind="black", domain="tax")
-        every = _use(db, _grant(db, keyring, me, domains=[]).id, me)
+        every = _use(db, granted(db, keyring, me.index, list_kinds=kinds, domains=[]).id, me)
         assert consents.in_scope(every, list_kind="warning", domain="tax")
 
 
@@ -451,7 +438,7 @@ class TestConcurrency:
         clock.freeze(T0)
         with Session(consent_engine) as setup:
             me = Citizen(setup, keyring)
-            auth_id = _grant(setup, keyring, me, max_uses=1).id
+            auth_id = granted(setup, keyring, me.index, max_uses=1).id
             setup.commit()
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
