@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     Table,
     bindparam,
     case,
@@ -426,7 +427,7 @@ def claim_due(
         # and a rescan skips the rows the UPDATE just moved, claiming others out of order.
         due_ids = picked.cte("due_ids")
         picked = select(due_ids.c.id)
-    guard = [_ENTRY.c.status == kind.status]
+    guard = [_status_is(dialect, kind.status)]
     if kind.held_out:
         guard.append(_ENTRY.c.under_objection.is_(False))
     stmt = (
@@ -448,6 +449,18 @@ def claim_due(
     return rows
 
 
+def _status_is(dialect: str, status: str) -> ColumnElement[bool]:
+    """The guard `entry.status = status` of an UPDATE that finds its rows by key.
+
+    On SQLite it is written `+entry.status`, which no index can serve: as a plain term the
+    planner chose the status index and walked every entry in that status for each batch
+    (about 600,000 index rows a batch at 1M entries) instead of looking the rows up by key.
+    """
+    if dialect == "sqlite":
+        return literal_column(f"+{_ENTRY.name}.status", String) == status
+    return _ENTRY.c.status == status
+
+
 def move_on(
     session: Session, *, ids: Sequence[uuid.UUID], status: str, now: datetime
 ) -> list[Row[Any]]:
@@ -457,7 +470,7 @@ def move_on(
         return []
     stmt = (
         update(_ENTRY)
-        .where(_ENTRY.c.id.in_(list(ids)), _ENTRY.c.status == status)
+        .where(_ENTRY.c.id.in_(list(ids)), _status_is(session.get_bind().dialect.name, status))
         .values(updated_at=now, **_MOVES[status])
         .returning(*(_ENTRY.c[name] for name in MOVED_COLUMNS))
     )

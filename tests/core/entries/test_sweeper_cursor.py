@@ -253,6 +253,42 @@ class TestSQLitePlans:
             keyset += " OR entry.rowid > " in statement
         assert keyset > 0
 
+    def test_the_sets_updates_find_their_rows_by_key_not_by_status(self, session, engine, layout):
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's query plans")
+        sent: list[tuple[str, Any]] = []
+
+        def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+            if statement.lstrip().startswith("UPDATE entry"):
+                sent.append((statement, params))
+
+        conn = session.connection()
+        event.listen(conn, "before_cursor_execute", capture)
+        try:
+            cursor = repo.DueCursor()
+            now = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC)
+            for kind in repo.DUE_KINDS:
+                moved = repo.claim_due(
+                    session, kind=kind, today=TODAY, cursor=cursor, limit=3, now=now
+                )
+                onward = [r for r in moved if r.status in ("displayed", "retained")]
+                if onward:
+                    status = str(onward[0].status)
+                    ids = [r.id for r in onward if r.status == status]
+                    repo.move_on(session, ids=ids, status=status, now=now)
+        finally:
+            event.remove(conn, "before_cursor_execute", capture)
+        assert len(sent) >= 2
+        for statement, params in sent:
+            plan = [
+                str(row[-1])
+                for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+            ]
+            # The row to change is looked up by its key; no walk along a status index.
+            assert plan[0].startswith("SEARCH entry USING INTEGER PRIMARY KEY") or (
+                plan[0].startswith("SEARCH entry USING INDEX") and "(id=?)" in plan[0]
+            ), plan
+
 
 def _sweep_engine_entries(engine: Engine, keyring: Keyring) -> dict[str, list[uuid.UUID]]:
     """Due work of three kinds in unequal amounts, and held entries, recorded for real."""
