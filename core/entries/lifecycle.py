@@ -33,6 +33,7 @@ from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, EntryEvent, Subject
 from core.ops import keys_repository as key_repo
+from crypto.envelope import DataKey
 
 # §6: agencies that received an entry in the last six months hear of its correction.
 PROPAGATION_WINDOW = timedelta(days=183)
@@ -203,6 +204,36 @@ def finish_exit(
         apply(session=session, entry=entry, event=rules.RETAIN, actor=actor, now=now)
 
 
+def _watch_fields(
+    key: DataKey, black: Any, sealed: Any, external_id: str, *, start: date, until: date
+) -> store.EntryFields:
+    """The watch entry an exited black entry leaves (§5.4): its place and months from
+    `black`, its opened text and basis from `sealed` (the entry row, or its sealed fields)."""
+    summary = sealed.public_summary_ct
+    return store.EntryFields(
+        external_id=external_id,
+        list_kind="watch",
+        domain=black.domain,
+        severity=sealed.severity,
+        subject_name=store.open_text(
+            key, sealed.subject_name_ct, "entry", "subject_name", black.id
+        ),
+        facts=store.open_text(key, sealed.facts_ct, "entry", "facts", black.id),
+        public_summary=None
+        if summary is None
+        else store.open_text(key, summary, "entry", "public_summary", black.id),
+        legal_basis=sealed.legal_basis,
+        decided_on=start,
+        display_until=until,
+        valid_until=until,
+        repairable=False,
+        repair_ways=[],
+        status=rules.DISPLAYED,
+        notice_until=None,
+        watch_months=black.watch_months,
+    )
+
+
 def _watch_after(
     session: Session,
     keyring: Keyring,
@@ -223,34 +254,12 @@ def _watch_after(
     if subject is None:  # pragma: no cover - entries reference their subject
         raise Conflict("the entry's subject is missing", rule="missing_subject")
     key = store.entry_key(session, keyring, black)
-    summary = black.public_summary_ct
     store.insert_entry(
         session=session,
         keyring=keyring,
         subject=subject,
         department=black.department,
-        fields=store.EntryFields(
-            external_id=external_id,
-            list_kind="watch",
-            domain=black.domain,
-            severity=black.severity,
-            subject_name=store.open_text(
-                key, black.subject_name_ct, "entry", "subject_name", black.id
-            ),
-            facts=store.open_text(key, black.facts_ct, "entry", "facts", black.id),
-            public_summary=None
-            if summary is None
-            else store.open_text(key, summary, "entry", "public_summary", black.id),
-            legal_basis=black.legal_basis,
-            decided_on=start,
-            display_until=until,
-            valid_until=until,
-            repairable=False,
-            repair_ways=[],
-            status=rules.DISPLAYED,
-            notice_until=None,
-            watch_months=black.watch_months,
-        ),
+        fields=_watch_fields(key, black, black, external_id, start=start, until=until),
         actor=actor,
         event="watch_after_black_exit",
         now=now,
@@ -427,34 +436,12 @@ def _watch_after_each(
         if fields.wrapped is None:
             raise Shredded("this entry was erased and can no longer be read")
         key = keyring.data_key(black.data_key_id, fields.wrapped)
-        summary = fields.public_summary_ct
         store.add_entry(
             session=session,
             keyring=keyring,
             subject_id=black.subject_id,
             department=department,
-            fields=store.EntryFields(
-                external_id=external_id,
-                list_kind="watch",
-                domain=black.domain,
-                severity=fields.severity,
-                subject_name=store.open_text(
-                    key, fields.subject_name_ct, "entry", "subject_name", black.id
-                ),
-                facts=store.open_text(key, fields.facts_ct, "entry", "facts", black.id),
-                public_summary=None
-                if summary is None
-                else store.open_text(key, summary, "entry", "public_summary", black.id),
-                legal_basis=fields.legal_basis,
-                decided_on=start,
-                display_until=until,
-                valid_until=until,
-                repairable=False,
-                repair_ways=[],
-                status=rules.DISPLAYED,
-                notice_until=None,
-                watch_months=black.watch_months,
-            ),
+            fields=_watch_fields(key, black, fields, external_id, start=start, until=until),
             actor=actor,
             event="watch_after_black_exit",
             now=now,
