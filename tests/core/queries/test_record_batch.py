@@ -13,8 +13,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from core.clock import clock
-from core.consents import service as consents
-from core.consents.schemas import AuthorizationCreate
 from core.context import Context
 from core.db import reader
 from core.entries.service import create_entry
@@ -34,6 +32,7 @@ from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
+from tests.factories.consents import granted
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 ORIGIN = "credence.example/query-log"
@@ -60,16 +59,13 @@ def person(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
             actor="t",
             payload=make_payload(subject_code=code, list_kind="black"),
         )
-        grant = consents.grant(
-            Context(s, keyring),
-            code_index=keyring.blind_index(code),
-            payload=AuthorizationCreate(
-                agency=AGENCY,
-                purpose="credit_loan",
-                list_kinds=["black"],
-                expires_at=clock.now() + timedelta(days=30),
-                max_uses=USES,
-            ),
+        grant = granted(
+            s,
+            keyring,
+            keyring.blind_index(code),
+            agency=AGENCY,
+            list_kinds=["black"],
+            max_uses=USES,
         )
         s.commit()
     clock.advance(timedelta(days=20))  # past the black entry's prior notice
