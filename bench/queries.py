@@ -582,7 +582,7 @@ FOCUS = (
     ("core/querylog/appends.py", "append_leaves"),
     ("core/querylog/appends.py", "append_leaf"),
     ("core/querylog/repository.py", "lock_state"),
-    ("core/querylog/checkpoints.py", "checkpoint_after_append"),
+    ("core/querylog/checkpoints.py", "checkpoint_for_batch"),
     ("core/consents/repository.py", "take_use"),
     ("core/audit/service.py", "record_query"),
     ("core/audit/repository.py", "add_facet_with_counts"),

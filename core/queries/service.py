@@ -371,13 +371,6 @@ def _opening(key: DataKey | None, blob: bytes | None, index: int) -> dict[str, A
     return opened if isinstance(opened, dict) else None
 
 
-def refusal_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:
-    """The receipt of a logged refusal, with its leaf, against a checkpoint signed now."""
-    receipt = proofs.fresh_receipt(session=session, signer=signer, index=index)
-    body = log_repo.leaf_bodies(session, [index])[index]
-    return {**receipt, "leaf": json.loads(body)}
-
-
 def _receipt_or_none(
     session: Session, index: int, witnesses: WitnessSet | None = None
 ) -> dict[str, object] | None:

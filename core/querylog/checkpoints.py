@@ -21,7 +21,7 @@ from sqlmodel import Session
 from core.errors import NotFound
 from core.models.querylog import LogCheckpoint
 from core.querylog import repository as repo
-from core.querylog.appends import Appended, Batch, log_size
+from core.querylog.appends import Batch, log_size
 from core.querylog.integrity import check_before_signing
 from core.querylog.witnesses import WitnessSet, cosigned_note, published_checkpoint
 from crypto.checkpoint import Checkpoint
@@ -99,17 +99,6 @@ def checkpoint_if_count_due(
         return None
     if latest is not None and latest.size == tree.size:
         return latest
-    return _store_checkpoint(session, signer, tree, now)
-
-
-def checkpoint_after_append(
-    *, session: Session, signer: LogSigner, cadence: Cadence, appended: Appended, now: datetime
-) -> LogCheckpoint | None:
-    """`checkpoint_if_count_due` for a leaf just appended, deciding from the largest stored
-    checkpoint its append read once it held the lock (so with no read of its own)."""
-    tree, latest = appended.frontier, appended.checkpointed
-    if latest is not None and (tree.size - latest < cadence.every_leaves or latest == tree.size):
-        return None
     return _store_checkpoint(session, signer, tree, now)
 
 
