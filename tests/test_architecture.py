@@ -187,8 +187,9 @@ def _core_domains() -> set[str]:
 
 
 # Core modules every api domain may use: the top-level core modules (settings, clock,
-# codes, errors…), the table models, the calendar, and who is calling.
-SHARED_CORE = ("core.models", "core.calendar", "core.identity.principal")
+# codes, errors…), the table models, the calendar, who is calling, and the names of the
+# departments and agencies every page prints.
+SHARED_CORE = ("core.models", "core.calendar", "core.identity.principal", "core.directory")
 # The readers that span domains, each with why: nothing else may cross.
 CROSSES = {
     "pages": {"*"},  # what every page shares; it mounts every domain's pages

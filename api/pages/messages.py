@@ -25,6 +25,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Privacy first: public pages show masked data only; no personal data in URLs.",
     ),
     "nav.home": ("首页", "Home"),
+    "confirm.cancel": ("取消", "Cancel"),
     "nav.black": ("黑名单", "Black list"),
     "nav.red": ("红名单", "Red list"),
     "nav.announcements": ("公告", "Announcements"),

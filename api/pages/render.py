@@ -18,6 +18,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.deps import read_context
+from api.pages import times
 from api.pages.i18n import HTML_LANG, pick_lang, translate, translate_or
 from api.pages.session import (
     CSRF_FIELD,
@@ -28,6 +30,9 @@ from api.pages.session import (
     request_sid,
     web_state,
 )
+from api.state import app_state
+from core.directory import service as directory
+from core.directory.schemas import Names
 
 API_DIR: Final = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR: Final = API_DIR / "pages" / "templates"
@@ -73,9 +78,22 @@ def render(
         """A vocabulary value in the page language (the raw value if not catalogued)."""
         return translate_or(f"{prefix}.{value}", str(value), lang)
 
+    names: list[Names] = []
+
+    def org(slug: str | None) -> str:
+        """A department's or agency's display name in the page language (read once a page)."""
+        if not names:
+            with read_context(app_state(request).runtime) as rc:
+                names.append(directory.names(rc))
+        return names[0].of(slug, lang)
+
     ctx: dict[str, Any] = {
         "t": t,
         "tv": tv,
+        "org": org,
+        "when": lambda instant: times.minute(instant, lang),
+        "until": lambda day: times.last_day(day, lang),
+        "ends": lambda instant: times.ends(instant, lang),
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "other_lang": "en" if lang == "zh" else "zh",

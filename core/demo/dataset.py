@@ -19,6 +19,7 @@ from core.cases.repairs.schemas import OrganisationCreate
 from core.clock import CST, clock
 from core.context import Context
 from core.db import ChunkedCommits
+from core.demo.directory import load_demo_directory
 from core.demo.people import DemoPerson, demo_people
 from core.entries import repository as repo
 from core.entries.display import add_months
@@ -169,6 +170,7 @@ def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -
     now = clock.now()
     created = existing = 0
     # Idempotent by external id, so a load stopped between chunks is finished by a rerun.
+    load_demo_directory(Context(session, keyring))
     chunks = ChunkedCommits(session)
     for _person, domain, payload in demo_plan(demo_people(count), clock.today()):
         department = DEPARTMENTS[domain]

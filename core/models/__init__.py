@@ -13,6 +13,7 @@ from core.models.cases import (
 from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.cosignatures import LogCosignature
+from core.models.directory import Organisation
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.log_integrity import LogFullCheck, LogHalt
@@ -44,6 +45,7 @@ __all__ = [
     "MasterKeyRow",
     "OAuthClient",
     "Objection",
+    "Organisation",
     "QueryDelivery",
     "QueryFacet",
     "QueryFlag",

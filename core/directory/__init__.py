@@ -1,0 +1,1 @@
+"""The organisation registry: the departments and agencies Credence knows, by name."""
