@@ -28,7 +28,14 @@ from sqlmodel import Session
 from core.calendar.workdays import WorkCalendar
 from core.cases import repository as repo
 from core.cases.kind import CaseKind, CaseRow
-from core.cases.schemas import CaseFilter, EvidenceContent, EvidenceView, HistoryItem, Upload
+from core.cases.schemas import (
+    ActorRole,
+    CaseFilter,
+    EvidenceContent,
+    EvidenceView,
+    HistoryItem,
+    Upload,
+)
 from core.context import Context
 from core.entries import repository as record_repo
 from core.entries import store
@@ -235,12 +242,22 @@ def add_event(
     )
 
 
-def history(session: Session, *, kind: str, case_id: uuid.UUID, key: DataKey) -> list[HistoryItem]:
-    """A case's history, oldest first, notes opened."""
+def actor_role(actor: str, *, filer: str | None) -> ActorRole:
+    """Whom a history line is by: the case's filer, the service, else an officer."""
+    if actor == SYSTEM:
+        return "system"
+    return "filer" if filer is not None and actor == filer else "officer"
+
+
+def history(
+    session: Session, *, kind: str, case_id: uuid.UUID, key: DataKey, filer: str | None = None
+) -> list[HistoryItem]:
+    """A case's history, oldest first, notes opened; `filer` is the actor the filer writes as."""
     return [
         HistoryItem(
             at=e.at,
             actor=e.actor,
+            role=actor_role(e.actor, filer=filer),
             event=e.event,
             note=None
             if e.note_ct is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,11 +34,17 @@ class EvidenceContent:
         return f"EvidenceContent(media_type={self.media_type!r}, size={len(self.content)})"
 
 
+# Who a history line is by, as a page names them: the one who filed the case, an officer
+# of its department, or the service itself (never the officer's token subject).
+ActorRole = Literal["filer", "officer", "system"]
+
+
 class HistoryItem(BaseModel):
     """One line of a case's history as the citizen and the officer see it."""
 
     at: datetime
     actor: str
+    role: ActorRole = "officer"
     event: str
     note: str | None = None
 

@@ -16,7 +16,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "objections.entry": ("异议条目", "Entry objected to"),
     "objections.reasons": ("异议理由（最多2000字）", "Reasons (up to 2,000 characters)"),
     "objections.files": (
-        "证据文件（PDF、PNG 或 JPEG，可多选）",
+        "证据文件（PDF、PNG或JPEG，可多选）",
         "Evidence files (PDF, PNG or JPEG; several allowed)",
     ),
     "objections.submit": ("提交异议", "File the objection"),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from api import http
+from api.cases import words
 from api.deps import ContextDep, SettingsDep
 from api.pages.common import (
     CitizenPageDep,
@@ -26,8 +27,8 @@ from api.pages.common import (
     parse_id,
     see_other,
 )
-from api.pages.refusals import not_found_page
-from api.pages.render import render
+from api.pages.refusals import invalid_fields, not_found_page, refusal_status
+from api.pages.render import page_lang, render
 from core.cases.objections import service
 from core.cases.objections.schemas import (
     Correction,
@@ -35,9 +36,16 @@ from core.cases.objections.schemas import (
     ObjectionFilter,
     Reasons,
 )
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import DomainError, NotFound
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A case page, with the case templates' own helpers beside the shared ones."""
+    return render(request, template, {**words.TEMPLATE_HELPERS, **context}, status=status)
 
 
 @router.get("/objections", response_class=HTMLResponse)
@@ -46,7 +54,7 @@ def worklist(request: Request, principal: OfficerPageDep, ctx: ContextDep) -> HT
     cases = service.department_queue(
         ctx, department=principal.own_department(), filters=ObjectionFilter(limit=200)
     )
-    return render(request, "officer/worklist.html", {"cases": cases})
+    return _page(request, "officer/worklist.html", {"cases": cases})
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
@@ -60,7 +68,7 @@ def case_page(
     case = officer_case(service.read_case, ctx, principal, objection_id)
     if case is None:
         return not_found_page(request)
-    return render(request, "case.html", {"case": case, "officer": True})
+    return _page(request, "case.html", {"case": case, "officer": True})
 
 
 def _decision(
@@ -106,13 +114,16 @@ def decide(
     version: Annotated[str, Form()] = "",
 ) -> Response:
     """Accept, decline, uphold, partly uphold or reject; back to the case page."""
-    error: str | None = None
+    lang = page_lang(request)
+    status = 422
     try:
         payload = _decision(
             decision, reasons, erroneous, facts, public_summary, display_until, version
         )
-    except (ValidationError, ValueError):
-        error = "invalid"
+    except ValidationError as exc:
+        error = f"{words.rule_text('fields', lang)}{words.field_names(invalid_fields(exc), lang)}"
+    except ValueError:
+        error = f"{words.rule_text('fields', lang)}{words.field_names(['display_until'], lang)}"
     else:
         try:
             service.decide(
@@ -123,16 +134,16 @@ def decide(
             )
         except NotFound:
             return not_found_page(request)
-        except (InvalidInput, Conflict) as exc:
+        except DomainError as exc:
             ctx.session.rollback()
-            error = exc.detail
+            error, status = words.refusal(exc, lang, officer=True), refusal_status(exc)
         else:
             ctx.session.commit()
             return see_other(request, f"/officer/objections/{objection_id}")
     case = officer_case(service.read_case, ctx, principal, objection_id)
     if case is None:
         return not_found_page(request)
-    return render(request, "case.html", {"case": case, "officer": True, "error": error}, status=422)
+    return _page(request, "case.html", {"case": case, "officer": True, "error": error}, status)
 
 
 @router.get("/objections/{objection_id}/evidence/{file_id}", response_model=None)
@@ -159,7 +170,7 @@ def my_objections(
 ) -> HTMLResponse:
     """My objections, newest first, with their clocks."""
     cases = service.my_objections(ctx, code_index=principal.own_code_index())
-    return render(request, "me/objections.html", {"cases": cases})
+    return _page(request, "me/objections.html", {"cases": cases})
 
 
 @citizen_router.get("/objections/new", response_class=HTMLResponse)
@@ -173,7 +184,7 @@ def objection_form(
     found = my_entry(ctx, principal, entry)
     if found is None:
         return not_found_page(request)
-    return render(request, "me/objection_form.html", {"entry": found})
+    return _page(request, "me/objection_form.html", {"entry": found})
 
 
 @citizen_router.post("/objections", response_model=None)
@@ -192,12 +203,13 @@ def file_objection(
     found = my_entry(ctx, principal, entry_uuid)
     if entry_uuid is None or found is None:
         return not_found_page(request)
-    error: str | None = None
+    lang = page_lang(request)
+    status = 422
     try:
         text = _REASONS.validate_python(reasons)
     except ValidationError:
-        error = "reasons"
-    if error is None:
+        error = words.rule_text("reasons", lang)
+    else:
         uploads = http.read_evidence(files, settings, named_only=True)
         try:
             view = service.file_objection(
@@ -208,13 +220,17 @@ def file_objection(
                 uploads=uploads,
                 settings=settings,
             )
-        except (InvalidInput, Conflict) as exc:
+        except NotFound:
             ctx.session.rollback()
-            error = exc.detail
+            return not_found_page(request)
+        except DomainError as exc:
+            ctx.session.rollback()
+            limits = words.evidence_limits(settings.evidence_max_files, settings.evidence_max_bytes)
+            error, status = words.refusal(exc, lang, limits), refusal_status(exc)
         else:
             ctx.session.commit()
             return see_other(request, f"/me/objections/{view.id}")
-    return render(request, "me/objection_form.html", {"entry": found, "error": error}, status=422)
+    return _page(request, "me/objection_form.html", {"entry": found, "error": error}, status)
 
 
 @citizen_router.get("/objections/{objection_id}", response_class=HTMLResponse)
@@ -231,7 +247,7 @@ def my_objection(
         )
     except NotFound:
         return not_found_page(request)
-    return render(request, "case.html", {"case": case, "officer": False})
+    return _page(request, "case.html", {"case": case, "officer": False})
 
 
 @citizen_router.get("/objections/{objection_id}/evidence/{file_id}", response_model=None)

@@ -25,7 +25,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "法定时限（截止日期 · 剩余工作日）",
         "Legal clock (due · working days left)",
     ),
-    "me_repair.due_left": ("{due} 前（剩余 {n} 个工作日）", "by {due} ({n} working days left)"),
+    "me_repair.due_left": ("{due}，剩余{n}个工作日", "{due}, {n} working days left"),
     "me_repair.case": ("信用修复申请", "Credit repair application"),
     "me_repair.new": ("申请信用修复", "Apply for credit repair"),
     "me_repair.entry": ("申请修复的条目", "Entry to repair"),
@@ -43,7 +43,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "me_repair.f.organisation_none": ("（请选择）", "(choose one)"),
     "me_repair.f.certificate": ("证明编号", "Certificate number"),
     "me_repair.f.files": (
-        "证明材料（PDF、PNG 或 JPEG，每个不超过 {max_mb} MB，最多 {max_files} 个）",
+        "证明材料（PDF、PNG或JPEG，每个不超过{max_mb} MB，最多{max_files}个）",
         "Evidence (PDF, PNG or JPEG; up to {max_files} files of {max_mb} MB each)",
     ),
     "me_repair.f.files_help": (
@@ -87,21 +87,6 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "me_repair.status.rejected": ("未通过", "rejected"),
     "me_repair.step.accept": ("受理", "acceptance"),
     "me_repair.step.decide": ("作出决定", "decision"),
-    "me_repair.event.filed": ("提交申请", "application filed"),
-    "me_repair.event.accepted": ("受理", "accepted"),
-    "me_repair.event.declined": ("不予受理", "declined"),
-    "me_repair.event.approved": ("修复通过", "approved"),
-    "me_repair.event.rejected": ("未通过", "rejected"),
-    "me_repair.event.escalated_accept_overdue": (
-        "受理逾期，已上报主管",
-        "acceptance overdue; escalated to the supervisor",
-    ),
-    "me_repair.event.escalated_decide_overdue": (
-        "决定逾期，已上报主管",
-        "decision overdue; escalated to the supervisor",
-    ),
-    "me_repair.actor.citizen": ("您本人", "you"),
-    "me_repair.actor.system": ("系统", "the system"),
     "me_repair.outcome": ("处理结果", "Outcome"),
     "me_repair.pending": (
         "正在处理，请留意法定时限。",
@@ -157,6 +142,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rwork.overdue": ("已逾期", "Overdue"),
     "rwork.escalated": ("已上报主管", "Escalated"),
     "rwork.no_clock": ("已结案", "Closed"),
+    "rwork.back": ("返回修复工作列表", "Back to the repair work list"),
     # Repair officer: one case.
     "rcase.title": ("信用修复案件", "Credit repair case"),
     "rcase.entry": ("所涉条目", "The entry"),
@@ -178,7 +164,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rcase.evidence": ("证明材料", "Evidence"),
     "rcase.hours": ("志愿服务时长（小时）", "Volunteering hours"),
     "rcase.organisation": ("认证机构", "Certifying organisation"),
-    "rcase.organisation_inactive": ("（已停用）", "(no longer accepted)"),
+    "rcase.organisation_inactive": ("（已停用）", " (no longer accepted)"),
     "rcase.certificate": ("证书编号", "Certificate id"),
     "rcase.commitment": ("信用承诺", "Credit commitment"),
     "rcase.signed_at": ("签署时间", "Signed at"),
@@ -205,7 +191,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Reasons (required to decline or reject; the applicant is told)",
     ),
     "rdecision.retry_rule": (
-        "不予修复时，申请人最早可于决定之日起 {days} 日后再次申请（由规则计算，并在案件中显示）。",
+        "不予修复时，申请人最早可于决定之日起{days}日后再次申请（由规则计算，并在案件中显示）。",
         "On rejection the applicant may apply again {days} days after the decision at the "
         "earliest (set by the rule and shown on the case).",
     ),

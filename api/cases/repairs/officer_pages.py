@@ -20,15 +20,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api import http
+from api.cases import words
 from api.deps import ContextDep, SettingsDep
 from api.pages.common import CsrfDep, RepairOfficerPageDep, officer_case, see_other
-from api.pages.refusals import gone_page, not_found_page
-from api.pages.render import render
+from api.pages.refusals import gone_page, not_found_page, refusal_status
+from api.pages.render import page_lang, render
 from api.state import app_state
 from core.cases.repairs import service
 from core.cases.repairs.schemas import RepairCase, RepairDecision, RepairFilter
 from core.context import Context
-from core.errors import Conflict, InvalidInput, NotFound, Shredded
+from core.errors import DomainError, NotFound, Shredded
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 WORKLIST_LIMIT = 200
@@ -56,7 +57,12 @@ def worklist(
     return render(
         request,
         "officer/repair_worklist.html",
-        {"cases": cases, "status": filters.status, "statuses": STATUSES},
+        {
+            **words.TEMPLATE_HELPERS,
+            "cases": cases,
+            "status": filters.status,
+            "statuses": STATUSES,
+        },
     )
 
 
@@ -64,7 +70,14 @@ def _case_page(
     request: Request, case: RepairCase, ctx: Context, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     terms = service.RepairTerms.from_settings(app_state(request).runtime.settings)
+    lang = page_lang(request)
+    refused = extra.pop("refusal", None)
+    invalid = extra.pop("invalid", None)
     context = {
+        **words.TEMPLATE_HELPERS,
+        "refusal": None if refused is None else words.refusal(refused, lang, officer=True),
+        "refusal_rule": None if refused is None else refused.rule,
+        "invalid": None if not invalid else words.field_names(invalid, lang),
         "case": case,
         "choices": _CHOICES.get(case.status, ()),
         "retry_days": terms.retry_days,
@@ -125,11 +138,10 @@ def decide(
     except NotFound:
         ctx.session.rollback()
         return not_found_page(request)
-    except (InvalidInput, Conflict) as exc:
+    except DomainError as exc:
         ctx.session.rollback()
-        status = 409 if isinstance(exc, Conflict) else 422
         case = service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
-        return _case_page(request, case, ctx, status=status, refusal=exc)
+        return _case_page(request, case, ctx, status=refusal_status(exc), refusal=exc)
     ctx.session.commit()
     return see_other(request, f"/officer/repairs/{repair_id}")
 

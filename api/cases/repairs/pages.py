@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api import http
+from api.cases import words
 from api.deps import ContextDep, SettingsDep
 from api.pages.common import (
     CitizenPageDep,
@@ -37,7 +38,7 @@ from api.pages.common import (
     see_other,
 )
 from api.pages.i18n import translate
-from api.pages.refusals import fill, invalid_fields, not_found_page, refusal_message, refusal_status
+from api.pages.refusals import fill, invalid_fields, not_found_page, refusal_status
 from api.pages.render import page_lang, render
 from api.state import app_state
 from core.cases.repairs import service
@@ -69,9 +70,16 @@ class RepairForm:
     signed: bool = False
 
 
+def _page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A repair page, with the case templates' own helpers beside the shared ones."""
+    return render(request, template, {**words.TEMPLATE_HELPERS, **context}, status=status)
+
+
 def _refused(request: Request, message: str, status: int) -> HTMLResponse:
     """A page that says why a repair action was refused, with the refusal's status."""
-    return render(request, "me/repair_refused.html", {"message": message}, status=status)
+    return _page(request, "me/repair_refused.html", {"message": message}, status=status)
 
 
 def _limits(terms: service.RepairTerms) -> dict[str, object]:
@@ -100,7 +108,7 @@ def _form_page(
     lang = page_lang(request)
     typed = form or RepairForm()
     eligible = _eligible_from(entry, ctx.today())
-    return render(
+    return _page(
         request,
         _FORM,
         {
@@ -134,7 +142,7 @@ def my_repairs(
     cases = service.my_repairs(ctx, code_index=index)
     record = record_service.my_record(ctx, code_index=index)
     busy = {c.entry_id for c in cases if c.status in OPEN}
-    return render(
+    return _page(
         request,
         "me/repairs.html",
         {
@@ -239,7 +247,7 @@ def file_repair(
         )
     except DomainError as exc:
         ctx.session.rollback()
-        return refused(refusal_message(exc, lang, _limits(terms)), refusal_status(exc))
+        return refused(words.refusal(exc, lang, _limits(terms)), refusal_status(exc))
     ctx.session.commit()
     return see_other(request, f"/me/repairs/{view.id}?filed=1")
 
@@ -269,7 +277,7 @@ def my_repair(
     case = _my_case(ctx, principal, repair_id)
     if case is None:
         return not_found_page(request)
-    return render(
+    return _page(
         request,
         "me/repair_case.html",
         {
@@ -305,5 +313,5 @@ def my_evidence(
     except NotFound:
         return not_found_page(request)
     except DomainError as exc:
-        return _refused(request, refusal_message(exc, page_lang(request)), refusal_status(exc))
+        return _refused(request, words.refusal(exc, page_lang(request)), refusal_status(exc))
     return http.evidence_download(found, file_id=wanted)

@@ -18,7 +18,7 @@ from pydantic import (
 
 from core.cases.deadlines import LegalClock
 from core.cases.schemas import CaseFilter, EvidenceView, HistoryItem
-from core.vocabulary import ListKind
+from core.vocabulary import Domain, ListKind
 
 ObjectionStatus = Literal["filed", "accepted", "declined", "upheld", "partly_upheld", "rejected"]
 Decision = Literal["accept", "decline", "uphold", "partly_uphold", "reject"]
@@ -113,7 +113,10 @@ class ObjectionSummary(BaseModel):
 
     id: uuid.UUID
     entry_id: uuid.UUID
+    # The entry's random public reference and its domain: no personal data.
+    entry_public_ref: str
     list_kind: ListKind
+    domain: Domain
     department: str
     status: ObjectionStatus
     filed_on: date

@@ -268,14 +268,16 @@ def _entry_of(session: Session, objection: Objection) -> Entry:
 
 
 def _summary_fields(
-    objection: Objection, list_kind: str, *, today: date, calendar: WorkCalendar
+    objection: Objection, entry: Entry, *, today: date, calendar: WorkCalendar
 ) -> dict[str, object]:
     pending = clocks(objection, today=today, calendar=calendar)
     accept = accept_due(objection, calendar)
     return {
         "id": objection.id,
         "entry_id": objection.entry_id,
-        "list_kind": list_kind,
+        "entry_public_ref": entry.public_ref,
+        "list_kind": entry.list_kind,
+        "domain": entry.domain,
         "department": objection.department,
         "status": objection.status,
         "filed_on": objection.filed_on,
@@ -300,7 +302,7 @@ def _view_fields(
     today: date,
     calendar: WorkCalendar,
 ) -> dict[str, object]:
-    history = engine.history(session, kind=KIND, case_id=objection.id, key=key)
+    history = engine.history(session, kind=KIND, case_id=objection.id, key=key, filer=OBJECTOR)
     reconsideration = None
     if objection.status == "rejected":
         decided = next((h.at for h in reversed(history) if h.event == "rejected"), None)
@@ -311,7 +313,7 @@ def _view_fields(
         )
     blob = objection.decision_reasons_ct
     return {
-        **_summary_fields(objection, entry.list_kind, today=today, calendar=calendar),
+        **_summary_fields(objection, entry, today=today, calendar=calendar),
         "reasons": store.open_text(key, objection.reasons_ct, "objection", "reasons", objection.id),
         "decision_reasons": None
         if blob is None
@@ -359,7 +361,7 @@ def _erased_view(
     """A case whose key was destroyed: its dates and outcome, no text, no files, no history."""
     return ObjectionView.model_validate(
         {
-            **_summary_fields(objection, entry.list_kind, today=today, calendar=calendar),
+            **_summary_fields(objection, entry, today=today, calendar=calendar),
             "reasons": None,
             "evidence": [],
             "history": [],
@@ -418,9 +420,7 @@ def department_queue(
     )
     return [
         ObjectionSummary.model_validate(
-            _summary_fields(
-                o, _entry_of(ctx.session, o).list_kind, today=today, calendar=ctx.calendar
-            )
+            _summary_fields(o, _entry_of(ctx.session, o), today=today, calendar=ctx.calendar)
         )
         for o in rows
     ]

@@ -478,7 +478,9 @@ def _citizen_view(
         else engine.evidence_of(session, kind=KIND, case_id=row.id, key=key),
         decision_reasons=_reasons(key, row),
         retry_from=row.retry_from,
-        history=[] if key is None else engine.history(session, kind=KIND, case_id=row.id, key=key),
+        history=[]
+        if key is None
+        else engine.history(session, kind=KIND, case_id=row.id, key=key, filer=CITIZEN),
         what_remains=_what_remains(session, entry, today) if row.status == "approved" else None,
     )
 
@@ -597,7 +599,9 @@ def _officer_view(
         if key is None
         else engine.evidence_of(session, kind=KIND, case_id=row.id, key=key),
         decision_reasons=_reasons(key, row),
-        history=[] if key is None else engine.history(session, kind=KIND, case_id=row.id, key=key),
+        history=[]
+        if key is None
+        else engine.history(session, kind=KIND, case_id=row.id, key=key, filer=CITIZEN),
     )
 
 
