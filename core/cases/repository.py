@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlmodel import Session, col
 from core.cases.kind import OPEN, CaseKind, CaseRow
 from core.cases.schemas import CaseFilter
 from core.db import index_match
-from core.models import CaseEvent, EvidenceFile
+from core.models import CaseEvent, Entry, EvidenceFile
 
 
 def overdue_clause(kind: CaseKind[CaseRow], today: date) -> ColumnElement[bool]:
@@ -31,6 +32,28 @@ def overdue_clause(kind: CaseKind[CaseRow], today: date) -> ColumnElement[bool]:
             for step in kind.steps
         )
     )
+
+
+def due_clause(kind: CaseKind[CaseRow], day: date) -> ColumnElement[bool]:
+    """True for an open case with a step still pending that is due on or before `day`."""
+    status = col(kind.model.status)
+    return or_(
+        *(
+            and_(status.in_(step.statuses), getattr(kind.model, step.due) <= day)
+            for step in kind.steps
+        )
+    )
+
+
+def _search(kind: CaseKind[CaseRow], text: str) -> ColumnElement[bool]:
+    """A case by its id, or by its entry's public reference (or its start) or own reference."""
+    found = [
+        col(Entry.public_ref).startswith(text.upper(), autoescape=True),
+        col(Entry.external_id) == text,
+    ]
+    with suppress(ValueError):
+        found.append(col(kind.model.id) == uuid.UUID(text))
+    return or_(*found)
 
 
 def add(session: Session, row: CaseRow) -> None:
@@ -94,6 +117,14 @@ def filtered(
 ) -> Select[Any]:
     """A department's cases, filtered (each kind orders its list itself)."""
     stmt = select(kind.model).where(col(kind.model.department) == department)
+    if filters.list_kind is not None or filters.q is not None:
+        stmt = stmt.join(Entry, col(Entry.id) == col(kind.model.entry_id))
+    if filters.list_kind is not None:
+        stmt = stmt.where(col(Entry.list_kind) == filters.list_kind)
+    if filters.q is not None:
+        stmt = stmt.where(_search(kind, filters.q))
+    if filters.due_by is not None:
+        stmt = stmt.where(due_clause(kind, filters.due_by))
     if filters.status is not None:
         stmt = stmt.where(col(kind.model.status) == filters.status)
     if filters.overdue is not None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
+
+from core.vocabulary import ListKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +60,22 @@ class EvidenceView(BaseModel):
     name: str
 
 
+# What an officer types to find one case: an entry's public reference (or its start), the
+# department's own reference of the entry, or the case id. None of it is personal data.
+CaseSearch = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:-]{1,64}$")
+]
+
+
 class CaseFilter(BaseModel):
     """Filters of an officer's list (always the officer's own department)."""
 
     status: str | None = None
     overdue: bool | None = None
     escalated: bool | None = None
+    # The list of the entry the case is about.
+    list_kind: ListKind | None = None
+    # Open cases with a pending step due on or before this day (the overdue ones included).
+    due_by: date | None = None
+    q: CaseSearch | None = None
     limit: int = Field(default=100, ge=1, le=500)

@@ -18,7 +18,7 @@ from pydantic import (
 
 from core.cases.deadlines import LegalClock
 from core.cases.schemas import CaseFilter, EvidenceView, HistoryItem
-from core.vocabulary import Domain, ListKind
+from core.vocabulary import Domain, EntryState, ListKind, Severity
 
 ObjectionStatus = Literal["filed", "accepted", "declined", "upheld", "partly_upheld", "rejected"]
 Decision = Literal["accept", "decline", "uphold", "partly_uphold", "reject"]
@@ -91,6 +91,9 @@ class DecisionRequest(BaseModel):
     correction: Correction | None = None
     # The case version the officer read; when given, a case changed since is a conflict.
     version: int | None = Field(default=None, ge=1)
+    # Uphold as erroneous only: the written apology the objector is given (§5.4, §7); none
+    # given, the pages show the standard one.
+    apology: Reasons | None = Field(default=None, repr=False)
 
 
 class ObjectionFilter(CaseFilter):
@@ -142,6 +145,28 @@ class ObjectionView(ObjectionSummary):
     reconsideration: Reconsideration | None = None
     evidence: list[EvidenceView]
     history: list[HistoryItem]
+    # Once upheld as erroneous: True, and the written apology if one was written.
+    apologised: bool = False
+    apology: str | None = Field(default=None, repr=False)
+    erased: bool = False
+
+
+class ObjectionEntry(BaseModel):
+    """The entry objected to, as its department's objection officer reads it."""
+
+    external_id: str
+    severity: Severity
+    # None once the entry was erased (crypto-shredded).
+    subject_name: str | None = Field(repr=False)
+    facts: str | None = Field(repr=False)
+    public_summary: str | None = Field(default=None, repr=False)
+    legal_basis: str
+    decided_on: date
+    notice_until: date | None
+    # Exclusive ends: the entry is shown, and valid, until the day before.
+    display_until: date
+    valid_until: date
+    state: EntryState
     erased: bool = False
 
 
@@ -151,3 +176,4 @@ class ObjectionCase(ObjectionView):
     # Whether the objector is the entry's subject (otherwise: anyone, on a red entry, §7).
     objector_is_subject: bool
     entry_state: str
+    entry: ObjectionEntry

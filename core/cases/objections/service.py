@@ -45,6 +45,7 @@ from core.cases.objections.schemas import (
     Correction,
     DecisionRequest,
     ObjectionCase,
+    ObjectionEntry,
     ObjectionFilter,
     ObjectionSummary,
     ObjectionView,
@@ -82,6 +83,7 @@ OBJECTOR: Final = "objector"
 SYSTEM: Final = engine.SYSTEM
 STEP_ACCEPT: Final = "accept"
 STEP_RESOLVE: Final = "resolve"
+APOLOGY_EVENT: Final = "apology_issued"
 _ERASED: Final = "this entry was erased and can no longer be read"
 # Which status each decision leaves from and leads to.
 _FROM: Final = {
@@ -312,8 +314,11 @@ def _view_fields(
             apply_by=decided_on + timedelta(days=RECONSIDERATION_DAYS),
         )
     blob = objection.decision_reasons_ct
+    apology = next((h for h in reversed(history) if h.event == APOLOGY_EVENT), None)
     return {
         **_summary_fields(objection, entry, today=today, calendar=calendar),
+        "apologised": apology is not None,
+        "apology": None if apology is None else apology.note,
         "reasons": store.open_text(key, objection.reasons_ct, "objection", "reasons", objection.id),
         "decision_reasons": None
         if blob is None
@@ -340,6 +345,34 @@ def _view(
     )
 
 
+def _officer_entry(session: Session, keyring: Keyring, entry: Entry, today: date) -> ObjectionEntry:
+    """The entry objected to, its sealed fields opened (none once it was erased)."""
+    try:
+        key: DataKey | None = store.entry_key(session, keyring, entry)
+    except Shredded:
+        key = None
+
+    def opened(blob: bytes | None, column: str) -> str | None:
+        if key is None or blob is None:
+            return None
+        return store.open_text(key, blob, "entry", column, entry.id)
+
+    return ObjectionEntry(
+        external_id=entry.external_id,
+        severity=entry.severity,
+        subject_name=opened(entry.subject_name_ct, "subject_name"),
+        facts=opened(entry.facts_ct, "facts"),
+        public_summary=opened(entry.public_summary_ct, "public_summary"),
+        legal_basis=entry.legal_basis,
+        decided_on=entry.decided_on,
+        notice_until=entry.notice_until,
+        display_until=entry.display_until,
+        valid_until=entry.valid_until,
+        state=citizen_state(entry, today),
+        erased=key is None,
+    )
+
+
 def _case(
     session: Session, keyring: Keyring, objection: Objection, today: date, calendar: WorkCalendar
 ) -> ObjectionCase:
@@ -351,6 +384,7 @@ def _case(
             **_view_fields(session, objection, entry, key, today=today, calendar=calendar),
             "objector_is_subject": subject is not None and _same_person(subject, objection),
             "entry_state": citizen_state(entry, today),
+            "entry": _officer_entry(session, keyring, entry, today),
         }
     )
 
@@ -453,6 +487,11 @@ def _check_decision(payload: DecisionRequest) -> None:
     if payload.erroneous and decision != "uphold":
         raise InvalidInput(
             "only an upheld objection can find the entry erroneous", rule="erroneous_uphold_only"
+        )
+    if payload.apology is not None and not payload.erroneous:
+        raise InvalidInput(
+            "an apology belongs only to an entry upheld as erroneous",
+            rule="apology_erroneous_only",
         )
     corrects = decision == "partly_uphold" or (decision == "uphold" and not payload.erroneous)
     if corrects and payload.correction is None:
@@ -571,14 +610,11 @@ def _same_person(subject: Subject, objection: Objection) -> bool:
     )
 
 
-def decide(
-    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: DecisionRequest
-) -> ObjectionCase:
-    """Decide one case of the officer's department, with every effect on the entry."""
-    now = ctx.now()
-    objection = engine.department_case(
-        ctx.session, CASES, case_id=case_id, department=officer.department
-    )
+def _decidable(
+    session: Session, *, department: str, case_id: uuid.UUID, payload: DecisionRequest
+) -> tuple[Objection, Entry]:
+    """The case and its entry, if this decision may be taken on it now; else the refusal."""
+    objection = engine.department_case(session, CASES, case_id=case_id, department=department)
     decision = payload.decision
     if payload.version is not None and payload.version != objection.version:
         raise Conflict(
@@ -591,9 +627,28 @@ def decide(
             rule="illegal_decision",
         )
     _check_decision(payload)
-    entry = _entry_of(ctx.session, objection)
+    entry = _entry_of(session, objection)
     if payload.correction is not None:
         _corrected_values(entry, payload.correction)  # refuse bad bounds before any write
+    return objection, entry
+
+
+def check_decision(
+    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: DecisionRequest
+) -> None:
+    """Refuse a decision as `decide` would, writing nothing (before a confirmation step)."""
+    _decidable(ctx.session, department=officer.department, case_id=case_id, payload=payload)
+
+
+def decide(
+    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: DecisionRequest
+) -> ObjectionCase:
+    """Decide one case of the officer's department, with every effect on the entry."""
+    now = ctx.now()
+    objection, entry = _decidable(
+        ctx.session, department=officer.department, case_id=case_id, payload=payload
+    )
+    decision = payload.decision
     actor = _actor(officer.actor)
     key = _case_key(ctx.session, ctx.keyring, objection)
     reasons = payload.reasons
@@ -641,7 +696,7 @@ def decide(
         lifecycle_repo.add_entry_notice(
             ctx.session, subject_id=entry.subject_id, entry_id=entry.id, kind="apology", now=now
         )
-        steps.add(actor, "apology_issued")
+        steps.add(actor, APOLOGY_EVENT, note=payload.apology)
     elif decision in ("uphold", "partly_uphold"):
         if payload.correction is None:  # pragma: no cover - _check_decision requires it
             raise InvalidInput("the corrected values are missing", rule="correction_required")

@@ -46,7 +46,9 @@ from core.cases import repository as case_repo
 from core.cases.deadlines import Due, LegalClock, clock_for, recount, working_due
 from core.cases.kind import CaseKind, Step
 from core.cases.officer import Officer
+from core.cases.repairs import policy
 from core.cases.repairs import repository as repo
+from core.cases.repairs.policy import RepairOpening
 from core.cases.repairs.schemas import (
     Commitment,
     RepairCase,
@@ -66,7 +68,6 @@ from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.entries import states as rules
-from core.entries.display import display_bounds
 from core.entries.visibility import Visibility, citizen_state, shown_state, visible_to
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
@@ -151,8 +152,37 @@ class RetryTooEarly(InvalidInput):
 
 def eligible_from(entry: Entry) -> date | None:
     """The first day the entry may be repaired: the end of its minimum display period."""
-    bounds = display_bounds(entry.list_kind, entry.severity, entry.decided_on)
-    return None if bounds is None else bounds[0]
+    return policy.first_day(entry.list_kind, entry.severity, entry.decided_on)
+
+
+def openings(ctx: Context, *, code_index: bytes) -> list[RepairOpening]:
+    """When each of the caller's entries can be repaired: now or from a day (others left out)."""
+    today = ctx.today()
+    subject = record_repo.subject_by_index(ctx.session, code_index)
+    if subject is None:
+        return []
+    found: list[RepairOpening] = []
+    for entry, _key in record_repo.entries_of_subject(ctx.session, subject_id=subject.id):
+        if not entry.repairable:
+            continue
+        facts = policy.RepairFacts(
+            entry_id=entry.id,
+            repairable=entry.repairable,
+            state=shown_state(entry, today),
+            list_kind=entry.list_kind,
+            severity=entry.severity,
+            decided_on=entry.decided_on,
+            notice_until=entry.notice_until,
+            display_until=entry.display_until,
+            under_objection=entry.under_objection,
+            has_open_case=case_repo.open_for_entry(ctx.session, CASES, entry_id=entry.id)
+            is not None,
+            retry_from=repo.latest_retry_from(ctx.session, entry_id=entry.id),
+        )
+        opening = policy.opening(facts, today)
+        if opening is not None:
+            found.append(opening)
+    return found
 
 
 def certificate_index(keyring: Keyring, organisation_id: uuid.UUID, certificate_id: str) -> bytes:
@@ -662,18 +692,11 @@ def _exit_repaired(
     lifecycle.finish_exit(session=session, keyring=keyring, entry=entry, actor=actor, now=now)
 
 
-def decide(
-    ctx: Context,
-    *,
-    officer: Officer,
-    case_id: uuid.UUID,
-    payload: RepairDecision,
-    terms: RepairTerms = RepairTerms(),
-) -> RepairCase:
-    """Accept, decline, approve or reject one case of the officer's department."""
-    now = ctx.now()
-    today = local_date(now)
-    actor = officer.actor
+def _decidable(
+    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: RepairDecision
+) -> tuple[RepairApplication, str, DataKey, Entry]:
+    """The case, its next status, its key and its entry, if this decision may be taken now."""
+    today = ctx.today()
     row = engine.department_case(ctx.session, CASES, case_id=case_id, department=officer.department)
     target = _NEXT.get((row.status, payload.decision))
     if target is None:
@@ -693,6 +716,29 @@ def decide(
             "end its display — reject the case with reasons instead",
             rule="entry_not_displayed",
         )
+    return row, target, key, entry
+
+
+def check_decision(
+    ctx: Context, *, officer: Officer, case_id: uuid.UUID, payload: RepairDecision
+) -> None:
+    """Refuse a decision as `decide` would, writing nothing (before a confirmation step)."""
+    _decidable(ctx, officer=officer, case_id=case_id, payload=payload)
+
+
+def decide(
+    ctx: Context,
+    *,
+    officer: Officer,
+    case_id: uuid.UUID,
+    payload: RepairDecision,
+    terms: RepairTerms = RepairTerms(),
+) -> RepairCase:
+    """Accept, decline, approve or reject one case of the officer's department."""
+    now = ctx.now()
+    today = local_date(now)
+    actor = officer.actor
+    row, target, key, entry = _decidable(ctx, officer=officer, case_id=case_id, payload=payload)
     reasons_ct = (
         None
         if payload.reasons is None

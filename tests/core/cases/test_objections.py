@@ -9,15 +9,19 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from core.calendar.workdays import WorkCalendar
 from core.cases import repository as case_repo
 from core.cases.objections import service
+from core.cases.objections.schemas import DecisionRequest, ObjectionFilter
+from core.cases.officer import Officer
 from core.clock import CST, clock
+from core.context import Context
 from core.entries.visibility import shown_state
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, Objection
 from core.settings import Settings
@@ -140,6 +144,113 @@ class TestClocksAndEscalation:
             == []
         )
         assert service.count_overdue(session=session, today=clock.today()) == 1
+
+
+class TestTheOfficersCase:
+    def test_the_entry_objected_to_is_read_with_its_facts_until_it_is_erased(
+        self, session, keyring
+    ):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        code = make_code()
+        entry_id = make_entry(session, keyring, subject_code=code, facts="逾期未缴税款三十万元")
+        case_id = object_to(session, keyring, code, entry_id)
+        case = service.read_case(Context(session, keyring), department="dept-a", case_id=case_id)
+        row = session.get(Entry, entry_id)
+        assert (case.entry.facts, case.entry.external_id) == (
+            "逾期未缴税款三十万元",
+            row.external_id,
+        )
+        assert (case.entry.decided_on, case.entry.display_until) == (
+            row.decided_on,
+            row.display_until,
+        )
+        assert case.entry.erased is False
+        assert case.apologised is False
+        objection_decided(session, keyring, case_id, decision="accept")
+        done = objection_decided(
+            session,
+            keyring,
+            case_id,
+            decision="uphold",
+            erroneous=True,
+            reasons="认定对象有误",
+            apology="经复核，该条目属错误认定，已永久删除。特此致歉。",
+        )
+        assert (done.entry.erased, done.entry.facts, done.entry.subject_name) == (True, None, None)
+        assert done.apologised is True
+        assert done.apology == "经复核，该条目属错误认定，已永久删除。特此致歉。"
+        mine = service.my_objection(
+            Context(session, keyring), code_index=keyring.blind_index(code), case_id=case_id
+        )
+        assert mine.apology == done.apology
+
+    def test_an_apology_without_an_erroneous_uphold_and_a_stale_check_write_nothing(
+        self, session, keyring
+    ):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        code = make_code()
+        case_id = object_to(session, keyring, code, make_entry(session, keyring, subject_code=code))
+        ctx, officer = Context(session, keyring), Officer(department="dept-a", actor=OFFICER)
+
+        def check(**body: object) -> str | None:
+            try:
+                service.check_decision(
+                    ctx, officer=officer, case_id=case_id, payload=DecisionRequest(**body)
+                )
+            except DomainError as exc:
+                return exc.rule
+            return None
+
+        assert check(decision="accept") is None
+        assert check(decision="uphold", erroneous=True) == "illegal_decision"
+        objection_decided(session, keyring, case_id, decision="accept")
+        assert check(decision="uphold", erroneous=True, version=1) == "stale_version"
+        assert (
+            check(decision="reject", apology="致歉", reasons="无新证据") == "apology_erroneous_only"
+        )
+        assert check(decision="uphold", erroneous=True, apology="致歉") is None
+        assert _events(session, case_id) == ["filed", "accepted"]
+        assert session.get(Objection, case_id).status == "accepted"
+
+
+class TestTheWorkList:
+    def test_filters_by_list_kind_deadline_and_reference(self, session, keyring):
+        clock.freeze(datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+        codes = [make_code() for _ in range(3)]
+        black = make_entry(session, keyring, subject_code=codes[0])
+        watch = make_entry(
+            session,
+            keyring,
+            subject_code=codes[1],
+            list_kind="watch",
+            severity="general",
+            display_until=clock.today() + timedelta(days=200),
+        )
+        early = object_to(session, keyring, codes[0], black)
+        clock.freeze(datetime(2026, 3, 5, 10, 0, tzinfo=CST))
+        late = object_to(session, keyring, codes[1], watch)
+        ctx = Context(session, keyring)
+
+        def listed(**filters: object) -> list[uuid.UUID]:
+            found = service.department_queue(
+                ctx, department="dept-a", filters=ObjectionFilter.model_validate(filters)
+            )
+            return [c.id for c in found]
+
+        assert listed() == [early, late]
+        assert listed(list_kind="watch") == [late]
+        assert listed(list_kind="red") == []
+        ref = session.get(Entry, black).public_ref
+        assert listed(q=ref) == [early]
+        assert listed(q=ref[:5].lower()) == [early]
+        assert listed(q=session.get(Entry, watch).external_id) == [late]
+        assert listed(q=str(late)) == [late]
+        assert listed(q="ZZZZZZZZZZZZZZ") == []
+        accept_due = session.get(Objection, early).accept_due
+        assert listed(due_by=accept_due) == [early]
+        assert listed(due_by=accept_due - timedelta(days=1)) == []
+        with pytest.raises(ValidationError):
+            ObjectionFilter.model_validate({"q": "a b%"})
 
 
 # --- racing on a committed database -----------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import uuid
 from collections import Counter
@@ -16,7 +17,7 @@ from sqlmodel import Session, col
 
 from core.cases import repository as case_repo
 from core.cases.officer import Officer
-from core.cases.repairs import registry, service
+from core.cases.repairs import policy, registry, service
 from core.cases.repairs.schemas import (
     OrganisationCreate,
     RepairDecision,
@@ -366,3 +367,65 @@ class TestConcurrentDecisions:
         with Session(fresh_engine) as s:
             rows = s.execute(select(RepairApplication)).scalars().all()
             assert len(rows) == 1
+
+
+def _openings(session: Session, keyring: Keyring, code: str) -> dict[uuid.UUID, object]:
+    found = service.openings(Context(session, keyring), code_index=keyring.blind_index(code))
+    return {
+        o.entry_id: (o.from_day if o.from_day else ("objection" if o.after_objection else "now"))
+        for o in found
+    }
+
+
+class TestOpenings:
+    def test_now_or_the_day_the_filing_rules_give_and_never_for_the_others(self, session, keyring):
+        code = make_code()
+        soon = make_serious(session, keyring, code)  # minimum period over; notice running
+        later = make_serious(session, keyring, code, decided_on=date(2025, 6, 1))
+        fixed = make_serious(session, keyring, code, repairable=False, repair_ways=[])
+        notice_end = session.get(Entry, soon).notice_until
+        assert notice_end is not None
+        assert notice_end > date(2026, 3, 2)
+        assert _openings(session, keyring, code) == {soon: notice_end, later: date(2026, 6, 1)}
+        assert fixed not in _openings(session, keyring, code)
+
+        clock.freeze(T_FILE)
+        assert _openings(session, keyring, code) == {soon: "now", later: date(2026, 6, 1)}
+        with pytest.raises(service.NotYetEligible) as early:
+            repair_filed(session, keyring, code, later)
+        assert early.value.eligible_from == date(2026, 6, 1)
+        case = repair_filed(session, keyring, code, soon)
+        assert soon not in _openings(session, keyring, code)  # being processed
+        _decide(session, case, keyring, "accept", None)
+        _decide(session, case, keyring, "reject", "未附履约证明")
+        retry = session.get(RepairApplication, case).retry_from
+        assert retry is not None
+        assert _openings(session, keyring, code)[soon] == retry
+        with pytest.raises(service.RetryTooEarly):
+            repair_filed(session, keyring, code, soon)
+
+        clock.freeze(datetime(2026, 6, 1, 9, 0, tzinfo=CST))
+        assert _openings(session, keyring, code)[later] == "now"
+        repair_filed(session, keyring, code, later)
+
+    def test_an_objection_in_the_notice_and_a_display_that_ends_first(self):
+        facts = policy.RepairFacts(
+            entry_id=uuid.uuid4(),
+            repairable=True,
+            state="pending_notice",
+            list_kind="black",
+            severity="general",
+            decided_on=date(2025, 11, 30),
+            notice_until=date(2026, 3, 9),
+            display_until=date(2026, 6, 1),
+            under_objection=True,
+            has_open_case=False,
+            retry_from=None,
+        )
+        today = date(2026, 3, 3)
+        assert policy.opening(facts, today).after_objection  # type: ignore[union-attr]
+        shown = dataclasses.replace(facts, state="displayed", under_objection=False)
+        assert policy.opening(shown, today).now  # type: ignore[union-attr]
+        ends_first = dataclasses.replace(shown, retry_from=date(2026, 6, 1))
+        assert policy.opening(ends_first, today) is None
+        assert policy.opening(dataclasses.replace(shown, state="expired"), today) is None
