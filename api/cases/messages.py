@@ -29,14 +29,72 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.reconsideration": ("行政复议", "Administrative reconsideration"),
     "case.reconsideration_text": (
         "如不服本决定，您可以在收到决定之日起60日内申请行政复议，或在6个月内提起行政诉讼。"
-        "申请行政复议的最后一日：{apply_by}。",
+        "申请行政复议的最后一日：",
         "If you disagree with this decision you may apply for administrative reconsideration "
         "within 60 days of receiving it, or bring an administrative lawsuit within six months. "
-        "Last day to apply for reconsideration: {apply_by}.",
+        "Last day to apply for reconsideration: ",
     ),
+    # The written apology of an entry upheld as recorded in error (§5.4, §7).
+    "case.apology": ("书面致歉", "Written apology"),
+    "case.apology_standard": (
+        "经复核，您所异议的信用记录属错误认定，已予永久删除，公众和查询机构均已无法查看。"
+        "由此给您带来的困扰，我们深表歉意。",
+        "On review, the credit entry you objected to was recorded in error and has been "
+        "erased for good; neither the public nor any agency can see it any more. We "
+        "apologise sincerely for the trouble this caused you.",
+    ),
+    # The entry a case is about, as the officer deciding it reads it.
+    "case.entry": ("异议所涉条目", "The entry objected to"),
+    "case.entry.ref": ("公开编号", "Public reference"),
+    "case.entry.external_id": ("部门编号", "Department reference"),
+    "case.entry.kind": ("名单 · 领域 · 严重程度", "List · domain · severity"),
+    "case.entry.subject_name": ("姓名", "Name"),
+    "case.entry.facts": ("事实", "Facts"),
+    "case.entry.summary": ("公开摘要", "Public summary"),
+    "case.entry.basis": ("依据", "Legal basis"),
+    "case.entry.decided_on": ("认定日期", "Decided on"),
+    "case.entry.notice_until": ("告知期至", "Prior notice until"),
+    "case.entry.display_until": ("展示至", "Displayed until"),
+    "case.entry.valid_until": ("有效期至", "Valid until"),
+    "case.entry.erased": (
+        "该条目已被永久删除，其内容无法再读取。",
+        "This entry was erased for good; its contents can no longer be read.",
+    ),
+    # The list an entry is on, as a case page names it.
+    "case.kind.red": ("红名单", "Red list"),
+    "case.kind.black": ("黑名单", "Black list"),
+    "case.kind.watch": ("重点关注名单", "Watch list"),
+    "case.kind.warning": ("警示名单", "Warning list"),
+    # An officer's work list: its filters and search.
+    "case.filter.title": ("筛选与查找", "Filter and search"),
+    "case.filter.status": ("状态", "Status"),
+    "case.filter.deadline": ("期限", "Deadline"),
+    "case.filter.kind": ("名单", "List"),
+    "case.filter.q": (
+        "查找（公开编号、部门编号或案件编号）",
+        "Find (public, department or case reference)",
+    ),
+    "case.filter.any": ("全部", "All"),
+    "case.filter.deadline.overdue": ("已逾期", "Overdue"),
+    "case.filter.deadline.soon": ("2个工作日内到期", "Due within 2 working days"),
+    "case.filter.deadline.on_time": ("未逾期", "Not overdue"),
+    "case.filter.submit": ("筛选", "Filter"),
+    "case.filter.reset": ("清除筛选", "Clear the filters"),
+    "case.filter.count": ("共{n}件", "{n} cases"),
+    "case.filter.none": ("没有符合条件的案件。", "No case matches."),
+    "case.filter.invalid": (
+        "筛选条件无效：查找内容只能包含字母、数字、点、下划线、冒号和连字符（最多64个字符）。",
+        "The filters are not valid: a search holds letters, digits, dots, underscores, "
+        "colons and hyphens only (up to 64 characters).",
+    ),
+    # Confirmations before a decision that cannot be undone.
+    "case.confirm.decision": ("决定", "Decision"),
+    "case.confirm.reasons": ("理由", "Reasons"),
+    "case.confirm.entry": ("条目", "Entry"),
     "case.entry_state": ("条目状态", "Entry state"),
     "case.download": ("下载", "Download"),
     "case.department": ("认定部门", "Department"),
+    "case.closed": ("已结案", "Closed"),
     "case.clock_line": ("{step}：{due}，剩余{n}个工作日", "{step}: {due}, {n} working days left"),
     # The legal clocks' steps.
     "case.step.accept": ("受理", "Acceptance"),
@@ -44,11 +102,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.step.decide": ("作出决定", "Decision"),
     # Who a history line is by: a role, never an officer's token subject.
     "case.role.objection.filer": ("异议人", "Objector"),
-    "case.role.objection.officer": ("异议处理人员", "Objection officer"),
+    "case.role.objection.officer": ("异议处理专员", "Objection officer"),
     "case.role.objection.system": ("系统", "System"),
     "case.role.repair.filer": ("申请人", "Applicant"),
-    "case.role.repair.officer": ("修复审核人员", "Repair officer"),
+    "case.role.repair.officer": ("信用修复专员", "Repair officer"),
     "case.role.repair.system": ("系统", "System"),
+    # The filer, on their own pages.
+    "case.role.you": ("您本人", "You"),
     # What happened, by the history line's event.
     "case.event.objection.filed": ("提出异议", "Objection filed"),
     "case.event.objection.accepted": ("受理", "Accepted"),

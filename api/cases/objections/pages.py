@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, get_args
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from api import http
 from api.cases import words
+from api.cases import worklist as worklist_filters
 from api.deps import ContextDep, SettingsDep
 from api.pages.common import (
     CitizenPageDep,
@@ -27,18 +28,24 @@ from api.pages.common import (
     parse_id,
     see_other,
 )
+from api.pages.confirm import Confirmation, confirm_page, confirmed, repost
+from api.pages.i18n import translate
 from api.pages.refusals import invalid_fields, not_found_page, refusal_status
 from api.pages.render import page_lang, render
 from core.cases.objections import service
 from core.cases.objections.schemas import (
     Correction,
     DecisionRequest,
+    ObjectionCase,
     ObjectionFilter,
+    ObjectionStatus,
     Reasons,
 )
 from core.errors import DomainError, NotFound
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
+STATUSES: Final = get_args(ObjectionStatus)
+WORKLIST_LIMIT: Final = 200
 
 
 def _page(
@@ -49,12 +56,31 @@ def _page(
 
 
 @router.get("/objections", response_class=HTMLResponse)
-def worklist(request: Request, principal: OfficerPageDep, ctx: ContextDep) -> HTMLResponse:
-    """The department's cases: overdue first, then the oldest; clocks visible."""
-    cases = service.department_queue(
-        ctx, department=principal.own_department(), filters=ObjectionFilter(limit=200)
-    )
-    return _page(request, "officer/worklist.html", {"cases": cases})
+def worklist(
+    request: Request,
+    principal: OfficerPageDep,
+    ctx: ContextDep,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    deadline: Annotated[str | None, Query(max_length=16)] = None,
+    kind: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=128)] = None,
+) -> HTMLResponse:
+    """The department's cases, filtered and searched: overdue first, then the oldest."""
+    picked = worklist_filters.chosen(status, deadline, kind, q)
+    context = {
+        **worklist_filters.template_context(picked, STATUSES, "status"),
+        "filter_action": "/officer/objections",
+    }
+    try:
+        fields = worklist_filters.filters(
+            picked, statuses=STATUSES, today=ctx.today(), calendar=ctx.calendar
+        )
+        filters = ObjectionFilter.model_validate({**fields, "limit": WORKLIST_LIMIT})
+    except (ValueError, ValidationError):
+        context |= {"cases": [], "filter_error": True}
+        return _page(request, "officer/worklist.html", context, status=422)
+    cases = service.department_queue(ctx, department=principal.own_department(), filters=filters)
+    return _page(request, "officer/worklist.html", {**context, "cases": cases})
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
@@ -68,7 +94,61 @@ def case_page(
     case = officer_case(service.read_case, ctx, principal, objection_id)
     if case is None:
         return not_found_page(request)
-    return _page(request, "case.html", {"case": case, "officer": True})
+    return _case_page(request, case)
+
+
+def _case_page(
+    request: Request,
+    case: ObjectionCase,
+    *,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The officer's case page; the decision form as typed after a refusal."""
+    typed = {"apology": translate("case.apology_standard", page_lang(request)), **(form or {})}
+    context = {"case": case, "officer": True, "form": typed, "error": error}
+    return _page(request, "case.html", context, status=status)
+
+
+def _confirmation(
+    objection_id: uuid.UUID,
+    case: ObjectionCase,
+    payload: DecisionRequest,
+    typed: dict[str, str],
+    lang: str,
+) -> Confirmation | None:
+    """What an irreversible decision asks first (erasing or correcting the entry); else None."""
+    if payload.decision not in ("uphold", "partly_uphold"):
+        return None
+    path = f"/officer/objections/{objection_id}"
+    details: list[tuple[str, str]] = [
+        ("case.confirm.entry", case.entry_public_ref),
+        ("case.confirm.decision", translate(f"decision.{payload.decision}", lang)),
+    ]
+    if payload.reasons:
+        details.append(("case.confirm.reasons", payload.reasons))
+    if payload.erroneous:
+        kind = "erase"
+        details.append(("case.apology", typed.get("apology", "")))
+    else:
+        kind = "correct"
+        fix = payload.correction
+        if fix is not None and fix.facts is not None:
+            details.append(("decision.facts", fix.facts))
+        if fix is not None and fix.public_summary is not None:
+            details.append(("decision.summary", fix.public_summary))
+        if fix is not None and fix.display_until is not None:
+            details.append(("decision.display_until", fix.display_until.isoformat()))
+    return Confirmation(
+        action=f"{path}/decision",
+        back=path,
+        title_key=f"decision.confirm.{kind}.title",
+        what_key=f"decision.confirm.{kind}.what",
+        button_key=f"decision.confirm.{kind}.button",
+        fields=repost(typed.items()),
+        details=details,
+    )
 
 
 def _decision(
@@ -79,8 +159,12 @@ def _decision(
     public_summary: str,
     display_until: str,
     version: str,
+    apology: str,
 ) -> DecisionRequest:
     correction = None
+    if decision == "uphold" and erroneous == "on":
+        # Erasing corrects nothing: what the correction fields hold is not part of it.
+        facts = public_summary = display_until = ""
     if facts.strip() or public_summary.strip() or display_until.strip():
         correction = Correction(
             facts=facts or None,
@@ -94,6 +178,8 @@ def _decision(
             "erroneous": erroneous == "on",
             "correction": correction,
             "version": int(version) if version.isdigit() else None,
+            # The apology goes only with an erroneous uphold (its box prefilled otherwise).
+            "apology": (apology or None) if decision == "uphold" and erroneous == "on" else None,
         }
     )
 
@@ -112,27 +198,44 @@ def decide(
     public_summary: Annotated[str, Form()] = "",
     display_until: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
+    apology: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Accept, decline, uphold, partly uphold or reject; back to the case page."""
+    """Accept, decline, uphold, partly uphold or reject; one that erases or corrects the
+    entry asks first; back to the case page."""
     lang = page_lang(request)
     status = 422
+    typed = {
+        "decision": decision,
+        "reasons": reasons,
+        "erroneous": erroneous,
+        "facts": facts,
+        "public_summary": public_summary,
+        "display_until": display_until,
+        "version": version,
+        "apology": apology,
+    }
+    case = officer_case(service.read_case, ctx, principal, objection_id)
+    if case is None:
+        return not_found_page(request)
     try:
         payload = _decision(
-            decision, reasons, erroneous, facts, public_summary, display_until, version
+            decision, reasons, erroneous, facts, public_summary, display_until, version, apology
         )
     except ValidationError as exc:
         error = f"{words.rule_text('fields', lang)}{words.field_names(invalid_fields(exc), lang)}"
     except ValueError:
         error = f"{words.rule_text('fields', lang)}{words.field_names(['display_until'], lang)}"
     else:
+        officer = http.officer(principal)
         try:
-            service.decide(
-                ctx,
-                officer=http.officer(principal),
-                case_id=objection_id,
-                payload=payload,
-            )
+            ask = _confirmation(objection_id, case, payload, typed, lang)
+            if ask is not None and not confirmed(confirm):
+                service.check_decision(ctx, officer=officer, case_id=objection_id, payload=payload)
+                return confirm_page(request, ask)
+            service.decide(ctx, officer=officer, case_id=objection_id, payload=payload)
         except NotFound:
+            ctx.session.rollback()
             return not_found_page(request)
         except DomainError as exc:
             ctx.session.rollback()
@@ -140,10 +243,10 @@ def decide(
         else:
             ctx.session.commit()
             return see_other(request, f"/officer/objections/{objection_id}")
-    case = officer_case(service.read_case, ctx, principal, objection_id)
-    if case is None:
-        return not_found_page(request)
-    return _page(request, "case.html", {"case": case, "officer": True, "error": error}, status)
+        case = officer_case(service.read_case, ctx, principal, objection_id)
+        if case is None:
+            return not_found_page(request)
+    return _case_page(request, case, form=typed, error=error, status=status)
 
 
 @router.get("/objections/{objection_id}/evidence/{file_id}", response_model=None)
@@ -230,7 +333,9 @@ def file_objection(
         else:
             ctx.session.commit()
             return see_other(request, f"/me/objections/{view.id}")
-    return _page(request, "me/objection_form.html", {"entry": found, "error": error}, status)
+    chose_files = any(f.filename for f in files or [])
+    context = {"entry": found, "error": error, "reasons": reasons, "files_again": chose_files}
+    return _page(request, "me/objection_form.html", context, status)
 
 
 @citizen_router.get("/objections/{objection_id}", response_class=HTMLResponse)

@@ -14,7 +14,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # --- credit repair ------------------------------------------------------------------
     "me_repair.title": ("我的信用修复申请", "My credit repair applications"),
     "me_repair.empty": ("尚无修复申请。", "No repair applications yet."),
-    "me_repair.can_apply": ("可申请修复的条目", "Entries you can apply to repair"),
+    "me_repair.can_apply": ("现在可申请修复的条目", "Entries you can apply to repair now"),
+    "me_repair.later": ("以后可申请修复的条目", "Entries you can apply to repair later"),
+    "me_repair.later_from": ("可于{day}起申请", "You can apply from {day}"),
+    "me_repair.after_objection": (
+        "告知期内有异议正在处理：异议处理完毕后方可申请",
+        "An objection holds its prior notice: you can apply once it is decided",
+    ),
+    "me_repair.not_yet": ("该条目现在还不能申请修复。", "This entry cannot be repaired yet."),
     "me_repair.none_to_apply": (
         "目前没有可申请修复的条目。",
         "None of your entries can be repaired now.",
@@ -30,7 +37,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "me_repair.new": ("申请信用修复", "Apply for credit repair"),
     "me_repair.entry": ("申请修复的条目", "Entry to repair"),
     "me_repair.eligible_from": (
-        "该条目的最短公示期至 {eligible_from} 届满，届时方可申请修复。",
+        "该条目的最短公示期至{eligible_from}届满，届时方可申请修复。",
         "This entry's minimum display period ends on {eligible_from}; you can apply from then.",
     ),
     "me_repair.f.way": ("修复方式", "Way of repair"),
@@ -104,14 +111,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "me_repair.remains": ("仍保存的内容", "What stays in the back end"),
     "me_repair.exited_on": ("退出日期", "Left the list on"),
-    "me_repair.kept_until": ("后台保存至（届时删除）", "Kept until (then erased)"),
-    "me_repair.who_sees": (
-        "谁还能看到、到何时（不含当日）",
-        "Who can still see it, until (exclusive)",
-    ),
+    "me_repair.kept_until": ("后台保存至（此后删除）", "Kept until (erased after)"),
+    "me_repair.who_sees": ("谁还能看到、看到何时", "Who can still see it, until when"),
     "me_repair.watch_until": (
         "退出黑名单后列入重点关注名单，至",
-        "After leaving the black list you are on the watch list until",
+        "After leaving the black list you are on the watch list until ",
     ),
     "me_repair.erased": (
         "此申请的内容已被删除，无法再读取。",
@@ -196,5 +200,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "earliest (set by the rule and shown on the case).",
     ),
     "rdecision.submit": ("提交决定", "Submit the decision"),
+    "rdecision.confirm_hint": (
+        "批准修复的决定提交后，会先请您确认。",
+        "A decision to approve asks you to confirm before it is taken.",
+    ),
+    "rdecision.confirm.approve.title": ("确认：批准信用修复", "Confirm: approve the repair"),
+    "rdecision.confirm.approve.what": (
+        "批准后，该条目立即结束公示并退出名单，公众和查询机构立即无法查看，此决定不能撤回；"
+        "黑名单条目退出后列入重点关注名单。",
+        "Once approved, the entry's display ends and it leaves the list at once; the public "
+        "and agencies stop seeing it, and the decision cannot be withdrawn. A black entry "
+        "is followed by a watch-list entry.",
+    ),
+    "rdecision.confirm.approve.button": ("确认批准修复", "Approve the repair"),
     "rdecision.closed": ("此案件已结案。", "This case is closed."),
 }

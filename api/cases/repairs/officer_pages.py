@@ -21,8 +21,11 @@ from pydantic import ValidationError
 
 from api import http
 from api.cases import words
+from api.cases import worklist as worklist_filters
 from api.deps import ContextDep, SettingsDep
 from api.pages.common import CsrfDep, RepairOfficerPageDep, officer_case, see_other
+from api.pages.confirm import Confirmation, confirm_page, confirmed, repost
+from api.pages.i18n import translate
 from api.pages.refusals import gone_page, not_found_page, refusal_status
 from api.pages.render import page_lang, render
 from api.state import app_state
@@ -46,24 +49,28 @@ def worklist(
     request: Request,
     principal: RepairOfficerPageDep,
     ctx: ContextDep,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    deadline: Annotated[str | None, Query(max_length=16)] = None,
+    kind: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=128)] = None,
 ) -> HTMLResponse:
-    """The department's repair cases: overdue first; deadlines and working days left shown."""
+    """The department's repair cases, filtered and searched: overdue first; clocks shown."""
+    picked = worklist_filters.chosen(status, deadline, kind, q)
+    context = {
+        **words.TEMPLATE_HELPERS,
+        **worklist_filters.template_context(picked, STATUSES, "staff.rstatus"),
+        "filter_action": "/officer/repairs",
+    }
     try:
-        filters = RepairFilter.model_validate({"status": status or None, "limit": WORKLIST_LIMIT})
-    except ValidationError:
-        return render(request, "error.html", {"message_key": "error.invalid"}, status=422)
+        fields = worklist_filters.filters(
+            picked, statuses=STATUSES, today=ctx.today(), calendar=ctx.calendar
+        )
+        filters = RepairFilter.model_validate({**fields, "limit": WORKLIST_LIMIT})
+    except (ValueError, ValidationError):
+        context |= {"cases": [], "filter_error": True}
+        return render(request, "officer/repair_worklist.html", context, status=422)
     cases = service.department_queue(ctx, department=principal.own_department(), filters=filters)
-    return render(
-        request,
-        "officer/repair_worklist.html",
-        {
-            **words.TEMPLATE_HELPERS,
-            "cases": cases,
-            "status": filters.status,
-            "statuses": STATUSES,
-        },
-    )
+    return render(request, "officer/repair_worklist.html", {**context, "cases": cases})
 
 
 def _case_page(
@@ -73,7 +80,9 @@ def _case_page(
     lang = page_lang(request)
     refused = extra.pop("refusal", None)
     invalid = extra.pop("invalid", None)
+    typed = extra.pop("form", None) or {}
     context = {
+        "form": typed,
         **words.TEMPLATE_HELPERS,
         "refusal": None if refused is None else words.refusal(refused, lang, officer=True),
         "refusal_rule": None if refused is None else refused.rule,
@@ -111,26 +120,32 @@ def decide(
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
     read_status: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Accept or decline, then approve or reject; a stale form is a conflict page."""
+    """Accept or decline, then approve (asked first) or reject; a stale form is a conflict."""
     current = officer_case(service.read_case, ctx, principal, repair_id)
     if current is None:
         return not_found_page(request)
+    typed = {"decision": decision, "reasons": reasons, "read_status": read_status}
     if read_status not in STATUSES:
-        return _case_page(request, current, ctx, status=422, invalid=["read_status"])
+        return _case_page(request, current, ctx, status=422, invalid=["read_status"], form=typed)
     if read_status != current.status:
-        return _case_page(request, current, ctx, status=409, conflict=True)
+        return _case_page(request, current, ctx, status=409, conflict=True, form=typed)
     try:
         payload = RepairDecision.model_validate(
             {"decision": decision, "reasons": reasons.strip() or None}
         )
     except ValidationError as exc:
         fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
-        return _case_page(request, current, ctx, status=422, invalid=fields)
+        return _case_page(request, current, ctx, status=422, invalid=fields, form=typed)
+    officer = http.officer(principal)
     try:
+        if payload.decision == "approve" and not confirmed(confirm):
+            service.check_decision(ctx, officer=officer, case_id=repair_id, payload=payload)
+            return confirm_page(request, _confirmation(request, current, payload, typed))
         service.decide(
             ctx,
-            officer=http.officer(principal),
+            officer=officer,
             case_id=repair_id,
             payload=payload,
             terms=service.RepairTerms.from_settings(settings),
@@ -141,9 +156,31 @@ def decide(
     except DomainError as exc:
         ctx.session.rollback()
         case = service.read_case(ctx, department=principal.own_department(), case_id=repair_id)
-        return _case_page(request, case, ctx, status=refusal_status(exc), refusal=exc)
+        return _case_page(request, case, ctx, status=refusal_status(exc), refusal=exc, form=typed)
     ctx.session.commit()
     return see_other(request, f"/officer/repairs/{repair_id}")
+
+
+def _confirmation(
+    request: Request, case: RepairCase, payload: RepairDecision, typed: dict[str, str]
+) -> Confirmation:
+    """What approving asks first: the entry leaves its list at once, for good."""
+    path = f"/officer/repairs/{case.id}"
+    details = [
+        ("case.confirm.entry", case.entry_public_ref),
+        ("case.confirm.decision", translate("rdecision.approve", page_lang(request))),
+    ]
+    if payload.reasons:
+        details.append(("case.confirm.reasons", payload.reasons))
+    return Confirmation(
+        action=f"{path}/decision",
+        back=path,
+        title_key="rdecision.confirm.approve.title",
+        what_key="rdecision.confirm.approve.what",
+        button_key="rdecision.confirm.approve.button",
+        fields=repost(typed.items()),
+        details=details,
+    )
 
 
 @router.get("/repairs/{repair_id}/evidence/{file_id}", response_model=None)

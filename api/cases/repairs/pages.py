@@ -32,7 +32,6 @@ from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
     back_to,
-    local_minute,
     my_entry,
     parse_id,
     see_other,
@@ -41,19 +40,18 @@ from api.pages.i18n import translate
 from api.pages.refusals import fill, invalid_fields, not_found_page, refusal_status
 from api.pages.render import page_lang, render
 from api.state import app_state
-from core.cases.repairs import service
+from core.cases.repairs import policy, service
+from core.cases.repairs.policy import RepairOpening
 from core.cases.repairs.registry import list_organisations
 from core.cases.repairs.schemas import RepairFiling, RepairView
 from core.context import Context
 from core.entries import service as record_service
-from core.entries.display import display_bounds
 from core.entries.schemas import EntryView
 from core.errors import DomainError, NotFound
 from core.identity.principal import Principal
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 OPEN = ("filed", "accepted")
-LIVE = ("displayed", "pending_notice")
 _FORM = "me/repair_form.html"
 _MB = 1024 * 1024
 
@@ -87,11 +85,22 @@ def _limits(terms: service.RepairTerms) -> dict[str, object]:
 
 
 def _eligible_from(entry: EntryView, today: date) -> date | None:
-    """The first day a repair may be filed, when it is still to come (the service decides)."""
-    bounds = display_bounds(entry.list_kind, entry.severity, entry.decided_on)
-    if bounds is None or today >= bounds[0]:
-        return None
-    return bounds[0]
+    """The end of the minimum display period, when it is still to come (the service decides)."""
+    first = policy.first_day(entry.list_kind, entry.severity, entry.decided_on)
+    return None if first is None or today >= first else first
+
+
+def _openings(ctx: Context, principal: Principal) -> dict[uuid.UUID, RepairOpening]:
+    """When each of my entries can be repaired (entries that cannot be are left out)."""
+    found = service.openings(ctx, code_index=principal.own_code_index())
+    return {o.entry_id: o for o in found}
+
+
+def _opening_note(opening: RepairOpening, lang: str) -> str:
+    """Why an entry cannot be repaired today, and from when it can."""
+    if opening.from_day is None:
+        return translate("me_repair.after_objection", lang)
+    return fill(translate("me_repair.later_from", lang), {"day": opening.from_day.isoformat()})
 
 
 def _form_page(
@@ -103,6 +112,7 @@ def _form_page(
     error: str | None = None,
     error_fields: list[str] | None = None,
     status: int = 200,
+    closed: str | None = None,
 ) -> HTMLResponse:
     terms = service.RepairTerms.from_settings(app_state(request).runtime.settings)
     lang = page_lang(request)
@@ -112,6 +122,8 @@ def _form_page(
         request,
         _FORM,
         {
+            # Not repairable today: why and from when, and no form to fill in.
+            "closed": closed,
             "entry": entry,
             "form": typed,
             "commitment": typed.commitment
@@ -141,15 +153,20 @@ def my_repairs(
     index = principal.own_code_index()
     cases = service.my_repairs(ctx, code_index=index)
     record = record_service.my_record(ctx, code_index=index)
-    busy = {c.entry_id for c in cases if c.status in OPEN}
+    openings = _openings(ctx, principal)
+    lang = page_lang(request)
     return _page(
         request,
         "me/repairs.html",
         {
             "cases": cases,
             "entries": {e.id: e for e in record.entries},
-            "repairable": [
-                e for e in record.entries if e.repairable and e.state in LIVE and e.id not in busy
+            # Offered only when a filing is accepted today; the others with their day.
+            "repairable": [e for e in record.entries if e.id in openings and openings[e.id].now],
+            "later": [
+                (e, _opening_note(openings[e.id], lang))
+                for e in record.entries
+                if e.id in openings and not openings[e.id].now
             ],
         },
     )
@@ -169,8 +186,19 @@ def repair_form(
     found = my_entry(ctx, principal, parse_id(entry))
     if found is None:
         return not_found_page(request)
+    lang = page_lang(request)
     if not found.repairable:
-        return _refused(request, translate("me_err.not_repairable", page_lang(request)), 422)
+        return _refused(request, translate("me_err.not_repairable", lang), 422)
+    opening = _openings(ctx, principal).get(found.id)
+    if opening is None:
+        busy = any(
+            c.entry_id == found.id and c.status in OPEN
+            for c in service.my_repairs(ctx, code_index=principal.own_code_index())
+        )
+        rule = "repair_open" if busy else "entry_not_displayed"
+        return _refused(request, translate(f"me_err.{rule}", lang), 409)
+    if not opening.now:
+        return _form_page(request, ctx, found, closed=_opening_note(opening, lang))
     return _form_page(request, ctx, found)
 
 
@@ -283,10 +311,6 @@ def my_repair(
         {
             "case": case,
             "entry": my_entry(ctx, principal, case.entry_id),
-            "signed_at": None
-            if case.commitment is None
-            else local_minute(case.commitment.signed_at),
-            "history": [(local_minute(h.at), h) for h in case.history],
             "filed": request.query_params.get("filed") == "1",
         },
     )

@@ -38,6 +38,12 @@ def _alert(html: str) -> str:
     return "" if found is None else found.group(2)
 
 
+def _last_day(exclusive_end: str) -> str:
+    """How a page shows the period that ends (exclusive) on this ISO day: its last day."""
+    day = date.fromisoformat(exclusive_end) - timedelta(days=1)
+    return f"{day.isoformat()}（含当日）"
+
+
 def _no_traceback(html: str) -> None:
     assert "Traceback" not in html
     assert 'File "' not in html
@@ -419,10 +425,11 @@ class TestRepairPages:
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "修复已通过" in page
         assert 'id="what-remains"' in page
-        assert remains["kept_until"] in page
-        assert remains["watch_until"] in page
+        # Each end is shown as its last day, inclusive (the API gives the exclusive end).
+        assert _last_day(remains["kept_until"]) in page
+        assert _last_day(remains["watch_until"]) in page
         for seen in remains["visible_to"]:
-            assert seen["until"] in page
+            assert _last_day(seen["until"]) in page
         history = page[page.index('id="history"') :]
         assert history.count("<li>") == 3  # filed, accepted, approved
         assert "修复通过" in history

@@ -167,11 +167,14 @@ class TestRepairOfficer:
         assert accepted.headers["location"] == f"/officer/repairs/{case_id}"
         page = client.get(f"/officer/repairs/{case_id}", headers=officer).text
         assert 'data-status="accepted"' in page
+        approve = {"csrf_token": token, "decision": "approve", "read_status": "accepted"}
+        # Approving cannot be undone: it asks first, and nothing has happened yet.
+        asked = client.post(url, headers=officer, data=approve, follow_redirects=False)
+        assert asked.status_code == 200
+        assert 'name="confirm" value="yes"' in asked.text
+        assert _api_case(client, mint, case_id)["status"] == "accepted"
         approved = client.post(
-            url,
-            headers=officer,
-            data={"csrf_token": token, "decision": "approve", "read_status": "accepted"},
-            follow_redirects=False,
+            url, headers=officer, data=approve | {"confirm": "yes"}, follow_redirects=False
         )
         assert approved.status_code == 303
         page = client.get(f"/officer/repairs/{case_id}", headers=officer).text
