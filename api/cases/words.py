@@ -64,10 +64,12 @@ def file_type(media_type: str) -> str:
 
 
 def file_size(size: int) -> str:
-    """An evidence file's size in KB or MB, one decimal."""
+    """An evidence file's size in bytes, KB or MB (one decimal)."""
     if size >= _MB:
         return f"{size / _MB:.1f} MB"
-    return f"{max(size, 1) / 1024:.1f} KB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} B"
 
 
 def paren(text: object, lang: str) -> str:
