@@ -1,7 +1,7 @@
 """In Debian's Chromium against a live demo server: a citizen grants an authorization and
 revokes it, freezes and unfreezes their record, sets a statement and sees it on their
-record, and is refused a repair whose entry is not yet eligible (with the date it will
-be); the demo's eligible entry is then repaired by volunteering with a PDF, and the case
+record, and is not offered a repair whose entry is not yet eligible, only the date it will
+be; the demo's eligible entry is then repaired by volunteering with a PDF, and the case
 page shows its clocks, history and evidence. Every main page is screenshotted, checked
 with axe-core, must raise no Content-Security-Policy violation, and fits a phone.
 
@@ -138,16 +138,15 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
         tab.go("/me/repairs")
         assert "尚无修复申请" in page.locator("main").inner_text()
         tab.check("me-repairs-empty")
-        page.locator(".apply-list a").first.click()
-        page.wait_for_url(re.compile(re.escape(base) + r"/me/repairs/new\?entry=[0-9a-f-]{36}$"))
+        # Not offered before its day: listed with the day, without a link to the form.
+        later = page.locator(".later-list li", has_text=eligible_from.isoformat())
+        assert later.count() == 1
+        assert f"可于{eligible_from.isoformat()}起申请" in later.inner_text()
+        assert later.locator("a").count() == 0
+        tab.go(f"/me/repairs/new?entry={later.get_attribute('data-entry')}")
         assert eligible_from.isoformat() in page.locator("#eligible-note").inner_text()
+        assert page.locator("#repair-form").count() == 0
         tab.check("me-repair-form-not-yet")
-        page.check("#signed")
-        page.click("#repair-form button[type=submit]")
-        page.wait_for_url(base + "/me/repairs")
-        alert = page.locator("main [role=alert]").inner_text()
-        assert f"可申请的最早日期：{eligible_from.isoformat()}" in alert
-        tab.check("me-repair-refused-not-yet-eligible")
         tab.go("/me/repairs")
         assert "尚无修复申请" in page.locator("main").inner_text()
         tab.sign_out()

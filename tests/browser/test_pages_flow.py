@@ -129,6 +129,8 @@ def test_citizen_objects_officer_upholds_public_list_changes(live, browser, a11y
     page.fill("#reasons", "Recorded against the wrong person.")
     tab.check("officer-case-accepted")
     page.click("main form button[type=submit]")
+    # Erasing cannot be undone: the officer confirms first.
+    page.click("main form button.danger")
     assert page.locator("dd.status").inner_text().startswith("upheld")
     tab.check("officer-case-upheld")
     tab.sign_out()

@@ -118,6 +118,10 @@ def test_repair_officer_accepts_and_approves_and_the_entry_leaves_the_black_list
         tab.check("repair-case-accepted")
         page.click("main form button[type=submit]")
         page.wait_for_load_state()
+        # Approving cannot be undone: the officer confirms first.
+        tab.check("repair-approve-confirm")
+        page.click("main form button.danger")
+        page.wait_for_load_state()
         assert page.locator("dd.status").get_attribute("data-status") == "approved"
         assert page.locator("dd.entry-state").get_attribute("data-state") == "exited"
         tab.check("repair-case-approved")
