@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final
 
-from core.calendar.workdays import WorkCalendar
 from core.vocabulary import LIST_KINDS
 
 DEADLINES: Final = ("overdue", "soon", "on_time")
@@ -43,9 +41,7 @@ def chosen(status: str | None, deadline: str | None, kind: str | None, q: str | 
     return Chosen(*((v or "").strip() for v in (status, deadline, kind, q)))
 
 
-def filters(
-    picked: Chosen, *, statuses: Sequence[str], today: date, calendar: WorkCalendar
-) -> dict[str, Any]:
+def filters(picked: Chosen, *, statuses: Sequence[str]) -> dict[str, Any]:
     """The service filter's fields for the officer's choice; ValueError for a bad value."""
     if picked.status and picked.status not in statuses:
         raise ValueError("status")
@@ -64,7 +60,7 @@ def filters(
         fields["overdue"] = False
     elif picked.deadline == "soon":
         fields["overdue"] = False
-        fields["due_by"] = calendar.add_working_days(today, SOON_WORKING_DAYS)
+        fields["due_within"] = SOON_WORKING_DAYS
     return fields
 
 

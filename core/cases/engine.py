@@ -124,6 +124,7 @@ def department_rows(
 ) -> tuple[date, Sequence[CaseRow]]:
     """The day a department's list is drawn up for (today unless given), and its cases."""
     day = ctx.today() if today is None else today
+    within = filters.due_within
     rows = repo.department_queue(
         ctx.session,
         kind,
@@ -132,6 +133,7 @@ def department_rows(
         today=day,
         order=order,
         offset=offset,
+        due_by=None if within is None else ctx.calendar.add_working_days(day, within),
     )
     return day, rows
 

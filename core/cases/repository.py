@@ -113,9 +113,14 @@ def open_for_entry(
 
 
 def filtered(
-    kind: CaseKind[CaseRow], *, department: str, filters: CaseFilter, today: date
+    kind: CaseKind[CaseRow],
+    *,
+    department: str,
+    filters: CaseFilter,
+    today: date,
+    due_by: date | None = None,
 ) -> Select[Any]:
-    """A department's cases, filtered (each kind orders its list itself)."""
+    """A department's cases, filtered, due by `due_by` if given (each kind orders its list)."""
     stmt = select(kind.model).where(col(kind.model.department) == department)
     if filters.list_kind is not None or filters.q is not None:
         stmt = stmt.join(Entry, col(Entry.id) == col(kind.model.entry_id))
@@ -123,8 +128,8 @@ def filtered(
         stmt = stmt.where(col(Entry.list_kind) == filters.list_kind)
     if filters.q is not None:
         stmt = stmt.where(_search(kind, filters.q))
-    if filters.due_by is not None:
-        stmt = stmt.where(due_clause(kind, filters.due_by))
+    if due_by is not None:
+        stmt = stmt.where(due_clause(kind, due_by))
     if filters.status is not None:
         stmt = stmt.where(col(kind.model.status) == filters.status)
     if filters.overdue is not None:
@@ -144,11 +149,12 @@ def department_queue(
     today: date,
     order: Sequence[Any],
     offset: int | None = None,
+    due_by: date | None = None,
 ) -> Sequence[CaseRow]:
     """A department's cases, filtered: overdue first, then in the kind's `order`; one page."""
     late = overdue_clause(kind, today)
     stmt = (
-        filtered(kind, department=department, filters=filters, today=today)
+        filtered(kind, department=department, filters=filters, today=today, due_by=due_by)
         .order_by(case((late, 0), else_=1), *order)
         .limit(filters.limit)
     )

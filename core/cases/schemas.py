@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -75,7 +75,8 @@ class CaseFilter(BaseModel):
     escalated: bool | None = None
     # The list of the entry the case is about.
     list_kind: ListKind | None = None
-    # Open cases with a pending step due on or before this day (the overdue ones included).
-    due_by: date | None = None
+    # Open cases with a pending step due within this many working days from today (the
+    # overdue ones included).
+    due_within: int | None = Field(default=None, ge=0, le=60)
     q: CaseSearch | None = None
     limit: int = Field(default=100, ge=1, le=500)

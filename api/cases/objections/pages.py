@@ -72,9 +72,7 @@ def worklist(
         "filter_action": "/officer/objections",
     }
     try:
-        fields = worklist_filters.filters(
-            picked, statuses=STATUSES, today=ctx.today(), calendar=ctx.calendar
-        )
+        fields = worklist_filters.filters(picked, statuses=STATUSES)
         filters = ObjectionFilter.model_validate({**fields, "limit": WORKLIST_LIMIT})
     except (ValueError, ValidationError):
         context |= {"cases": [], "filter_error": True}

@@ -62,9 +62,7 @@ def worklist(
         "filter_action": "/officer/repairs",
     }
     try:
-        fields = worklist_filters.filters(
-            picked, statuses=STATUSES, today=ctx.today(), calendar=ctx.calendar
-        )
+        fields = worklist_filters.filters(picked, statuses=STATUSES)
         filters = RepairFilter.model_validate({**fields, "limit": WORKLIST_LIMIT})
     except (ValueError, ValidationError):
         context |= {"cases": [], "filter_error": True}

@@ -246,9 +246,12 @@ class TestTheWorkList:
         assert listed(q=session.get(Entry, watch).external_id) == [late]
         assert listed(q=str(late)) == [late]
         assert listed(q="ZZZZZZZZZZZZZZ") == []
-        accept_due = session.get(Objection, early).accept_due
-        assert listed(due_by=accept_due) == [early]
-        assert listed(due_by=accept_due - timedelta(days=1)) == []
+        # Today (Thursday 5 March) the first is overdue; the second is due Monday 9 March.
+        assert session.get(Objection, late).accept_due.isoformat() == "2026-03-09"
+        assert listed(due_within=0) == [early]
+        assert listed(due_within=1) == [early]
+        assert listed(due_within=2) == [early, late]
+        assert listed(due_within=2, overdue=False) == [late]
         with pytest.raises(ValidationError):
             ObjectionFilter.model_validate({"q": "a b%"})
 
