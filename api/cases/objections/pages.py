@@ -2,7 +2,10 @@
 
 Invariants: the department comes from the verified token, never from the form; the
 decision goes through the same service as `POST /api/v1/objections/{id}/decision`,
-with the case version the officer read, so a case changed meanwhile is a conflict.
+with the case version the officer read, so a case changed meanwhile is a conflict. A
+decision that erases or corrects the entry is checked, then asked for again on a
+confirmation page, and taken only when posted with `confirm=yes`; a refused form comes
+back as typed. The work list's filters are closed values and a search of references.
 """
 
 from __future__ import annotations

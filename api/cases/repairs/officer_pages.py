@@ -6,8 +6,9 @@ the same department scoping apply. The decision form carries the status the offi
 a repair's version moves only with its status (filed → accepted | declined, accepted →
 approved | rejected), so that status is the version read, and a case whose status moved
 meanwhile is answered with a 409 conflict page showing the case as it is now — nothing is
-decided on a stale page. Evidence is served as a no-store attachment; ids are the only
-identifiers in URLs.
+decided on a stale page. Approval, which ends the entry's display for good, is checked,
+then asked for again on a confirmation page, and taken only when posted with `confirm=yes`.
+Evidence is served as a no-store attachment; ids are the only identifiers in URLs.
 """
 
 from __future__ import annotations

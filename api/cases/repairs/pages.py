@@ -11,6 +11,8 @@ Invariants:
 - a refusal (not yet eligible, retry too early, an open case, a wrong way, bad evidence)
   is shown on the form with its catalogued message, the dates its rule computed and the
   API's status — never a traceback, and never input except in the form's own fields;
+- an entry is offered for repair only when a filing would be accepted today; the others
+  are listed with the day they can be (core.cases.repairs.policy), without a form;
 - URLs hold entry, case and file ids only.
 """
 
