@@ -19,10 +19,12 @@ from sqlmodel import Session, SQLModel
 
 from api.state import state_of
 from core.clock import clock
+from core.context import Context
 from core.querylog.checkpoints import make_checkpoint
 from crypto.bound_receipt import verify_history
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
+from tests.factories.directory import make_agency, make_department
 from tests.factories import (
     agency_query,
     at,
@@ -53,9 +55,18 @@ REPAIR_PDF = b"%PDF-1.7\n" + "完税证明-编号WS-90311".encode() + b"\n%%EOF"
 NAME_B = "诸葛明远"
 FACTS_B = "拒不履行法院生效判决确定的给付义务"
 REASONS_B = "该判决已经再审撤销"
+DEPARTMENTS = {
+    "dept-a": ("深圳市税务局", "Shenzhen Tax Bureau"),
+    "dept-b": ("深圳市公安局交通警察支队", "Shenzhen Traffic Police"),
+}
+AGENCIES = {
+    "bank-1": ("招商测试银行", "Test Merchants Bank"),
+    "court-1": ("深圳市中级人民法院", "Shenzhen Intermediate People's Court"),
+}
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 # Browser-session housekeeping belongs to the page layer, not to the report or the export.
 SESSION_TABLE = "web_session"
+ISSUED = "issued_report"
 
 
 @dataclass
@@ -70,9 +81,21 @@ class Seeded:
     repair_id: str
 
 
+def register_organisations(runtime) -> None:
+    """The departments and agencies of the seed, by their display names."""
+    with Session(runtime.engine) as session:
+        ctx = Context(session, runtime.keyring)
+        for slug, (zh, en) in DEPARTMENTS.items():
+            make_department(ctx, slug, name_zh=zh, name_en=en)
+        for slug, (zh, en) in AGENCIES.items():
+            make_agency(ctx, slug, name_zh=zh, name_en=en)
+        session.commit()
+
+
 @pytest.fixture
 def seeded(client, mint, app, runtime) -> Seeded:
     """Seed the two citizens through the API, and sign a checkpoint of the query log."""
+    register_organisations(runtime)
     code_a, code_b = make_code(), make_code()
     at(date(2026, 3, 2))
     black = record_entry(
@@ -400,7 +423,9 @@ class TestAccess:
 
 
 class TestReadOnly:
-    def test_report_export_and_pages_write_nothing(self, client, mint, runtime, seeded):
+    def test_report_export_and_pages_write_only_the_issued_reports_row(
+        self, client, mint, runtime, seeded
+    ):
         me = bearer(mint("citizen", credit_code=seeded.code_a))
         before = _snapshot(runtime.engine)
         with _statements(runtime.engine) as seen:
@@ -418,19 +443,40 @@ class TestReadOnly:
             for s in seen
             if s.lstrip().upper().startswith(WRITES) and SESSION_TABLE not in s.lower()
         ]
-        assert writes == []
-        assert _snapshot(runtime.engine) == before
+        # The page and the PDF are each issued (one verification row); the rest only read.
+        assert len(writes) == 2
+        assert all(w.startswith("INSERT INTO issued_report ") for w in writes), writes
+        after = _snapshot(runtime.engine)
+        assert len(after.pop(ISSUED)) == len(before.pop(ISSUED)) + 2
+        assert after == before
 
 
 class TestPages:
-    def test_html_report_shows_the_name_never_the_code(self, client, mint, seeded):
+    def test_html_report_shows_a_masked_identity_never_the_name_or_code(
+        self, client, mint, seeded
+    ):
         me = bearer(mint("citizen", credit_code=seeded.code_a))
         page = client.get("/me/report?lang=zh", headers=me)
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
         assert "个人信用报告" in page.text
-        for value in (NAME_A, BLACK_FACTS, STATEMENT, "异议处理中", "bank-1", "信贷审批"):
+        for value in (
+            BLACK_FACTS,
+            STATEMENT,
+            "异议处理中",
+            "信贷审批",
+            "司马*",
+            f"{seeded.code_a[:2]}{'*' * 14}{seeded.code_a[-2:]}",
+            "报告编号",
+            "报告说明",
+            "信源个人公共信用信息平台（Credence）",
+            *(zh for zh, _en in DEPARTMENTS.values()),
+            *(zh for zh, _en in AGENCIES.values()),
+        ):
             assert value in page.text, value
+        for slug in (*DEPARTMENTS, *AGENCIES):
+            assert f">{slug}<" not in page.text, slug
+        assert NAME_A not in page.text
         _no_code(page.text, seeded.code_a)
         assert NAME_B not in page.text
         assert 'href="/me/report.pdf?lang=zh"' in page.text
@@ -438,15 +484,42 @@ class TestPages:
         english = client.get("/me/report?lang=en", headers=me)
         assert "Personal credit report" in english.text
         assert "Credit and loan assessment" in english.text
+        assert "Shenzhen Tax Bureau" in english.text
+        assert "About this report" in english.text
 
     @pytest.mark.parametrize(
         ("lang", "words"),
         [
-            ("zh", ("个人信用报告", "黑名单", "重点关注", "名单条目", "异议处理中", "信贷审批")),
-            ("en", ("Personal credit report", "black", "watch", "Entries", "Under objection")),
+            (
+                "zh",
+                (
+                    "个人信用报告",
+                    "黑名单",
+                    "重点关注",
+                    "名单条目",
+                    "异议处理中",
+                    "信贷审批",
+                    "报告说明",
+                    "深圳市税务局",
+                    "招商测试银行",
+                ),
+            ),
+            (
+                "en",
+                (
+                    "Personal credit report",
+                    "black",
+                    "watch",
+                    "Entries",
+                    "Under objection",
+                    "About this report",
+                    "Shenzhen Tax Bureau",
+                    "Test Merchants Bank",
+                ),
+            ),
         ],
     )
-    def test_pdf_parses_with_counts_kinds_and_name_never_the_code(
+    def test_pdf_parses_with_counts_kinds_and_names_never_the_code(
         self, client, mint, seeded, lang, words
     ):
         res = client.get(
@@ -464,13 +537,17 @@ class TestPages:
         reader = PdfReader(io.BytesIO(res.content))
         assert NAME_A not in str(reader.metadata)
         text = _pdf_text(res.content)
-        for word in words:
-            assert word in text, word
         squeezed = "".join(text.split())
-        for value in (NAME_A, BLACK_FACTS, STATEMENT, "bank-1", "court-1"):
+        for word in words:
+            # Table cells wrap: a name may break over two lines.
+            assert "".join(word.split()) in squeezed, word
+        for value in (BLACK_FACTS, STATEMENT, "司马*"):
             assert "".join(value.split()) in squeezed, value
+        for slug in ("bank-1", "court-1", "dept-a", "dept-b"):
+            assert slug not in squeezed, slug
         entries = "名单条目" if lang == "zh" else "Entries"
         assert f"{entries}2" in squeezed  # the summary's count row
+        assert NAME_A not in squeezed
         _no_code(text, seeded.code_a)
         assert NAME_B not in text
 
