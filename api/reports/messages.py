@@ -51,6 +51,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "report.verify": ("报告核验", "Verify this report"),
     "report.verify_code": ("验证码", "Verification code"),
+    "report.scan": ("扫码核验", "Scan to verify"),
     "report.verify_url": ("核验网址", "Verification page"),
     "report.verify_hint": (
         "扫描二维码或打开核验网址，可核验本报告的编号、生成时间和签名；"

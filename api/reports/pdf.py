@@ -47,6 +47,8 @@ FONT: Final = "WenQuanYiMicroHei"
 FALLBACK: Final = "STSong-Light"
 MARGIN: Final = 16 * mm
 QR_SIZE: Final = 30 * mm
+# From CJK Radicals Supplement on: the scripts whose lines break between any two characters.
+CJK_FROM: Final = 0x2E80
 LINE: Final = colors.HexColor("#c8c8c8")
 SHADE: Final = colors.HexColor("#f0f0f0")
 INK: Final = colors.HexColor("#1a1a1a")
@@ -109,6 +111,10 @@ def markup(text: str) -> str:
     return "".join(out)
 
 
+def _has_cjk(text: str) -> bool:
+    return any(ord(ch) >= CJK_FROM for ch in text)
+
+
 class _Styles:
     def __init__(self) -> None:
         font = fonts().name
@@ -118,14 +124,25 @@ class _Styles:
         self.head = ParagraphStyle("head", fontSize=8.5, leading=11, **base)
         self.h1 = ParagraphStyle("h1", fontSize=17, leading=22, spaceAfter=2, **base)
         self.issuer = ParagraphStyle("issuer", fontSize=9.5, leading=13, spaceAfter=6, **base)
+        # A heading stays with what follows it, never alone at the foot of a page.
         self.h2 = ParagraphStyle(
-            "h2", fontSize=12.5, leading=16, spaceBefore=10, spaceAfter=4, **base
+            "h2", fontSize=12.5, leading=16, spaceBefore=10, spaceAfter=4, keepWithNext=1, **base
         )
-        self.h3 = ParagraphStyle("h3", fontSize=10.5, leading=14, spaceBefore=6, **base)
+        self.h3 = ParagraphStyle(
+            "h3", fontSize=10.5, leading=14, spaceBefore=6, keepWithNext=1, **base
+        )
 
 
 def _p(text: str, style: ParagraphStyle) -> Any:
+    # CJK wrapping breaks between any two characters: right for Chinese, wrong inside an
+    # English word, so text without CJK characters wraps at its spaces.
+    if not _has_cjk(text):
+        style = ParagraphStyle(f"{style.name}-latin", parent=style, wordWrap=None)
     return Paragraph(markup(text), style)
+
+
+# A table sets its cells' font (Helvetica unless told), even around paragraphs.
+_CELL_FONT: Final = (("FONTNAME", (0, 0), (-1, -1), FONT),)
 
 
 def _table(
@@ -134,6 +151,7 @@ def _table(
     data = [[_p(h, styles.head) for h in header]] if header else []
     data += [[_p(cell, styles.body) for cell in row] for row in rows]
     commands: list[tuple[Any, ...]] = [
+        *_CELL_FONT,
         ("GRID", (0, 0), (-1, -1), 0.4, LINE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -188,12 +206,13 @@ def _issue_block(report: PersonalReport, w: ReportWords, url: str, styles: _Styl
         return left
     right = [
         Image(io.BytesIO(qr.png(url)), width=QR_SIZE, height=QR_SIZE),
-        _p(f"{w.t('report.verify_code')} {issue.verification_code}", styles.small),
+        _p(w.t("report.scan"), styles.small),
     ]
     block = Table([[left, right]], colWidths=[left_width + 4 * mm, QR_SIZE + 4 * mm])
     block.setStyle(
         TableStyle(
             [
+                *_CELL_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -266,16 +285,21 @@ def _overview(report: PersonalReport, w: ReportWords, url: str, styles: _Styles)
 
 
 def _entries(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[Any]:
-    flow: list[Any] = [_p(w.t("report.entries"), styles.h2)]
+    heading = _p(w.t("report.entries"), styles.h2)
     if not report.entries:
-        return [*flow, _p(w.t("report.no_entries"), styles.body)]
+        return [heading, _p(w.t("report.no_entries"), styles.body)]
+    flow: list[Any] = []
     for e in report.entries:
         title = w.entry_title(e)
         if e.under_objection:
             title = w.title(title, w.t("objection.mark"))
         rows = [[label, value] for label, value in w.entry_rows(e)]
+        # The section's heading goes with its first entry.
+        lead = [] if flow else [heading]
         flow.append(
-            KeepTogether([_p(title, styles.h3), _table(None, rows, _width(0.26, 0.74), styles)])
+            KeepTogether(
+                [*lead, _p(title, styles.h3), _table(None, rows, _width(0.26, 0.74), styles)]
+            )
         )
     return flow
 
@@ -289,6 +313,7 @@ def _notes(w: ReportWords, styles: _Styles) -> list[Any]:
     numbered.setStyle(
         TableStyle(
             [
+                *_CELL_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ]
@@ -393,7 +418,7 @@ def _sections(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[A
             ]
             for r in report.repairs
         ],
-        _width(0.12, 0.18, 0.14, 0.16, 0.2, 0.2),
+        _width(0.12, 0.16, 0.17, 0.13, 0.21, 0.21),
         styles,
     )
     return flow
@@ -462,6 +487,8 @@ def render_pdf(report: PersonalReport, words: ReportWords, url: str) -> bytes:
         creator="Credence",
         subject="",
         lang="zh-Hans" if w.lang == "zh" else "en",
+        # Every page starts in the embedded font: no unembedded Helvetica at all.
+        initialFontName=fonts().name,
     )
     number = report.issue.number if report.issue is not None else DASH
     doc.build(flow, canvasmaker=_counting_canvas(_footer(w, number)))
