@@ -118,7 +118,9 @@ class ReportWords:
     def audiences(self, views: Iterable[Visibility]) -> str:
         """Who can still see an entry, and the last day each can."""
         parts = [
-            self.f("report.fmt.audience", who=self.v("audience", v.audience), day=self.last(v.until))
+            self.f(
+                "report.fmt.audience", who=self.v("audience", v.audience), day=self.last(v.until)
+            )
             for v in views
         ]
         return self.join(parts) or self.t("record.nobody")
@@ -127,7 +129,9 @@ class ReportWords:
         """The legal clocks still running, each with its due date (overdue, provisional marks)."""
         parts = []
         for c in clocks:
-            text = self.f("report.fmt.clock", step=self.v("report.step", c.step), day=self.due(c.due))
+            text = self.f(
+                "report.fmt.clock", step=self.v("report.step", c.step), day=self.due(c.due)
+            )
             if c.overdue:
                 text += self.mark(self.t("report.overdue"))
             if c.provisional:
@@ -147,7 +151,9 @@ class ReportWords:
 
     def validity(self, grant: ReportAuthorization) -> str:
         """An authorization's window: its start, and its end (inclusive day at a midnight)."""
-        return self.f("report.fmt.span", start=self.when(grant.starts_at), end=self.ends(grant.expires_at))
+        return self.f(
+            "report.fmt.span", start=self.when(grant.starts_at), end=self.ends(grant.expires_at)
+        )
 
     def repair_status(self, repair: ReportRepair) -> str:
         """A repair's status, with the day it may be applied for again after a rejection."""
@@ -170,7 +176,9 @@ class ReportWords:
 
     def entry_title(self, e: ReportEntry) -> str:
         """An entry's heading: list, domain and the department that recorded it."""
-        return self.title(self.v("kind", e.list_kind), self.v("domain", e.domain), self.org(e.department))
+        return self.title(
+            self.v("kind", e.list_kind), self.v("domain", e.domain), self.org(e.department)
+        )
 
     def entry_rows(self, e: ReportEntry) -> list[tuple[str, str]]:
         """An entry's fields as (label, value) lines, in the order the report shows them."""

@@ -43,6 +43,7 @@ from core.models import Entry, Objection, Subject
 from core.ops import keys_repository as key_repo
 from core.queries.schemas import QueryHistoryItem
 from core.queries.service import query_history
+from core.reports.policy import mask_code, masked_name
 from core.reports.schemas import (
     PersonalReport,
     ReportAuthorization,
@@ -52,7 +53,6 @@ from core.reports.schemas import (
     ReportRepair,
     ReportSummary,
 )
-from core.reports.policy import mask_code, masked_name
 
 PAGE: Final = 200
 OPEN_REPAIR: Final = ("filed", "accepted")

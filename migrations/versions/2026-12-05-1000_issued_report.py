@@ -25,9 +25,7 @@ def upgrade() -> None:
         sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("digest", sa.LargeBinary(), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
-        sa.CheckConstraint(
-            "length(code_hash) = 32", name=op.f("ck_issued_report_code_hash_size")
-        ),
+        sa.CheckConstraint("length(code_hash) = 32", name=op.f("ck_issued_report_code_hash_size")),
         sa.CheckConstraint("length(digest) = 32", name=op.f("ck_issued_report_digest_size")),
         sa.PrimaryKeyConstraint("number", name=op.f("pk_issued_report")),
         sa.UniqueConstraint("code_hash", name=op.f("uq_issued_report_code_hash")),

@@ -14,18 +14,13 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text, update
 
 from api.reports import qr
 from api.reports.pdf import fonts
+from core.models import IssuedReport
 from core.reports import policy
-from tests.api.reports.test_me_report_api import (
-    BLACK_FACTS,
-    NAME_A,
-    STATEMENT,
-    WATCH_FACTS,
-    seeded,  # noqa: F401 - the shared seed fixture
-)
+from tests.api.reports.seed import BLACK_FACTS, NAME_A, STATEMENT, WATCH_FACTS
 from tests.factories import bearer
 
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
@@ -37,7 +32,9 @@ EN_TIME = "2026-04-01 10:00 CST"
 
 
 def _pdf(client, mint, code: str, lang: str = "zh") -> bytes:
-    res = client.get(f"/me/report.pdf?lang={lang}", headers=bearer(mint("citizen", credit_code=code)))
+    res = client.get(
+        f"/me/report.pdf?lang={lang}", headers=bearer(mint("citizen", credit_code=code))
+    )
     assert res.status_code == 200, res.text
     return res.content
 
@@ -80,7 +77,10 @@ def _qr_in_pdf(content: bytes) -> list[list[bool]]:
     assert grey.width % qr.PNG_SCALE == 0
     size, half = grey.width // qr.PNG_SCALE, qr.PNG_SCALE // 2
     return [
-        [grey.getpixel((x * qr.PNG_SCALE + half, y * qr.PNG_SCALE + half)) < 128 for x in range(size)]
+        [
+            grey.getpixel((x * qr.PNG_SCALE + half, y * qr.PNG_SCALE + half)) < 128
+            for x in range(size)
+        ]
         for y in range(size)
     ]
 
@@ -128,9 +128,7 @@ class TestPdf:
 
 
 class TestVerification:
-    def test_the_pdfs_code_opens_a_verified_page_with_number_and_time(
-        self, client, mint, seeded
-    ):
+    def test_the_pdfs_code_opens_a_verified_page_with_number_and_time(self, client, mint, seeded):
         content = _pdf(client, mint, seeded.code_a)
         code = _code_in(content)
         (number,) = set(NUMBER.findall(_squeezed("".join(_pages(content)))))
@@ -218,9 +216,10 @@ class TestVerification:
     ):
         code = _code_in(_pdf(client, mint, seeded.code_a))
         assert client.get(f"/verify/report/{code}").status_code == 200
+        table = IssuedReport.__table__
         with runtime.engine.begin() as conn:
-            (value,) = conn.execute(text(f"SELECT {column} FROM issued_report")).one()
-            conn.execute(text(f"UPDATE issued_report SET {column} = :v"), {"v": change(value)})
+            (value,) = conn.execute(select(table.c[column])).one()
+            conn.execute(update(table).values({column: change(value)}))
         page = client.get(f"/verify/report/{code}")
         assert page.status_code == 404
         assert 'data-verified="no"' in page.text
