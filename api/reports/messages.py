@@ -96,7 +96,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "report.page_of": ("第 {n} 页 共 {m} 页", "Page {n} of {m}"),
     "report.pdf_footer": (
-        "信源个人公共信用信息平台 · 个人信用报告 · 报告编号 {number}",
+        "信源个人公共信用信息平台·个人信用报告·报告编号 {number}",
         "Credence · personal credit report · report number {number}",
     ),
     "report.fmt.audience": ("{who}：至 {day}", "{who} until {day}"),
@@ -109,7 +109,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "report.fmt.span": ("{start} 至 {end}", "{start} to {end}"),
     "report.sep.list": ("、", ", "),
     "report.sep.parts": ("；", "; "),
-    "report.sep.title": (" · ", " · "),
+    # Chinese runs its parts together around the middle dot; English spaces them.
+    "report.sep.title": ("·", " · "),
     "report.warning_list": ("大数据警示名单", "Derived warning list"),
     "report.frozen": ("记录冻结", "Record frozen"),
     "report.frozen_yes": (
