@@ -4,14 +4,17 @@ are CST to the minute with the zone named, and Chinese text keeps Chinese punctu
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 from typing import get_args
 
 import pytest
+from pypdf import PdfReader
 
 from api.pages.i18n import translate_or
 from api.reports import messages
+from api.reports.pdf import fonts, markup, render_pdf
 from api.reports.words import ReportWords
 from core.cases.objections.schemas import ObjectionStatus
 from core.cases.repairs.schemas import RepairStatus
@@ -19,6 +22,7 @@ from core.consents.schemas import AuthorizationState
 from core.directory.schemas import Names
 from core.entries.list_rules import EXIT_REASONS
 from core.entries.visibility import Audience, Visibility
+from core.reports.schemas import PersonalReport, ReportIssue, ReportSummary
 from core.vocabulary import Domain, EntryState, ListKind, RepairWay, Severity
 
 VOCABULARIES = {
@@ -37,6 +41,8 @@ VOCABULARIES = {
     "outcome": ("answered", "empty", "refused"),
 }
 MISSING = "\x00"
+# CJK Extension A's first character: in the fallback CID font, not in the embedded one.
+RARE = "\u3400"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -87,3 +93,53 @@ class TestWords:
         assert ReportWords("en").audiences(views) == (
             "Authorized agencies until 2027-02-28 (inclusive); You until 2032-02-29 (inclusive)"
         )
+
+
+class TestFallbackFont:
+    def test_markup_escapes_and_sets_what_the_font_lacks_in_the_fallback(self):
+        assert fonts().covers("司马")
+        assert not fonts().covers(RARE)
+        assert markup(f"司马{RARE}<b>") == (
+            f'司马<font name="{fonts().fallback}">{RARE}</font>&lt;b&gt;'
+        )
+
+    def test_a_name_the_font_lacks_is_still_drawn(self):
+        report = PersonalReport(
+            generated_at=datetime(2026, 4, 1, 2, 0, tzinfo=UTC),
+            as_of=date(2026, 4, 1),
+            masked_name=f"{RARE}*",
+            masked_code="11**************4X",
+            warning_list=False,
+            frozen=False,
+            summary=ReportSummary(
+                entries=0,
+                by_kind={},
+                displayed=0,
+                under_objection=0,
+                queries=0,
+                active_authorizations=0,
+                open_objections=0,
+                open_repairs=0,
+            ),
+            entries=[],
+            queries=[],
+            authorizations=[],
+            objections=[],
+            repairs=[],
+            issue=ReportIssue(
+                number="CR202604010000000001",
+                verification_code="ABCD-EFGH-JKMN-PQRS",
+                generated_at=datetime(2026, 4, 1, 2, 0, tzinfo=UTC),
+                digest="",
+                key="",
+            ),
+        )
+        content = render_pdf(report, ReportWords("zh"), "http://testserver/verify/report/x")
+        reader = PdfReader(io.BytesIO(content))
+        used = {
+            str(ref.get_object()["/BaseFont"])
+            for page in reader.pages
+            for ref in page["/Resources"]["/Font"].values()
+        }
+        assert any(fonts().fallback in name for name in used), used
+        assert any("WenQuanYiMicroHei" in name for name in used), used
