@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ContextDep, ReadContextDep
 from api.http import attachment
-from api.pages.common import CitizenPageDep
+from api.pages.common import CitizenPageDep, PublicPageDep
 from api.pages.render import page_lang, render
 from api.reports import qr
 from api.reports.endpoints import (
@@ -113,6 +113,7 @@ def _verification(request: Request, ctx: Context, signer: ReportSigner, code: st
 @router.get("/verify/report", response_class=HTMLResponse)
 def verify_form(
     request: Request,
+    _: PublicPageDep,
     ctx: ReadContextDep,
     signer: ReportSignerDep,
     code: Annotated[str | None, Query()] = None,
@@ -125,7 +126,7 @@ def verify_form(
 
 @router.get("/verify/report/{code}", response_class=HTMLResponse)
 def verify_page(
-    request: Request, code: str, ctx: ReadContextDep, signer: ReportSignerDep
+    request: Request, code: str, _: PublicPageDep, ctx: ReadContextDep, signer: ReportSignerDep
 ) -> HTMLResponse:
     """The page a report's QR code opens: verified (number, time, signature) or not."""
     return _verification(request, ctx, signer, code)
