@@ -17,7 +17,9 @@ from core.errors import Forbidden, Unauthenticated
 from core.keyring import Keyring
 
 # Every role but the citizen's signs in with client credentials.
-ClientRole = Literal["agency", "recorder", "objection_officer", "repair_officer", "auditor", "admin"]
+ClientRole = Literal[
+    "agency", "recorder", "objection_officer", "repair_officer", "auditor", "admin"
+]
 Role = Literal["citizen", ClientRole]
 ROLES: tuple[str, ...] = get_args(Role)
 DEPARTMENT_ROLES = frozenset({"recorder", "objection_officer", "repair_officer"})
