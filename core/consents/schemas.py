@@ -13,6 +13,10 @@ from core.queries.catalogues import PurposeCode
 from core.vocabulary import Domain, ListKind
 
 AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+# The short code a citizen hands an agency, as the agency may type it: "K7QX-M2PD".
+AuthorizationCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$", max_length=9)
+]
 AuthorizationState = Literal["active", "used_up", "expired", "revoked", "pending"]
 
 MAX_USES = 100

@@ -51,16 +51,17 @@ def grant_form(**overrides: Any) -> dict[str, Any]:
     return form | {"max_uses": str(fields["max_uses"])} | overrides
 
 
-def agency_registered(ctx: Context, slug: str = "bank-1") -> None:
-    """Register the agency `slug` (with `make_agency`'s names) unless it is already."""
+def agency_registered(ctx: Context, slug: str = "bank-1", **names: str) -> None:
+    """Register the agency `slug` (with `make_agency`'s names by default) unless it is."""
     if not directory.names(ctx).known(slug):
-        make_agency(ctx, slug)
+        make_agency(ctx, slug, **names)
 
 
 def register_agency(runtime: Runtime, slug: str = "bank-1", **names: str) -> None:
-    """Register an agency in a runtime's database and commit (for tests over a live app)."""
+    """Register an agency in a runtime's database unless it is, and commit (for tests over
+    a live app)."""
     with Session(runtime.engine) as session:
-        make_agency(Context(session, runtime.keyring), slug, **names)
+        agency_registered(Context(session, runtime.keyring), slug, **names)
         session.commit()
 
 

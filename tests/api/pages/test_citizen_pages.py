@@ -26,6 +26,7 @@ from tests.factories import (
     ok_json,
     post_entry,
     post_serious,
+    register_agency,
 )
 
 PDF = b"%PDF-1.7\n" + "完税证明-编号PG-1207".encode() + b"\n%%EOF"
@@ -67,9 +68,11 @@ class Browser:
 
 
 @pytest.fixture
-def pages(client: TestClient) -> TestClient:
-    """The app's client over https, so the Secure session cookie comes back."""
+def pages(client: TestClient, runtime) -> TestClient:
+    """The app's client over https, so the Secure session cookie comes back; the agency the
+    grant form names by default is registered."""
     client.base_url = "https://testserver"  # type: ignore[assignment]
+    register_agency(runtime)
     return client
 
 
@@ -89,7 +92,7 @@ class TestAuthorizationsPage:
         made = me.post("/me/authorizations", grant_form(domains=["tax", "finance"]))
         assert made.status_code == 303
         assert made.headers["location"] == "/me/authorizations?done=granted"
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
         assert grant["agency"] == "bank-1"
         assert grant["state"] == "active"
         assert grant["list_kinds"] == ["black", "red"]
@@ -106,7 +109,7 @@ class TestAuthorizationsPage:
 
         gone = me.post(f"/me/authorizations/{grant['id']}/revoke")
         assert gone.status_code == 303
-        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "revoked"
+        assert citizen_get(pages, mint, code, "authorizations")["items"][0]["state"] == "revoked"
         shown = me.get("/me/authorizations").text
         assert "已撤销" in shown
         assert f"/me/authorizations/{grant['id']}/revoke" not in shown
@@ -143,7 +146,7 @@ class TestAuthorizationsPage:
         assert res.status_code == 422
         assert fragment in _alert(res.text)
         _no_traceback(res.text)
-        assert citizen_get(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations")["items"] == []
 
     def test_no_record_yet_is_a_404_page(self, pages, mint):
         me = _citizen(pages, mint, make_code())
@@ -161,17 +164,17 @@ class TestAuthorizationsPage:
         forged = me.post("/me/authorizations", {**grant_form(), "csrf_token": "0" * 64}, False)
         assert forged.status_code == 400
         assert me.post("/me/freeze", csrf=False).status_code == 400
-        assert citizen_get(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations")["items"] == []
 
     def test_another_citizens_authorization_does_not_exist(self, pages, mint):
         code, other = make_code(), make_code()
         post_entry(pages, mint, subject_code=code)
         post_entry(pages, mint, subject_code=other)
         assert _citizen(pages, mint, code).post("/me/authorizations", grant_form()).is_redirect
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
         res = _citizen(pages, mint, other).post(f"/me/authorizations/{grant['id']}/revoke")
         assert res.status_code == 404
-        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "active"
+        assert citizen_get(pages, mint, code, "authorizations")["items"][0]["state"] == "active"
         assert _citizen(pages, mint, code).post("/me/authorizations/nope/revoke").status_code == 404
 
     @pytest.mark.parametrize("role", ["agency", "recorder", "objection_officer", "repair_officer"])
@@ -191,7 +194,7 @@ class TestFreezePage:
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         assert me.post("/me/authorizations", grant_form(max_uses="5")).is_redirect
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
         assert "未冻结" in me.get("/me/authorizations").text
 
         def query() -> int:

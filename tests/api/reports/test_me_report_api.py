@@ -35,6 +35,7 @@ from tests.factories import (
     make_code,
     ok_json,
     record_entry,
+    register_agency,
 )
 
 NAME_A = "司马文静"
@@ -74,6 +75,7 @@ class Seeded:
 def seeded(client, mint, app, runtime) -> Seeded:
     """Seed the two citizens through the API, and sign a checkpoint of the query log."""
     code_a, code_b = make_code(), make_code()
+    register_agency(runtime)
     at(date(2026, 3, 2))
     black = record_entry(
         client,
