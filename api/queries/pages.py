@@ -20,6 +20,7 @@ from api.deps import ContextDep, SessionDep
 from api.pages.common import CitizenPageDep
 from api.pages.refusals import not_found_page
 from api.pages.render import page_lang, render
+from api.params import LogIndexPath
 from api.queries import messages as msg_verify
 from api.state import app_state
 from core.bounds import DB_INT_MAX
@@ -65,10 +66,10 @@ def my_queries(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> 
 
 @router.get("/queries/{log_index}/receipt", response_model=None)
 def my_receipt(
-    log_index: int, request: Request, principal: CitizenPageDep, ctx: ContextDep
+    log_index: LogIndexPath, request: Request, principal: CitizenPageDep, ctx: ContextDep
 ) -> Response:
     """One of my queries' receipts as a JSON file, to keep or to verify offline."""
-    if not 0 <= log_index < DB_INT_MAX:
+    if log_index == DB_INT_MAX:  # no query has it; and `before` must stay in range
         return not_found_page(request)
     runtime = app_state(request).runtime
     (found,) = opened_history(
