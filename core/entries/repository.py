@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select, true, update
 from sqlmodel import Session, col
 
 from core.db import index_match, insert_once
@@ -200,3 +200,112 @@ def entries_by_id(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
         return {}
     stmt = select(Entry).where(col(Entry.id).in_(set(ids)))
     return {e.id: e for e in session.execute(stmt).scalars()}
+
+
+def correct_entry(
+    session: Session,
+    *,
+    entry_id: uuid.UUID,
+    version: int,
+    values: Mapping[str, object],
+    now: datetime,
+) -> bool:
+    """Write an entry's corrected fields if it is still at `version`; else False."""
+    result = session.execute(
+        update(Entry)
+        .where(col(Entry.id) == entry_id, col(Entry.version) == version)
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+# --- the department's list of its entries ------------------------------------------------
+
+
+def _state_is(state: str, today: date) -> ColumnElement[bool]:
+    """The read-time state of `core.entries.visibility.citizen_state`, as SQL on `today`."""
+    status, notice = col(Entry.status), col(Entry.notice_until)
+    display, held = col(Entry.display_until), col(Entry.under_objection)
+    notice_over = and_(
+        status == "pending_notice", notice.is_not(None), notice <= today, held.is_(False)
+    )
+    if state == "pending_notice":
+        return and_(
+            status == "pending_notice", or_(notice.is_(None), notice > today, held.is_(True))
+        )
+    if state == "displayed":
+        return and_(or_(status == "displayed", notice_over), display > today)
+    retained_expired = and_(status == "retained", col(Entry.exit_reason) == "expired")
+    if state == "expired":
+        return or_(
+            and_(or_(status == "displayed", notice_over), display <= today),
+            status == "expired",
+            retained_expired,
+        )
+    if state == "exited":
+        return or_(status == "exited", and_(status == "retained", ~retained_expired))
+    if state == "shredded":
+        return status == "shredded"
+    return false()
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentQuery:
+    """What a department lists of its entries; None means any."""
+
+    department: str
+    today: date
+    limit: int
+    list_kind: str | None = None
+    state: str | None = None
+    domain: str | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    # An external id or a public reference, matched exactly.
+    reference: str | None = None
+    subject_id: uuid.UUID | None = None
+    # The (decided_on, id) of the last row of the page before.
+    after: tuple[date, uuid.UUID] | None = None
+
+
+def department_entries(
+    session: Session, query: DepartmentQuery
+) -> Sequence[tuple[Entry, DataKeyRow]]:
+    """The department's entries that match, newest decision first, with their data key rows."""
+    where: list[ColumnElement[bool]] = [col(Entry.department) == query.department]
+    if query.list_kind is not None:
+        where.append(col(Entry.list_kind) == query.list_kind)
+    if query.domain is not None:
+        where.append(col(Entry.domain) == query.domain)
+    if query.state is not None:
+        where.append(_state_is(query.state, query.today))
+    if query.decided_from is not None:
+        where.append(col(Entry.decided_on) >= query.decided_from)
+    if query.decided_to is not None:
+        where.append(col(Entry.decided_on) <= query.decided_to)
+    if query.reference is not None:
+        where.append(
+            or_(
+                col(Entry.external_id) == query.reference,
+                col(Entry.public_ref) == query.reference.upper(),
+            )
+        )
+    if query.subject_id is not None:
+        where.append(col(Entry.subject_id) == query.subject_id)
+    if query.after is not None:
+        day, last = query.after
+        where.append(
+            or_(
+                col(Entry.decided_on) < day,
+                and_(col(Entry.decided_on) == day, col(Entry.id) < last),
+            )
+        )
+    stmt = (
+        select(Entry, DataKeyRow)
+        .join(DataKeyRow, col(DataKeyRow.id) == col(Entry.data_key_id))
+        .where(and_(true(), *where))
+        .order_by(col(Entry.decided_on).desc(), col(Entry.id).desc())
+        .limit(query.limit)
+    )
+    return [(e, k) for e, k in session.execute(stmt).all()]

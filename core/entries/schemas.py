@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -215,3 +215,125 @@ class BatchResult(BaseModel):
     conflict: int = 0
     invalid: int
     items: list[BatchItemResult]
+
+
+# The fields an amendment may give new values for.
+AMENDABLE: Final = (
+    "facts",
+    "public_summary",
+    "legal_basis",
+    "decided_on",
+    "display_until",
+    "valid_until",
+)
+
+
+class EntryAmend(BaseModel):
+    """A department's amendment of one of its entries: new values for some fields (§1).
+
+    The subject, list, domain and severity are what the entry is about: to change them the
+    department withdraws the entry and records another.
+    """
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    facts: LongText | None = Field(default=None, repr=False)
+    public_summary: ShortText | None = Field(default=None, repr=False)
+    legal_basis: ShortText | None = None
+    decided_on: date | None = None
+    display_until: date | None = None
+    valid_until: date | None = None
+    # The entry version the recorder read; when given, an entry changed since is a conflict.
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+    @field_validator("facts", "public_summary", "legal_basis")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _no_control_chars(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> EntryAmend:
+        if all(getattr(self, name) is None for name in AMENDABLE):
+            raise ValueError(
+                "an amendment names at least one of facts, public_summary, legal_basis, "
+                "decided_on, display_until, valid_until"
+            )
+        return self
+
+
+EntryStateFilter = Literal["pending_notice", "displayed", "expired", "exited", "shredded"]
+RecordedKind = Literal["red", "black", "watch"]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._:/-]{1,128}$")
+]
+CURSOR_MAX = 256
+
+
+class EntryFilter(BaseModel):
+    """Which of its entries a department lists; blanks mean any (none is personal data)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    list_kind: RecordedKind | None = None
+    state: EntryStateFilter | None = None
+    domain: Domain | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    # An external id or a public reference, matched exactly (never a subject code).
+    reference: Reference | None = None
+    cursor: str | None = Field(default=None, min_length=1, max_length=CURSOR_MAX)
+    limit: int = Field(default=50, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _range(self) -> EntryFilter:
+        if self.decided_from and self.decided_to and self.decided_to < self.decided_from:
+            raise ValueError("decided_to must not be before decided_from")
+        return self
+
+
+class EntrySearch(EntryFilter):
+    """A department's search of its entries by the subject's code (posted, never in a URL)."""
+
+    subject_code: SubjectCode
+
+    def __repr__(self) -> str:
+        return "EntrySearch(<code>)"
+
+
+class DepartmentEntry(BaseModel):
+    """One entry as the department's list shows it: the name masked, no code, no facts."""
+
+    id: uuid.UUID
+    external_id: str
+    public_ref: str
+    masked_name: str | None
+    list_kind: ListKind
+    domain: Domain
+    severity: Severity
+    state: EntryState
+    decided_on: date
+    display_until: date
+    valid_until: date
+    under_objection: bool
+    version: int
+
+
+class DepartmentEntries(BaseModel):
+    """One page of the department's entries, newest decision first; `next_cursor` is null last."""
+
+    items: list[DepartmentEntry]
+    next_cursor: str | None = None
+
+
+class HistoryLine(BaseModel):
+    """One line of an entry's history as its department reads it."""
+
+    at: datetime
+    event: str
+    actor: str
+    # The role the actor acted in, when the history line says it (None: not known).
+    role: str | None
+    # For a correction, which fields changed (their old values stay sealed).
+    changed: list[str] = Field(default_factory=list)
+    # For a withdrawal, the department's reason.
+    reason: str | None = Field(default=None, repr=False)
