@@ -27,12 +27,10 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.calendar.workdays import WorkCalendar
@@ -55,19 +53,16 @@ from core.cases.officer import Officer
 from core.cases.schemas import Upload
 from core.clock import local_date
 from core.context import Context
-from core.entries import lifecycle, store
+from core.entries import corrections, lifecycle, store
 from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.entries import states as rules
-from core.entries.display import resolve_display_until, retention_end
-from core.entries.list_rules import check_validity
 from core.entries.visibility import citizen_state, shown_state
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
-from core.ids import ordered_id
 from core.keyring import Keyring, indexes_meet, next_index, stored_index
 from core.models import Entry, Objection, Subject
 from core.settings import Settings
-from crypto.envelope import DataKey, seal
+from crypto.envelope import DataKey
 
 CASES: Final = CaseKind(
     name="objection",
@@ -507,23 +502,17 @@ def _check_decision(payload: DecisionRequest) -> None:
         )
 
 
+def _changes(correction: Correction) -> corrections.Changes:
+    return corrections.Changes(
+        facts=correction.facts,
+        public_summary=correction.public_summary,
+        display_until=correction.display_until,
+    )
+
+
 def _corrected_values(entry: Entry, correction: Correction) -> dict[str, object]:
     """Check a new display end against the entry's bounds and validity; the dates to write."""
-    if correction.display_until is None:
-        return {}
-    display_until = resolve_display_until(
-        list_kind=entry.list_kind,
-        severity=entry.severity,
-        decided_on=entry.decided_on,
-        requested=correction.display_until,
-    )
-    check_validity(
-        decided_on=entry.decided_on, display_until=display_until, valid_until=entry.valid_until
-    )
-    return {
-        "display_until": display_until,
-        "retain_until": retention_end(display_until=display_until, valid_until=entry.valid_until),
-    }
+    return corrections.checked(entry, _changes(correction))
 
 
 def _correct(
@@ -536,46 +525,14 @@ def _correct(
     now: datetime,
 ) -> None:
     """Write the corrected fields as a new version; seal the old ones into the history event."""
-    values = _corrected_values(entry, correction)
-    key = store.entry_key(session, keyring, entry)
-    old: dict[str, str | None] = {}
-    if correction.facts is not None:
-        old["facts"] = store.open_text(key, entry.facts_ct, "entry", "facts", entry.id)
-        values["facts_ct"] = seal(
-            key, correction.facts.encode(), store.ctx("entry", "facts", entry.id)
-        )
-    if correction.public_summary is not None:
-        summary = entry.public_summary_ct
-        old["public_summary"] = (
-            None
-            if summary is None
-            else store.open_text(key, summary, "entry", "public_summary", entry.id)
-        )
-        values["public_summary_ct"] = seal(
-            key, correction.public_summary.encode(), store.ctx("entry", "public_summary", entry.id)
-        )
-    if correction.display_until is not None:
-        old["display_until"] = entry.display_until.isoformat()
-    event_id = ordered_id()
-    lifecycle.apply(
+    corrections.correct(
         session=session,
+        keyring=keyring,
         entry=entry,
-        event=rules.CORRECTED,
+        changes=_changes(correction),
         actor=actor,
         now=now,
-        reason_ct=seal(
-            key,
-            json.dumps({"previous": old}, ensure_ascii=False, sort_keys=True).encode(),
-            store.ctx("entry_event", "reason", event_id),
-        ),
-        event_id=event_id,
     )
-    if not repo.correct_entry(
-        session, entry_id=entry.id, version=entry.version, values=values, now=now
-    ):  # pragma: no cover - apply just moved this very row to this version
-        raise Conflict("the entry changed meanwhile; read it again", rule="concurrent_change")
-    for name, value in values.items():
-        set_committed_value(entry, name, value)
 
 
 class _Steps:
