@@ -1,20 +1,32 @@
-"""Recorder routes (§10): submit, batch-submit, read and withdraw the department's entries."""
+"""Recorder routes (§10): submit, batch-submit, list, search, read, amend and withdraw the
+department's entries.
+
+Invariants: the department comes from the token, never from a body or a query; the list's
+filters are query parameters because none is personal data, and a search by subject code
+is a POST whose body carries the code, so no code is ever in a URL or an access log.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api.deps import ContextDep
 from api.policy import CitizenDep, RecorderDep
-from core.entries import service
+from core.entries import recorder, service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
 from core.entries.schemas import (
     BatchRequest,
     BatchResult,
+    DepartmentEntries,
+    EntryAmend,
     EntryCreate,
+    EntryFilter,
+    EntryHistory,
+    EntrySearch,
     EntryView,
     MyRecord,
     StatementPut,
@@ -52,6 +64,26 @@ def create_batch(
     return result
 
 
+@router.get("", response_model=DepartmentEntries)
+def list_records(
+    principal: RecorderDep,
+    ctx: ContextDep,
+    filters: Annotated[EntryFilter, Query()],
+) -> DepartmentEntries:
+    """The department's entries, newest decision first, filtered; cursor-paged (no codes)."""
+    return recorder.list_entries(ctx, department=principal.own_department(), filters=filters)
+
+
+@router.post(":search", response_model=DepartmentEntries)
+def search_records(
+    payload: EntrySearch,
+    principal: RecorderDep,
+    ctx: ContextDep,
+) -> DepartmentEntries:
+    """The department's entries about one subject, by code in the body; cursor-paged."""
+    return recorder.search_by_code(ctx, department=principal.own_department(), search=payload)
+
+
 @router.get("/{entry_id}", response_model=EntryView)
 def get_record(
     entry_id: uuid.UUID,
@@ -60,6 +92,36 @@ def get_record(
 ) -> EntryView:
     """One entry of the caller's department."""
     return service.read_entry(ctx, department=principal.own_department(), entry_id=entry_id)
+
+
+@router.get("/{entry_id}/history", response_model=EntryHistory)
+def record_history(
+    entry_id: uuid.UUID,
+    principal: RecorderDep,
+    ctx: ContextDep,
+) -> EntryHistory:
+    """The entry's history, oldest first: who (in which role) did what, and when."""
+    lines = recorder.history_of(ctx, department=principal.own_department(), entry_id=entry_id)
+    return EntryHistory(items=lines)
+
+
+@router.post("/{entry_id}/amend", response_model=EntryView)
+def amend_record(
+    entry_id: uuid.UUID,
+    payload: EntryAmend,
+    principal: RecorderDep,
+    ctx: ContextDep,
+) -> EntryView:
+    """Correct facts, summary, legal basis or dates of an entry of the caller's department."""
+    view = recorder.amend_entry(
+        ctx,
+        department=principal.own_department(),
+        entry_id=entry_id,
+        actor=recorder.actor_of("recorder", principal.subject),
+        payload=payload,
+    )
+    ctx.session.commit()
+    return view
 
 
 @router.post("/{entry_id}/withdraw", response_model=EntryView)
@@ -76,7 +138,7 @@ def withdraw_record(
         entry_id=entry_id,
         reason=payload.reason,
         kind=payload.kind,
-        actor=principal.subject,
+        actor=recorder.actor_of("recorder", principal.subject),
     )
     ctx.session.commit()
     return view

@@ -337,3 +337,10 @@ class HistoryLine(BaseModel):
     changed: list[str] = Field(default_factory=list)
     # For a withdrawal, the department's reason.
     reason: str | None = Field(default=None, repr=False)
+
+
+class EntryHistory(BaseModel):
+    """An entry's whole history, oldest first (one page: `next_cursor` is always null)."""
+
+    items: list[HistoryLine]
+    next_cursor: str | None = None
