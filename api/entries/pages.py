@@ -1,34 +1,44 @@
-"""Entry pages: recorders add an entry or a batch; citizens see their record and state.
+"""Entry pages: recorders record, list, search, amend and withdraw their department's entries
+and upload batches; citizens see their record and state.
 
 Invariants:
 - The department comes from the verified token, never from a form; entries go through the
-  same services as `POST /api/v1/records` and `POST /api/v1/records:batch` (idempotent by
-  external id), so the same rules refuse the same input.
-- The subject's code is personal data: it is posted in the form body only, never put in a
-  URL, never rendered back — not on success, not on a refusal (the name, facts and public
-  summary are not echoed either; the created entry shows the name masked). Batch results
-  hold row numbers, external ids, outcomes and rule messages, never a code or a name.
-- A refusal rolls back: nothing of a refused entry is stored. A batch file is size-limited
-  (read at most one byte past the limit) and type-checked (extension, declared type and
-  content) before anything is parsed.
+  same services as `/api/v1/records…`, so the same rules refuse the same input.
+- The subject's code is personal data: it is posted in a form body only (the add-entry
+  form, the search by code), never put in a URL or a redirect, never logged. After a
+  refusal the form keeps what was typed — code, name, facts and summary too — in the
+  response body only, which is sent `no-store`. Lists show names masked and no code.
+- A refusal rolls back: nothing of a refused entry, amendment or withdrawal is stored,
+  and the page says why in the page's language (`api.entries.forms`).
+- A withdrawal is irreversible: its form posts to a confirmation page that says what will
+  happen; only the confirmed post acts (`api.pages.confirm`).
+- End dates on these pages are the last day of their period (含当日); times are China
+  Standard Time to the minute with the zone named (`when`).
 - Every page here is sent with the page security headers and `Cache-Control: no-store`
-  (`api.headers` covers `/recorder`).
+  (`api.headers` covers `/recorder` and `/me`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import uuid
-from typing import Annotated, Any, Final
+from datetime import date
+from typing import Annotated, Any, Final, get_args
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from api.deps import ContextDep
-from api.http import media_type, read_bounded
+from api.entries.batch_files import COLUMNS, MAX_BATCH_ITEMS, BadFile, read_batch
+from api.entries.forms import (
+    AmendForm,
+    EntryForm,
+    error_words,
+    last_day,
+    refusal_words,
+    validation_words,
+)
 from api.pages.common import (
     CitizenPageDep,
     CsrfDep,
@@ -38,15 +48,27 @@ from api.pages.common import (
     parse_id,
     see_other,
 )
+from api.pages.confirm import Confirmation, confirm_page, confirmed, repost
 from api.pages.i18n import translate
 from api.pages.refusals import gone_page, not_found_page, refusal_message, refusal_status
 from api.pages.render import page_lang, render
 from core.context import Context
-from core.entries import service
+from core.entries import recorder, service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
-from core.entries.schemas import BatchRequest, EntryCreate, EntryView, StatementPut
-from core.errors import Conflict, DomainError, NotFound, Shredded
+from core.entries.schemas import (
+    DepartmentEntries,
+    EntryAmend,
+    EntryCreate,
+    EntryFilter,
+    EntrySearch,
+    EntryStateFilter,
+    EntryView,
+    MyRecord,
+    StatementPut,
+    WithdrawRequest,
+)
+from core.errors import DomainError, InvalidInput, NotFound, Shredded
 from core.identity.principal import Principal
 from core.public.masking import mask_name
 from core.vocabulary import DOMAINS, REPAIR_WAYS, SEVERITIES
@@ -54,65 +76,27 @@ from core.vocabulary import DOMAINS, REPAIR_WAYS, SEVERITIES
 router = APIRouter(prefix="/recorder", include_in_schema=False)
 
 RECORDED_KINDS: Final = ("black", "red", "watch")
-# The fields a CSV header may name: exactly those of the entry a recorder submits.
-COLUMNS: Final = tuple(EntryCreate.model_fields)
-MAX_BATCH_BYTES: Final = 1024 * 1024
-MAX_BATCH_ITEMS: Final = 1000
-_CSV_TYPES: Final = frozenset(
-    {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel", ""}
-)
-_JSON_TYPES: Final = frozenset({"application/json", "text/json", "text/plain", ""})
-_ANY_BINARY: Final = "application/octet-stream"
-# Fields whose values are echoed back into the form after a refusal (none is personal).
-_ECHOED: Final = (
-    "external_id",
-    "list_kind",
-    "domain",
-    "severity",
-    "legal_basis",
-    "decided_on",
-    "display_until",
-    "valid_until",
-    "watch_months",
-)
+STATES: Final = get_args(EntryStateFilter)
+WITHDRAW_KINDS: Final = ("withdrawn", "criteria_changed")
+LIST_FILTERS: Final = ("list_kind", "state", "domain", "decided_from", "decided_to", "reference")
+_TEXT_MAX: Final = 128
+# The entry's states from which it may still be withdrawn, or amended.
+_LIVE: Final = ("pending_notice", "displayed")
+_AMENDABLE: Final = ("pending_notice", "displayed", "expired")
 
 
-class EntryForm(BaseModel):
-    """The add-entry form as posted: text as typed, checked boxes as `on`."""
+def _page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """Render with `last`: an end date's last day, for `until()` (含当日)."""
+    return render(request, template, {"last": last_day, **context}, status=status)
 
-    external_id: str = ""
-    subject_code: str = ""
-    subject_name: str = ""
-    list_kind: str = ""
-    domain: str = ""
-    severity: str = ""
-    facts: str = ""
-    public_summary: str = ""
-    legal_basis: str = ""
-    decided_on: str = ""
-    display_until: str = ""
-    valid_until: str = ""
-    watch_months: str = ""
-    repairable: str = ""
-    repair_ways: list[str] = []
 
-    def __repr__(self) -> str:
-        return "EntryForm(<personal>)"
+def _actor(principal: Principal) -> str:
+    return recorder.actor_of("recorder", principal.subject)
 
-    def submission(self) -> dict[str, object]:
-        """The fields as `EntryCreate` reads them: blanks left out, so defaults apply."""
-        text = self.model_dump(exclude={"repairable", "repair_ways"})
-        data: dict[str, object] = {k: v.strip() for k, v in text.items() if v.strip()}
-        data["repairable"] = self.repairable == "on"
-        data["repair_ways"] = list(self.repair_ways)
-        return data
 
-    def echoed(self) -> dict[str, object]:
-        """What may be filled in again after a refusal: nothing personal."""
-        values: dict[str, object] = {k: getattr(self, k).strip() for k in _ECHOED}
-        values["repairable"] = self.repairable == "on"
-        values["repair_ways"] = [w for w in self.repair_ways if w in REPAIR_WAYS]
-        return values
+# --- one entry: the add-entry form ------------------------------------------------------------
 
 
 def _form(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
@@ -124,15 +108,7 @@ def _form(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
         "values": extra.pop("values", {"list_kind": "black", "watch_months": "12"}),
         **extra,
     }
-    return render(request, "recorder/index.html", context, status=status)
-
-
-def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    """Which field broke which rule; pydantic is told not to include the input."""
-    return [
-        (".".join(str(p) for p in e["loc"]) or "-", e["msg"])
-        for e in exc.errors(include_input=False, include_url=False)
-    ]
+    return _page(request, "recorder/index.html", context, status=status)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -152,20 +128,173 @@ def add_entry(
 ) -> Response:
     """Record one entry for the department; on success, on to the entry's page."""
     department = principal.own_department()
+    lang = page_lang(request)
     try:
         payload = EntryCreate.model_validate(fields.submission())
     except ValidationError as exc:
-        return _form(request, 422, values=fields.echoed(), errors=_field_errors(exc))
+        return _form(request, 422, values=fields.typed(), errors=validation_words(exc, lang))
     try:
         view = service.create_entry(
             ctx, department=department, actor=principal.subject, payload=payload
         )
     except DomainError as exc:
         ctx.session.rollback()
-        status = 409 if isinstance(exc, Conflict) else 422
-        return _form(request, status, values=fields.echoed(), refusal=exc)
+        return _form(
+            request,
+            refusal_status(exc),
+            values=fields.typed(),
+            refusal=exc,
+            refusal_text=refusal_words(exc, lang),
+        )
     ctx.session.commit()
     return see_other(request, f"/recorder/entries/{view.id}?created=1")
+
+
+# --- the department's list and the search by code ---------------------------------------------
+
+
+def _given(values: dict[str, str | None]) -> dict[str, str]:
+    return {k: v.strip()[:_TEXT_MAX] for k, v in values.items() if v and v.strip()}
+
+
+def _list_page(
+    request: Request,
+    *,
+    given: dict[str, str],
+    page: DepartmentEntries | None,
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    context: dict[str, Any] = {
+        "given": given,
+        "kinds": RECORDED_KINDS,
+        "states": STATES,
+        "domains": DOMAINS,
+        "page": page,
+        **extra,
+    }
+    return _page(request, "recorder/entries.html", context, status=status)
+
+
+@router.get("/entries", response_class=HTMLResponse)
+def entry_list(
+    request: Request,
+    principal: RecorderPageDep,
+    ctx: ContextDep,
+    list_kind: Annotated[str | None, Query(max_length=16)] = None,
+    state: Annotated[str | None, Query(max_length=16)] = None,
+    domain: Annotated[str | None, Query(max_length=32)] = None,
+    decided_from: Annotated[str | None, Query(max_length=10)] = None,
+    decided_to: Annotated[str | None, Query(max_length=10)] = None,
+    reference: Annotated[str | None, Query(max_length=_TEXT_MAX)] = None,
+    cursor: Annotated[str | None, Query(max_length=256)] = None,
+) -> HTMLResponse:
+    """The department's entries, newest decision first, filtered, one page at a time."""
+    department = principal.own_department()
+    given = _given(
+        {
+            "list_kind": list_kind,
+            "state": state,
+            "domain": domain,
+            "decided_from": decided_from,
+            "decided_to": decided_to,
+            "reference": reference,
+        }
+    )
+    try:
+        filters = EntryFilter.model_validate({**given, **({"cursor": cursor} if cursor else {})})
+        page = recorder.list_entries(ctx, department=department, filters=filters)
+    except (ValidationError, InvalidInput):
+        return _list_page(request, given=given, page=None, status=422, invalid=True)
+    return _list_page(
+        request,
+        given=given,
+        page=page,
+        paged=cursor is not None,
+        first=urlencode(given),
+        next_query=None
+        if page.next_cursor is None
+        else urlencode({**given, "cursor": page.next_cursor}),
+    )
+
+
+@router.post("/entries/search", response_model=None)
+def search_by_code(
+    request: Request,
+    principal: RecorderPageDep,
+    _csrf: CsrfDep,
+    ctx: ContextDep,
+    subject_code: Annotated[str, Form(max_length=64)] = "",
+    cursor: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    """The department's entries about one subject: the code is in the form body only."""
+    department = principal.own_department()
+    lang = page_lang(request)
+    data: dict[str, object] = {"subject_code": subject_code}
+    if cursor:
+        data["cursor"] = cursor
+    try:
+        search = EntrySearch.model_validate(data)
+        page = recorder.search_by_code(ctx, department=department, search=search)
+    except ValidationError as exc:
+        words = validation_words(exc, lang)
+        return _list_page(
+            request, given={}, page=None, status=422, code=subject_code, code_errors=words
+        )
+    except InvalidInput:
+        return _list_page(request, given={}, page=None, status=422, code=subject_code, invalid=True)
+    return _list_page(request, given={}, page=page, code=subject_code, code_search=True)
+
+
+@router.get("/entries/search", response_model=None)
+def search_target(request: Request, _: RecorderPageDep) -> Response:
+    """The search's target opened directly (the language switch): the list."""
+    return back_to(request, "/recorder/entries")
+
+
+# --- one entry: its page, amendment and withdrawal -------------------------------------------
+
+
+def _entry(
+    request: Request, ctx: Context, principal: Principal, entry_id: uuid.UUID
+) -> EntryView | HTMLResponse:
+    """The entry of the department, or the page that says it is not there (404, 410)."""
+    try:
+        return service.read_entry(ctx, department=principal.own_department(), entry_id=entry_id)
+    except NotFound:
+        return not_found_page(request)
+    except Shredded:
+        return gone_page(request)
+
+
+def _summary(view: EntryView) -> dict[str, Any]:
+    """What the entry pages show of an entry: the name masked, never the code."""
+    return {
+        "id": view.id,
+        "external_id": view.external_id,
+        "public_ref": view.public_ref,
+        "masked_name": mask_name(view.subject_name),
+        "list_kind": view.list_kind,
+        "domain": view.domain,
+        "severity": view.severity,
+        "state": view.state,
+        "under_objection": view.under_objection,
+        "exit_reason": view.exit_reason,
+        "notice_until": view.notice_until,
+        "notice_until_provisional": view.notice_until_provisional,
+        "decided_on": view.decided_on,
+        "display_until": view.display_until,
+        "valid_until": view.valid_until,
+        "retain_until": view.retain_until,
+        "displayed": view.display_until > view.decided_on,
+        "repair_ways": view.repair_ways,
+        "facts": view.facts,
+        "public_summary": view.public_summary,
+        "legal_basis": view.legal_basis,
+        "version": view.version,
+        "amendable": view.state in _AMENDABLE,
+        "withdrawable": view.state in _LIVE,
+    }
 
 
 @router.get("/entries/{entry_id}", response_class=HTMLResponse)
@@ -175,124 +304,192 @@ def entry_page(
     principal: RecorderPageDep,
     ctx: ContextDep,
     created: Annotated[str | None, Query(max_length=1)] = None,
+    amended: Annotated[str | None, Query(max_length=1)] = None,
+    withdrawn: Annotated[str | None, Query(max_length=1)] = None,
 ) -> HTMLResponse:
-    """One entry of the department: its id, state and dates, the name masked, no code."""
-    try:
-        view = service.read_entry(ctx, department=principal.own_department(), entry_id=entry_id)
-    except NotFound:
-        return not_found_page(request)
-    except Shredded:
-        return gone_page(request)
-    summary = {
-        "id": view.id,
-        "external_id": view.external_id,
-        "public_ref": view.public_ref,
-        "masked_name": mask_name(view.subject_name),
-        "list_kind": view.list_kind,
-        "domain": view.domain,
-        "severity": view.severity,
-        "state": view.state,
-        "notice_until": view.notice_until,
-        "notice_until_provisional": view.notice_until_provisional,
-        "decided_on": view.decided_on,
-        "display_until": view.display_until,
-        "valid_until": view.valid_until,
-        "repair_ways": view.repair_ways,
+    """One entry of the department: its state, dates and facts, the name masked, no code;
+    its history; the ways to amend or withdraw it."""
+    view = _entry(request, ctx, principal, entry_id)
+    if isinstance(view, HTMLResponse):
+        return view
+    history = recorder.history_of(ctx, department=principal.own_department(), entry_id=entry_id)
+    flags = {"created": created, "amended": amended, "withdrawn": withdrawn}
+    done = next((name for name, flag in flags.items() if flag == "1"), None)
+    context = {"entry": _summary(view), "history": history, "done": done}
+    return _page(request, "recorder/entry.html", context)
+
+
+def _amend_values(view: EntryView) -> dict[str, object]:
+    """The amend form filled in with what the entry holds now (end dates as last days)."""
+    return {
+        "facts": view.facts,
+        "public_summary": view.public_summary or "",
+        "legal_basis": view.legal_basis,
+        "decided_on": view.decided_on.isoformat(),
+        "display_until": _last_text(view.display_until)
+        if view.display_until > view.decided_on
+        else "",
+        "valid_until": _last_text(view.valid_until),
+        "version": str(view.version),
     }
-    return render(request, "recorder/entry.html", {"entry": summary, "created": created == "1"})
 
 
-# --- batches ---------------------------------------------------------------------------------
+def _last_text(day: date) -> str:
+    last = last_day(day)
+    return "" if last is None else last.isoformat()
 
 
-class BadFile(Exception):
-    """A batch file refused before any row was read: which message, which status."""
-
-    def __init__(self, message_key: str, status: int) -> None:
-        super().__init__(message_key)
-        self.message_key = message_key
-        self.status = status
+def _amend_form(
+    request: Request, view: EntryView, values: dict[str, object], status: int = 200, **extra: Any
+) -> HTMLResponse:
+    context = {"entry": _summary(view), "values": values, **extra}
+    return _page(request, "recorder/amend.html", context, status=status)
 
 
-def _format(upload: UploadFile) -> str:
-    """`csv` or `json`, by the file's name and declared type; anything else is refused."""
-    name = (upload.filename or "").lower()
-    declared = media_type(upload)
-    if name.endswith(".csv") and (declared in _CSV_TYPES or declared == _ANY_BINARY):
-        return "csv"
-    if name.endswith(".json") and (declared in _JSON_TYPES or declared == _ANY_BINARY):
-        return "json"
-    raise BadFile("batch.error.type", 415)
+@router.get("/entries/{entry_id}/amend", response_class=HTMLResponse)
+def amend_form(
+    entry_id: uuid.UUID, request: Request, principal: RecorderPageDep, ctx: ContextDep
+) -> HTMLResponse:
+    """The amend form, filled in with the entry as it is."""
+    view = _entry(request, ctx, principal, entry_id)
+    if isinstance(view, HTMLResponse):
+        return view
+    return _amend_form(request, view, _amend_values(view))
 
 
-def _text(content: bytes) -> str:
-    if b"\x00" in content:  # a binary file under a text name
-        raise BadFile("batch.error.type", 415)
+@router.post("/entries/{entry_id}/amend", response_model=None)
+def amend_entry(
+    entry_id: uuid.UUID,
+    request: Request,
+    principal: RecorderPageDep,
+    _csrf: CsrfDep,
+    ctx: ContextDep,
+    fields: Annotated[AmendForm, Form()],
+) -> Response:
+    """Amend the entry; a refusal keeps what was typed and changes nothing."""
+    view = _entry(request, ctx, principal, entry_id)
+    if isinstance(view, HTMLResponse):
+        return view
+    lang = page_lang(request)
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadFile("batch.error.encoding", 422) from None
-
-
-def _csv_value(column: str, value: str) -> object:
-    if column == "repair_ways":
-        return [w.strip() for w in value.replace("|", ";").split(";") if w.strip()]
-    return value.strip()
-
-
-def _csv_items(text: str) -> list[dict[str, object]]:
-    """One item per data row: blank cells left out, repair ways split on `;`."""
+        payload = EntryAmend.model_validate(fields.submission())
+    except ValidationError as exc:
+        words = validation_words(exc, lang, whole="rec_field.amend")
+        return _amend_form(request, view, fields.typed(), 422, errors=words)
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), restkey="unexpected_cells")
-        header = reader.fieldnames or []
-        if "external_id" not in header or not set(header) <= set(COLUMNS):
-            raise BadFile("batch.error.columns", 422)
-        items: list[dict[str, object]] = []
-        for row in reader:
-            item: dict[str, object] = {}
-            for column, value in row.items():
-                if isinstance(value, list):  # more cells than columns: refused row by row
-                    item[column] = value
-                elif value is not None and value.strip():
-                    item[column] = _csv_value(column, value)
-            items.append(item)
-            if len(items) > MAX_BATCH_ITEMS:
-                break
-        return items
-    except csv.Error:
-        raise BadFile("batch.error.csv", 422) from None
+        recorder.amend_entry(
+            ctx,
+            department=principal.own_department(),
+            entry_id=entry_id,
+            actor=_actor(principal),
+            payload=payload,
+        )
+    except DomainError as exc:
+        ctx.session.rollback()
+        return _amend_form(
+            request,
+            view,
+            fields.typed(),
+            refusal_status(exc),
+            refusal=exc,
+            refusal_text=refusal_words(exc, lang),
+        )
+    ctx.session.commit()
+    return see_other(request, f"/recorder/entries/{entry_id}?amended=1")
 
 
-def _json_items(text: str) -> list[dict[str, object]]:
+def _withdraw_form(
+    request: Request, view: EntryView, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    context = {
+        "entry": _summary(view),
+        "kinds": WITHDRAW_KINDS,
+        "values": extra.pop("values", {"kind": "withdrawn", "reason": ""}),
+        **extra,
+    }
+    return _page(request, "recorder/withdraw.html", context, status=status)
+
+
+@router.get("/entries/{entry_id}/withdraw", response_class=HTMLResponse)
+def withdraw_form(
+    entry_id: uuid.UUID, request: Request, principal: RecorderPageDep, ctx: ContextDep
+) -> HTMLResponse:
+    """The withdrawal form: the kind and the reason; the next step asks to confirm."""
+    view = _entry(request, ctx, principal, entry_id)
+    if isinstance(view, HTMLResponse):
+        return view
+    return _withdraw_form(request, view)
+
+
+@router.post("/entries/{entry_id}/withdraw", response_model=None)
+def withdraw_entry(
+    entry_id: uuid.UUID,
+    request: Request,
+    principal: RecorderPageDep,
+    _csrf: CsrfDep,
+    ctx: ContextDep,
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    kind: Annotated[str, Form(max_length=32)] = "withdrawn",
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Ask to confirm, then withdraw the entry: it exits its list at once."""
+    view = _entry(request, ctx, principal, entry_id)
+    if isinstance(view, HTMLResponse):
+        return view
+    lang = page_lang(request)
+    typed = {"kind": kind if kind in WITHDRAW_KINDS else "withdrawn", "reason": reason}
     try:
-        document = json.loads(text)
-    except ValueError:
-        raise BadFile("batch.error.json", 422) from None
-    items = document.get("items") if isinstance(document, dict) else document
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise BadFile("batch.error.json", 422)
-    return items
-
-
-def read_batch(upload: UploadFile | None) -> list[dict[str, object]]:
-    """The items of an uploaded batch file, or `BadFile` saying why it was refused."""
-    if upload is None or not upload.filename:
-        raise BadFile("batch.error.missing", 422)
-    kind = _format(upload)
-    content = read_bounded(upload, MAX_BATCH_BYTES)
-    if len(content) > MAX_BATCH_BYTES:
-        raise BadFile("batch.error.size", 413)
-    text = _text(content)
-    items = _csv_items(text) if kind == "csv" else _json_items(text)
-    try:
-        return BatchRequest.model_validate({"items": items}).items
+        payload = WithdrawRequest.model_validate({"reason": reason, "kind": kind})
     except ValidationError:
-        raise BadFile("batch.error.count", 422) from None
+        error = translate("rec_withdraw.reason_missing", lang)
+        return _withdraw_form(request, view, 422, values=typed, error=error)
+    if not confirmed(confirm):
+        return confirm_page(
+            request,
+            Confirmation(
+                action=f"/recorder/entries/{entry_id}/withdraw",
+                back=f"/recorder/entries/{entry_id}",
+                title_key="rec_withdraw.confirm_title",
+                what_key="rec_withdraw.confirm_what",
+                button_key="rec_withdraw.confirm_button",
+                fields=repost([("kind", payload.kind), ("reason", reason)]),
+                details=(
+                    ("recorder.external_id", view.external_id),
+                    ("recorder.public_ref", view.public_ref),
+                    ("recorder.masked_name", mask_name(view.subject_name)),
+                    ("rec_withdraw.kind", translate(f"rec_withdraw.kind.{payload.kind}", lang)),
+                ),
+            ),
+        )
+    try:
+        service.withdraw_entry(
+            ctx,
+            department=principal.own_department(),
+            entry_id=entry_id,
+            reason=payload.reason,
+            kind=payload.kind,
+            actor=_actor(principal),
+        )
+    except DomainError as exc:
+        ctx.session.rollback()
+        return _withdraw_form(
+            request,
+            view,
+            refusal_status(exc),
+            values=typed,
+            refusal=exc,
+            refusal_text=refusal_words(exc, lang),
+        )
+    ctx.session.commit()
+    return see_other(request, f"/recorder/entries/{entry_id}?withdrawn=1")
+
+
+# --- batches ----------------------------------------------------------------------------------
 
 
 def _batch_form(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
     context = {"columns": COLUMNS, "max_items": MAX_BATCH_ITEMS, **extra}
-    return render(request, "recorder/batch.html", context, status=status)
+    return _page(request, "recorder/batch.html", context, status=status)
 
 
 @router.get("/batch", response_class=HTMLResponse)
@@ -318,10 +515,44 @@ def upload_batch(
         return _batch_form(request, bad.status, file_error=bad.message_key)
     result = submit_batch(ctx, department=department, actor=principal.subject, items=items)
     ctx.session.commit()
-    return _batch_form(request, result=result)
+    lang = page_lang(request)
+    words = {r.index: error_words([e.model_dump() for e in r.errors], lang) for r in result.items}
+    return _batch_form(request, result=result, words=words)
 
 
 me_router = APIRouter(prefix="/me", include_in_schema=False)
+
+
+def repair_opens(entry: EntryView) -> date | None:
+    """The first day a repair of this live, repairable entry may be applied for (§8): the end
+    of its minimum display, and not before its prior notice ends."""
+    if entry.repair_from is None or entry.state not in _LIVE:
+        return None
+    if entry.state == "pending_notice" and entry.notice_until is not None:
+        return max(entry.repair_from, entry.notice_until)
+    return entry.repair_from
+
+
+def record_summary(record: MyRecord, today: date) -> dict[str, Any]:
+    """What the record page says first: entries by list, and the next dates that matter."""
+    shown = [e for e in record.entries if e.state != "shredded"]
+    counts = {kind: sum(1 for e in shown if e.list_kind == kind) for kind in RECORDED_KINDS}
+    pending = [e.notice_until for e in shown if e.state == "pending_notice" and e.notice_until]
+    displayed = [e.display_until for e in shown if e.state == "displayed"]
+    opens = {e.id: day for e in shown if (day := repair_opens(e)) is not None}
+    repairable_now = any(
+        e.state == "displayed" and opens.get(e.id, date.max) <= today for e in shown
+    )
+    kept = [e.retain_until for e in shown if e.state not in _LIVE]
+    return {
+        "counts": counts,
+        "next_notice_end": min(pending, default=None),
+        "next_display_end": min(displayed, default=None),
+        "repairable_now": repairable_now,
+        "next_repairable": min((d for d in opens.values() if d > today), default=None),
+        "next_retention_end": min(kept, default=None),
+        "opens": opens,
+    }
 
 
 @me_router.get("", response_class=HTMLResponse)
@@ -330,16 +561,24 @@ def my_record(
     principal: CitizenPageDep,
     ctx: ContextDep,
 ) -> HTMLResponse:
-    """All of my entries, with state, dates, marks, statement and who can still see them."""
+    """All of my entries, after a summary: state, dates, marks, statement, who can see them."""
     record = record_service.my_record(ctx, code_index=principal.own_code_index())
-    return render(request, "me/record.html", {"record": record})
+    today = ctx.today()
+    summary = record_summary(record, today)
+    context = {
+        "record": record,
+        "summary": summary,
+        "repair_opens": summary["opens"],
+        "today": today,
+    }
+    return _page(request, "me/record.html", context)
 
 
 def _statement_form(
     request: Request, entry: EntryView, typed: str | None, error: str, status: int
 ) -> HTMLResponse:
     """The statement form alone, with what was typed and why it was refused."""
-    return render(
+    return _page(
         request,
         "me/statement_form.html",
         {"entry": entry, "typed": typed, "error": error},

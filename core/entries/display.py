@@ -60,11 +60,14 @@ def resolve_display_until(
     if requested <= decided_on:
         raise InvalidInput("display_until must be after decided_on", rule="display_after_decision")
     if not low <= requested <= high:
-        raise InvalidInput(
+        refused = InvalidInput(
             f"display_until must lie between {low.isoformat()} and {high.isoformat()} "
             f"for a {severity} entry",
             rule="display_period_bounds",
         )
+        # The bounds go into the problem body, so a form can say them in its own words.
+        refused.extra = {"earliest": low.isoformat(), "latest": high.isoformat()}
+        raise refused
     return requested
 
 

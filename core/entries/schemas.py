@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from core.clock import clock
 from core.codes import holds_code
@@ -30,7 +31,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 def _no_code_inside(value: str) -> str:
     # A department's own reference is stored and shown in plain text: no subject code in it.
     if holds_code(value, today=clock.today()):
-        raise ValueError("external_id must not be or contain a subject code")
+        raise PydanticCustomError(
+            "external_id_code", "external_id must not be or contain a subject code"
+        )
     return value
 
 
@@ -43,7 +46,7 @@ ExternalId = Annotated[
 
 def _no_control_chars(value: str) -> str:
     if any(ord(c) < 0x20 and c not in "\n\t" for c in value):
-        raise ValueError("control characters are not allowed")
+        raise PydanticCustomError("control_characters", "control characters are not allowed")
     return value
 
 
@@ -78,21 +81,32 @@ class EntryCreate(BaseModel):
     @classmethod
     def _not_derived(cls, value: str) -> str:
         if value == "warning":
-            raise ValueError("the warning list is derived (§5) and cannot be recorded")
+            raise PydanticCustomError(
+                "warning_derived", "the warning list is derived (§5) and cannot be recorded"
+            )
         return value
 
     @model_validator(mode="after")
     def _dates_and_ways(self) -> EntryCreate:
+        # Each rule is its own error type, so a page can say it in the page's language.
         if self.valid_until < self.decided_on:
-            raise ValueError("valid_until must not be before decided_on")
+            raise PydanticCustomError(
+                "validity_before_decision", "valid_until must not be before decided_on"
+            )
         if self.display_until is not None and self.display_until <= self.decided_on:
-            raise ValueError("display_until must be after decided_on")
+            raise PydanticCustomError(
+                "display_after_decision", "display_until must be after decided_on"
+            )
         if len(set(self.repair_ways)) != len(self.repair_ways):
-            raise ValueError("repair_ways must not repeat a way")
+            raise PydanticCustomError("repair_way_repeated", "repair_ways must not repeat a way")
         if self.repair_ways and not self.repairable:
-            raise ValueError("repair_ways given for an entry that is not repairable")
+            raise PydanticCustomError(
+                "ways_not_repairable", "repair_ways given for an entry that is not repairable"
+            )
         if self.repairable and not self.repair_ways:
-            raise ValueError("a repairable entry must name the repair ways that apply")
+            raise PydanticCustomError(
+                "ways_required", "a repairable entry must name the repair ways that apply"
+            )
         return self
 
 
@@ -129,6 +143,8 @@ class EntryView(BaseModel):
     statement: str | None = Field(default=None, repr=False)
     version: int
     created_at: datetime
+    # A repairable entry's first day a repair may be applied for (end of its minimum display).
+    repair_from: date | None = None
 
 
 Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

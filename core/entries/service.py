@@ -21,7 +21,7 @@ from core.clock import local_date
 from core.context import Context
 from core.entries import lifecycle, store
 from core.entries import repository as repo
-from core.entries.display import resolve_display_until
+from core.entries.display import display_bounds, resolve_display_until
 from core.entries.list_rules import (
     BLACK_NOTICE_WORKING_DAYS,
     black_notice_until,
@@ -262,7 +262,14 @@ def _view(
         else _open(key, entry.statement_ct, "statement", entry.id),
         version=entry.version,
         created_at=entry.created_at,
+        repair_from=repair_from(entry),
     )
+
+
+def repair_from(entry: Entry) -> date | None:
+    """The first day a repairable entry may be repaired: the end of its minimum display (§8)."""
+    bounds = display_bounds(entry.list_kind, entry.severity, entry.decided_on)
+    return None if bounds is None or not entry.repairable else bounds[0]
 
 
 _live_key = store.live_key
