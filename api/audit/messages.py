@@ -1,7 +1,7 @@
 """Page messages (zh, en) for the auditor's review of the query log.
 
 Keys start with `audit.`; a key defined twice in the catalogue is refused when
-`api.pages.i18n` is imported.
+`api.pages.i18n` is imported. Chinese text uses full-width punctuation.
 """
 
 from __future__ import annotations
@@ -36,8 +36,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "audit.flag_reason": ("标记原因", "Reason to flag"),
     "audit.flag_submit": ("标记", "Flag"),
     "audit.proof": ("包含证明", "Inclusion proof"),
-    "audit.by": ("标记者", "by"),
-    "audit.invalid": ("筛选条件有误：", "The filters break a rule:"),
+    "audit.by.rule": ("审查规则自动标记", "raised by an audit rule"),
+    "audit.by.auditor": ("审查人员标记", "raised by an auditor"),
+    "audit.by.other": ("其他来源标记", "raised by"),
+    "audit.invalid": (
+        "筛选条件无效：请检查时间（结束须晚于开始）和序号。",
+        "These filters are not valid: check the times (the end after the start) and the index.",
+    ),
     "audit.query_title": ("查询日志条目", "Query log entry"),
     "audit.leaf": ("日志内容", "The log entry"),
     "audit.entries": ("返回条目数", "Entries returned"),
@@ -58,4 +63,46 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "audit.no_flags": ("无标记。", "No flags."),
     "audit.flagged": ("已标记。", "Flagged."),
     "audit.not_found": ("日志中没有此序号的条目。", "The log has no entry at this index."),
+    # Flagging: nothing preselected, and a confirmation step before the flag is stored.
+    "audit.choose_reason": ("请选择标记原因", "Choose a reason"),
+    "audit.reason_missing": (
+        "请从列表中选择标记原因。",
+        "Choose a reason to flag from the list.",
+    ),
+    "audit.confirm_title": ("确认标记此查询", "Confirm the flag"),
+    "audit.confirm_what": (
+        "此查询将以所选原因被标记，标记记入审查登记，不能删除。",
+        "The query will be flagged with this reason; the flag goes into the review registry "
+        "and cannot be removed.",
+    ),
+    "audit.confirm_button": ("确认标记", "Flag the query"),
+    "audit.refused.already_flagged": (
+        "此查询已带有该原因的标记。",
+        "This query already carries a flag with this reason.",
+    ),
+    "audit.refused.other": ("请求被拒绝。", "The request was refused."),
+    # Why a query is flagged (rules raise the first four; auditors may raise any).
+    "audit.reason.bulk": ("批量查询", "Bulk querying"),
+    "audit.reason.night": ("非工作时间查询", "Outside office hours"),
+    "audit.reason.refused_then_retried": ("被拒后重试", "Refused, then retried"),
+    "audit.reason.frozen": ("冻结记录的法定依据查询", "Legal-basis query of a frozen record"),
+    "audit.reason.purpose_mismatch": ("目的不符", "Purpose mismatch"),
+    "audit.reason.no_business_need": ("无业务需要", "No business need"),
+    "audit.reason.other": ("其他", "Other"),
+    # Why a query was refused (the rule in its log entry).
+    "audit.rule.authorization_revoked": ("授权已撤销", "authorization revoked"),
+    "audit.rule.authorization_not_started": ("授权尚未生效", "authorization not started"),
+    "audit.rule.authorization_expired": ("授权已过期", "authorization expired"),
+    "audit.rule.authorization_used_up": ("授权次数已用完", "authorization used up"),
+    "audit.rule.authorization_unknown": ("授权不存在", "no such authorization"),
+    "audit.rule.purpose_mismatch": ("目的与授权不符", "purpose differs from the authorization"),
+    "audit.rule.record_frozen": ("记录已被本人冻结", "record frozen by its owner"),
+    "audit.rule.unknown_purpose": ("未知的查询目的", "unknown purpose"),
+    "audit.rule.unknown_legal_basis": ("未知的法定依据", "unknown legal basis"),
+    "audit.rule.seal_not_allowed": ("无权封存查询", "sealing not allowed"),
+    "audit.rule.invalid_subject_code": ("身份号码无效", "invalid ID number"),
+    "audit.rule.invalid_request": ("请求格式无效", "malformed request"),
+    "audit.rule.no_record": ("无此记录", "no record"),
+    "audit.rule.agency_unknown": ("查询机构未登记", "agency not registered"),
+    "audit.rule.retry": ("需重试", "to be retried"),
 }

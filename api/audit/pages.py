@@ -7,14 +7,19 @@ Invariants:
   needs no bearer token in the browser.
 - Filters are GET parameters because none of them is personal data (agency, time range,
   outcome, flag, a log index to page from); the subject's pseudonym is never rendered.
-- A flag is a POST with a reason from the closed catalogue and a CSRF token; the way
-  back to the list is rebuilt from the known filter names only, never echoed raw.
+- A flag is a POST with a reason from the closed catalogue and a CSRF token; the reason
+  select starts empty (nothing preselected), and a missing or unknown reason is refused in
+  the page's language with nothing stored. Flagging asks first: the form posts to a
+  confirmation page that says what will happen, and only its post flags. The way back to
+  the list is rebuilt from the known filter names only, never echoed raw.
+- Times are China Standard Time to the minute with the zone named (`when`); agencies are
+  shown by their registered names (`org`), every vocabulary value by its words.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,17 +27,21 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import SessionDep
+from api.deps import ContextDep, SessionDep
 from api.http import attachment
 from api.pages.common import AuditorPageDep, CsrfDep, see_other
-from api.pages.render import render
+from api.pages.confirm import Confirmation, confirm_page, confirmed, repost
+from api.pages.i18n import translate
+from api.pages.render import page_lang, render
 from api.params import LogIndexPath
 from api.state import app_state
 from core.audit import service as audit
-from core.audit.rules import FLAG_REASONS
+from core.audit.rules import FLAG_REASONS, RULE_PREFIX
 from core.clock import CST, clock
+from core.context import Context
+from core.directory import service as directory
 from core.errors import Conflict, InvalidInput, NotFound
-from core.queries.schemas import AuditedQuery, AuditFilter
+from core.queries.schemas import AuditedQuery, AuditFilter, QueryFlagView
 from core.querylog import proofs
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
@@ -68,7 +77,12 @@ def _row(query: AuditedQuery) -> dict[str, Any]:
     leaf = query.leaf
     raw_at = leaf.get("at")
     at = datetime.fromisoformat(raw_at).astimezone(CST) if isinstance(raw_at, str) else None
-    entries = leaf.get("entries")
+    returned = leaf.get("returned")
+    raw_sealed = leaf.get("sealed_until")
+    # A seal lifts on its date: the last sealed day is the one before (含当日).
+    sealed = (
+        date.fromisoformat(raw_sealed) - timedelta(days=1) if isinstance(raw_sealed, str) else None
+    )
     return {
         "index": query.log_index,
         "at": at,
@@ -79,11 +93,21 @@ def _row(query: AuditedQuery) -> dict[str, Any]:
         "authorization_id": leaf.get("authorization_id"),
         "outcome": leaf.get("outcome"),
         "refusal_rule": leaf.get("refusal_rule"),
-        "entries": len(entries) if isinstance(entries, list) else 0,
+        "entries": returned if isinstance(returned, int) else 0,
         "frozen": leaf.get("frozen") is True,
-        "sealed_until": leaf.get("sealed_until"),
-        "flags": query.flags,
+        "sealed_until": sealed,
+        "flags": [_flag(f) for f in query.flags],
     }
+
+
+def _flag(flag: QueryFlagView) -> dict[str, Any]:
+    """A flag as the pages show it: a rule's flag names the rule, an auditor's the auditor."""
+    by, _, who = flag.raised_by.partition(":")
+    if flag.raised_by.startswith(RULE_PREFIX):
+        by, who = "rule", ""
+    elif by != "auditor":
+        by, who = "other", flag.raised_by
+    return {"reason": flag.reason, "by": by, "who": who, "at": flag.at}
 
 
 def _given(values: dict[str, str | None]) -> dict[str, str]:
@@ -94,7 +118,7 @@ def _given(values: dict[str, str | None]) -> dict[str, str]:
 def query_log(
     request: Request,
     principal: AuditorPageDep,
-    session: SessionDep,
+    ctx: ContextDep,
     agency: Annotated[str | None, Query(max_length=_TEXT_MAX)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
     until: Annotated[str | None, Query(max_length=40)] = None,
@@ -115,6 +139,7 @@ def query_log(
     )
     context: dict[str, Any] = {
         "given": given,
+        "agencies": directory.agencies(ctx),
         "outcomes": OUTCOMES,
         "reasons": FLAG_REASONS,
         "rows": [],
@@ -124,7 +149,7 @@ def query_log(
         filters = _filters(given)
     except (ValidationError, ValueError):
         return render(request, "audit/queries.html", {**context, "invalid": True}, status=422)
-    found = audit.search_queries(session=session, filters=filters)
+    found = audit.search_queries(session=ctx.session, filters=filters)
     rows = [_row(q) for q in found[:PAGE_SIZE]]
     without_page = {k: v for k, v in given.items() if k != "before"}
     if len(found) > PAGE_SIZE:
@@ -200,14 +225,41 @@ def flag_query(
     request: Request,
     principal: AuditorPageDep,
     _csrf: CsrfDep,
-    session: SessionDep,
-    reason: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-    to_query: Annotated[str, Form()] = "",
+    ctx: ContextDep,
+    reason: Annotated[str, Form(max_length=64)] = "",
+    back: Annotated[str, Form(max_length=1024)] = "",
+    to_query: Annotated[str, Form(max_length=1)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Flag one query with a reason from the catalogue; back to the list where it was."""
+    """Flag one query with a reason from the catalogue, after a confirmation step; then back
+    to the list where it was (or to the query's page)."""
+    session = ctx.session
     if reason not in FLAG_REASONS:
-        return _query_page(request, session, index, status=422, invalid=True)
+        return _query_page(request, session, index, status=422, reason_missing=True)
+    query = _one(session, index)
+    if query is None:
+        return render(request, "error.html", {"message_key": "audit.not_found"}, status=404)
+    if not confirmed(confirm):
+        row = _row(query)
+        lang = page_lang(request)
+        return confirm_page(
+            request,
+            Confirmation(
+                action=f"/audit/queries/{index}/flags",
+                back=f"/audit/queries/{index}",
+                title_key="audit.confirm_title",
+                what_key="audit.confirm_what",
+                button_key="audit.confirm_button",
+                fields=repost(
+                    [("reason", reason), ("back", _back(back)), ("to_query", to_query[:1])]
+                ),
+                details=(
+                    ("audit.col.index", str(index)),
+                    ("audit.col.agency", _agency_name(ctx, lang, row["agency"])),
+                    ("audit.flag_reason", translate(f"audit.reason.{reason}", lang)),
+                ),
+            ),
+        )
     try:
         audit.flag_query(
             session=session,
@@ -225,7 +277,13 @@ def flag_query(
     session.commit()
     if to_query == "1":
         return see_other(request, f"/audit/queries/{index}")
-    query = _back(back)
+    query_string = _back(back)
     return see_other(
-        request, f"/audit/queries?{query}#q-{index}" if query else f"/audit/queries#q-{index}"
+        request,
+        f"/audit/queries?{query_string}#q-{index}" if query_string else f"/audit/queries#q-{index}",
     )
+
+
+def _agency_name(ctx: Context, lang: str, slug: object) -> str:
+    """An agency's registered name in the page's language (its id when unregistered)."""
+    return directory.names(ctx).of(slug if isinstance(slug, str) else None, lang)

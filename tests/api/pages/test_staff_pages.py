@@ -430,10 +430,18 @@ class TestAuditor:
         assert f'id="q-{other}"' not in page.text
         assert code not in page.text
         token = _csrf(client, "/audit/queries", auditor)
+        flag = {"csrf_token": token, "reason": "purpose_mismatch", "back": "agency=court-1&x=1"}
+        # The flag asks first (issue 18, item 4): nothing is stored until it is confirmed.
+        asked = client.post(f"/audit/queries/{mine}/flags", headers=auditor, data=flag)
+        assert asked.status_code == 200
+        assert 'name="confirm" value="yes"' in asked.text
+        assert 'data-reason="purpose_mismatch"' not in client.get(
+            "/audit/queries?agency=court-1", headers=auditor
+        ).text
         res = client.post(
             f"/audit/queries/{mine}/flags",
             headers=auditor,
-            data={"csrf_token": token, "reason": "purpose_mismatch", "back": "agency=court-1&x=1"},
+            data={**flag, "back": "agency=court-1", "confirm": "yes"},
             follow_redirects=False,
         )
         assert res.status_code == 303
@@ -444,10 +452,10 @@ class TestAuditor:
         again = client.post(
             f"/audit/queries/{mine}/flags",
             headers=auditor,
-            data={"csrf_token": token, "reason": "purpose_mismatch"},
+            data={"csrf_token": token, "reason": "purpose_mismatch", "confirm": "yes"},
         )
         assert again.status_code == 409
-        assert "already_flagged" in again.text
+        assert 'data-rule="already_flagged"' in again.text
 
     def test_the_log_is_paged_with_the_filters_kept(self, client, mint, monkeypatch):
         monkeypatch.setattr(auditor_pages, "PAGE_SIZE", 2)
