@@ -80,6 +80,7 @@ STATES: Final = get_args(EntryStateFilter)
 WITHDRAW_KINDS: Final = ("withdrawn", "criteria_changed")
 LIST_FILTERS: Final = ("list_kind", "state", "domain", "decided_from", "decided_to", "reference")
 _TEXT_MAX: Final = 128
+PAGE_SIZE: Final = 50
 # The entry's states from which it may still be withdrawn, or amended.
 _LIVE: Final = ("pending_notice", "displayed")
 _AMENDABLE: Final = ("pending_notice", "displayed", "expired")
@@ -202,7 +203,8 @@ def entry_list(
         }
     )
     try:
-        filters = EntryFilter.model_validate({**given, **({"cursor": cursor} if cursor else {})})
+        paging: dict[str, object] = {"limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+        filters = EntryFilter.model_validate({**given, **paging})
         page = recorder.list_entries(ctx, department=department, filters=filters)
     except (ValidationError, InvalidInput):
         return _list_page(request, given=given, page=None, status=422, invalid=True)
@@ -230,7 +232,7 @@ def search_by_code(
     """The department's entries about one subject: the code is in the form body only."""
     department = principal.own_department()
     lang = page_lang(request)
-    data: dict[str, object] = {"subject_code": subject_code}
+    data: dict[str, object] = {"subject_code": subject_code, "limit": PAGE_SIZE}
     if cursor:
         data["cursor"] = cursor
     try:
