@@ -46,7 +46,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "audit.query_title": ("查询日志条目", "Query log entry"),
     "audit.leaf": ("日志内容", "The log entry"),
     "audit.entries": ("返回条目数", "Entries returned"),
-    "audit.legal_basis": ("法定依据代码", "Legal basis code"),
+    "audit.legal_basis": ("法定依据", "Legal basis"),
     "audit.authorization": ("授权编号", "Authorization id"),
     "audit.refusal_rule": ("拒绝规则", "Refusal rule"),
     "audit.proof_help": (

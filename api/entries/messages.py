@@ -48,9 +48,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # Recorder: add one entry.
     "recorder.title": ("录入名单条目", "Record a list entry"),
     "recorder.help": (
-        "条目记入您所在的认定部门。身份号码只通过表单提交，不会出现在网址中，也不会再次显示。",
+        "条目记入您所在的认定部门。身份号码只通过表单提交，不会出现在网址或日志中；"
+        "提交被拒时，所填内容保留在表单中以便更正。",
         "The entry is recorded for your department. The ID number is only posted in the form; "
-        "it never appears in an address and is never shown again.",
+        "it never appears in an address or a log. If the entry is refused, what you typed "
+        "stays in the form for you to correct.",
     ),
     "recorder.batch_link": ("批量上传（CSV或JSON）", "Upload a batch (CSV or JSON)"),
     "recorder.list_link": ("本部门条目", "The department's entries"),
@@ -102,6 +104,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "recorder.state": ("状态", "State"),
     "recorder.notice_until": ("告知（公示）期至", "Prior notice until"),
     "recorder.facts_label": ("事实", "Facts"),
+    "recorder.content": ("条目内容", "What the entry says"),
     "recorder.summary_label": ("公开摘要", "Public summary"),
     "recorder.basis_label": ("认定依据", "Legal basis"),
     "recorder.retain_last": ("后台保存至", "Kept until"),
