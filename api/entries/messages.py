@@ -56,6 +56,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "recorder.batch_link": ("批量上传（CSV或JSON）", "Upload a batch (CSV or JSON)"),
     "recorder.list_link": ("本部门条目", "The department's entries"),
+    "recorder.department": ("认定部门", "Recording department"),
     "recorder.external_id": ("部门编号", "Department reference"),
     "recorder.external_id_help": (
         "可用字母、数字及“. _ : / -”，最多128个字符；同一编号只记录一次。",

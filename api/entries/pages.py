@@ -115,8 +115,7 @@ def _form(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
 @router.get("", response_class=HTMLResponse)
 def landing(request: Request, principal: RecorderPageDep) -> HTMLResponse:
     """The add-entry form."""
-    principal.own_department()
-    return _form(request)
+    return _form(request, department=principal.own_department())
 
 
 @router.post("/entries", response_model=None)
@@ -133,7 +132,8 @@ def add_entry(
     try:
         payload = EntryCreate.model_validate(fields.submission())
     except ValidationError as exc:
-        return _form(request, 422, values=fields.typed(), errors=validation_words(exc, lang))
+        words = validation_words(exc, lang)
+        return _form(request, 422, department=department, values=fields.typed(), errors=words)
     try:
         view = service.create_entry(
             ctx, department=department, actor=principal.subject, payload=payload
@@ -143,6 +143,7 @@ def add_entry(
         return _form(
             request,
             refusal_status(exc),
+            department=department,
             values=fields.typed(),
             refusal=exc,
             refusal_text=refusal_words(exc, lang),
@@ -207,9 +208,12 @@ def entry_list(
         filters = EntryFilter.model_validate({**given, **paging})
         page = recorder.list_entries(ctx, department=department, filters=filters)
     except (ValidationError, InvalidInput):
-        return _list_page(request, given=given, page=None, status=422, invalid=True)
+        return _list_page(
+            request, given=given, page=None, status=422, invalid=True, department=department
+        )
     return _list_page(
         request,
+        department=department,
         given=given,
         page=page,
         paged=cursor is not None,
@@ -241,11 +245,27 @@ def search_by_code(
     except ValidationError as exc:
         words = validation_words(exc, lang)
         return _list_page(
-            request, given={}, page=None, status=422, code=subject_code, code_errors=words
+            request,
+            given={},
+            page=None,
+            status=422,
+            code=subject_code,
+            code_errors=words,
+            department=department,
         )
     except InvalidInput:
-        return _list_page(request, given={}, page=None, status=422, code=subject_code, invalid=True)
-    return _list_page(request, given={}, page=page, code=subject_code, code_search=True)
+        return _list_page(
+            request,
+            given={},
+            page=None,
+            status=422,
+            code=subject_code,
+            invalid=True,
+            department=department,
+        )
+    return _list_page(
+        request, given={}, page=page, code=subject_code, code_search=True, department=department
+    )
 
 
 @router.get("/entries/search", response_model=None)

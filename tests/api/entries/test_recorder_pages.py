@@ -348,3 +348,16 @@ class TestTheCitizensRecord:
         assert "dept-a" not in html
         assert "（含当日）" in html
         assert "可申请修复的日期" in html  # the black entry is repairable, not yet
+
+
+class TestTheDepartmentsName:
+    def test_the_recorder_pages_name_the_department(self, client, mint, runtime):
+        with Session(runtime.engine) as session:
+            ctx = Context(session, runtime.keyring)
+            make_department(ctx, "dept-a", name_zh="测试税务局", name_en="Test Tax Bureau")
+            session.commit()
+        headers = _recorder(mint)
+        for path in ("/recorder", "/recorder/entries"):
+            assert "认定部门：测试税务局" in client.get(f"{path}?lang=zh", headers=headers).text
+            english = client.get(f"{path}?lang=en", headers=headers).text
+            assert "Recording department: Test Tax Bureau" in english
