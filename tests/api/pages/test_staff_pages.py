@@ -294,7 +294,7 @@ class TestRecorderForm:
         assert "校验位" in res.text  # the rule that failed, in the page's language
         # Kept for correcting, in the form body only (issue 18, item 5): once, as typed.
         assert res.text.count(bad) == 1
-        assert f'name="subject_code" required maxlength="18" minlength="18"' in res.text
+        assert 'name="subject_code" required maxlength="18" minlength="18"' in res.text
         assert fields["subject_name"] in res.text
         assert fields["external_id"] in res.text
         assert res.headers["cache-control"] == "no-store"
@@ -435,9 +435,10 @@ class TestAuditor:
         asked = client.post(f"/audit/queries/{mine}/flags", headers=auditor, data=flag)
         assert asked.status_code == 200
         assert 'name="confirm" value="yes"' in asked.text
-        assert 'data-reason="purpose_mismatch"' not in client.get(
-            "/audit/queries?agency=court-1", headers=auditor
-        ).text
+        assert (
+            'data-reason="purpose_mismatch"'
+            not in client.get("/audit/queries?agency=court-1", headers=auditor).text
+        )
         res = client.post(
             f"/audit/queries/{mine}/flags",
             headers=auditor,
