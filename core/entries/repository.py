@@ -236,15 +236,17 @@ def _state_is(state: str, today: date) -> ColumnElement[bool]:
         )
     if state == "displayed":
         return and_(or_(status == "displayed", notice_over), display > today)
-    retained_expired = and_(status == "retained", col(Entry.exit_reason) == "expired")
+    reason = col(Entry.exit_reason)
     if state == "expired":
         return or_(
             and_(or_(status == "displayed", notice_over), display <= today),
             status == "expired",
-            retained_expired,
+            and_(status == "retained", reason == "expired"),
         )
     if state == "exited":
-        return or_(status == "exited", and_(status == "retained", ~retained_expired))
+        # A retained entry that ended any other way (a NULL reason too) shows as exited.
+        retained_exit = and_(status == "retained", or_(reason.is_(None), reason != "expired"))
+        return or_(status == "exited", retained_exit)
     if state == "shredded":
         return status == "shredded"
     return false()

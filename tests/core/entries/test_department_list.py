@@ -7,14 +7,17 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import Session
 
 from core.clock import clock
 from core.context import Context
 from core.entries.recorder import list_entries, read_cursor, search_by_code, write_cursor
 from core.entries.schemas import EntryFilter, EntrySearch
 from core.entries.service import read_entry, withdraw_entry
+from core.entries.sweeper import sweep
 from core.errors import InvalidInput
-from tests.factories import make_code, make_entry_view
+from core.models import Entry
+from tests.factories import commit_entry, make_code, make_entry_view
 
 STATES = ("pending_notice", "displayed", "expired", "exited", "shredded")
 
@@ -138,3 +141,30 @@ class TestSearchByCode:
             search=EntrySearch.model_validate({"subject_code": make_code()}),
         )
         assert found.items == []
+
+
+class TestAfterTheSweeper:
+    def test_retained_entries_list_as_expired_or_exited(self, fresh_engine, keyring):
+        ids = [commit_entry(fresh_engine, keyring) for _ in range(2)]
+        with Session(fresh_engine) as session:
+            withdraw_entry(
+                Context(session, keyring), department="dept-a", entry_id=ids[1],
+                reason="撤销", kind="withdrawn", actor="t",
+            )  # fmt: skip
+            session.commit()
+        clock.advance(timedelta(days=600))
+        sweep(engine=fresh_engine, keyring=keyring, now=clock.now(), batch=500)
+        with Session(fresh_engine) as session:
+            assert {session.get(Entry, i).status for i in ids} == {"retained"}
+            ctx = Context(session, keyring)
+            every = _ids(_list(session, keyring))
+            for state in STATES:
+                listed = set(_ids(_list(session, keyring, state=state)))
+                shown = {
+                    e
+                    for e in every
+                    if read_entry(ctx, department="dept-a", entry_id=e).state == state
+                }
+                assert listed == shown, state
+            assert ids[0] in set(_ids(_list(session, keyring, state="expired")))
+            assert ids[1] in set(_ids(_list(session, keyring, state="exited")))
