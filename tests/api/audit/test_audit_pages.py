@@ -51,8 +51,9 @@ class TestTheFlagForm:
             assert options[0] == 'value="" selected'
             assert all("selected" not in o for o in options[1:])
 
-    @pytest.mark.parametrize(("lang", "words"), [("zh", "请从列表中选择标记原因"),
-                                                 ("en", "Choose a reason to flag")])  # fmt: skip
+    @pytest.mark.parametrize(
+        ("lang", "words"), [("zh", "请从列表中选择标记原因"), ("en", "Choose a reason to flag")]
+    )
     def test_a_missing_reason_is_refused_in_the_pages_language(self, client, mint, lang, words):
         index = _query(client, mint)
         auditor = bearer(mint("auditor"))
@@ -88,10 +89,14 @@ class TestTheConfirmation:
         done = client.post(
             f"/audit/queries/{index}/flags",
             headers=auditor,
-            data={"csrf_token": token, "reason": "no_business_need", "back": "agency=court-1",
-                  "confirm": "yes"},
+            data={
+                "csrf_token": token,
+                "reason": "no_business_need",
+                "back": "agency=court-1",
+                "confirm": "yes",
+            },
             follow_redirects=False,
-        )  # fmt: skip
+        )
         assert done.status_code == 303
         assert done.headers["location"] == f"/audit/queries?agency=court-1#q-{index}"
         assert [f["reason"] for f in _flags(client, mint, index)] == ["no_business_need"]

@@ -126,9 +126,15 @@ class TestList:
 
     @pytest.mark.parametrize(
         "query",
-        ["state=retained", "list_kind=warning", "decided_from=2026-02-02&decided_to=2026-01-01",
-         "cursor=zz", "limit=500", "subject_code=110101199003074514"],
-    )  # fmt: skip
+        [
+            "state=retained",
+            "list_kind=warning",
+            "decided_from=2026-02-02&decided_to=2026-01-01",
+            "cursor=zz",
+            "limit=500",
+            "subject_code=110101199003074514",
+        ],
+    )
     def test_bad_filters_are_problem_json(self, client, mint, query):
         res = client.get(f"/api/v1/records?{query}", headers=_recorder(mint))
         assert res.status_code == 422, res.text

@@ -84,8 +84,15 @@ class TestTheFormKeepsWhatWasTyped:
         html = res.text
         assert "身份号码的校验位与前17位不符" in html
         assert "check_character" not in html
-        for name in ("subject_code", "subject_name", "public_summary", "legal_basis",
-                     "external_id", "decided_on", "valid_until"):  # fmt: skip
+        for name in (
+            "subject_code",
+            "subject_name",
+            "public_summary",
+            "legal_basis",
+            "external_id",
+            "decided_on",
+            "valid_until",
+        ):
             assert _value(html, name) == fields[name], name
         assert f">{FACTS}</textarea>" in html
         assert '<option value="watch" selected>' in html
@@ -230,10 +237,14 @@ class TestAmend:
         res = client.post(
             url,
             headers=headers,
-            data={"csrf_token": token, "facts": "逾期未缴税款八十万元", "version": "1",
-                  "display_until": last},
+            data={
+                "csrf_token": token,
+                "facts": "逾期未缴税款八十万元",
+                "version": "1",
+                "display_until": last,
+            },
             follow_redirects=False,
-        )  # fmt: skip
+        )
         assert res.status_code == 303
         assert res.headers["location"] == f"/recorder/entries/{entry['id']}?amended=1"
         page = client.get(res.headers["location"], headers=headers).text

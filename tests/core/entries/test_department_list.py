@@ -48,9 +48,15 @@ class TestFilters:
     def test_kind_domain_and_decision_range(self, session, keyring):
         today = clock.today()
         red = make_entry_view(
-            session, keyring, list_kind="red", domain="volunteering", severity="minor",
-            repairable=False, repair_ways=[], display_until=today + timedelta(days=300),
-        )  # fmt: skip
+            session,
+            keyring,
+            list_kind="red",
+            domain="volunteering",
+            severity="minor",
+            repairable=False,
+            repair_ways=[],
+            display_until=today + timedelta(days=300),
+        )
         black = make_entry_view(session, keyring, decided_on=today - timedelta(days=60))
         assert _ids(_list(session, keyring, list_kind="red")) == [red.id]
         assert _ids(_list(session, keyring, domain="tax")) == [black.id]
@@ -63,9 +69,13 @@ class TestFilters:
         ctx = Context(session, keyring)
         made = [make_entry_view(session, keyring) for _ in range(3)]
         withdraw_entry(
-            ctx, department="dept-a", entry_id=made[2].id, reason="撤销", kind="withdrawn",
+            ctx,
+            department="dept-a",
+            entry_id=made[2].id,
+            reason="撤销",
+            kind="withdrawn",
             actor="t",
-        )  # fmt: skip
+        )
         # The withdrawal left a watch entry behind (§5.4): every entry of the department counts.
         every = _ids(_list(session, keyring))
         assert len(every) == 4
@@ -148,9 +158,13 @@ class TestAfterTheSweeper:
         ids = [commit_entry(fresh_engine, keyring) for _ in range(2)]
         with Session(fresh_engine) as session:
             withdraw_entry(
-                Context(session, keyring), department="dept-a", entry_id=ids[1],
-                reason="撤销", kind="withdrawn", actor="t",
-            )  # fmt: skip
+                Context(session, keyring),
+                department="dept-a",
+                entry_id=ids[1],
+                reason="撤销",
+                kind="withdrawn",
+                actor="t",
+            )
             session.commit()
         clock.advance(timedelta(days=600))
         sweep(engine=fresh_engine, keyring=keyring, now=clock.now(), batch=500)
