@@ -189,6 +189,31 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "An evidence file is larger than the limit ({max_mb} MB).",
     ),
     "me_err.evidence_name": ("有证明文件的文件名无效。", "An evidence file has an invalid name."),
+    # A subject code that fails one of its rules (core/codes.py), by the rule it failed:
+    # the refusal of any form that takes a code, and the browser's own check before sending.
+    "me_err.code_type": ("请输入18位号码。", "Enter the 18-character number."),
+    "me_err.code_length": (
+        "号码应为18位，请检查是否多输或漏输。",
+        "The number must be 18 characters long; check for a missing or extra character.",
+    ),
+    "me_err.code_charset": (
+        "号码含有无效字符：公民身份号码为17位数字加1位数字或X，统一社会信用代码不含I、O、S、V、Z。",
+        "The number holds a character it cannot have: a citizen ID number is 17 digits and a "
+        "digit or X; a unified social credit code has no I, O, S, V or Z.",
+    ),
+    "me_err.code_region": (
+        "号码前两位不是有效的省级行政区划代码，请核对。",
+        "The first two digits are not a province-level division; please check the number.",
+    ),
+    "me_err.code_birth_date": (
+        "号码中的出生日期无效，请核对。",
+        "The birth date inside the number is not a valid date; please check the number.",
+    ),
+    "me_err.code_check_character": (
+        "号码的校验码不符，可能有输入错误，请逐位核对。",
+        "The number's check character does not match: it probably holds a typo; please "
+        "check it character by character.",
+    ),
     # The staff pages' closed vocabularies: `staff.<vocabulary>.<value>`.
     "staff.kind.red": ("红名单", "Red list"),
     "staff.kind.black": ("黑名单", "Black list"),

@@ -94,6 +94,7 @@ def render(
         "when": lambda instant: times.minute(instant, lang),
         "until": lambda day: times.last_day(day, lang),
         "ends": lambda instant: times.ends(instant, lang),
+        "ends_on": lambda day: times.ends_on(day, lang),
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "other_lang": "en" if lang == "zh" else "zh",

@@ -15,6 +15,10 @@ Invariants:
 - A lookup costs the same whatever it finds: one blind index (of a dummy for an invalid
   code), one SQL statement, and `LOOKUP_SLOTS` key unwraps and pairs of decryptions,
   padded with a dummy entry sealed under a dummy key; names are compared in constant time.
+- The page's lookup (`checked_lookup`) refuses a code that fails its rules (GB 11643 or
+  GB 32100, check character included) as invalid input, naming only the rule: a mistyped
+  number is told so, never answered "not found". Validity is public knowledge (anyone
+  can compute a check character), so refusing it reveals nothing about the records.
 """
 
 from __future__ import annotations
@@ -371,3 +375,16 @@ def lookup(ctx: Context, *, code: str, name: str) -> LookupAnswer:
         if hmac.compare_digest(_name_digest(stored), wanted) and real:
             found.append(view)
     return LookupAnswer(found=bool(found), entries=found[:LOOKUP_MAX_ENTRIES])
+
+
+def checked_lookup(ctx: Context, *, code: str, name: str) -> LookupAnswer:
+    """A lookup that refuses a code failing its rules (`InvalidInput`, rule `code_<rule>`)."""
+    failed: str | None = None
+    try:
+        validate_code(code, today=ctx.today())
+    except InvalidCode as exc:
+        failed = exc.rule
+    if failed is not None:
+        # Raised outside the except block: nothing of the code is chained onto it.
+        raise InvalidInput(f"the code failed rule {failed}", rule=f"code_{failed}")
+    return lookup(ctx, code=code, name=name)
