@@ -65,8 +65,34 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The form expired or did not come from this site; go back, reload and submit again.",
     ),
     "error.forbidden": ("您的角色无权查看此页面。", "Your role may not see this page."),
-    "error.not_found": ("未找到。", "Not found."),
+    "error.not_found": (
+        "未找到此页面或内容：它可能已被删除，或网址有误。",
+        "This page or item was not found: it may have been removed, or the address is wrong.",
+    ),
     "error.invalid": ("输入有误：", "Please check your input:"),
+    "error.title_404": ("未找到", "Not found"),
+    "error.title_422": ("请求无效", "Not a valid request"),
+    "error.title_429": ("请求过于频繁", "Too many requests"),
+    "error.bad_request": (
+        "网址或表单中的内容无效，未作任何处理。请返回后重试。",
+        "Something in the address or the form is not valid; nothing was done. Go back and "
+        "try again.",
+    ),
+    "error.method": ("此网址不接受这种请求。", "This address does not take this kind of request."),
+    "error.too_many": (
+        "短时间内请求次数过多，为保护查询服务，本次请求未被处理。",
+        "Too many requests in a short time: to protect the service, this one was not handled.",
+    ),
+    "error.retry_seconds": ("请在{seconds}秒后重试。", "Please try again in {seconds} seconds."),
+    "error.retry_at": (
+        "请在约{minutes}分钟后、{at}起重试。",
+        "Please try again in about {minutes} minutes, from {at}.",
+    ),
+    "error.generic": (
+        "请求未能完成，未作任何处理。",
+        "The request could not be completed; nothing was done.",
+    ),
+    "error.home": ("返回首页", "Back to the home page"),
     "state.pending_notice": ("告知期", "Prior notice"),
     "state.displayed": ("展示中", "Displayed"),
     "state.expired": ("展示期满", "Display ended"),
