@@ -20,6 +20,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "site.nav": ("主导航", "Main navigation"),
     "site.lang_switch": ("English", "中文"),
     "site.lang_switch_label": ("切换语言", "Switch language"),
+    "site.menu": ("菜单", "Menu"),
+    "site.how_it_works": ("工作原理", "How this works"),
     "site.footer": (
         "隐私优先：公开页面只显示脱敏信息，网址中不含个人信息。",
         "Privacy first: public pages show masked data only; no personal data in URLs.",

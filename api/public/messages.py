@@ -22,6 +22,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "list.next": ("下一页", "Next page"),
     "list.first": ("第一页", "First page"),
     "announcements.title": ("退出公告", "Exit announcements"),
+    # Why an entry left its list, as the public is told (core/public/masking.py).
+    "announcements.exit.expired": ("展示期满", "Display period ended"),
+    "announcements.exit.repaired": ("信用修复", "Credit repaired"),
+    "announcements.exit.withdrawn": ("认定部门撤销", "Withdrawn by the department"),
+    "announcements.exit.criteria_changed": ("认定标准变化", "Listing criteria changed"),
+    "announcements.exit.removed": ("已移出", "Removed"),
+    "announcements.exit.removed_as_erroneous": (
+        "经核实认定错误，已删除",
+        "Found to be erroneous and removed",
+    ),
     "lookup.title": ("脱敏查询", "Masked lookup"),
     "lookup.help": (
         "输入完整的公民身份号码（或统一社会信用代码）和姓名（或名称），查询是否在红名单或黑名单上正在公示。"

@@ -21,7 +21,7 @@ from api.pages.i18n import translate
 from api.pages.refusals import not_found_page, refusal_message
 from api.pages.render import page_lang, render
 from api.public.lookup_limit import limit_lookups
-from core.demo.dataset import DEPARTMENTS
+from core.directory import service as directory
 from core.errors import InvalidInput
 from core.public import service
 from core.public.schemas import PAGE_DEFAULT, LookupRequest
@@ -51,9 +51,14 @@ def public_list(
 ) -> HTMLResponse:
     """A masked public list, newest decision first, filtered by domain and department."""
     chosen = {"domain": (domain or "").strip(), "department": (department or "").strip()}
-    # No service lists the departments with public entries yet: offer the known (demo)
-    # departments, and whichever one the address names.
-    departments = sorted(set(DEPARTMENTS.values()) | ({chosen["department"]} - {""}))
+    # The registered departments, by name in the page language (the value sent is the id).
+    lang = page_lang(request)
+    departments = sorted(
+        ((o.slug, o.name(lang)) for o in directory.listing(ctx, kind="department")),
+        key=lambda pair: pair[1],
+    )
+    if chosen["department"] and chosen["department"] not in {s for s, _ in departments}:
+        departments.append((chosen["department"], chosen["department"]))
     context = {"kind": list_kind, "chosen": chosen, "domains": DOMAINS, "departments": departments}
     if chosen["domain"] and chosen["domain"] not in DOMAINS:
         return render(request, "list.html", {**context, "invalid": True}, status=422)
