@@ -95,6 +95,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The request could not be completed; nothing was done.",
     ),
     "error.home": ("返回首页", "Back to the home page"),
+    # A citizen's record at a glance (api/pages/templates/_record_summary.html).
+    "summary.title": ("概况", "At a glance"),
+    "summary.over": ("已结束", "Ended"),
+    "summary.next_display_end": ("最近一次公示结束", "Next end of display"),
+    "summary.next_notice_end": ("最近一次告知期结束", "Next end of prior notice"),
+    "summary.entries": ("{n}条", "{n} entries"),
+    "summary.nothing_shown": (
+        "目前没有正在公示或告知中的条目。",
+        "No entry is displayed or in prior notice now.",
+    ),
     "state.pending_notice": ("告知期", "Prior notice"),
     "state.displayed": ("展示中", "Displayed"),
     "state.expired": ("展示期满", "Display ended"),
