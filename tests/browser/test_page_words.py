@@ -121,7 +121,13 @@ PAGES: Final[dict[str, str]] = {
     "/audit/queries": "records",
     "/audit/queries/{id}": "records",
     "/audit/queries?before=": "records",
+    # The error pages (REFUSED), opened by hand: no link leads to them.
+    "/no-such-page": "shell",
+    "/lists/purple": "shell",
 }
+# Pages a browser is refused, with the status they answer, in the page's language.
+REFUSED: Final = {"/no-such-page": 404, "/lists/purple": 422}
+BROWSER_ACCEPT: Final = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Pages still showing what they must not, fixed on another branch: (language, shape).
 # The merger removes a line once that branch is in; a fixed page fails its strict mark.
 PENDING: Final[frozenset[tuple[str, str]]] = frozenset(
@@ -607,6 +613,7 @@ def crawl_as(demo: Demo, crawl: Crawl, who: str, role: str, lang: str, **signin:
         base_url="http://127.0.0.1",
         client=("127.0.0.1", 50000),
         raise_server_exceptions=False,
+        headers={"Accept": BROWSER_ACCEPT},
     ) as client:
         client.cookies.set(LANG_COOKIE, lang)
         if role != "public":
@@ -632,6 +639,16 @@ def crawl_as(demo: Demo, crawl: Crawl, who: str, role: str, lang: str, **signin:
             page = read_page(response.text)
             crawl.add(who, lang, path, problems_of(page.text, lang, page.headings))
             queue.extend(p for h in page.links if (p := _followable(urljoin(path, h))))
+        if role == "public":
+            for path, status in REFUSED.items():
+                response = client.get(path)
+                crawl.opened += 1
+                answered = response.status_code
+                found = [] if answered == status else [f"answered {answered}"]
+                if "text/html" not in response.headers.get("content-type", ""):
+                    found.append("not a page")
+                page = read_page(response.text)
+                crawl.add(who, lang, path, found + problems_of(page.text, lang, page.headings))
 
 
 @pytest.fixture(scope="module")
