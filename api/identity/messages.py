@@ -34,6 +34,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Development sign-in is available only with the embedded issuer, from this machine.",
     ),
     "signin.required": ("请先登录。", "Please sign in first."),
+    "signin.invalid": (
+        "请选择列表中的角色，以及示范人员或部门。",
+        "Choose a role from the list, and a demo person or a department.",
+    ),
     "signin.who": ("已登录：{role}", "Signed in as {role}"),
     # Sign-in through an OpenID Connect provider.
     "oidc.unavailable": (

@@ -72,6 +72,26 @@ class TestWhoIsSignedIn:
         assert "以审计人员身份登录" in html
 
 
+class TestSignInRefusal:
+    @pytest.mark.parametrize(
+        ("fields", "lang", "said"),
+        [
+            (
+                {"role": "citizen", "person": "9999"},
+                "zh",
+                "请选择列表中的角色，以及示范人员或部门。",
+            ),
+            ({"role": "recorder", "department": "nowhere"}, "en", "Choose a role from the list"),
+            ({"role": "supervisor"}, "zh", "请选择列表中的角色"),
+        ],
+    )
+    def test_a_choice_not_offered_is_said_in_the_page_language(self, loopback, fields, lang, said):
+        token = csrf_of(loopback.get(f"/signin?lang={lang}").text)
+        res = loopback.post("/signin", data={"csrf_token": token, **fields})
+        assert res.status_code == 422
+        assert said in res.text.split('role="alert"', 1)[1]
+
+
 class TestLinks:
     def test_the_roles_links_flat_and_in_a_menu_with_the_page_marked(self, loopback):
         _sign_in(loopback, "citizen", person="0")
