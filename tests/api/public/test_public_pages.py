@@ -16,7 +16,14 @@ from api.ratelimit import TokenBucketLimiter
 from api.state import state_of
 from core.clock import CST, clock
 from core.context import Context
-from tests.factories import RED, csrf_of, make_code, record_entry
+from tests.factories import (
+    RED,
+    csrf_of,
+    decide_objection,
+    file_objection,
+    make_code,
+    record_entry,
+)
 from tests.factories.directory import make_department
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
@@ -145,3 +152,23 @@ class TestListsNameTheDepartment:
         assert f">{DEPARTMENT}<" not in main
         last = datetime.fromisoformat(made["display_until"]).date() - timedelta(days=1)
         assert f"{last.isoformat()}（含当日）" in main
+
+
+class TestLookupAfterAnErasure:
+    def test_an_entry_erased_as_erroneous_is_not_found_and_nothing_fails(self, pages, mint):
+        code = make_code()
+        other = record_entry(pages, mint, subject_code=code, domain="labour")
+        erased = record_entry(pages, mint, subject_code=code)
+        clock.freeze(LATER)
+        case = file_objection(pages, mint, code, erased["id"])
+        assert case.status_code == 201, case.text
+        for body in (
+            {"decision": "accept"},
+            {"decision": "uphold", "erroneous": True, "reasons": "核实为身份冒用，认定错误"},
+        ):
+            res = decide_objection(pages, mint, case.json()["id"], body, DEPARTMENT)
+            assert res.status_code == 200, res.text
+        res = _lookup(pages, code)
+        assert res.status_code == 200, res.text
+        assert other["public_ref"] in res.text
+        assert erased["public_ref"] not in res.text
