@@ -274,8 +274,10 @@ class VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.links: list[str] = []
         self.headings: list[str] = []
+        self.unfolded: list[str] = []
         self._heading: list[str] | None = None
         self._skipping = 0
+        self._folded = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
@@ -286,12 +288,16 @@ class VisibleText(HTMLParser):
                 self.links.append(href)
         if tag in HEADINGS:
             self._heading = []
+        if tag == "details":
+            self._folded += 1
         if tag not in INLINE:
             self.parts.append(_BREAK)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and self._skipping:
             self._skipping -= 1
+        if tag == "details" and self._folded:
+            self._folded -= 1
         if tag in HEADINGS and self._heading is not None:
             self.headings.append(" ".join("".join(self._heading).split()))
             self._heading = None
@@ -303,6 +309,8 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
             if self._heading is not None:
                 self._heading.append(data)
+            if not self._folded:
+                self.unfolded.append(data)
 
     @property
     def text(self) -> str:
@@ -313,11 +321,13 @@ class VisibleText(HTMLParser):
 
 @dataclass(frozen=True)
 class Page:
-    """What a page shows: its text, its links, and its headings (captions too) in order."""
+    """What a page shows: its text, its links, its headings (captions too) in order, and
+    the text not folded inside a <details>."""
 
     text: str
     links: list[str]
     headings: list[str]
+    unfolded: str = ""
 
 
 def read_page(html: str) -> Page:
@@ -325,7 +335,21 @@ def read_page(html: str) -> Page:
     parser = VisibleText()
     parser.feed(html)
     parser.close()
-    return Page(parser.text, parser.links, parser.headings)
+    return Page(parser.text, parser.links, parser.headings, " ".join(parser.unfolded))
+
+
+# The technical words a reader should find behind "how this works" (工作原理), not in the way.
+_JARGON: Final = re.compile(r"Ed25519|RFC ?9162|默克尔|Merkle|SHA-256|C2SP|tlog", re.IGNORECASE)
+
+
+def jargon_of(page: Page) -> list[str]:
+    """The verification jargon a page shows outside its folded <details>."""
+    return [f"unfolded jargon {w!r}" for w in dict.fromkeys(_JARGON.findall(page.unfolded))]
+
+
+def page_problems(page: Page, lang: str) -> list[str]:
+    """Everything a page shows that it must not."""
+    return problems_of(page.text, lang, page.headings) + jargon_of(page)
 
 
 def problems_of(text: str, lang: str, headings: list[str] | None = None) -> list[str]:
@@ -413,6 +437,19 @@ class TestTheDetector:
         page = read_page(html)
         assert problems_of(page.text, "zh") == []
         assert page.links == ["/x?k=black"]
+
+    def test_verification_jargon_is_only_allowed_folded(self) -> None:
+        folded = read_page(
+            '<p>查询日志防篡改。</p><details class="how"><summary>工作原理</summary>'
+            "<p>默克尔树（RFC 9162），Ed25519 签名。</p></details>"
+        )
+        assert jargon_of(folded) == []
+        plain = read_page("<p>检查检查点的 Ed25519 签名，再按 RFC 9162 计算默克尔树根。</p>")
+        assert jargon_of(plain) == [
+            "unfolded jargon 'Ed25519'",
+            "unfolded jargon 'RFC 9162'",
+            "unfolded jargon '默克尔'",
+        ]
 
     def test_inline_elements_run_on_and_blocks_break(self) -> None:
         page = read_page(
@@ -637,7 +674,7 @@ def crawl_as(demo: Demo, crawl: Crawl, who: str, role: str, lang: str, **signin:
             if "text/html" not in response.headers.get("content-type", ""):
                 continue
             page = read_page(response.text)
-            crawl.add(who, lang, path, problems_of(page.text, lang, page.headings))
+            crawl.add(who, lang, path, page_problems(page, lang))
             queue.extend(p for h in page.links if (p := _followable(urljoin(path, h))))
         if role == "public":
             for path, status in REFUSED.items():
@@ -648,7 +685,7 @@ def crawl_as(demo: Demo, crawl: Crawl, who: str, role: str, lang: str, **signin:
                 if "text/html" not in response.headers.get("content-type", ""):
                     found.append("not a page")
                 page = read_page(response.text)
-                crawl.add(who, lang, path, found + problems_of(page.text, lang, page.headings))
+                crawl.add(who, lang, path, found + page_problems(page, lang))
 
 
 @pytest.fixture(scope="module")
