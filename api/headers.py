@@ -22,6 +22,7 @@ PAGE_PREFIXES: Final = (
     "/lists",
     "/announcements",
     "/lookup",
+    "/verify",
     "/checkpoint",
     "/signin",
     "/signout",

@@ -1,18 +1,24 @@
-"""Citizen pages for authorizations (grant, revoke) and the freeze.
+"""Citizen pages for authorizations (grant, send to the agency, revoke) and the freeze.
 
 Invariants:
 - every page goes through the same services as `/api/v1/me/...` (consents),
   scoped by the blind index of the signed-in citizen's verified code;
+- the grant form offers the registered agencies only (a list to pick from, never an id
+  to type); a grant's short code is shown once, on the page that answers the grant, and
+  is never put in a URL, a log or any later page;
+- revoking and freezing ask first (`api.pages.confirm`): the form's first post changes
+  nothing and answers what will happen; only the confirmed post acts;
 - every POST carries the session's CSRF token and commits only on success: a refusal
   rolls the request back, so bad input changes nothing;
 - a domain refusal is shown on the page it came from, with the status the API gives it
   (422, 404, 409, 403…) and its catalogued message by rule, never a traceback, and never
   anything the citizen typed except in the form's own fields;
-- URLs hold authorization and entry ids only (and a fixed word saying what was done).
+- URLs hold authorization ids only (and a fixed word saying what was done).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Final
@@ -22,14 +28,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ContextDep
-from api.pages.common import (
-    CitizenPageDep,
-    CsrfDep,
-    back_to,
-    local_minute,
-    parse_id,
-    see_other,
-)
+from api.pages import times
+from api.pages.common import CitizenPageDep, CsrfDep, back_to, parse_id, see_other
+from api.pages.confirm import Confirmation, confirm_page, confirmed
 from api.pages.i18n import translate
 from api.pages.refusals import invalid_fields, not_found_page, refusal_message, refusal_status
 from api.pages.render import page_lang, render
@@ -37,6 +38,7 @@ from core.clock import CST, clock
 from core.consents import service as consents
 from core.consents.schemas import MAX_USES, AuthorizationCreate, AuthorizationView
 from core.context import Context
+from core.directory import service as directory
 from core.entries.subjects import subject_by_index
 from core.errors import DomainError, NotFound
 from core.identity.principal import Principal
@@ -47,10 +49,13 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 
 
 # What a redirect after a successful POST may say was done (a fixed word, never data).
-DONE: Final = ("granted", "revoked", "frozen", "unfrozen")
-
+DONE: Final = ("granted", "revoked", "delivered", "frozen", "unfrozen")
+# Refusals that are about one field of the grant form, so the page marks that field.
+FIELD_OF_RULE: Final = {"agency_unknown": "agency", "unknown_purpose": "purpose"}
 
 _AUTHORIZATIONS = "me/authorizations.html"
+_GRANTED = "me/granted.html"
+_HOME = "/me/authorizations"
 
 
 @dataclass
@@ -66,32 +71,14 @@ class GrantForm:
     max_uses: str = "1"
 
 
-@dataclass(frozen=True)
-class AuthorizationRow:
-    """One authorization as the page lists it (times in China Standard Time)."""
-
-    view: AuthorizationView
-    purpose: str
-    starts: str
-    expires: str
-    revoked: str | None
-    uses_left: int
-
-
 def _purposes(lang: str) -> list[tuple[str, str]]:
     return [(code, p.label_en if lang == "en" else p.label_zh) for code, p in PURPOSES.items()]
 
 
-def _row(view: AuthorizationView, lang: str) -> AuthorizationRow:
-    labels = dict(_purposes(lang))
-    return AuthorizationRow(
-        view=view,
-        purpose=labels.get(view.purpose, view.purpose),
-        starts=local_minute(view.starts_at),
-        expires=local_minute(view.expires_at),
-        revoked=None if view.revoked_at is None else local_minute(view.revoked_at),
-        uses_left=max(view.max_uses - view.uses, 0),
-    )
+def _agencies(ctx: Context, lang: str) -> list[tuple[str, str]]:
+    """The registered agencies a citizen may pick, by their name in the page language."""
+    found = [(a.slug, a.name(lang)) for a in directory.agencies(ctx)]
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def _authorizations_page(
@@ -106,19 +93,18 @@ def _authorizations_page(
 ) -> HTMLResponse:
     index = principal.own_code_index()
     lang = page_lang(request)
-    now = clock.now()
-    views = consents.list_authorizations(ctx, code_index=index, now=now)
-    subject = subject_by_index(session=ctx.session, code_index=index)
-    frozen = subject is not None and consents.is_frozen(session=ctx.session, subject_id=subject.id)
+    views = consents.list_authorizations(ctx, code_index=index, now=clock.now())
     today = clock.today()
     done = request.query_params.get("done")
     return render(
         request,
         _AUTHORIZATIONS,
         {
-            "rows": [_row(v, lang) for v in views],
-            "frozen": frozen,
+            "rows": views,
+            "in_force": consents.IN_FORCE,
+            "frozen": _frozen(ctx, index),
             "form": form or GrantForm(expires_on=(today + timedelta(days=30)).isoformat()),
+            "agencies": _agencies(ctx, lang),
             "purposes": _purposes(lang),
             "list_kinds": LIST_KINDS,
             "domains": DOMAINS,
@@ -132,6 +118,11 @@ def _authorizations_page(
     )
 
 
+def _frozen(ctx: Context, code_index: bytes) -> bool:
+    subject = subject_by_index(session=ctx.session, code_index=code_index)
+    return subject is not None and consents.is_frozen(session=ctx.session, subject_id=subject.id)
+
+
 def _refused(
     request: Request,
     ctx: Context,
@@ -140,12 +131,14 @@ def _refused(
     form: GrantForm | None = None,
 ) -> HTMLResponse:
     """The authorizations page saying why an action was refused, with the API's status."""
+    marked = FIELD_OF_RULE.get(exc.rule or "")
     return _authorizations_page(
         request,
         ctx,
         principal,
         form=form,
         error=refusal_message(exc, page_lang(request)),
+        error_fields=[marked] if marked and form is not None else None,
         status=refusal_status(exc),
     )
 
@@ -199,7 +192,7 @@ def grant(
     expires_on: Annotated[str, Form()] = "",
     max_uses: Annotated[str, Form()] = "",
 ) -> Response:
-    """Grant an agency an authorization for one purpose, scope, window and number of uses."""
+    """Grant a registered agency an authorization; the answer shows its code, this once."""
     form = GrantForm(
         agency=agency,
         purpose=purpose,
@@ -225,12 +218,35 @@ def grant(
             status=422,
         )
     try:
-        consents.grant(ctx, code_index=principal.own_code_index(), payload=payload)
+        made = consents.grant(ctx, code_index=principal.own_code_index(), payload=payload)
     except DomainError as exc:
         ctx.session.rollback()
         return _refused(request, ctx, principal, exc, form)
     ctx.session.commit()
-    return see_other(request, "/me/authorizations?done=granted")
+    # Answered here, not after a redirect: the code is shown once and never put in a URL.
+    return render(
+        request,
+        _GRANTED,
+        {"grant": made, "code": made.authorization_code, "in_force": consents.IN_FORCE},
+    )
+
+
+def _mine(ctx: Context, principal: Principal, authorization_id: uuid.UUID) -> AuthorizationView:
+    """One of my authorizations as listed now; another's does not exist."""
+    views = consents.list_authorizations(ctx, code_index=principal.own_code_index())
+    found = next((v for v in views if v.id == authorization_id), None)
+    if found is None:
+        raise NotFound(consents.NO_SUCH_AUTHORIZATION)
+    return found
+
+
+def _details(ctx: Context, view: AuthorizationView, lang: str) -> tuple[tuple[str, str], ...]:
+    """What a confirmation says of the grant it is about, in the page language."""
+    return (
+        ("me_authz.col.agency", directory.names(ctx).of(view.agency, lang)),
+        ("me_authz.col.purpose", translate(f"purpose.{view.purpose}", lang)),
+        ("me_authz.col.ends", times.ends(view.expires_at, lang)),
+    )
 
 
 @router.post("/authorizations/{authorization_id}/revoke", response_model=None)
@@ -240,12 +256,26 @@ def revoke(
     principal: CitizenPageDep,
     _csrf: CsrfDep,
     ctx: ContextDep,
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Revoke one of my authorizations at once."""
+    """Revoke one of my authorizations at once, once I confirmed it."""
     found = parse_id(authorization_id)
     if found is None:
         return not_found_page(request)
     try:
+        view = _mine(ctx, principal, found)
+        if view.state != "revoked" and not confirmed(confirm):
+            return confirm_page(
+                request,
+                Confirmation(
+                    action=f"/me/authorizations/{found}/revoke",
+                    back=_HOME,
+                    title_key="me_authz.confirm_revoke.title",
+                    what_key="me_authz.confirm_revoke.what",
+                    button_key="me_authz.confirm_revoke.button",
+                    details=_details(ctx, view, page_lang(request)),
+                ),
+            )
         consents.revoke(ctx, code_index=principal.own_code_index(), authorization_id=found)
     except NotFound:
         ctx.session.rollback()
@@ -254,7 +284,31 @@ def revoke(
         ctx.session.rollback()
         return _refused(request, ctx, principal, exc)
     ctx.session.commit()
-    return see_other(request, "/me/authorizations?done=revoked")
+    return see_other(request, f"{_HOME}?done=revoked")
+
+
+@router.post("/authorizations/{authorization_id}/deliver", response_model=None)
+def deliver(
+    authorization_id: str,
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    ctx: ContextDep,
+) -> Response:
+    """Send one of my grants in force to its agency's inbox."""
+    found = parse_id(authorization_id)
+    if found is None:
+        return not_found_page(request)
+    try:
+        consents.deliver(ctx, code_index=principal.own_code_index(), authorization_id=found)
+    except NotFound:
+        ctx.session.rollback()
+        return not_found_page(request)
+    except DomainError as exc:
+        ctx.session.rollback()
+        return _refused(request, ctx, principal, exc)
+    ctx.session.commit()
+    return see_other(request, f"{_HOME}?done=delivered")
 
 
 def _set_freeze(request: Request, principal: Principal, ctx: Context, *, frozen: bool) -> Response:
@@ -265,32 +319,56 @@ def _set_freeze(request: Request, principal: Principal, ctx: Context, *, frozen:
         ctx.session.rollback()
         return _refused(request, ctx, principal, exc)
     ctx.session.commit()
-    return see_other(request, f"/me/authorizations?done={'frozen' if frozen else 'unfrozen'}")
+    return see_other(request, f"{_HOME}?done={'frozen' if frozen else 'unfrozen'}")
 
 
 @router.get("/freeze", response_model=None)
 def freeze_target(request: Request, _: CitizenPageDep) -> Response:
     """The freeze form's target opened directly: the authorizations page."""
-    return back_to(request, "/me/authorizations")
+    return back_to(request, _HOME)
 
 
 @router.get("/unfreeze", response_model=None)
 def unfreeze_target(request: Request, _: CitizenPageDep) -> Response:
     """The unfreeze form's target opened directly: the authorizations page."""
-    return back_to(request, "/me/authorizations")
+    return back_to(request, _HOME)
 
 
 @router.get("/authorizations/{authorization_id}/revoke", response_model=None)
 def revoke_target(authorization_id: str, request: Request, _: CitizenPageDep) -> Response:
     """A revoke form's target opened directly: the authorizations page."""
-    return back_to(request, "/me/authorizations")
+    return back_to(request, _HOME)
+
+
+@router.get("/authorizations/{authorization_id}/deliver", response_model=None)
+def deliver_target(authorization_id: str, request: Request, _: CitizenPageDep) -> Response:
+    """A send form's target opened directly: the authorizations page."""
+    return back_to(request, _HOME)
 
 
 @router.post("/freeze", response_model=None)
 def freeze(
-    request: Request, principal: CitizenPageDep, _csrf: CsrfDep, ctx: ContextDep
+    request: Request,
+    principal: CitizenPageDep,
+    _csrf: CsrfDep,
+    ctx: ContextDep,
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Freeze my record: authorization-based queries are refused until I unfreeze it."""
+    """Freeze my record, once I confirmed it: authorization-based queries are then refused."""
+    index = principal.own_code_index()
+    # Nothing to confirm when it could not happen: no record, or frozen already (refused).
+    on_record = subject_by_index(session=ctx.session, code_index=index) is not None
+    if on_record and not confirmed(confirm) and not _frozen(ctx, index):
+        return confirm_page(
+            request,
+            Confirmation(
+                action="/me/freeze",
+                back=_HOME,
+                title_key="me_freeze.confirm.title",
+                what_key="me_freeze.confirm.what",
+                button_key="me_freeze.confirm.button",
+            ),
+        )
     return _set_freeze(request, principal, ctx, frozen=True)
 
 

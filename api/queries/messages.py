@@ -17,20 +17,47 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # (zh, en)
     "queries.title": ("我的记录被查询情况", "Queries of my record"),
     "queries.empty": ("尚无查询。", "No queries yet."),
+    "queries.number": ("（第 {n} 条查询日志）", " (query log entry {n})"),
     "queries.at": ("时间", "Time"),
     "queries.agency": ("查询机构", "Agency"),
     "queries.purpose": ("目的", "Purpose"),
     "queries.basis": ("依据", "Basis"),
+    "queries.basis.authorization": ("凭您的授权", "under your authorization"),
+    "queries.basis.legal": ("依法定依据", "on a legal basis"),
     "queries.outcome": ("结果", "Outcome"),
     "queries.entries": ("返回条目数", "Entries returned"),
-    "queries.receipt": ("回执（含包含证明）", "Receipt (with inclusion proof)"),
-    "queries.receipt_pending": ("回执待下一个检查点生成", "Receipt pending the next checkpoint"),
+    "queries.receipt": (
+        "下载回执（含包含证明，JSON 文件）",
+        "Download the receipt (with its inclusion proof, JSON)",
+    ),
+    "queries.receipt_pending": ("回执待下一个检查点生成。", "Receipt pending the next checkpoint."),
     "notifications.title": ("通知", "Notifications"),
     "notifications.empty": ("暂无通知。", "No notifications."),
-    "notifications.query": ("查询", "Query"),
-    "notifications.entry": ("条目事件", "Entry event"),
+    "notifications.query": ("查询：", "Query: "),
+    "notifications.entry": ("条目事件：", "Entry event: "),
+    # What happened to an entry, by the notice's kind.
+    "notifications.event.expired": ("展示期满", "display period over"),
+    "notifications.event.repaired": ("信用修复完成", "credit repaired"),
+    "notifications.event.withdrawn": ("认定部门撤回", "withdrawn by the department"),
+    "notifications.event.criteria_changed": ("认定标准变更", "listing criteria changed"),
+    "notifications.event.objection_upheld": ("异议成立，已删除", "objection upheld, removed"),
+    "notifications.event.shredded": ("已删除", "erased"),
+    "notifications.event.corrected": ("已更正", "corrected"),
+    "notifications.event.apology": ("认定部门已致歉", "the department apologised"),
+    "notifications.event.objection_filed": ("他人对该条目提出异议", "someone objected to it"),
+    "notifications.event.objection_rejected": ("异议被驳回", "objection rejected"),
+    "notifications.event.repair_declined": ("修复申请不予受理", "repair application declined"),
+    "notifications.event.repair_rejected": ("修复申请未通过", "repair application rejected"),
     # --- the page ------------------------------------------------------------------------
     "verify.heading": ("在浏览器中核验回执", "Verify the receipts in your browser"),
+    "verify.summary": (
+        "每次查询在答复发出前都已记入防篡改的查询日志。点击下方按钮，您的浏览器会独立核验每条回执，"
+        "确认这些查询确实记录在公开的日志中，且没有遗漏。",
+        "Every query was written to the tamper-evident query log before its answer left. "
+        "The button below makes your browser check each receipt itself: that these queries "
+        "are in the public log, and that none is left out.",
+    ),
+    "verify.how": ("核验原理", "How this works"),
     "verify.help": (
         "每次查询在答复发出前都记入防篡改的查询日志。核验时，您的浏览器自行从公开接口获取"
         "最新的签名检查点和日志公钥，检查检查点的 Ed25519 签名，再按 RFC 9162 用每条回执的"
@@ -65,10 +92,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "differ, the result cannot be trusted.",
     ),
     "verify.nojs": (
-        "在浏览器中核验需要启用 JavaScript。您也可以复制每条回执，用任何支持 C2SP 签名检查点和 "
+        "在浏览器中核验需要启用 JavaScript。您也可以下载每条回执，用任何支持 C2SP 签名检查点和 "
         "RFC 9162 证明的工具离线核验。",
-        "Verifying in the browser needs JavaScript. You can also copy each receipt and check it "
-        "offline with any tool that reads C2SP signed checkpoints and RFC 9162 proofs.",
+        "Verifying in the browser needs JavaScript. You can also download each receipt and "
+        "check it offline with any tool that reads C2SP signed checkpoints and RFC 9162 proofs.",
     ),
     "verify.button": ("核验全部回执", "Verify all receipts"),
     # --- the script ----------------------------------------------------------------------

@@ -1,18 +1,22 @@
-"""The personal credit report as words (zh or en) and as a PDF drawn with reportlab.
+"""The issued personal credit report as a PDF drawn with reportlab.
 
-Invariants: presentation only — it formats a `PersonalReport` the service already
-scoped and decrypted, and reads nothing else; the credit code is never in a report, so
-it can never be drawn; every value is escaped before it reaches reportlab's paragraph
-markup; the font is the built-in CID font `STSong-Light` (nothing embedded, Chinese and
-Latin both render); the document's metadata names the report, never the person.
+Invariants: presentation only — it formats an issued `PersonalReport` the services
+already scoped, decrypted and signed, in the words of `ReportWords`, and reads nothing
+else; the credit code is never in a report (only its mask), so it can never be drawn;
+every value is escaped before it reaches reportlab's paragraph markup; the text is set in
+the vendored WenQuanYi Micro Hei, embedded (as a subset) so every reader sees the same
+glyphs — a character it lacks is set in the built-in `STSong-Light` CID font rather than
+lost; every page says "第 N 页 共 M 页" and the report number; the document's metadata
+names the report, never the person.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
@@ -22,7 +26,10 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -31,155 +38,111 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
-from api.pages.common import local_minute
-from api.pages.i18n import translate, translate_or
-from core.cases.deadlines import LegalClock
-from core.entries.visibility import Visibility
-from core.queries.catalogues import LEGAL_BASES, PURPOSES
-from core.reports.schemas import PersonalReport, ReportAuthorization, ReportEntry, ReportRepair
+from api.reports import qr
+from api.reports.words import DASH, ReportWords
+from core.reports.schemas import PersonalReport
 
-FONT: Final = "STSong-Light"
+FONT_FILE: Final = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
+FONT: Final = "WenQuanYiMicroHei"
+FALLBACK: Final = "STSong-Light"
 MARGIN: Final = 16 * mm
+QR_SIZE: Final = 30 * mm
+# From CJK Radicals Supplement on: the scripts whose lines break between any two characters.
+CJK_FROM: Final = 0x2E80
 LINE: Final = colors.HexColor("#c8c8c8")
 SHADE: Final = colors.HexColor("#f0f0f0")
 INK: Final = colors.HexColor("#1a1a1a")
 MUTED: Final = colors.HexColor("#4a4a4a")
+NOTES: Final = (
+    "report.note.source",
+    "report.note.verify",
+    "report.note.privacy",
+    "report.note.times",
+    "report.note.objection",
+)
 
 
-class ReportWords:
-    """The report's labels, vocabulary values, dates and catalogue codes in one language."""
+class ReportFontMissing(RuntimeError):
+    """The report's font file is not where the package keeps it."""
 
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
 
-    def __repr__(self) -> str:
-        return f"ReportWords({self.lang!r})"
+@dataclass(frozen=True)
+class Fonts:
+    """The registered report font and the characters it can draw."""
 
-    def t(self, key: str) -> str:
-        """A message of the catalogue."""
-        return translate(key, self.lang)
+    name: str
+    fallback: str
+    characters: frozenset[int]
 
-    def v(self, group: str, value: object) -> str:
-        """A vocabulary value (`kind`, `state`, `domain`…), raw when not catalogued."""
-        return translate_or(f"{group}.{value}", str(value), self.lang)
-
-    def purpose(self, code: str) -> str:
-        """A purpose code's label."""
-        found = PURPOSES.get(code)
-        if found is None:
-            return code
-        return found.label_en if self.lang == "en" else found.label_zh
-
-    def legal_basis(self, code: str | None) -> str:
-        """A legal-basis code's label ('' for none)."""
-        if code is None:
-            return ""
-        found = LEGAL_BASES.get(code)
-        if found is None:
-            return code
-        return found.label_en if self.lang == "en" else found.label_zh
-
-    def basis(self, basis: str, legal_basis: str | None) -> str:
-        """A query's basis: the citizen's authorization, or the legal basis it cited."""
-        word = self.v("report.basis", basis)
-        return f"{word} · {self.legal_basis(legal_basis)}" if legal_basis else word
-
-    def when(self, instant: datetime) -> str:
-        """An instant in China Standard Time, to the minute."""
-        return local_minute(instant)
-
-    def audiences(self, views: Iterable[Visibility]) -> str:
-        """Who can still see an entry, and until when."""
-        parts = [
-            f"{self.v('audience', v.audience)} {self.t('report.until')} {v.until.isoformat()}"
-            for v in views
-        ]
-        return "; ".join(parts) or self.t("record.nobody")
-
-    def clocks(self, clocks: Iterable[LegalClock]) -> str:
-        """The legal clocks still running, each with its due date (overdue, provisional marks)."""
-        parts = []
-        for c in clocks:
-            text = f"{self.v('report.step', c.step)} {self.t('report.due')} {c.due.isoformat()}"
-            text += f" ({self.t('report.overdue')})" if c.overdue else ""
-            parts.append(text + (f" ({self.t('calendar.provisional')})" if c.provisional else ""))
-        return "; ".join(parts) or "—"
-
-    def scope(self, grant: ReportAuthorization) -> str:
-        """An authorization's scope: list kinds and domains."""
-        kinds = ", ".join(self.v("kind", k) for k in grant.list_kinds)
-        domains = (
-            ", ".join(self.v("domain", d) for d in grant.domains)
-            if grant.domains
-            else self.t("report.all_domains")
-        )
-        return f"{kinds} · {domains}"
-
-    def remains(self, repair: ReportRepair) -> str:
-        """What an approved repair leaves in the back end, and who can still see it."""
-        left = repair.what_remains
-        if left is None:
-            return "—"
-        return (
-            f"{self.v('state', left.entry_state)}; {self.t('report.kept_until')} "
-            f"{left.kept_until.isoformat()}; {self.audiences(left.visible_to)}"
-        )
-
-    def entry_rows(self, e: ReportEntry) -> list[tuple[str, str]]:
-        """An entry's fields as (label, value) lines, in the order the report shows them."""
-        rows = [
-            (self.t("col.state"), self.v("state", e.state)),
-            (self.t("col.ref"), e.public_ref),
-            (self.t("col.department"), e.department),
-            (self.t("record.severity"), self.v("severity", e.severity)),
-            (self.t("record.facts"), e.facts),
-            (self.t("col.basis"), e.legal_basis),
-            (self.t("col.decided"), e.decided_on.isoformat()),
-        ]
-        if e.notice_until is not None:
-            mark = f" ({self.t('calendar.provisional')})" if e.notice_until_provisional else ""
-            rows.append((self.t("record.notice_until"), e.notice_until.isoformat() + mark))
-        rows += [
-            (self.t("col.display_until"), e.display_until.isoformat()),
-            (self.t("record.valid_until"), e.valid_until.isoformat()),
-            (self.t("record.retain_until"), e.retain_until.isoformat()),
-        ]
-        if e.exit_reason:
-            rows.append((self.t("record.exit_reason"), self.v("report.exit", e.exit_reason)))
-        if e.repair_ways:
-            ways = ", ".join(self.v("way", w) for w in e.repair_ways)
-            rows.append((self.t("record.repair_ways"), ways))
-        rows += [
-            (self.t("col.objection"), self.t("objection.mark") if e.under_objection else "—"),
-            (self.t("record.statement"), e.statement or "—"),
-            (self.t("record.visible_to"), self.audiences(e.visible_to)),
-        ]
-        return rows
+    def covers(self, text: str) -> bool:
+        """Whether the embedded font has a glyph for every character of `text`."""
+        return all(ord(ch) in self.characters for ch in text)
 
 
 @cache
-def _font() -> str:
-    """Register the built-in CID font once per process."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+def fonts() -> Fonts:
+    """Register the embedded font (and the fallback CID font) once per process."""
+    if not FONT_FILE.is_file():
+        raise ReportFontMissing(
+            f"the report font {FONT_FILE.name} is missing from {FONT_FILE.parent}: "
+            "reinstall credence (the font ships with the package, api/reports/fonts)"
+        )
+    font = TTFont(FONT, str(FONT_FILE))
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
+    return Fonts(FONT, FALLBACK, frozenset(font.face.charToGlyph))
+
+
+def markup(text: str) -> str:
+    """Paragraph markup of plain text: escaped, and runs the font lacks set in the fallback."""
+    covered = fonts()
+    out: list[str] = []
+    run: list[str] = []
+    for ch in text:
+        if ch == "\n" or ord(ch) in covered.characters:
+            if run:
+                out.append(f'<font name="{covered.fallback}">{escape("".join(run))}</font>')
+                run = []
+            out.append("<br/>" if ch == "\n" else escape(ch))
+        else:
+            run.append(ch)
+    if run:
+        out.append(f'<font name="{covered.fallback}">{escape("".join(run))}</font>')
+    return "".join(out)
+
+
+def _has_cjk(text: str) -> bool:
+    return any(ord(ch) >= CJK_FROM for ch in text)
 
 
 class _Styles:
     def __init__(self) -> None:
-        font = _font()
+        font = fonts().name
         base: dict[str, Any] = {"fontName": font, "wordWrap": "CJK", "textColor": INK}
         self.body = ParagraphStyle("body", fontSize=9, leading=12.5, **base)
         self.small = ParagraphStyle("small", fontSize=7.5, leading=10, **base)
         self.head = ParagraphStyle("head", fontSize=8.5, leading=11, **base)
-        self.h1 = ParagraphStyle("h1", fontSize=17, leading=22, spaceAfter=6, **base)
+        self.h1 = ParagraphStyle("h1", fontSize=17, leading=22, spaceAfter=2, **base)
+        self.issuer = ParagraphStyle("issuer", fontSize=9.5, leading=13, spaceAfter=6, **base)
+        # A heading stays with what follows it, never alone at the foot of a page.
         self.h2 = ParagraphStyle(
-            "h2", fontSize=12.5, leading=16, spaceBefore=10, spaceAfter=4, **base
+            "h2", fontSize=12.5, leading=16, spaceBefore=10, spaceAfter=4, keepWithNext=1, **base
         )
-        self.h3 = ParagraphStyle("h3", fontSize=10.5, leading=14, spaceBefore=6, **base)
+        self.h3 = ParagraphStyle(
+            "h3", fontSize=10.5, leading=14, spaceBefore=6, keepWithNext=1, **base
+        )
 
 
 def _p(text: str, style: ParagraphStyle) -> Any:
-    return Paragraph(escape(text), style)
+    # CJK wrapping breaks between any two characters: right for Chinese, wrong inside an
+    # English word, so text without CJK characters wraps at its spaces.
+    if not _has_cjk(text):
+        style = ParagraphStyle(f"{style.name}-latin", parent=style, wordWrap=None)
+    return Paragraph(markup(text), style)
+
+
+# A table sets its cells' font (Helvetica unless told), even around paragraphs.
+_CELL_FONT: Final = (("FONTNAME", (0, 0), (-1, -1), FONT),)
 
 
 def _table(
@@ -188,6 +151,7 @@ def _table(
     data = [[_p(h, styles.head) for h in header]] if header else []
     data += [[_p(cell, styles.body) for cell in row] for row in rows]
     commands: list[tuple[Any, ...]] = [
+        *_CELL_FONT,
         ("GRID", (0, 0), (-1, -1), 0.4, LINE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -216,18 +180,52 @@ def _section(
     return [*flow, _table(header, rows, widths, styles)]
 
 
-def _width(*fractions: float) -> list[float]:
-    usable = A4[0] - 2 * MARGIN
+def _usable() -> float:
+    return float(A4[0] - 2 * MARGIN)
+
+
+def _width(*fractions: float, of: float | None = None) -> list[float]:
+    usable = _usable() if of is None else of
     return [usable * f for f in fractions]
 
 
-def _overview(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[Any]:
+def _issue_block(report: PersonalReport, w: ReportWords, url: str, styles: _Styles) -> Any:
+    """The report's number, issuer, time and masked identity beside its verification QR."""
+    issue = report.issue
+    number = issue.number if issue is not None else DASH
+    facts = [
+        [w.t("report.number"), number],
+        [w.t("report.issuer_label"), w.t("report.issuer")],
+        [w.t("report.generated_at"), w.when(report.generated_at)],
+        [w.t("report.as_of"), w.day(report.as_of)],
+        [w.t("report.subject"), w.identity(report)],
+    ]
+    left_width = _usable() - QR_SIZE - 8 * mm
+    left = _table(None, facts, _width(0.3, 0.7, of=left_width), styles)
+    if issue is None:
+        return left
+    right = [
+        Image(io.BytesIO(qr.png(url)), width=QR_SIZE, height=QR_SIZE),
+        _p(w.t("report.scan"), styles.small),
+    ]
+    block = Table([[left, right]], colWidths=[left_width + 4 * mm, QR_SIZE + 4 * mm])
+    block.setStyle(
+        TableStyle(
+            [
+                *_CELL_FONT,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 4 * mm),
+            ]
+        )
+    )
+    return block
+
+
+def _overview(report: PersonalReport, w: ReportWords, url: str, styles: _Styles) -> list[Any]:
     s = report.summary
     facts = [
-        [w.t("report.name"), report.subject_name or "—"],
-        [w.t("report.code"), w.t("report.code_hidden")],
-        [w.t("report.generated_at"), w.when(report.generated_at)],
-        [w.t("report.as_of"), report.as_of.isoformat()],
         [w.t("report.warning_list"), w.t("yes") if report.warning_list else w.t("no")],
         [w.t("report.frozen"), w.t("report.frozen_yes") if report.frozen else w.t("no")],
     ]
@@ -243,55 +241,89 @@ def _overview(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[A
     ]
     # Why a date reads "provisional", once, where the reader starts.
     note = (
-        [_p(f"{w.t('calendar.provisional')}: {w.t('calendar.provisional_note')}", styles.body)]
+        [
+            _p(
+                w.f(
+                    "report.fmt.note",
+                    label=w.t("calendar.provisional"),
+                    text=w.t("calendar.provisional_note"),
+                ),
+                styles.body,
+            )
+        ]
         if s.provisional_deadlines
         else []
     )
+    verify: list[Any] = []
+    if report.issue is not None:
+        verify = [
+            _p(w.t("report.verify"), styles.h2),
+            _p(w.t("report.verify_hint"), styles.body),
+            _table(
+                None,
+                [
+                    [w.t("report.verify_code"), report.issue.verification_code],
+                    [w.t("report.verify_url"), url],
+                ],
+                _width(0.3, 0.7),
+                styles,
+            ),
+        ]
     return [
         _p(w.t("report.title"), styles.h1),
+        _p(w.t("report.issuer"), styles.issuer),
+        _issue_block(report, w, url, styles),
+        Spacer(1, 3 * mm),
         _p(w.t("report.intro"), styles.body),
         *note,
-        Spacer(1, 4 * mm),
+        Spacer(1, 3 * mm),
         _table(None, facts, _width(0.3, 0.7), styles),
         _p(w.t("report.summary"), styles.h2),
         _table([w.t("report.item"), w.t("report.count")], counts, _width(0.7, 0.3), styles),
+        *verify,
     ]
 
 
 def _entries(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[Any]:
-    flow: list[Any] = [_p(w.t("report.entries"), styles.h2)]
+    heading = _p(w.t("report.entries"), styles.h2)
     if not report.entries:
-        return [*flow, _p(w.t("report.no_entries"), styles.body)]
+        return [heading, _p(w.t("report.no_entries"), styles.body)]
+    flow: list[Any] = []
     for e in report.entries:
-        title = f"{w.v('kind', e.list_kind)} · {w.v('domain', e.domain)} · {e.department}"
+        title = w.entry_title(e)
         if e.under_objection:
-            title += f" · {w.t('objection.mark')}"
+            title = w.title(title, w.t("objection.mark"))
         rows = [[label, value] for label, value in w.entry_rows(e)]
+        # The section's heading goes with its first entry.
+        lead = [] if flow else [heading]
         flow.append(
-            KeepTogether([_p(title, styles.h3), _table(None, rows, _width(0.26, 0.74), styles)])
+            KeepTogether(
+                [*lead, _p(title, styles.h3), _table(None, rows, _width(0.26, 0.74), styles)]
+            )
         )
     return flow
 
 
-def _footer(words: ReportWords, generated: str) -> Any:
-    def draw(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(_font(), 7.5)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 9 * mm, f"{words.t('report.pdf_footer')} · {generated}")
-        page = words.t("report.page").replace("{n}", str(doc.page))
-        canvas.drawRightString(A4[0] - MARGIN, 9 * mm, page)
-        canvas.restoreState()
+def _notes(w: ReportWords, styles: _Styles) -> list[Any]:
+    rows = [[f"{i}.", w.t(key)] for i, key in enumerate(NOTES, start=1)]
+    numbered = Table(
+        [[_p(n, styles.body), _p(text, styles.body)] for n, text in rows],
+        colWidths=_width(0.05, 0.95),
+    )
+    numbered.setStyle(
+        TableStyle(
+            [
+                *_CELL_FONT,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return [KeepTogether([_p(w.t("report.notes"), styles.h2), numbered])]
 
-    return draw
 
-
-def render_pdf(report: PersonalReport, lang: str) -> bytes:
-    """The report as an A4 PDF in `lang`."""
-    w = ReportWords(lang)
-    styles = _Styles()
-    flow = _overview(report, w, styles) + _entries(report, w, styles)
-    flow += _section(
+def _sections(report: PersonalReport, w: ReportWords, styles: _Styles) -> list[Any]:
+    flow = _section(
         w.t("report.queries"),
         w.t("report.no_queries"),
         [
@@ -305,7 +337,7 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         [
             [
                 w.when(q.at),
-                q.agency,
+                w.org(q.agency),
                 w.purpose(q.purpose),
                 w.basis(q.basis, q.legal_basis),
                 w.v("outcome", q.outcome),
@@ -329,10 +361,10 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         ],
         [
             [
-                a.agency,
+                w.org(a.agency),
                 w.purpose(a.purpose),
                 w.scope(a),
-                f"{w.when(a.starts_at)} – {w.when(a.expires_at)}",
+                w.validity(a),
                 f"{a.uses} / {a.max_uses}",
                 w.v("report.auth_state", a.state),
             ]
@@ -353,9 +385,9 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         ],
         [
             [
-                o.filed_on.isoformat(),
-                f"{w.v('kind', o.list_kind)} · {o.department}",
-                w.v("status", o.status) + (f" · {w.t('report.erased')}" if o.erased else ""),
+                w.day(o.filed_on),
+                w.title(w.v("kind", o.list_kind), w.org(o.department)),
+                w.v("status", o.status) + (w.mark(w.t("report.erased")) if o.erased else ""),
                 w.clocks(o.clocks),
                 w.t("yes") if o.escalated else w.t("no"),
             ]
@@ -377,23 +409,71 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         ],
         [
             [
-                r.filed_on.isoformat(),
-                f"{w.v('kind', r.list_kind)} · {w.v('domain', r.domain)}",
+                w.day(r.filed_on),
+                w.title(w.v("kind", r.list_kind), w.v("domain", r.domain)),
                 w.v("way", r.way),
-                w.v("report.repair_status", r.status)
-                + (
-                    f" · {w.t('report.col.retry_from')} {r.retry_from.isoformat()}"
-                    if r.retry_from
-                    else ""
-                ),
+                w.repair_status(r),
                 w.clocks(r.clocks),
                 w.remains(r),
             ]
             for r in report.repairs
         ],
-        _width(0.12, 0.18, 0.14, 0.16, 0.2, 0.2),
+        _width(0.12, 0.16, 0.17, 0.13, 0.21, 0.21),
         styles,
     )
+    return flow
+
+
+Footer = Callable[[Any, int, int], None]
+
+
+def _footer(w: ReportWords, number: str) -> Footer:
+    """Draw one page's footer: the report and its number, and "page N of M"."""
+    left = w.f("report.pdf_footer", number=number)
+    font = fonts()
+    if not font.covers(left + w.t("report.page_of")):
+        raise ReportFontMissing("the report font lacks a character of the page footer")
+
+    def draw(canvas: Any, page: int, pages: int) -> None:
+        canvas.saveState()
+        canvas.setFont(font.name, 7.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, 9 * mm, left)
+        canvas.drawRightString(A4[0] - MARGIN, 9 * mm, w.f("report.page_of", n=page, m=pages))
+        canvas.restoreState()
+
+    return draw
+
+
+def _counting_canvas(footer: Footer) -> type[Any]:
+    """A canvas class that holds its pages back until it knows how many there are."""
+
+    class CountingCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            pages = len(self._held)
+            for page, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                footer(self, page, pages)
+                super().showPage()
+            super().save()
+
+    return CountingCanvas
+
+
+def render_pdf(report: PersonalReport, words: ReportWords, url: str) -> bytes:
+    """The issued report as an A4 PDF in the words' language; `url` is its verification page."""
+    w = words
+    styles = _Styles()
+    flow = _overview(report, w, url, styles) + _entries(report, w, styles)
+    flow += _sections(report, w, styles) + _notes(w, styles)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -406,8 +486,10 @@ def render_pdf(report: PersonalReport, lang: str) -> bytes:
         author="Credence",
         creator="Credence",
         subject="",
-        lang="zh-Hans" if lang == "zh" else "en",
+        lang="zh-Hans" if w.lang == "zh" else "en",
+        # Every page starts in the embedded font: no unembedded Helvetica at all.
+        initialFontName=fonts().name,
     )
-    footer = _footer(w, w.when(report.generated_at))
-    doc.build(flow, onFirstPage=footer, onLaterPages=footer)
+    number = report.issue.number if report.issue is not None else DASH
+    doc.build(flow, canvasmaker=_counting_canvas(_footer(w, number)))
     return buffer.getvalue()

@@ -660,8 +660,8 @@ export async function fetchLatest(witnesses = null) {
 export function receiptsOf(doc) {
   const found = new Map();
   for (const article of doc.querySelectorAll("article[data-log-index]")) {
-    const pre = article.querySelector("pre.receipt");
-    if (pre !== null) found.set(article.getAttribute("data-log-index"), pre.textContent);
+    const el = article.querySelector(".receipt");
+    if (el !== null) found.set(article.getAttribute("data-log-index"), el.textContent);
   }
   return found;
 }
@@ -807,7 +807,7 @@ async function run(button, status, msgs) {
   status.removeAttribute("data-done");
   status.replaceChildren(paragraph(msgs.running));
   const articles = Array.from(document.querySelectorAll("article[data-log-index]"));
-  const rows = articles.filter((a) => a.querySelector("pre.receipt") !== null);
+  const rows = articles.filter((a) => a.querySelector(".receipt") !== null);
   let state = null;
   try {
     state = await newState(window.location.pathname);
@@ -827,7 +827,7 @@ async function run(button, status, msgs) {
   for (const article of rows) {
     const index = article.getAttribute("data-log-index");
     try {
-      const text = article.querySelector("pre.receipt").textContent;
+      const text = article.querySelector(".receipt").textContent;
       showVerdict(article, msgs, { ok: await verifyRow(index, text, state, shownOf(article)) });
       ok += 1;
       passed.add(article);

@@ -13,9 +13,16 @@ from core.queries.catalogues import PurposeCode
 from core.vocabulary import Domain, ListKind
 
 AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+# The short code a citizen hands an agency, as the agency may type it: "K7QX-M2PD".
+AuthorizationCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$", max_length=9)
+]
 AuthorizationState = Literal["active", "used_up", "expired", "revoked", "pending"]
 
 MAX_USES = 100
+# The authorization listings page like the public lists: at most this many a page.
+PAGE_MAX = 100
+PAGE_DEFAULT = 50
 # A client clock a little behind ours must not make "start now" look backdated.
 START_SKEW = timedelta(minutes=5)
 
@@ -77,3 +84,43 @@ class AuthorizationView(BaseModel):
     created_at: datetime
     policy_version: int
     state: AuthorizationState
+    # When the citizen sent it to the agency's inbox (null: not sent).
+    delivered_at: datetime | None = None
+
+
+class AuthorizationGranted(AuthorizationView):
+    """A grant just made, with its short code: shown to the citizen this once, never stored."""
+
+    authorization_code: str = Field(repr=False, examples=["K7QX-M2PD"])
+
+
+class AuthorizationPage(BaseModel):
+    """One page of the citizen's authorizations, newest first; `next_cursor` null on the last."""
+
+    items: list[AuthorizationView]
+    next_cursor: str | None = None
+
+
+class HeldAuthorization(BaseModel):
+    """A grant as the agency holding it sees it: the subject masked, never its code."""
+
+    id: uuid.UUID
+    subject: str = Field(description="The subject's code masked: first two and last two kept.")
+    purpose: PurposeCode
+    list_kinds: list[ListKind]
+    domains: list[Domain]
+    starts_at: datetime
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+    state: AuthorizationState
+
+
+class HeldAuthorizationPage(BaseModel):
+    """One page of the grants an agency holds, newest first; `next_cursor` null on the last."""
+
+    items: list[HeldAuthorization]
+    next_cursor: str | None = None

@@ -26,6 +26,7 @@ from core.entries.display import add_months
 from core.entries.schemas import EntryCreate
 from core.entries.service import create_entry
 from core.keyring import Keyring
+from core.progress import SILENT, Progress
 from core.vocabulary import DOMAINS, REPAIR_WAYS
 
 DEPARTMENTS = {
@@ -165,14 +166,19 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
     return plan
 
 
-def load_demo(*, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE) -> DemoResult:
+def load_demo(
+    *, session: Session, keyring: Keyring, count: int = DEMO_PEOPLE, progress: Progress = SILENT
+) -> DemoResult:
     """Load the demo data set (idempotent)."""
     now = clock.now()
     created = existing = 0
     # Idempotent by external id, so a load stopped between chunks is finished by a rerun.
     load_demo_directory(Context(session, keyring))
     chunks = ChunkedCommits(session)
-    for _person, domain, payload in demo_plan(demo_people(count), clock.today()):
+    plan = demo_plan(demo_people(count), clock.today())
+    progress.total(len(plan))
+    for _person, domain, payload in plan:
+        progress.advance()
         department = DEPARTMENTS[domain]
         if (
             repo.entry_by_external_id(

@@ -117,9 +117,18 @@ def agencies(ctx: Context) -> list[OrganisationView]:
 
 def require_agency(ctx: Context, *, slug: str) -> OrganisationView:
     """The enabled agency `slug`, or InvalidInput when there is none by that id."""
+    return _require(ctx, slug, "agency")
+
+
+def require_department(ctx: Context, *, slug: str) -> OrganisationView:
+    """The enabled recording department `slug`, or InvalidInput when there is none."""
+    return _require(ctx, slug, "department")
+
+
+def _require(ctx: Context, slug: str, kind: OrganisationKind) -> OrganisationView:
     row = repo.get(ctx.session, slug)
-    if row is None or row.kind != "agency" or row.disabled_at is not None:
-        raise InvalidInput("no registered agency has this id", rule="agency_unknown")
+    if row is None or row.kind != kind or row.disabled_at is not None:
+        raise InvalidInput(f"no registered {kind} has this id", rule=f"{kind}_unknown")
     return _view(row)
 
 

@@ -40,6 +40,7 @@ from core.entries import erasure, lifecycle
 from core.entries import lifecycle_repository as repo
 from core.entries import states as rules
 from core.keyring import Keyring
+from core.progress import SILENT, Progress
 
 ACTOR = "sweeper"
 BATCH = 2000
@@ -144,11 +145,13 @@ def sweep(
     batch: int = BATCH,
     case_grace: timedelta = erasure.CASE_GRACE,
     lock_seconds: float = LOCK_SECONDS,
+    progress: Progress = SILENT,
 ) -> SweepReport:
     """One pass over every entry with time-driven work due at `now`, in batches of at most
     `batch` rows paced to hold the write lock about `lock_seconds`; the cases of an
     erroneous listing go `case_grace` after its shred (0: on the next pass)."""
     report = SweepReport()
+    progress.total(None)  # what is due is known only batch by batch
     cursor = repo.DueCursor()
     today = local_date(now)
     for kind in repo.DUE_KINDS:
@@ -162,6 +165,7 @@ def sweep(
                     session.rollback()
                     break
                 report.examined += len(moved)
+                progress.advance(len(moved))
                 _carry(session, keyring, moved, left=kind.status, now=now, report=report)
                 # From when the batch got the lock: a wait behind queries is not its work.
                 held = held_seconds(session)

@@ -184,6 +184,11 @@ def disable_client(*, session: Session, client_id: str, now: datetime) -> bool:
     return repo.disable_client(session, client_id=client_id, now=now)
 
 
+def list_clients(*, session: Session) -> list[OAuthClient]:
+    """Every registered client, enabled or disabled (never a secret or its hash)."""
+    return repo.list_clients(session)
+
+
 def dev_token_claims(
     *,
     role: str,

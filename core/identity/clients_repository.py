@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from core.models import OAuthClient
@@ -40,3 +40,9 @@ def disable_client(session: Session, *, client_id: str, now: datetime) -> bool:
         .values(disabled_at=now)
     )
     return bool(getattr(session.execute(stmt), "rowcount", 0))
+
+
+def list_clients(session: Session) -> list[OAuthClient]:
+    """Every registered client, oldest first."""
+    stmt = select(OAuthClient).order_by(col(OAuthClient.created_at), col(OAuthClient.client_id))
+    return list(session.execute(stmt).scalars().all())

@@ -16,9 +16,11 @@ from core.codes import InvalidCode, validate_code
 from core.errors import Forbidden, Unauthenticated
 from core.keyring import Keyring
 
-Role = Literal[
-    "citizen", "agency", "recorder", "objection_officer", "repair_officer", "auditor", "admin"
+# Every role but the citizen's signs in with client credentials.
+ClientRole = Literal[
+    "agency", "recorder", "objection_officer", "repair_officer", "auditor", "admin"
 ]
+Role = Literal["citizen", ClientRole]
 ROLES: tuple[str, ...] = get_args(Role)
 DEPARTMENT_ROLES = frozenset({"recorder", "objection_officer", "repair_officer"})
 ROLE_CLAIM = "role"

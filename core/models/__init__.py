@@ -20,6 +20,7 @@ from core.models.log_integrity import LogFullCheck, LogHalt
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
 from core.models.records import Entry, EntryEvent, Subject
+from core.models.reports import IssuedReport
 from core.models.web_session import WebSessionRow
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "EvidenceFile",
     "ExitAnnouncement",
     "IndexRotation",
+    "IssuedReport",
     "KeyCheck",
     "LogCheckpoint",
     "LogCosignature",

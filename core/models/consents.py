@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
@@ -20,6 +20,10 @@ class Authorization(SQLModel, table=True):
         CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses_in_bounds"),
         CheckConstraint("expires_at > starts_at", name="expires_after_start"),
         CheckConstraint("policy_version >= 1", name="policy_version_positive"),
+        # An agency presents a code for one subject: it names at most one of their grants.
+        Index("uq_authorization_grant_code", "code_hash", "agency", "subject_id", unique=True),
+        # The grants an agency holds, listed newest first.
+        Index("ix_authorization_grant_agency_created", "agency", "created_at"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -35,6 +39,11 @@ class Authorization(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     policy_version: int = 1
+    # A keyed MAC of the short code the citizen hands the agency (never the code itself);
+    # null for grants made before codes existed.
+    code_hash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # When the citizen sent the grant to the agency's inbox (null: not sent).
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class SubjectFreeze(SQLModel, table=True):

@@ -30,6 +30,7 @@ from core.keyring import CURRENT_TTL, IndexKeys, Keyring
 from core.models import DataKeyRow, StoredSecret
 from core.ops import index_repository as index_repo
 from core.ops import keys_repository as repo
+from core.progress import SILENT, Progress
 from crypto.blind_index import INDEX_KEY_LEN, BlindIndexer
 from crypto.envelope import DataKey, unwrap
 from crypto.keys import KeyProvider, KeyProviderError
@@ -266,7 +267,12 @@ def _new_version(session: Session, keyring: Keyring, *, current: bool) -> int:
 
 
 def _move_keys(
-    session: Session, keyring: Keyring, *, select_batch: Callable[[], list[DataKeyRow]], to: int
+    session: Session,
+    keyring: Keyring,
+    *,
+    select_batch: Callable[[], list[DataKeyRow]],
+    to: int,
+    progress: Progress = SILENT,
 ) -> int:
     """Re-wrap batches of live data keys under `to` until the selection is empty."""
     done = 0
@@ -284,6 +290,7 @@ def _move_keys(
             chunks.done_one()
         session.commit()
         session.expire_all()
+        progress.advance(len(rows))
 
 
 def _move_secrets(session: Session, keyring: Keyring, rows: list[StoredSecret], to: int) -> None:
@@ -294,23 +301,29 @@ def _move_secrets(session: Session, keyring: Keyring, rows: list[StoredSecret], 
     session.commit()
 
 
-def rewrap_stale(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
+def rewrap_stale(
+    *, session: Session, keyring: Keyring, batch: int = 500, progress: Progress = SILENT
+) -> int:
     """Re-wrap every data key and secret not under the current version; resumable."""
     current = repo.current_version(session) or keyring.current_version()
+    progress.total(sum(n for v, n in repo.count_by_version(session).items() if v < current))
     done = _move_keys(
         session,
         keyring,
         select_batch=lambda: list(repo.stale_key_batch(session, below=current, limit=batch)),
         to=current,
+        progress=progress,
     )
     _move_secrets(session, keyring, list(repo.secrets_not_under(session, current)), current)
     return done
 
 
-def rotate_master_key(*, session: Session, keyring: Keyring, batch: int = 500) -> int:
+def rotate_master_key(
+    *, session: Session, keyring: Keyring, batch: int = 500, progress: Progress = SILENT
+) -> int:
     """Add a master version and make it current, then re-wrap every data key under it."""
     _new_version(session, keyring, current=True)
-    return rewrap_stale(session=session, keyring=keyring, batch=batch)
+    return rewrap_stale(session=session, keyring=keyring, batch=batch, progress=progress)
 
 
 def retire_version(*, session: Session, keyring: Keyring, version: int) -> None:

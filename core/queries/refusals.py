@@ -16,6 +16,7 @@ RULES = frozenset(
         "authorization_used_up",
         "purpose_mismatch",
         "record_frozen",
+        "authorization_code_unknown",
     }
 )
 

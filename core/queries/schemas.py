@@ -10,26 +10,32 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.audit.rules import FlagReason
 from core.bounds import DB_INT_MAX
+from core.consents.schemas import AuthorizationCode
 from core.fields import SubjectCode
 from core.queries.catalogues import LegalBasisCode, PurposeCode
 from core.vocabulary import Domain, ListKind, Severity
 
 
 class QueryRequest(BaseModel):
-    """One subject, a purpose, and either the subject's authorization or a legal basis."""
+    """One subject, a purpose, and either the subject's authorization (by its id, or by the
+    short code the subject gave the agency) or a legal basis."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     subject_code: SubjectCode
     purpose: PurposeCode
     authorization_id: uuid.UUID | None = None
+    authorization_code: AuthorizationCode | None = Field(default=None, repr=False)
     legal_basis: LegalBasisCode | None = None
     sealed_until: date | None = None
 
     @model_validator(mode="after")
     def _one_basis(self) -> QueryRequest:
-        if (self.authorization_id is None) == (self.legal_basis is None):
-            raise ValueError("give exactly one of authorization_id and legal_basis")
+        given = (self.authorization_id, self.authorization_code, self.legal_basis)
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                "give exactly one of authorization_id, authorization_code and legal_basis"
+            )
         if self.sealed_until is not None and self.legal_basis is None:
             raise ValueError("only a legal-basis query may be sealed")
         return self

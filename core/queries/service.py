@@ -2,7 +2,9 @@
 
 Invariants:
 - A query names one subject and a purpose, and either an authorization the subject
-  granted to this agency or a legal basis from the catalogue; nothing else is accepted.
+  granted to this agency (by id, or by the short code the subject gave it, which resolves
+  only for this agency and subject) or a legal basis from the catalogue; nothing else is
+  accepted.
 - The answer holds only entries that are active and displayed on the project clock's
   date, and, for an authorization, inside its list kinds and domains.
 - Every query — answered, empty or refused — becomes one query-log leaf. The leaf holds
@@ -145,6 +147,16 @@ def prepare_query(
     subject, rows = record_repo.subject_for_query(session, code_index)
     auth: Authorization | None = None
     frozen = False
+    if payload.authorization_code is not None:
+        found = consents.resolve_code(
+            session=session,
+            keyring=keyring,
+            code=payload.authorization_code,
+            agency=agency,
+            subject_id=None if subject is None else subject.id,
+        )
+        # From here on the query names its grant by id; the code goes no further (not logged).
+        payload = payload.model_copy(update={"authorization_id": found, "authorization_code": None})
     if payload.authorization_id is not None:
         auth = consents.check_for_query(
             session=session,

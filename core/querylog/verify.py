@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from core.errors import InvalidInput
 from core.models.querylog import LogState
+from core.progress import SILENT, Progress
 from core.querylog import repository as repo
 from core.querylog.leaves import CanonicalBodies, check_body
 from crypto.checkpoint import CheckpointError, open_checkpoint
@@ -136,10 +137,17 @@ def _cover(levels: Sequence[Sequence[bytes]], count: int) -> list[bytes]:
     return hashes
 
 
-def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: str) -> VerifyReport:
+def verify_log(
+    *,
+    session: Session,
+    signer_public_key: Ed25519PublicKey,
+    name: str,
+    progress: Progress = SILENT,
+) -> VerifyReport:
     """Rebuild the tree from every stored body and check leaves, nodes, checkpoints, state."""
     state = repo.read_state(session)
     state_size = 0 if state is None else state.size
+    progress.total(state_size)
     width = 1 << max(VERIFY_CHUNK.bit_length() - 1, 0)
     top = width.bit_length() - 1  # a whole run is the perfect node (top, start >> top)
     canonical = CanonicalBodies()
@@ -200,6 +208,7 @@ def verify_log(*, session: Session, signer_public_key: Ed25519PublicKey, name: s
                 public_key=signer_public_key,
                 name=name,
             )
+        progress.advance(count)
         if last:
             frontier = CompactRange.from_hashes(start + count, [*entry, *_cover(levels, count)])
             return _finish(session, state, frontier, checkpoints, checked)

@@ -33,7 +33,6 @@ from core.entries.schemas import EntryView
 from core.entries.visibility import citizen_state
 from core.keyring import Keyring
 from core.models import DataKeyRow, Entry, Subject
-from core.ops import keys_repository as key_repo
 from core.queries.notices import citizen_notifications
 from core.querylog import repository as log_repo
 from core.reports.schemas import (
@@ -47,7 +46,7 @@ from core.reports.schemas import (
     FreezeState,
     HistoryLine,
 )
-from core.reports.service import all_queries, filed_objections
+from core.reports.service import all_queries, filed_objections, subject_code
 from crypto.envelope import DataKey
 
 # The outbox is read whole: far beyond any person's notices in the years they are kept.
@@ -109,12 +108,11 @@ def _entries(
 
 
 def _subject(session: Session, keyring: Keyring, subject: Subject) -> ExportSubject | None:
-    row = key_repo.get_data_key(session, subject.data_key_id)
-    if row is None or row.wrapped is None or subject.code_ct is None:
+    code = subject_code(session, keyring, subject)
+    if code is None:
         return None
-    key = store.live_key(keyring, row)
     return ExportSubject(
-        code=store.open_text(key, subject.code_ct, "subject", "code", subject.id),
+        code=code,
         code_kind=subject.code_kind,
         first_recorded_at=subject.created_at,
     )

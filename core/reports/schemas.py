@@ -142,8 +142,32 @@ class ReportSummary(BaseModel):
     provisional_deadlines: int = 0
 
 
+class ReportIssue(BaseModel):
+    """An issued report's number and how anyone holding it can have it verified."""
+
+    number: str
+    # Printed on the report and in its QR code; the service keeps only its hash.
+    verification_code: str
+    generated_at: datetime
+    # SHA-256 of the report's content (RFC 8785 JSON of this document without `issue`).
+    digest: str
+    # The vkey of the report key that signed the statement.
+    key: str
+
+
+class ReportVerification(BaseModel):
+    """What the public verification page confirms: number, time, and the signed statement."""
+
+    number: str
+    generated_at: datetime
+    digest: str
+    # The C2SP signed note (number, generation instant, digest) the key's signature covers.
+    statement: str
+    key: str
+
+
 class PersonalReport(BaseModel):
-    """The citizen's personal credit report (no credit code in it)."""
+    """The citizen's personal credit report (no credit code in it, only its mask)."""
 
     format: Literal["credence-report/1"] = REPORT_FORMAT
     generated_at: datetime
@@ -151,6 +175,9 @@ class PersonalReport(BaseModel):
     as_of: date
     # The name on the citizen's most recent entry; None without readable entries.
     subject_name: str | None = Field(default=None, repr=False)
+    # The identity line: the surname and the code's first and last two characters only.
+    masked_name: str | None = None
+    masked_code: str | None = None
     warning_list: bool
     frozen: bool
     summary: ReportSummary
@@ -159,6 +186,8 @@ class PersonalReport(BaseModel):
     authorizations: list[ReportAuthorization]
     objections: list[ReportObjection]
     repairs: list[ReportRepair]
+    # Set when the report is issued (the pages and the PDF); the API's report is not.
+    issue: ReportIssue | None = None
 
 
 # --- the export ---------------------------------------------------------------------------

@@ -8,7 +8,9 @@ Invariants:
   scope selected the rows; the report never holds the credit code.
 - States, audiences and clocks are computed for one instant (`now`) at read time.
 - Reading writes nothing: no query-log leaf (the owner reading their own record is not
-  an agency query), no notice, no row of any kind.
+  an agency query), no notice, no row of any kind (issuing a report is `issuance`'s).
+- The code is opened only to be masked: the report carries its first and last two
+  characters, never the code.
 - An objection case erased at the end of retention shows as erased with its dates; it
   never makes the whole report fail.
 """
@@ -32,13 +34,16 @@ from core.clock import local_date
 from core.consents import service as consents
 from core.context import Context
 from core.entries import service as records
+from core.entries import store
 from core.entries.schemas import EntryView
 from core.entries.subjects import subject_by_index
 from core.errors import NotFound, Shredded
 from core.keyring import Keyring
-from core.models import Entry, Objection
+from core.models import Entry, Objection, Subject
+from core.ops import keys_repository as key_repo
 from core.queries.schemas import QueryHistoryItem
 from core.queries.service import query_history
+from core.reports.policy import mask_code, masked_name
 from core.reports.schemas import (
     PersonalReport,
     ReportAuthorization,
@@ -94,6 +99,15 @@ def filed_objections(
             view = None
         found.append((row, view))
     return found
+
+
+def subject_code(session: Session, keyring: Keyring, subject: Subject) -> str | None:
+    """The subject's credit code, opened; None once its key was destroyed."""
+    row = key_repo.get_data_key(session, subject.data_key_id)
+    if row is None or row.wrapped is None or subject.code_ct is None:
+        return None
+    key = store.live_key(keyring, row)
+    return store.open_text(key, subject.code_ct, "subject", "code", subject.id)
 
 
 def _entry(view: EntryView) -> ReportEntry:
@@ -182,10 +196,14 @@ def personal_report(ctx: Context, *, code_index: bytes) -> PersonalReport:
     applications = [_repair(r) for r in repairs.my_repairs(ctx, code_index=code_index)]
     subject = subject_by_index(session=ctx.session, code_index=code_index)
     frozen = subject is not None and consents.is_frozen(session=ctx.session, subject_id=subject.id)
+    code = None if subject is None else subject_code(ctx.session, ctx.keyring, subject)
+    name = None if latest is None else latest.subject_name
     return PersonalReport(
         generated_at=now,
         as_of=today,
-        subject_name=None if latest is None else latest.subject_name,
+        subject_name=name,
+        masked_name=masked_name(name),
+        masked_code=None if code is None else mask_code(code),
         warning_list=record.warning_list,
         frozen=frozen,
         summary=ReportSummary(

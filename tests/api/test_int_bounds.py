@@ -22,6 +22,7 @@ CASES = [
     ("objection_officer", "GET", f"{P}/objections?offset={TOO_BIG}", "offset"),
     ("auditor", "GET", f"/audit/queries/{TOO_BIG}", "index"),
     ("auditor", "GET", f"/audit/queries/{TOO_BIG}/receipt", "index"),
+    ("citizen", "GET", f"/me/queries/{TOO_BIG}/receipt", "log_index"),
 ]
 
 

@@ -1,5 +1,6 @@
-"""In Debian's Chromium against a live demo server: a citizen grants an authorization and
-revokes it, freezes and unfreezes their record, sets a statement and sees it on their
+"""In Debian's Chromium against a live demo server: a citizen grants an authorization to an
+agency picked from the list, reads its code, and revokes it after confirming; freezes
+(after confirming) and unfreezes their record, sets a statement and sees it on their
 record, and is refused a repair whose entry is not yet eligible (with the date it will
 be); the demo's eligible entry is then repaired by volunteering with a PDF, and the case
 page shows its clocks, history and evidence. Every main page is screenshotted, checked
@@ -83,37 +84,50 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
         tab.go("/?lang=zh")  # the browser profile is shared: start (and end) in Chinese
         tab.sign_in_citizen(index)
 
-        # Authorizations: grant one, see it active, revoke it, see it revoked.
+        # Authorizations: grant one to an agency picked by name, read its code once, see it
+        # active, revoke it (after confirming), see it revoked.
         tab.go("/me/authorizations")
         assert page.locator("html").get_attribute("lang") == "zh-Hans"
         tab.check("me-authorizations")
-        page.fill("#f-agency", "demo-landlord")
+        page.select_option("#f-agency", label="示范小额贷款公司")
         page.select_option("#f-purpose", "tenancy")
         page.check("#kind-watch")
         page.check("#domain-labour")
         page.fill("#f-max_uses", "3")
         page.click("#grant-form button[type=submit]")
-        page.wait_for_url(base + "/me/authorizations?done=granted")
+        page.wait_for_selector("#authorization-code")
         assert "授权已授予" in page.locator("p.me-done").inner_text()
-        row = page.locator(
-            "#authorizations tbody tr", has=page.locator("code", has_text="demo-landlord")
-        )
+        assert re.fullmatch(r"\w{4}-\w{4}", page.locator("#authorization-code").inner_text())
+        assert page.locator("#grant-agency").inner_text() == "示范小额贷款公司"
+        tab.check("me-authorization-code")
+        tab.go("/me/authorizations")
+        row = page.locator("#authorizations tbody tr[data-agency=demo-lender]")
         assert row.count() == 1
-        assert row.locator("td.auth-state").inner_text() == "有效"
+        assert row.locator("td.auth-agency").inner_text() == "示范小额贷款公司"
+        assert row.locator(".auth-state").inner_text() == "有效"
         assert "房屋租赁" in row.inner_text()
         assert "劳动保障" in row.inner_text()
+        assert "北京时间" in row.inner_text()
+        assert "（含当日）" in row.inner_text()
         tab.check("me-authorizations-granted")
-        row.locator("button[type=submit]").click()
+        row.locator(".revoke-form button").click()
+        page.wait_for_selector("form button.danger")
+        assert "确认撤销授权" in page.locator("h1").inner_text()
+        assert "示范小额贷款公司" in page.locator("main").inner_text()
+        tab.check("me-authorization-revoke-confirm")
+        page.click("form button.danger")
         page.wait_for_url(base + "/me/authorizations?done=revoked")
-        row = page.locator(
-            "#authorizations tbody tr", has=page.locator("code", has_text="demo-landlord")
-        )
-        assert row.locator("td.auth-state").inner_text() == "已撤销"
+        row = page.locator("#authorizations tbody tr[data-agency=demo-lender]")
+        assert row.locator(".auth-state").inner_text() == "已撤销"
         assert row.locator("button").count() == 0
 
-        # Freeze, see it frozen; unfreeze, see it open again.
+        # Freeze (after confirming), see it frozen; unfreeze, see it open again.
         assert page.locator("#freeze-state").inner_text().startswith("未冻结")
         page.click("#freeze-form button[type=submit]")
+        page.wait_for_selector("form button.danger")
+        assert "确认冻结记录" in page.locator("h1").inner_text()
+        tab.check("me-freeze-confirm")
+        page.click("form button.danger")
         page.wait_for_url(base + "/me/authorizations?done=frozen")
         assert page.locator("#freeze-state").inner_text().startswith("已冻结")
         tab.check("me-authorizations-frozen")

@@ -365,8 +365,8 @@ class Tab:
         texts = self.page.evaluate(
             """() => Object.fromEntries(
               Array.from(document.querySelectorAll("article[data-log-index]"))
-                .filter((a) => a.querySelector("pre.receipt"))
-                .map((a) => [a.dataset.logIndex, a.querySelector("pre.receipt").textContent]))"""
+                .filter((a) => a.querySelector(".receipt"))
+                .map((a) => [a.dataset.logIndex, a.querySelector(".receipt").textContent]))"""
         )
         return {int(i): json.loads(text) for i, text in texts.items()}
 
@@ -374,7 +374,7 @@ class Tab:
         """Alter one receipt in the page, as a man in the middle or a lying server might."""
         self.page.evaluate(
             """([index, text]) => {
-              document.querySelector(`article[data-log-index="${index}"] pre.receipt`)
+              document.querySelector(`article[data-log-index="${index}"] .receipt`)
                 .textContent = text; }""",
             [index, json.dumps(receipt, indent=2)],
         )
@@ -703,7 +703,9 @@ class TestWithoutJavaScript:
         assert noscript is not None
         assert "needs JavaScript" in noscript.group(1)
         assert "leaf hash" in html  # the help text says what is verified from what
-        assert html.count('<pre class="note receipt"') >= 5
+        # Each receipt is there as data for the script, and as a file to download.
+        assert html.count('<script type="application/json" class="receipt">') >= 5
+        assert len(re.findall(r'href="/me/queries/\d+/receipt" download=', html)) >= 5
         # No inline script: the one script block is data (application/json), not code.
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
         code = [(attrs, body) for attrs, body in scripts if "application/json" not in attrs]
@@ -713,5 +715,7 @@ class TestWithoutJavaScript:
         assert json.loads(messages) == script_messages("en")
         # The rest is each row's leaf and what opens it, also data.
         openings = [json.loads(b) for a, b in scripts if 'class="leaf-opening"' in a]
-        assert len(openings) == len(data) - 1 >= 5
+        receipts = [json.loads(b) for a, b in scripts if 'class="receipt"' in a]
+        assert len(openings) + len(receipts) == len(data) - 1
+        assert len(openings) >= 5
         assert all(set(o) == {"leaf", "private", "secret"} for o in openings)

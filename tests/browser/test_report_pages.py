@@ -1,8 +1,8 @@
 """In Debian's Chromium against the live demo server: a demo citizen signs in, opens their
 personal credit report, prints it (the print stylesheet leaves navigation and buttons out),
 downloads the PDF and the JSON export through the page's own links and finds in them what
-the page shows — their name, never their credit code in the report — in Chinese and English,
-accessible and within a phone's width."""
+the page shows — their masked identity, never their full name or credit code in the report
+— in Chinese and English, accessible and within a phone's width."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from api.pages.i18n import translate
 from core.demo.people import demo_people
+from core.reports.policy import mask_code, masked_name
 from tests.browser.conftest import A11y, shoot
 from tests.browser.steps import sign_in_citizen, watch_csp
 
@@ -52,14 +53,16 @@ def test_citizen_reads_prints_and_downloads_their_report(live, browser, a11y: A1
         page.click("header nav a[href='/me/report']")
         page.wait_for_url(base + "/me/report")
 
-        # The page: the name, the counts, every entry; never the code.
+        # The page: the masked identity, the counts, every entry; never the name or code.
         assert page.locator("h1").inner_text() == "个人信用报告"
-        assert page.locator("#report-name").inner_text() == person.name
+        identity = page.locator("#report-identity").inner_text()
+        assert identity == f"{masked_name(person.name)}，证件号码 {mask_code(person.code)}"
         count = int(page.locator("#report-entry-count").inner_text())
         assert count >= 1
         assert page.locator("article.report-entry").count() == count
         html = page.content()
         assert person.code not in _squeezed(html)
+        assert person.name not in html
         assert person.code not in page.url
         # The print button is added by the static script (no inline script under the CSP).
         assert page.locator("#report-print").count() == 1
@@ -81,7 +84,8 @@ def test_citizen_reads_prints_and_downloads_their_report(live, browser, a11y: A1
         text = _pdf_text(pdf)
         flat = _squeezed(text)
         assert "个人信用报告" in text
-        assert _squeezed(person.name) in flat
+        assert _squeezed(identity) in flat
+        assert _squeezed(person.name) not in flat
         assert f"名单条目{count}" in flat
         assert person.code not in flat
         assert person.code[:14] not in flat

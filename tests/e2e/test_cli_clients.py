@@ -135,8 +135,6 @@ class TestClientsAdd:
     @pytest.mark.parametrize(
         ("args", "rule"),
         [
-            (["--role", "citizen", "--name", "Someone"], "role"),
-            (["--role", "superuser", "--name", "Ops"], "role"),
             (["--role", "recorder", "--name", "Tax"], "department"),
             (["--role", "objection_officer", "--name", "Tax"], "department"),
             (["--role", "agency", "--name", "Bank"], "agency"),
@@ -149,6 +147,75 @@ class TestClientsAdd:
         assert f"rule: {rule}" in res.stderr
         assert "client_secret" not in res.stdout + res.stderr
         assert _count_clients(tmp_path) == 0
+
+    @pytest.mark.parametrize("role", ["citizen", "superuser"])
+    def test_a_role_outside_the_choices_exits_2_naming_them(self, tmp_path, role):
+        res = _run(tmp_path, "clients", "add", "--role", role, "--name", "Ops")
+        assert res.returncode == 2
+        assert "--role" in res.stderr
+        assert "'agency'" in res.stderr
+        assert "'auditor'" in res.stderr
+        # Citizens sign in, they are never clients: not among the choices offered.
+        assert "'citizen'" not in res.stderr.split("is not one of", 1)[1]
+        assert "client_secret" not in res.stdout + res.stderr
+        assert _count_clients(tmp_path) == 0
+
+
+class TestClientsListAndRevoke:
+    def _add(self, data_dir: Path, *args: str) -> str:
+        res = _run(data_dir, "clients", "add", *args)
+        assert res.returncode == 0, res.stderr
+        return _parse_added(res.stdout)[0]
+
+    def test_list_shows_each_client_without_its_secret(self, tmp_path):
+        recorder = self._add(
+            tmp_path, "--role", "recorder", "--name", "Tax office", "--department", "sz-tax"
+        )
+        agency = self._add(tmp_path, "--role", "agency", "--name", "ICBC", "--agency", "icbc")
+        res = _run(tmp_path, "clients", "list")
+        assert res.returncode == 0, res.stderr
+        rows = [line.split("\t") for line in res.stdout.strip().splitlines()]
+        assert [r[:3] for r in rows] == [
+            [recorder, "recorder", "sz-tax"],
+            [agency, "agency", "icbc"],
+        ]
+        assert all(r[4] == "enabled" for r in rows)
+        assert "secret" not in res.stdout
+        assert "argon2" not in res.stdout
+        assert "2 clients" in res.stderr
+
+    def test_revoke_stops_new_tokens_and_list_hides_it_unless_all(self, tmp_path):
+        first = _run(tmp_path, "clients", "add", "--role", "auditor", "--name", "Audit office")
+        client_id, secret = _parse_added(first.stdout)
+        other = self._add(tmp_path, "--role", "auditor", "--name", "Second")
+        revoked = _run(tmp_path, "clients", "revoke", client_id)
+        assert revoked.returncode == 0, revoked.stderr
+        assert "end at their expiry" in revoked.stdout
+        listed = _run(tmp_path, "clients", "list").stdout
+        assert client_id not in listed
+        assert other in listed
+        everything = _run(tmp_path, "clients", "list", "--all").stdout
+        assert f"{client_id}\tauditor" in everything
+        assert "revoked 20" in everything
+        rt = open_runtime(_settings(tmp_path))
+        try:
+            with Session(rt.engine) as session:
+                row = session.get(OAuthClient, client_id)
+                assert row is not None
+                assert row.disabled_at is not None
+                assert (
+                    authenticate_client(session=session, client_id=client_id, secret=secret) is None
+                )
+        finally:
+            rt.engine.dispose()
+
+    def test_revoking_twice_or_an_unknown_id_exits_2(self, tmp_path):
+        client_id = self._add(tmp_path, "--role", "auditor", "--name", "Audit office")
+        assert _run(tmp_path, "clients", "revoke", client_id).returncode == 0
+        again = _run(tmp_path, "clients", "revoke", client_id)
+        assert again.returncode == 2
+        assert "no enabled client" in again.stderr
+        assert _run(tmp_path, "clients", "revoke", "cl_0000000000000000").returncode == 2
 
 
 class TestDevToken:

@@ -23,7 +23,15 @@ from tests.factories.cases import (
     repair_officer,
 )
 from tests.factories.clock import at
-from tests.factories.consents import grant_fields, grant_form, grant_json, grant_payload, granted
+from tests.factories.consents import (
+    agency_registered,
+    grant_fields,
+    grant_form,
+    grant_json,
+    grant_payload,
+    granted,
+    register_agency,
+)
 from tests.factories.entries import (
     RED,
     SERIOUS,
@@ -51,6 +59,7 @@ __all__ = [
     "RED",
     "SERIOUS",
     "agency_query",
+    "agency_registered",
     "at",
     "bearer",
     "citizen_get",
@@ -87,6 +96,7 @@ __all__ = [
     "post_entry",
     "post_serious",
     "record_entry",
+    "register_agency",
     "repair_filed",
     "repair_officer",
     "repairable_fields",

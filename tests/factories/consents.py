@@ -1,4 +1,5 @@
-"""Consents: an authorization's fields, as a service payload, an API body and a page form."""
+"""Consents: an authorization's fields, as a service payload, an API body and a page form,
+and the agency it names registered first (a grant to an unregistered agency is refused)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from sqlmodel import Session
 
 from core.clock import clock, local_date
 from core.consents import service as consents
-from core.consents.schemas import AuthorizationCreate, AuthorizationView
+from core.consents.schemas import AuthorizationCreate, AuthorizationGranted
 from core.context import Context
+from core.directory import service as directory
 from core.keyring import Keyring
+from core.runtime import Runtime
+from tests.factories.directory import make_agency
 
 
 def grant_fields(**overrides: Any) -> dict[str, Any]:
@@ -47,10 +51,26 @@ def grant_form(**overrides: Any) -> dict[str, Any]:
     return form | {"max_uses": str(fields["max_uses"])} | overrides
 
 
+def agency_registered(ctx: Context, slug: str = "bank-1", **names: str) -> None:
+    """Register the agency `slug` (with `make_agency`'s names by default) unless it is."""
+    if not directory.names(ctx).known(slug):
+        make_agency(ctx, slug, **names)
+
+
+def register_agency(runtime: Runtime, slug: str = "bank-1", **names: str) -> None:
+    """Register an agency in a runtime's database unless it is, and commit (for tests over
+    a live app)."""
+    with Session(runtime.engine) as session:
+        agency_registered(Context(session, runtime.keyring), slug, **names)
+        session.commit()
+
+
 def granted(
     session: Session, keyring: Keyring, code_index: bytes, **overrides: Any
-) -> AuthorizationView:
-    """The citizen of `code_index` grants a `grant_payload` authorization through the service."""
-    return consents.grant(
-        Context(session, keyring), code_index=code_index, payload=grant_payload(**overrides)
-    )
+) -> AuthorizationGranted:
+    """The citizen of `code_index` grants a `grant_payload` authorization through the service,
+    its agency registered first."""
+    ctx = Context(session, keyring)
+    payload = grant_payload(**overrides)
+    agency_registered(ctx, payload.agency)
+    return consents.grant(ctx, code_index=code_index, payload=payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from api.state import state_of
@@ -14,7 +15,7 @@ from core.querylog.checkpoints import make_checkpoint
 from core.querylog.leaves import canonical_leaf
 from crypto.checkpoint import open_checkpoint, parse_verifier_key
 from crypto.merkle import leaf_hash, verify_consistency, verify_inclusion
-from tests.factories import bearer, grant_json, make_code, make_payload
+from tests.factories import bearer, grant_json, make_code, make_payload, register_agency
 
 
 def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
@@ -25,6 +26,13 @@ def _citizen_with_entry(client, mint) -> tuple[str, dict[str, str]]:
     return code, bearer(mint("citizen", credit_code=code))
 
 
+@pytest.fixture
+def bank(runtime) -> None:
+    """The agency the grants name, registered."""
+    register_agency(runtime)
+
+
+@pytest.mark.usefixtures("bank")
 class TestAuthorizations:
     def test_grant_list_revoke(self, client, mint):
         _code, me = _citizen_with_entry(client, mint)
@@ -32,7 +40,8 @@ class TestAuthorizations:
         assert made.status_code == 201
         assert made.json()["state"] == "active"
         listed = client.get("/api/v1/me/authorizations", headers=me).json()
-        assert [a["id"] for a in listed] == [made.json()["id"]]
+        assert [a["id"] for a in listed["items"]] == [made.json()["id"]]
+        assert listed["next_cursor"] is None
         gone = client.delete(f"/api/v1/me/authorizations/{made.json()['id']}", headers=me)
         assert gone.json()["state"] == "revoked"
         again = client.delete(f"/api/v1/me/authorizations/{made.json()['id']}", headers=me)
@@ -44,7 +53,8 @@ class TestAuthorizations:
         made = client.post("/api/v1/me/authorizations", json=grant_json(), headers=me).json()
         res = client.delete(f"/api/v1/me/authorizations/{made['id']}", headers=other)
         assert res.status_code == 404
-        assert client.get("/api/v1/me/authorizations", headers=me).json()[0]["state"] == "active"
+        listed = client.get("/api/v1/me/authorizations", headers=me).json()["items"]
+        assert listed[0]["state"] == "active"
 
     def test_free_text_purpose_and_overlong_validity_are_refused(self, client, mint):
         _code, me = _citizen_with_entry(client, mint)
@@ -57,7 +67,7 @@ class TestAuthorizations:
             "/api/v1/me/authorizations", json=grant_json(expires_at=too_long), headers=me
         )
         assert res.status_code == 422
-        assert client.get("/api/v1/me/authorizations", headers=me).json() == []
+        assert client.get("/api/v1/me/authorizations", headers=me).json()["items"] == []
 
 
 class TestFreeze:

@@ -26,6 +26,7 @@ from tests.factories import (
     ok_json,
     post_entry,
     post_serious,
+    register_agency,
 )
 
 PDF = b"%PDF-1.7\n" + "完税证明-编号PG-1207".encode() + b"\n%%EOF"
@@ -36,6 +37,11 @@ def _alert(html: str) -> str:
     """The text of the page's error alert (empty when there is none)."""
     found = re.search(r'<(div|p) class="error[^"]*" role="alert"[^>]*>(.*?)</\1>', html, re.S)
     return "" if found is None else found.group(2)
+
+
+def _visible(html: str) -> str:
+    """The page's text without its tags and attribute values."""
+    return re.sub(r"<[^>]*>", " ", html)
 
 
 def _no_traceback(html: str) -> None:
@@ -67,9 +73,11 @@ class Browser:
 
 
 @pytest.fixture
-def pages(client: TestClient) -> TestClient:
-    """The app's client over https, so the Secure session cookie comes back."""
+def pages(client: TestClient, runtime) -> TestClient:
+    """The app's client over https, so the Secure session cookie comes back; the agency the
+    grant form names by default is registered."""
     client.base_url = "https://testserver"  # type: ignore[assignment]
+    register_agency(runtime)
     return client
 
 
@@ -78,42 +86,94 @@ def _citizen(pages, mint, code: str) -> Browser:
 
 
 class TestAuthorizationsPage:
-    def test_grant_shows_active_and_revoke_shows_revoked(self, pages, mint):
+    def test_grant_shows_its_code_once_then_active_and_revoke_asks_first(self, pages, mint):
         code = make_code()
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
         page = me.get("/me/authorizations")
         assert page.status_code == 200
         assert "尚未授予任何授权" in page.text
+        # The agencies are offered as a list to pick from, by name; no id is typed.
+        assert '<select id="f-agency" name="agency"' in page.text
+        assert '<option value="bank-1">测试银行</option>' in page.text
         day = clock.today() + timedelta(days=30)
         made = me.post("/me/authorizations", grant_form(domains=["tax", "finance"]))
-        assert made.status_code == 303
-        assert made.headers["location"] == "/me/authorizations?done=granted"
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
+        assert made.status_code == 200
+        shown_code = re.search(r'id="authorization-code"[^>]*>(\w{4}-\w{4})<', made.text)
+        assert shown_code is not None
+        assert "测试银行" in made.text
+        assert "bank-1" not in _visible(made.text)
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
         assert grant["agency"] == "bank-1"
         assert grant["state"] == "active"
         assert grant["list_kinds"] == ["black", "red"]
         assert grant["domains"] == ["tax", "finance"]
         assert grant["max_uses"] == 2
-        # Valid until the end of the chosen day, China Standard Time.
+        # Valid until the end of the chosen day, China Standard Time, shown as that day.
         end = datetime.fromisoformat(grant["expires_at"]).astimezone(CST)
         assert (end.date(), end.hour) == (day + timedelta(days=1), 0)
-        shown = me.get("/me/authorizations?done=granted").text
-        assert "授权已授予" in shown
+        assert f"{day.isoformat()}（含当日）" in made.text
+        shown = me.get("/me/authorizations").text
+        assert shown_code.group(1) not in shown  # shown once, on the grant's own answer
+        assert "测试银行" in shown
         assert "信贷审批" in shown
         assert "有效" in shown
+        assert f"{day.isoformat()}（含当日）" in shown
+        assert f"{(day + timedelta(days=1)).isoformat()} 00:00" not in shown
+        assert "北京时间" in shown
         assert f"/me/authorizations/{grant['id']}/revoke" in shown
 
-        gone = me.post(f"/me/authorizations/{grant['id']}/revoke")
+        asked = me.post(f"/me/authorizations/{grant['id']}/revoke")
+        assert asked.status_code == 200
+        assert "确认撤销授权" in asked.text
+        assert 'name="confirm" value="yes"' in asked.text
+        assert "测试银行" in asked.text
+        assert citizen_get(pages, mint, code, "authorizations")["items"][0]["state"] == "active"
+        gone = me.post(f"/me/authorizations/{grant['id']}/revoke", {"confirm": "yes"})
         assert gone.status_code == 303
-        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "revoked"
+        assert gone.headers["location"] == "/me/authorizations?done=revoked"
+        assert citizen_get(pages, mint, code, "authorizations")["items"][0]["state"] == "revoked"
         shown = me.get("/me/authorizations").text
         assert "已撤销" in shown
         assert f"/me/authorizations/{grant['id']}/revoke" not in shown
-        again = me.post(f"/me/authorizations/{grant['id']}/revoke")
+        again = me.post(f"/me/authorizations/{grant['id']}/revoke", {"confirm": "yes"})
         assert again.status_code == 409
         assert "该授权已被撤销" in again.text
         _no_traceback(again.text)
+
+    def test_an_unregistered_agency_is_refused_in_the_page_language(self, pages, mint):
+        code = make_code()
+        post_entry(pages, mint, subject_code=code)
+        me = _citizen(pages, mint, code)
+        refusals = (("zh", "请从列表中选择一个已登记的查询机构"), ("en", "registered agency"))
+        for lang, text in refusals:
+            res = me.post(f"/me/authorizations?lang={lang}", grant_form(agency="demo-bnak"))
+            assert res.status_code == 422
+            assert text in _alert(res.text)
+            assert 'href="#f-agency"' in res.text
+            assert "demo-bnak" not in _alert(res.text)
+        assert citizen_get(pages, mint, code, "authorizations")["items"] == []
+
+    def test_sent_to_the_agency_s_inbox(self, pages, mint):
+        code = make_code()
+        post_entry(pages, mint, subject_code=code)
+        me = _citizen(pages, mint, code)
+        made = me.post("/me/authorizations", grant_form())
+        assert 'action="/me/authorizations/' in made.text
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
+        sent = me.post(f"/me/authorizations/{grant['id']}/deliver")
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/me/authorizations?done=delivered"
+        shown = me.get("/me/authorizations?done=delivered").text
+        assert "授权已发送至机构收件箱" in shown
+        assert "已发送至机构收件箱：" in shown
+        assert f"/me/authorizations/{grant['id']}/deliver" not in shown
+        held = ok_json(
+            pages.get(
+                "/api/v1/agency/authorizations", headers=bearer(mint("agency", agency="bank-1"))
+            )
+        )
+        assert [h["id"] for h in held["items"]] == [grant["id"]]
 
     def test_english_on_request(self, pages, mint):
         code = make_code()
@@ -143,7 +203,7 @@ class TestAuthorizationsPage:
         assert res.status_code == 422
         assert fragment in _alert(res.text)
         _no_traceback(res.text)
-        assert citizen_get(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations")["items"] == []
 
     def test_no_record_yet_is_a_404_page(self, pages, mint):
         me = _citizen(pages, mint, make_code())
@@ -161,17 +221,23 @@ class TestAuthorizationsPage:
         forged = me.post("/me/authorizations", {**grant_form(), "csrf_token": "0" * 64}, False)
         assert forged.status_code == 400
         assert me.post("/me/freeze", csrf=False).status_code == 400
-        assert citizen_get(pages, mint, code, "authorizations") == []
+        assert citizen_get(pages, mint, code, "authorizations")["items"] == []
 
     def test_another_citizens_authorization_does_not_exist(self, pages, mint):
         code, other = make_code(), make_code()
         post_entry(pages, mint, subject_code=code)
         post_entry(pages, mint, subject_code=other)
-        assert _citizen(pages, mint, code).post("/me/authorizations", grant_form()).is_redirect
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
-        res = _citizen(pages, mint, other).post(f"/me/authorizations/{grant['id']}/revoke")
-        assert res.status_code == 404
-        assert citizen_get(pages, mint, code, "authorizations")[0]["state"] == "active"
+        made = _citizen(pages, mint, code).post("/me/authorizations", grant_form())
+        assert made.status_code == 200
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
+        for confirm in ("", "yes"):
+            res = _citizen(pages, mint, other).post(
+                f"/me/authorizations/{grant['id']}/revoke", {"confirm": confirm}
+            )
+            assert res.status_code == 404
+            sent = _citizen(pages, mint, other).post(f"/me/authorizations/{grant['id']}/deliver")
+            assert sent.status_code == 404
+        assert citizen_get(pages, mint, code, "authorizations")["items"][0]["state"] == "active"
         assert _citizen(pages, mint, code).post("/me/authorizations/nope/revoke").status_code == 404
 
     @pytest.mark.parametrize("role", ["agency", "recorder", "objection_officer", "repair_officer"])
@@ -190,8 +256,8 @@ class TestFreezePage:
         code = make_code()
         post_entry(pages, mint, subject_code=code)
         me = _citizen(pages, mint, code)
-        assert me.post("/me/authorizations", grant_form(max_uses="5")).is_redirect
-        (grant,) = citizen_get(pages, mint, code, "authorizations")
+        assert me.post("/me/authorizations", grant_form(max_uses="5")).status_code == 200
+        (grant,) = citizen_get(pages, mint, code, "authorizations")["items"]
         assert "未冻结" in me.get("/me/authorizations").text
 
         def query() -> int:
@@ -205,7 +271,13 @@ class TestFreezePage:
                 },
             ).status_code
 
-        assert me.post("/me/freeze").headers["location"] == "/me/authorizations?done=frozen"
+        asked = me.post("/me/freeze")
+        assert asked.status_code == 200
+        assert "确认冻结记录" in asked.text
+        assert 'action="/me/freeze"' in asked.text
+        assert query() == 200  # asking changed nothing
+        frozen = me.post("/me/freeze", {"confirm": "yes"})
+        assert frozen.headers["location"] == "/me/authorizations?done=frozen"
         page = me.get("/me/authorizations").text
         assert "已冻结" in page
         assert 'action="/me/unfreeze"' in page

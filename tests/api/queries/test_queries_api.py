@@ -15,7 +15,7 @@ from core.ops.maintenance import run_maintenance
 from core.querylog.verify import verify_log
 from crypto.bound_receipt import verify_answer
 from crypto.receipt import verify_receipt
-from tests.factories import bearer, make_code, make_payload
+from tests.factories import bearer, make_code, make_payload, register_agency
 
 
 def _leaves(runtime) -> list[dict]:
@@ -43,6 +43,7 @@ def _setup(client, mint, *, max_uses: int = 1, kinds=("black",)):
         ids[p.list_kind] = res.json()["id"]
     clock.advance(timedelta(days=20))  # past the black entry's prior notice (§5.1)
     me = bearer(mint("citizen", credit_code=code))
+    register_agency(state_of(client.app).runtime)
     grant = client.post(
         "/api/v1/me/authorizations",
         headers=me,

@@ -9,170 +9,41 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, event
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
-from api.state import state_of
-from core.clock import clock
-from core.querylog.checkpoints import make_checkpoint
 from crypto.bound_receipt import verify_history
 from crypto.merkle import leaf_hash
 from crypto.receipt import verify_receipt
-from tests.factories import (
-    agency_query,
-    at,
-    bearer,
-    court_query,
-    evidence_pdf,
-    file_objection,
-    file_repair,
-    grant_json,
-    make_code,
-    ok_json,
-    record_entry,
+from tests.api.reports.seed import (
+    AGENCIES,
+    BLACK_BASIS,
+    BLACK_FACTS,
+    BLACK_SUMMARY,
+    COMMITMENT,
+    DEPARTMENTS,
+    FACTS_B,
+    NAME_A,
+    NAME_B,
+    OBJECTION_FILE,
+    OBJECTION_PDF,
+    OBJECTION_REASONS,
+    REASONS_B,
+    REPAIR_FILE,
+    REPAIR_PDF,
+    STATEMENT,
+    WATCH_BASIS,
+    WATCH_FACTS,
 )
+from tests.factories import bearer, make_code, ok_json
 
-NAME_A = "司马文静"
-BLACK_FACTS = "逾期未缴增值税八十六万元，经催告仍未缴纳"
-BLACK_SUMMARY = "逾期未缴增值税"
-BLACK_BASIS = "《税收征收管理法》第六十八条"
-WATCH_FACTS = "一年内三次严重超速驾驶"
-WATCH_BASIS = "《道路交通安全法》第九十九条"
-STATEMENT = "税款已于二〇二六年三月补缴，滞纳金一并缴清"
-OBJECTION_REASONS = "三次超速中有两次为车辆被盗期间发生"
-OBJECTION_FILE = "报案回执.pdf"
-OBJECTION_PDF = b"%PDF-1.7\n" + "报案回执-编号QX-55120".encode() + b"\n%%EOF"
-COMMITMENT = "本人承诺今后依法按期申报纳税"
-REPAIR_FILE = "完税证明.pdf"
-REPAIR_PDF = b"%PDF-1.7\n" + "完税证明-编号WS-90311".encode() + b"\n%%EOF"
-NAME_B = "诸葛明远"
-FACTS_B = "拒不履行法院生效判决确定的给付义务"
-REASONS_B = "该判决已经再审撤销"
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 # Browser-session housekeeping belongs to the page layer, not to the report or the export.
 SESSION_TABLE = "web_session"
-
-
-@dataclass
-class Seeded:
-    """Two citizens: A with entries, queries, a grant, cases and a freeze; B beside them."""
-
-    code_a: str
-    code_b: str
-    black_id: str
-    watch_id: str
-    objection_id: str
-    repair_id: str
-
-
-@pytest.fixture
-def seeded(client, mint, app, runtime) -> Seeded:
-    """Seed the two citizens through the API, and sign a checkpoint of the query log."""
-    code_a, code_b = make_code(), make_code()
-    at(date(2026, 3, 2))
-    black = record_entry(
-        client,
-        mint,
-        external_id="RPT-A-BLACK",
-        subject_code=code_a,
-        subject_name=NAME_A,
-        facts=BLACK_FACTS,
-        public_summary=BLACK_SUMMARY,
-        legal_basis=BLACK_BASIS,
-        decided_on=date(2025, 3, 1),
-        display_until=date(2027, 3, 1),
-        valid_until=date(2028, 3, 1),
-    )
-    watch = record_entry(
-        client,
-        mint,
-        department="dept-b",
-        external_id="RPT-A-WATCH",
-        subject_code=code_a,
-        subject_name=NAME_A,
-        list_kind="watch",
-        domain="traffic",
-        severity="general",
-        facts=WATCH_FACTS,
-        public_summary=None,
-        legal_basis=WATCH_BASIS,
-        decided_on=date(2026, 2, 20),
-        display_until=date(2026, 8, 20),
-        valid_until=date(2027, 2, 20),
-        repairable=False,
-        repair_ways=[],
-    )
-    other = record_entry(
-        client, mint, subject_code=code_b, subject_name=NAME_B, facts=FACTS_B, domain="court"
-    )
-    at(date(2026, 4, 1))
-    me = bearer(mint("citizen", credit_code=code_a))
-    ok_json(
-        client.put(
-            f"/api/v1/me/record/{black['id']}/statement", headers=me, json={"statement": STATEMENT}
-        )
-    )
-    grant = ok_json(
-        client.post(
-            "/api/v1/me/authorizations",
-            headers=me,
-            json=grant_json(list_kinds=["black", "watch"], max_uses=3),
-        ),
-        201,
-    )
-    ok_json(
-        agency_query(
-            client,
-            mint,
-            code_a,
-            agency="bank-1",
-            purpose="credit_loan",
-            authorization_id=grant["id"],
-        )
-    )
-    for code in (code_a, code_b):
-        court_query(client, mint, code)
-    objection = ok_json(
-        file_objection(
-            client,
-            mint,
-            code_a,
-            watch["id"],
-            reasons=OBJECTION_REASONS,
-            files=evidence_pdf(OBJECTION_PDF, OBJECTION_FILE),
-        ),
-        201,
-    )
-    repair = ok_json(
-        file_repair(
-            client,
-            mint,
-            code_a,
-            black["id"],
-            "performance",
-            files=evidence_pdf(REPAIR_PDF, REPAIR_FILE),
-            commitment=COMMITMENT,
-        ),
-        201,
-    )
-    ok_json(file_objection(client, mint, code_b, other["id"], reasons=REASONS_B, files=[]), 201)
-    ok_json(client.put("/api/v1/me/freeze", headers=me))
-    with Session(runtime.engine) as session:
-        make_checkpoint(session=session, signer=state_of(app).log_signer, now=clock.now())
-        session.commit()
-    return Seeded(
-        code_a=code_a,
-        code_b=code_b,
-        black_id=black["id"],
-        watch_id=watch["id"],
-        objection_id=objection["id"],
-        repair_id=repair["id"],
-    )
+ISSUED = "issued_report"
 
 
 def _pdf_text(content: bytes) -> str:
@@ -400,7 +271,9 @@ class TestAccess:
 
 
 class TestReadOnly:
-    def test_report_export_and_pages_write_nothing(self, client, mint, runtime, seeded):
+    def test_report_export_and_pages_write_only_the_issued_reports_row(
+        self, client, mint, runtime, seeded
+    ):
         me = bearer(mint("citizen", credit_code=seeded.code_a))
         before = _snapshot(runtime.engine)
         with _statements(runtime.engine) as seen:
@@ -418,19 +291,38 @@ class TestReadOnly:
             for s in seen
             if s.lstrip().upper().startswith(WRITES) and SESSION_TABLE not in s.lower()
         ]
-        assert writes == []
-        assert _snapshot(runtime.engine) == before
+        # The page and the PDF are each issued (one verification row); the rest only read.
+        assert len(writes) == 2
+        assert all(w.startswith("INSERT INTO issued_report ") for w in writes), writes
+        after = _snapshot(runtime.engine)
+        assert len(after.pop(ISSUED)) == len(before.pop(ISSUED)) + 2
+        assert after == before
 
 
 class TestPages:
-    def test_html_report_shows_the_name_never_the_code(self, client, mint, seeded):
+    def test_html_report_shows_a_masked_identity_never_the_name_or_code(self, client, mint, seeded):
         me = bearer(mint("citizen", credit_code=seeded.code_a))
         page = client.get("/me/report?lang=zh", headers=me)
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
         assert "个人信用报告" in page.text
-        for value in (NAME_A, BLACK_FACTS, STATEMENT, "异议处理中", "bank-1", "信贷审批"):
+        for value in (
+            BLACK_FACTS,
+            STATEMENT,
+            "异议处理中",
+            "信贷审批",
+            "司马*",
+            f"{seeded.code_a[:2]}{'*' * 14}{seeded.code_a[-2:]}",
+            "报告编号",
+            "报告说明",
+            "信源个人公共信用信息平台（Credence）",
+            *(zh for zh, _en in DEPARTMENTS.values()),
+            *(zh for zh, _en in AGENCIES.values()),
+        ):
             assert value in page.text, value
+        for slug in (*DEPARTMENTS, *AGENCIES):
+            assert f">{slug}<" not in page.text, slug
+        assert NAME_A not in page.text
         _no_code(page.text, seeded.code_a)
         assert NAME_B not in page.text
         assert 'href="/me/report.pdf?lang=zh"' in page.text
@@ -438,15 +330,42 @@ class TestPages:
         english = client.get("/me/report?lang=en", headers=me)
         assert "Personal credit report" in english.text
         assert "Credit and loan assessment" in english.text
+        assert "Shenzhen Tax Bureau" in english.text
+        assert "About this report" in english.text
 
     @pytest.mark.parametrize(
         ("lang", "words"),
         [
-            ("zh", ("个人信用报告", "黑名单", "重点关注", "名单条目", "异议处理中", "信贷审批")),
-            ("en", ("Personal credit report", "black", "watch", "Entries", "Under objection")),
+            (
+                "zh",
+                (
+                    "个人信用报告",
+                    "黑名单",
+                    "重点关注",
+                    "名单条目",
+                    "异议处理中",
+                    "信贷审批",
+                    "报告说明",
+                    "深圳市税务局",
+                    "招商测试银行",
+                ),
+            ),
+            (
+                "en",
+                (
+                    "Personal credit report",
+                    "black",
+                    "watch",
+                    "Entries",
+                    "Under objection",
+                    "About this report",
+                    "Shenzhen Tax Bureau",
+                    "Test Merchants Bank",
+                ),
+            ),
         ],
     )
-    def test_pdf_parses_with_counts_kinds_and_name_never_the_code(
+    def test_pdf_parses_with_counts_kinds_and_names_never_the_code(
         self, client, mint, seeded, lang, words
     ):
         res = client.get(
@@ -464,13 +383,17 @@ class TestPages:
         reader = PdfReader(io.BytesIO(res.content))
         assert NAME_A not in str(reader.metadata)
         text = _pdf_text(res.content)
-        for word in words:
-            assert word in text, word
         squeezed = "".join(text.split())
-        for value in (NAME_A, BLACK_FACTS, STATEMENT, "bank-1", "court-1"):
+        for word in words:
+            # Table cells wrap: a name may break over two lines.
+            assert "".join(word.split()) in squeezed, word
+        for value in (BLACK_FACTS, STATEMENT, "司马*"):
             assert "".join(value.split()) in squeezed, value
+        for slug in ("bank-1", "court-1", "dept-a", "dept-b"):
+            assert slug not in squeezed, slug
         entries = "名单条目" if lang == "zh" else "Entries"
         assert f"{entries}2" in squeezed  # the summary's count row
+        assert NAME_A not in squeezed
         _no_code(text, seeded.code_a)
         assert NAME_B not in text
 

@@ -22,7 +22,7 @@ from core.keyring import Keyring
 from core.models import Subject
 from core.models.consents import Authorization, SubjectFreeze
 from core.queries.refusals import RULES, Refused
-from tests.factories import grant_payload, granted, make_code
+from tests.factories import agency_registered, grant_payload, granted, make_code
 
 T0 = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
 AGENCY = "bank-1"
@@ -161,6 +161,7 @@ class TestGrant:
 
     def test_missing_subject_without_code_is_not_found(self, db, keyring):
         index = keyring.blind_index(make_code())
+        agency_registered(Context(db, keyring))
         with pytest.raises(NotFound) as err:
             consents.grant(Context(db, keyring), code_index=index, payload=grant_payload())
         assert err.value.rule == "no_record"
@@ -169,6 +170,7 @@ class TestGrant:
     def test_missing_subject_is_created_from_the_callers_own_code(self, db, keyring):
         code = make_code()
         index = keyring.blind_index(code)
+        agency_registered(Context(db, keyring))
         view = consents.grant(
             Context(db, keyring), code_index=index, payload=grant_payload(), code=code
         )
@@ -178,6 +180,7 @@ class TestGrant:
 
     def test_code_of_someone_else_is_refused(self, db, keyring):
         index = keyring.blind_index(make_code())
+        agency_registered(Context(db, keyring))
         with pytest.raises(InvalidInput) as err:
             consents.grant(
                 Context(db, keyring), code_index=index, payload=grant_payload(), code=make_code()
@@ -417,6 +420,7 @@ class TestUseForQuery:
             "authorization_used_up",
             "purpose_mismatch",
             "record_frozen",
+            "authorization_code_unknown",
         } == RULES
         assert Refused.type_slug == "query-refused"
 

@@ -37,6 +37,7 @@ from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hash, verify_consistency
 from crypto.receipt import verify_receipt
 from tests.factories import make_code, make_payload
+from tests.factories.directory import make_agency
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 ORIGIN = "credence.example/query-log"
@@ -81,6 +82,7 @@ def world(fresh_engine: Engine, keyring: Keyring) -> tuple[str, uuid.UUID]:
     with Session(fresh_engine) as s:
         for payload in (black, watch):
             create_entry(Context(s, keyring), department="dept-a", actor="t", payload=payload)
+        make_agency(Context(s, keyring), AGENCY)
         grant = consents.grant(
             Context(s, keyring),
             code_index=keyring.blind_index(code),

@@ -27,6 +27,7 @@ from core.querylog.verify import VerifyReport, verify_log, verify_log_leaf_by_le
 from crypto.checkpoint import Checkpoint
 from crypto.log_signer import LogSigner
 from crypto.merkle import leaf_hash
+from tests.support.progress import Recorded
 
 ORIGIN = "credence.example/query-log"
 NAME = "credence.example-log"
@@ -439,3 +440,17 @@ class TestCanonicalBodies:
             assert check(mutant) == _reference(mutant), mutant
             agreed += _reference(mutant)
         assert agreed > 100  # some mutants are canonical, so both verdicts were exercised
+
+
+class TestProgress:
+    def test_told_the_log_size_then_each_run_up_to_every_leaf(
+        self, log: Session, signer: LogSigner
+    ) -> None:
+        seen = Recorded()
+        report = verify_log(
+            session=log, signer_public_key=signer.public_key, name=NAME, progress=seen
+        )
+        assert report.ok
+        assert seen.totals == [SIZE]
+        assert seen.steps == [RUN] * (SIZE // RUN) + [SIZE % RUN]
+        assert seen.done == SIZE

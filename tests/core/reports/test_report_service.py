@@ -33,6 +33,7 @@ from core.reports.export import export_all
 from core.settings import Settings
 from crypto.log_signer import LogSigner
 from tests.factories import make_code, make_entry, object_to
+from tests.factories.directory import make_agency
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
 CALENDAR = WorkCalendar()
@@ -114,6 +115,7 @@ class TestScope:
             domain="ecommerce",
         )
         clock.advance(timedelta(days=20))  # past the prior notices
+        make_agency(Context(session, keyring), "bank-1")
         grant = consents.grant(
             Context(session, keyring),
             code_index=keyring.blind_index(code_a),
