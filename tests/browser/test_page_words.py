@@ -106,6 +106,7 @@ PAGES: Final[dict[str, str]] = {
     "/me/notifications": "consent",
     "/me/authorizations": "consent",
     "/me/report": "report",
+    "/verify/report/{id}": "report",
     "/me/objections": "cases",
     "/me/objections/{id}": "cases",
     "/me/objections/new?entry=": "cases",
@@ -134,12 +135,6 @@ PENDING: Final[frozenset[tuple[str, str]]] = frozenset(
     {
         ("zh", "/me"),
         ("en", "/me"),
-        ("zh", "/me/queries"),
-        ("en", "/me/queries"),
-        ("zh", "/me/notifications"),
-        ("en", "/me/notifications"),
-        ("zh", "/me/authorizations"),
-        ("en", "/me/authorizations"),
         ("zh", "/me/report"),
         ("en", "/me/report"),
         ("zh", "/me/objections"),
@@ -278,6 +273,7 @@ class VisibleText(HTMLParser):
         self._heading: list[str] | None = None
         self._skipping = 0
         self._folded = 0
+        self._verbatim = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
@@ -290,6 +286,8 @@ class VisibleText(HTMLParser):
             self._heading = []
         if tag == "details":
             self._folded += 1
+        if tag == "pre":
+            self._verbatim += 1
         if tag not in INLINE:
             self.parts.append(_BREAK)
 
@@ -298,6 +296,8 @@ class VisibleText(HTMLParser):
             self._skipping -= 1
         if tag == "details" and self._folded:
             self._folded -= 1
+        if tag == "pre" and self._verbatim:
+            self._verbatim -= 1
         if tag in HEADINGS and self._heading is not None:
             self.headings.append(" ".join("".join(self._heading).split()))
             self._heading = None
@@ -305,12 +305,15 @@ class VisibleText(HTMLParser):
             self.parts.append(_BREAK)
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-            if self._heading is not None:
-                self._heading.append(data)
-            if not self._folded:
-                self.unfolded.append(data)
+        # Signed material quoted as it is (a <pre> behind "how this works") is for machines
+        # and experts: its ISO times and ids are the data, not words to read.
+        if self._skipping or (self._folded and self._verbatim):
+            return
+        self.parts.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+        if not self._folded:
+            self.unfolded.append(data)
 
     @property
     def text(self) -> str:
@@ -444,6 +447,11 @@ class TestTheDetector:
             "<p>默克尔树（RFC 9162），Ed25519 签名。</p></details>"
         )
         assert jargon_of(folded) == []
+        signed = read_page(
+            '<details><summary>工作原理</summary><pre>{"at": "2026-11-23T02:00:00.000000"}</pre>'
+            "</details><pre>2026-11-23T02:00:00</pre>"
+        )
+        assert problems_of(signed.text, "zh") == ["time with seconds '2026-11-23T02:00:00'"]
         plain = read_page("<p>检查检查点的 Ed25519 签名，再按 RFC 9162 计算默克尔树根。</p>")
         assert jargon_of(plain) == [
             "unfolded jargon 'Ed25519'",
