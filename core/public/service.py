@@ -309,6 +309,8 @@ class _Dummy:
     wrapped: bytes
     entry: _DummyEntry
     summary_ct: bytes
+    # The master version `wrapped` is under: no rotation re-wraps a key that is not stored.
+    version: int
 
 
 _dummies: weakref.WeakKeyDictionary[Keyring, _Dummy] = weakref.WeakKeyDictionary()
@@ -316,11 +318,17 @@ _dummies_lock = threading.Lock()
 
 
 def _dummy(keyring: Keyring) -> _Dummy:
-    """The keyring's dummy entry, made once per keyring (its key is wrapped, never stored)."""
+    """The keyring's dummy entry, made again whenever the current master version moves on.
+
+    Its key is wrapped, never stored, so no rotation re-wraps it: made under the current
+    version, it is never under one that retiring may have destroyed (a version is retired
+    only once another is current).
+    """
+    current = keyring.current_version()
     with _dummies_lock:
         found = _dummies.get(keyring)
-        if found is None:
-            key, wrapped, _version = keyring.new_data_key()
+        if found is None or found.version != current:
+            key, wrapped, version = keyring.new_data_key()
             entry_id = uuid.uuid4()
             summary_ct = seal(
                 key, "某某某某某某".encode(), FieldContext("entry", "public_summary", str(entry_id))
@@ -332,7 +340,9 @@ def _dummy(keyring: Keyring) -> _Dummy:
                 ),
                 public_summary_ct=summary_ct,
             )
-            found = _Dummy(key_id=key.id, wrapped=wrapped, entry=entry, summary_ct=summary_ct)
+            found = _Dummy(
+                key_id=key.id, wrapped=wrapped, entry=entry, summary_ct=summary_ct, version=version
+            )
             _dummies[keyring] = found
         return found
 
