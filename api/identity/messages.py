@@ -22,8 +22,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "signin.person": ("示范人员（姓名已脱敏）", "Demo person (name masked)"),
     "signin.department": ("部门", "Department"),
     "signin.as_citizen": ("以公民身份登录", "Sign in as a citizen"),
-    "signin.as_officer": ("以异议处理人员身份登录", "Sign in as an objection officer"),
-    "signin.as": ("登录为", "Sign in as"),
+    "signin.as_objection_officer": ("以异议处理人员身份登录", "Sign in as an objection officer"),
+    "signin.as_repair_officer": ("以信用修复人员身份登录", "Sign in as a repair officer"),
+    "signin.as_recorder": ("以认定部门录入人员身份登录", "Sign in as a recorder"),
+    "signin.as_auditor": ("以审计人员身份登录", "Sign in as an auditor"),
     "signin.repair_officer": ("信用修复人员", "Repair officer"),
     "signin.recorder": ("认定部门录入人员", "Recorder"),
     "signin.auditor": ("审计人员", "Auditor"),
@@ -32,7 +34,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Development sign-in is available only with the embedded issuer, from this machine.",
     ),
     "signin.required": ("请先登录。", "Please sign in first."),
-    "signin.signed_in_as": ("已登录：", "Signed in as:"),
+    "signin.invalid": (
+        "请选择列表中的角色，以及示范人员或部门。",
+        "Choose a role from the list, and a demo person or a department.",
+    ),
+    "signin.who": ("已登录：{role}", "Signed in as {role}"),
     # Sign-in through an OpenID Connect provider.
     "oidc.unavailable": (
         "未配置通过身份提供方登录。",

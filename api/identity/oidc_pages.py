@@ -113,11 +113,11 @@ def _page(request: Request, key: str, status: int) -> HTMLResponse:
 
 
 def _label(principal: Principal, id_claims: dict[str, object]) -> str:
-    """What the page header shows: a masked name, a department, or the role."""
+    """What the page header shows besides the role: a masked name, a department, or nothing."""
     if principal.role == "citizen":
         name = id_claims.get("name")
         return mask_name(name) if isinstance(name, str) and name.strip() else "*"
-    return principal.department or principal.role
+    return principal.department or ""
 
 
 def _forget_login(request: Request, response: Response) -> None:

@@ -110,13 +110,14 @@ def signin(
         if not person.isdigit() or not 0 <= int(person) < len(people):
             return _form(request, status=422, invalid=True)
         chosen = people[int(person)]
-        code, label = chosen.code, f"{mask_name(chosen.name)} (#{int(person) + 1})"
+        # The header shows the masked name alone: a position in the demo list is no name.
+        code, label = chosen.code, mask_name(chosen.name)
     elif role in DEPARTMENT_ROLES:
         if department not in _departments():
             return _form(request, status=422, invalid=True)
         dept = label = department
     elif role == "auditor":
-        label = "auditor"
+        label = ""
     else:
         return _form(request, status=422, invalid=True)
     try:

@@ -20,6 +20,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "site.nav": ("主导航", "Main navigation"),
     "site.lang_switch": ("English", "中文"),
     "site.lang_switch_label": ("切换语言", "Switch language"),
+    "site.menu": ("菜单", "Menu"),
+    "site.how_it_works": ("工作原理", "How this works"),
     "site.footer": (
         "隐私优先：公开页面只显示脱敏信息，网址中不含个人信息。",
         "Privacy first: public pages show masked data only; no personal data in URLs.",
@@ -65,8 +67,34 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The form expired or did not come from this site; go back, reload and submit again.",
     ),
     "error.forbidden": ("您的角色无权查看此页面。", "Your role may not see this page."),
-    "error.not_found": ("未找到。", "Not found."),
+    "error.not_found": (
+        "未找到此页面或内容：它可能已被删除，或网址有误。",
+        "This page or item was not found: it may have been removed, or the address is wrong.",
+    ),
     "error.invalid": ("输入有误：", "Please check your input:"),
+    "error.title_404": ("未找到", "Not found"),
+    "error.title_422": ("请求无效", "Not a valid request"),
+    "error.title_429": ("请求过于频繁", "Too many requests"),
+    "error.bad_request": (
+        "网址或表单中的内容无效，未作任何处理。请返回后重试。",
+        "Something in the address or the form is not valid; nothing was done. Go back and "
+        "try again.",
+    ),
+    "error.method": ("此网址不接受这种请求。", "This address does not take this kind of request."),
+    "error.too_many": (
+        "短时间内请求次数过多，为保护查询服务，本次请求未被处理。",
+        "Too many requests in a short time: to protect the service, this one was not handled.",
+    ),
+    "error.retry_seconds": ("请在{seconds}秒后重试。", "Please try again in {seconds} seconds."),
+    "error.retry_at": (
+        "请在约{minutes}分钟后、{at}起重试。",
+        "Please try again in about {minutes} minutes, from {at}.",
+    ),
+    "error.generic": (
+        "请求未能完成，未作任何处理。",
+        "The request could not be completed; nothing was done.",
+    ),
+    "error.home": ("返回首页", "Back to the home page"),
     "state.pending_notice": ("告知期", "Prior notice"),
     "state.displayed": ("展示中", "Displayed"),
     "state.expired": ("展示期满", "Display ended"),
@@ -189,6 +217,31 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "An evidence file is larger than the limit ({max_mb} MB).",
     ),
     "me_err.evidence_name": ("有证明文件的文件名无效。", "An evidence file has an invalid name."),
+    # A subject code that fails one of its rules (core/codes.py), by the rule it failed:
+    # the refusal of any form that takes a code, and the browser's own check before sending.
+    "me_err.code_type": ("请输入18位号码。", "Enter the 18-character number."),
+    "me_err.code_length": (
+        "号码应为18位，请检查是否多输或漏输。",
+        "The number must be 18 characters long; check for a missing or extra character.",
+    ),
+    "me_err.code_charset": (
+        "号码含有无效字符：公民身份号码为17位数字加1位数字或X，统一社会信用代码不含I、O、S、V、Z。",
+        "The number holds a character it cannot have: a citizen ID number is 17 digits and a "
+        "digit or X; a unified social credit code has no I, O, S, V or Z.",
+    ),
+    "me_err.code_region": (
+        "号码前两位不是有效的省级行政区划代码，请核对。",
+        "The first two digits are not a province-level division; please check the number.",
+    ),
+    "me_err.code_birth_date": (
+        "号码中的出生日期无效，请核对。",
+        "The birth date inside the number is not a valid date; please check the number.",
+    ),
+    "me_err.code_check_character": (
+        "号码的校验码不符，可能有输入错误，请逐位核对。",
+        "The number's check character does not match: it probably holds a typo; please "
+        "check it character by character.",
+    ),
     # The staff pages' closed vocabularies: `staff.<vocabulary>.<value>`.
     "staff.kind.red": ("红名单", "Red list"),
     "staff.kind.black": ("黑名单", "Black list"),

@@ -2,7 +2,8 @@
 
 `install(app)` mounts the page routers and static files, adds the security headers,
 and renders sign-in, forbidden and CSRF refusals as pages (401 keeps its Bearer
-challenge, so API clients and the authorization matrix see the usual answer).
+challenge, so API clients and the authorization matrix see the usual answer); a browser
+asking for a page outside `/api/` gets 404, 405, 422 and 429 as pages too (api/pages/errors.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from api.consents import pages as consents
 from api.entries import pages as entries
 from api.headers import SecurityHeaders
 from api.identity import oidc_pages, signin_pages
+from api.pages import errors
 from api.pages.render import STATIC_DIR, render
 from api.pages.session import CsrfFailed, PageForbidden, SignInRequired
 from api.public import pages as public
@@ -66,4 +68,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
+    # After api/problems.py's handlers, which these wrap: a browser gets a page instead.
+    errors.install(app)
     app.add_middleware(SecurityHeaders)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -49,6 +50,14 @@ LANG_MAX_AGE: Final = 365 * 24 * 3600
 def page_lang(request: Request) -> str:
     """The language of this page."""
     return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+def lang_href(request: Request, lang: str) -> str:
+    """This page in another language: the same path and query, `lang` replaced."""
+    # Page queries carry filters, cursors and ids only, never personal data (no code or
+    # name is ever put in a URL), so keeping them is safe.
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', lang)])}"
 
 
 def set_sid_cookie(request: Request, response: Response, sid: str) -> None:
@@ -94,9 +103,11 @@ def render(
         "when": lambda instant: times.minute(instant, lang),
         "until": lambda day: times.last_day(day, lang),
         "ends": lambda instant: times.ends(instant, lang),
+        "ends_on": lambda day: times.ends_on(day, lang),
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "other_lang": "en" if lang == "zh" else "zh",
+        "other_lang_href": lang_href(request, "en" if lang == "zh" else "zh"),
         "session": session,
         "csrf_field": CSRF_FIELD,
         "csrf_token": web_state(request).csrf_token(sid),

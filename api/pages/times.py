@@ -3,7 +3,9 @@
 Invariants: every instant shown goes through `minute` (CST, minute precision, the zone
 named in the page's language); every last day of a period is shown with `last_day`
 (the day itself, marked inclusive, 含当日); an exclusive end instant at a CST midnight is
-shown as the inclusive day before it, so "含当日 2027-01-01" is never "2027-01-02 00:00".
+shown as the inclusive day before it, so "含当日 2027-01-01" is never "2027-01-02 00:00";
+an exclusive end day (an entry's `display_until`, the first day it is no longer shown)
+is shown with `ends_on` as the inclusive day before it, so one convention holds.
 """
 
 from __future__ import annotations
@@ -40,3 +42,10 @@ def ends(instant: datetime | None, lang: str) -> str:
     if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
         return last_day((local - timedelta(days=1)).date(), lang)
     return minute(instant, lang)
+
+
+def ends_on(day: date | None, lang: str) -> str:
+    """An exclusive end day (the first day no longer in the period): the inclusive day before."""
+    if day is None:
+        return ""
+    return last_day(day - timedelta(days=1), lang)

@@ -1,7 +1,9 @@
 """Public pages (§9): home, masked red/black lists, exit announcements, lookup, checkpoint.
 
 Invariants: only masked data is rendered (the same services as the public API); the
-lookup is a POST form (code and name never reach a URL), rate-limited like the API.
+lookup is a POST form (code and name never reach a URL, and neither is written back into
+the page), rate-limited like the API; a code that fails its rules (check character
+included) is refused 422 in the page language, never answered "not found".
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pydantic import ValidationError
 
 from api.deps import ContextDep, ReadContextDep
 from api.pages.common import CsrfDep, PublicPageDep
-from api.pages.refusals import not_found_page
-from api.pages.render import render
+from api.pages.i18n import translate
+from api.pages.refusals import not_found_page, refusal_message
+from api.pages.render import page_lang, render
 from api.public.lookup_limit import limit_lookups
-from core.demo.dataset import DEPARTMENTS
+from core.directory import service as directory
 from core.errors import InvalidInput
 from core.public import service
 from core.public.schemas import PAGE_DEFAULT, LookupRequest
@@ -48,9 +51,14 @@ def public_list(
 ) -> HTMLResponse:
     """A masked public list, newest decision first, filtered by domain and department."""
     chosen = {"domain": (domain or "").strip(), "department": (department or "").strip()}
-    # No service lists the departments with public entries yet: offer the known (demo)
-    # departments, and whichever one the address names.
-    departments = sorted(set(DEPARTMENTS.values()) | ({chosen["department"]} - {""}))
+    # The registered departments, by name in the page language (the value sent is the id).
+    lang = page_lang(request)
+    departments = sorted(
+        ((o.slug, o.name(lang)) for o in directory.listing(ctx, kind="department")),
+        key=lambda pair: pair[1],
+    )
+    if chosen["department"] and chosen["department"] not in {s for s, _ in departments}:
+        departments.append((chosen["department"], chosen["department"]))
     context = {"kind": list_kind, "chosen": chosen, "domains": DOMAINS, "departments": departments}
     if chosen["domain"] and chosen["domain"] not in DOMAINS:
         return render(request, "list.html", {**context, "invalid": True}, status=422)
@@ -115,6 +123,15 @@ def lookup(
     try:
         payload = LookupRequest(code=code, name=name)
     except ValidationError:
-        return render(request, "lookup.html", {"invalid": True}, status=422)
-    answer = service.lookup(ctx, code=payload.code, name=payload.name)
+        return render(request, "lookup.html", {"error": _invalid_message(request)}, status=422)
+    try:
+        answer = service.checked_lookup(ctx, code=payload.code, name=payload.name)
+    except InvalidInput as exc:
+        error = refusal_message(exc, page_lang(request))
+        return render(request, "lookup.html", {"error": error, "code_invalid": True}, status=422)
     return render(request, "lookup.html", {"answer": answer})
+
+
+def _invalid_message(request: Request) -> str:
+    """The lookup form's message for a missing or overlong number or name."""
+    return translate("lookup.invalid", page_lang(request))

@@ -15,6 +15,10 @@ Invariants:
 - A lookup costs the same whatever it finds: one blind index (of a dummy for an invalid
   code), one SQL statement, and `LOOKUP_SLOTS` key unwraps and pairs of decryptions,
   padded with a dummy entry sealed under a dummy key; names are compared in constant time.
+- The page's lookup (`checked_lookup`) refuses a code that fails its rules (GB 11643 or
+  GB 32100, check character included) as invalid input, naming only the rule: a mistyped
+  number is told so, never answered "not found". Validity is public knowledge (anyone
+  can compute a check character), so refusing it reveals nothing about the records.
 """
 
 from __future__ import annotations
@@ -305,6 +309,8 @@ class _Dummy:
     wrapped: bytes
     entry: _DummyEntry
     summary_ct: bytes
+    # The master version `wrapped` is under: no rotation re-wraps a key that is not stored.
+    version: int
 
 
 _dummies: weakref.WeakKeyDictionary[Keyring, _Dummy] = weakref.WeakKeyDictionary()
@@ -312,11 +318,17 @@ _dummies_lock = threading.Lock()
 
 
 def _dummy(keyring: Keyring) -> _Dummy:
-    """The keyring's dummy entry, made once per keyring (its key is wrapped, never stored)."""
+    """The keyring's dummy entry, made again whenever the current master version moves on.
+
+    Its key is wrapped, never stored, so no rotation re-wraps it: made under the current
+    version, it is never under one that retiring may have destroyed (a version is retired
+    only once another is current).
+    """
+    current = keyring.current_version()
     with _dummies_lock:
         found = _dummies.get(keyring)
-        if found is None:
-            key, wrapped, _version = keyring.new_data_key()
+        if found is None or found.version != current:
+            key, wrapped, version = keyring.new_data_key()
             entry_id = uuid.uuid4()
             summary_ct = seal(
                 key, "某某某某某某".encode(), FieldContext("entry", "public_summary", str(entry_id))
@@ -328,7 +340,9 @@ def _dummy(keyring: Keyring) -> _Dummy:
                 ),
                 public_summary_ct=summary_ct,
             )
-            found = _Dummy(key_id=key.id, wrapped=wrapped, entry=entry, summary_ct=summary_ct)
+            found = _Dummy(
+                key_id=key.id, wrapped=wrapped, entry=entry, summary_ct=summary_ct, version=version
+            )
             _dummies[keyring] = found
         return found
 
@@ -371,3 +385,16 @@ def lookup(ctx: Context, *, code: str, name: str) -> LookupAnswer:
         if hmac.compare_digest(_name_digest(stored), wanted) and real:
             found.append(view)
     return LookupAnswer(found=bool(found), entries=found[:LOOKUP_MAX_ENTRIES])
+
+
+def checked_lookup(ctx: Context, *, code: str, name: str) -> LookupAnswer:
+    """A lookup that refuses a code failing its rules (`InvalidInput`, rule `code_<rule>`)."""
+    failed: str | None = None
+    try:
+        validate_code(code, today=ctx.today())
+    except InvalidCode as exc:
+        failed = exc.rule
+    if failed is not None:
+        # Raised outside the except block: nothing of the code is chained onto it.
+        raise InvalidInput(f"the code failed rule {failed}", rule=f"code_{failed}")
+    return lookup(ctx, code=code, name=name)

@@ -26,3 +26,9 @@ class TestEnds:
 
     def test_a_last_day_is_marked_inclusive(self) -> None:
         assert times.last_day(date(2027, 1, 1), "zh") == "2027-01-01（含当日）"
+
+    def test_an_exclusive_end_day_is_the_day_before_inclusive(self) -> None:
+        # An entry displayed while today < 2027-03-02 is last shown on 2027-03-01.
+        assert times.ends_on(date(2027, 3, 2), "zh") == "2027-03-01（含当日）"
+        assert times.ends_on(date(2027, 3, 1), "en") == "2027-02-28 (inclusive)"
+        assert times.ends_on(None, "zh") == ""
