@@ -13,9 +13,17 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # Auditor: the query log.
     "audit.title": ("查询日志审查", "Query log review"),
     "audit.help": (
-        "查询日志为防篡改的默克尔树，按时间倒序显示（含封存查询）。筛选条件不含个人信息。",
-        "The query log is a tamper-evident Merkle tree, newest first (sealed queries "
-        "included). The filters hold no personal data.",
+        "查询日志记录每一次查询，一经写入不能更改，按时间倒序显示（含封存查询）。"
+        "筛选条件不含个人信息。",
+        "The query log records every query and cannot be changed once written; newest "
+        "first (sealed queries included). The filters hold no personal data.",
+    ),
+    "audit.how": (
+        "日志是一棵默克尔树（RFC 9162），其树根由 Ed25519 签名的检查点公开；"
+        "删改任何一条都会使树根与已签名的检查点不符。",
+        "The log is a Merkle tree (RFC 9162) whose root is published in checkpoints signed "
+        "with Ed25519; removing or altering any entry makes the root disagree with a signed "
+        "checkpoint.",
     ),
     "audit.agency": ("查询机构", "Agency"),
     "audit.since": ("起始时间（北京时间）", "From (China Standard Time)"),
@@ -50,9 +58,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "audit.authorization": ("授权编号", "Authorization id"),
     "audit.refusal_rule": ("拒绝规则", "Refusal rule"),
     "audit.proof_help": (
-        "以下包含证明表明此条目在签名检查点所对应的默克尔树中；任何人都可用公开检查点验证。",
-        "This inclusion proof shows the entry is in the Merkle tree of the signed checkpoint "
-        "below; anyone can check it against the public checkpoint.",
+        "以下包含证明表明此条目已写入签名检查点所覆盖的日志；任何人都可用公开检查点验证。",
+        "This inclusion proof shows the entry is in the log the signed checkpoint below "
+        "covers; anyone can check it against the public checkpoint.",
+    ),
+    "audit.proof_how": (
+        "证明路径是从叶哈希到默克尔树根（RFC 9162）所需的兄弟节点哈希；"
+        "算出的树根须与 Ed25519 签名的检查点一致。",
+        "The proof path holds the sibling hashes from the leaf hash up to the Merkle tree root "
+        "(RFC 9162); the root computed must match the checkpoint signed with Ed25519.",
     ),
     "audit.leaf_hash": ("叶哈希", "Leaf hash"),
     "audit.tree_size": ("树大小", "Tree size"),

@@ -106,7 +106,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "report.fmt.note": ("{label}：{text}", "{label}: {text}"),
     "report.fmt.kept": ("{state}；后台保存至 {day}；{who}", "{state}; kept until {day}; {who}"),
     "report.fmt.retry": ("{status}；自 {day} 起可再次申请", "{status}; may apply again from {day}"),
-    "report.fmt.span": ("{start} 至 {end}", "{start} to {end}"),
+    "report.fmt.span": ("{start}至{end}", "{start} to {end}"),
     "report.sep.list": ("、", ", "),
     "report.sep.parts": ("；", "; "),
     # Chinese runs its parts together around the middle dot; English spaces them.

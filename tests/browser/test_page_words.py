@@ -115,13 +115,18 @@ PAGES: Final[dict[str, str]] = {
     "/me/objections/new?entry=": "cases",
     "/me/repairs": "cases",
     "/me/repairs/{id}": "cases",
-    "/me/repairs/new?entry=": "cases",
+    # No demo citizen the crawl signs in as has an entry repairable today (the one that
+    # had, has its repair under way), so no link reaches the form: tests/api/cases has it.
     "/officer/objections": "cases",
     "/officer/objections/{id}": "cases",
     "/officer/repairs": "cases",
     "/officer/repairs/{id}": "cases",
     "/recorder": "records",
     "/recorder/batch": "records",
+    "/recorder/entries": "records",
+    "/recorder/entries/{id}": "records",
+    "/recorder/entries/{id}/amend": "records",
+    "/recorder/entries/{id}/withdraw": "records",
     "/audit/queries": "records",
     "/audit/queries/{id}": "records",
     "/audit/queries?before=": "records",
@@ -134,40 +139,7 @@ REFUSED: Final = {"/no-such-page": 404, "/lists/purple": 422}
 BROWSER_ACCEPT: Final = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Pages still showing what they must not, fixed on another branch: (language, shape).
 # The merger removes a line once that branch is in; a fixed page fails its strict mark.
-PENDING: Final[frozenset[tuple[str, str]]] = frozenset(
-    {
-        ("zh", "/me"),
-        ("en", "/me"),
-        ("zh", "/me/report"),
-        ("en", "/me/report"),
-        ("zh", "/me/objections"),
-        ("en", "/me/objections"),
-        ("zh", "/me/objections/{id}"),
-        ("en", "/me/objections/{id}"),
-        ("zh", "/me/objections/new?entry="),
-        ("en", "/me/objections/new?entry="),
-        ("zh", "/me/repairs"),
-        ("en", "/me/repairs"),
-        ("zh", "/me/repairs/{id}"),
-        ("en", "/me/repairs/{id}"),
-        ("zh", "/me/repairs/new?entry="),
-        ("en", "/me/repairs/new?entry="),
-        ("zh", "/officer/objections"),
-        ("en", "/officer/objections"),
-        ("zh", "/officer/objections/{id}"),
-        ("en", "/officer/objections/{id}"),
-        ("zh", "/officer/repairs"),
-        ("en", "/officer/repairs"),
-        ("zh", "/officer/repairs/{id}"),
-        ("en", "/officer/repairs/{id}"),
-        ("zh", "/audit/queries"),
-        ("en", "/audit/queries"),
-        ("zh", "/audit/queries/{id}"),
-        ("en", "/audit/queries/{id}"),
-        ("zh", "/audit/queries?before="),
-        ("en", "/audit/queries?before="),
-    }
-)
+PENDING: Final[frozenset[tuple[str, str]]] = frozenset({})
 
 # ------------------------------------------------------------------- what is a raw word
 
