@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from api import limits, problems
+from api import docs, limits, problems
 from api import state as app_state
 from api.audit import endpoints as audit
 from api.cases.objections import endpoints as objections
@@ -119,7 +119,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="1",
         summary="Personal public-credit records and credit repair, privacy first.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # The reference pages are our own (api/docs.py): packaged assets, the pages' CSP.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     limits.install(app)
@@ -147,4 +149,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # An agency query is answered only while its log can be trusted (503 while halted).
     app.include_router(queries.router, prefix=API_PREFIX, dependencies=[log_guard.depends])
     pages.install(app)
+    docs.install(app)
     return app

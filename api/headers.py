@@ -3,7 +3,8 @@
 Invariants: every response under a page path gets the strict Content-Security-Policy
 (no inline script or style, nothing from another origin, no framing, forms only to
 us), `nosniff` and `Referrer-Policy: no-referrer`; pages of signed-in users are never
-stored by caches. API routes and the interactive docs are left as they are.
+stored by caches. The interactive API reference (/docs, /redoc and their assets) is a
+page too; API routes and the OpenAPI document are left as they are.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PAGE_PREFIXES: Final = (
     "/officer",
     "/recorder",
     "/audit",
+    "/docs",
+    "/redoc",
 )
 PRIVATE_PREFIXES: Final = (
     "/me",

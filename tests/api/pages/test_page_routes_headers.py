@@ -6,9 +6,9 @@ from fastapi.routing import iter_route_contexts
 
 from api.headers import PRIVATE_PREFIXES, is_page_path
 
-# Routes outside the pages: the API, the token endpoint and discovery, ops, the docs.
-NOT_PAGES = ("/api/", "/oauth", "/.well-known", "/healthz", "/readyz", "/metrics", "/docs")
-NOT_PAGES_EXACT = ("/openapi.json", "/docs/oauth2-redirect", "/redoc")
+# Routes outside the pages: the API, the token endpoint and discovery, ops, the OpenAPI.
+NOT_PAGES = ("/api/", "/oauth", "/.well-known", "/healthz", "/readyz", "/metrics")
+NOT_PAGES_EXACT = ("/openapi.json",)
 
 
 def _page_paths(app) -> list[str]:
