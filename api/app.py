@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from api import docs, limits, problems
+from api import limits, openapi, problems
 from api import state as app_state
 from api.audit import endpoints as audit
 from api.cases.objections import endpoints as objections
@@ -29,6 +29,7 @@ from api.querylog import endpoints as querylog
 from api.querylog import guard as log_guard
 from api.querylog import tiles_endpoints as querylog_tiles
 from api.ratelimit import LOOKUP_BURST, LOOKUP_PER_MINUTE, TokenBucketLimiter
+from api.reference import pages as reference
 from api.reports import endpoints as reports
 from api.state import AppState
 from core.clock import clock
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="1",
         summary="Personal public-credit records and credit repair, privacy first.",
         lifespan=lifespan,
-        # The reference pages are our own (api/docs.py): packaged assets, the pages' CSP.
+        # The reference pages are our own (api/reference/pages.py): packaged assets, the pages' CSP.
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -147,7 +148,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.include_router(router, prefix=API_PREFIX)
     # An agency query is answered only while its log can be trusted (503 while halted).
-    app.include_router(queries.router, prefix=API_PREFIX, dependencies=[log_guard.depends])
+    app.include_router(
+        queries.router,
+        prefix=API_PREFIX,
+        dependencies=[log_guard.depends],
+        responses=openapi.problem_responses(503),
+    )
     pages.install(app)
-    docs.install(app)
+    reference.install(app)
+    openapi.install(app)
     return app

@@ -3,8 +3,8 @@
 Invariants: every response under a page path gets the strict Content-Security-Policy
 (no inline script or style, nothing from another origin, no framing, forms only to
 us), `nosniff` and `Referrer-Policy: no-referrer`; pages of signed-in users are never
-stored by caches. The interactive API reference (/docs, /redoc and their assets) is a
-page too; API routes and the OpenAPI document are left as they are.
+stored by caches. The interactive API reference (/docs, /redoc and their assets) and the
+problem type pages are pages too; API routes and the OpenAPI document are left as they are.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ PAGE_PREFIXES: Final = (
     "/audit",
     "/docs",
     "/redoc",
+    "/problems",
 )
 PRIVATE_PREFIXES: Final = (
     "/me",

@@ -27,7 +27,9 @@ from core.queries.refusals import Refused
 
 log = logging.getLogger("credence.api")
 PROBLEM = "application/problem+json"
-TYPE_BASE = "https://credence.example/problems/"
+# A relative reference (RFC 9457 §3.1.1): it resolves on the service that answered, where
+# /problems/<slug> says what the type means (api/reference/pages.py).
+TYPE_BASE = "/problems/"
 
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,

@@ -21,6 +21,7 @@ from api.pages import messages as shared
 from api.public import messages as public
 from api.queries import messages as queries
 from api.querylog import messages as querylog
+from api.reference import messages as reference
 from api.reports import messages as reports
 from core.queries.catalogues import LEGAL_BASES, PURPOSES
 
@@ -54,6 +55,7 @@ DOMAIN_MESSAGES: Final = (
     repairs,
     reports,
     audit,
+    reference,
 )
 
 _merge(

@@ -71,6 +71,8 @@ class TestSwaggerUiOffline:
         summaries = offline.page.locator(".opblock-summary-path").all_inner_texts()
         assert "/api/v1/queries" in [s.replace("\u200b", "") for s in summaries]
         assert len(summaries) > 30
+        # The security schemes are offered to try the API with.
+        assert offline.page.locator(".auth-wrapper .authorize").count() == 1
         shoot(offline.page, "api-docs-swagger")
         assert offline.foreign == []
         assert offline.violations() == []
