@@ -1,10 +1,10 @@
 """`credence receipt verify`: check, offline, what an agency or a citizen was shown.
 
-It reads a saved agency answer (or just its receipt) or a saved query history (the JSON of
-`GET /api/v1/me/queries`, every page joined into one list) and the log's verifier key
-(`GET /api/v1/public/log-key`). It rebuilds every leaf from the fields shown before it
-checks a proof, so an altered row fails; for a history it also checks the chain, so a
-row left out fails. It needs neither the service nor its database.
+It reads a saved agency answer (or just its receipt) or a saved query history (the items
+of `GET /api/v1/me/queries`, every page joined into one list, or one page as served) and
+the log's verifier key (`GET /api/v1/public/log-key`). It rebuilds every leaf from the
+fields shown before it checks a proof, so an altered row fails; for a history it also
+checks the chain, so a row left out fails. It needs neither the service nor its database.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def verify(
     document = _load(path, "the document")
     vkey = log_key.read_text(encoding="utf-8").strip()
     keys, quorum = _witnesses(witnesses)
+    if isinstance(document, dict) and set(document) == {"items", "next_cursor"}:
+        document = document["items"]  # one page of a history, as served
     try:
         if isinstance(document, list):
             check = verify_history(document, vkey, witnesses=keys, quorum=quorum)

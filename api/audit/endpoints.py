@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from api.deps import SessionDep
 from api.params import DbIntQuery, LogIndexPath, TreeSizeQuery
 from api.policy import AuditorDep
+from core import paging
 from core.audit import service as audit
 from core.clock import clock
-from core.queries.schemas import AuditedQuery, AuditFilter, FlagCreate, QueryFlagView
+from core.paging import Page
+from core.queries.schemas import AuditedQuery, AuditSearch, FlagCreate, QueryFlagView
 from core.querylog import proofs
 
 router = APIRouter(prefix="/audit", tags=["auditor"])
@@ -58,14 +60,24 @@ def consistency_proof(
     )
 
 
-@router.get("/queries", response_model=list[AuditedQuery])
+@router.get("/queries", response_model=Page[AuditedQuery])
 def queries(
     principal: AuditorDep,
     session: SessionDep,
-    filters: Annotated[AuditFilter, Query()],
-) -> list[AuditedQuery]:
+    search: Annotated[AuditSearch, Query()],
+) -> Page[AuditedQuery]:
     """The query log newest first, sealed queries included, filtered, with flags."""
-    return audit.search_queries(session=session, filters=filters)
+
+    def fetch(before: int | None, count: int) -> list[AuditedQuery]:
+        return audit.search_queries(session=session, filters=search.at(before, count))
+
+    return paging.by_index(
+        fetch,
+        index_of=lambda q: q.log_index,
+        scope="audit-queries",
+        cursor=search.cursor,
+        limit=search.limit,
+    )
 
 
 @router.post(

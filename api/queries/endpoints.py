@@ -8,24 +8,24 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any, cast
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, RuntimeDep, SessionDep, read_context
-from api.params import OptionalDbIntQuery
+from api.params import CursorQuery, LimitQuery
 from api.policy import AgencyDep, CitizenDep, authenticate
 from api.state import app_state
 from core.clock import clock
 from core.errors import DatabaseBusy, DomainError, Forbidden
+from core.paging import PAGE_DEFAULT, Page
 from core.queries.notice_schemas import AgencyNotification, Notification
-from core.queries.notices import agency_notifications, citizen_notifications
+from core.queries.notices import agency_notifications, citizen_notification_page
 from core.queries.recording import Logged, LogItem, PreparedQuery, Refusal
 from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
-from core.queries.service import opened_history, prepare_query, prepare_refusal
+from core.queries.service import history_page, prepare_query, prepare_refusal
 from core.runtime import Runtime
 
 
@@ -141,50 +141,55 @@ def _prepare_refusal(
 me_router = APIRouter(prefix="/me", tags=["citizen"])
 
 
-@me_router.get("/queries", response_model=list[QueryHistoryItem])
+@me_router.get("/queries", response_model=Page[QueryHistoryItem])
 def my_queries(
     principal: CitizenDep,
     ctx: ContextDep,
     runtime: RuntimeDep,
-    before: OptionalDbIntQuery = None,
-    limit: int = Query(default=50, ge=1, le=200),
-) -> list[QueryHistoryItem]:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[QueryHistoryItem]:
     """Every query of the caller's record (sealed ones once lifted), each with its receipt,
     its leaf, and the secret and private fields that bind the leaf to the caller."""
-    return opened_history(
+    return history_page(
         ctx,
         code_index=principal.own_code_index(),
-        before=before,
+        cursor=cursor,
         limit=limit,
         witnesses=runtime.witnesses,
     )
 
 
-@me_router.get("/notifications", response_model=list[Notification])
+@me_router.get("/notifications", response_model=Page[Notification])
 def my_notifications(
     principal: CitizenDep,
     session: SessionDep,
-    limit: int = Query(default=50, ge=1, le=200),
-) -> list[Notification]:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[Notification]:
     """The caller's outbox: every query of their record and every event of their entries."""
-    return citizen_notifications(
-        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=limit
+    return citizen_notification_page(
+        session=session,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        cursor=cursor,
+        limit=limit,
     )
 
 
 agency_router = APIRouter(prefix="/agency", tags=["agency"])
 
 
-@agency_router.get("/notifications", response_model=list[AgencyNotification])
+@agency_router.get("/notifications", response_model=Page[AgencyNotification])
 def notifications(
     principal: AgencyDep,
     session: SessionDep,
-    before: AwareDatetime | None = None,
-    limit: int = Query(default=100, ge=1, le=500),
-) -> list[AgencyNotification]:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[AgencyNotification]:
     """Entries this agency received that were since corrected, withdrawn or erased."""
     if principal.agency is None:
         raise Forbidden("the token names no agency")
     return agency_notifications(
-        session=session, agency=principal.agency, before=before, limit=limit
+        session=session, agency=principal.agency, cursor=cursor, limit=limit
     )

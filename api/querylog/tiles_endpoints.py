@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from api.deps import ReadSessionDep
-from api.params import OptionalDbIntQuery
+from api.params import CursorQuery, LimitQuery
 from api.policy import public
 from core.bounds import DB_INT_MAX
 from core.errors import NotFound
+from core.paging import Page
 from core.querylog import checkpoints, tiles
-from core.querylog.schemas import CheckpointPage, ConsistencyProof
+from core.querylog.schemas import ConsistencyProof, PublishedCheckpoint
 
 router = APIRouter(prefix="/public/log", tags=["public"], dependencies=[Depends(public)])
 
@@ -76,14 +77,14 @@ def consistency(
     return proof
 
 
-@router.get("/checkpoints", response_model=CheckpointPage)
+@router.get("/checkpoints", response_model=Page[PublishedCheckpoint])
 def checkpoint_history(
     session: ReadSessionDep,
     response: Response,
-    after: OptionalDbIntQuery = None,
-    limit: Annotated[int, Query(ge=1, le=tiles.MAX_CHECKPOINTS_PAGE)] = 20,
-) -> CheckpointPage:
-    """Every stored signed checkpoint with size > `after`, smallest first, a page at a time."""
-    page = tiles.checkpoint_history(session=session, after=after, limit=limit)
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
+) -> Page[PublishedCheckpoint]:
+    """Every stored signed checkpoint, smallest first, a page at a time."""
+    page = tiles.checkpoint_history(session=session, cursor=cursor, limit=limit)
     response.headers["Cache-Control"] = NO_CACHE
     return page

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
     case,
     insert,
@@ -207,25 +208,38 @@ def agencies_that_received(session: Session, *, entry_id: uuid.UUID, since: date
     return list(session.execute(stmt).scalars())
 
 
+# A page's position: the (created_at, id) of the last notice served.
+NoticeKey = tuple[datetime, uuid.UUID]
+
+
+def _after(at: Any, ident: Any, key: NoticeKey | None) -> ColumnElement[bool] | None:
+    """Past `key` in the order newest first, then by id (ties at one instant kept apart)."""
+    if key is None:
+        return None
+    return or_(at < key[0], and_(at == key[0], ident > key[1]))
+
+
 def agency_notices(
-    session: Session, *, agency: str, before: datetime | None, limit: int
+    session: Session, *, agency: str, after: NoticeKey | None, limit: int
 ) -> Sequence[AgencyNotice]:
-    """An agency's notices, newest first."""
+    """An agency's notices, newest first, from past `after` (the page's position)."""
     stmt = select(AgencyNotice).where(col(AgencyNotice.agency) == agency)
-    if before is not None:
-        stmt = stmt.where(col(AgencyNotice.created_at) < before)
+    past = _after(col(AgencyNotice.created_at), col(AgencyNotice.id), after)
+    if past is not None:
+        stmt = stmt.where(past)
     stmt = stmt.order_by(col(AgencyNotice.created_at).desc(), col(AgencyNotice.id)).limit(limit)
     return session.execute(stmt).scalars().all()
 
 
-def entry_notices(session: Session, *, subject_id: uuid.UUID, limit: int) -> Sequence[EntryNotice]:
-    """A citizen's entry notices, newest first."""
-    stmt = (
-        select(EntryNotice)
-        .where(col(EntryNotice.subject_id) == subject_id)
-        .order_by(col(EntryNotice.created_at).desc(), col(EntryNotice.id))
-        .limit(limit)
-    )
+def entry_notices(
+    session: Session, *, subject_id: uuid.UUID, limit: int, after: NoticeKey | None = None
+) -> Sequence[EntryNotice]:
+    """A citizen's entry notices, newest first, from past `after` (the page's position)."""
+    stmt = select(EntryNotice).where(col(EntryNotice.subject_id) == subject_id)
+    past = _after(col(EntryNotice.created_at), col(EntryNotice.id), after)
+    if past is not None:
+        stmt = stmt.where(past)
+    stmt = stmt.order_by(col(EntryNotice.created_at).desc(), col(EntryNotice.id)).limit(limit)
     return session.execute(stmt).scalars().all()
 
 

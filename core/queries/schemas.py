@@ -12,6 +12,7 @@ from core.audit.rules import FlagReason
 from core.bounds import DB_INT_MAX
 from core.consents.schemas import AuthorizationCode
 from core.fields import SubjectCode
+from core.paging import CURSOR_MAX, PAGE_DEFAULT, PAGE_MAX
 from core.queries.catalogues import LegalBasisCode, PurposeCode
 from core.vocabulary import Domain, ListKind, Severity
 
@@ -107,8 +108,8 @@ class AuditedQuery(BaseModel):
     flags: list[QueryFlagView] = []
 
 
-class AuditFilter(BaseModel):
-    """The auditor's filters (every one given must match) and the page: `before` an index."""
+class AuditCriteria(BaseModel):
+    """The auditor's filters: every one given must match."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
@@ -117,14 +118,31 @@ class AuditFilter(BaseModel):
     until: AwareDatetime | None = None
     outcome: Literal["answered", "empty", "refused"] | None = None
     flag: FlagReason | None = None
-    before: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
-    limit: int = Field(default=100, ge=1, le=500)
 
     @model_validator(mode="after")
-    def _ordered(self) -> AuditFilter:
+    def _ordered(self) -> AuditCriteria:
         if self.since is not None and self.until is not None and self.until <= self.since:
             raise ValueError("until must be after since")
         return self
+
+
+class AuditFilter(AuditCriteria):
+    """The auditor's filters and one stretch of the log: `before` an index, `limit` rows."""
+
+    before: int | None = Field(default=None, ge=0, le=DB_INT_MAX)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class AuditSearch(AuditCriteria):
+    """The auditor's search as asked over HTTP: the filters, then a page like every list's."""
+
+    cursor: str | None = Field(default=None, min_length=1, max_length=CURSOR_MAX)
+    limit: int = Field(default=PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+
+    def at(self, before: int | None, limit: int) -> AuditFilter:
+        """The filters for the stretch of the log a page is read from."""
+        criteria = self.model_dump(include=set(AuditCriteria.model_fields))
+        return AuditFilter(**criteria, before=before, limit=limit)
 
 
 class FlagCreate(BaseModel):

@@ -36,6 +36,7 @@ from typing import Any, cast
 
 from sqlmodel import Session
 
+from core import paging
 from core.audit.rules import AuditRules
 from core.clock import local_date
 from core.consents import service as consents
@@ -46,6 +47,7 @@ from core.errors import DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import Authorization
 from core.ops import keys_repository as key_repo
+from core.paging import Page
 from core.queries import notices_repository as notice_repo
 from core.queries.catalogues import legal_basis as legal_basis_of
 from core.queries.recording import (
@@ -367,6 +369,26 @@ def opened_history(
         before=before,
         limit=limit,
         witnesses=witnesses,
+    )
+
+
+def history_page(
+    ctx: Context,
+    *,
+    code_index: bytes,
+    cursor: str | None,
+    limit: int,
+    witnesses: WitnessSet | None = None,
+) -> Page[QueryHistoryItem]:
+    """One page of `opened_history`, newest first; the cursor holds the last log index served."""
+
+    def fetch(before: int | None, count: int) -> list[QueryHistoryItem]:
+        return opened_history(
+            ctx, code_index=code_index, before=before, limit=count, witnesses=witnesses
+        )
+
+    return paging.by_index(
+        fetch, index_of=lambda q: q.log_index, scope="queries", cursor=cursor, limit=limit
     )
 
 

@@ -24,13 +24,6 @@ class PublishedCheckpoint(BaseModel):
     note: str
 
 
-class CheckpointPage(BaseModel):
-    """Stored checkpoints smallest first; pass `next_after` as `after` for the next page."""
-
-    items: list[PublishedCheckpoint]
-    next_after: int | None
-
-
 class WitnessesPublic(BaseModel):
     """The witness keys a checkpoint is checked against, and how many must have cosigned."""
 

@@ -17,14 +17,16 @@ import base64
 
 from sqlmodel import Session
 
+from core import paging
 from core.errors import InvalidInput, NotFound
+from core.paging import Page
 from core.querylog import proofs
 from core.querylog import repository as repo
 from core.querylog import tiles_repository as tiles_repo
-from core.querylog.schemas import CheckpointPage, ConsistencyProof, PublishedCheckpoint
+from core.querylog.schemas import ConsistencyProof, PublishedCheckpoint
 from crypto.tiles import TilePathError, TileRef, parse_tile_path, tile_bytes
 
-MAX_CHECKPOINTS_PAGE = 100
+_CHECKPOINTS = "checkpoints"
 
 
 def signed_size(*, session: Session) -> int:
@@ -75,16 +77,23 @@ def consistency(*, session: Session, first: int, second: int) -> ConsistencyProo
     return ConsistencyProof(first=first, second=second, proof=[_b64(h) for h in hashes])
 
 
-def checkpoint_history(*, session: Session, after: int | None, limit: int) -> CheckpointPage:
-    """Stored signed checkpoints with size > `after` (all if None), smallest first."""
-    if not 1 <= limit <= MAX_CHECKPOINTS_PAGE:
-        raise InvalidInput(f"limit must be 1 to {MAX_CHECKPOINTS_PAGE}", rule="page_limit")
-    start = 0 if after is None else after + 1
+def checkpoint_history(
+    *, session: Session, cursor: str | None, limit: int
+) -> Page[PublishedCheckpoint]:
+    """Stored signed checkpoints, smallest first; the cursor holds the last size served."""
+    paging.check_limit(limit)
+    start = 0
+    if cursor is not None:
+        (size,) = paging.read_cursor(cursor, scope=_CHECKPOINTS, shapes=(paging.COUNT,))
+        if size == paging.NONE:
+            raise paging.bad_cursor()
+        start = int(size) + 1
     rows = repo.checkpoints_from(session, start=start, limit=limit + 1)
-    page = rows[:limit]
+    page, next_cursor = paging.cut(
+        rows, limit=limit, scope=_CHECKPOINTS, position=lambda r: (str(r.size),)
+    )
     items = [PublishedCheckpoint(size=r.size, root=_b64(bytes(r.root)), note=r.note) for r in page]
-    more = len(rows) > limit
-    return CheckpointPage(items=items, next_after=page[-1].size if more else None)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def _b64(data: bytes) -> str:

@@ -50,7 +50,15 @@ from tests.factories.entries import (
     submit_entry,
     watch_fields,
 )
-from tests.factories.http import bearer, citizen_get, csrf_of, ok_json
+from tests.factories.http import (
+    bearer,
+    citizen_get,
+    citizen_items,
+    csrf_of,
+    every_item,
+    ok_json,
+    page_items,
+)
 from tests.factories.queries import agency_query, court_query, entry_ids
 
 __all__ = [
@@ -63,6 +71,7 @@ __all__ = [
     "at",
     "bearer",
     "citizen_get",
+    "citizen_items",
     "commit_entry",
     "court_query",
     "csrf_of",
@@ -70,6 +79,7 @@ __all__ = [
     "decide_repair",
     "entry_ids",
     "events",
+    "every_item",
     "evidence_pdf",
     "evidence_png",
     "file_objection",
@@ -93,6 +103,7 @@ __all__ = [
     "objection_decided",
     "objection_officer",
     "ok_json",
+    "page_items",
     "post_entry",
     "post_serious",
     "record_entry",

@@ -19,7 +19,7 @@ from core.keyring import Keyring
 from core.settings import Settings
 from tests.factories.clock import at
 from tests.factories.entries import SERIOUS, record_entry
-from tests.factories.http import bearer, citizen_get, ok_json
+from tests.factories.http import bearer, citizen_items, ok_json
 
 OBJECTION_REASONS = "该笔税款已于2026年3月1日全额缴清，完税证明编号QX-7781，记录有误"
 COMMITMENT = "本人承诺今后依法诚信纳税，如有违反愿承担相应责任"
@@ -184,12 +184,12 @@ def decide_repair(
 
 def my_objections(client: Any, mint: Any, code: str) -> list[dict]:
     """The objections of the citizen of `code`, as they list them."""
-    return list(citizen_get(client, mint, code, "objections"))
+    return citizen_items(client, mint, code, "objections")
 
 
 def my_repairs(client: Any, mint: Any, code: str) -> list[dict]:
     """The repair applications of the citizen of `code`, as they list them."""
-    return list(citizen_get(client, mint, code, "repairs"))
+    return citizen_items(client, mint, code, "repairs")
 
 
 def events(case: dict) -> list[str]:

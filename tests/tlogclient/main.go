@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -152,8 +153,8 @@ type published struct {
 }
 
 type page struct {
-	Items     []published `json:"items"`
-	NextAfter *int64      `json:"next_after"`
+	Items      []published `json:"items"`
+	NextCursor *string     `json:"next_cursor"`
 }
 
 type consistency struct {
@@ -245,10 +246,10 @@ func run() error {
 			return fmt.Errorf("checkpoint history: %w", err)
 		}
 		history = append(history, p.Items...)
-		if p.NextAfter == nil {
+		if p.NextCursor == nil {
 			break
 		}
-		after = fmt.Sprintf("&after=%d", *p.NextAfter)
+		after = "&cursor=" + url.QueryEscape(*p.NextCursor)
 	}
 	checked := 0
 	for _, item := range history {

@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api import http
 from api.deps import ContextDep, SettingsDep
-from api.params import DbIntQuery
+from api.params import CursorQuery, LimitQuery
 from api.policy import CitizenDep, ObjectionOfficerDep, ObjectorOrOfficerDep
+from core import paging
 from core.cases.objections import service
 from core.cases.objections.schemas import (
     DecisionRequest,
@@ -21,6 +22,7 @@ from core.cases.objections.schemas import (
     ObjectionView,
     Reasons,
 )
+from core.paging import PAGE_DEFAULT, Page
 
 router = APIRouter(tags=["objections"])
 
@@ -52,10 +54,16 @@ def file_objection(
     return view
 
 
-@router.get("/me/objections", response_model=list[ObjectionView], tags=["citizen"])
-def my_objections(principal: CitizenDep, ctx: ContextDep) -> list[ObjectionView]:
+@router.get("/me/objections", response_model=Page[ObjectionView], tags=["citizen"])
+def my_objections(
+    principal: CitizenDep,
+    ctx: ContextDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[ObjectionView]:
     """The caller's objections, newest first, each with its legal clocks and history."""
-    return service.my_objections(ctx, code_index=principal.own_code_index())
+    views = service.my_objections(ctx, code_index=principal.own_code_index())
+    return paging.sliced(views, scope="my-objections", cursor=cursor, limit=limit)
 
 
 @router.get("/me/objections/{objection_id}", response_model=ObjectionView, tags=["citizen"])
@@ -68,24 +76,26 @@ def my_objection(
     return service.my_objection(ctx, code_index=principal.own_code_index(), case_id=objection_id)
 
 
-@router.get("/objections", response_model=list[ObjectionSummary])
+@router.get("/objections", response_model=Page[ObjectionSummary])
 def department_queue(
     principal: ObjectionOfficerDep,
     ctx: ContextDep,
     status_: Annotated[ObjectionStatus | None, Query(alias="status")] = None,
     overdue: bool | None = None,
     escalated: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: DbIntQuery = 0,
-) -> list[ObjectionSummary]:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[ObjectionSummary]:
     """The department's cases: overdue first, then the oldest; each with its clocks."""
-    return service.department_queue(
-        ctx,
-        department=principal.own_department(),
-        filters=ObjectionFilter(
-            status=status_, overdue=overdue, escalated=escalated, limit=limit, offset=offset
-        ),
-    )
+
+    def fetch(offset: int, count: int) -> list[ObjectionSummary]:
+        filters = ObjectionFilter(
+            status=status_, overdue=overdue, escalated=escalated, limit=count, offset=offset
+        )
+        return service.department_queue(ctx, department=principal.own_department(), filters=filters)
+
+    # The order is computed (overdue first), so a page resumes by count.
+    return paging.by_offset(fetch, scope="objections", cursor=cursor, limit=limit)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionCase)

@@ -9,16 +9,20 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api import http
 from api.deps import ContextDep, SettingsDep
+from api.params import CursorQuery, LimitQuery
 from api.policy import CitizenDep, RepairOfficerDep
+from core import paging
 from core.cases.repairs import service
 from core.cases.repairs.schemas import (
     RepairCase,
     RepairDecision,
     RepairFiling,
     RepairFilter,
+    RepairStatus,
     RepairSummary,
     RepairView,
 )
+from core.paging import PAGE_DEFAULT, Page
 
 router = APIRouter(tags=["repairs"])
 
@@ -44,20 +48,38 @@ def file_repair(
     return view
 
 
-@router.get("/me/repairs", response_model=list[RepairView])
-def my_repairs(principal: CitizenDep, ctx: ContextDep) -> list[RepairView]:
+@router.get("/me/repairs", response_model=Page[RepairView])
+def my_repairs(
+    principal: CitizenDep,
+    ctx: ContextDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[RepairView]:
     """The caller's repair applications with their clocks, evidence and history."""
-    return service.my_repairs(ctx, code_index=principal.own_code_index())
+    views = service.my_repairs(ctx, code_index=principal.own_code_index())
+    return paging.sliced(views, scope="my-repairs", cursor=cursor, limit=limit)
 
 
-@router.get("/repairs", response_model=list[RepairSummary])
+@router.get("/repairs", response_model=Page[RepairSummary])
 def department_repairs(
     principal: RepairOfficerDep,
     ctx: ContextDep,
-    filters: Annotated[RepairFilter, Query()],
-) -> list[RepairSummary]:
+    status_: Annotated[RepairStatus | None, Query(alias="status")] = None,
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[RepairSummary]:
     """The department's repair cases, overdue first; filter by status, overdue, escalated."""
-    return service.department_queue(ctx, department=principal.own_department(), filters=filters)
+
+    def fetch(offset: int, count: int) -> list[RepairSummary]:
+        filters = RepairFilter(status=status_, overdue=overdue, escalated=escalated, limit=count)
+        return service.department_queue(
+            ctx, department=principal.own_department(), filters=filters, offset=offset
+        )
+
+    # The order is computed (overdue first), so a page resumes by count.
+    return paging.by_offset(fetch, scope="repairs", cursor=cursor, limit=limit)
 
 
 @router.get("/repairs/{repair_id}", response_model=RepairCase)

@@ -7,10 +7,13 @@ import uuid
 from fastapi import APIRouter, status
 
 from api.deps import SessionDep
+from api.params import CursorQuery, LimitQuery
 from api.policy import AdminDep
+from core import paging
 from core.cases.repairs import registry
 from core.cases.repairs.schemas import OrganisationCreate, OrganisationView
 from core.clock import clock
+from core.paging import PAGE_DEFAULT, Page
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -29,10 +32,16 @@ def register_organisation(
     return view
 
 
-@router.get("/certifying-organisations", response_model=list[OrganisationView])
-def list_organisations(principal: AdminDep, session: SessionDep) -> list[OrganisationView]:
+@router.get("/certifying-organisations", response_model=Page[OrganisationView])
+def list_organisations(
+    principal: AdminDep,
+    session: SessionDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
+) -> Page[OrganisationView]:
     """Every registered organisation, active or not."""
-    return registry.list_organisations(session=session)
+    views = registry.list_organisations(session=session)
+    return paging.sliced(views, scope="certifying-organisations", cursor=cursor, limit=limit)
 
 
 @router.post(

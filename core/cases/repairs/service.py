@@ -572,11 +572,22 @@ def _summary_fields(
 
 
 def department_queue(
-    ctx: Context, *, department: str, filters: RepairFilter, today: date | None = None
+    ctx: Context,
+    *,
+    department: str,
+    filters: RepairFilter,
+    today: date | None = None,
+    offset: int | None = None,
 ) -> list[RepairSummary]:
     """The department's cases, overdue first (no personal data in the list)."""
     today, rows = engine.department_rows(
-        ctx, CASES, department=department, filters=filters, today=today, order=repo.QUEUE_ORDER
+        ctx,
+        CASES,
+        department=department,
+        filters=filters,
+        today=today,
+        order=repo.QUEUE_ORDER,
+        offset=offset,
     )
     entries = record_repo.entries_by_id(ctx.session, [r.entry_id for r in rows])
     organisations = {o.id: o for o in repo.organisations(ctx.session)}

@@ -8,7 +8,9 @@ from core.clock import CST, clock
 from tests.factories import (
     agency_query,
     bearer,
+    every_item,
     make_code,
+    page_items,
     record_entry,
     watch_fields,
 )
@@ -22,9 +24,9 @@ def _record(client, mint) -> str:
 
 
 def _audit(client, mint, **params):
-    res = client.get("/api/v1/audit/queries", headers=bearer(mint("auditor")), params=params)
-    assert res.status_code == 200, res.text
-    return res.json()
+    return every_item(
+        client, "/api/v1/audit/queries", headers=bearer(mint("auditor")), params=params
+    )
 
 
 def _rule_flags(item) -> set[str]:
@@ -104,7 +106,19 @@ class TestFilters:
         assert [i["log_index"] for i in _audit(client, mint, until=until)] == [first]
         both = _audit(client, mint, agency="court-1", since=since)
         assert [i["log_index"] for i in both] == [empty]
-        assert [i["log_index"] for i in _audit(client, mint, before=second)] == [first]
+        # A page at a time, newest first, filters kept from page to page.
+        auditor = bearer(mint("auditor"))
+        page = client.get("/api/v1/audit/queries", headers=auditor, params={"limit": 2})
+        assert [i["log_index"] for i in page_items(page)] == [empty, second]
+        rest = client.get(
+            "/api/v1/audit/queries",
+            headers=auditor,
+            params={"limit": 2, "cursor": page.json()["next_cursor"]},
+        )
+        assert [i["log_index"] for i in page_items(rest)] == [first]
+        assert rest.json()["next_cursor"] is None
+        one = _audit(client, mint, agency="court-1", limit=1)
+        assert [i["log_index"] for i in one] == [empty, first]
 
     def test_bad_filters_are_422_problems(self, client, mint):
         auditor = bearer(mint("auditor"))
@@ -114,7 +128,10 @@ class TestFilters:
             {"since": "2026-11-24T10:00:00"},  # no zone: ambiguous
             {"since": "2026-11-24T10:00:00+08:00", "until": "2026-11-24T09:00:00+08:00"},
             {"limit": 0},
+            {"limit": 101},
             {"unknown": "x"},
+            {"before": 1},
+            {"cursor": "not-a-cursor"},
         ):
             res = client.get("/api/v1/audit/queries", headers=auditor, params=params)
             assert res.status_code == 422, params

@@ -20,6 +20,7 @@ from tests.factories import (
     file_objection,
     file_repair,
     my_entries,
+    page_items,
     repair_officer,
 )
 
@@ -46,7 +47,7 @@ class TestObjectionUpheldOnTheDemo:
         reasons = "我从未经营过该企业，系他人冒用身份"
         filed = file_objection(client, mint, person.code, entry["id"], reasons=reasons, files=[])
         assert filed.status_code == 201, filed.text
-        (mine,) = client.get("/api/v1/me/objections", headers=me).json()
+        (mine,) = page_items(client.get("/api/v1/me/objections", headers=me))
         accept = next(c for c in mine["clocks"] if c["step"] == "accept")
         assert accept["working_days_left"] == 2
         assert not accept["overdue"]
@@ -70,9 +71,9 @@ class TestObjectionUpheldOnTheDemo:
         if black.status_code == 200:
             assert entry["public_ref"] not in black.text
         assert entry["id"] not in [e["id"] for e in my_entries(client, mint, person.code)]
-        notes = client.get("/api/v1/me/notifications", headers=me).json()
+        notes = page_items(client.get("/api/v1/me/notifications", headers=me))
         assert "apology" in [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
-        (case,) = client.get("/api/v1/me/objections", headers=me).json()
+        (case,) = page_items(client.get("/api/v1/me/objections", headers=me))
         assert case["status"] == "upheld"
         assert events(case)[:3] == ["filed", "accepted", "upheld"]
         assert "apology_issued" in events(case)
@@ -112,7 +113,7 @@ class TestRepairByVolunteeringOnTheDemo:
         watch = entries["DEMO-R001:watch"]
         assert (watch["list_kind"], watch["state"]) == ("watch", "displayed")
         assert entry["id"] not in entry_ids(court_query(client, mint, person.code))
-        (case,) = client.get("/api/v1/me/repairs", headers=me).json()
+        (case,) = page_items(client.get("/api/v1/me/repairs", headers=me))
         assert case["status"] == "approved"
         assert events(case)[:3] == ["filed", "accepted", "approved"]
         officer_view = client.get(f"/api/v1/repairs/{case_id}", headers=officer).json()

@@ -25,12 +25,14 @@ from tests.factories import (
     court_query,
     decide_objection,
     events,
+    every_item,
     evidence_pdf,
     file_objection,
     make_code,
     my_entries,
     my_objections,
     objection_officer,
+    page_items,
     post_entry,
 )
 from tests.factories import bearer as _auth
@@ -53,12 +55,12 @@ def _record_entry(client, mint, code: str, entry_id: str) -> dict:
 
 def _entry_notices(client, mint, code: str) -> list[str]:
     got = client.get("/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code)))
-    return [n["entry"]["kind"] for n in got.json() if n["type"] == "entry"]
+    return [n["entry"]["kind"] for n in page_items(got) if n["type"] == "entry"]
 
 
 def _agency_notices(client, mint, agency: str = "court-1") -> list[tuple[str, str]]:
     got = client.get("/api/v1/agency/notifications", headers=_auth(mint("agency", agency=agency)))
-    return [(n["entry_id"], n["kind"]) for n in got.json()]
+    return [(n["entry_id"], n["kind"]) for n in page_items(got)]
 
 
 def _case_rows(runtime) -> tuple[int, int, int]:
@@ -327,7 +329,7 @@ class TestLegalClocks:
             "provisional": False,
         }
         assert mine["overdue"] is True
-        (queued,) = client.get("/api/v1/objections", headers=_officer(mint)).json()
+        (queued,) = page_items(client.get("/api/v1/objections", headers=_officer(mint)))
         assert queued["overdue"] is True
 
         with Session(runtime.engine) as s:
@@ -339,9 +341,9 @@ class TestLegalClocks:
             )
             s.commit()
         supervisor = _officer(mint, supervisor=True)
-        (escalated,) = client.get(
-            "/api/v1/objections", headers=supervisor, params={"escalated": "true"}
-        ).json()
+        (escalated,) = page_items(
+            client.get("/api/v1/objections", headers=supervisor, params={"escalated": "true"})
+        )
         assert escalated["id"] == case["id"]
         clock.advance(timedelta(hours=1))
         # Accepted late, the resolve clock is all that is left.
@@ -368,8 +370,7 @@ class TestOfficerQueue:
 
         def queue(**params: str) -> list[dict]:
             res = client.get("/api/v1/objections", headers=objection_officer(mint), params=params)
-            assert res.status_code == 200, res.text
-            return res.json()
+            return page_items(res)
 
         clock.freeze(datetime(2026, 6, 30, 10, 0, tzinfo=CST))
         got = queue()
@@ -384,10 +385,19 @@ class TestOfficerQueue:
         assert [q["id"] for q in queue(overdue="false")] == [oldest["id"]]
         assert [q["id"] for q in queue(status="accepted")] == [oldest["id"]]
         assert [q["id"] for q in queue(escalated="true")] == []
-        assert [q["id"] for q in queue(limit="1", offset="1")] == [newest["id"]]
-        assert (
-            client.get("/api/v1/objections", headers=objection_officer(mint, "dept-b")).json() == []
+        first = client.get(
+            "/api/v1/objections", headers=objection_officer(mint), params={"limit": 1}
         )
+        assert [q["id"] for q in page_items(first)] == [middle["id"]]
+        rest = every_item(
+            client,
+            "/api/v1/objections",
+            headers=objection_officer(mint),
+            params={"limit": 1, "cursor": first.json()["next_cursor"]},
+        )
+        assert [q["id"] for q in rest] == [newest["id"], oldest["id"]]
+        others = client.get("/api/v1/objections", headers=objection_officer(mint, "dept-b"))
+        assert page_items(others) == []
         page = client.get(
             f"/api/v1/objections/{middle['id']}", headers=objection_officer(mint, "dept-b")
         )

@@ -29,6 +29,7 @@ from tests.factories import (
     file_repair,
     make_code,
     ok_json,
+    page_items,
     record_entry,
     repairable_fields,
 )
@@ -70,7 +71,7 @@ class TestTheCitizenFlowInAProvisionalYear:
         assert case["accept_due_provisional"] is True
         _all_provisional(case["clocks"])
 
-        listed = ok_json(client.get("/api/v1/objections", headers=officer))
+        listed = page_items(client.get("/api/v1/objections", headers=officer))
         assert [c["id"] for c in listed] == [case["id"]]
         _all_provisional(listed[0]["clocks"])
         for body in (
@@ -84,7 +85,7 @@ class TestTheCitizenFlowInAProvisionalYear:
         clock.advance(timedelta(days=21))  # past the prior notice: the entry is displayed
         repair = ok_json(file_repair(client, mint, code, entry["id"]), 201)
         _all_provisional(repair["clocks"])
-        queue = ok_json(
+        queue = page_items(
             client.get(
                 "/api/v1/repairs", headers=bearer(mint("repair_officer", department="dept-a"))
             )
@@ -92,10 +93,10 @@ class TestTheCitizenFlowInAProvisionalYear:
         _all_provisional(queue[0]["clocks"])
 
         citizen = bearer(mint("citizen", credit_code=code))  # minted on the moved clock
-        (mine,) = ok_json(client.get("/api/v1/me/objections", headers=citizen))
+        (mine,) = page_items(client.get("/api/v1/me/objections", headers=citizen))
         assert mine["status"] == "rejected"
         assert mine["accept_due_provisional"] is True
-        (applied,) = ok_json(client.get("/api/v1/me/repairs", headers=citizen))
+        (applied,) = page_items(client.get("/api/v1/me/repairs", headers=citizen))
         _all_provisional(applied["clocks"])
 
         report = ok_json(client.get("/api/v1/me/report", headers=citizen))
@@ -230,7 +231,7 @@ class TestTheOfficialScheduleArrives:
             # Officially the notice would end on Feb 13; the citizen keeps Feb 17.
             assert entry_now["notice_until"] == "2027-02-17"
             assert entry_now["notice_until_provisional"] is False
-            (case_now,) = ok_json(later.get("/api/v1/me/objections", headers=citizen))
+            (case_now,) = page_items(later.get("/api/v1/me/objections", headers=citizen))
             # The department's own deadline follows the official count: Feb 4, 9.
             assert case_now["accept_due"] == "2027-02-09"
             assert case_now["accept_due_provisional"] is False
@@ -299,7 +300,7 @@ class TestTheOfficialScheduleArrives:
                 10,
             )
         with _official_app(runtime, tmp_path, {"2027-02-05": False, "2027-02-08": False}) as later:
-            (now,) = ok_json(
+            (now,) = page_items(
                 later.get("/api/v1/me/repairs", headers=bearer(mint("citizen", credit_code=code)))
             )
             # Officially Feb 4, 9–12, 15–19 → Feb 19, no longer provisional.

@@ -23,6 +23,7 @@ from tests.factories import (
     make_code,
     my_entries,
     my_repairs,
+    page_items,
     post_entry,
     post_serious,
 )
@@ -75,7 +76,7 @@ class TestApproval:
         assert [(f["name"], f["size"]) for f in case["files"]] == [("完税证明.pdf", len(PROOF))]
 
         officer = _auth(mint("repair_officer", department="dept-a"))
-        listed = client.get("/api/v1/repairs", headers=officer).json()
+        listed = page_items(client.get("/api/v1/repairs", headers=officer))
         assert [c["id"] for c in listed] == [case["id"]]
         public_ref = listed[0]["entry_public_ref"]
         assert public_ref in _public_refs(client, "/api/v1/public/lists/black")
@@ -138,9 +139,9 @@ class TestApproval:
         assert remains["watch_entry_id"] == watch_id
         assert remains["watch_until"] == watch["display_until"]
 
-        notes = client.get(
-            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
-        ).json()
+        notes = page_items(
+            client.get("/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code)))
+        )
         assert "repaired" in [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
         with Session(runtime.engine) as s:
             (announced,) = s.execute(select(ExitAnnouncement)).scalars().all()
@@ -189,9 +190,9 @@ class TestRejectionAndDecline:
         assert mine["retry_from"] == "2026-06-07"
         assert mine["what_remains"] is None
         assert [h["event"] for h in mine["history"]] == ["filed", "accepted", "rejected"]
-        notes = client.get(
-            "/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code))
-        ).json()
+        notes = page_items(
+            client.get("/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code)))
+        )
         assert [n["entry"]["kind"] for n in notes if n["type"] == "entry"] == ["repair_rejected"]
 
         at(date(2026, 6, 6))
@@ -216,7 +217,7 @@ class TestRejectionAndDecline:
 
         other = _auth(mint("repair_officer", department="dept-b"))
         assert client.get(f"/api/v1/repairs/{case_id}", headers=other).status_code == 404
-        assert client.get("/api/v1/repairs", headers=other).json() == []
+        assert page_items(client.get("/api/v1/repairs", headers=other)) == []
         assert (
             decide_repair(client, mint, case_id, "accept", department="dept-b").status_code == 404
         )
@@ -375,7 +376,7 @@ class TestVolunteering:
         assert volunteer(other, second).status_code == 201
 
         admin = _auth(mint("admin"))
-        (org,) = client.get("/api/v1/admin/certifying-organisations", headers=admin).json()
+        (org,) = page_items(client.get("/api/v1/admin/certifying-organisations", headers=admin))
         off = client.post(
             f"/api/v1/admin/certifying-organisations/{org['id']}/deactivate", headers=admin
         )
@@ -416,12 +417,12 @@ class TestClocksAcrossHolidays:
         other_entry = _serious(client, mint, other_code)
         _at(date(2026, 10, 11))
         on_time = _file(client, mint, other_code, other_entry).json()
-        listed = client.get("/api/v1/repairs", headers=officer).json()
+        listed = page_items(client.get("/api/v1/repairs", headers=officer))
         assert [(c["id"], c["overdue"]) for c in listed] == [
             (case["id"], True),
             (on_time["id"], False),
         ]
-        late = client.get("/api/v1/repairs?overdue=true", headers=officer).json()
+        late = page_items(client.get("/api/v1/repairs?overdue=true", headers=officer))
         assert [c["id"] for c in late] == [case["id"]]
         with Session(runtime.engine) as s:
             assert repair_service.count_overdue(session=s, today=clock.today()) == 1
@@ -430,7 +431,7 @@ class TestClocksAcrossHolidays:
             )
             s.commit()
         assert made == 1
-        escalated = client.get("/api/v1/repairs?escalated=true", headers=officer).json()
+        escalated = page_items(client.get("/api/v1/repairs?escalated=true", headers=officer))
         assert [c["id"] for c in escalated] == [case["id"]]
 
         _at(date(2026, 10, 12))

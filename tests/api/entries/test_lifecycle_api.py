@@ -11,6 +11,7 @@ from tests.factories import (
     court_query,
     make_code,
     make_payload,
+    page_items,
     post_entry,
     submit_entry,
 )
@@ -62,13 +63,17 @@ class TestWithdrawal:
         assert again.headers["content-type"].startswith("application/problem+json")
         assert again.json()["rule"] == "illegal_transition"
 
-        got = client.get(
-            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-1"))
-        ).json()
+        got = page_items(
+            client.get(
+                "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-1"))
+            )
+        )
         assert [(n["entry_id"], n["kind"]) for n in got] == [(entry_id, "withdrawn")]
-        other = client.get(
-            "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-2"))
-        ).json()
+        other = page_items(
+            client.get(
+                "/api/v1/agency/notifications", headers=bearer(mint("agency", agency="court-2"))
+            )
+        )
         assert other == []
         assert court_query(client, mint, code)["entries"][0]["id"] != entry_id
 
@@ -77,9 +82,11 @@ class TestWithdrawal:
         assert kinds[entry_id] == ("black", "exited")
         # §5.4: after a black exit the subject is on watch for the department's period.
         assert sorted(kinds.values()) == [("black", "exited"), ("watch", "displayed")]
-        notes = client.get(
-            "/api/v1/me/notifications", headers=bearer(mint("citizen", credit_code=code))
-        ).json()
+        notes = page_items(
+            client.get(
+                "/api/v1/me/notifications", headers=bearer(mint("citizen", credit_code=code))
+            )
+        )
         entry_notes = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
         assert entry_notes == ["criteria_changed"]
 

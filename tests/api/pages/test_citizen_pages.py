@@ -18,6 +18,7 @@ from tests.factories import (
     at,
     bearer,
     citizen_get,
+    citizen_items,
     csrf_of,
     decide_repair,
     evidence_pdf,
@@ -360,7 +361,7 @@ class TestRepairPages:
         assert "可申请的最早日期：2026-06-01" in res.text
         assert COMMITMENT in res.text  # the form keeps what was typed
         _no_traceback(res.text)
-        assert citizen_get(pages, mint, code, "repairs") == []
+        assert citizen_items(pages, mint, code, "repairs") == []
 
     def test_filing_with_proof_then_case_page_and_download(self, pages, mint):
         code = make_code()
@@ -372,7 +373,7 @@ class TestRepairPages:
         assert "尚无修复申请" in listed
         res = me.post("/me/repairs", _repair_form(entry_id, "performance"), files=evidence_pdf(PDF))
         assert res.status_code == 303
-        (case,) = citizen_get(pages, mint, code, "repairs")
+        (case,) = citizen_items(pages, mint, code, "repairs")
         assert res.headers["location"] == f"/me/repairs/{case['id']}?filed=1"
         assert case["way"] == "performance"
         assert case["commitment"]["text"] == COMMITMENT
@@ -434,7 +435,7 @@ class TestRepairPages:
         assert res.status_code == status
         assert message in _alert(res.text)
         _no_traceback(res.text)
-        assert citizen_get(pages, mint, code, "repairs") == []
+        assert citizen_items(pages, mint, code, "repairs") == []
 
     def test_volunteering_with_the_registry(self, pages, mint):
         code = make_code()
@@ -453,11 +454,11 @@ class TestRepairPages:
         unknown = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
         assert unknown.status_code == 422
         assert "未登记为志愿服务证明机构" in unknown.text
-        assert citizen_get(pages, mint, code, "repairs") == []
+        assert citizen_items(pages, mint, code, "repairs") == []
         fields["organisation_code"] = "BJ-VOL"
         res = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
         assert res.status_code == 303
-        (case,) = citizen_get(pages, mint, code, "repairs")
+        (case,) = citizen_items(pages, mint, code, "repairs")
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "北京市志愿服务联合会" in page
         assert CERTIFICATE in page
@@ -469,7 +470,7 @@ class TestRepairPages:
         at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         assert me.post("/me/repairs", _repair_form(entry_id)).status_code == 303
-        (case,) = citizen_get(pages, mint, code, "repairs")
+        (case,) = citizen_items(pages, mint, code, "repairs")
         ok_json(decide_repair(pages, mint, case["id"], "accept"))
         ok_json(
             decide_repair(pages, mint, case["id"], "reject", reasons="未能提供完整的履约证明材料")
@@ -481,7 +482,7 @@ class TestRepairPages:
         early = me.post("/me/repairs", _repair_form(entry_id))
         assert early.status_code == 422
         assert "2026-05-01 起方可重新申请" in early.text
-        assert len(citizen_get(pages, mint, code, "repairs")) == 1
+        assert len(citizen_items(pages, mint, code, "repairs")) == 1
 
     def test_approval_says_what_remains_who_sees_it_and_until_when(self, pages, mint):
         code = make_code()
@@ -489,10 +490,10 @@ class TestRepairPages:
         at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         assert me.post("/me/repairs", _repair_form(entry_id)).status_code == 303
-        (case,) = citizen_get(pages, mint, code, "repairs")
+        (case,) = citizen_items(pages, mint, code, "repairs")
         ok_json(decide_repair(pages, mint, case["id"], "accept"))
         ok_json(decide_repair(pages, mint, case["id"], "approve"))
-        (approved,) = citizen_get(pages, mint, code, "repairs")
+        (approved,) = citizen_items(pages, mint, code, "repairs")
         remains = approved["what_remains"]
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "修复已通过" in page

@@ -24,6 +24,7 @@ from tests.factories import (
     make_code,
     make_csv,
     make_payload,
+    page_items,
     record_entry,
     watch_fields,
 )
@@ -517,7 +518,7 @@ class TestAuditor:
             data={"csrf_token": token, "reason": "looks odd"},
         )
         assert res.status_code == 422
-        listed = client.get("/api/v1/audit/queries", headers=auditor).json()
+        listed = page_items(client.get("/api/v1/audit/queries", headers=auditor))
         (item,) = [q for q in listed if q["log_index"] == index]
         assert [f for f in item["flags"] if not f["raised_by"].startswith("rule:")] == []
 

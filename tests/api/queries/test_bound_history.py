@@ -29,7 +29,7 @@ from core.witness.service import Witness
 from crypto.bound_receipt import verify_answer, verify_history
 from crypto.cosignature import cosigner_vkey
 from crypto.leaf_binding import BindingError
-from tests.factories import bearer, citizen_get, make_code, ok_json, record_entry, watch_fields
+from tests.factories import bearer, citizen_items, make_code, ok_json, record_entry, watch_fields
 from tests.factories.queries import agency_query
 from tests.support.app_server import serve_app
 
@@ -46,7 +46,7 @@ def _leaves(runtime) -> dict[int, dict]:
 
 
 def _history(client, mint, code: str) -> list[dict]:
-    return list(citizen_get(client, mint, code, "queries"))
+    return citizen_items(client, mint, code, "queries")
 
 
 def _vkey(client) -> str:

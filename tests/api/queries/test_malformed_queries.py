@@ -11,7 +11,7 @@ from api.state import state_of
 from core.models import LogLeaf, QueryFacet
 from core.querylog.verify import verify_log
 from crypto.bound_receipt import verify_answer
-from tests.factories import bearer, make_code
+from tests.factories import bearer, make_code, page_items
 
 
 def _leaves(runtime) -> list[dict]:
@@ -85,11 +85,13 @@ class TestMalformedQuery:
         assert report.ok, report.problem
         assert report.leaves == 3
         # The auditor sees the refusals like any other, by agency and outcome.
-        audited = client.get(
-            "/api/v1/audit/queries",
-            headers=bearer(mint("auditor")),
-            params={"agency": "bank-9", "outcome": "refused"},
-        ).json()
+        audited = page_items(
+            client.get(
+                "/api/v1/audit/queries",
+                headers=bearer(mint("auditor")),
+                params={"agency": "bank-9", "outcome": "refused"},
+            )
+        )
         assert len(audited) == 2
 
     def test_without_an_agency_token_nothing_is_logged(self, client, runtime):

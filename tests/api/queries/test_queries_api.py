@@ -15,7 +15,7 @@ from core.ops.maintenance import run_maintenance
 from core.querylog.verify import verify_log
 from crypto.bound_receipt import verify_answer
 from crypto.receipt import verify_receipt
-from tests.factories import bearer, make_code, make_payload, register_agency
+from tests.factories import bearer, make_code, make_payload, page_items, register_agency
 
 
 def _leaves(runtime) -> list[dict]:
@@ -264,7 +264,7 @@ class TestCitizenHistory:
             },
         )
 
-        history = client.get("/api/v1/me/queries", headers=me).json()
+        history = page_items(client.get("/api/v1/me/queries", headers=me))
         assert [(h["agency"], h["outcome"]) for h in history] == [
             ("bank-1", "refused"),
             ("bank-1", "answered"),
@@ -278,7 +278,7 @@ class TestCitizenHistory:
             cadence=runtime.cadence,
             now=clock.now(),
         )
-        history = client.get("/api/v1/me/queries", headers=me).json()
+        history = page_items(client.get("/api/v1/me/queries", headers=me))
         vkey = client.get("/api/v1/public/log-key").text
         published = client.get("/api/v1/public/checkpoint").text
         for item in history:
@@ -286,16 +286,16 @@ class TestCitizenHistory:
             anchored = verify_receipt(item["receipt"], vkey)
             assert item["receipt"]["checkpoint"] == published
             assert anchored.size == 3
-        notes = client.get("/api/v1/me/notifications", headers=me).json()
+        notes = page_items(client.get("/api/v1/me/notifications", headers=me))
         assert len(notes) == 2
 
         # Auditors see the sealed query at once.
-        audit = client.get("/api/v1/audit/queries", headers=bearer(mint("auditor"))).json()
+        audit = page_items(client.get("/api/v1/audit/queries", headers=bearer(mint("auditor"))))
         assert audit[0]["leaf"]["agency"] == "police-1"
 
         clock.advance(timedelta(days=31))
         me_later = bearer(mint("citizen", credit_code=code))  # the old token has expired
-        later = client.get("/api/v1/me/queries", headers=me_later).json()
+        later = page_items(client.get("/api/v1/me/queries", headers=me_later))
         assert later[0]["agency"] == "police-1"
         assert later[0]["basis"] == "legal"
 
@@ -307,4 +307,4 @@ class TestCitizenHistory:
             json={"subject_code": code, "purpose": "credit_loan", "authorization_id": auth_id},
         )
         _c2, other, _i2, _a2 = _setup(client, mint)
-        assert client.get("/api/v1/me/queries", headers=other).json() == []
+        assert page_items(client.get("/api/v1/me/queries", headers=other)) == []

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from api.state import state_of
 from core.clock import clock
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
+from core.paging import write_cursor
 from core.querylog.appends import append_leaves
 from core.querylog.checkpoints import make_checkpoint
 from core.querylog.leaves import canonical_leaf
@@ -213,22 +214,33 @@ class TestCheckpointHistory:
         first = client.get(f"{LOG}/checkpoints", params={"limit": 2}).json()
         # The server signed the empty log at start-up, then 5 and 600 were stored.
         assert [c["size"] for c in first["items"]] == [0, 5]
-        assert first["next_after"] == 5
-        rest = client.get(f"{LOG}/checkpoints", params={"after": 5, "limit": 2}).json()
+        assert first["next_cursor"] is not None
+        rest = client.get(
+            f"{LOG}/checkpoints", params={"cursor": first["next_cursor"], "limit": 2}
+        ).json()
         assert [c["size"] for c in rest["items"]] == [SIGNED]
-        assert rest["next_after"] is None
+        assert rest["next_cursor"] is None
         for item in first["items"] + rest["items"]:
             cp = open_checkpoint(item["note"], key.name, key.public_key)
             assert cp.size == item["size"]
             assert base64.b64encode(cp.root).decode() == item["root"]
         assert rest["items"][0]["root"] == base64.b64encode(roots[SIGNED]).decode()
-        assert client.get(f"{LOG}/checkpoints", params={"after": SIGNED}).json() == {
+        past = {"cursor": write_cursor("checkpoints", str(SIGNED))}
+        assert client.get(f"{LOG}/checkpoints", params=past).json() == {
             "items": [],
-            "next_after": None,
+            "next_cursor": None,
         }
 
     @pytest.mark.parametrize(
-        "params", [{"after": -1}, {"after": "x"}, {"limit": 0}, {"limit": 101}, {"after": 2**64}]
+        "params",
+        [
+            {"cursor": "x"},
+            {"cursor": ""},
+            {"cursor": write_cursor("queries", "5")},
+            {"cursor": write_cursor("checkpoints", "-1")},
+            {"limit": 0},
+            {"limit": 101},
+        ],
     )
     def test_bad_paging(self, client, log, runtime, params):
         before = _snapshot(runtime)
