@@ -6,9 +6,9 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -21,12 +21,19 @@ from api.state import app_state
 from core.clock import clock
 from core.errors import DatabaseBusy, DomainError, Forbidden
 from core.paging import PAGE_DEFAULT, Page
+from core.queries.idempotency import KEY_MAX, KEY_PATTERN, Claim
 from core.queries.notice_schemas import AgencyNotification, Notification
 from core.queries.notices import agency_notifications, citizen_notification_page
 from core.queries.recording import Logged, LogItem, PreparedQuery, Refusal
 from core.queries.schemas import QueryAnswer, QueryHistoryItem, QueryRequest
-from core.queries.service import history_page, prepare_query, prepare_refusal
+from core.queries.service import (
+    history_page,
+    prepare_query,
+    prepare_refusal,
+    remembered_answer,
+)
 from core.runtime import Runtime
+from crypto.log_signer import LogSigner
 
 
 def _rule_of(exc: RequestValidationError) -> str:
@@ -99,17 +106,46 @@ def install(app: FastAPI) -> None:
 router = APIRouter(tags=["agency"], route_class=_LogsMalformedQueries)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        max_length=KEY_MAX,
+        description="A key of the agency's choosing (e.g. a UUID), printable ASCII, at most "
+        "255 characters. A retry with the same key and the same body gets the same answer "
+        "(same log index and receipt) and spends no further use of the authorization; the "
+        "same key with another body is a 409. Kept for 24 hours, as keyed hashes only.",
+        examples=["5f0c2a4e-8d1b-4c7e-9a3f-2b6d8e1f0a94"],
+    ),
+]
+
+
 @router.post("/queries", response_model=QueryAnswer)
-async def query(payload: QueryRequest, principal: AgencyDep, request: Request) -> QueryAnswer:
+async def query(
+    payload: QueryRequest,
+    principal: AgencyDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> QueryAnswer:
     """Answer with the displayed entries in scope, and a receipt proving the query was logged."""
     if principal.agency is None:
         raise Forbidden("the token names no agency")
     agency, now = principal.agency, clock.now()
-    runtime = app_state(request).runtime
+    state = app_state(request)
+    runtime = state.runtime
+    claim = None
+    if idempotency_key is not None:
+        # A retry is answered from the log; it is not a new query and spends nothing.
+        claim, again = await run_in_threadpool(
+            _remembered, runtime, state.log_signer, agency, payload, idempotency_key
+        )
+        if again is not None:
+            return again
     try:
         # Read, authorize and decrypt on a snapshot, in one thread-pool hop; the log
         # sequencer then writes it with others' in one transaction.
-        item: LogItem = await run_in_threadpool(_prepare, runtime, agency, payload, now)
+        item: LogItem = await run_in_threadpool(_prepare, runtime, agency, payload, now, claim)
     except DomainError as exc:
         if isinstance(exc, DatabaseBusy):
             raise  # not a refusal: nothing could be read, so nothing can be logged either
@@ -124,10 +160,19 @@ async def query(payload: QueryRequest, principal: AgencyDep, request: Request) -
     return cast(QueryAnswer, logged.answer)
 
 
-def _prepare(runtime: Runtime, agency: str, payload: QueryRequest, now: datetime) -> PreparedQuery:
+def _remembered(
+    runtime: Runtime, signer: LogSigner, agency: str, payload: QueryRequest, key: str
+) -> tuple[Claim, QueryAnswer | None]:
+    with read_context(runtime) as ctx:
+        return remembered_answer(ctx, signer=signer, agency=agency, payload=payload, key=key)
+
+
+def _prepare(
+    runtime: Runtime, agency: str, payload: QueryRequest, now: datetime, claim: Claim | None
+) -> PreparedQuery:
     # The read session is opened and closed in this thread: no dependency of its own.
     with read_context(runtime) as ctx:
-        return prepare_query(ctx, agency=agency, payload=payload, now=now)
+        return prepare_query(ctx, agency=agency, payload=payload, now=now, claim=claim)
 
 
 def _prepare_refusal(

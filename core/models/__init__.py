@@ -14,6 +14,7 @@ from core.models.clients import OAuthClient
 from core.models.consents import Authorization, SubjectFreeze
 from core.models.cosignatures import LogCosignature
 from core.models.directory import Organisation
+from core.models.idempotency import QueryIdempotency
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
 from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
 from core.models.log_integrity import LogFullCheck, LogHalt
@@ -51,6 +52,7 @@ __all__ = [
     "QueryDelivery",
     "QueryFacet",
     "QueryFlag",
+    "QueryIdempotency",
     "QueryNotice",
     "RepairApplication",
     "StoredSecret",

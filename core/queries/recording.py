@@ -12,6 +12,8 @@ Invariants:
 - The whole batch is proven against one checkpoint note signed for the tree right after
   it (stored when the cadence calls for one, after the check before signing); nothing
   here commits, so a receipt is only handed out once the caller's commit is durable.
+- A query sent with an Idempotency-Key claims it under the lock before its use is spent,
+  and its answer is remembered in the same transaction (core/queries/idempotency.py).
 - The leaf holds no personal data (crypto/leaf_binding.py): whose record, under which
   consent and what left are only in its salted `commit`, whose opening the subject keeps
   in the notice, sealed under their own key, and the agency gets with its receipt.
@@ -37,7 +39,9 @@ from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as record_repo
 from core.errors import Conflict, DomainError
 from core.models import Authorization
+from core.queries import idempotency
 from core.queries import notices_repository as notice_repo
+from core.queries.idempotency import Claim
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryRequest
 from core.querylog import appends, leaves, proofs
 from core.querylog import repository as log_repo
@@ -91,6 +95,9 @@ class PreparedQuery:
     warning: bool
     pseudonym: str
     subject_key: DataKey | None  # to seal what the subject is shown of the leaf
+    # Sent with an Idempotency-Key: its claim, and the leaf secret made from it.
+    claim: Claim | None = None
+    secret: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def _basis(payload: QueryRequest) -> str:
     return "authorization" if payload.legal_basis is None else "legal"
 
 
-def _private(payload: QueryRequest, subject: str, entry_ids: list[str]) -> dict[str, object]:
+def private_fields(payload: QueryRequest, subject: str, entry_ids: list[str]) -> dict[str, object]:
     """The fields a leaf only commits to: whose record, under which consent, what left."""
     return {
         "subject": subject,
@@ -270,10 +277,11 @@ def _stage(item: LogItem, heads: dict[uuid.UUID, bytes | None]) -> _Staged:
     else:
         entries, outcome, frozen, sealed, rule = (), "refused", False, False, item.rule
         policy_version = None
-    secret = new_secret()
+    given = item.secret if isinstance(item, PreparedQuery) else None
+    secret = new_secret() if given is None else given
     subject = item.subject
     prev = None if subject is None else heads.get(subject.id)
-    private = _private(payload, item.pseudonym, [str(e.id) for e in entries])
+    private = private_fields(payload, item.pseudonym, [str(e.id) for e in entries])
     leaf = _leaf(
         agency=item.agency,
         payload=payload,
@@ -361,9 +369,14 @@ def _write(
 ) -> _Written:
     now = max(item.now for item in items)
     state = appends.lock_log(session, now)
+    claims = idempotency.Claims.open(session, now)
     ready: list[LogItem] = []
     for item in items:
-        refused = _spend(session, item) if isinstance(item, PreparedQuery) else None
+        refused = None
+        if isinstance(item, PreparedQuery):
+            # A key is claimed before the use is spent: a second request under it spends none.
+            refused = None if item.claim is None else claims.take(item.claim)
+            refused = refused or _spend(session, item)
         ready.append(item if refused is None else _refused(cast(PreparedQuery, item), refused))
     subjects = {i.subject.id for i in ready if i.subject is not None}
     heads = notice_repo.chain_heads(session, sorted(subjects))
@@ -394,6 +407,11 @@ def _write(
             {"log_index": index, "entry_id": e.id, "agency": s.item.agency, "at": s.item.now}
             for e in s.entries
         )
+        if isinstance(s.item, PreparedQuery) and s.item.claim is not None:
+            claims.answered(
+                s.item.claim, index=index, receipt_size=batch.frontier.size, at=s.item.now
+            )
+    claims.store()
     audit.add_new_flags(session, flags)
     notice_repo.add_notices(session, notices)
     lifecycle_repo.add_deliveries(session, deliveries)

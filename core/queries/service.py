@@ -43,13 +43,15 @@ from core.consents import service as consents
 from core.context import Context
 from core.entries import repository as record_repo
 from core.entries.visibility import derived_warning, shown_state
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
-from core.models import Authorization
+from core.models import Authorization, QueryIdempotency
 from core.ops import keys_repository as key_repo
 from core.paging import Page
+from core.queries import idempotency_repository as idem_repo
 from core.queries import notices_repository as notice_repo
 from core.queries.catalogues import legal_basis as legal_basis_of
+from core.queries.idempotency import Claim, claim_of, leaf_secret, remembered
 from core.queries.recording import (
     DEFAULT_CADENCE,
     DEFAULT_RULES,
@@ -57,15 +59,18 @@ from core.queries.recording import (
     PreparedQuery,
     Refusal,
     opening_context,
+    private_fields,
     record_batch,
 )
 from core.queries.schemas import AnsweredEntry, QueryAnswer, QueryHistoryItem, QueryRequest
 from core.querylog import proofs
 from core.querylog import repository as log_repo
 from core.querylog.checkpoints import Cadence
+from core.querylog.leaves import leaf_time
 from core.querylog.witnesses import WitnessSet, published_checkpoint
 from crypto.blind_index import pseudonym_of
 from crypto.envelope import DataKey, FieldContext, open_field
+from crypto.leaf_binding import b64, commit, salt_of
 from crypto.log_signer import LogSigner
 
 _LOG_LABEL = b"query-log"
@@ -81,6 +86,27 @@ def _subject_pseudonym(keyring: Keyring, key: DataKey | None, code_index: bytes)
 
 def _open(key: DataKey, blob: bytes, column: str, entry_id: uuid.UUID) -> str:
     return open_field(key, blob, FieldContext("entry", column, str(entry_id))).decode()
+
+
+def _answered(keyring: Keyring, entry: record_repo.QueryEntry) -> AnsweredEntry:
+    """An entry as the agency receives it, decrypted (the caller has checked it may)."""
+    key = keyring.data_key(entry.key_id, cast(bytes, entry.wrapped))
+    return AnsweredEntry(
+        id=entry.id,
+        department=entry.department,
+        list_kind=entry.list_kind,
+        domain=entry.domain,
+        severity=entry.severity,
+        subject_name=_open(key, entry.subject_name_ct, "subject_name", entry.id),
+        facts=_open(key, entry.facts_ct, "facts", entry.id),
+        legal_basis=entry.legal_basis,
+        decided_on=entry.decided_on,
+        display_until=entry.display_until,
+        under_objection=entry.under_objection,
+        statement=None
+        if entry.statement_ct is None
+        else _open(key, entry.statement_ct, "statement", entry.id),
+    )
 
 
 def _answer(
@@ -100,25 +126,7 @@ def _answer(
             auth, list_kind=entry.list_kind, domain=entry.domain
         ):
             continue
-        key = keyring.data_key(entry.key_id, entry.wrapped)
-        answered.append(
-            AnsweredEntry(
-                id=entry.id,
-                department=entry.department,
-                list_kind=entry.list_kind,
-                domain=entry.domain,
-                severity=entry.severity,
-                subject_name=_open(key, entry.subject_name_ct, "subject_name", entry.id),
-                facts=_open(key, entry.facts_ct, "facts", entry.id),
-                legal_basis=entry.legal_basis,
-                decided_on=entry.decided_on,
-                display_until=entry.display_until,
-                under_objection=entry.under_objection,
-                statement=None
-                if entry.statement_ct is None
-                else _open(key, entry.statement_ct, "statement", entry.id),
-            )
-        )
+        answered.append(_answered(keyring, entry))
     return answered
 
 
@@ -138,10 +146,16 @@ def _subject_key(keyring: Keyring, subject: record_repo.QuerySubject | None) -> 
 
 
 def prepare_query(
-    ctx: Context, *, agency: str, payload: QueryRequest, now: datetime | None = None
+    ctx: Context,
+    *,
+    agency: str,
+    payload: QueryRequest,
+    now: datetime | None = None,
+    claim: Claim | None = None,
 ) -> PreparedQuery:
     """Read, authorize and answer a query (asked `now`, by default the project clock's);
-    writes nothing, so it may run on a read snapshot."""
+    writes nothing, so it may run on a read snapshot. With an idempotency claim, its leaf
+    secret is made from it, so a retry can be answered again exactly."""
     session, keyring = ctx.session, ctx.keyring
     now = ctx.now() if now is None else now
     code_index = keyring.blind_index(payload.subject_code)
@@ -187,6 +201,64 @@ def prepare_query(
         warning=_warning(rows, auth, now),
         pseudonym=_subject_pseudonym(keyring, subject_key, code_index),
         subject_key=subject_key,
+        claim=claim,
+        secret=None if claim is None else leaf_secret(keyring, claim, leaf_time(now)),
+    )
+
+
+def remembered_answer(
+    ctx: Context, *, signer: LogSigner, agency: str, payload: QueryRequest, key: str
+) -> tuple[Claim, QueryAnswer | None]:
+    """A request's idempotency claim, and the answer it was given if it was sent before
+    (in the key's window); a different request under the key is refused."""
+    claim = claim_of(ctx.keyring, agency=agency, key=key, payload=payload)
+    row = remembered(ctx.session, claim, ctx.now())
+    if row is None:
+        return claim, None
+    return claim, _replay(ctx, signer=signer, agency=agency, payload=payload, claim=claim, row=row)
+
+
+def _replay(
+    ctx: Context,
+    *,
+    signer: LogSigner,
+    agency: str,
+    payload: QueryRequest,
+    claim: Claim,
+    row: QueryIdempotency,
+) -> QueryAnswer:
+    """The answer a remembered query was given, rebuilt from the log: the same leaf, the
+    same opening (checked against the leaf's commitment) and the same receipt."""
+    session, keyring, index = ctx.session, ctx.keyring, row.log_index
+    leaf = json.loads(log_repo.leaf_bodies(session, [index])[index])
+    code_index = keyring.blind_index(payload.subject_code)
+    subject, rows = record_repo.subject_for_query(session, code_index)
+    delivered = idem_repo.delivered(session, index)
+    # In the order the answer gave them (the read's order), as the commitment names them.
+    entries = [_answered(keyring, e) for e in rows if e.id in delivered and e.wrapped]
+    subject_key = _subject_key(keyring, subject)
+    pseudonym = _subject_pseudonym(keyring, subject_key, code_index)
+    private = private_fields(payload, pseudonym, [str(e.id) for e in entries])
+    salt = salt_of(leaf_secret(keyring, claim, str(leaf["at"])))
+    if leaf["agency"] != agency or commit(salt, private) != leaf["commit"]:
+        # What it answered can no longer be read (an entry erased, a key rotated).
+        raise Conflict(
+            "the answer to this Idempotency-Key can no longer be given again; use a new key",
+            rule="idempotency_replay_unavailable",
+        )
+    auth = None
+    if payload.authorization_id is not None:
+        auth = session.get(Authorization, payload.authorization_id)
+    at = datetime.fromisoformat(str(leaf["at"]))
+    receipt = proofs.receipt_again(
+        session=session, signer=signer, index=index, size=row.receipt_size
+    )
+    return QueryAnswer(
+        log_index=index,
+        outcome=str(leaf["outcome"]),
+        entries=entries,
+        warning_list=_warning(rows, auth, at),
+        receipt={**receipt, "leaf": leaf, "private": private, "salt": b64(salt)},
     )
 
 

@@ -20,7 +20,7 @@ from core.querylog.integrity import LogHalted, is_halted
 from crypto.checkpoint import Checkpoint
 from crypto.cosignature import with_cosignatures
 from crypto.log_signer import LogSigner
-from crypto.merkle import consistency_proof, inclusion_proof
+from crypto.merkle import consistency_proof, inclusion_proof, root_from_inclusion_proof
 from crypto.receipt import build_receipt
 
 
@@ -81,6 +81,26 @@ def batch_receipt(*, batch: Batch, index: int, note: str) -> dict[str, object]:
         raise InvalidInput(f"index {index} is not in the batch [{batch.start}, {size})")
     leaf = batch.leaf_hashes[index - batch.start]
     return build_receipt(index, leaf, size, batch.proof(index), note)
+
+
+def receipt_again(
+    *, session: Session, signer: LogSigner, index: int, size: int
+) -> dict[str, object]:
+    """The receipt leaf `index` was given in its batch, whose tree had `size` leaves: the
+    stored note of that size, or the same note signed again (Ed25519 signs deterministically)."""
+    leaf = repo.leaf_hash_at(session, index)
+    if leaf is None:
+        raise NotFound("the log has no entry at this index")
+    proof = inclusion(session=session, index=index, size=size)
+    stored = repo.checkpoint_at(session, size)
+    if stored is not None:
+        note = stored.note
+    else:
+        if is_halted(session=session):
+            raise LogHalted()  # nothing is signed over a log that failed its integrity check
+        root = root_from_inclusion_proof(leaf, index, size, proof)
+        note = signer.sign(Checkpoint(origin=signer.origin, size=size, root=root))
+    return build_receipt(index, leaf, size, proof, note)
 
 
 def fresh_receipt(*, session: Session, signer: LogSigner, index: int) -> dict[str, object]:

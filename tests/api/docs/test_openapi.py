@@ -99,6 +99,14 @@ class TestProblemResponses:
         responses = spec["paths"]["/api/v1/queries"]["post"]["responses"]
         assert {"401", "403", "404", "409", "422", "503"} <= set(responses)
 
+    def test_a_query_takes_an_idempotency_key(self, spec):
+        op = spec["paths"]["/api/v1/queries"]["post"]
+        (header,) = [p for p in op["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key"
+        assert header["required"] is False
+        assert "same answer" in header["description"]
+        assert "409" in op["responses"]
+
     def test_problem_schema_lists_every_type(self, spec):
         problem = spec["components"]["schemas"]["Problem"]
         assert problem["properties"]["type"]["enum"] == [TYPE_BASE + s for s in PROBLEM_TYPES]
