@@ -5,7 +5,8 @@ Invariants:
   and OAuth2 client credentials at the embedded issuer's token endpoint.
 - Every operation documents, as application/problem+json, the problem statuses it can
   answer with: by its shape (a policy: 401 and 403; any parameter or body: 422; an id in
-  the path: 404; a body: 413; a database session: 503 while it is busy), plus those its
+  the path: 404; a body: 400 when it cannot be decoded and 413 past its cap; a database
+  session: 503 while it is busy), plus those its
   route declares in `responses=`, and those `ROUTE_PROBLEMS` lists for it (the clashes,
   erasures and look-ups by a body's id that its services refuse with).
   FastAPI's own 422 (its validation body, which we never send) is replaced.
@@ -36,6 +37,7 @@ CLIENT_CREDENTIALS: Final = "clientCredentials"
 PROBLEM_REF: Final = "#/components/schemas/Problem"
 
 STATUS_TEXT: Final[dict[int, str]] = {
+    400: "The body could not be read as the type it declares (e.g. not UTF-8).",
     401: "No valid access token (see WWW-Authenticate).",
     403: "The token's role may not do this, or the query was refused.",
     404: "Nothing the caller may see has that id.",
@@ -169,8 +171,9 @@ ROUTE_PROBLEMS: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("delete", "/api/v1/me/record/{entry_id}/statement"): (409, 410),
     ("post", "/api/v1/me/authorizations"): (404, 409),
     ("delete", "/api/v1/me/authorizations/{authorization_id}"): (409,),
-    ("put", "/api/v1/me/freeze"): (409,),
-    ("delete", "/api/v1/me/freeze"): (409,),
+    # Freezing needs a record to freeze (404 no_record before the first entry).
+    ("put", "/api/v1/me/freeze"): (404, 409),
+    ("delete", "/api/v1/me/freeze"): (404, 409),
     ("post", "/api/v1/me/objections"): (404, 409, 410),
     ("get", "/api/v1/objections/{objection_id}"): (410,),
     ("post", "/api/v1/objections/{objection_id}/decision"): (409, 410),
@@ -218,7 +221,7 @@ def _implied_statuses(route: APIRoute) -> set[int]:
     if any(d.path_params for d in every):
         statuses.add(404)
     if route.body_field is not None:
-        statuses.add(413)
+        statuses |= {400, 413}
     return statuses
 
 
