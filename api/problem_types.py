@@ -227,7 +227,8 @@ _TYPES: Final = (
         (400,),
         ("HTTP 错误", "HTTP error"),
         (
-            "其他 HTTP 层面的错误，如请求体无法按其声明的类型解码（不是 UTF-8）；status 给出状态码。",
+            "其他 HTTP 层面的错误，如请求体无法按其声明的类型解码（不是 UTF-8）；"
+            "status 给出状态码。",
             "Another HTTP-level error, such as a body that cannot be decoded as the type it "
             "declares (not UTF-8); `status` gives its code.",
         ),

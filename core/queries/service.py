@@ -145,6 +145,26 @@ def _subject_key(keyring: Keyring, subject: record_repo.QuerySubject | None) -> 
     return keyring.data_key(subject.key_id, subject.wrapped)
 
 
+def _by_id(
+    ctx: Context,
+    payload: QueryRequest,
+    *,
+    agency: str,
+    subject: record_repo.QuerySubject | None,
+) -> QueryRequest:
+    """The request naming its grant by id: a short code resolved for this agency and subject."""
+    if payload.authorization_code is None:
+        return payload
+    found = consents.resolve_code(
+        session=ctx.session,
+        keyring=ctx.keyring,
+        code=payload.authorization_code,
+        agency=agency,
+        subject_id=None if subject is None else subject.id,
+    )
+    return payload.model_copy(update={"authorization_id": found, "authorization_code": None})
+
+
 def prepare_query(
     ctx: Context,
     *,
@@ -163,16 +183,8 @@ def prepare_query(
     subject, rows = record_repo.subject_for_query(session, code_index)
     auth: Authorization | None = None
     frozen = False
-    if payload.authorization_code is not None:
-        found = consents.resolve_code(
-            session=session,
-            keyring=keyring,
-            code=payload.authorization_code,
-            agency=agency,
-            subject_id=None if subject is None else subject.id,
-        )
-        # From here on the query names its grant by id; the code goes no further (not logged).
-        payload = payload.model_copy(update={"authorization_id": found, "authorization_code": None})
+    # From here on the query names its grant by id; the code goes no further (not logged).
+    payload = _by_id(ctx, payload, agency=agency, subject=subject)
     if payload.authorization_id is not None:
         auth = consents.check_for_query(
             session=session,
@@ -218,6 +230,13 @@ def remembered_answer(
     return claim, _replay(ctx, signer=signer, agency=agency, payload=payload, claim=claim, row=row)
 
 
+def _unavailable() -> Conflict:
+    return Conflict(
+        "the answer to this Idempotency-Key can no longer be given again; use a new key",
+        rule="idempotency_replay_unavailable",
+    )
+
+
 def _replay(
     ctx: Context,
     *,
@@ -233,6 +252,10 @@ def _replay(
     leaf = json.loads(log_repo.leaf_bodies(session, [index])[index])
     code_index = keyring.blind_index(payload.subject_code)
     subject, rows = record_repo.subject_for_query(session, code_index)
+    try:
+        payload = _by_id(ctx, payload, agency=agency, subject=subject)
+    except DomainError:
+        raise _unavailable() from None
     delivered = idem_repo.delivered(session, index)
     # In the order the answer gave them (the read's order), as the commitment names them.
     entries = [_answered(keyring, e) for e in rows if e.id in delivered and e.wrapped]
@@ -242,10 +265,7 @@ def _replay(
     salt = salt_of(leaf_secret(keyring, claim, str(leaf["at"])))
     if leaf["agency"] != agency or commit(salt, private) != leaf["commit"]:
         # What it answered can no longer be read (an entry erased, a key rotated).
-        raise Conflict(
-            "the answer to this Idempotency-Key can no longer be given again; use a new key",
-            rule="idempotency_replay_unavailable",
-        )
+        raise _unavailable()
     auth = None
     if payload.authorization_id is not None:
         auth = session.get(Authorization, payload.authorization_id)

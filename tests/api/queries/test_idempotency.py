@@ -22,6 +22,8 @@ from tests.factories.directory import make_agency
 URL = "/api/v1/queries"
 KEY = "5f0c2a4e-8d1b-4c7e-9a3f-2b6d8e1f0a94"
 PROBLEM = "application/problem+json"
+# The short code each grant of a test was given out with (shown once, at the grant).
+_CODES: dict[str, str] = {}
 
 
 def _leaves(runtime) -> int:
@@ -60,6 +62,7 @@ def _granted(client, mint, runtime, *, max_uses: int = 1) -> tuple[str, dict]:
         },
     )
     assert grant.status_code == 201, grant.text
+    _CODES[grant.json()["id"]] = grant.json()["authorization_code"]
     body = {"subject_code": code, "purpose": "credit_loan", "authorization_id": grant.json()["id"]}
     return grant.json()["id"], body
 
@@ -97,6 +100,16 @@ class TestRetry:
         fresh = _ask(client, mint, body, key=None)
         assert fresh.status_code == 403
         assert fresh.json()["rule"] == "authorization_used_up"
+
+    def test_a_query_by_authorization_code_is_given_again(self, client, mint, runtime):
+        auth_id, body = _granted(client, mint, runtime, max_uses=1)
+        by_code = {k: v for k, v in body.items() if k != "authorization_id"}
+        by_code["authorization_code"] = _CODES[auth_id]
+        first = _ask(client, mint, by_code)
+        assert first.status_code == 200, first.text
+        assert _ask(client, mint, by_code).json() == first.json()
+        assert _uses(runtime, auth_id) == 1
+        assert by_code["authorization_code"] not in first.text
 
     def test_the_answer_is_the_same_after_a_checkpoint_is_stored(self, app, client, mint, runtime):
         _auth, body = _granted(client, mint, runtime, max_uses=2)

@@ -12,7 +12,15 @@ import pytest
 from api.state import state_of
 from core.clock import clock
 from core.ops.maintenance import run_maintenance
-from tests.factories import bearer, grant_json, make_code, ok_json, post_entry, register_agency
+from tests.factories import (
+    bearer,
+    grant_json,
+    make_code,
+    ok_json,
+    page_items,
+    post_entry,
+    register_agency,
+)
 
 BANK_ZH, BANK_EN = "示范商业银行", "Demo Commercial Bank"
 
@@ -88,7 +96,7 @@ class TestQueriesPage:
         assert "attachment" in res.headers["content-disposition"]
         receipt = json.loads(res.text)
         assert receipt["index"] == index
-        history = client.get("/api/v1/me/queries", headers=bearer(token)).json()
+        history = page_items(client.get("/api/v1/me/queries", headers=bearer(token)))
         assert receipt == next(q["receipt"] for q in history if q["log_index"] == index)
         other = bearer(mint("citizen", credit_code=make_code()))
         assert client.get(f"/me/queries/{index}/receipt", headers=other).status_code == 404

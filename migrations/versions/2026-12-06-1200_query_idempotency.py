@@ -1,8 +1,8 @@
 """Idempotency keys of agency queries: keyed hashes and the log index of the answer.
 
 Revision ID: 7e2b9c4d1a36
-Revises: d41f7a2c9e10
-Create Date: 2026-12-05 14:00:00
+Revises: 6e2b9f4a7c13
+Create Date: 2026-12-06 12:00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7e2b9c4d1a36"
-down_revision: str | None = "d41f7a2c9e10"
+down_revision: str | None = "6e2b9f4a7c13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
