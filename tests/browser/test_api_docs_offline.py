@@ -1,4 +1,4 @@
-"""In Debian's Chromium, with every other origin cut off: /docs and /redoc render the API.
+"""In Debian's Chromium, with every other origin cut off: /docs, /redoc and the problem pages.
 
 The reference pages load only the live server's own assets, show its operations, and
 report no Content-Security-Policy violation under the pages' strict policy.
@@ -95,5 +95,24 @@ class TestRedocOffline:
         )
         assert offline.page.locator("h2").count() > 30
         shoot(offline.page, "api-docs-redoc")
+        assert offline.foreign == []
+        assert offline.violations() == []
+
+
+class TestProblemTypePages:
+    @pytest.mark.parametrize(("lang", "title"), [("zh", "与现有数据冲突"), ("en", "Conflict")])
+    def test_a_type_uri_opens_its_page_in_the_page_language(self, offline, a11y, lang, title):
+        response = offline.page.goto(f"{offline.base}/problems/conflict?lang={lang}")
+        assert response is not None
+        assert response.ok
+        assert response.headers["content-security-policy"] == CSP
+        assert offline.page.locator("h1").inner_text() == title
+        html_lang = offline.page.locator("html").get_attribute("lang")
+        assert html_lang == ("zh-Hans" if lang == "zh" else "en")
+        assert a11y.serious(offline.page) == []
+        offline.page.locator('a[href="/problems"]').click()
+        offline.page.wait_for_url(f"{offline.base}/problems")
+        assert offline.page.locator('a[href="/problems/idempotency-key-reused"]').count() == 1
+        shoot(offline.page, f"problem-types-{lang}")
         assert offline.foreign == []
         assert offline.violations() == []
