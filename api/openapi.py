@@ -117,6 +117,16 @@ REQUEST_EXAMPLES: Final[dict[tuple[str, str], dict[str, Any]]] = {
     },
     ("post", "/api/v1/records"): _ENTRY,
     ("post", "/api/v1/records:batch"): {"items": [_ENTRY]},
+    ("post", "/api/v1/records:search"): {
+        "subject_code": "440305199404221637",
+        "list_kind": "black",
+        "limit": 20,
+    },
+    ("post", "/api/v1/records/{entry_id}/amend"): {
+        "facts": "逾期未申报增值税，经责令后仍未改正",
+        "display_until": "2027-03-20",
+        "version": 1,
+    },
     ("post", "/api/v1/records/{entry_id}/withdraw"): {
         "reason": "处罚决定已被依法撤销",
         "kind": "withdrawn",

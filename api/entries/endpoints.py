@@ -14,7 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import ContextDep
+from api.params import CursorQuery, LimitQuery
 from api.policy import CitizenDep, RecorderDep
+from core import paging
 from core.entries import recorder, service
 from core.entries import service as record_service
 from core.entries.batches import submit_batch
@@ -32,6 +34,7 @@ from core.entries.schemas import (
     StatementPut,
     WithdrawRequest,
 )
+from core.paging import PAGE_DEFAULT
 
 router = APIRouter(prefix="/records", tags=["recorder"])
 
@@ -99,10 +102,13 @@ def record_history(
     entry_id: uuid.UUID,
     principal: RecorderDep,
     ctx: ContextDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = PAGE_DEFAULT,
 ) -> EntryHistory:
     """The entry's history, oldest first: who (in which role) did what, and when."""
     lines = recorder.history_of(ctx, department=principal.own_department(), entry_id=entry_id)
-    return EntryHistory(items=lines)
+    page = paging.sliced(lines, scope="entry-history", cursor=cursor, limit=limit)
+    return EntryHistory(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.post("/{entry_id}/amend", response_model=EntryView)

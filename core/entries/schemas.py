@@ -356,7 +356,7 @@ class HistoryLine(BaseModel):
 
 
 class EntryHistory(BaseModel):
-    """An entry's whole history, oldest first (one page: `next_cursor` is always null)."""
+    """One page of an entry's history, oldest first; `next_cursor` is null on the last."""
 
     items: list[HistoryLine]
     next_cursor: str | None = None

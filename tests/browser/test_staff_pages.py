@@ -62,9 +62,9 @@ class Citizen:
 
     def open_case(self, entry_id: str) -> tuple[str, bool]:
         """An open repair case of the entry: an existing one, or one filed now with a PDF."""
-        res = self.client.get("/me/repairs")
+        res = self.client.get("/me/repairs", params={"limit": 100})
         assert res.status_code == 200, res.text
-        for case in res.json():
+        for case in res.json()["items"]:
             if case["entry_id"] == entry_id and case["status"] in ("filed", "accepted"):
                 return str(case["id"]), False
         filed = self.client.post(

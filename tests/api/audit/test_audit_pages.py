@@ -10,7 +10,15 @@ import pytest
 from sqlmodel import Session
 
 from core.context import Context
-from tests.factories import bearer, court_query, csrf_of, make_code, record_entry, watch_fields
+from tests.factories import (
+    bearer,
+    court_query,
+    csrf_of,
+    every_item,
+    make_code,
+    record_entry,
+    watch_fields,
+)
 from tests.factories.directory import make_agency
 
 
@@ -28,12 +36,7 @@ def _query(client, mint, agency: str = "court-1") -> int:
 
 
 def _flags(client, mint, index: int) -> list[dict]:
-    res = client.get(
-        f"/api/v1/audit/queries?before={index + 1}&limit=1", headers=bearer(mint("auditor"))
-    )
-    assert res.status_code == 200, res.text
-    body = res.json()
-    items = body["items"] if isinstance(body, dict) else body
+    items = every_item(client, "/api/v1/audit/queries", headers=bearer(mint("auditor")))
     (found,) = [q for q in items if q["log_index"] == index]
     return list(found["flags"])
 
