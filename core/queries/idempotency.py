@@ -13,7 +13,8 @@ Invariants:
   without keeping it; a replay rebuilds the opening and checks it against the leaf's
   commitment before anything leaves.
 - A key is remembered for `WINDOW`; a refused query is not remembered (it spent nothing,
-  so its retry is judged, and logged, afresh).
+  so its retry is judged, and logged, afresh). A blind-index key rotation changes every
+  MAC, so keys remembered before it are forgotten: a retry across it is a new query.
 """
 
 from __future__ import annotations
