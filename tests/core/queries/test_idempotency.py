@@ -14,8 +14,9 @@ from core.clock import clock
 from core.context import Context
 from core.db import reader
 from core.entries.service import create_entry
+from core.errors import Conflict
 from core.keyring import Keyring
-from core.models import Authorization, QueryIdempotency
+from core.models import Authorization, QueryDelivery, QueryIdempotency
 from core.queries.idempotency import Claim, claim_of, leaf_secret
 from core.queries.recording import PreparedQuery, record_batch
 from core.queries.schemas import QueryRequest
@@ -143,3 +144,27 @@ class TestLeafSecret:
         claim = claim_of(keyring, agency=AGENCY, key="k", payload=payload)
         assert isinstance(claim, Claim)
         assert payload.subject_code.encode() not in claim.key_hash + claim.request_hash
+
+
+class TestReplay:
+    def test_an_answer_that_cannot_be_rebuilt_exactly_is_not_given(
+        self, fresh_engine: Engine, keyring: Keyring, signer: LogSigner, person
+    ) -> None:
+        code, auth_id = person
+        payload = QueryRequest(subject_code=code, purpose="credit_loan", authorization_id=auth_id)
+        item = _prepared(fresh_engine, keyring, payload, "k-3")
+        with Session(fresh_engine) as s:
+            (logged,) = record_batch(session=s, signer=signer, items=[item])
+            s.commit()
+        assert logged.answer is not None
+        assert logged.answer.entries
+        # What it returned can no longer be read as it was (here: its delivery rows gone).
+        with Session(fresh_engine) as s:
+            for row in s.execute(select(QueryDelivery)).scalars().all():
+                s.delete(row)
+            s.commit()
+        with Session(reader(fresh_engine)) as reads, pytest.raises(Conflict) as refused:
+            remembered_answer(
+                Context(reads, keyring), signer=signer, agency=AGENCY, payload=payload, key="k-3"
+            )
+        assert refused.value.rule == "idempotency_replay_unavailable"
