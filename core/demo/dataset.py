@@ -14,12 +14,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from core.cases.repairs.registry import list_organisations, register
-from core.cases.repairs.schemas import OrganisationCreate
 from core.clock import CST, clock
 from core.context import Context
 from core.db import ChunkedCommits
 from core.demo.directory import load_demo_directory
+from core.demo.issuers import DEMO_VOLUNTEERS, register_demo_issuers
 from core.demo.people import DemoPerson, demo_people
 from core.entries import repository as repo
 from core.entries.display import add_months
@@ -61,8 +60,8 @@ _BASIS = {
 
 
 DEMO_PEOPLE = 50
-# A certifying organisation whose volunteering certificates the demo repair can cite.
-DEMO_ORGANISATION = OrganisationCreate(code="demo-volunteers", name="示范志愿者协会")
+# A certifying organisation whose signed volunteering certificates the demo repair can cite.
+DEMO_ORGANISATION = DEMO_VOLUNTEERS.organisation
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,8 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
                 ),
             )
         )
-    # One black entry past its minimum display period, repairable by volunteering (§8).
+    # One black entry past its minimum display period, repairable by volunteering or by a
+    # donation with a receipt from the demo charity (§8).
     repairer = people[3]
     decided = today - timedelta(days=120)
     plan.append(
@@ -134,7 +134,7 @@ def demo_plan(people: list[DemoPerson], today: date) -> list[tuple[DemoPerson, s
                 display_until=add_months(decided, 9),
                 valid_until=add_months(decided, 24),
                 repairable=True,
-                repair_ways=["commitment", "volunteering"],
+                repair_ways=["commitment", "volunteering", "donation"],
                 watch_months=3,
             ),
         )
@@ -199,12 +199,6 @@ def load_demo(
         )
         created += 1
         chunks.done_one()
-    if not _has_organisation(session, DEMO_ORGANISATION.code):
-        register(session=session, payload=DEMO_ORGANISATION, now=now)
+    register_demo_issuers(session, now=now)
     session.commit()
     return DemoResult(created=created, existing=existing)
-
-
-def _has_organisation(session: Session, code: str) -> bool:
-    """Whether the registry already holds an organisation with this code."""
-    return any(org.code == code for org in list_organisations(session=session))

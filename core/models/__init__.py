@@ -7,6 +7,7 @@ from core.models.cases import (
     CertifyingOrganisation,
     EvidenceFile,
     Objection,
+    OrganisationKey,
     RepairApplication,
     UsedCertificate,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "OAuthClient",
     "Objection",
     "Organisation",
+    "OrganisationKey",
     "QueryDelivery",
     "QueryFacet",
     "QueryFlag",

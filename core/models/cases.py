@@ -129,12 +129,33 @@ class CertifyingOrganisation(SQLModel, table=True):
     """An organisation whose volunteering certificates repair officers accept (kept by admins)."""
 
     __tablename__ = "certifying_organisation"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('charity', 'training_provider', 'volunteer_organisation')", name="kind"
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
+    # What it issues: donation receipts, training completions or volunteering certificates.
+    kind: str = Field(default="volunteer_organisation", max_length=32)
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OrganisationKey(SQLModel, table=True):
+    """An Ed25519 public key an organisation signs its credentials with; retired, never deleted."""
+
+    __tablename__ = "organisation_key"
+    __table_args__ = (UniqueConstraint("organisation_id", "public_key"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="certifying_organisation.id", index=True)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Credentials issued in [valid_from, retired_at) are checked with this key.
+    valid_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class UsedCertificate(SQLModel, table=True):

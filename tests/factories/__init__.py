@@ -32,6 +32,7 @@ from tests.factories.consents import (
     granted,
     register_agency,
 )
+from tests.factories.credentials import Issuer, register_issuer
 from tests.factories.entries import (
     RED,
     SERIOUS,
@@ -66,6 +67,7 @@ __all__ = [
     "OBJECTION_REASONS",
     "RED",
     "SERIOUS",
+    "Issuer",
     "agency_query",
     "agency_registered",
     "at",
@@ -108,6 +110,7 @@ __all__ = [
     "post_serious",
     "record_entry",
     "register_agency",
+    "register_issuer",
     "repair_filed",
     "repair_officer",
     "repairable_fields",

@@ -214,4 +214,49 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "rdecision.confirm.approve.button": ("确认批准修复", "Approve the repair"),
     "rdecision.closed": ("此案件已结案。", "This case is closed."),
+    # The citizen's repair form: signed credentials (donation, training, volunteering).
+    "me_err.credential_required": (
+        "以捐赠、培训或志愿服务方式申请，须提供登记机构签名的凭证（捐赠收据、培训结业证明或志愿服务证明）。",
+        "Applying by donation, training or volunteering needs a credential signed by a "
+        "registered organisation (a donation receipt, a training completion or a "
+        "volunteering certificate).",
+    ),
+    "me_err.credential_malformed": (
+        "凭证格式不正确：请粘贴或上传机构出具的完整 JSON（含 credential 与 signature）。",
+        "The credential is not in the documented form: paste or upload the whole JSON the "
+        "organisation gave you (credential and signature).",
+    ),
+    "me_err.unknown_issuer": (
+        "出具该凭证的机构未在本系统登记。",
+        "The organisation that issued this credential is not registered.",
+    ),
+    "me_err.credential_wrong_kind": (
+        "该凭证不适用于所选修复方式，或出具机构无权出具此类凭证。",
+        "This credential does not fit the chosen way, or its issuer may not issue this kind.",
+    ),
+    "me_err.credential_bad_signature": (
+        "凭证的签名无法验证：它不是出具机构签发的，或已被改动。",
+        "The credential's signature does not verify: its issuer did not sign it, or it was "
+        "changed.",
+    ),
+    "me_err.credential_wrong_subject": (
+        "该凭证不是出具给您的。",
+        "This credential was not issued to you.",
+    ),
+    "me_err.volunteering_fields_signed": (
+        "志愿服务时长、组织和证明编号不再手工填写：请提供组织签名的志愿服务证明，其中已载明。",
+        "Hours, organisation and certificate number are no longer typed in: give the "
+        "volunteering certificate the organisation signed, which states them.",
+    ),
+    "me_err.credential_not_for_way": (
+        "所选修复方式不需要签名凭证，请清空凭证或改选其他方式。",
+        "The chosen way takes no signed credential; clear it or choose another way.",
+    ),
+    "me_repair.credential": ("签名凭证（JSON）", "Signed credential (JSON)"),
+    "me_repair.credential_hint": (
+        "捐赠、培训、志愿服务须提供：粘贴机构出具的 JSON，或上传 .json 文件。",
+        "Needed for donation, training and volunteering: paste the JSON the organisation "
+        "gave you, or upload its .json file.",
+    ),
+    "me_repair.credential_file": ("或上传凭证文件（.json）", "Or upload the credential (.json)"),
 }

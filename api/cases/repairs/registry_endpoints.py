@@ -11,7 +11,7 @@ from api.params import CursorQuery, LimitQuery
 from api.policy import AdminDep
 from core import paging
 from core.cases.repairs import registry
-from core.cases.repairs.schemas import OrganisationCreate, OrganisationView
+from core.cases.repairs.schemas import KeyRegistration, OrganisationCreate, OrganisationView
 from core.clock import clock
 from core.paging import PAGE_DEFAULT, Page
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 def register_organisation(
     payload: OrganisationCreate, principal: AdminDep, session: SessionDep
 ) -> OrganisationView:
-    """Register an organisation whose volunteering certificates count for repair."""
+    """Register an organisation (kind, optional first Ed25519 key) whose credentials count."""
     view = registry.register(session=session, payload=payload, now=clock.now())
     session.commit()
     return view
@@ -52,5 +52,27 @@ def deactivate_organisation(
 ) -> OrganisationView:
     """Stop accepting an organisation's certificates for new applications (idempotent)."""
     view = registry.deactivate(session=session, organisation_id=organisation_id)
+    session.commit()
+    return view
+
+
+@router.post(
+    "/certifying-organisations/{organisation_id}/keys",
+    response_model=OrganisationView,
+    status_code=status.HTTP_201_CREATED,
+)
+def register_key(
+    organisation_id: uuid.UUID,
+    payload: KeyRegistration,
+    principal: AdminDep,
+    session: SessionDep,
+) -> OrganisationView:
+    """Register (or rotate to) an organisation's Ed25519 key; the current one retires now."""
+    view = registry.register_key(
+        session=session,
+        organisation_id=organisation_id,
+        public_key=payload.public_key,
+        now=clock.now(),
+    )
     session.commit()
     return view

@@ -17,7 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from core.cases.kind import OPEN
-from core.models import CertifyingOrganisation, Entry, RepairApplication, UsedCertificate
+from core.models import (
+    CertifyingOrganisation,
+    Entry,
+    OrganisationKey,
+    RepairApplication,
+    UsedCertificate,
+)
 
 # --- certifying organisations -------------------------------------------------------------
 
@@ -61,6 +67,48 @@ def set_organisation_active(session: Session, *, organisation_id: uuid.UUID, act
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def organisation_keys(session: Session, organisation_id: uuid.UUID) -> Sequence[OrganisationKey]:
+    """An organisation's keys, oldest first."""
+    stmt = (
+        select(OrganisationKey)
+        .where(col(OrganisationKey.organisation_id) == organisation_id)
+        .order_by(col(OrganisationKey.valid_from), col(OrganisationKey.id))
+    )
+    return session.execute(stmt).scalars().all()
+
+
+def key_valid_at(
+    session: Session, *, organisation_id: uuid.UUID, at: datetime
+) -> Sequence[OrganisationKey]:
+    """The keys that signed for an organisation at this time (normally one)."""
+    stmt = select(OrganisationKey).where(
+        col(OrganisationKey.organisation_id) == organisation_id,
+        col(OrganisationKey.valid_from) <= at,
+        (col(OrganisationKey.retired_at).is_(None)) | (col(OrganisationKey.retired_at) > at),
+    )
+    return session.execute(stmt).scalars().all()
+
+
+def add_key(session: Session, row: OrganisationKey, *, now: datetime) -> bool:
+    """Retire the organisation's current key and add this one; False if it was registered."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(OrganisationKey)
+                .where(
+                    col(OrganisationKey.organisation_id) == row.organisation_id,
+                    col(OrganisationKey.retired_at).is_(None),
+                )
+                .values(retired_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- certificates ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from core.cases.deadlines import LegalClock
 from core.cases.schemas import CaseFilter, EvidenceView, HistoryItem
@@ -53,23 +53,82 @@ CertificateId = Annotated[
 # --- the registry of certifying organisations (admins) --------------------------------
 
 
+OrganisationKind = Literal["charity", "training_provider", "volunteer_organisation"]
+CredentialKind = Literal["donation_receipt", "training_completion", "volunteering_certificate"]
+
+
 class OrganisationCreate(BaseModel):
-    """An organisation whose volunteering certificates repair officers accept."""
+    """An organisation whose signed receipts, completions or certificates count for repair.
+
+    `public_key` (optional here, or registered later) is its Ed25519 public key: 32 raw
+    bytes in base64.
+    """
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     code: OrganisationCode
     name: OrganisationName
+    kind: OrganisationKind = "volunteer_organisation"
+    public_key: str | None = Field(default=None, max_length=64)
+
+
+class KeyRegistration(BaseModel):
+    """A new Ed25519 public key of an organisation (base64 of 32 raw bytes); the old one retires."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    public_key: str = Field(max_length=64)
+
+
+class OrganisationKeyView(BaseModel):
+    """One key of an organisation and the period it signs for (retired_at None: current)."""
+
+    id: uuid.UUID
+    public_key: str
+    valid_from: datetime
+    retired_at: datetime | None
 
 
 class OrganisationView(BaseModel):
-    """A registered certifying organisation."""
+    """A registered certifying organisation with its keys, the current one last."""
 
     id: uuid.UUID
     code: str
     name: str
+    kind: OrganisationKind
     active: bool
     created_at: datetime
+    keys: list[OrganisationKeyView] = []
+
+
+# --- signed credentials (receipts, completions, certificates) ----------------------------
+
+
+class CredentialBody(BaseModel):
+    """What an issuer signs (canonical JSON, see crypto.credential): never the plain code.
+
+    `subject` is SHA-256 (hex) of the subject's credit code followed by `id`.
+    """
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    v: Literal[1]
+    issuer: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/-]{1,64}$")] = Field(repr=False)
+    kind: CredentialKind
+    subject: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(repr=False)
+    issued_at: AwareDatetime
+    amount_cents: int | None = Field(default=None, ge=1, le=10**12)
+    hours: int | None = Field(default=None, ge=1, le=10000)
+
+
+class SignedCredential(BaseModel):
+    """A credential and its issuer's detached Ed25519 signature (base64)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    credential: dict[str, object]
+    signature: str = Field(max_length=200)
 
 
 # --- the citizen's filing ---------------------------------------------------------------
@@ -79,7 +138,9 @@ class RepairFiling(BaseModel):
     """A repair application as a citizen files it (multipart form fields; files beside).
 
     `commitment` is the text of the signed credit commitment, always required (2025 plan).
-    `hours`, `organisation_code` and `certificate_id` belong to volunteering only.
+    `credential` is the signed receipt, completion or certificate that donation, training
+    and volunteering need; `hours`, `organisation_code` and `certificate_id` are the old
+    unsigned volunteering fields, now refused (the signed certificate carries them).
     """
 
     model_config = ConfigDict(hide_input_in_errors=True)
@@ -90,6 +151,8 @@ class RepairFiling(BaseModel):
     hours: int | None = Field(default=None, ge=1, le=10000)
     organisation_code: OrganisationCode | None = None
     certificate_id: CertificateId | None = Field(default=None, repr=False)
+    # The signed credential as JSON text: {"credential": {...}, "signature": "..."}.
+    credential: str | None = Field(default=None, max_length=8000, repr=False)
 
 
 class Commitment(BaseModel):
@@ -106,6 +169,10 @@ class WayEvidence(BaseModel):
     organisation_code: str | None = None
     organisation_name: str | None = None
     certificate_id: str | None = Field(default=None, repr=False)
+    # From a signed credential: its kind, amount (donations) and when it was issued.
+    credential_kind: CredentialKind | None = None
+    amount_cents: int | None = None
+    issued_at: datetime | None = None
 
 
 class WhatRemains(BaseModel):

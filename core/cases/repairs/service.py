@@ -10,10 +10,11 @@ Invariants:
   rejection not before its retry date. Every refusal happens before anything is written,
   or rolls back with the request: routes commit only on success.
 - A signed credit commitment is always part of the filing (2025 plan), sealed with the
-  time it was signed; performance needs a proof file; volunteering needs hours, an active
-  registered organisation and a certificate id.
+  time it was signed; performance needs a proof file; donation, training and volunteering
+  need a credential signed by a registered organisation of the right kind, bound to the
+  applicant (core.cases.repairs.credentials), checked before anything is written.
 - Evidence, the commitment, certificate ids, decision reasons and history notes are sealed
-  under the case's own data key; files are sealed by the case engine. A certificate id is
+  under the case's own data key; files are sealed by the case engine. A credential id is
   known to the database only as a keyed MAC under the blind-index key with its own label,
   and is held by at most one application (unique key): from filing; released when the
   application ends without a repair (declined or rejected); kept for good once approved.
@@ -46,7 +47,7 @@ from core.cases import repository as case_repo
 from core.cases.deadlines import Due, LegalClock, clock_for, recount, working_due
 from core.cases.kind import CaseKind, Step
 from core.cases.officer import Officer
-from core.cases.repairs import policy
+from core.cases.repairs import credentials, policy
 from core.cases.repairs import repository as repo
 from core.cases.repairs.policy import RepairOpening
 from core.cases.repairs.schemas import (
@@ -71,7 +72,8 @@ from core.entries import states as rules
 from core.entries.visibility import Visibility, citizen_state, shown_state, visible_to
 from core.errors import Conflict, InvalidInput, NotFound, Shredded
 from core.keyring import Keyring
-from core.models import CertifyingOrganisation, Entry, RepairApplication
+from core.models import CertifyingOrganisation, Entry, RepairApplication, Subject
+from core.ops import keys_repository as key_repo
 from core.settings import Settings
 from crypto.envelope import DataKey
 
@@ -211,23 +213,37 @@ def _open_json(key: DataKey, blob: bytes, column: str, row_id: uuid.UUID) -> dic
 
 
 def _check_way_evidence(filing: RepairFiling, uploads: list[Upload]) -> None:
-    if filing.way == "volunteering":
-        missing = [f for f in _VOLUNTEERING_FIELDS if getattr(filing, f) is None]
-        if missing:
-            raise InvalidInput(
-                f"volunteering needs {', '.join(missing)}", rule="volunteering_evidence_required"
-            )
-    else:
-        given = [f for f in _VOLUNTEERING_FIELDS if getattr(filing, f) is not None]
-        if given:
-            raise InvalidInput(
-                f"{', '.join(given)} belong to volunteering only", rule="evidence_not_for_way"
-            )
+    given = [f for f in _VOLUNTEERING_FIELDS if getattr(filing, f) is not None]
+    if given:
+        raise InvalidInput(
+            f"{', '.join(given)} are no longer typed in: a volunteering repair gives the "
+            "signed certificate, which states them",
+            rule="volunteering_fields_signed",
+        )
+    if filing.way in credentials.NEEDED and filing.credential is None:
+        kind, issuer = credentials.NEEDED[filing.way]
+        raise InvalidInput(
+            f"a {filing.way} repair needs a {kind} signed by a registered {issuer}",
+            rule="credential_required",
+        )
+    if filing.way not in credentials.NEEDED and filing.credential is not None:
+        raise InvalidInput(
+            f"a {filing.way} repair takes no signed credential", rule="credential_not_for_way"
+        )
     if filing.way == "performance" and not uploads:
         raise InvalidInput(
             "performance needs a proof that the obligation was fulfilled (a file)",
             rule="proof_required",
         )
+
+
+def _subject_code(session: Session, keyring: Keyring, subject: Subject) -> str:
+    """The applicant's own code, opened to check a credential's binding (never stored)."""
+    row = key_repo.get_data_key(session, subject.data_key_id)
+    if row is None or subject.code_ct is None:
+        raise Shredded("this subject was erased")
+    key = store.live_key(keyring, row)
+    return store.open_text(key, subject.code_ct, "subject", "code", subject.id)
 
 
 def _check_entry(session: Session, entry: Entry, way: str, today: date) -> None:
@@ -261,20 +277,6 @@ def _check_entry(session: Session, entry: Entry, way: str, today: date) -> None:
         raise RetryTooEarly(retry)
 
 
-def _organisation(session: Session, code: str) -> CertifyingOrganisation:
-    organisation = repo.organisation_by_code(session, code)
-    if organisation is None:
-        raise InvalidInput(
-            "the certifying organisation is not registered", rule="unknown_organisation"
-        )
-    if not organisation.active:
-        raise InvalidInput(
-            "the certifying organisation's certificates are no longer accepted",
-            rule="organisation_inactive",
-        )
-    return organisation
-
-
 def file_repair(
     ctx: Context,
     *,
@@ -301,13 +303,27 @@ def file_repair(
     )
     organisation: CertifyingOrganisation | None = None
     index: bytes | None = None
-    if filing.way == "volunteering" and filing.organisation_code and filing.certificate_id:
-        organisation = _organisation(ctx.session, filing.organisation_code)
-        index = certificate_index(ctx.keyring, organisation.id, filing.certificate_id)
+    evidence: dict[str, Any] = {}
+    if filing.credential is not None:
+        checked = credentials.check(
+            ctx.session,
+            way=filing.way,
+            text=filing.credential,
+            code=_subject_code(ctx.session, ctx.keyring, subject),
+            now=now,
+        )
+        organisation, body = checked.organisation, checked.body
+        index = certificate_index(ctx.keyring, organisation.id, body.id)
         if repo.certificate_used(ctx.session, organisation_id=organisation.id, index=index):
-            raise Conflict(
-                "this certificate was used for a repair already", rule="certificate_used"
-            )
+            raise Conflict("this credential was used for a repair already", rule="certificate_used")
+        evidence = {
+            "hours": body.hours,
+            "organisation_code": organisation.code,
+            "certificate_id": body.id,
+            "credential_kind": body.kind,
+            "amount_cents": body.amount_cents,
+            "issued_at": body.issued_at.isoformat(),
+        }
 
     key = engine.new_case_key(ctx.session, ctx.keyring, kind=KIND, now=now)
     ctx.session.flush()  # the key row first: the case references it
@@ -316,11 +332,6 @@ def file_repair(
     # Until accepted: the latest the decision can be due (accepted on the last day).
     decide = working_due(accept.day, terms.decide_working_days, ctx.calendar)
     decide = Due(decide.day, decide.provisional or accept.provisional)
-    evidence = {
-        "hours": filing.hours,
-        "organisation_code": filing.organisation_code,
-        "certificate_id": filing.certificate_id,
-    }
     row = RepairApplication(
         id=repair_id,
         entry_id=entry.id,
@@ -350,7 +361,7 @@ def file_repair(
             ctx.session, organisation_id=organisation.id, index=index, repair_id=repair_id, now=now
         )
     ):
-        raise Conflict("this certificate was used for a repair already", rule="certificate_used")
+        raise Conflict("this credential was used for a repair already", rule="certificate_used")
     engine.store_uploads(
         ctx.session, kind=KIND, case_id=repair_id, key=key, uploads=uploads, now=now
     )
@@ -415,6 +426,9 @@ def _evidence(
         organisation_code=sealed.get("organisation_code"),
         organisation_name=None if organisation is None else organisation.name,
         certificate_id=sealed.get("certificate_id"),
+        credential_kind=sealed.get("credential_kind"),
+        amount_cents=sealed.get("amount_cents"),
+        issued_at=None if sealed.get("issued_at") is None else sealed["issued_at"],
     )
 
 

@@ -1,4 +1,5 @@
-"""Issue #6 done-when on the demo: an objection upheld as erroneous, a repair by volunteering."""
+"""Done-when on the demo: an objection upheld as erroneous, a repair by volunteering (issue
+#6), and a donation refused without a receipt signed by a registered charity (issue #19)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from sqlmodel import Session
 
 from core.clock import CST, clock
-from core.demo.dataset import DEMO_ORGANISATION, DEPARTMENTS, load_demo
+from core.demo.dataset import DEPARTMENTS, load_demo
+from core.demo.issuers import DEMO_CHARITY, issue
 from core.demo.people import demo_people
 from tests.factories import (
     bearer,
@@ -94,9 +96,13 @@ class TestRepairByVolunteeringOnTheDemo:
             entry["id"],
             "volunteering",
             commitment="本人承诺今后依法诚信经营，按时足额支付劳动报酬",
-            hours="48",
-            organisation_code=DEMO_ORGANISATION.code,
-            certificate_id="VOL-2026-000123",
+            credential=issue(
+                "volunteering",
+                code=person.code,
+                issued_at=clock.now(),
+                credential_id="VOL-2026-000123",
+                hours=48,
+            ),
         )
         assert filed.status_code == 201, filed.text
         case_id = filed.json()["id"]
@@ -118,3 +124,36 @@ class TestRepairByVolunteeringOnTheDemo:
         assert events(case)[:3] == ["filed", "accepted", "approved"]
         officer_view = client.get(f"/api/v1/repairs/{case_id}", headers=officer).json()
         assert events(officer_view) == events(case)
+
+
+class TestRepairByDonationOnTheDemo:
+    def test_refused_without_a_signed_receipt_and_accepted_with_one(self, client, mint, demo):
+        person = demo[3]
+        (entry,) = [
+            e for e in my_entries(client, mint, person.code) if e["external_id"] == "DEMO-R001"
+        ]
+        bare = file_repair(client, mint, person.code, entry["id"], "donation")
+        assert (bare.status_code, bare.json()["rule"]) == (422, "credential_required")
+        # A receipt for someone else, and one whose amount was changed after signing.
+        other = issue("donation", code=demo[4].code, issued_at=clock.now(), amount_cents=20000)
+        wrong = file_repair(client, mint, person.code, entry["id"], "donation", credential=other)
+        assert wrong.json()["rule"] == "credential_wrong_subject"
+        receipt = issue("donation", code=person.code, issued_at=clock.now(), amount_cents=20000)
+        changed = receipt.replace("20000", "90000")
+        bad = file_repair(client, mint, person.code, entry["id"], "donation", credential=changed)
+        assert bad.json()["rule"] == "credential_bad_signature"
+        assert (
+            page_items(
+                client.get(
+                    "/api/v1/me/repairs", headers=bearer(mint("citizen", credit_code=person.code))
+                )
+            )
+            == []
+        )
+        filed = file_repair(client, mint, person.code, entry["id"], "donation", credential=receipt)
+        assert filed.status_code == 201, filed.text
+        evidence = filed.json()["evidence"]
+        assert (evidence["organisation_code"], evidence["amount_cents"]) == (
+            DEMO_CHARITY.organisation.code,
+            20000,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,10 @@ from sqlmodel import Session, col
 from core.cases.repairs import service as repair_service
 from core.clock import clock
 from core.models import CaseEvent, EntryEvent, ExitAnnouncement, RepairApplication
+from crypto import credential as signed
 from tests.factories import (
     COMMITMENT,
+    Issuer,
     at,
     court_query,
     decide_repair,
@@ -26,8 +28,10 @@ from tests.factories import (
     page_items,
     post_entry,
     post_serious,
+    register_issuer,
 )
 from tests.factories import bearer as _auth
+from tests.factories.credentials import sealed
 
 PROOF = b"%PDF-1.7\n" + "完税证明-编号ZXQ-778812".encode() + b"\n%%EOF"
 CERTIFICATE = "VC-2026-ZXQ-0042"
@@ -260,7 +264,7 @@ class TestRefusals:
             (file_repair(client, mint, code, entry_id, "donation"), 422, "repair_way_not_allowed"),
             (file_repair(client, mint, code, pending), 409, "entry_not_displayed"),
             (file_repair(client, mint, code, entry_id, "performance"), 422, "proof_required"),
-            (file_repair(client, mint, code, entry_id, hours=5), 422, "evidence_not_for_way"),
+            (file_repair(client, mint, code, entry_id, hours=5), 422, "volunteering_fields_signed"),
             (
                 file_repair(
                     client, mint, code, entry_id, files=evidence_pdf(b"MZ\x90\x00", "x.pdf")
@@ -325,9 +329,14 @@ class TestRefusals:
             assert "2026-05-10" in res.json()["detail"]
 
 
+VOLUNTEERS = Issuer("BJ-VOL", "volunteer_organisation", "北京市志愿服务联合会")
+CHARITY = Issuer("BJ-CHARITY", "charity", "北京市慈善基金会")
+TRAINER = Issuer("BJ-TRAIN", "training_provider", "北京市信用培训中心")
+
+
 class TestVolunteering:
     def test_registry_organisations_and_certificates_used_once(self, client, mint, runtime):
-        assert _register(client, mint, "BJ-VOL").status_code == 201
+        assert register_issuer(client, mint, VOLUNTEERS).status_code == 201
         assert (
             _register(client, mint, "BJ-VOL", "另一个").json()["rule"] == "duplicate_organisation"
         )
@@ -336,34 +345,33 @@ class TestVolunteering:
         second = post_serious(client, mint, other)
         at(date(2026, 7, 1))
 
-        def volunteer(who, entry, org="BJ-VOL", cert=CERTIFICATE, hours=40):
+        def volunteer(who, entry, cert=CERTIFICATE, issuer=VOLUNTEERS, **fields):
+            credential = issuer.credential(who, "volunteering", cert)
             return file_repair(
-                client,
-                mint,
-                who,
-                entry,
-                "volunteering",
-                hours=hours,
-                organisation_code=org,
-                certificate_id=cert,
+                client, mint, who, entry, "volunteering", credential=credential, **fields
             )
 
-        assert volunteer(code, first, org="NOPE").json()["rule"] == "unknown_organisation"
-        assert volunteer(code, first, hours=None).json()["rule"] == (
-            "volunteering_evidence_required"
+        assert file_repair(client, mint, code, first, "volunteering").json()["rule"] == (
+            "credential_required"
         )
-        assert volunteer(code, first, hours=0).status_code == 422
+        typed = volunteer(code, first, hours=40, organisation_code="BJ-VOL")
+        assert typed.json()["rule"] == "volunteering_fields_signed"
+        stranger = Issuer("NOPE", "volunteer_organisation")
+        assert volunteer(code, first, issuer=stranger).json()["rule"] == "unknown_issuer"
         filed = volunteer(code, first)
         assert filed.status_code == 201, filed.text
         evidence = filed.json()["evidence"]
-        assert evidence == {
+        assert evidence | {"issued_at": None} == {
             "hours": 40,
             "organisation_code": "BJ-VOL",
             "organisation_name": "北京市志愿服务联合会",
             "certificate_id": CERTIFICATE,
+            "credential_kind": "volunteering_certificate",
+            "amount_cents": None,
+            "issued_at": None,
         }
-        # The same certificate, written differently, for another person's entry.
-        reused = volunteer(other, second, cert=" vc-2026-zxq-0042 ")
+        # The same certificate id, in other letter case, issued to another person.
+        reused = volunteer(other, second, cert="vc-2026-zxq-0042")
         assert reused.status_code == 409
         assert reused.json()["rule"] == "certificate_used"
         assert my_repairs(client, mint, other) == []
@@ -377,6 +385,10 @@ class TestVolunteering:
 
         admin = _auth(mint("admin"))
         (org,) = page_items(client.get("/api/v1/admin/certifying-organisations", headers=admin))
+        assert (org["kind"], [k["public_key"] for k in org["keys"]]) == (
+            "volunteer_organisation",
+            [VOLUNTEERS.public_b64()],
+        )
         off = client.post(
             f"/api/v1/admin/certifying-organisations/{org['id']}/deactivate", headers=admin
         )
@@ -390,6 +402,114 @@ class TestVolunteering:
         assert unknown.status_code == 404
         bad = _register(client, mint, "has space")
         assert bad.status_code == 422
+
+
+def _count(runtime, model) -> int:
+    with Session(runtime.engine) as s:
+        return len(s.execute(select(model)).scalars().all())
+
+
+class TestSignedEvidence:
+    def test_donation_refused_without_a_good_receipt_and_accepted_with_one(
+        self, client, mint, runtime
+    ):
+        for issuer in (CHARITY, VOLUNTEERS, TRAINER):
+            assert register_issuer(client, mint, issuer).status_code == 201
+        code, other = make_code(), make_code()
+        entry = post_serious(client, mint, code, repair_ways=["commitment", "donation", "training"])
+        at(date(2026, 7, 1))
+
+        def donate(credential=None, way="donation"):
+            return file_repair(client, mint, code, entry, way, credential=credential)
+
+        refusals = {
+            "credential_required": donate(),
+            "credential_malformed": donate("{not json"),
+            "credential_wrong_kind": donate(CHARITY.credential(code, "training", "R-1")),
+            "unknown_issuer": donate(Issuer("X-1", "charity").credential(code, "donation", "R-1")),
+            "credential_wrong_subject": donate(CHARITY.credential(other, "donation", "R-1")),
+        }
+        # A volunteer organisation cannot issue donation receipts, even signed by its own key.
+        wrong_issuer = VOLUNTEERS.body(code, "donation", "R-1")
+        refusals["credential_wrong_kind_issuer"] = donate(
+            sealed(wrong_issuer, signed.sign(VOLUNTEERS.private_key(), wrong_issuer))
+        )
+        # Another key's signature; a changed amount; a credential from the future.
+        forged = Issuer("BJ-CHARITY", "charity", seed="forger")
+        refusals["bad_key"] = donate(forged.credential(code, "donation", "R-1"))
+        body = CHARITY.body(code, "donation", "R-1")
+        signature = signed.sign(CHARITY.private_key(), body)
+        refusals["tampered"] = donate(sealed(body | {"amount_cents": 99}, signature))
+        refusals["future"] = donate(
+            CHARITY.credential(code, "donation", "R-1", issued_at=clock.now() + timedelta(days=1))
+        )
+        refusals["not_for_commitment"] = donate(
+            CHARITY.credential(code, "donation", "R-1"), way="commitment"
+        )
+        expected = {
+            "credential_wrong_kind_issuer": "credential_wrong_kind",
+            "bad_key": "credential_bad_signature",
+            "tampered": "credential_bad_signature",
+            "future": "credential_bad_signature",
+            "not_for_commitment": "credential_not_for_way",
+        }
+        for name, res in refusals.items():
+            assert res.status_code == 422, (name, res.text)
+            assert res.headers["content-type"].startswith("application/problem+json")
+            assert res.json()["rule"] == expected.get(name, name), name
+            assert code not in res.text
+        assert my_repairs(client, mint, code) == []
+        assert _count(runtime, RepairApplication) == 0
+
+        filed = donate(CHARITY.credential(code, "donation", "R-1"))
+        assert filed.status_code == 201, filed.text
+        evidence = filed.json()["evidence"]
+        assert (evidence["credential_kind"], evidence["amount_cents"]) == (
+            "donation_receipt",
+            50000,
+        )
+        assert evidence["organisation_code"] == "BJ-CHARITY"
+        # The same receipt again, even for another entry of the same person: used once.
+        again = post_serious(client, mint, code, repair_ways=["donation"], external_id="E-2")
+        at(date(2026, 7, 1))
+        used = file_repair(
+            client,
+            mint,
+            code,
+            again,
+            "donation",
+            credential=CHARITY.credential(code, "donation", "R-1"),
+        )
+        assert (used.status_code, used.json()["rule"]) == (409, "certificate_used")
+
+    def test_training_completion_and_key_rotation(self, client, mint, runtime):
+        made = register_issuer(client, mint, TRAINER).json()
+        code = make_code()
+        entry = post_serious(client, mint, code, repair_ways=["training"])
+        at(date(2026, 7, 1))
+        old = TRAINER.credential(code, "training", "T-OLD")  # issued under the first key
+        admin = _auth(mint("admin"))
+        url = f"/api/v1/admin/certifying-organisations/{made['id']}/keys"
+        for bad in ("not base64!", "AAAA", ""):
+            res = client.post(url, json={"public_key": bad}, headers=admin)
+            assert res.status_code == 422, bad
+            assert res.headers["content-type"].startswith("application/problem+json")
+        at(date(2026, 7, 2))
+        rotated = Issuer("BJ-TRAIN", "training_provider", seed="rotated")
+        admin = _auth(mint("admin"))
+        res = client.post(url, json={"public_key": rotated.public_b64()}, headers=admin)
+        assert res.status_code == 201, res.text
+        keys = res.json()["keys"]
+        assert [k["retired_at"] is None for k in keys] == [False, True]
+        dup = client.post(url, json={"public_key": rotated.public_b64()}, headers=admin)
+        assert (dup.status_code, dup.json()["rule"]) == (409, "duplicate_public_key")
+        # After rotation the old key no longer signs, but what it signed before still counts.
+        late = TRAINER.credential(code, "training", "T-LATE")
+        res = file_repair(client, mint, code, entry, "training", credential=late)
+        assert res.json()["rule"] == "credential_bad_signature"
+        filed = file_repair(client, mint, code, entry, "training", credential=old)
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["evidence"]["credential_kind"] == "training_completion"
 
 
 class TestClocksAcrossHolidays:
@@ -453,9 +573,10 @@ class TestConfidentialityAtRest:
     ):
         if runtime.engine.url.get_backend_name() != "sqlite":
             pytest.skip("reads the SQLite database file")
-        assert _register(client, mint, "SH-VOL").status_code == 201
+        issuer = Issuer("SH-VOL", "volunteer_organisation")
         code = make_code()
         entry_id = post_serious(client, mint, code)
+        assert register_issuer(client, mint, issuer).status_code == 201
         at(date(2026, 4, 1))
         volunteering = file_repair(
             client,
@@ -464,9 +585,7 @@ class TestConfidentialityAtRest:
             entry_id,
             "volunteering",
             files=evidence_pdf(PROOF),
-            hours=120,
-            organisation_code="SH-VOL",
-            certificate_id=CERTIFICATE,
+            credential=issuer.credential(code, "volunteering", CERTIFICATE, hours=120),
         )
         assert volunteering.status_code == 201, volunteering.text
         case_id = volunteering.json()["id"]
@@ -478,6 +597,8 @@ class TestConfidentialityAtRest:
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
         # The read sees the committed rows: the registry's code is stored in clear.
         assert b"SH-VOL" in raw
-        for secret in (COMMITMENT, CERTIFICATE, CERTIFICATE.upper(), REASONS, "完税证明"):
+        binding = signed.subject_binding(code, CERTIFICATE)
+        secrets = (COMMITMENT, CERTIFICATE, CERTIFICATE.upper(), REASONS, "完税证明", code, binding)
+        for secret in secrets:
             assert secret.encode() not in raw, secret
         assert PROOF not in raw

@@ -28,7 +28,9 @@ from core.context import Context
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.keyring import Keyring
 from core.models import CaseEvent, Entry, RepairApplication, UsedCertificate
-from tests.factories import make_code, make_serious, repair_filed
+from crypto import credential as signed
+from tests.factories import Issuer, make_code, make_serious, repair_filed
+from tests.factories.credentials import sealed
 
 T_RECORD = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
 T_FILE = datetime(2026, 4, 1, 10, 0, tzinfo=CST)
@@ -132,27 +134,82 @@ class TestFilingRules:
     def test_volunteering_reserves_the_certificate_until_declined_and_keeps_it_once_approved(
         self, session, keyring
     ):
+        issuer = Issuer("V-2", "volunteer_organisation")
         org = registry.register(
             session=session,
-            payload=OrganisationCreate(code="V-2", name="志愿者协会"),
+            payload=OrganisationCreate(
+                code="V-2", name="志愿者协会", public_key=issuer.public_b64()
+            ),
             now=T_RECORD,
         )
         a, b = make_code(), make_code()
         first, second = make_serious(session, keyring, a), make_serious(session, keyring, b)
         clock.freeze(T_FILE)
-        volunteering = {"way": "volunteering", "hours": 30, "organisation_code": "V-2"}
-        case = repair_filed(session, keyring, a, first, certificate_id="C-1", **volunteering)
+
+        def volunteer(code: str, entry: uuid.UUID, cid: str) -> uuid.UUID:
+            credential = issuer.credential(code, "volunteering", cid, hours=30)
+            return repair_filed(
+                session, keyring, code, entry, way="volunteering", credential=credential
+            )
+
+        case = volunteer(a, first, "C-1")
         with pytest.raises(Conflict) as used:
-            repair_filed(session, keyring, b, second, certificate_id="c-1", **volunteering)
+            volunteer(b, second, "c-1")
         assert used.value.rule == "certificate_used"
         assert _decide(session, case, keyring, "decline", "证书待核实") == "declined"
-        held = repair_filed(session, keyring, b, second, certificate_id="C-1", **volunteering)
+        held = volunteer(b, second, "C-1")
         assert _decide(session, held, keyring, "accept", None) == "accepted"
         assert _decide(session, held, keyring, "approve", None) == "approved"
         (row,) = session.execute(select(UsedCertificate)).scalars().all()
         assert (row.repair_id, row.organisation_id) == (held, org.id)
         with pytest.raises(Conflict):
-            repair_filed(session, keyring, a, first, certificate_id="C-1", **volunteering)
+            volunteer(a, first, "C-1")
+
+    def test_each_bad_credential_is_refused_before_anything_is_written(self, session, keyring):
+        charity = Issuer("CH-1", "charity")
+        registry.register(
+            session=session,
+            payload=OrganisationCreate(
+                code="CH-1", name="慈善会", kind="charity", public_key=charity.public_b64()
+            ),
+            now=T_RECORD,
+        )
+        code, other = make_code(), make_code()
+        entry = make_serious(session, keyring, code, repair_ways=["donation", "commitment"])
+        clock.freeze(T_FILE)
+        body = charity.body(code, "donation", "R-9")
+        cases = {
+            "credential_required": None,
+            "credential_malformed": '{"credential": {}, "signature": ""}',
+            "credential_wrong_kind": charity.credential(code, "training", "R-9"),
+            "unknown_issuer": Issuer("CH-2", "charity").credential(code, "donation", "R-9"),
+            "credential_bad_signature": sealed(
+                body, signed.sign(Issuer("CH-1", "charity", seed="x").private_key(), body)
+            ),
+            "credential_wrong_subject": charity.credential(other, "donation", "R-9"),
+        }
+        for rule, credential in cases.items():
+            with pytest.raises(InvalidInput) as refused:
+                repair_filed(session, keyring, code, entry, way="donation", credential=credential)
+            assert refused.value.rule == rule
+            assert code not in str(refused.value)
+        assert session.execute(select(RepairApplication)).first() is None
+        good = charity.credential(code, "donation", "R-9")
+        made = repair_filed(session, keyring, code, entry, way="donation", credential=good)
+        row = session.get(RepairApplication, made)
+        assert row is not None
+        assert row.way == "donation"
+
+    def test_a_bad_public_key_is_refused(self, session):
+        for bad in ("", "AAAA", "!!", "A" * 60):
+            with pytest.raises(InvalidInput) as refused:
+                registry.register(
+                    session=session,
+                    payload=OrganisationCreate(code="K-1", name="n", public_key=bad),
+                    now=T_RECORD,
+                )
+            assert refused.value.rule == "bad_public_key"
+        assert registry.list_organisations(session=session) == []
 
     def test_not_yet_eligible_carries_the_date(self, session, keyring):
         code = make_code()
