@@ -86,6 +86,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "me_repair.field.hours": ("志愿服务时长", "volunteering hours"),
     "me_repair.field.organisation_code": ("出具证明的组织", "certifying organisation"),
     "me_repair.field.certificate_id": ("证明编号", "certificate number"),
+    "me_repair.field.credential": ("签名凭证", "signed credential"),
     "me_repair.field.entry_id": ("条目", "entry"),
     "me_repair.status.filed": ("已提交", "filed"),
     "me_repair.status.accepted": ("已受理", "accepted"),

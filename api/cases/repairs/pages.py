@@ -44,7 +44,6 @@ from api.pages.render import page_lang, render
 from api.state import app_state
 from core.cases.repairs import policy, service
 from core.cases.repairs.policy import RepairOpening
-from core.cases.repairs.registry import list_organisations
 from core.cases.repairs.schemas import RepairFiling, RepairView
 from core.context import Context
 from core.entries import service as record_service
@@ -56,6 +55,8 @@ router = APIRouter(prefix="/me", include_in_schema=False)
 OPEN = ("filed", "accepted")
 _FORM = "me/repair_form.html"
 _MB = 1024 * 1024
+# As long as the filing's `credential` field may be.
+_CREDENTIAL_MAX = 8000
 
 
 @dataclass
@@ -63,9 +64,8 @@ class RepairForm:
     """The repair form's fields as typed, to show them again after a refusal."""
 
     way: str = ""
-    hours: str = ""
-    organisation_code: str = ""
-    certificate_id: str = ""
+    # The signed credential (pasted, or the text of the uploaded .json file).
+    credential: str = ""
     commitment: str | None = None
     signed: bool = False
 
@@ -131,7 +131,9 @@ def _form_page(
             "commitment": typed.commitment
             if typed.commitment is not None
             else translate("me_repair.f.commitment_text", lang),
-            "organisations": [o for o in list_organisations(session=ctx.session) if o.active],
+            "needs_credential": any(
+                w in ("donation", "training", "volunteering") for w in entry.repair_ways
+            ),
             "files_label": fill(translate("me_repair.f.files", lang), _limits(terms)),
             "eligible_note": None
             if eligible is None
@@ -210,11 +212,20 @@ def _filing(entry_id: uuid.UUID, form: RepairForm) -> RepairFiling:
         "entry_id": entry_id,
         "way": form.way,
         "commitment": form.commitment or "",
-        "hours": form.hours.strip() or None,
-        "organisation_code": form.organisation_code.strip() or None,
-        "certificate_id": form.certificate_id.strip() or None,
+        "credential": form.credential.strip() or None,
     }
     return RepairFiling.model_validate(data)
+
+
+def _credential_text(pasted: str, upload: UploadFile | None) -> str:
+    """The pasted credential, or else the uploaded file's text (read one byte past the limit)."""
+    if pasted.strip() or upload is None or not upload.filename:
+        return pasted
+    raw = upload.file.read(_CREDENTIAL_MAX + 1)
+    # Too long or not UTF-8: kept as a marker the filing schema refuses as the credential.
+    if len(raw) > _CREDENTIAL_MAX:
+        return "x" * (_CREDENTIAL_MAX + 1)
+    return raw.decode("utf-8", errors="replace")
 
 
 @router.post("/repairs", response_model=None)
@@ -228,9 +239,8 @@ def file_repair(
     way: Annotated[str, Form()] = "",
     commitment: Annotated[str, Form()] = "",
     signed: Annotated[str, Form()] = "",
-    hours: Annotated[str, Form()] = "",
-    organisation_code: Annotated[str, Form()] = "",
-    certificate_id: Annotated[str, Form()] = "",
+    credential: Annotated[str, Form()] = "",
+    credential_file: Annotated[UploadFile | None, File()] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """File a repair application with its signed commitment and evidence; back to the case."""
@@ -240,9 +250,7 @@ def file_repair(
         return not_found_page(request)
     form = RepairForm(
         way=way,
-        hours=hours,
-        organisation_code=organisation_code,
-        certificate_id=certificate_id,
+        credential=_credential_text(credential, credential_file),
         commitment=commitment,
         signed=signed == "on",
     )

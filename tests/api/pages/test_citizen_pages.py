@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from core.clock import CST, clock
 from tests.factories import (
     COMMITMENT,
+    Issuer,
     at,
     bearer,
     citizen_get,
@@ -28,6 +29,7 @@ from tests.factories import (
     post_entry,
     post_serious,
     register_agency,
+    register_issuer,
 )
 
 PDF = b"%PDF-1.7\n" + "完税证明-编号PG-1207".encode() + b"\n%%EOF"
@@ -416,9 +418,10 @@ class TestRepairPages:
             ({"commitment": "  "}, None, 422, "<li>信用承诺书</li>"),
             ({"way": "performance"}, None, 422, "须上传已履行义务的证明文件"),
             ({"way": "donation"}, None, 422, "不适用所选修复方式"),
-            ({"hours": "5"}, None, 422, "仅用于志愿服务方式"),
-            ({"way": "volunteering"}, None, 422, "须填写服务时长"),
-            ({"way": "volunteering", "hours": "many"}, None, 422, "<li>志愿服务时长</li>"),
+            ({"credential": "{}"}, None, 422, "不需要签名凭证"),
+            ({"way": "volunteering"}, None, 422, "须提供登记机构签名的凭证"),
+            ({"way": "volunteering", "credential": "{bad"}, None, 422, "凭证格式不正确"),
+            ({"way": "volunteering", "credential": "x" * 9000}, None, 422, "<li>签名凭证</li>"),
             ({}, evidence_pdf(b"MZ\x90\x00", "x.pdf"), 422, "内容与其类型不符"),
             ({}, [("files", ("a.txt", b"hi", "text/plain"))], 422, "证明文件只能是"),
             ({}, evidence_pdf(PDF) * 6, 422, "证明文件过多（最多 5 个）"),
@@ -437,32 +440,47 @@ class TestRepairPages:
         _no_traceback(res.text)
         assert citizen_items(pages, mint, code, "repairs") == []
 
-    def test_volunteering_with_the_registry(self, pages, mint):
+    def test_volunteering_with_a_signed_certificate(self, pages, mint):
         code = make_code()
         entry_id = post_serious(pages, mint, code)
-        registered = pages.post(
-            "/api/v1/admin/certifying-organisations",
-            json={"code": "BJ-VOL", "name": "北京市志愿服务联合会"},
-            headers=bearer(mint("admin")),
-        )
-        assert registered.status_code == 201
+        issuer = Issuer("BJ-VOL", "volunteer_organisation", "北京市志愿服务联合会")
+        assert register_issuer(pages, mint, issuer).status_code == 201
         at(date(2026, 4, 1))
         me = _citizen(pages, mint, code)
         form = me.get(f"/me/repairs/new?entry={entry_id}").text
-        assert '<option value="BJ-VOL">' in form
-        fields = {"hours": "40", "organisation_code": "BJ-NOPE", "certificate_id": CERTIFICATE}
+        assert 'id="credential"' in form
+        assert 'id="credential_file"' in form
+        stranger = Issuer("BJ-NOPE", "volunteer_organisation")
+        pasted = stranger.credential(code, "volunteering", CERTIFICATE)
+        fields = {"credential": pasted, "commitment": "本人承诺今后诚信守法"}
         unknown = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
         assert unknown.status_code == 422
-        assert "未登记为志愿服务证明机构" in unknown.text
+        assert "出具该凭证的机构未在本系统登记" in _alert(unknown.text)
+        # What was typed stays: the commitment and the credential.
+        assert "本人承诺今后诚信守法" in unknown.text
+        assert "BJ-NOPE" in unknown.text
         assert citizen_items(pages, mint, code, "repairs") == []
-        fields["organisation_code"] = "BJ-VOL"
-        res = me.post("/me/repairs", _repair_form(entry_id, "volunteering", **fields))
-        assert res.status_code == 303
+        upload = issuer.credential(code, "volunteering", CERTIFICATE).encode()
+        res = me.post(
+            "/me/repairs",
+            _repair_form(entry_id, "volunteering"),
+            files=[("credential_file", ("certificate.json", upload, "application/json"))],
+        )
+        assert res.status_code == 303, _alert(res.text)
         (case,) = citizen_items(pages, mint, code, "repairs")
         page = me.get(f"/me/repairs/{case['id']}").text
         assert "北京市志愿服务联合会" in page
         assert CERTIFICATE in page
         assert ">40<" in page
+
+    def test_donation_errors_in_english(self, pages, mint):
+        code = make_code()
+        entry_id = post_serious(pages, mint, code, repair_ways=["donation"])
+        at(date(2026, 4, 1))
+        me = _citizen(pages, mint, code)
+        res = me.post("/me/repairs?lang=en", _repair_form(entry_id, "donation"))
+        assert res.status_code == 422
+        assert "signed by a registered organisation" in _alert(res.text)
 
     def test_rejection_shows_reasons_and_the_date_to_apply_again(self, pages, mint):
         code = make_code()
