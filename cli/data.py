@@ -43,6 +43,44 @@ def demo() -> None:
         typer.echo("demo queries: the query log already has entries; none added")
 
 
+def demo_credential(
+    code: Annotated[str, typer.Option(help="The credit code of the person it is issued to.")],
+    way: Annotated[
+        str, typer.Option(help="donation (a receipt), training or volunteering.")
+    ] = "donation",
+    amount_cents: Annotated[
+        int | None, typer.Option(help="A donation's amount in fen (cents).", min=1)
+    ] = None,
+    hours: Annotated[int | None, typer.Option(help="Volunteering hours.", min=1)] = None,
+    credential_id: Annotated[
+        str | None, typer.Option("--id", help="The credential id (random if not given).")
+    ] = None,
+) -> None:
+    """DEMO ONLY: print a credential signed by a demo issuer, to paste into a repair form."""
+    from core.clock import clock
+    from core.demo.issuers import BY_WAY, issue
+    from core.errors import InvalidInput
+
+    if way not in BY_WAY:
+        raise refuse(
+            InvalidInput(f"--way is one of {', '.join(sorted(BY_WAY))}", rule="unknown_way")
+        )
+    if way == "volunteering" and hours is None:
+        hours = 40
+    if way == "donation" and amount_cents is None:
+        amount_cents = 50000
+    typer.echo(
+        issue(
+            way,
+            code=code,
+            issued_at=clock.now(),
+            credential_id=credential_id,
+            amount_cents=amount_cents,
+            hours=hours,
+        )
+    )
+
+
 def sweep() -> None:
     """One pass of the expiry sweeper (idempotent; safe beside other workers)."""
     from core.clock import clock

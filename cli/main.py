@@ -13,7 +13,7 @@ from typer.exceptions import TyperException
 from cli.calendar import calendar_app
 from cli.clients import clients_app, dev_token
 from cli.common import open_service
-from cli.data import demo, import_entries, sweep
+from cli.data import demo, demo_credential, import_entries, sweep
 from cli.keys import keys_app
 from cli.log import log_app
 from cli.receipts import receipt_app
@@ -48,6 +48,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(witness_app, name="witness")
 app.command()(demo)
+app.command("demo-credential")(demo_credential)
 app.command("import")(import_entries)
 app.command()(sweep)
 app.command("dev-token")(dev_token)

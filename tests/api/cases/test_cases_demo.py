@@ -7,7 +7,9 @@ from datetime import datetime
 
 import pytest
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from cli.main import app
 from core.clock import CST, clock
 from core.demo.dataset import DEPARTMENTS, load_demo
 from core.demo.issuers import DEMO_CHARITY, issue
@@ -157,3 +159,18 @@ class TestRepairByDonationOnTheDemo:
             DEMO_CHARITY.organisation.code,
             20000,
         )
+
+    def test_the_cli_issues_a_receipt_the_form_accepts(self, client, mint, demo):
+        person = demo[3]
+        (entry,) = [
+            e for e in my_entries(client, mint, person.code) if e["external_id"] == "DEMO-R001"
+        ]
+        out = CliRunner().invoke(
+            app, ["demo-credential", "--code", person.code, "--amount-cents", "30000"]
+        )
+        assert out.exit_code == 0, out.output
+        filed = file_repair(
+            client, mint, person.code, entry["id"], "donation", credential=out.stdout.strip()
+        )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["evidence"]["amount_cents"] == 30000
