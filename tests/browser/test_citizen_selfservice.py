@@ -22,6 +22,7 @@ import pytest
 
 from core.clock import clock
 from core.demo.dataset import DEMO_ORGANISATION, DEPARTMENTS, demo_plan
+from core.demo.issuers import issue
 from core.demo.people import demo_people
 from core.entries.display import display_bounds
 from tests.browser import steps
@@ -165,7 +166,7 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
         assert "尚无修复申请" in page.locator("main").inner_text()
         tab.sign_out()
 
-        # The demo's eligible entry, repaired by volunteering with a certificate and a PDF.
+        # The demo's eligible entry, repaired by volunteering with a signed certificate and a PDF.
         tab.sign_in_citizen(REPAIRER)
         tab.go("/me/repairs")
         apply = page.locator(".apply-list li")
@@ -173,9 +174,15 @@ def test_citizen_self_service(own_live, browser, a11y: A11y):
         apply.locator("a").click()
         assert page.locator("#eligible-note").count() == 0
         page.check("#way-volunteering")
-        page.fill("#hours", "40")
-        page.select_option("#organisation_code", DEMO_ORGANISATION.code)
-        page.fill("#certificate_id", CERTIFICATE)
+        # The demo volunteer organisation's signed certificate (a DEMO key), pasted.
+        certificate = issue(
+            "volunteering",
+            code=PEOPLE[REPAIRER].code,
+            issued_at=clock.now(),
+            credential_id=CERTIFICATE,
+            hours=40,
+        )
+        page.fill("#credential", certificate)
         page.set_input_files(
             "#files",
             files=[{"name": "志愿服务证明.pdf", "mimeType": "application/pdf", "buffer": PDF}],
