@@ -260,4 +260,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "gave you, or upload its .json file.",
     ),
     "me_repair.credential_file": ("或上传凭证文件（.json）", "Or upload the credential (.json)"),
+    # A case's signed credential, as the citizen and the officer read it.
+    "credential_kind.donation_receipt": ("捐赠收据", "Donation receipt"),
+    "credential_kind.training_completion": ("培训结业证明", "Training completion"),
+    "credential_kind.volunteering_certificate": ("志愿服务证明", "Volunteering certificate"),
+    "credential.verified": ("签名已验证", "signature verified"),
+    "me_repair.credential_kind": ("签名凭证", "Signed credential"),
+    "me_repair.amount": ("捐赠金额（元）", "Amount donated (yuan)"),
+    "me_repair.issued_at": ("凭证出具日期", "Issued on"),
+    "rcase.credential_kind": ("签名凭证", "Signed credential"),
+    "rcase.amount": ("捐赠金额（元）", "Amount donated (yuan)"),
+    "rcase.issued_at": ("凭证出具日期", "Issued on"),
 }

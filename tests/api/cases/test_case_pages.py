@@ -19,6 +19,7 @@ from core.clock import CST, clock
 from core.context import Context
 from core.models import Entry
 from tests.factories import (
+    Issuer,
     at,
     bearer,
     csrf_of,
@@ -31,6 +32,7 @@ from tests.factories import (
     ok_json,
     post_entry,
     post_serious,
+    register_issuer,
 )
 from tests.factories.directory import make_department
 
@@ -227,6 +229,29 @@ class TestWordsAndTheClock:
             staff
         )
         assert "UTC" not in staff
+
+    @pytest.mark.parametrize("lang", ["zh", "en"])
+    def test_a_donation_case_shows_its_verified_receipt(self, pages, mint, lang):
+        charity = Issuer("BJ-CHARITY", "charity", "北京市慈善基金会")
+        code = make_code()
+        entry_id = post_serious(pages, mint, code, repair_ways=["donation"])
+        assert register_issuer(pages, mint, charity).status_code == 201
+        at(date(2026, 4, 1))
+        receipt = charity.credential(code, "donation", "R-77", amount_cents=123456)
+        case = ok_json(
+            file_repair(pages, mint, code, entry_id, "donation", credential=receipt), 201
+        )
+        me, officer = citizen(pages, mint, code), repair_officer(pages, mint)
+        for page in (
+            me.get(f"/me/repairs/{case['id']}", lang).text,
+            officer.get(f"/officer/repairs/{case['id']}", lang).text,
+        ):
+            assert_in_language(page, lang)
+            shown = visible(page)
+            assert ("捐赠收据" if lang == "zh" else "Donation receipt") in shown
+            assert "1234.56" in shown
+            assert "2026-04-01" in shown
+            assert code not in page
 
 
 def decision_form(page: str) -> dict[str, str]:

@@ -472,6 +472,7 @@ class TestRepairPages:
         assert "北京市志愿服务联合会" in page
         assert CERTIFICATE in page
         assert ">40<" in page
+        assert "志愿服务证明（签名已验证）" in page
 
     def test_donation_errors_in_english(self, pages, mint):
         code = make_code()
