@@ -158,8 +158,13 @@ REQUEST_EXAMPLES: Final[dict[tuple[str, str], dict[str, Any]]] = {
     ("post", "/api/v1/audit/queries/{index}/flags"): {"reason": "purpose_mismatch"},
     ("post", "/api/v1/public/lookup"): {"code": "440305199404221637", "name": "谢磊"},
     ("post", "/api/v1/admin/certifying-organisations"): {
-        "code": "demo-volunteers",
-        "name": "示范志愿者协会",
+        "code": "demo-charity",
+        "name": "示范慈善基金会",
+        "kind": "charity",
+        "public_key": "t3qsm2NS5c0muveGSoY4QXvO0NjPq3TU0jIVlWK2C0U=",
+    },
+    ("post", "/api/v1/admin/certifying-organisations/{organisation_id}/keys"): {
+        "public_key": "jsxO+4RdVovvvJ225ecT4igHwR0cjUuo6Fb9W9KcS5A=",
     },
     ("post", "/api/v1/queries"): {
         "subject_code": "440305199404221637",
@@ -193,6 +198,7 @@ ROUTE_PROBLEMS: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("post", "/api/v1/audit/queries/{index}/flags"): (409,),
     ("post", "/api/v1/admin/certifying-organisations"): (409,),
     ("post", "/api/v1/admin/certifying-organisations/{organisation_id}/deactivate"): (409,),
+    ("post", "/api/v1/admin/certifying-organisations/{organisation_id}/keys"): (409,),
     # A refused query: no such authorization (404), it changed meanwhile (409).
     ("post", "/api/v1/queries"): (404, 409),
     ("get", "/api/v1/public/checkpoint"): (404,),
