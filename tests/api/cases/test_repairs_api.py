@@ -36,6 +36,7 @@ from tests.factories.credentials import sealed
 PROOF = b"%PDF-1.7\n" + "完税证明-编号ZXQ-778812".encode() + b"\n%%EOF"
 CERTIFICATE = "VC-2026-ZXQ-0042"
 REASONS = "未能提供完整的履约证明材料"
+NAME = "司马长风"
 
 # The national-day test calls the repair service directly, and a change to the service's
 # signatures is editing it: it keeps the old names of these factories until that lands.
@@ -575,7 +576,7 @@ class TestConfidentialityAtRest:
             pytest.skip("reads the SQLite database file")
         issuer = Issuer("SH-VOL", "volunteer_organisation")
         code = make_code()
-        entry_id = post_serious(client, mint, code)
+        entry_id = post_serious(client, mint, code, subject_name=NAME)
         assert register_issuer(client, mint, issuer).status_code == 201
         at(date(2026, 4, 1))
         volunteering = file_repair(
@@ -598,7 +599,9 @@ class TestConfidentialityAtRest:
         # The read sees the committed rows: the registry's code is stored in clear.
         assert b"SH-VOL" in raw
         binding = signed.subject_binding(code, CERTIFICATE)
-        secrets = (COMMITMENT, CERTIFICATE, CERTIFICATE.upper(), REASONS, "完税证明", code, binding)
+        # Nor the person's code, name, or the credential's binding to them.
+        person = (code, NAME, binding)
+        secrets = (COMMITMENT, CERTIFICATE, CERTIFICATE.upper(), REASONS, "完税证明", *person)
         for secret in secrets:
             assert secret.encode() not in raw, secret
         assert PROOF not in raw
