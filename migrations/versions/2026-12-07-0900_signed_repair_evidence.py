@@ -29,7 +29,8 @@ def upgrade() -> None:
             )
         )
         batch_op.create_check_constraint(
-            "kind", "kind IN ('charity', 'training_provider', 'volunteer_organisation')"
+            op.f("ck_certifying_organisation_kind"),
+            "kind IN ('charity', 'training_provider', 'volunteer_organisation')",
         )
     with op.batch_alter_table("certifying_organisation", schema=None) as batch_op:
         batch_op.alter_column("kind", server_default=None)
@@ -65,5 +66,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_organisation_key_organisation_id"), table_name="organisation_key")
     op.drop_table("organisation_key")
     with op.batch_alter_table("certifying_organisation", schema=None) as batch_op:
-        batch_op.drop_constraint("kind", type_="check")
+        batch_op.drop_constraint(op.f("ck_certifying_organisation_kind"), type_="check")
         batch_op.drop_column("kind")
