@@ -342,7 +342,13 @@ def finish_exits(
                 }
             )
         notices.append(
-            {"subject_id": row.subject_id, "entry_id": row.id, "kind": reason, "created_at": now}
+            {
+                "subject_id": row.subject_id,
+                "entry_id": row.id,
+                "kind": reason,
+                "occasion": repo.version_occasion(row.version),
+                "created_at": now,
+            }
         )
         if row.list_kind == "black" and not erroneous:
             until = watch_after_exit(
@@ -407,7 +413,13 @@ def shred_moved(
     repo.add_entry_notices(
         session,
         [
-            {"subject_id": r.subject_id, "entry_id": r.id, "kind": "shredded", "created_at": now}
+            {
+                "subject_id": r.subject_id,
+                "entry_id": r.id,
+                "kind": "shredded",
+                "occasion": repo.version_occasion(r.version),
+                "created_at": now,
+            }
             for r in moved
         ],
     )

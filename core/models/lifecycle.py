@@ -33,15 +33,21 @@ class ExitAnnouncement(SQLModel, table=True):
 
 
 class EntryNotice(SQLModel, table=True):
-    """A notice to the citizen about one of their entries (started, expired, exited, erased)."""
+    """A notice to the citizen about one of their entries (started, expired, exited, erased).
+
+    `occasion` names the event the notice is about (the entry version it happened at, or
+    the case that caused it), so a repeated sweep is a no-op while a second event of the
+    same kind is a second notice.
+    """
 
     __tablename__ = "entry_notice"
-    __table_args__ = (UniqueConstraint("entry_id", "kind"),)
+    __table_args__ = (UniqueConstraint("entry_id", "kind", "occasion"),)
 
     id: uuid.UUID = Field(primary_key=True)
     subject_id: uuid.UUID = Field(foreign_key="subject.id", index=True)
     entry_id: uuid.UUID = Field(foreign_key="entry.id")
     kind: str = Field(max_length=24)
+    occasion: str = Field(max_length=48)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -37,3 +37,26 @@ class TestMigrations:
         names = [p.name for p in versions.glob("*.py")]
         assert names
         assert all(re.match(r"^\d{4}-\d{2}-\d{2}-\d{4}_\w+\.py$", n) for n in names)
+
+
+class TestEntryNoticeOccasion:
+    def test_the_occasion_comes_and_goes_with_its_revision(self, fresh_url):
+        engine = make_engine(fresh_url)
+        migrate.upgrade(engine)
+
+        def shape() -> tuple[set[str], list[list[str]]]:
+            found = inspect(engine)
+            columns = {c["name"] for c in found.get_columns("entry_notice")}
+            uniques = [u["column_names"] for u in found.get_unique_constraints("entry_notice")]
+            return columns, uniques
+
+        columns, uniques = shape()
+        assert "occasion" in columns
+        assert uniques == [["entry_id", "kind", "occasion"]]
+        migrate.downgrade(engine, "7e2b9c4d1a36")
+        columns, uniques = shape()
+        assert "occasion" not in columns
+        assert uniques == [["entry_id", "kind"]]
+        migrate.upgrade(engine)
+        assert shape()[1] == [["entry_id", "kind", "occasion"]]
+        engine.dispose()
