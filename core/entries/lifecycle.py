@@ -35,6 +35,11 @@ from core.models import Entry, EntryEvent, Subject
 from core.ops import keys_repository as key_repo
 from crypto.envelope import DataKey
 
+# Notices to a natural person about a black entry (1798号 §7): told when it is recorded, in
+# its prior notice, and again when it takes effect.
+PRIOR_NOTICE = "prior_notice"
+TOOK_EFFECT = "took_effect"
+
 # §6: agencies that received an entry in the last six months hear of its correction.
 PROPAGATION_WINDOW = timedelta(days=183)
 _PUBLIC_KINDS = frozenset({"red", "black"})
@@ -88,6 +93,33 @@ def apply(
     }.items():
         set_committed_value(entry, name, value)
     session.flush()
+    if event == rules.NOTICE_ENDED and entry.list_kind == "black":
+        repo.add_entry_notice(
+            session,
+            subject_id=entry.subject_id,
+            entry_id=entry.id,
+            kind=TOOK_EFFECT,
+            now=now,
+            occasion=repo.version_occasion(entry.version),
+        )
+
+
+def tell_took_effect(*, session: Session, moved: Sequence[Any], now: datetime) -> None:
+    """The taking-effect notices of black entries the sweeper moved out of prior notice."""
+    repo.add_entry_notices(
+        session,
+        [
+            {
+                "subject_id": row.subject_id,
+                "entry_id": row.id,
+                "kind": TOOK_EFFECT,
+                "occasion": repo.version_occasion(row.version),
+                "created_at": now,
+            }
+            for row in moved
+            if row.list_kind == "black"
+        ],
+    )
 
 
 def notify_agencies(*, session: Session, entry: Entry, kind: str, now: datetime) -> list[str]:

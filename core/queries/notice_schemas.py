@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
 from core.queries.schemas import QueryHistoryItem
+
+
+class ListingNotice(BaseModel):
+    """What a prior notice (事前告知) or a taking-effect notice tells the person.
+
+    Opened from the entry at read time: the notice row itself holds none of it.
+    `facts` is None once the entry was erased.
+    """
+
+    facts: str | None
+    legal_basis: str
+    domain: str
+    takes_effect_on: date | None
+    object_until: date | None
+    object_at: str
+    display_until: date
 
 
 class EntryEventNotice(BaseModel):
@@ -18,6 +34,7 @@ class EntryEventNotice(BaseModel):
     list_kind: str
     kind: str
     at: datetime
+    listing: ListingNotice | None = None
 
 
 class Notification(BaseModel):

@@ -88,7 +88,7 @@ class TestWithdrawal:
             )
         )
         entry_notes = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
-        assert entry_notes == ["criteria_changed"]
+        assert entry_notes == ["criteria_changed", "prior_notice"]
 
 
 class TestListRulesRefusals:
