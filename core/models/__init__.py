@@ -16,7 +16,14 @@ from core.models.cosignatures import LogCosignature
 from core.models.directory import Organisation
 from core.models.idempotency import QueryIdempotency
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
-from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
+from core.models.lifecycle import (
+    AgencyNotice,
+    DeliveryAttempt,
+    EntryNotice,
+    ExitAnnouncement,
+    NoticeDelivery,
+    QueryDelivery,
+)
 from core.models.log_integrity import LogFullCheck, LogHalt
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
@@ -30,6 +37,7 @@ __all__ = [
     "CaseEvent",
     "CertifyingOrganisation",
     "DataKeyRow",
+    "DeliveryAttempt",
     "Entry",
     "EntryEvent",
     "EntryNotice",
@@ -46,6 +54,7 @@ __all__ = [
     "LogNode",
     "LogState",
     "MasterKeyRow",
+    "NoticeDelivery",
     "OAuthClient",
     "Objection",
     "Organisation",

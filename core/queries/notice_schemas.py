@@ -15,7 +15,8 @@ class ListingNotice(BaseModel):
     """What a prior notice (事前告知) or a taking-effect notice tells the person.
 
     Opened from the entry at read time: the notice row itself holds none of it.
-    `facts` is None once the entry was erased.
+    `facts` is None once the entry was erased; `object_at` (the objection form) is None
+    once the entry is no longer shown.
     """
 
     facts: str | None
@@ -23,7 +24,7 @@ class ListingNotice(BaseModel):
     domain: str
     takes_effect_on: date | None
     object_until: date | None
-    object_at: str
+    object_at: str | None
     display_until: date
 
 

@@ -18,11 +18,13 @@ from typing import Final
 from sqlmodel import Session
 
 from core import paging
+from core.clock import local_date
 from core.context import Context
 from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as repo
 from core.entries import repository as record_repo
 from core.entries.lifecycle_repository import NoticeKey
+from core.entries.visibility import shown_state
 from core.errors import Shredded
 from core.keyring import Keyring
 from core.models import Entry
@@ -37,12 +39,15 @@ from core.queries.service import query_history
 
 _CITIZEN_SCOPE: Final = "notifications"
 _AGENCY_SCOPE: Final = "agency-notifications"
-# Where the person objects (§7): their own objections page.
-OBJECT_AT: Final = "/me/objections/new"
+# Where the person objects (§7): the objection form of their entry.
+OBJECT_AT: Final = "/me/objections/new?entry={entry_id}"
 _LISTING_KINDS: Final = frozenset({lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT})
+_SHOWN: Final = frozenset({"pending_notice", "displayed"})
 
 
-def listing_notice(session: Session, keyring: Keyring, *, entry: Entry, kind: str) -> ListingNotice:
+def listing_notice(
+    session: Session, keyring: Keyring, *, entry: Entry, kind: str, now: datetime
+) -> ListingNotice:
     """What a prior or taking-effect notice states, opened from the entry now."""
     try:
         key = store.entry_key(session, keyring, entry)
@@ -60,7 +65,11 @@ def listing_notice(session: Session, keyring: Keyring, *, entry: Entry, kind: st
         domain=entry.domain,
         takes_effect_on=entry.notice_until,
         object_until=object_until,
-        object_at=OBJECT_AT,
+        object_at=(
+            OBJECT_AT.format(entry_id=entry.id)
+            if facts is not None and shown_state(entry, local_date(now)) in _SHOWN
+            else None
+        ),
         display_until=entry.display_until,
     )
 
@@ -112,7 +121,7 @@ def _merged(
             kind=notice.kind,
             at=notice.created_at,
             listing=(
-                listing_notice(session, keyring, entry=entry, kind=notice.kind)
+                listing_notice(session, keyring, entry=entry, kind=notice.kind, now=now)
                 if notice.kind in _LISTING_KINDS
                 else None
             ),

@@ -42,7 +42,7 @@ class TestPriorNotice:
         assert listing["takes_effect_on"] == made["notice_until"]
         until = datetime.fromisoformat(made["notice_until"]).date() - timedelta(days=1)
         assert listing["object_until"] == until.isoformat()
-        assert listing["object_at"] == "/me/objections/new"
+        assert listing["object_at"] == f"/me/objections/new?entry={made['id']}"
 
     def test_the_page_states_it_in_either_language(self, client, mint):
         clock.freeze(datetime(2026, 6, 1, 10, 0, tzinfo=CST))
