@@ -53,6 +53,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "prior notice: you are to be listed",
     ),
     "notifications.event.took_effect": ("列入名单已生效", "the listing took effect"),
+    "notifications.event.watch_warning": ("重点关注警示", "watch-list warning"),
+    "notifications.event.warning_list": ("已列入警示名单", "you are on the warning list"),
+    "notifications.valid_until": ("有效期至：", "Valid until: "),
     # What a prior notice or a taking-effect notice states (1798号 §7).
     "notifications.facts": ("事实：", "Facts: "),
     "notifications.facts_erased": ("（已删除）", "(erased)"),

@@ -167,6 +167,8 @@ def _insert(
                 now=now,
                 occasion=lifecycle_repo.version_occasion(entry.version),
             )
+        if list_kind == "watch" and entry.status == "displayed":
+            lifecycle.tell_watched(session=session, entry=entry, now=now)
         if list_kind == "black":
             # §5.3: a new black entry removes the subject's red entries, recorded as exits.
             for red in (e for e in live if e.list_kind == "red"):

@@ -165,6 +165,8 @@ class SmtpChannel:
 _KINDS: Final[dict[str, tuple[str, str]]] = {
     lifecycle.PRIOR_NOTICE: ("事前告知：拟将您列入名单", "Prior notice: you are to be listed"),
     lifecycle.TOOK_EFFECT: ("列入名单已生效", "The listing took effect"),
+    lifecycle.WATCH_WARNING: ("重点关注警示", "Watch-list warning"),
+    lifecycle.WARNING_LIST: ("已列入警示名单", "You are on the warning list"),
     "expired": ("展示期满", "Display period over"),
     "repaired": ("信用修复完成", "Credit repaired"),
     "withdrawn": ("认定部门撤回", "Withdrawn by the department"),
@@ -178,6 +180,9 @@ _KINDS: Final[dict[str, tuple[str, str]]] = {
     "repair_declined": ("修复申请不予受理", "Repair application declined"),
     "repair_rejected": ("修复申请未通过", "Repair application rejected"),
 }
+_DETAILED: Final = frozenset(
+    {lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT, lifecycle.WATCH_WARNING, lifecycle.WARNING_LIST}
+)
 _LISTS: Final[dict[str, tuple[str, str]]] = {
     "black": ("黑名单", "black list"),
     "red": ("红名单", "red list"),
@@ -193,7 +198,7 @@ def render(
     zh_list, en_list = _LISTS.get(entry.list_kind, (entry.list_kind, entry.list_kind))
     zh = [f"您的信用记录（{zh_list}）：{zh_kind}。"]
     en = [f"Your credit record ({en_list}): {en_kind}."]
-    if kind in (lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT):
+    if kind in _DETAILED:
         said = listing_notice(session, keyring, entry=entry, kind=kind, now=now)
         facts = said.facts or "（已删除）"
         zh += [f"事实：{facts}", f"依据：{said.legal_basis}"]
@@ -203,6 +208,9 @@ def render(
             en.append(f"Takes effect on: {said.takes_effect_on.isoformat()}")
         zh.append(f"公示至：{said.display_until.isoformat()}（含当日）")
         en.append(f"Shown until: {said.display_until.isoformat()} (inclusive)")
+        if kind in (lifecycle.WATCH_WARNING, lifecycle.WARNING_LIST):
+            zh.append(f"有效期至：{said.valid_until.isoformat()}（含当日）")
+            en.append(f"Valid until: {said.valid_until.isoformat()} (inclusive)")
         if said.object_until is not None:
             by = said.object_until.isoformat()
             zh.append(f"如有异议，请于 {by}（含当日）前登录后在“我的异议”中提出。")

@@ -12,7 +12,8 @@ from core.queries.schemas import QueryHistoryItem
 
 
 class ListingNotice(BaseModel):
-    """What a prior notice (事前告知) or a taking-effect notice tells the person.
+    """What a prior notice (事前告知), a taking-effect notice or a watch warning tells the
+    person (a watch warning states the validity end, §17).
 
     Opened from the entry at read time: the notice row itself holds none of it.
     `facts` is None once the entry was erased; `object_at` (the objection form) is None
@@ -26,6 +27,7 @@ class ListingNotice(BaseModel):
     object_until: date | None
     object_at: str | None
     display_until: date
+    valid_until: date
 
 
 class EntryEventNotice(BaseModel):

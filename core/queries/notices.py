@@ -41,14 +41,16 @@ _CITIZEN_SCOPE: Final = "notifications"
 _AGENCY_SCOPE: Final = "agency-notifications"
 # Where the person objects (§7): the objection form of their entry.
 OBJECT_AT: Final = "/me/objections/new?entry={entry_id}"
-_LISTING_KINDS: Final = frozenset({lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT})
+_LISTING_KINDS: Final = frozenset(
+    {lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT, lifecycle.WATCH_WARNING, lifecycle.WARNING_LIST}
+)
 _SHOWN: Final = frozenset({"pending_notice", "displayed"})
 
 
 def listing_notice(
     session: Session, keyring: Keyring, *, entry: Entry, kind: str, now: datetime
 ) -> ListingNotice:
-    """What a prior or taking-effect notice states, opened from the entry now."""
+    """What a prior, taking-effect or watch notice states, opened from the entry now."""
     try:
         key = store.entry_key(session, keyring, entry)
         facts: str | None = store.open_text(key, entry.facts_ct, "entry", "facts", entry.id)
@@ -71,6 +73,7 @@ def listing_notice(
             else None
         ),
         display_until=entry.display_until,
+        valid_until=entry.valid_until,
     )
 
 

@@ -287,8 +287,9 @@ class TestCitizenHistory:
             assert item["receipt"]["checkpoint"] == published
             assert anchored.size == 3
         notes = page_items(client.get("/api/v1/me/notifications", headers=me))
-        # The two queries and the entry's prior notice (1798号 §7).
-        assert len(notes) == 3
+        # The two queries, the black entry's prior notice (1798号 §7) and the watch warning
+        # (§17).
+        assert len(notes) == 4
 
         # Auditors see the sealed query at once.
         audit = page_items(client.get("/api/v1/audit/queries", headers=bearer(mint("auditor"))))

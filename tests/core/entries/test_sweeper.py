@@ -361,7 +361,7 @@ class TestSweepMovesEntries:
         _at(watch.display_until)
         assert _sweep(fresh_engine, keyring).events == {"display_ended": 1, "retained": 1}
         assert _announcements(fresh_engine, watch.id) == []
-        assert _notice_kinds(fresh_engine, watch.id) == ["expired"]
+        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "watch_warning"]
         assert _row(fresh_engine, watch.id).status == "retained"
 
     def test_a_retained_entry_is_shredded_at_its_retention_end(self, fresh_engine, keyring):
@@ -381,7 +381,7 @@ class TestSweepMovesEntries:
             assert key.shredded_at is not None
             with pytest.raises(Shredded):
                 _read(s, keyring, watch.id)
-        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "shredded"]
+        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "shredded", "watch_warning"]
 
     def test_cases_about_the_entry_are_erased_with_it_at_retention_end(self, fresh_engine, keyring):
         watch = _record(fresh_engine, keyring, **_watch_fields())
@@ -943,7 +943,8 @@ class TestConcurrentSweepers:
         assert announcements == exits == 35
         # One per exit (expired or withdrawn), and the old entries' shredding besides.
         assert len(notices) == len(set(notices))
-        exit_notices = [n for n in notices if n.kind not in ("prior_notice", "took_effect")]
+        listing = ("prior_notice", "took_effect", "watch_warning", "warning_list")
+        exit_notices = [n for n in notices if n.kind not in listing]
         assert len(exit_notices) == 10 * 5 + 10
         # Each black entry told once in its prior notice, and once at most when it took effect.
         told = Counter(n.kind for n in notices)
