@@ -220,3 +220,83 @@ class TestSmtp:
             (row,) = s.scalars(select(NoticeDelivery))
             assert row.next_at == T0 + FIRST_RETRY
             assert s.get(EntryNotice, row.notice_id) is not None
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    # OpenSSL checks validity against the wall clock, not the project's: a day either side.
+    wall = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(wall - timedelta(days=1))
+        .not_valid_after(wall + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class TestStartTls:
+    def test_with_starttls_on_the_message_goes_over_tls_to_a_server_that_requires_it(
+        self, fresh_engine, keyring, tmp_path: Path
+    ):
+        import ssl
+
+        cert_file, key_file = _self_signed(tmp_path)
+        server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_tls.load_cert_chain(cert_file, key_file)
+        client_tls = ssl.create_default_context(cafile=str(cert_file))
+        inbox = _Inbox()
+        port = _free_port()
+        server = Controller(
+            inbox, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True
+        )
+        server.start()
+        try:
+            _record(fresh_engine, keyring)
+            plain = SmtpChannel(host="127.0.0.1", port=port, sender="n@x.invalid", starttls=False)
+            refused = deliver_due(
+                engine=fresh_engine, keyring=keyring, channel=plain, addresses=_everyone, now=T0
+            )
+            assert dict(refused.outcomes) == {"retry": 1}
+            assert inbox.messages == []
+            tls = SmtpChannel(
+                host="127.0.0.1", port=port, sender="n@x.invalid", starttls=True, tls=client_tls
+            )
+            later = T0 + FIRST_RETRY
+            sent = deliver_due(
+                engine=fresh_engine, keyring=keyring, channel=tls, addresses=_everyone, now=later
+            )
+        finally:
+            server.stop()
+        assert dict(sent.outcomes) == {"sent": 1}
+        (raw,) = inbox.messages
+        assert (
+            FACTS in email.message_from_bytes(raw, policy=policy.default).get_body().get_content()
+        )  # type: ignore[union-attr]
+        assert [o for o, _ in _attempts(fresh_engine)] == ["error", "sent"]
