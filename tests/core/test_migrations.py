@@ -60,3 +60,39 @@ class TestEntryNoticeOccasion:
         migrate.upgrade(engine)
         assert shape()[1] == [["entry_id", "kind", "occasion"]]
         engine.dispose()
+
+    def test_going_down_keeps_one_notice_of_each_entry_and_kind(self, fresh_url, keyring):
+        from datetime import timedelta
+
+        from sqlalchemy import text
+        from sqlmodel import Session
+
+        from core.clock import clock
+        from core.entries import lifecycle_repository as repo
+        from core.models import Entry
+        from tests.factories import make_entry_view
+
+        engine = make_engine(fresh_url)
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            made = make_entry_view(s, keyring)
+            subject_id = s.get_one(Entry, made.id).subject_id
+            for n in (2, 3):
+                repo.add_entry_notice(
+                    s,
+                    subject_id=subject_id,
+                    entry_id=made.id,
+                    kind="corrected",
+                    now=clock.now() + timedelta(minutes=n),
+                    occasion=f"v{n}",
+                )
+            s.commit()
+        migrate.downgrade(engine, "7e2b9c4d1a36")
+        with engine.connect() as conn:
+            corrected = conn.execute(
+                text("SELECT count(*) FROM entry_notice WHERE kind = 'corrected'")
+            ).scalar_one()
+        # The old unique key (entry, kind) holds again: the earlier of the two is kept.
+        assert corrected == 1
+        migrate.upgrade(engine)
+        engine.dispose()
