@@ -161,6 +161,13 @@ class Settings(BaseSettings):
     notice_demo_people: int = Field(default=50, ge=0, le=10_000)
 
     @model_validator(mode="after")
+    def _smtp_named(self) -> Settings:
+        # Refused at start-up, not at every tick: a relay without a host sends nothing.
+        if self.notice_channel == "smtp" and not self.smtp_host:
+            raise ValueError("CREDENCE_NOTICE_CHANNEL=smtp needs CREDENCE_SMTP_HOST")
+        return self
+
+    @model_validator(mode="after")
     def _quorum_reachable(self) -> Settings:
         keys = {w.vkey for w in self.witnesses}
         if self.witness_quorum > len(keys):

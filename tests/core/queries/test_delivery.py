@@ -300,3 +300,21 @@ class TestStartTls:
             FACTS in email.message_from_bytes(raw, policy=policy.default).get_body().get_content()
         )  # type: ignore[union-attr]
         assert [o for o, _ in _attempts(fresh_engine)] == ["error", "sent"]
+
+
+class TestSettings:
+    def test_smtp_without_a_host_is_refused_at_start_up(self, tmp_path: Path):
+        from pydantic import ValidationError
+
+        from core.settings import Settings
+
+        with pytest.raises(ValidationError, match="CREDENCE_SMTP_HOST"):
+            Settings(data_dir=tmp_path, notice_channel="smtp")
+
+    def test_the_spool_is_the_default_channel(self, tmp_path: Path):
+        from core.queries.delivery import channel_from
+        from core.settings import Settings
+
+        channel = channel_from(Settings(data_dir=tmp_path))
+        assert isinstance(channel, SpoolChannel)
+        assert channel.directory == tmp_path / "mail-spool"
