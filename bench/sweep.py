@@ -407,6 +407,7 @@ class _Rows(BulkRows):
                     "subject_id": subject_id,
                     "entry_id": entry_id,
                     "kind": kind_,
+                    "occasion": "v1",
                     "created_at": stamps["shredded" if kind_ == "shredded" else "display_ended"],
                 }
             )

@@ -16,6 +16,7 @@ from cli.common import open_service
 from cli.data import demo, demo_credential, import_entries, sweep
 from cli.keys import keys_app
 from cli.log import log_app
+from cli.notices import notices_app
 from cli.receipts import receipt_app
 from cli.witness import witness_app
 
@@ -47,6 +48,7 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(witness_app, name="witness")
+app.add_typer(notices_app, name="notices")
 app.command()(demo)
 app.command("demo-credential")(demo_credential)
 app.command("import")(import_entries)

@@ -149,6 +149,23 @@ class Settings(BaseSettings):
     # Tests and demos only: the project clock starts at this instant (ISO 8601 with an offset)
     # and runs on from there. Unset, the clock is the wall clock; `serve` refuses it off loopback.
     clock_at: AwareDatetime | None = None
+    # Notices delivered outside the app (1798号 §7): `spool` writes one .eml per message under
+    # the data dir (mail-spool/, 0600); `smtp` hands them to a relay.
+    notice_channel: Literal["spool", "smtp"] = "spool"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "notices@credence.invalid"
+    smtp_starttls: bool = True
+    # Demos only: the demo people get mailboxes named by their place in the population.
+    notice_demo_addresses: bool = False
+    notice_demo_people: int = Field(default=50, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _smtp_named(self) -> Settings:
+        # Refused at start-up, not at every tick: a relay without a host sends nothing.
+        if self.notice_channel == "smtp" and not self.smtp_host:
+            raise ValueError("CREDENCE_NOTICE_CHANNEL=smtp needs CREDENCE_SMTP_HOST")
+        return self
 
     @model_validator(mode="after")
     def _quorum_reachable(self) -> Settings:
@@ -179,6 +196,11 @@ class Settings(BaseSettings):
             pin=pin,
             label_prefix=self.pkcs11_label_prefix or "credence-master-",
         )
+
+    @property
+    def mail_spool_dir(self) -> Path:
+        """The local mail spool of the embedded notice channel (personal data, like the DB)."""
+        return self.data_dir / "mail-spool"
 
     @property
     def key_file(self) -> Path:

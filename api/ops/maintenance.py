@@ -1,5 +1,5 @@
-"""The server's background maintenance loop: checkpoints on their cadence, the sweeper, and
-the purge of expired browser sessions."""
+"""The server's background maintenance loop: checkpoints on their cadence, the sweeper, the
+delivery of citizen notices, and the purge of expired browser sessions."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def _tick(app: FastAPI) -> None:
         case_grace=runtime.case_grace,
         witnesses=runtime.witnesses,
         full_check_every=full_check_every(runtime.settings.log_full_check_hours),
+        notices=runtime.settings,
     )
     # What this tick (or another process) found about the log, for the query guard.
     state.log_halt.refresh(runtime.read_engine, clock.now())

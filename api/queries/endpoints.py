@@ -208,13 +208,13 @@ def my_queries(
 @me_router.get("/notifications", response_model=Page[Notification])
 def my_notifications(
     principal: CitizenDep,
-    session: SessionDep,
+    ctx: ContextDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = PAGE_DEFAULT,
 ) -> Page[Notification]:
     """The caller's outbox: every query of their record and every event of their entries."""
     return citizen_notification_page(
-        session=session,
+        ctx,
         code_index=principal.own_code_index(),
         now=clock.now(),
         cursor=cursor,

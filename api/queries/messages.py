@@ -48,6 +48,33 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "notifications.event.objection_rejected": ("异议被驳回", "objection rejected"),
     "notifications.event.repair_declined": ("修复申请不予受理", "repair application declined"),
     "notifications.event.repair_rejected": ("修复申请未通过", "repair application rejected"),
+    "notifications.event.prior_notice": (
+        "事前告知：拟将您列入名单",
+        "prior notice: you are to be listed",
+    ),
+    "notifications.event.took_effect": ("列入名单已生效", "the listing took effect"),
+    "notifications.event.watch_warning": ("重点关注警示", "watch-list warning"),
+    "notifications.event.warning_list": ("已列入警示名单", "you are on the warning list"),
+    "notifications.valid_until": ("有效期至：", "Valid until: "),
+    # What a prior notice or a taking-effect notice states (1798号 §7).
+    "notifications.facts": ("事实：", "Facts: "),
+    "notifications.facts_erased": ("（已删除）", "(erased)"),
+    "notifications.legal_basis": ("依据：", "Legal basis: "),
+    "notifications.planned_list": ("拟列入：", "To be listed on: "),
+    "notifications.listed_on": ("已列入：", "Listed on: "),
+    "notifications.takes_effect": ("生效日期：", "Takes effect on: "),
+    "notifications.display_until": ("公示至：", "Shown until: "),
+    "notifications.object_until": ("提出异议截止：", "Object by: "),
+    "notifications.object_how": (
+        "如有异议，请在截止日前在“我的异议”中提出；异议期间该条目暂不生效。",
+        "To object, file an objection under “My objections” by that day; "
+        "while it is considered the entry does not take effect.",
+    ),
+    "notifications.object_after": (
+        "如认为有误，可在展示期内在“我的异议”中提出异议。",
+        "If it is wrong, you may object under “My objections” while it is shown.",
+    ),
+    "notifications.object_link": ("提出异议", "File an objection"),
     # --- the page ------------------------------------------------------------------------
     "verify.heading": ("在浏览器中核验回执", "Verify the receipts in your browser"),
     "verify.summary": (

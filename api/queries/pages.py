@@ -16,7 +16,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep
 from api.pages.common import CitizenPageDep
 from api.pages.refusals import not_found_page
 from api.pages.render import page_lang, render
@@ -90,11 +90,12 @@ def my_receipt(
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-def my_notifications(
-    request: Request, principal: CitizenPageDep, session: SessionDep
-) -> HTMLResponse:
+def my_notifications(request: Request, principal: CitizenPageDep, ctx: ContextDep) -> HTMLResponse:
     """My outbox: queries of my record and events of my entries."""
     items = citizen_notifications(
-        session=session, code_index=principal.own_code_index(), now=clock.now(), limit=100
+        ctx,
+        code_index=principal.own_code_index(),
+        now=clock.now(),
+        limit=100,
     )
     return render(request, "me/notifications.html", {"items": items})

@@ -28,12 +28,22 @@ from core.entries import lifecycle_repository as repo
 from core.entries import repository as record_repo
 from core.entries import states as rules
 from core.entries.list_rules import watch_after_exit
+from core.entries.visibility import derived_warning
 from core.errors import Conflict, Shredded
 from core.ids import ordered_id
 from core.keyring import Keyring
 from core.models import Entry, EntryEvent, Subject
 from core.ops import keys_repository as key_repo
 from crypto.envelope import DataKey
+
+# Notices to a natural person about a black entry (1798号 §7): told when it is recorded, in
+# its prior notice, and again when it takes effect.
+PRIOR_NOTICE = "prior_notice"
+TOOK_EFFECT = "took_effect"
+# §17: a watch entry warns its subject (with its validity end); entering the derived warning
+# list (watch entries in three domains, §5.5) is a notice of its own.
+WATCH_WARNING = "watch_warning"
+WARNING_LIST = "warning_list"
 
 # §6: agencies that received an entry in the last six months hear of its correction.
 PROPAGATION_WINDOW = timedelta(days=183)
@@ -88,6 +98,60 @@ def apply(
     }.items():
         set_committed_value(entry, name, value)
     session.flush()
+    if event == rules.NOTICE_ENDED and entry.list_kind == "black":
+        repo.add_entry_notice(
+            session,
+            subject_id=entry.subject_id,
+            entry_id=entry.id,
+            kind=TOOK_EFFECT,
+            now=now,
+            occasion=repo.version_occasion(entry.version),
+        )
+
+
+def tell_watched(*, session: Session, entry: Entry, now: datetime) -> None:
+    """Warn the subject of a new watch entry; and tell them if it puts them on the derived
+    warning list, which they were not on without it."""
+    repo.add_entry_notice(
+        session,
+        subject_id=entry.subject_id,
+        entry_id=entry.id,
+        kind=WATCH_WARNING,
+        now=now,
+        occasion=repo.version_occasion(entry.version),
+    )
+    today = local_date(now)
+    entries = [
+        e for e, _key in record_repo.entries_of_subject(session, subject_id=entry.subject_id)
+    ]
+    others = [e for e in entries if e.id != entry.id]
+    if derived_warning(entries, today) and not derived_warning(others, today):
+        repo.add_entry_notice(
+            session,
+            subject_id=entry.subject_id,
+            entry_id=entry.id,
+            kind=WARNING_LIST,
+            now=now,
+            occasion=repo.version_occasion(entry.version),
+        )
+
+
+def tell_took_effect(*, session: Session, moved: Sequence[Any], now: datetime) -> None:
+    """The taking-effect notices of black entries the sweeper moved out of prior notice."""
+    repo.add_entry_notices(
+        session,
+        [
+            {
+                "subject_id": row.subject_id,
+                "entry_id": row.id,
+                "kind": TOOK_EFFECT,
+                "occasion": repo.version_occasion(row.version),
+                "created_at": now,
+            }
+            for row in moved
+            if row.list_kind == "black"
+        ],
+    )
 
 
 def notify_agencies(*, session: Session, entry: Entry, kind: str, now: datetime) -> list[str]:
@@ -254,7 +318,7 @@ def _watch_after(
     if subject is None:  # pragma: no cover - entries reference their subject
         raise Conflict("the entry's subject is missing", rule="missing_subject")
     key = store.entry_key(session, keyring, black)
-    store.insert_entry(
+    watch, _key = store.insert_entry(
         session=session,
         keyring=keyring,
         subject=subject,
@@ -264,6 +328,7 @@ def _watch_after(
         event="watch_after_black_exit",
         now=now,
     )
+    tell_watched(session=session, entry=watch, now=now)
 
 
 # --- the same, for a batch the sweeper moved in one statement ------------------------------
@@ -342,7 +407,13 @@ def finish_exits(
                 }
             )
         notices.append(
-            {"subject_id": row.subject_id, "entry_id": row.id, "kind": reason, "created_at": now}
+            {
+                "subject_id": row.subject_id,
+                "entry_id": row.id,
+                "kind": reason,
+                "occasion": repo.version_occasion(row.version),
+                "created_at": now,
+            }
         )
         if row.list_kind == "black" and not erroneous:
             until = watch_after_exit(
@@ -407,7 +478,13 @@ def shred_moved(
     repo.add_entry_notices(
         session,
         [
-            {"subject_id": r.subject_id, "entry_id": r.id, "kind": "shredded", "created_at": now}
+            {
+                "subject_id": r.subject_id,
+                "entry_id": r.id,
+                "kind": "shredded",
+                "occasion": repo.version_occasion(r.version),
+                "created_at": now,
+            }
             for r in moved
         ],
     )
@@ -431,12 +508,13 @@ def _watch_after_each(
     if not todo:
         return
     sealed = repo.sealed_entries(session, ids=[row.id for (row, _s, _u), _n in todo])
+    watches: list[Entry] = []
     for (black, start, until), (department, external_id) in todo:
         fields = sealed[black.id]
         if fields.wrapped is None:
             raise Shredded("this entry was erased and can no longer be read")
         key = keyring.data_key(black.data_key_id, fields.wrapped)
-        store.add_entry(
+        watch, _key = store.add_entry(
             session=session,
             keyring=keyring,
             subject_id=black.subject_id,
@@ -446,4 +524,7 @@ def _watch_after_each(
             event="watch_after_black_exit",
             now=now,
         )
+        watches.append(watch)
     session.flush()
+    for watch in watches:
+        tell_watched(session=session, entry=watch, now=now)

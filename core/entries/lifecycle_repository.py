@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     insert,
     literal,
     literal_column,
@@ -76,10 +77,30 @@ def add_announcement(session: Session, values: Mapping[str, object]) -> bool:
     return insert_once(session, ExitAnnouncement, values)
 
 
+def version_occasion(version: int) -> str:
+    """The occasion of a notice about what happened to an entry at one version."""
+    return f"v{version}"
+
+
 def add_entry_notice(
-    session: Session, *, subject_id: uuid.UUID, entry_id: uuid.UUID, kind: str, now: datetime
+    session: Session,
+    *,
+    subject_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    kind: str,
+    now: datetime,
+    occasion: str | None = None,
 ) -> bool:
-    """Tell the citizen about one event of one entry, once."""
+    """Tell the citizen about one event of one entry, once per occasion.
+
+    Without an `occasion` (a case id, say) the event is the entry's current version.
+    """
+    # Read in the INSERT itself: one statement, and the version the row has as it is written.
+    at_version = (
+        select(literal("v").concat(cast(col(Entry.version), String)))
+        .where(col(Entry.id) == entry_id)
+        .scalar_subquery()
+    )
     return insert_once(
         session,
         EntryNotice,
@@ -88,6 +109,7 @@ def add_entry_notice(
             "subject_id": subject_id,
             "entry_id": entry_id,
             "kind": kind,
+            "occasion": at_version if occasion is None else occasion,
             "created_at": now,
         },
     )
@@ -519,7 +541,7 @@ def add_announcements(session: Session, rows: Sequence[Mapping[str, object]]) ->
 
 
 def add_entry_notices(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
-    """Insert citizen notices (subject_id, entry_id, kind, created_at), each once."""
+    """Insert citizen notices (subject_id, entry_id, kind, occasion, created_at), each once."""
     _insert_many_once(session, EntryNotice, [{"id": uuid.uuid4(), **r} for r in rows])
 
 

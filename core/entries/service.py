@@ -20,6 +20,7 @@ from core.cases.deadlines import Due
 from core.clock import local_date
 from core.context import Context
 from core.entries import lifecycle, store
+from core.entries import lifecycle_repository as lifecycle_repo
 from core.entries import repository as repo
 from core.entries.display import display_bounds, resolve_display_until
 from core.entries.list_rules import (
@@ -156,6 +157,18 @@ def _insert(
             event=event,
             now=now,
         )
+        if list_kind == "black" and entry.status == "pending_notice":
+            # 事前告知 (1798号 §7): the person hears of it before it takes effect.
+            lifecycle_repo.add_entry_notice(
+                session,
+                subject_id=subject.id,
+                entry_id=entry.id,
+                kind=lifecycle.PRIOR_NOTICE,
+                now=now,
+                occasion=lifecycle_repo.version_occasion(entry.version),
+            )
+        if list_kind == "watch" and entry.status == "displayed":
+            lifecycle.tell_watched(session=session, entry=entry, now=now)
         if list_kind == "black":
             # §5.3: a new black entry removes the subject's red entries, recorded as exits.
             for red in (e for e in live if e.list_kind == "red"):

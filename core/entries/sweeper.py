@@ -121,7 +121,9 @@ def _carry(
         )
         for event in fired:
             report.count(event)
-        if left in (rules.EXPIRED, rules.EXITED):
+        if left == rules.PENDING_NOTICE:
+            lifecycle.tell_took_effect(session=session, moved=moved, now=now)
+        elif left in (rules.EXPIRED, rules.EXITED):
             lifecycle.finish_exits(
                 session=session, keyring=keyring, moved=moved, actor=ACTOR, now=now
             )

@@ -17,7 +17,14 @@ from core.models.cosignatures import LogCosignature
 from core.models.directory import Organisation
 from core.models.idempotency import QueryIdempotency
 from core.models.keys import DataKeyRow, IndexRotation, KeyCheck, MasterKeyRow, StoredSecret
-from core.models.lifecycle import AgencyNotice, EntryNotice, ExitAnnouncement, QueryDelivery
+from core.models.lifecycle import (
+    AgencyNotice,
+    DeliveryAttempt,
+    EntryNotice,
+    ExitAnnouncement,
+    NoticeDelivery,
+    QueryDelivery,
+)
 from core.models.log_integrity import LogFullCheck, LogHalt
 from core.models.notices import QueryNotice
 from core.models.querylog import LogCheckpoint, LogLeaf, LogNode, LogState
@@ -31,6 +38,7 @@ __all__ = [
     "CaseEvent",
     "CertifyingOrganisation",
     "DataKeyRow",
+    "DeliveryAttempt",
     "Entry",
     "EntryEvent",
     "EntryNotice",
@@ -47,6 +55,7 @@ __all__ = [
     "LogNode",
     "LogState",
     "MasterKeyRow",
+    "NoticeDelivery",
     "OAuthClient",
     "Objection",
     "Organisation",

@@ -33,15 +33,21 @@ class ExitAnnouncement(SQLModel, table=True):
 
 
 class EntryNotice(SQLModel, table=True):
-    """A notice to the citizen about one of their entries (started, expired, exited, erased)."""
+    """A notice to the citizen about one of their entries (started, expired, exited, erased).
+
+    `occasion` names the event the notice is about (the entry version it happened at, or
+    the case that caused it), so a repeated sweep is a no-op while a second event of the
+    same kind is a second notice.
+    """
 
     __tablename__ = "entry_notice"
-    __table_args__ = (UniqueConstraint("entry_id", "kind"),)
+    __table_args__ = (UniqueConstraint("entry_id", "kind", "occasion"),)
 
     id: uuid.UUID = Field(primary_key=True)
     subject_id: uuid.UUID = Field(foreign_key="subject.id", index=True)
     entry_id: uuid.UUID = Field(foreign_key="entry.id")
     kind: str = Field(max_length=24)
+    occasion: str = Field(max_length=48)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -69,3 +75,33 @@ class QueryDelivery(SQLModel, table=True):
     entry_id: uuid.UUID = Field(primary_key=True)
     agency: str = Field(max_length=128)
     at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class NoticeDelivery(SQLModel, table=True):
+    """The outbox: one citizen notice to deliver outside the app, and when to try next.
+
+    Holds no text and no address: the message is rendered from the sealed entry when it is
+    sent, the address looked up then.
+    """
+
+    __tablename__ = "notice_delivery"
+    __table_args__ = (Index("ix_notice_delivery_status_next_at", "status", "next_at"),)
+
+    notice_id: uuid.UUID = Field(foreign_key="entry_notice.id", primary_key=True)
+    # pending (to try at next_at), sent, no_address (in-app only), failed (gave up)
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try at delivering a notice: when, what came of it, the error's class if any."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: uuid.UUID = Field(primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice_delivery.notice_id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    outcome: str = Field(max_length=16)
+    error_class: str | None = Field(default=None, max_length=64)

@@ -32,10 +32,12 @@ from core.keyring import Keyring
 from core.ops import keys_repository as key_repo
 from core.ops.index_after_erasure import advance_index_rotation
 from core.ops.keys import ErasureProgress, complete_erasures
+from core.queries.delivery import DeliveryReport, addresses_from, channel_from, deliver_due
 from core.querylog.checkpoints import Cadence
 from core.querylog.failclosed import checkpoint_or_halt, full_check_if_due
 from core.querylog.verify import VerifyReport
 from core.querylog.witnesses import Collected, WitnessSet, collect_cosignatures
+from core.settings import Settings
 from crypto.log_signer import LogSigner
 
 _SETTLED: weakref.WeakSet[WorkCalendar] = weakref.WeakSet()
@@ -54,6 +56,7 @@ class MaintenanceReport:
     index_rotation: str | None = None
     cosignatures: Collected | None = None
     full_check: VerifyReport | None = None
+    delivered: DeliveryReport | None = None
 
 
 def run_maintenance(
@@ -68,11 +71,13 @@ def run_maintenance(
     witnesses: WitnessSet | None = None,
     case_grace: timedelta = CASE_GRACE,
     full_check_every: timedelta | None = None,
+    notices: Settings | None = None,
 ) -> MaintenanceReport:
     """One tick: a checkpoint if due (the log checked since the last, in any case) and its
     cosignatures, the whole log verified when `full_check_every` has passed; with a
     calendar, settling; with keys, the sweep, the index rotation after erasures (when
-    `index_rotation_after` is set) and the erasures; with a calendar, escalations."""
+    `index_rotation_after` is set) and the erasures; with a calendar, escalations;
+    with `notices` (the settings naming the channel) and keys, the citizen notices due."""
     # Fails closed: a log that does not rehash since its last checkpoint is halted, unsigned.
     size = checkpoint_or_halt(engine=engine, signer=signer, cadence=cadence, now=now)
     checked = None
@@ -110,8 +115,19 @@ def run_maintenance(
                     session=session, today=today, now=now, calendar=calendar
                 )
             session.commit()
+    delivered = None
+    if keyring is not None and notices is not None:
+        # After the sweep, so the notices it just wrote go out in the same tick.
+        delivered = deliver_due(
+            engine=engine,
+            keyring=keyring,
+            channel=channel_from(notices),
+            addresses=addresses_from(notices, keyring),
+            now=now,
+        )
     return MaintenanceReport(
         checkpoint_size=size,
+        delivered=delivered,
         sweep=swept,
         escalated=escalated,
         settled=settled,

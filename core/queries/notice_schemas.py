@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
 from core.queries.schemas import QueryHistoryItem
+
+
+class ListingNotice(BaseModel):
+    """What a prior notice (事前告知), a taking-effect notice or a watch warning tells the
+    person (a watch warning states the validity end, §17).
+
+    Opened from the entry at read time: the notice row itself holds none of it.
+    `facts` is None once the entry was erased; `object_at` (the objection form) is None
+    once the entry is no longer shown.
+    """
+
+    facts: str | None
+    legal_basis: str
+    domain: str
+    takes_effect_on: date | None
+    object_until: date | None
+    object_at: str | None
+    display_until: date
+    valid_until: date
 
 
 class EntryEventNotice(BaseModel):
@@ -18,6 +37,7 @@ class EntryEventNotice(BaseModel):
     list_kind: str
     kind: str
     at: datetime
+    listing: ListingNotice | None = None
 
 
 class Notification(BaseModel):

@@ -1,8 +1,9 @@
-"""Outboxes: what the citizen and each agency are told (§6); delivery adapters come later.
+"""Outboxes: what the citizen and each agency are told (§6, 1798号 §7).
 
 Invariants: a citizen sees only notices of their own subject, a sealed query only once its
-seal lifted; an agency sees only its own notices; notices name entries by id and say
-what happened, never what the entry holds.
+seal lifted; an agency sees only its own notices; a notice row names its entry by id and
+says what happened, never what the entry holds. A prior notice and a taking-effect notice
+state the facts: they are opened from the sealed entry here, at read time, for its subject.
 """
 
 from __future__ import annotations
@@ -11,22 +12,69 @@ import heapq
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlmodel import Session
 
 from core import paging
+from core.clock import local_date
+from core.context import Context
+from core.entries import lifecycle, store
 from core.entries import lifecycle_repository as repo
 from core.entries import repository as record_repo
 from core.entries.lifecycle_repository import NoticeKey
+from core.entries.visibility import shown_state
+from core.errors import Shredded
+from core.keyring import Keyring
 from core.models import Entry
 from core.paging import Page
-from core.queries.notice_schemas import AgencyNotification, EntryEventNotice, Notification
+from core.queries.notice_schemas import (
+    AgencyNotification,
+    EntryEventNotice,
+    ListingNotice,
+    Notification,
+)
 from core.queries.service import query_history
 
 _CITIZEN_SCOPE: Final = "notifications"
 _AGENCY_SCOPE: Final = "agency-notifications"
+# Where the person objects (§7): the objection form of their entry.
+OBJECT_AT: Final = "/me/objections/new?entry={entry_id}"
+_LISTING_KINDS: Final = frozenset(
+    {lifecycle.PRIOR_NOTICE, lifecycle.TOOK_EFFECT, lifecycle.WATCH_WARNING, lifecycle.WARNING_LIST}
+)
+_SHOWN: Final = frozenset({"pending_notice", "displayed"})
+
+
+def listing_notice(
+    session: Session, keyring: Keyring, *, entry: Entry, kind: str, now: datetime
+) -> ListingNotice:
+    """What a prior, taking-effect or watch notice states, opened from the entry now."""
+    try:
+        key = store.entry_key(session, keyring, entry)
+        facts: str | None = store.open_text(key, entry.facts_ct, "entry", "facts", entry.id)
+    except Shredded:
+        facts = None
+    if kind == lifecycle.PRIOR_NOTICE and entry.notice_until is not None:
+        # An objection filed by the last day of the notice holds the entry back (§5.1).
+        object_until = entry.notice_until - timedelta(days=1)
+    else:
+        object_until = entry.display_until
+    return ListingNotice(
+        facts=facts,
+        legal_basis=entry.legal_basis,
+        domain=entry.domain,
+        takes_effect_on=entry.notice_until,
+        object_until=object_until,
+        object_at=(
+            OBJECT_AT.format(entry_id=entry.id)
+            if facts is not None and shown_state(entry, local_date(now)) in _SHOWN
+            else None
+        ),
+        display_until=entry.display_until,
+        valid_until=entry.valid_until,
+    )
 
 
 @dataclass(frozen=True)
@@ -40,6 +88,7 @@ class _Served:
 
 def _merged(
     session: Session,
+    keyring: Keyring,
     *,
     code_index: bytes,
     now: datetime,
@@ -74,6 +123,11 @@ def _merged(
             list_kind=entry.list_kind,
             kind=notice.kind,
             at=notice.created_at,
+            listing=(
+                listing_notice(session, keyring, entry=entry, kind=notice.kind, now=now)
+                if notice.kind in _LISTING_KINDS
+                else None
+            ),
         )
         item = Notification(type="entry", at=notice.created_at, entry=event)
         events.append(_Served(item, notice=(notice.created_at, notice.id)))
@@ -84,17 +138,23 @@ def _merged(
 
 
 def citizen_notifications(
-    *, session: Session, code_index: bytes, now: datetime, limit: int
+    ctx: Context, *, code_index: bytes, now: datetime, limit: int
 ) -> list[Notification]:
     """The citizen's outbox, newest first: queries of their record and events of their entries."""
     served = _merged(
-        session, code_index=code_index, now=now, limit=limit, query_before=None, entry_after=None
+        ctx.session,
+        ctx.keyring,
+        code_index=code_index,
+        now=now,
+        limit=limit,
+        query_before=None,
+        entry_after=None,
     )
     return [s.item for s in served]
 
 
 def citizen_notification_page(
-    *, session: Session, code_index: bytes, now: datetime, cursor: str | None, limit: int
+    ctx: Context, *, code_index: bytes, now: datetime, cursor: str | None, limit: int
 ) -> Page[Notification]:
     """One page of the citizen's outbox; the cursor holds its place in both streams."""
     paging.check_limit(limit)
@@ -110,7 +170,8 @@ def citizen_notification_page(
         if at != paging.NONE:
             entry_after = (paging.instant_at(at), uuid.UUID(hex=ident))
     served = _merged(
-        session,
+        ctx.session,
+        ctx.keyring,
         code_index=code_index,
         now=now,
         limit=limit + 1,

@@ -163,7 +163,10 @@ def export_all(ctx: Context, *, code_index: bytes) -> DataExport:
         erased_entries=erased,
         queries=_queries(ctx.session, ctx.keyring, code_index, now),
         notifications=citizen_notifications(
-            session=ctx.session, code_index=code_index, now=now, limit=ALL_NOTIFICATIONS
+            ctx,
+            code_index=code_index,
+            now=now,
+            limit=ALL_NOTIFICATIONS,
         ),
         authorizations=consents.list_authorizations(ctx, code_index=code_index, now=now),
         freeze=_freeze(ctx.session, subject),

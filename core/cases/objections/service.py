@@ -243,6 +243,7 @@ def file_objection(
             entry_id=entry.id,
             kind="objection_filed",
             now=now,
+            occasion=f"objection:{objection_id}",
         )
     ctx.session.flush()
     return _view(
@@ -640,6 +641,7 @@ def decide(
                 entry_id=entry.id,
                 kind="objection_rejected",
                 now=now,
+                occasion=f"objection:{objection.id}",
             )
         steps.add(SYSTEM, "reconsideration_notice")
     elif decision == "uphold" and payload.erroneous:

@@ -198,7 +198,9 @@ class TestRejectionAndDecline:
         notes = page_items(
             client.get("/api/v1/me/notifications", headers=_auth(mint("citizen", credit_code=code)))
         )
-        assert [n["entry"]["kind"] for n in notes if n["type"] == "entry"] == ["repair_rejected"]
+        kinds = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
+        # Newest first: the rejection, after the black entry's prior notice (1798号 §7).
+        assert kinds == ["repair_rejected", "prior_notice"]
 
         at(date(2026, 6, 6))
         too_early = file_repair(client, mint, code, entry_id)

@@ -88,7 +88,10 @@ class TestWithdrawal:
             )
         )
         entry_notes = [n["entry"]["kind"] for n in notes if n["type"] == "entry"]
-        assert entry_notes == ["criteria_changed"]
+        # The exit and the watch entry's warning (§17, one instant: either order), then the
+        # prior notice (1798号 §7) before them.
+        assert sorted(entry_notes[:2]) == ["criteria_changed", "watch_warning"]
+        assert entry_notes[2:] == ["prior_notice"]
 
 
 class TestListRulesRefusals:

@@ -287,7 +287,9 @@ class TestCitizenHistory:
             assert item["receipt"]["checkpoint"] == published
             assert anchored.size == 3
         notes = page_items(client.get("/api/v1/me/notifications", headers=me))
-        assert len(notes) == 2
+        # The two queries, the black entry's prior notice (1798号 §7) and the watch warning
+        # (§17).
+        assert len(notes) == 4
 
         # Auditors see the sealed query at once.
         audit = page_items(client.get("/api/v1/audit/queries", headers=bearer(mint("auditor"))))

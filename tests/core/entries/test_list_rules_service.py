@@ -392,7 +392,8 @@ class TestWatchAfterBlackExit:
         kinds = session.scalars(
             select(col(EntryNotice.kind)).where(col(EntryNotice.entry_id) == black.id)
         )
-        assert sorted(kinds) == ["objection_upheld", "shredded"]
+        # Told of it in its prior notice (1798号 §7), then of the upheld objection and erasure.
+        assert sorted(kinds) == ["objection_upheld", "prior_notice", "shredded"]
         with pytest.raises(Shredded):
             _read(session, keyring, black.id)
         index = keyring.blind_index(code)

@@ -290,7 +290,7 @@ class TestSweepMovesEntries:
         row = _row(fresh_engine, black.id)
         assert (row.status, row.exit_reason) == ("displayed", None)
         assert _events(fresh_engine, black.id) == ["recorded", "notice_ended"]
-        assert _notice_kinds(fresh_engine, black.id) == []
+        assert _notice_kinds(fresh_engine, black.id) == ["prior_notice", "took_effect"]
 
     def test_an_objection_holds_a_pending_entry_through_the_sweep(self, fresh_engine, keyring):
         black = _record(fresh_engine, keyring)
@@ -337,7 +337,7 @@ class TestSweepMovesEntries:
         ]
         (announcement,) = _announcements(fresh_engine, black.id)
         assert (announcement.reason, announcement.announced_on) == ("expired", clock.today())
-        assert _notice_kinds(fresh_engine, black.id) == ["expired"]
+        assert _notice_kinds(fresh_engine, black.id) == ["expired", "prior_notice", "took_effect"]
         (watch,) = _watch_after(fresh_engine, black)
         assert watch.display_until == add_months(black.display_until, 5)
         assert (watch.status, watch.list_kind, watch.severity) == ("displayed", "watch", "general")
@@ -361,7 +361,7 @@ class TestSweepMovesEntries:
         _at(watch.display_until)
         assert _sweep(fresh_engine, keyring).events == {"display_ended": 1, "retained": 1}
         assert _announcements(fresh_engine, watch.id) == []
-        assert _notice_kinds(fresh_engine, watch.id) == ["expired"]
+        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "watch_warning"]
         assert _row(fresh_engine, watch.id).status == "retained"
 
     def test_a_retained_entry_is_shredded_at_its_retention_end(self, fresh_engine, keyring):
@@ -381,7 +381,7 @@ class TestSweepMovesEntries:
             assert key.shredded_at is not None
             with pytest.raises(Shredded):
                 _read(s, keyring, watch.id)
-        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "shredded"]
+        assert _notice_kinds(fresh_engine, watch.id) == ["expired", "shredded", "watch_warning"]
 
     def test_cases_about_the_entry_are_erased_with_it_at_retention_end(self, fresh_engine, keyring):
         watch = _record(fresh_engine, keyring, **_watch_fields())
@@ -625,7 +625,7 @@ class TestResumable:
         assert _sweep(fresh_engine, keyring).events == {"retained": 1}
         assert _row(fresh_engine, black.id).status == "retained"
         assert [a.reason for a in _announcements(fresh_engine, black.id)] == ["expired"]
-        assert _notice_kinds(fresh_engine, black.id) == ["expired"]
+        assert _notice_kinds(fresh_engine, black.id) == ["expired", "prior_notice"]
         assert len(_watch_after(fresh_engine, black)) == 1
         assert _sweep(fresh_engine, keyring).events == {}
 
@@ -942,5 +942,11 @@ class TestConcurrentSweepers:
         # red: 10 expired + 5 old; black: 10 expired + 10 withdrawn.
         assert announcements == exits == 35
         # One per exit (expired or withdrawn), and the old entries' shredding besides.
-        assert len(notices) == len(set(notices)) == 10 * 5 + 10
+        assert len(notices) == len(set(notices))
+        listing = ("prior_notice", "took_effect", "watch_warning", "warning_list")
+        exit_notices = [n for n in notices if n.kind not in listing]
+        assert len(exit_notices) == 10 * 5 + 10
+        # Each black entry told once in its prior notice, and once at most when it took effect.
+        told = Counter(n.kind for n in notices)
+        assert 0 < told["took_effect"] <= told["prior_notice"]
         assert _sweep(fresh_engine, keyring).events == {}
