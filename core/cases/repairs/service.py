@@ -791,6 +791,8 @@ def decide(
             entry_id=entry.id,
             kind=f"repair_{target}",
             now=now,
+            # One notice per case: a second refused repair of the same entry is told too.
+            occasion=f"repair:{row.id}",
         )
     if target == "approved":
         _exit_repaired(ctx.session, ctx.keyring, entry, actor=actor, now=now)

@@ -1,7 +1,7 @@
 """Entry notices keyed by their occasion: a second event of one kind is a second notice.
 
 Revision ID: 8a4c1e7f2b95
-Revises: 7e2b9c4d1a36
+Revises: 5c1e8a7d3b90
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "8a4c1e7f2b95"
-down_revision: str | None = "7e2b9c4d1a36"
+down_revision: str | None = "5c1e8a7d3b90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
