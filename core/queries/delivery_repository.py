@@ -26,8 +26,8 @@ def enqueue_new(session: Session, *, now: datetime) -> int:
     stmt = insert(_OUTBOX).from_select(
         ["notice_id", "status", "attempts", "next_at", "created_at"], new
     )
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    # Counted from what it returns: psycopg reports no row count for INSERT … SELECT.
+    return len(session.execute(stmt.returning(_OUTBOX.c.notice_id)).all())
 
 
 def claim_due(
