@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 ## run: install, migrate the SQLite database, load the demo data, serve on 127.0.0.1:8000
+## (the demo people get demo mailboxes: their notices land in the data dir's mail-spool/)
+run: export CREDENCE_NOTICE_DEMO_ADDRESSES = true
 run: $(STAMP)
 	$(BIN)/credence migrate
 	$(BIN)/credence demo
